@@ -1,7 +1,10 @@
 """The people the medication tests build again and again, built one way (issue #17: the review and fix tests
 each wrote their own copy). Each takes the personas' `world` and acts on Alice through the services (a dose
 history as rows), as the tests did; none asserts anything (but a race's set-up, `prescribe_race`). And the
-clock several of them pin, and the set-up of the two order-version races (`prescribing`, `prescribe_race`)."""
+clock several of them pin, and the set-up of the two order-version races (`prescribing`, `prescribe_race`).
+A dose that sent take-home bottles home then corrected or voided, a hold then released, a prescriber's end
+(`handed_out_today`, `handed_out_yesterday`, `corrected`, `held_then_released`, `prescriber_ends`): the bottle
+tests of sessions 24 and 25."""
 
 from __future__ import annotations
 
@@ -12,14 +15,19 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from keel.assessments.services import submit_assessment
-from keel.patients.models import Patient, local_today
-from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
+from keel.patients.models import FlagKind, Patient, PatientFlag, local_today
+from keel.patients.services.flags import resolve_flag
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
 from keel.treatment.services import orders
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
+from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World
 from tests.lock_waits import Pause, run, wait_for_a_lock_waiter
 
@@ -160,6 +168,84 @@ def two_bottle_plan(world: World, decided_at: datetime, first: date) -> TakeHome
         max_supply_days=2,
         bottles=[first.isoformat(), (first + timedelta(days=1)).isoformat()],
         enrollment=world.alice.enrollments.order_by("-started_on").first(),
+    )
+
+
+TYPO = "Wrong amount typed at the window; the pump log shows the real amount."
+
+
+def handed_out_today(world: World, decided_at: datetime | None = None) -> tuple[TakeHomePlan, DoseRecord]:
+    """Alice on methadone 80 mg, a plan for tomorrow and the day after decided at `decided_at` (yesterday
+    unless given); today she takes her 80 mg at the window and the two bottles go home with it (the dose
+    path records them). The plan (read again) and today's dose."""
+    plan, _first = methadone_with_take_home_plan(world, decided_at or timezone.now() - timedelta(days=1))
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    dose = DoseRecord.objects.filter(patient=world.alice, local_date=local_today(world.alice)).latest("id")
+    return plan, dose
+
+
+def handed_out_yesterday(world: World) -> tuple[TakeHomePlan, DoseRecord]:
+    """Alice on methadone 80 mg; yesterday she took 80 mg at the window and her bottles for today and
+    tomorrow went home with it (the plan's record of them, `bottle_mg`, as the dose path writes it)."""
+    plan, first = methadone_with_take_home_plan(world, timezone.now() - timedelta(days=2), days_earlier=1)
+    order = MedicationOrder.objects.filter(patient=world.alice).latest("id")
+    dose = given_on(world, order, local_today(world.alice) - timedelta(days=1), 80, 9)
+    plan.bottle_mg = {first.isoformat(): "80.00", (first + timedelta(days=1)).isoformat(): "80.00"}
+    plan.save(update_fields=["bottle_mg"])
+    return plan, dose
+
+
+def corrected(
+    world: World, dose: DoseRecord, reason: str = TYPO, *, corrected_mg: object = None, void: bool = False
+) -> DoseAmendment:
+    """`dose` corrected (to `corrected_mg`) or voided by the nurse, with `reason`."""
+    return amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        reason=reason,
+        corrected_mg=corrected_mg,
+        void=void,
+    )
+
+
+def prescriber_ends(
+    world: World,
+    plan: TakeHomePlan,
+    reason: str,
+    *,
+    from_day: object = None,
+    returned_days: object = None,
+    ending: bool | None = None,
+    now: datetime | None = None,
+) -> TakeHomePlan:
+    """`plan` ended by the prescriber through `end_take_home_plan` (`from_day`, `returned_days`, `ending` and
+    `now` as it reads them)."""
+    return end_take_home_plan(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        plan_id=plan.pk,
+        reason=reason,
+        from_day=from_day,
+        returned_days=returned_days,
+        ending=ending,
+        now=now,
+    )
+
+
+def held_then_released(world: World, at: datetime | None = None, medication: str = "methadone") -> None:
+    """A hold of Alice's `medication` at the window (sedated) at `at` (now unless given), by the nurse; then
+    the prescriber resolves its flag: she may have the rest of the day's dose."""
+    record_dose(
+        by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication=medication, now=at
+    )
+    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
+    resolve_flag(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        flag_id=flag.pk,
+        note="Assessed: alert and oriented, may have the rest of today's dose",
     )
 
 

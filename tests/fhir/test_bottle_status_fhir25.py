@@ -18,34 +18,24 @@ from keel.access.policy import Area
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
 from keel.patients.models import local_today
-from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
+from keel.treatment.models import MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import bottles_at_home, call_back
-from keel.treatment.services.doses.corrections import amend_dose
 from tests.conftest import World
-from tests.factories import given_on, methadone_with_take_home_plan, pinned_at_last_five_pm_utc
+from tests.factories import (
+    corrected,
+    given_on,
+    handed_out_yesterday,
+    methadone_with_take_home_plan,
+    pinned_at_last_five_pm_utc,
+)
 from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
-WHY = "Wrong amount typed at the window; the pump log shows the real amount."
 
 
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
     yield from pinned_at_last_five_pm_utc()
-
-
-def _handed_out_yesterday(world: World) -> tuple[TakeHomePlan, DoseRecord]:
-    """Alice on methadone 80 mg; yesterday's 80 mg sent today's and tomorrow's bottles home (recorded)."""
-    plan, first = methadone_with_take_home_plan(world, timezone.now() - timedelta(days=2), days_earlier=1)
-    order = MedicationOrder.objects.filter(patient=world.alice).latest("id")
-    dose = given_on(world, order, local_today(world.alice) - timedelta(days=1), 80, 9)
-    plan.bottle_mg = {first.isoformat(): "80.00", (first + timedelta(days=1)).isoformat(): "80.00"}
-    plan.save(update_fields=["bottle_mg"])
-    return plan, dose
-
-
-def _amend(world: World, dose: DoseRecord, **how: object) -> None:
-    amend_dose(by=world.staff["nurse"], patient_id=world.alice.pk, dose_id=dose.pk, reason=WHY, **how)
 
 
 def _bottles(world: World, plan: TakeHomePlan) -> dict[date, dict[str, Any]]:
@@ -64,8 +54,8 @@ def _today(world: World) -> date:
 @pytest.fixture
 def corrected_down(world: World) -> TakeHomePlan:
     """Yesterday's hand-out dose corrected down from 80 to 60 mg today: both bottles are at home."""
-    plan, dose = _handed_out_yesterday(world)
-    _amend(world, dose, corrected_mg="60")
+    plan, dose = handed_out_yesterday(world)
+    corrected(world, dose, corrected_mg="60")
     plan.refresh_from_db()
     return plan
 
@@ -156,8 +146,8 @@ def test_a_bottle_brought_back_is_valid_r4(world: World, corrected_down: Any) ->
 def test_a_bottle_whose_dose_was_voided_is_entered_in_error_and_not_at_home(world: World) -> None:
     """The dose it was recorded with was recorded in error: it never left (`bottles_at_home` is empty), and
     the record of its hand-out is nullified."""
-    plan, dose = _handed_out_yesterday(world)
-    _amend(world, dose, void=True)
+    plan, dose = handed_out_yesterday(world)
+    corrected(world, dose, void=True)
     today = _today(world)
     assert bottles_at_home(world.alice, today).get(plan.pk, {}) == {}
     assert {res["status"] for res in _bottles(world, plan).values()} == {"entered-in-error"}
@@ -174,7 +164,7 @@ def test_a_bottle_whose_hand_out_day_passed_with_no_dose_is_cancelled_and_not_at
 
 
 def test_a_bottle_handed_out_and_not_corrected_is_completed_without_a_note(world: World) -> None:
-    plan, _dose = _handed_out_yesterday(world)
+    plan, _dose = handed_out_yesterday(world)
     found = _bottles(world, plan)[_today(world)]
     assert (found["status"], "note" in found) == ("completed", False)
 

@@ -17,10 +17,9 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import bottles_at_home, call_back, medication_record
 from keel.treatment.services.common import PlanAlreadyEnded
 from keel.treatment.services.doses.bottles import PLAN_STOPS_ALL_BACK, TAKE_BACK_UNDONE
-from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.orders import prescribe
-from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World, sign_in
+from tests.factories import corrected, prescriber_ends
 from tests.review24b.test_holes import REASON, _correct, _dose_of, _three_bottles_from_yesterday
 
 BACK = "Person brought the bottles back unopened after our telephone call"
@@ -54,13 +53,7 @@ def test_the_call_back_words_in_spanish(world: World) -> None:
 def test_a_bottle_brought_back_leaves_the_call_back_list(world: World) -> None:
     plan, today = _three_bottles_from_yesterday(world)
     _correct(world, today - timedelta(days=2), "40")
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=BACK,
-        returned_days=[today.isoformat()],
-    )
+    prescriber_ends(world, plan, BACK, returned_days=[today.isoformat()])
     assert set(call_back(world.alice, today)[plan.pk]) == {today + timedelta(days=1)}
 
 
@@ -68,22 +61,14 @@ def test_a_bottle_not_at_home_cannot_be_recorded_brought_back(world: World) -> N
     plan, today = _three_bottles_from_yesterday(world)
     _correct(world, today - timedelta(days=2), "40")
     with pytest.raises(TreatmentInvalid):
-        end_take_home_plan(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=BACK,
-            returned_days=[(today + timedelta(days=5)).isoformat()],
-        )
+        prescriber_ends(world, plan, BACK, returned_days=[(today + timedelta(days=5)).isoformat()])
 
 
 def test_ending_an_ended_plan_again_without_bottles_is_still_a_conflict(world: World) -> None:
     plan, today = _three_bottles_from_yesterday(world)
     _correct(world, today - timedelta(days=2), "40")
     with pytest.raises(PlanAlreadyEnded):
-        end_take_home_plan(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, plan_id=plan.pk, reason=BACK
-        )
+        prescriber_ends(world, plan, BACK)
 
 
 def test_undoing_the_slip_tells_the_nurse_nobody_needs_calling(world: World) -> None:
@@ -121,13 +106,7 @@ def test_a_void_after_the_take_back_never_calls_back_a_bottle_already_drunk(worl
     _plan, today = _three_bottles_from_yesterday(world)
     day = today - timedelta(days=2)
     _correct(world, day, "40")
-    voided = amend_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        dose_id=_dose_of(world, day).pk,
-        void=True,
-        reason=REASON,
-    )
+    voided = corrected(world, _dose_of(world, day), REASON, void=True)
     said = " ".join(r.text for r in voided.warnings)
     assert (today - timedelta(days=1)).isoformat() not in said, said
     assert local_today(world.alice) == today

@@ -16,17 +16,22 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from keel.patients.models import FlagKind, PatientFlag, local_today, zone_of
-from keel.patients.services.flags import resolve_flag
+from keel.patients.models import local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, PlanEnd
 from keel.treatment.queries.take_home_plans import bottles_at_home, call_back, held_bottles, plan_days
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
-from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World, sign_in
-from tests.factories import methadone_with_take_home_plan, pinned_at_last_five_pm_utc
-from tests.review24c.test_holes import _corrected, _handed_out_today, _handed_out_yesterday
+from tests.factories import (
+    corrected,
+    handed_out_today,
+    handed_out_yesterday,
+    held_then_released,
+    methadone_with_take_home_plan,
+    pinned_at_last_five_pm_utc,
+    prescriber_ends,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +54,7 @@ def _two(world: World) -> set[date]:
 
 
 def test_a_double_submit_of_the_correction_keeps_both_bottles_on_the_call_back_list(world: World) -> None:
-    plan, dose = _handed_out_today(world)
+    plan, dose = handed_out_today(world)
     client = sign_in(Client(), world.staff["nurse"])
     url = reverse("treatment:amend", args=[world.alice.pk, dose.pk])
     for _ in range(2):
@@ -59,47 +64,47 @@ def test_a_double_submit_of_the_correction_keeps_both_bottles_on_the_call_back_l
 
 
 def test_a_second_correction_further_down_keeps_them_at_home(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
-    _corrected(world, dose, corrected_mg="50")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="50")
     today = local_today(world.alice)
     assert set(bottles_at_home(world.alice, today).get(plan.pk, {})) == _two(world)
 
 
 def test_the_bottles_at_home_keep_the_mg_they_left_with(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
     home = call_back(world.alice, local_today(world.alice))[plan.pk]
     assert {f"{mg.normalize():f}" for mg in home.values()} == {"80"}
 
 
 def test_a_correction_back_up_the_same_day_restores_the_plan(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
-    _corrected(world, dose, corrected_mg="80")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="80")
     plan.refresh_from_db()
     assert plan.ended_on is None and _two(world) <= plan_days(plan)
 
 
 def test_a_correction_back_up_the_same_day_empties_the_call_back_list(world: World) -> None:
-    _plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
-    _corrected(world, dose, corrected_mg="80")
+    _plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="80")
     assert call_back(world.alice, local_today(world.alice)) == {}
 
 
 def test_a_correction_back_up_the_same_day_records_the_bottles_handed_out_again(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
-    _corrected(world, dose, corrected_mg="80")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="80")
     plan.refresh_from_db()
     assert set(plan.bottle_mg) == {d.isoformat() for d in _two(world)} and not plan.bottles_taken_back
 
 
 def test_the_bottles_at_home_are_counted_once_after_the_correction_back_up(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
-    _corrected(world, dose, corrected_mg="80")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="80")
     home = bottles_at_home(world.alice, local_today(world.alice))
     assert {pk: set(days) for pk, days in home.items()} == {plan.pk: _two(world)}
 
@@ -109,16 +114,16 @@ def test_the_bottles_at_home_are_counted_once_after_the_correction_back_up(world
 
 @pytest.mark.parametrize("when", ["today", "yesterday"])
 def test_the_kept_reason_names_the_bottles_at_home(world: World, when: str) -> None:
-    plan, dose = _handed_out_today(world) if when == "today" else _handed_out_yesterday(world)
-    _corrected(world, dose, corrected_mg="60")
+    plan, dose = handed_out_today(world) if when == "today" else handed_out_yesterday(world)
+    corrected(world, dose, corrected_mg="60")
     plan.refresh_from_db()
     home = sorted(call_back(world.alice, local_today(world.alice))[plan.pk])
     assert plan.end_reason.startswith(f"The bottles for {', '.join(d.isoformat() for d in home)} were handed")
 
 
 def test_the_kept_reason_keeps_the_end_kind_a_correction_back_up_undoes(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
     plan.refresh_from_db()
     assert plan.end_kind == PlanEnd.KEPT_BACK
 
@@ -128,8 +133,8 @@ def test_the_kept_reason_keeps_the_end_kind_a_correction_back_up_undoes(world: W
     [("en", "still at home until brought back"), ("es", "siguen en casa hasta que se devuelvan")],
 )
 def test_the_medication_page_says_the_bottles_are_at_home(world: World, language: str, words: str) -> None:
-    _plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
+    _plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
     client = sign_in(Client(), world.staff["prescriber"])
     client.cookies["django_language"] = language
     body = client.get(f"/patients/{world.alice.pk}/medication/", HTTP_ACCEPT_LANGUAGE=language)
@@ -144,28 +149,22 @@ def test_the_medication_page_says_the_bottles_are_at_home(world: World, language
 def test_a_void_keeps_the_bottles_off_the_supply_count(world: World, how: dict[str, object]) -> None:
     """Review 23b: a dose recorded in error (she never came) does not make her a take-home day at the window;
     the bottles are on the call-back list only, where a person finds out whether they left."""
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, **how)
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, **how)
     assert plan.pk not in held_bottles(world.alice, None, local_today(world.alice))
 
 
 @pytest.mark.parametrize("how", [{"corrected_mg": "0"}, {"void": True}])
 def test_bottles_that_never_left_can_be_recorded_so(world: World, how: dict[str, object]) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, **how)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=NEVER_LEFT,
-        returned_days=[d.isoformat() for d in _two(world)],
-    )
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, **how)
+    prescriber_ends(world, plan, NEVER_LEFT, returned_days=[d.isoformat() for d in _two(world)])
     assert call_back(world.alice, local_today(world.alice)) == {}
 
 
 def test_a_dose_given_later_today_after_a_void_hands_the_bottles_out_again(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, void=True)
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, void=True)
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
     plan.refresh_from_db()
     assert plan.ended_on is None and call_back(world.alice, local_today(world.alice)) == {}
@@ -175,38 +174,26 @@ def test_a_dose_given_later_today_after_a_void_hands_the_bottles_out_again(world
 
 
 def test_the_end_form_records_tomorrows_bottle_and_keeps_the_other_on_the_list(world: World) -> None:
-    plan, dose = _handed_out_today(world)
+    plan, dose = handed_out_today(world)
     today = local_today(world.alice)
-    _corrected(world, dose, corrected_mg="60")
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=BACK,
-        returned_days=[(today + timedelta(days=1)).isoformat()],
-    )
+    corrected(world, dose, corrected_mg="60")
+    prescriber_ends(world, plan, BACK, returned_days=[(today + timedelta(days=1)).isoformat()])
     assert set(call_back(world.alice, today)[plan.pk]) == {today + timedelta(days=2)}
 
 
 def test_the_end_form_refuses_a_bottle_that_is_not_at_home(world: World) -> None:
-    plan, dose = _handed_out_today(world)
+    plan, dose = handed_out_today(world)
     today = local_today(world.alice)
-    _corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="60")
     with pytest.raises(TreatmentInvalid) as refused:
-        end_take_home_plan(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=BACK,
-            returned_days=[(today + timedelta(days=5)).isoformat()],
-        )
+        prescriber_ends(world, plan, BACK, returned_days=[(today + timedelta(days=5)).isoformat()])
     assert refused.value.errors[0].field == "returned_days"
 
 
 def test_the_api_s_end_answer_carries_the_call_back_list(world: World) -> None:
-    plan, dose = _handed_out_today(world)
+    plan, dose = handed_out_today(world)
     today = local_today(world.alice)
-    _corrected(world, dose, corrected_mg="60")
+    corrected(world, dose, corrected_mg="60")
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/take-homes/{plan.pk}/end",
@@ -225,29 +212,22 @@ def _hold(world: World, medication: str = "methadone") -> None:
 
 
 def test_a_hold_then_a_release_keeps_the_bottles_on_the_call_back_list(world: World) -> None:
-    plan, _dose = _handed_out_today(world)
-    _hold(world)
-    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
-    resolve_flag(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        flag_id=flag.pk,
-        note="Assessed: alert and oriented, may have the rest of today's dose",
-    )
+    plan, _dose = handed_out_today(world)
+    held_then_released(world)
     assert set(call_back(world.alice, local_today(world.alice)).get(plan.pk, {})) == _two(world)
 
 
 def test_a_hold_leaves_the_bottle_days_take_home_days(world: World) -> None:
     """The plan's days at home stay covered: the window gives no observed dose on them unless the bottle
     comes back."""
-    plan, _dose = _handed_out_today(world)
+    plan, _dose = handed_out_today(world)
     _hold(world)
     plan.refresh_from_db()
     assert _two(world) <= plan_days(plan) and plan.end_kind == PlanEnd.HOLD
 
 
 def test_a_buprenorphine_hold_calls_the_methadone_bottles_back(world: World) -> None:
-    plan, _dose = _handed_out_today(world)
+    plan, _dose = handed_out_today(world)
     prescriber = world.staff["prescriber"]
     prescribe(by=prescriber, patient_id=world.alice.pk, medication="buprenorphine", dose_mg="4")
     _hold(world, "buprenorphine")
@@ -255,16 +235,10 @@ def test_a_buprenorphine_hold_calls_the_methadone_bottles_back(world: World) -> 
 
 
 def test_a_bottle_brought_back_after_a_hold_leaves_the_list(world: World) -> None:
-    plan, _dose = _handed_out_today(world)
+    plan, _dose = handed_out_today(world)
     today = local_today(world.alice)
     _hold(world)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=BACK,
-        returned_days=[(today + timedelta(days=1)).isoformat()],
-    )
+    prescriber_ends(world, plan, BACK, returned_days=[(today + timedelta(days=1)).isoformat()])
     assert set(call_back(world.alice, today)[plan.pk]) == {today + timedelta(days=2)}
 
 
@@ -290,7 +264,7 @@ def test_an_evening_dose_corrected_after_midnight_calls_the_bottles_back(world: 
     assert len(plan.bottle_mg) == 2, ("setup: the evening dose handed the bottles out", plan.bottle_mg)
     after_midnight = datetime.combine(day + timedelta(days=1), time(0, 30), tzinfo=zone)
     with time_machine.travel(after_midnight, tick=False):
-        _corrected(world, dose, corrected_mg="60")
+        corrected(world, dose, corrected_mg="60")
         plan.refresh_from_db()
         said = call_back(world.alice, day + timedelta(days=1)).get(plan.pk, {})
     assert set(said) == {day + timedelta(days=1), day + timedelta(days=2)}

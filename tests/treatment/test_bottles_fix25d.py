@@ -20,11 +20,15 @@ from keel.interop.fhir.record import Record
 from keel.patients.models import Program, local_today
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import bottles_at_home, call_back, held_bottles
-from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
-from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World
-from tests.factories import given_on, methadone_with_take_home_plan
+from tests.factories import (
+    corrected,
+    given_on,
+    handed_out_today,
+    methadone_with_take_home_plan,
+    prescriber_ends,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +47,8 @@ def _bottle(plan: TakeHomePlan, day: Any) -> str:
 
 def _todays_dose(world: World) -> tuple[TakeHomePlan, Any, DoseRecord]:
     """Today's 80 mg at the window sends tomorrow's and the next day's bottles home (recorded)."""
-    plan, first = methadone_with_take_home_plan(world, timezone.now() - timedelta(hours=2))
-    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
-    dose = DoseRecord.objects.filter(patient=world.alice).order_by("-id").first()
-    assert dose is not None
-    plan.refresh_from_db()
+    plan, dose = handed_out_today(world, timezone.now() - timedelta(hours=2))
+    first = local_today(world.alice) + timedelta(days=1)
     assert set(plan.bottle_mg or {}) == {first.isoformat(), (first + timedelta(days=1)).isoformat()}
     return plan, first, dose
 
@@ -67,7 +68,7 @@ def test_void_of_todays_dose_then_the_same_bottles_after_a_second_dose_today(wor
     """Hole 1 from the other side: the void makes the bottles `entered-in-error` (on the call-back list);
     a new observed dose later today hands the run out again: `completed`, off the call-back list."""
     plan, first, dose = _todays_dose(world)
-    amend_dose(by=world.staff["nurse"], patient_id=world.alice.pk, dose_id=dose.pk, void=True, reason=WHY)
+    corrected(world, dose, WHY, void=True)
     _agree_taken_back(world, plan, first)
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
     today = local_today(world.alice)
@@ -81,18 +82,11 @@ def test_a_correction_to_zero_then_back_up_after_a_prescribers_end(world: World)
     `entered-in-error`, the call-back list's "maybe"); back at 80 mg they left with a dose that stands: at
     home, on the call-back list (the plan is ended), FHIR `completed`."""
     plan, first, dose = _todays_dose(world)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason="relapse reported, bottles to come back",
-        from_day=first.isoformat(),
-    )
-    nurse = world.staff["nurse"]
-    zero = amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, corrected_mg="0", reason=WHY)
+    prescriber_ends(world, plan, "relapse reported, bottles to come back", from_day=first.isoformat())
+    zero = corrected(world, dose, WHY, corrected_mg="0")
     assert zero.warnings
     _agree_taken_back(world, plan, first)
-    amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, corrected_mg="80", reason=WHY)
+    corrected(world, dose, WHY, corrected_mg="80")
     today = local_today(world.alice)
     assert first in call_back(world.alice, today).get(plan.pk, {})
     assert first in bottles_at_home(world.alice, today).get(plan.pk, {})
@@ -104,19 +98,12 @@ def test_a_void_after_a_prescribers_end_is_told_once(world: World) -> None:
     """Hole 4: the ended plan's run is taken back once; a second amendment of the same dose (a reason
     corrected, still nothing given) warns of nothing new and writes nothing twice."""
     plan, first, dose = _todays_dose(world)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason="relapse reported, bottles to come back",
-        from_day=first.isoformat(),
-    )
-    nurse = world.staff["nurse"]
-    first_void = amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, void=True, reason=WHY)
+    prescriber_ends(world, plan, "relapse reported, bottles to come back", from_day=first.isoformat())
+    first_void = corrected(world, dose, WHY, void=True)
     plan.refresh_from_db()
     assert first_void.warnings and not plan.bottle_mg
     assert set(plan.bottles_taken_back or {}) == {first.isoformat(), (first + timedelta(days=1)).isoformat()}
-    again = amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, void=True, reason=WHY + " again")
+    again = corrected(world, dose, WHY + " again", void=True)
     assert not again.warnings
     _agree_taken_back(world, plan, first)
 
@@ -128,9 +115,7 @@ def _silent_plan_corrected_down(world: World) -> tuple[TakeHomePlan, Any, DoseRe
     order = MedicationOrder.objects.filter(patient=world.alice).first()
     assert order is not None
     dose = given_on(world, order, first - timedelta(days=1), 80, 9)
-    amend_dose(
-        by=world.staff["nurse"], patient_id=world.alice.pk, dose_id=dose.pk, corrected_mg="40", reason=WHY
-    )
+    corrected(world, dose, WHY, corrected_mg="40")
     plan.refresh_from_db()
     return plan, first, dose
 
@@ -154,10 +139,9 @@ def test_a_silent_record_correction_down_then_void_then_back_up(world: World) ->
     back up to 80 mg, the keep back is undone: the plan goes on with both bottles handed out (at home,
     `completed`, off the call-back list)."""
     plan, first, dose = _silent_plan_corrected_down(world)
-    nurse = world.staff["nurse"]
-    amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, void=True, reason=WHY)
+    corrected(world, dose, WHY, void=True)
     _agree_taken_back(world, plan, first)
-    amend_dose(by=nurse, patient_id=world.alice.pk, dose_id=dose.pk, corrected_mg="80", reason=WHY)
+    corrected(world, dose, WHY, corrected_mg="80")
     today = local_today(world.alice)
     both = {first, first + timedelta(days=1)}
     plan.refresh_from_db()  # the keep back undone: the plan goes on, its record says handed out again
@@ -181,15 +165,7 @@ def new_york(request: Any, world: World) -> Iterator[None]:
 def test_void_after_an_end_in_new_york(world: World, new_york: None) -> None:
     """Holes 1 and 4 where the person's day is not UTC's: every reader agrees on the voided hand-out."""
     plan, first, dose = _todays_dose(world)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason="relapse reported, bottles to come back",
-        from_day=first.isoformat(),
-    )
-    said = amend_dose(
-        by=world.staff["nurse"], patient_id=world.alice.pk, dose_id=dose.pk, void=True, reason=WHY
-    )
+    prescriber_ends(world, plan, "relapse reported, bottles to come back", from_day=first.isoformat())
+    said = corrected(world, dose, WHY, void=True)
     assert said.warnings
     _agree_taken_back(world, plan, first)

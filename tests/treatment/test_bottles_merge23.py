@@ -15,8 +15,8 @@ import pytest
 from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.queries import plan_days
 from keel.treatment.services.doses.bottles import NOTHING_GIVEN, TAKEN_BACK, VOIDED_NOT_HANDED_OUT
-from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World
+from tests.factories import prescriber_ends
 from tests.review22t.test_fixes23 import _amend, _fhir, _on_80_handed_out_on
 from tests.review22t.test_holes import _dose, _handed_out_at_80
 
@@ -146,13 +146,7 @@ def test_todays_dose_corrected_to_zero_ends_the_plan_as_nothing_given(world: Wor
 def _ended_by_prescriber_after_zero(world: World) -> tuple[TakeHomePlan, datetime]:
     plan, dose, morning = _handed_out_at_80(world)
     _amend(world, dose, morning + timedelta(hours=1), "0")
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=RELAPSE,
-        now=morning + timedelta(hours=2),
-    )
+    prescriber_ends(world, plan, RELAPSE, now=morning + timedelta(hours=2))
     _dose(world, "80", morning + timedelta(hours=3))
     return plan, morning
 

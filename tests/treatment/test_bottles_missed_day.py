@@ -35,9 +35,8 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import MISSED_HAND_OUT
 from keel.treatment.services.doses.bottles import VOIDED_NOT_HANDED_OUT
-from keel.treatment.services.doses.corrections import amend_dose
 from tests.conftest import World, sign_in
-from tests.factories import pinned_at_last_five_pm_utc
+from tests.factories import corrected, pinned_at_last_five_pm_utc
 
 pytestmark = pytest.mark.django_db
 CRITERIA = {key: True for key in services.CRITERIA_KEYS}
@@ -373,13 +372,7 @@ def test_a_void_of_the_day_before_dose_ends_the_plan_as_before(world: World) -> 
     plan = decide(world, -2, [0, 1])
     with time_machine.travel(timezone.now() - timedelta(days=1), tick=False):
         dose = give(world).dose
-    amend_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        dose_id=dose.pk,
-        void=True,
-        reason="Recorded in error: she did not come to the window yesterday",
-    )
+    corrected(world, dose, "Recorded in error: she did not come to the window yesterday", void=True)
     plan.refresh_from_db()
     days = f"{today(world).isoformat()}, {day(world, 1).isoformat()}"
     assert (plan.ended_on, plan.end_reason) == (
@@ -426,12 +419,8 @@ def _void_yesterdays_dose(world: World) -> list[Any]:
     decide(world, -2, [0, 1])
     with time_machine.travel(timezone.now() - timedelta(days=1), tick=False):
         dose = give(world).dose
-    amendment = amend_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        dose_id=dose.pk,
-        void=True,
-        reason="Recorded in error: she did not come to the window yesterday",
+    amendment = corrected(
+        world, dose, "Recorded in error: she did not come to the window yesterday", void=True
     )
     return list(amendment.warnings or ())
 

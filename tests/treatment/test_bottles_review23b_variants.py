@@ -13,16 +13,14 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.test import Client
 
-from keel.patients.models import FlagKind, PatientFlag
-from keel.patients.services.flags import resolve_flag
 from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.queries import plan_days
 from keel.treatment.services import PlanAlreadyEnded
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
-from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World, sign_in
+from tests.factories import held_then_released, prescriber_ends
 from tests.review23b.test_holes import _morning, _on_80_with_plan
 
 pytestmark = pytest.mark.django_db
@@ -36,19 +34,6 @@ def _kept_back(world: World, offsets: list[int]) -> tuple[datetime, date, TakeHo
     first = record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="40", now=now).dose
     plan.refresh_from_db()
     return now, today, plan, first
-
-
-def _hold_and_release(world: World, at: datetime, medication: str = "methadone") -> None:
-    record_dose(
-        by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication=medication, now=at
-    )
-    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
-    resolve_flag(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        flag_id=flag.pk,
-        note="Assessed: alert and oriented, may have the rest of today's dose",
-    )
 
 
 def _second_part(world: World, at: datetime, mg: str = "40") -> DoseRecord:
@@ -65,7 +50,7 @@ def _covers(plan: TakeHomePlan, day: date) -> bool:
 
 def test_a_correction_up_after_a_released_hold_does_not_resume_the_plan(world: World) -> None:
     now, today, plan, first = _kept_back(world, [1, 2, 5, 6])
-    _hold_and_release(world, now + timedelta(minutes=30))
+    held_then_released(world, now + timedelta(minutes=30))
     amend_dose(
         by=world.staff["nurse"],
         patient_id=world.alice.pk,
@@ -79,7 +64,7 @@ def test_a_correction_up_after_a_released_hold_does_not_resume_the_plan(world: W
 
 def test_a_correction_up_after_a_released_hold_hands_no_bottle_out(world: World) -> None:
     now, today, plan, first = _kept_back(world, [1, 2, 5, 6])
-    _hold_and_release(world, now + timedelta(minutes=30))
+    held_then_released(world, now + timedelta(minutes=30))
     amend_dose(
         by=world.staff["nurse"],
         patient_id=world.alice.pk,
@@ -101,7 +86,7 @@ def test_a_released_hold_of_another_medication_also_stops_the_resume(world: Worl
         dose_mg="4",
         now=now + timedelta(minutes=10),
     )
-    _hold_and_release(world, now + timedelta(minutes=30), medication="buprenorphine")
+    held_then_released(world, now + timedelta(minutes=30), medication="buprenorphine")
     _second_part(world, now + timedelta(hours=2))
     assert not _covers(plan, today + timedelta(days=1))
 
@@ -315,24 +300,17 @@ def test_a_void_of_a_run_wholly_past_leaves_the_plan_standing(world: World) -> N
 
 def test_the_prescriber_s_end_replaces_the_keep_back_s_reason(world: World) -> None:
     now, _today, plan, _first = _kept_back(world, [1, 2, 5])
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=RELAPSE,
-        now=now + timedelta(minutes=30),
-    )
+    prescriber_ends(world, plan, RELAPSE, now=now + timedelta(minutes=30))
     plan.refresh_from_db()
     assert plan.end_reason == RELAPSE
 
 
 def test_a_later_from_day_never_moves_the_keep_back_s_end_later(world: World) -> None:
     now, today, plan, _first = _kept_back(world, [1, 2, 5])
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=RELAPSE,
+    prescriber_ends(
+        world,
+        plan,
+        RELAPSE,
         from_day=(today + timedelta(days=4)).isoformat(),
         now=now + timedelta(minutes=30),
     )
@@ -342,21 +320,9 @@ def test_a_later_from_day_never_moves_the_keep_back_s_end_later(world: World) ->
 
 def test_a_plan_the_prescriber_ended_is_still_refused_a_second_end(world: World) -> None:
     now, _today, plan, _first = _kept_back(world, [1, 2, 5])
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=RELAPSE,
-        now=now + timedelta(minutes=30),
-    )
+    prescriber_ends(world, plan, RELAPSE, now=now + timedelta(minutes=30))
     with pytest.raises(PlanAlreadyEnded):
-        end_take_home_plan(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=RELAPSE,
-            now=now + timedelta(minutes=40),
-        )
+        prescriber_ends(world, plan, RELAPSE, now=now + timedelta(minutes=40))
 
 
 def test_the_medication_page_offers_the_end_form_on_a_kept_back_plan(world: World) -> None:

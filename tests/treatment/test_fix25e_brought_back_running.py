@@ -17,9 +17,9 @@ from django.utils import timezone
 from keel.audit.models import AuditEvent
 from keel.patients.models import local_today
 from keel.treatment.models import TakeHomePlan
-from keel.treatment.services import PlanStillRunning, end_take_home_plan, record_bottles_brought_back
+from keel.treatment.services import PlanStillRunning, record_bottles_brought_back
 from tests.conftest import World, sign_in
-from tests.factories import pinned_at_last_five_pm_utc, two_bottle_plan
+from tests.factories import pinned_at_last_five_pm_utc, prescriber_ends, two_bottle_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -86,16 +86,9 @@ def test_the_page_says_it_and_ends_nothing(world: World) -> None:
 
 def test_the_end_route_and_the_old_reading_still_end(world: World) -> None:
     plan = _plan(world)
-    ended = end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=REASON,
-        returned_days=[_day(world, 1).isoformat()],
-    )  # ending=None, no from_day: an end from today, as before
+    # ending=None, no from_day: an end from today, as before
+    ended = prescriber_ends(world, plan, REASON, returned_days=[_day(world, 1).isoformat()])
     assert ended.ended_on == _day(world, -1) and ended.returned_days == [_day(world, 1).isoformat()]
     other = _plan(world)
-    ended = end_take_home_plan(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, plan_id=other.pk, reason=REASON, ending=True
-    )
+    ended = prescriber_ends(world, other, REASON, ending=True)
     assert ended.ended_on == _day(world, -1)

@@ -21,11 +21,16 @@ from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries.take_home_plans import call_back, plan_days
-from keel.treatment.services import PlanAlreadyEnded, end_take_home_plan, record_bottles_brought_back
+from keel.treatment.services import PlanAlreadyEnded, record_bottles_brought_back
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World, sign_in
-from tests.factories import pinned_at_last_five_pm_utc, two_bottle_plan
-from tests.review24c.test_holes import _corrected, _handed_out_today
+from tests.factories import (
+    corrected,
+    handed_out_today,
+    pinned_at_last_five_pm_utc,
+    prescriber_ends,
+    two_bottle_plan,
+)
 from tests.review25a.test_holes import _handed_out_plan, _second_prescriber
 
 pytestmark = pytest.mark.django_db
@@ -178,13 +183,7 @@ def test_an_end_that_changes_nothing_is_a_conflict_naming_the_current_end(world:
 
 def _a_ended_from_day_3(world: World) -> TakeHomePlan:
     plan = _handed_out_plan(world, _day(world, 1), 4)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=OTHER,
-        from_day=_day(world, 3),
-    )
+    prescriber_ends(world, plan, OTHER, from_day=_day(world, 3))
     return plan
 
 
@@ -235,14 +234,7 @@ def test_a_stale_end_that_changes_nothing_records_no_bottle(world: World) -> Non
 def test_a_refused_bottle_refuses_the_whole_end(world: World) -> None:
     plan = _a_ended_from_day_3(world)
     with pytest.raises(TreatmentInvalid) as refused:
-        end_take_home_plan(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=REASON,
-            from_day=_today(world),
-            returned_days=[_day(world, 9)],
-        )
+        prescriber_ends(world, plan, REASON, from_day=_today(world), returned_days=[_day(world, 9)])
     assert refused.value.errors[0].field == "returned_days"
     plan.refresh_from_db()
     assert plan.ended_on == _day(world, 2) and plan.returned_days == []
@@ -306,7 +298,7 @@ def test_the_empty_brought_back_refusal_is_said_in_spanish(world: World) -> None
 
 
 def test_an_end_after_a_hold_brings_the_end_forward_and_calls_the_bottles_back(world: World) -> None:
-    plan, _dose = _handed_out_today(world)
+    plan, _dose = handed_out_today(world)
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication="methadone")
     plan.refresh_from_db()
     assert plan.end_kind == PlanEnd.HOLD and {_day(world, 1), _day(world, 2)} <= plan_days(plan)
@@ -317,22 +309,16 @@ def test_an_end_after_a_hold_brings_the_end_forward_and_calls_the_bottles_back(w
 
 
 def test_a_bottle_back_after_a_hold_is_still_recorded_on_the_end_route(world: World) -> None:
-    plan, _dose = _handed_out_today(world)
+    plan, _dose = handed_out_today(world)
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication="methadone")
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=BACK,
-        returned_days=[_day(world, 1).isoformat()],
-    )
+    prescriber_ends(world, plan, BACK, returned_days=[_day(world, 1).isoformat()])
     plan.refresh_from_db()
     assert plan.end_kind == PlanEnd.HOLD and plan.returned_days == [_day(world, 1).isoformat()]
 
 
 def test_an_end_after_a_keep_back_today_replaces_it(world: World) -> None:
-    plan, dose = _handed_out_today(world)
-    _corrected(world, dose, corrected_mg="60")
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="60")
     plan.refresh_from_db()
     assert plan.end_kind == PlanEnd.KEPT_BACK
     assert _api_end(world, plan, from_day=_day(world, 1).isoformat()).status_code == 200
@@ -343,21 +329,8 @@ def test_an_end_after_a_keep_back_today_replaces_it(world: World) -> None:
 def test_a_plan_ended_by_a_prescriber_is_not_taken_for_bottles_back_by_the_end_form(world: World) -> None:
     """The service's own switch: `ending=True` with no from_day is an end from today (the page's blank)."""
     plan = _a_ended_from_day_3(world)
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason=REASON,
-        returned_days=[_day(world, 3).isoformat()],
-        ending=True,
-    )
+    prescriber_ends(world, plan, REASON, returned_days=[_day(world, 3).isoformat()], ending=True)
     plan.refresh_from_db()
     assert plan.ended_on == _today(world) - timedelta(days=1)
     with pytest.raises(PlanAlreadyEnded):
-        end_take_home_plan(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=REASON,
-            ending=True,
-        )
+        prescriber_ends(world, plan, REASON, ending=True)

@@ -15,9 +15,9 @@ from django.utils import timezone
 from keel.patients.models import local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.doses import bottles
-from keel.treatment.services.take_homes import HOLD_SUSPENDS, end_take_home_plan, suspend_take_home_plans
+from keel.treatment.services.take_homes import HOLD_SUSPENDS, suspend_take_home_plans
 from tests.conftest import World
-from tests.factories import methadone_with_take_home_plan, pinned_at_last_five_pm_utc
+from tests.factories import methadone_with_take_home_plan, pinned_at_last_five_pm_utc, prescriber_ends
 
 pytestmark = pytest.mark.django_db
 MIGRATION = importlib.import_module("keel.treatment.migrations.0023_take_home_plan_end_kind")
@@ -103,11 +103,6 @@ def test_a_hold_stores_its_kind(world: World) -> None:
 
 def test_a_prescribers_end_stores_its_kind(world: World) -> None:
     plan, _first = methadone_with_take_home_plan(world, timezone.now() - timedelta(hours=1))
-    end_take_home_plan(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        plan_id=plan.pk,
-        reason="Relapse reported at group this week; bottles stop, review in clinic.",
-    )
+    prescriber_ends(world, plan, "Relapse reported at group this week; bottles stop, review in clinic.")
     plan.refresh_from_db()
     assert plan.end_kind == PlanEnd.PRESCRIBER

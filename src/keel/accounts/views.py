@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,19 @@ MFA_SETUP = "keel_mfa_setup"  # the marker of the setup this session started (`s
 PENDING_SECONDS = 300
 MAX_CODE_TRIES = 5
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class PendingSignIn(TypedDict):
+    """A sign-in between the password and the second factor, as the session keeps it (`PENDING`): who, the
+    password it was begun with (the session auth hash; review 23o), when, the codes tried, where it leads,
+    and the new authenticator's key when they enrol at sign-in (`_enrol_at_sign_in`)."""
+
+    user_id: int
+    auth_hash: str
+    at: float
+    tries: int
+    next: str
+    key: NotRequired[str]
 
 
 def _notice(request: HttpRequest) -> str:
@@ -68,13 +81,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = _("That username and password do not match. Please try again.")
         elif queries.second_factor_required(user):
             request.session.cycle_key()
-            request.session[PENDING] = {
-                "user_id": user.pk,
-                "auth_hash": user.get_session_auth_hash(),  # the password it was begun with
-                "at": timezone.now().timestamp(),
-                "tries": 0,
-                "next": _next(request),
-            }
+            request.session[PENDING] = PendingSignIn(
+                user_id=user.pk,
+                auth_hash=user.get_session_auth_hash(),  # the password it was begun with
+                at=timezone.now().timestamp(),
+                tries=0,
+                next=_next(request),
+            )
             return HttpResponseRedirect(reverse("accounts:verify"))
         else:
             return _complete_login(request, user, device=None, to=_next(request))
@@ -95,7 +108,7 @@ def _complete_login(request: HttpRequest, user: User, device: Device | None, to:
 
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(PENDING)
+    pending: PendingSignIn | None = request.session.get(PENDING)
     if not pending or timezone.now().timestamp() - pending["at"] > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
@@ -121,14 +134,14 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "error": error})
 
 
-def _same_password(pending: dict[str, Any], user: User) -> bool:
+def _same_password(pending: PendingSignIn, user: User) -> bool:
     """The pending sign-in was begun with the person's password as it is now (review 23o): a password reset
     or change since (the session auth hash Django binds signed-in sessions to) ends it."""
     begun_with = pending.get("auth_hash")
     return isinstance(begun_with, str) and constant_time_compare(begun_with, user.get_session_auth_hash())
 
 
-def _enrol_at_sign_in(request: HttpRequest, user: User, pending: dict[str, Any]) -> HttpResponse:
+def _enrol_at_sign_in(request: HttpRequest, user: User, pending: PendingSignIn) -> HttpResponse:
     """A staff member whose authenticator a program admin reset (issue #18): after the password, they add a
     new one, confirmed by a code, before the session starts. The key lives in the pending sign-in only."""
     from keel.accounts import staff

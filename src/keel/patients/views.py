@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -329,7 +327,7 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
     """A care-team clinician resets the patient's two-step sign-in after checking who they are; the page lists
     the person's past resets (when, by whom, why), read after the reset so that a new one shows at once."""
     status, notice, errors = 200, "", {}
-    values: dict[str, Any] = {}
+    values: dict[str, str] = {}
     try:
         if request.method == "POST":
             values = request.POST.dict()

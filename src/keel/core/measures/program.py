@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from keel.core.decision import Param, SaidDict
 from keel.core.measures.coverage import Span, join, still_open, up_to
 from keel.core.words import gettext_noop as N_
 
@@ -101,12 +102,12 @@ class Measure:
     value: float | None  # percent, or median days
     series: tuple[Point, ...]
     excluded: dict[str, int]
-    params: dict[str, Any]
+    params: dict[str, Param]
     sources: tuple[str, ...]
     definition: str
     # English text (title, definition, a left-out reason) -> its catalogue template and parameters, so a page
     # shows it in the reader's language (`keel.patients.flagwords.said_text`); not part of the output
-    said: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    said: dict[str, SaidDict] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -145,7 +146,7 @@ class _Tally:
     left_out: dict[str, int] = field(default_factory=dict)
 
 
-def _say(said: dict[str, dict[str, Any]], template: str, **params: Any) -> str:
+def _say(said: dict[str, SaidDict], template: str, **params: Param) -> str:
     """`template` filled with `params` (English), remembered in `said` for the pages to translate."""
     text = template % params if params else template
     said[text] = {"template": template, "params": params}
@@ -251,10 +252,10 @@ def _rate(
     version: str,
     tallies: dict[str, _Tally],
     excluded: dict[str, int],
-    params: dict[str, Any],
+    params: dict[str, Param],
     sources: tuple[str, ...],
     definition: str,
-    said: dict[str, dict[str, Any]],
+    said: dict[str, SaidDict],
 ) -> Measure:
     series = tuple(
         Point(m, t.numerator, t.denominator, t.pending, left_out=tuple(sorted(t.left_out.items())))
@@ -296,7 +297,7 @@ def retention(
     tallies, excluded = _continuity(
         people, start, end, as_of, days, max_gap, lambda p, e: None, joined=joined
     )
-    said: dict[str, dict[str, Any]] = {}
+    said: dict[str, SaidDict] = {}
     return _rate(
         f"retention_{days}",
         _say(said, N_("Retention at %(days)s days"), days=days),
@@ -334,7 +335,7 @@ def continuity_nqf3175(
     """NQF 3175: adults with an OUD diagnosis whose pharmacotherapy lasted 180+ days without a long gap
     (`joined`: each person's `episodes` on `as_of` under the gap rule, when the caller has them)."""
     _check_window(start, end, as_of)
-    said: dict[str, dict[str, Any]] = {}
+    said: dict[str, SaidDict] = {}
     under_age = _say(said, N_("under %(age)s at the start"), age=params.nqf_min_age)
     no_diagnosis = _say(said, NO_DIAGNOSIS)
 
@@ -423,7 +424,7 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         for m, t in tallies.items()
     )
     all_days = [d for t in tallies.values() for d in t.days]
-    said: dict[str, dict[str, Any]] = {}
+    said: dict[str, SaidDict] = {}
     _say(said, NEVER_STARTED)
     return Measure(
         code="intake_to_first_dose",
@@ -471,7 +472,7 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
     by_month = dict(zip(months(start, end), tallies, strict=True))
     last = by_month[_month(end)]
     series = tuple(Point(m, t.numerator, t.denominator) for m, t in by_month.items())
-    said: dict[str, dict[str, Any]] = {}
+    said: dict[str, SaidDict] = {}
     return Measure(
         code="naloxone_coverage",
         title=_say(said, N_("Naloxone coverage")),

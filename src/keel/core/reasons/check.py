@@ -9,18 +9,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
-from keel.core.reasons.sentences import (
-    REASON_KEELS_OWN,
-    REASON_MIXED_SCRIPT,
-    REASON_NO_SUBSTANCE,
-    REASON_REQUIRED,
-    REASON_SAY_MORE,
-    REASON_SAYS_NOTHING,
-    REASON_TOO_LONG,
-    _keels_own,
-    _less_keels_sentences,
-    _only_keels_words,
-)
+from keel.core.reasons import sentences, vocabulary
+from keel.core.reasons.sentences import _keels_own, _less_keels_sentences, _only_keels_words
 from keel.core.reasons.vitals import _vital_signs
 from keel.core.reasons.vocabulary import (
     _FILLER_TEXTS,
@@ -31,14 +21,6 @@ from keel.core.reasons.vocabulary import (
     _SUBJECT,
     _TYPO_MIN_LETTERS,
     _VOWELS,
-    REASON_MIN_CHARS,
-    REASON_MIN_EMERGENCY_CHARS,
-    REASON_MIN_SENTENCE_CHARS,
-    REASON_MIN_SUBSTANCE,
-    REASON_MIN_TERSE_CHARS,
-    REASON_MIN_UNSPACED_LETTERS,
-    REASON_MIN_WORDS,
-    UNSPACED_SCRIPTS,
     _deletions,
     _key_runs,
     _negation_shapes,
@@ -89,7 +71,7 @@ def reason_problem(text: object) -> str:
     if problem := _form_problem(joined):
         return problem
     if _only_keels_words(joined):  # Keel's words only, any order (review 21y)
-        return REASON_KEELS_OWN
+        return sentences.REASON_KEELS_OWN
     m = _measure(joined)
     if _unspaced(m) or (_not_only_record_nouns(m) and (_full(m) or _terse(m) or _sentence(m) or _vital(m))):
         return ""
@@ -115,11 +97,11 @@ class _Measure(NamedTuple):
 def _form_problem(joined: str) -> str:
     """Step 1: the reason's form: present, at most 2000 characters, no word mixing scripts."""
     if not visible_length(joined):  # spaces of no width are no reason (review 19b)
-        return REASON_REQUIRED
+        return sentences.REASON_REQUIRED
     if len(joined) > 2000:
-        return REASON_TOO_LONG
+        return sentences.REASON_TOO_LONG
     if mixed_script_words(words_of(joined, glued_to_digits=False)):
-        return REASON_MIXED_SCRIPT
+        return sentences.REASON_MIXED_SCRIPT
     return ""
 
 
@@ -143,13 +125,15 @@ def _measure(joined: str) -> _Measure:
     return _Measure(
         seen=visible_length(shown) + sum(unicodedata.east_asian_width(c) in "WF" for c in shown),
         letters=len({c.lower() for c in shown if c.isalnum()}),
-        unspaced=len({c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}),
+        unspaced=len(
+            {c for w in words for c in w if c.isalpha() and script_of(c) in vocabulary.UNSPACED_SCRIPTS}
+        ),
         real=frozenset(real),
         substance=frozenset(real - empty),
         clinical=frozenset(clinical | negated | vitals),
         # mostly Keel's words, and fewer than two words of substance of the person's own ("the person is not
         # breathing" shares "the person is not" with a page's lead, and is a reason)
-        keels_own=2 * sum(own) > len(words) and len(their_substance) < REASON_MIN_SUBSTANCE,
+        keels_own=2 * sum(own) > len(words) and len(their_substance) < vocabulary.REASON_MIN_SUBSTANCE,
         stripped=stripped,
         critical=critical or bool(real & {_shape("codeblue"), _shape("founddown")}),
     )
@@ -169,10 +153,10 @@ def _full(m: _Measure) -> bool:
     """A reason in full: fifteen characters, four different letters, three different real words, two of
     substance, not mostly Keel's own."""
     return (
-        m.seen >= REASON_MIN_CHARS
+        m.seen >= vocabulary.REASON_MIN_CHARS
         and m.letters >= 4
-        and len(m.real) >= REASON_MIN_WORDS
-        and len(m.substance) >= REASON_MIN_SUBSTANCE
+        and len(m.real) >= vocabulary.REASON_MIN_WORDS
+        and len(m.substance) >= vocabulary.REASON_MIN_SUBSTANCE
         and not m.keels_own
     )
 
@@ -206,10 +190,11 @@ def _terse(m: _Measure) -> bool:
     different words of substance, each real word a clinical word (`_clinical`), a modifier of one
     (`_TERSE_MODIFIERS`) or a joining word (`_TERSE_JOINERS`), and one clinical word at least: "heroin OD",
     "not breathing", "sin pulso", "respiratory distress", "GCS 6, RR 4", "dose spilt", "unresponive, OD"."""
+    emergency, terse = vocabulary.REASON_MIN_EMERGENCY_CHARS, vocabulary.REASON_MIN_TERSE_CHARS
     return (
-        m.seen >= (REASON_MIN_EMERGENCY_CHARS if _emergency_words(m) else REASON_MIN_TERSE_CHARS)
+        m.seen >= (emergency if _emergency_words(m) else terse)
         and m.letters >= 4
-        and len(m.substance) >= REASON_MIN_SUBSTANCE
+        and len(m.substance) >= vocabulary.REASON_MIN_SUBSTANCE
         and bool(m.substance & m.clinical)
         and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
         and (_emergency_words(m) or not m.real & frozenset(map(_shape, _HEDGES)))
@@ -221,10 +206,10 @@ def _sentence(m: _Measure) -> bool:
     """A short sentence: three different real words, two of substance, the others only joining words, from
     `REASON_MIN_SENTENCE_CHARS` characters ("lost her phone")."""
     return (
-        m.seen >= REASON_MIN_SENTENCE_CHARS
+        m.seen >= vocabulary.REASON_MIN_SENTENCE_CHARS
         and m.letters >= 4
-        and len(m.real) >= REASON_MIN_WORDS
-        and len(m.substance) >= REASON_MIN_SUBSTANCE
+        and len(m.real) >= vocabulary.REASON_MIN_WORDS
+        and len(m.substance) >= vocabulary.REASON_MIN_SUBSTANCE
         and m.real - m.substance <= _terse_joiner_shapes()
         and not m.keels_own
     )
@@ -233,7 +218,7 @@ def _sentence(m: _Measure) -> bool:
 def _unspaced(m: _Measure) -> bool:
     """A reason in a script written without spaces (`UNSPACED_SCRIPTS`): fifteen characters as drawn and
     `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts (review 22p)."""
-    return m.seen >= REASON_MIN_CHARS and m.unspaced >= REASON_MIN_UNSPACED_LETTERS
+    return m.seen >= vocabulary.REASON_MIN_CHARS and m.unspaced >= vocabulary.REASON_MIN_UNSPACED_LETTERS
 
 
 def _refusal(m: _Measure) -> str:
@@ -242,14 +227,15 @@ def _refusal(m: _Measure) -> str:
     `REASON_SAYS_NOTHING`; two clinical words too short to read: `REASON_SAY_MORE`; else too few different
     words or characters: `REASON_NO_SUBSTANCE`."""
     if m.keels_own or (m.stripped and not m.real):
-        return REASON_KEELS_OWN
-    if len(m.substance) < REASON_MIN_SUBSTANCE and m.real - m.substance - _terse_joiner_shapes():
-        return REASON_SAYS_NOTHING
-    if len(m.clinical & m.substance) >= REASON_MIN_SUBSTANCE:
-        return REASON_SAY_MORE
-    if len(m.real) >= REASON_MIN_WORDS and m.seen >= REASON_MIN_CHARS:  # then substance is short
-        return REASON_SAYS_NOTHING
-    return REASON_NO_SUBSTANCE
+        return sentences.REASON_KEELS_OWN
+    if len(m.substance) < vocabulary.REASON_MIN_SUBSTANCE and m.real - m.substance - _terse_joiner_shapes():
+        return sentences.REASON_SAYS_NOTHING
+    if len(m.clinical & m.substance) >= vocabulary.REASON_MIN_SUBSTANCE:
+        return sentences.REASON_SAY_MORE
+    # then substance is short
+    if len(m.real) >= vocabulary.REASON_MIN_WORDS and m.seen >= vocabulary.REASON_MIN_CHARS:
+        return sentences.REASON_SAYS_NOTHING
+    return sentences.REASON_NO_SUBSTANCE
 
 
 def _hedge_or_count(match: re.Match[str]) -> str:
@@ -363,5 +349,5 @@ def _real_word(word: str) -> bool:
     return (
         sum(c.isalpha() for c in word) >= 2
         and len(set(shape)) >= 2
-        and not any(script_of(c) in UNSPACED_SCRIPTS for c in word)
+        and not any(script_of(c) in vocabulary.UNSPACED_SCRIPTS for c in word)
     )

@@ -273,6 +273,87 @@ def _audit_disclosure(
     )
 
 
+def _patient_to_disclose(by: User, patient_id: int | str) -> Patient:
+    """Guard 1: a role that may not disclose is refused, audited; else the record as the discloser may reach
+    it, break-the-glass included (a disclosure under a consent is then held to the care team:
+    `_care_team_only`)."""
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.DISCLOSE,
+        area=Area.CLINICAL,
+        target_type="disclosure",
+        allowed=policy.can_disclose(by),
+        what="disclose",
+        error=_not_allowed,
+        emergency_access=True,
+        audit_success=False,
+    )
+
+
+def _care_team_only(by: User, patient: Patient, basis: str) -> None:
+    """Under a consent: the care team's; only 42 CFR 2.51's disclosure to medical personnel in an emergency is
+    open to a clinician who reached the record through break-the-glass (review 17b: an off-team nurse sent a
+    report to a drug court under the person's consent)."""
+    if basis != Basis.EMERGENCY:
+        policy.get_patient_for_action_or_404(
+            by,
+            patient.pk,
+            Action.DISCLOSE,
+            area=Area.CLINICAL,
+            target_type="disclosure",
+            what="disclose",
+            error=_not_allowed,
+            emergency_access=False,
+            audit_success=False,
+        )
+
+
+def _refuse_by_token(by: User, patient: Patient, token: str | None, basis: str, recipient: str) -> None:
+    """A token bound to another recipient is told so first (review 22f); then an emergency by any token
+    (review 22g: only a session declares one); then a token issued for no recipient (review 25b, H5)."""
+    if token is not None and accounts.token_recipient(token):
+        refuse_other_recipient(by, patient, "disclosure", token, recipient)
+    refuse_token_emergency(by, patient, "disclosure", token, basis)
+    refuse_other_recipient(by, patient, "disclosure", token, recipient)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a disclosure asks, and when: its basis, the categories asked, the patient's today and the
+    instant."""
+
+    basis: str
+    categories: tuple[str, ...]
+    today: date
+    now: datetime
+
+
+def _released(
+    by: User, patient: Patient, release: _Release, asked: _Asked, token: str | None
+) -> tuple[Disclosure, dict[str, Any], str]:
+    """Guards 7-10 in one transaction: the consent checked again (locked), the token bound to its recipient,
+    the document, its row and its audit row; the row, the document and its digest back. A refusal is audited
+    outside the transaction, which wrote nothing."""
+    basis, now = asked.basis, asked.now
+    try:
+        with transaction.atomic():
+            refusal = _recheck_consent(patient, release, asked.categories, asked.today)
+            if refusal is None:
+                bind_token(token, release.recipient)
+                document = _document(by, patient, release, now)
+                digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+                disclosure = _record_disclosure(by, patient, basis, release, digest, now)
+                _audit_disclosure(by, patient, basis, release, disclosure)
+    except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
+        _deny(by, patient, "disclosure", OTHER_RECIPIENT)
+        raise
+    if refusal is not None:  # audited outside the transaction, which wrote nothing
+        _deny(by, patient, "disclosure", refusal.reason)
+        raise SharingInvalid([refusal])
+    return disclosure, document, digest
+
+
 def disclose(
     *,
     by: User,
@@ -288,60 +369,17 @@ def disclose(
     bound to the county ED sent a report to the patient's employer), and only under a consent: a token never
     declares a medical emergency (review 22g, `refuse_token_emergency`)."""
     now = now or timezone.now()
-    patient = policy.get_patient_for_action_or_404(  # guard 1: a role that may not disclose, audited
-        by,
-        patient_id,
-        Action.DISCLOSE,
-        area=Area.CLINICAL,
-        target_type="disclosure",
-        allowed=policy.can_disclose(by),
-        what="disclose",
-        error=_not_allowed,
-        emergency_access=True,
-        audit_success=False,
-    )
+    patient = _patient_to_disclose(by, patient_id)  # guard 1: a role that may not disclose, audited
     body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
-    if basis != Basis.EMERGENCY:  # under a consent: the care team's; only 42 CFR 2.51's disclosure to medical
-        # personnel in an emergency is open to a clinician who reached the record through break-the-glass
-        # (review 17b: an off-team nurse sent a report to a drug court under the person's consent)
-        policy.get_patient_for_action_or_404(
-            by,
-            patient.pk,
-            Action.DISCLOSE,
-            area=Area.CLINICAL,
-            target_type="disclosure",
-            what="disclose",
-            error=_not_allowed,
-            emergency_access=False,
-            audit_success=False,
-        )
+    _care_team_only(by, patient, basis)
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5
     today = local_today(patient, now)
     if basis == Basis.CONSENT:
         release = _consented(by, patient, body, asked, today)
     else:
         release = _emergency(body.emergency())
-    # A token bound to another recipient is told so first (review 22f); then an emergency by any token (review
-    # 22g: only a session declares one); then a token issued for no recipient (review 25b, H5).
-    if token is not None and accounts.token_recipient(token):
-        refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
-    refuse_token_emergency(by, patient, "disclosure", token, basis)
-    refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
-    try:
-        with transaction.atomic():
-            refusal = _recheck_consent(patient, release, asked, today)
-            if refusal is None:
-                bind_token(token, release.recipient)
-                document = _document(by, patient, release, now)
-                digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-                disclosure = _record_disclosure(by, patient, basis, release, digest, now)
-                _audit_disclosure(by, patient, basis, release, disclosure)
-    except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
-        _deny(by, patient, "disclosure", OTHER_RECIPIENT)
-        raise
-    if refusal is not None:  # audited outside the transaction, which wrote nothing
-        _deny(by, patient, "disclosure", refusal.reason)
-        raise SharingInvalid([refusal])
+    _refuse_by_token(by, patient, token, basis, release.recipient)
+    disclosure, document, digest = _released(by, patient, release, _Asked(basis, asked, today, now), token)
     document["disclosure"] = {"id": disclosure.pk, "basis": str(basis), "sha256": digest}
     return disclosure, document

@@ -39,7 +39,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
 from keel.core.reasons import reason_problem, reason_text
-from keel.core.rules.buprenorphine import parse_schedule
+from keel.core.rules.buprenorphine import ScheduleStep, parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
@@ -435,7 +435,7 @@ class _Checked(NamedTuple):
     warnings, the dose the QTc gate compared it with and the newest QTc row it saw (`qtc_gate`)."""
 
     dose: Decimal
-    steps: list[dict[str, Any]]
+    steps: list[ScheduleStep]
     why: str
     qtc_why: str
     warnings: tuple[Reason, ...]
@@ -462,7 +462,7 @@ def _checked_order(
             FieldError.said("medication", N_("one of %(items)s"), items=", ".join(Medication.values))
         )
     dose = _decimal(dose_mg, "dose_mg", errors)
-    steps: list[dict[str, Any]] = []
+    steps: list[ScheduleStep] = []
     if (home_start or schedule) and medication != Medication.BUPRENORPHINE:
         errors.append(FieldError("medication", N_("home and low-dose starts are for buprenorphine")))
     try:
@@ -487,7 +487,7 @@ def _superseding_order(
     starts_on: date | None,
     note: str,
     home_start: bool,
-    steps: list[dict[str, Any]],
+    steps: list[ScheduleStep],
     now: datetime,
     raised_from: Decimal | None = None,
     *,

@@ -18,7 +18,13 @@ from keel.audit.models import Action
 from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
 from keel.core import rules
-from keel.core.rules.buprenorphine import DOSE_LIMIT, LowDoseStep, StartGate, schedule_rise_problem
+from keel.core.rules.buprenorphine import (
+    DOSE_LIMIT,
+    LowDoseStep,
+    ScheduleStep,
+    StartGate,
+    schedule_rise_problem,
+)
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -158,7 +164,7 @@ def _induction(
     )
 
 
-def low_dose_problem(patient: Patient, steps: Sequence[Mapping[str, float]]) -> str:
+def low_dose_problem(patient: Patient, steps: Sequence[ScheduleStep]) -> str:
     """Why a schedule is not a low-dose start ("" when it is): it starts on day 1 at or below the program's
     low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day) and rises gradually
     (`keel.core.rules.buprenorphine.schedule_rise_problem`, review 13d)."""

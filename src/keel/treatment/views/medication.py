@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, tzinfo
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,9 @@ from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, Take
 from keel.treatment.order_words import mg_words
 from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
 
 
@@ -49,7 +53,8 @@ def _medication_page(
     """The medication page; after an order refused because another was written since the page was read
     (`order_error`, status 409), the same page with the current orders, a fresh order form carrying their
     version, and the reason beside it. Nothing typed is put back: the prescriber decides again on what is
-    now in force."""
+    now in force. In steps: the record read, its stored verdicts and plans in words (`_record_in_words`),
+    the order lines (`_order_lines`), the page's context (`_page_context`)."""
     all_doses = request.GET.get("doses") == "all"  # the page's "show all doses" link
     record = queries.medication_record(request.user, patient_id=patient_id, all_doses=all_doses)
     # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
@@ -58,67 +63,103 @@ def _medication_page(
     can_prescribe = policy.can_prescribe(request.user) and not emergency
     review = queries.take_home_review(record.patient) if can_prescribe else None
     flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
+    today = _record_in_words(record)
+    orders = _order_lines(record.orders, today)
+    shown = _Shown(all_doses, emergency, can_prescribe, review, today, orders, flag_words)
+    return render(
+        request,
+        "treatment/medication.html",
+        _page_context(request, record, shown, order_error),
+        status=status,
+    )
+
+
+def _record_in_words(record: queries.MedicationRecord) -> date:
+    """The record's stored verdicts and plans as the page says them (set on each row), and the patient's
+    today they are said from (returned)."""
     for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
         setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
     today = local_today(record.patient, timezone.now())
     for plan in record.take_homes:
-        setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
-        # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
-        setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
-        setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
-        decided_on = timezone.localtime(plan.decided_at, zone_of(record.patient)).date()
-        setattr(plan, "decided_on_words", day_words(decided_on, today))  # noqa: B010
-        # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
-        setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
-        _plan_end_in_words(plan, today, zone_of(record.patient))
-        # review 24b holes 5 and 6: bottles still at home after the plan ended: the call-back, and the form
-        # to record them brought back
-        home = record.call_back.get(plan.pk, {})
-        setattr(plan, "call_back_words", words.call_back_words(home, today))  # noqa: B010
-        # lane words25: the bottles at home to tick as brought back, each its day and mg (no dates to type)
-        at_home = [(d.isoformat(), day_words(d, today), mg_words(mg)) for d, mg in sorted(home.items())]
-        setattr(plan, "at_home", at_home)  # noqa: B010
+        _plan_in_words(plan, record, today)
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
-    orders = _order_lines(record.orders, today)
-    return render(
-        request,
-        "treatment/medication.html",
-        {
-            "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
-            "r": record,
-            "orders": orders,
-            # on a phone the page is scanned, not scrolled (lane words22: 21,360 px before): the orders in
-            # force or to come and the last week of doses in view, the rest folded under <details>
-            "current_orders": [line for line in orders if line.current],
-            "earlier_orders": [line for line in orders if not line.current],
-            "recent_doses": record.doses[:DOSES_IN_VIEW],
-            "earlier_doses": record.doses[DOSES_IN_VIEW:],
-            "all_doses": all_doses,
-            "patient": record.patient,
-            "criteria": [(key, _(text)) for key, text in CRITERIA],
-            "emergency": emergency,
-            "can_prescribe": can_prescribe,
-            "can_dose": policy.can_record_dose(request.user),
-            "can_correct": policy.can_record_dose(request.user) and not emergency,
-            "fill_sources": FillSource.choices,
-            "review": review,
-            "bottles_held_runs": words.day_runs(review.bottles_held, today) if review else "",
-            "today": today,
-            # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
-            "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
-            "concerns": [
-                (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
-                for c in (review.concerns if review else [])
-            ],
-            # the version of each medication's orders this page shows: the order form sends it back (read
-            # by the record before the orders it shows, never newer: session 23)
-            "order_versions": record.order_versions if can_prescribe else {},  # read before its orders
-            "order_error": order_error,
-        },
-        status=status,
-    )
+    return today
+
+
+def _plan_in_words(plan: TakeHomePlan, record: queries.MedicationRecord, today: date) -> None:
+    """A take-home plan as the page says it: its reasons, its bottles' days and mg, the day it was decided,
+    whether a prescriber may still end it, its end, and the bottles still at home after it ended."""
+    setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
+    # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
+    setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
+    setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
+    decided_on = timezone.localtime(plan.decided_at, zone_of(record.patient)).date()
+    setattr(plan, "decided_on_words", day_words(decided_on, today))  # noqa: B010
+    # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
+    setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
+    _plan_end_in_words(plan, today, zone_of(record.patient))
+    # review 24b holes 5 and 6: bottles still at home after the plan ended: the call-back, and the form
+    # to record them brought back
+    home = record.call_back.get(plan.pk, {})
+    setattr(plan, "call_back_words", words.call_back_words(home, today))  # noqa: B010
+    # lane words25: the bottles at home to tick as brought back, each its day and mg (no dates to type)
+    at_home = [(d.isoformat(), day_words(d, today), mg_words(mg)) for d, mg in sorted(home.items())]
+    setattr(plan, "at_home", at_home)  # noqa: B010
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the medication page decided before it renders: the doses asked for, who may do what on it, the
+    take-home review, the patient's today, the order lines and a flag kind's words."""
+
+    all_doses: bool
+    emergency: bool
+    can_prescribe: bool
+    review: queries.TakeHomeReview | None
+    today: date
+    orders: list[OrderLine]
+    flag_words: dict[str, StrOrPromise]
+
+
+def _page_context(
+    request: AuthenticatedHttpRequest, record: queries.MedicationRecord, shown: _Shown, order_error: str
+) -> dict[str, object]:
+    """The medication page's template context."""
+    review, today, orders = shown.review, shown.today, shown.orders
+    return {
+        "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
+        "r": record,
+        "orders": orders,
+        # on a phone the page is scanned, not scrolled (lane words22: 21,360 px before): the orders in
+        # force or to come and the last week of doses in view, the rest folded under <details>
+        "current_orders": [line for line in orders if line.current],
+        "earlier_orders": [line for line in orders if not line.current],
+        "recent_doses": record.doses[:DOSES_IN_VIEW],
+        "earlier_doses": record.doses[DOSES_IN_VIEW:],
+        "all_doses": shown.all_doses,
+        "patient": record.patient,
+        "criteria": [(key, _(text)) for key, text in CRITERIA],
+        "emergency": shown.emergency,
+        "can_prescribe": shown.can_prescribe,
+        "can_dose": policy.can_record_dose(request.user),
+        "can_correct": policy.can_record_dose(request.user) and not shown.emergency,
+        "fill_sources": FillSource.choices,
+        "review": review,
+        "bottles_held_runs": words.day_runs(review.bottles_held, today) if review else "",
+        "today": today,
+        # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
+        "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
+        "concerns": [
+            (c.id, shown.flag_words.get(c.kind, c.kind), c.raised_on)
+            for c in (review.concerns if review else [])
+        ],
+        # the version of each medication's orders this page shows: the order form sends it back (read
+        # by the record before the orders it shows, never newer: session 23)
+        "order_versions": record.order_versions if shown.can_prescribe else {},  # read before its orders
+        "order_error": order_error,
+    }
 
 
 # What `services.take_homes._record_brought_back` appends to an ended plan's reason, in English, for each

@@ -37,6 +37,7 @@ from keel.core.rules.buprenorphine.home_start import HOME_INPUTS, HOME_POLICY, H
 from keel.core.rules.buprenorphine.low_dose import (
     SCHEDULE_MAX_RISE,
     LowDoseStep,
+    ScheduleStep,
     low_dose_total_over,
     parse_schedule,
     schedule_rise_problem,
@@ -71,6 +72,7 @@ __all__ = [
     "TIMING_POLICY",
     "USE_FIELDS",
     "LowDoseStep",
+    "ScheduleStep",
     "StartGate",
     "day_limit_mg",
     "induction_total_over",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from keel.core.decision import Reason
 from keel.core.words import gettext_noop
@@ -19,6 +19,14 @@ class ScheduleInput(TypedDict):
 
     schedule_missed_days: int
     documented_rationale: bool
+
+
+class ScheduleStep(TypedDict):
+    """One day of a low-dose schedule as `parse_schedule` keeps it (`MedicationOrder.schedule`): the day
+    (1-60) and its planned total in mg."""
+
+    day: int
+    mg: float
 
 
 class LowDoseStep(TypedDict):
@@ -119,7 +127,7 @@ def low_dose_total_over(total_mg: float, planned_mg: float) -> Reason | None:
 SCHEDULE_MAX_RISE = 2  # a low-dose step is at most twice the step before it (review 13d)
 
 
-def schedule_rise_problem(steps: Sequence[Mapping[str, float]]) -> str:
+def schedule_rise_problem(steps: Sequence[ScheduleStep]) -> str:
     """Why a low-dose schedule is not one ("" when it is): it rises gradually, each day's planned total at
     most twice the one before it (the published schedules double at most: Bernese 0.2-0.4-0.8 mg, 0.5-1-2-4
     mg; reference 9.5, Hammig 2016). A jump from 0.5 mg to 24 mg is a standard start with no readiness
@@ -133,7 +141,7 @@ def schedule_rise_problem(steps: Sequence[Mapping[str, float]]) -> str:
     return ""
 
 
-def parse_schedule(raw: object) -> list[dict[str, Any]]:
+def parse_schedule(raw: object) -> list[ScheduleStep]:
     """A clinician-entered low-dose ("micro") start: [{"day": 1, "mg": 0.5}, ...], days 1-60 in order, once each,
     0.01-32 mg. Keel ships no table (reference 9.5: any day-by-day table is unverified)."""
     from keel.core.rules.inputs import FieldError, InvalidInput
@@ -142,7 +150,9 @@ def parse_schedule(raw: object) -> list[dict[str, Any]]:
         return []
     if not isinstance(raw, list):
         raise InvalidInput([FieldError("schedule", N_("must be a list of {day, mg}"))])
-    errors, out, last = [], [], 0
+    errors: list[FieldError] = []
+    out: list[ScheduleStep] = []
+    last = 0
     for i, step in enumerate(raw):
         day = step.get("day") if isinstance(step, Mapping) else None
         mg = step.get("mg") if isinstance(step, Mapping) else None
@@ -153,7 +163,7 @@ def parse_schedule(raw: object) -> list[dict[str, Any]]:
             errors.append(FieldError(f"schedule[{i}].mg", N_("between 0.01 and 32 mg")))
             continue
         last = day
-        out.append({"day": day, "mg": float(mg)})
+        out.append(ScheduleStep(day=day, mg=float(mg)))
     if errors:
         raise InvalidInput(errors)
     return out
