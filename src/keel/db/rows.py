@@ -10,11 +10,12 @@ stay small on purpose:
 - `insert` and `update` write one instance with the values Django's own save would send (`pre_save`, then
   `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's;
   `insert_unless_conflict` (`ON CONFLICT (...) DO NOTHING`) and `update(..., when=...)` write only if the
-  row is as the caller read it, in the same one statement.
+  row is as the caller read it, in the same one statement; with `locked` (PostgreSQL, a `Locked`) the same
+  statement first locks another row the write reads (the check-in's patient lock, one round trip fewer).
 
 Everything else stays on the ORM. The SQL written with these helpers is portable between SQLite and
 PostgreSQL (`%s` parameters, `RETURNING`, `ON CONFLICT`, no vendor functions), except `insert_then`
-(PostgreSQL only: a data-modifying CTE; its callers keep the portable path for SQLite); the suite runs it on
+and `Locked` (PostgreSQL only: a CTE; their callers keep the portable path for SQLite); the suite runs it on
 both. Table and column
 names in the statements built here come from model metadata, never from input; values are always parameters.
 
