@@ -5,6 +5,9 @@
     .venv/bin/python bench/wsgi_calls.py keel /api/v1/me     # bench/profile_request.py's patient, a token
     .venv/bin/python bench/wsgi_calls.py bare /read/1
     .venv/bin/python bench/wsgi_calls.py keel /healthz --top 40 --sort tottime   # and a cProfile
+    .venv/bin/python bench/wsgi_calls.py keel /api/v1/me/checkins --database-url ...  # POST, audited check-in
+    .venv/bin/python bench/wsgi_calls.py bare /insert-audited --database-url ...  # POST, bare's audited write
+    .venv/bin/python bench/wsgi_calls.py keel /healthz --database-url ... --round-trips  # PostgreSQL waits
 
 Calls the project's WSGI application (`get_wsgi_application()`: Django's handler, the whole MIDDLEWARE
 list, the view) with a plain WSGI environ, on a fresh SQLite database (or `--database-url postgresql://...`,
@@ -12,6 +15,11 @@ an empty database), as gunicorn would minus the socket.
 Prints the CPU ms per request (min/median/max over 5 rounds), the Python function calls per request (from
 cProfile: unlike CPU time, the same on a loaded machine) and the SQL statements of one request. Run each
 side in its own process (the two projects' settings cannot share one).
+
+`--round-trips` (PostgreSQL) runs the database connection through `bench/pg_trips.py`'s counting proxy and
+prints the round trips per request (the health check's `SELECT 1`, BEGIN, COMMIT and savepoints included,
+which Django's query log leaves out) and the text of one request's, instead of the CPU figures (the proxy's
+threads would be counted in them).
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
+import json
 import os
 import pstats
 import statistics
@@ -60,11 +70,23 @@ def _setup(side: str, path: str, database_url: str | None) -> dict[str, str]:
 
         demo.load(patients_per_program=2)
         return {"HTTP_AUTHORIZATION": f"Bearer {profile_request._patient_token()}"}
-    if side == "bare" and path.startswith("/read/"):
-        from bare.models import Row  # type: ignore[import-not-found]
+    if side == "bare" and path.startswith(("/read", "/insert")):
+        import hashlib
+
+        from bare.models import ChainHead, Row, Token  # type: ignore[import-not-found]
 
         Row.objects.create(name="bench", score=1)
+        ChainHead.objects.create(pk=1, last_hash="0" * 64)
+        Token.objects.create(key_hash=hashlib.sha256(b"bench-token").hexdigest(), name="bench-token")
+        return {"HTTP_AUTHORIZATION": "Bearer bench-token"}
     return {}
+
+
+POSTS = {
+    "/api/v1/me/checkins": {"craving": 4, "mood": 3, "used": False, "medication": "taken", "meeting": True},
+    "/insert": {"name": "bench", "score": 4},
+    "/insert-audited": {"name": "bench", "score": 4},
+}
 
 
 def _backend_cpu(connection: Any) -> Any:
@@ -96,7 +118,20 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="postgresql://... of an empty database (default: a fresh SQLite file)"
     )
+    parser.add_argument(
+        "--round-trips",
+        action="store_true",
+        help="PostgreSQL: count the round trips per request through a proxy (no CPU figures)",
+    )
     args = parser.parse_args()
+    trips = None
+    if args.round_trips:
+        if not args.database_url:
+            parser.error("--round-trips needs --database-url postgresql://...")
+        from pg_trips import RoundTrips  # type: ignore[import-not-found]
+
+        trips = RoundTrips(args.database_url).__enter__()
+        args.database_url = trips.url
     headers = _setup(args.side, args.path, args.database_url)
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
@@ -104,9 +139,13 @@ def main() -> None:
 
     application = get_wsgi_application()
 
+    posted = json.dumps(POSTS[args.path]).encode() if args.path in POSTS else None
+    keys = itertools.count()
+
     def one() -> None:
+        body_in = posted or b""
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": "POST" if posted else "GET",
             "PATH_INFO": args.path,
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
@@ -114,18 +153,38 @@ def main() -> None:
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_HOST": "127.0.0.1:8000",
             "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body_in),
             "wsgi.errors": io.StringIO(),
             **headers,
         }
+        if posted:  # a new check-in each time: a new idempotency key (one day's row, edited after the first)
+            environ.update(
+                CONTENT_TYPE="application/json",
+                CONTENT_LENGTH=str(len(body_in)),
+                HTTP_IDEMPOTENCY_KEY=f"wsgi-{next(keys)}",
+            )
         status: list[str] = []
         body = application(environ, lambda s, h, e=None: status.append(s))
         b"".join(body)
         body.close()
-        assert status[0].startswith("200"), status
+        assert status[0].startswith(("200", "201")), status
 
     for _ in range(50):  # warm: imports, the connection, caches
         one()
+    if trips is not None:
+        before = trips.total()
+        for _ in range(args.requests):
+            one()
+        per_request = (trips.total() - before) / args.requests
+        first = len(trips.statements)
+        one()
+        print(
+            f"{args.side} {'POST' if posted else 'GET'} {args.path}: {per_request:.2f} round trips to "
+            f"PostgreSQL per request ({args.requests} requests); one more request's:"
+        )
+        for text in trips.statements[first:]:
+            print(f"  {text[:150]}")
+        return
     backend = _backend_cpu(connection)
     rounds, backend_rounds = [], []
     for _ in range(5):
@@ -143,7 +202,8 @@ def main() -> None:
     with CaptureQueriesContext(connection) as queries:
         one()
     print(
-        f"{args.side} GET {args.path}: CPU ms per request {min(rounds):.3f}/{statistics.median(rounds):.3f}/"
+        f"{args.side} {'POST' if posted else 'GET'} {args.path}: CPU ms per request "
+        f"{min(rounds):.3f}/{statistics.median(rounds):.3f}/"
         f"{max(rounds):.3f} ({connection.vendor}; min/median/max, {args.requests} x 5 rounds, load average "
         f"{os.getloadavg()[0]:.1f}); {stats.total_calls / args.requests:.0f} Python function calls "  # type: ignore[attr-defined]
         f"per request; {len(queries.captured_queries)} SQL statements"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -145,15 +146,18 @@ def test_a_checkin_and_a_flag_raised_at_once_never_deadlock(
     from keel.recovery.services import checkins
 
     locked, flag_audited = threading.Event(), threading.Event()
-    real = checkins._lock_patient
+    # The check-in's patient lock is taken by today's write itself on PostgreSQL (`_save_checkin(lock=True)`,
+    # lane perf26); its audit rows wait for the block's end (`audit.deferred`): the pause follows the write.
+    real = checkins._save_checkin
 
-    def lock_then_wait(patient: object) -> None:
-        real(patient)  # type: ignore[arg-type]
+    def lock_then_wait(*args: Any, **kwargs: Any) -> Any:
+        saved = real(*args, **kwargs)
         locked.set()
         flag_audited.wait(5)
         time.sleep(0.3)  # the flag's transaction reaches its commit
+        return saved
 
-    monkeypatch.setattr(checkins, "_lock_patient", lock_then_wait)
+    monkeypatch.setattr(checkins, "_save_checkin", lock_then_wait)
     errors: list[str] = []
 
     def checkin() -> None:

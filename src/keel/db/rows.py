@@ -10,11 +10,12 @@ stay small on purpose:
 - `insert` and `update` write one instance with the values Django's own save would send (`pre_save`, then
   `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's;
   `insert_unless_conflict` (`ON CONFLICT (...) DO NOTHING`) and `update(..., when=...)` write only if the
-  row is as the caller read it, in the same one statement.
+  row is as the caller read it, in the same one statement; with `locked` (PostgreSQL, a `Locked`) the same
+  statement first locks another row the write reads (the check-in's patient lock, one round trip fewer).
 
 Everything else stays on the ORM. The SQL written with these helpers is portable between SQLite and
 PostgreSQL (`%s` parameters, `RETURNING`, `ON CONFLICT`, no vendor functions), except `insert_then`
-(PostgreSQL only: a data-modifying CTE; its callers keep the portable path for SQLite); the suite runs it on
+and `Locked` (PostgreSQL only: a CTE; their callers keep the portable path for SQLite); the suite runs it on
 both. Table and column
 names in the statements built here come from model metadata, never from input; values are always parameters.
 
@@ -215,12 +216,17 @@ def insert(obj: M, cursor: Any = None) -> M:
 
 
 def _execute_insert(
-    obj: Model, sql: str, fields: Sequence[Field[Any, Any]], more: Sequence[Any], cursor: Any
+    obj: Model,
+    sql: str,
+    fields: Sequence[Field[Any, Any]],
+    more: Sequence[Any],
+    cursor: Any,
+    before: Sequence[Any] = (),
 ) -> Any:
-    """Run an INSERT of `obj`'s `fields` (then `more` parameters) on `cursor`, or a cursor of its own; the
-    first row it returns (None: none)."""
+    """Run an INSERT of `obj`'s `fields` (after `before` parameters, then `more`) on `cursor`, or a cursor of
+    its own; the first row it returns (None: none)."""
     connection = cursor.db if cursor is not None else _connection()
-    params = [*(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *more]
+    params = [*before, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *more]
     if cursor is None:
         with connection.cursor() as own:
             own.execute(sql, params)
@@ -259,14 +265,56 @@ def _insert_unless_sql(
     return f"{head} ON CONFLICT ({columns_}) DO NOTHING RETURNING {returning}", fields
 
 
-def insert_unless_conflict(obj: M, conflict: tuple[str, ...], cursor: Any = None) -> M | None:
+def insert_unless_conflict(
+    obj: M, conflict: tuple[str, ...], cursor: Any = None, *, locked: Locked | None = None
+) -> M | None:
     """`insert`, unless a row with the same values of the unique `conflict` fields exists: then nothing is
     written and None returned (`INSERT ... ON CONFLICT (...) DO NOTHING RETURNING`, on both databases; on
     PostgreSQL a conflicting row of a transaction still open is waited for). No error, so the caller's
-    transaction carries on (an IntegrityError would end it on PostgreSQL)."""
+    transaction carries on (an IntegrityError would end it on PostgreSQL). `locked` (PostgreSQL): a row
+    locked in the same statement first (see `Locked`)."""
     sql, fields = _insert_unless_sql(type(obj), conflict)
-    row = _execute_insert(obj, sql, fields, [], cursor)
+    if locked is not None:
+        sql, fields = _insert_locked_sql(sql, fields, locked)
+    row = _execute_insert(obj, sql, fields, [], cursor, locked.params if locked is not None else ())
     return None if row is None else _inserted(obj, row[0], _connection().alias)
+
+
+class Locked:
+    """PostgreSQL only: another row locked by the same statement before it writes, one round trip instead
+    of two: `WITH "locked" AS (<sql>) INSERT ... / UPDATE ...`, where `sql` selects one column of the row to
+    lock (`SELECT "id" FROM ... WHERE ... FOR NO KEY UPDATE`, with `params`) and the write reads it as
+    `(SELECT * FROM "locked")`: an insert takes `field`'s value from it, an update requires its row's
+    `field` to equal it. The write cannot be built before the locked row is read, so the lock is taken
+    first, as two statements in that order would take it; a missing locked row gives NULL (an insert of a
+    required field fails as its foreign key would, an update changes nothing)."""
+
+    __slots__ = ("field", "params", "sql")
+
+    def __init__(self, sql: str, params: Sequence[Any], field: str) -> None:
+        self.sql, self.params, self.field = sql, tuple(params), field
+
+    def prefix(self) -> str:
+        return f'WITH "locked" AS ({self.sql}) '
+
+
+_FROM_LOCKED = '(SELECT * FROM "locked")'
+
+
+def _insert_locked_sql(
+    sql: str, fields: tuple[Field[Any, Any], ...], locked: Locked
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """`sql` (an INSERT of `fields`, one `%s` each, in order) with `locked.field`'s value read from the
+    locked row, the lock's parameters first."""
+    index = next(i for i, f in enumerate(fields) if f.name == locked.field)
+    head, tail = sql.split(" VALUES (", 1)
+    marks, rest = tail.split(")", 1)
+    values = marks.split(", ")
+    values[index] = _FROM_LOCKED
+    return (
+        f"{locked.prefix()}{head} VALUES ({', '.join(values)}){rest}",
+        fields[:index] + fields[index + 1 :],
+    )
 
 
 @cache
@@ -282,13 +330,22 @@ def _update_sql(
     return sql, fields  # type: ignore[return-value]
 
 
-def update(obj: Model, names: Iterable[str], when: Sequence[tuple[str, Any]] = ()) -> int:
+def update(
+    obj: Model, names: Iterable[str], when: Sequence[tuple[str, Any]] = (), *, locked: Locked | None = None
+) -> int:
     """UPDATE the named fields of a saved instance; returns the number of rows changed (0 or 1). `when`:
     (field name, value) pairs the stored row must also hold, or nothing changes (0), e.g. the version read
-    (optimistic concurrency in one statement; values are given as the database stores them)."""
+    (optimistic concurrency in one statement; values are given as the database stores them). `locked`
+    (PostgreSQL): a row locked in the same statement first, whose value the row's `locked.field` must hold
+    (see `Locked`)."""
     sql, fields = _update_sql(type(obj), tuple(names), tuple(name for name, _ in when))
     connection = _connection()
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    values = [*params, obj.pk, *(value for _, value in when)]
+    if locked is not None:
+        column = obj._meta.get_field(locked.field).column  # type: ignore[union-attr]
+        sql = f'{locked.prefix()}{sql} AND "{column}" = {_FROM_LOCKED}'
+        values = [*locked.params, *values]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk, *(value for _, value in when)])
+        cursor.execute(sql, values)
         return int(cursor.rowcount)
