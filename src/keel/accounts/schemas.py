@@ -27,7 +27,7 @@ class TokenIn(In):
         default="",
         max_length=200,
         description="the one recipient (an organization named in consents) this token releases records to; "
-        "blank: the token releases no record (review 25b)",
+        "blank: the token releases no record (review 25b; a staff token's answer says so in `note`)",
     )
 
 
@@ -57,10 +57,15 @@ class TokenOut(BaseModel):
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="the secret; shown only once")
+    note: str = Field(
+        default="",
+        description="a staff member's token: what it releases, in words (with no recipient: no record); "
+        "a patient's own token: empty",
+    )
 
     @classmethod
-    def issued(cls, issued: IssuedToken) -> TokenCreatedOut:
-        return cls(**TokenOut.of(issued.token).model_dump(), token=issued.secret)
+    def issued(cls, issued: IssuedToken, note: str = "") -> TokenCreatedOut:
+        return cls(**TokenOut.of(issued.token).model_dump(), token=issued.secret, note=note)
 
 
 class PatientBriefOut(BaseModel):
