@@ -55,7 +55,11 @@ def me(request: AuthenticatedApiRequest) -> MeOut:
 
 
 @router.post(
-    "/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token"
+    "/auth/tokens",
+    auth=None,
+    response={201: TokenCreatedOut},
+    exclude_unset=True,  # a patient's answer without `note`, as before (`TokenCreatedOut.issued`)
+    summary="Create a personal access token",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     """Lane tok26, by token: not refused (no token is read here, `auth=None`): the caller's own password and

@@ -60,12 +60,17 @@ class TokenCreatedOut(TokenOut):
     note: str = Field(
         default="",
         description="a staff member's token: what it releases, in words (with no recipient: no record); "
-        "a patient's own token: empty",
+        "a patient's own token: left out",
     )
 
     @classmethod
     def issued(cls, issued: IssuedToken, note: str = "") -> TokenCreatedOut:
-        return cls(**TokenOut.of(issued.token).model_dump(), token=issued.secret, note=note)
+        """`note` left unset when there is none (a patient's own token): the route excludes unset fields,
+        so a patient's answer stays as it was, byte for byte (lane tok26)."""
+        fields = TokenOut.of(issued.token).model_dump()
+        if note:
+            return cls(**fields, token=issued.secret, note=note)
+        return cls(**fields, token=issued.secret)
 
 
 class PatientBriefOut(BaseModel):
