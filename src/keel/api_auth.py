@@ -81,9 +81,36 @@ DESK_TOKEN_SAID = N_(
 )
 
 
-def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
+# Lane tok26: a staff member's access handed by a program admin (an invitation, a role change), by a token.
+STAFF_ACCESS_TOKEN = "API token: staff access is given by an admin signed in"
+STAFF_ACCESS_TOKEN_SAID = N_(
+    "An API token cannot do this: inviting a staff member and changing a staff member's role give a person "
+    "access to the program's records, so a program admin signed in to Keel does it. Sign in to Keel to do it."
+)
+# Lane tok26 (review 25d H4): a medication order by a token (it names the version of the orders it read).
+VERSIONED_TOKEN = "API token: an order names the orders its writer read"
+VERSIONED_TOKEN_SAID = N_(
+    "An API token cannot write a medication order: an order names the version of the person's orders its "
+    "writer read (orders_version), and a token reads no person's record. A prescriber signed in to Keel "
+    "writes it."
+)
+# Lane tok26: emergency access (breaking the glass) asked by a token.
+EMERGENCY_TOKEN = "API token: emergency access is opened by a clinician signed in"
+EMERGENCY_TOKEN_SAID = N_(
+    "An API token cannot open emergency access: breaking the glass is a clinician's own decision in an "
+    "emergency, signed in to Keel with their password again. Sign in to Keel to do it."
+)
+_REFUSAL = "_keel_token_refusal"
+
+
+def _used_as(use: policy.TokenUse, refusal: tuple[str, str] | None = None) -> Callable[[F], F]:
+    """A route's mark: what it does (`policy.TokenUse`) and, for a route refused to every token, the audit
+    reason and the words of its refusal."""
+
     def mark(func: F) -> F:
         setattr(func, _USE, use)
+        if refusal is not None:
+            setattr(func, _REFUSAL, refusal)
         return func
 
     return mark
@@ -93,7 +120,13 @@ def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
 releases_record = _used_as(policy.TokenUse.RELEASE)
 manages_tokens = _used_as(policy.TokenUse.TOKENS)
 # Lane fix25e (review 25d H3, H2): a desk action, for a person at the desk: a session only.
-desk_only = _used_as(policy.TokenUse.DESK)
+desk_only = _used_as(policy.TokenUse.DESK, (DESK_TOKEN, DESK_TOKEN_SAID))
+# Lane tok26: the same class, a staff member's access (an invitation, a role): an admin's session only.
+staff_access_only = _used_as(policy.TokenUse.DESK, (STAFF_ACCESS_TOKEN, STAFF_ACCESS_TOKEN_SAID))
+# Lane tok26: emergency access, access handed to the caller's own account: a session only.
+emergency_only_signed_in = _used_as(policy.TokenUse.DESK, (EMERGENCY_TOKEN, EMERGENCY_TOKEN_SAID))
+# Lane tok26 (review 25d H4): a write naming the version of the record its writer read: a session only.
+versioned_write = _used_as(policy.TokenUse.VERSIONED, (VERSIONED_TOKEN, VERSIONED_TOKEN_SAID))
 
 _NO_ONE = "_keel_reads_no_one"
 
@@ -130,16 +163,18 @@ def refuse_release_credential(func: F) -> F:
         )
         if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads, by_token=by_token):
             assert isinstance(user, User)
-            desk = use == policy.TokenUse.DESK
+            reason, said = getattr(
+                func, _REFUSAL, (RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN, RELEASE_CREDENTIAL_SAID)
+            )
             audit.record(
                 actor=user,
                 action=Action.DENIED,
                 outcome=Outcome.DENIED,
                 target_type="api_token",
                 target_id=func.__name__[:200],
-                reason=DESK_TOKEN if desk else RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
+                reason=reason,
             )
-            return _refusal(request, DESK_TOKEN_SAID if desk else RELEASE_CREDENTIAL_SAID)
+            return _refusal(request, said)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]

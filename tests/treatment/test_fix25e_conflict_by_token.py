@@ -1,5 +1,6 @@
 """Lane fix25e (review 25d H4): a stale order's 409 tells a caller who may not read the person's orders (a
 staff member's token) only that the orders changed and to read them again: no `changed`, no dose, no writer.
+Lane tok26: a token's order is now refused (403) before any conflict; the session's 409 is unchanged.
 A signed-in prescriber still gets the whole answer. Attacked with: a forged version, an unbound and a bound
 token, Spanish, a session beside it; nothing written either way."""
 
@@ -46,16 +47,18 @@ def ordered(world: World) -> World:
     return world
 
 
-def test_a_staff_token_learns_only_that_the_orders_changed(ordered: World) -> None:
+def test_a_staff_token_learns_nothing_of_the_orders(ordered: World) -> None:
+    """Lane tok26 (superseding this lane's bare 409): a token's order is refused before the person or the
+    version is read (`api_auth.versioned_write`): 403, no `changed`, no dose, no writer, nothing written."""
     world = ordered
     secret = _token(world.staff["prescriber"])
     response = _forged_write(world, Client(), HTTP_AUTHORIZATION=f"Bearer {secret}")
     body = response.json()
-    assert response.status_code == 409
-    assert "changed" not in body and body["errors"][0]["field"] == "orders_version"
+    assert response.status_code == 403
+    assert "changed" not in body
     text = response.content.decode()
     assert "40" not in text and "r-prescriber" not in text
-    assert "the orders changed since they were read" in body["message"]
+    assert "cannot write a medication order" in body["message"]
     assert MedicationOrder.objects.filter(patient=world.alice).count() == 1
 
 
@@ -65,7 +68,7 @@ def test_the_token_answer_is_said_in_spanish(ordered: World) -> None:
     response = _forged_write(
         world, Client(), HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="es"
     )
-    assert "las órdenes cambiaron" in response.json()["message"]
+    assert "no puede escribir una orden de medicamento" in response.json()["message"]
 
 
 def test_a_bound_token_is_refused_before_any_conflict(ordered: World) -> None:

@@ -750,8 +750,12 @@ class TokenUse(StrEnum):
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
     # lane fix25e (review 25d H3, H2): a desk action, for a person standing at the desk: a credential handed
     # after an identity check (a password-reset or activation code, a second factor reset), a registration
-    # (its notice and consent given there; its duplicate check says who is in care)
+    # (its notice and consent given there; its duplicate check says who is in care); lane tok26: a staff
+    # member's access handed by a program admin (an invitation, a role)
     DESK = "desk"
+    # lane tok26: a write that names the version of the person's record its writer read (an order's
+    # `orders_version`) and answers with what the record holds
+    VERSIONED = "versioned"
 
 
 def bound_token_may(
@@ -775,8 +779,17 @@ def bound_token_may(
     handed to a person the staff member has identified at the desk; a registration, its notice and consent
     given at the desk) is refused to every token (`by_token`), bound or not: no system can check who stands
     at the desk; the credential would be the whole record (a patient's account), and the registration's
-    duplicate check would say who is in care, with no consent and no accounting row. Only a session."""
-    if use == TokenUse.DESK:
+    duplicate check would say who is in care, with no consent and no accounting row. Only a session. Lane
+    tok26: so is a staff member's access (an invitation, a role change: an account in the program, or more of
+    one, handed to a person; a stolen admin token would hand itself colleagues).
+
+    Lane tok26 (review 25d H4): a write that names the version of the person's record its writer read
+    (`TokenUse.VERSIONED`: a medication order's `orders_version`) is refused to every token too: a staff
+    token reads no person, so any version it sends is forged, and every answer such a write gives reads the
+    record (a 409 that some order exists, a 201 that none did and the version now, a warning of the bottles
+    at home, a QTc refusal). Refused before the person or the version is read, the answer is the same
+    whatever the record holds."""
+    if use in (TokenUse.DESK, TokenUse.VERSIONED):
         return not by_token
     if use in (TokenUse.RELEASE, TokenUse.TOKENS):
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Status
 from ninja.errors import AuthenticationError
 from pydantic import Field
@@ -10,7 +11,7 @@ from pydantic import Field
 from keel.access import policy
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts import queries, services, staff
-from keel.accounts.models import Invitation, Program
+from keel.accounts.models import Invitation, Program, User
 from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
@@ -32,8 +33,9 @@ from keel.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from keel.api_auth import desk_only, manages_tokens, reads_no_one
+from keel.api_auth import desk_only, manages_tokens, reads_no_one, staff_access_only
 from keel.api_body import request_body
+from keel.core.words import gettext_noop as N_
 from keel.patients.services import activation, password_reset
 from keel.schemas import In
 
@@ -53,9 +55,18 @@ def me(request: AuthenticatedApiRequest) -> MeOut:
 
 
 @router.post(
-    "/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token"
+    "/auth/tokens",
+    auth=None,
+    response={201: TokenCreatedOut},
+    exclude_unset=True,  # a patient's answer without `note`, as before (`TokenCreatedOut.issued`)
+    summary="Create a personal access token",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
+    """Lane tok26, by token: not refused (no token is read here, `auth=None`): the caller's own password and
+    second factor issue a token for the caller only, never for someone else. A staff token with no recipient
+    is still issued (it does its role's writes and the reads that name no one; requiring a recipient would
+    bind it, and a bound token only releases, `policy.bound_token_may`); the answer's `note` says plainly
+    that it releases no record (`TokenCreatedOut.issued`)."""
     user = services.check_password(request, username=payload.username, password=payload.password)
     if user is None:
         services.record_failed_login(username=payload.username, reason="api token: password")
@@ -67,7 +78,32 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     issued = services.create_token(
         user=user, name=payload.name, days=payload.expires_in_days, recipient_name=payload.recipient_name
     )
-    return Status(201, TokenCreatedOut.issued(issued))
+    return Status(
+        201, TokenCreatedOut.issued(issued, note=_what_it_releases(user, issued.token.recipient_name))
+    )
+
+
+# Lane tok26: what a staff member's new token releases, said when it is issued (a patient's: nothing said).
+RELEASES_NO_RECORD = N_(
+    "This token releases no person's record: it was issued for no recipient. It reads only what names no one "
+    "(your account, the program's settings, the rules) and does the writes of your role a token may do. To "
+    "send records to another system, issue a token naming that recipient."
+)
+RELEASES_TO = N_(
+    "This token releases a person's record only to %(recipient)s, under that person's consent, and does "
+    "nothing else."
+)
+
+
+def _what_it_releases(user: User, recipient: str) -> str:
+    """Lane tok26: the words of `TokenCreatedOut.note`, in the request's language. A staff token with no
+    recipient is issued, not refused (`create_token` says why), so its answer says plainly that it releases
+    no record; a bound one names its recipient; a patient's own token says nothing (unchanged)."""
+    if not policy.token_is_staffs(user):
+        return ""
+    if not recipient:
+        return gettext(RELEASES_NO_RECORD)
+    return gettext(RELEASES_TO) % {"recipient": recipient}
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
@@ -79,6 +115,7 @@ def list_tokens(request: AuthenticatedApiRequest) -> list[TokenOut]:
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
 @manages_tokens
 def revoke_token(request: AuthenticatedApiRequest, token_id: int) -> TokenOut:
+    """Lane tok26, by token: allowed: it ends one of the caller's own credentials, hands none."""
     try:
         token = services.revoke_token(user=request.auth, token_id=token_id, only=_managed(request))
     except services.AccountError:
@@ -126,7 +163,11 @@ def list_staff(request: AuthenticatedApiRequest, slug: str) -> StaffListOut:
     openapi_extra=request_body(InvitationIn),
     summary="Invite a staff member by email: a link that works once, until it expires (program admins)",
 )
+@staff_access_only
 def invite_staff(request: AuthenticatedApiRequest, slug: str) -> Status[InvitationOut]:
+    """Lane tok26: refused to every API token (403 audited, `api_auth.staff_access_only`): an invitation
+    hands a credential, an account in the program (to any address the caller types); another system, or
+    whoever holds a program admin's token, would hand itself colleagues with the program's records."""
     sent = staff.invite(
         by=request.auth,
         program_slug=slug,
@@ -142,6 +183,9 @@ def invite_staff(request: AuthenticatedApiRequest, slug: str) -> Status[Invitati
     summary="Turn a staff member's account off now: every session and token ends (program admins)",
 )
 def deactivate_staff(request: AuthenticatedApiRequest, slug: str, user_id: int) -> AccountActiveOut:
+    """Lane tok26, by token: allowed: it takes access away (every session and token of the person ends) and
+    hands no one anything; an HR system ending a leaver's access at once is a use, and refusing it would
+    keep a leaver's access open longer."""
     user = staff.deactivate(by=request.auth, program_slug=slug, user_id=user_id)
     return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
@@ -160,6 +204,8 @@ class SecondFactorResetStaffIn(In):
 def reset_staff_second_factor(
     request: AuthenticatedApiRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
 ) -> AccountSecondFactorOut:
+    """Refused to every API token (lane fix25e, `desk_only`): a reset hands the account to whoever enrols
+    next."""
     user = staff.reset_second_factor(
         by=request.auth, program_slug=slug, user_id=user_id, password=payload.password
     )
@@ -177,9 +223,13 @@ class RoleIn(In):
     response=AccountRoleOut,
     summary="Change a staff member's role in the program; it applies on their next request (program admins)",
 )
+@staff_access_only
 def change_staff_role(
     request: AuthenticatedApiRequest, slug: str, user_id: int, payload: RoleIn
 ) -> AccountRoleOut:
+    """Lane tok26: refused to every API token (403 audited, `api_auth.staff_access_only`): a role is what an
+    account may do; a token making an account a prescriber or a program admin hands a credential as an
+    invitation does."""
     user = staff.change_role(by=request.auth, program_slug=slug, user_id=user_id, role=payload.role)
     return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
@@ -198,6 +248,8 @@ class ActivateIn(In):
     summary="A patient makes their own account with the code from the front desk",
 )
 def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[AccountRoleOut]:
+    """Lane tok26, by token: no token is read (`auth=None`): the one-time code handed at the desk is the
+    credential, and handing it is refused to tokens (`desk_only` on the codes)."""
     user = activation.activate(**payload.dict())
     return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
@@ -215,6 +267,8 @@ class ResetWithCodeIn(In):
     summary="A patient sets a new password with the one-time code from the front desk (every session ends)",
 )
 def reset_password_with_code(request: HttpRequest, payload: ResetWithCodeIn) -> AccountRoleOut:
+    """Lane tok26, by token: no token is read (`auth=None`): the code is the credential (as
+    `activate_account`)."""
     user = password_reset.reset_password_with_code(**payload.dict())
     return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
@@ -247,6 +301,7 @@ def get_program_settings(request: AuthenticatedApiRequest, slug: str) -> Program
     summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
 )
 def put_program_settings(request: AuthenticatedApiRequest, slug: str) -> ProgramSettingsOut:
+    """Lane tok26, by token: allowed: the program's hours and contact details, no credential and no person."""
     return _settings_out(
         services.update_program_settings(by=request.auth, slug=slug, data=ProgramSettingsIn.read(request))
     )
@@ -261,6 +316,8 @@ def put_program_settings(request: AuthenticatedApiRequest, slug: str) -> Program
     summary="Change my password: the current one again; every other session of mine ends",
 )
 def change_password(request: AuthenticatedApiRequest, payload: PasswordChangeIn) -> MessageOut:
+    """Lane tok26, by token: allowed: the caller's own password, changed only with the current one (the
+    credential itself: a token adds nothing to it); it hands nothing to anyone else."""
     from django.contrib.auth import update_session_auth_hash
 
     from keel.accounts import passwords
@@ -287,6 +344,7 @@ def change_password(request: AuthenticatedApiRequest, payload: PasswordChangeIn)
     summary="Email a link to choose a new password (the answer never says whether the account exists)",
 )
 def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[MessageOut | ErrorOut]:
+    """Lane tok26, by token: no token is read (`auth=None`): the link goes to the account's own address."""
     from keel.accounts import passwords
     from keel.web.client_address import client_network
 
@@ -310,6 +368,7 @@ def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Sta
     summary="Choose a new password with the emailed link's uid and token (nobody is signed in)",
 )
 def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> MessageOut:
+    """Lane tok26, by token: no token is read (`auth=None`): the emailed link is the credential."""
     from keel.accounts import passwords
 
     passwords.reset_password(

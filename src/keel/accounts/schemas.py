@@ -27,7 +27,7 @@ class TokenIn(In):
         default="",
         max_length=200,
         description="the one recipient (an organization named in consents) this token releases records to; "
-        "blank: the token releases no record (review 25b)",
+        "blank: the token releases no record (review 25b; a staff token's answer says so in `note`)",
     )
 
 
@@ -57,10 +57,20 @@ class TokenOut(BaseModel):
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="the secret; shown only once")
+    note: str = Field(
+        default="",
+        description="a staff member's token: what it releases, in words (with no recipient: no record); "
+        "a patient's own token: left out",
+    )
 
     @classmethod
-    def issued(cls, issued: IssuedToken) -> TokenCreatedOut:
-        return cls(**TokenOut.of(issued.token).model_dump(), token=issued.secret)
+    def issued(cls, issued: IssuedToken, note: str = "") -> TokenCreatedOut:
+        """`note` left unset when there is none (a patient's own token): the route excludes unset fields,
+        so a patient's answer stays as it was, byte for byte (lane tok26)."""
+        fields = TokenOut.of(issued.token).model_dump()
+        if note:
+            return cls(**fields, token=issued.secret, note=note)
+        return cls(**fields, token=issued.secret)
 
 
 class PatientBriefOut(BaseModel):

@@ -29,7 +29,7 @@ from keel.core.appointments import (
     status_change_problem,
     wall_clock_time,
 )
-from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
+from keel.core.rules.inputs import FURTHEST_DAYS, FieldError, FieldsInvalid, record_id
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, zone_of
 from keel.reminders import channels, sending
@@ -40,7 +40,7 @@ logger = logging.getLogger("keel.appointments")
 SENDS = sending.Sends(model=AppointmentSend, noun="Appointment reminder", log_id="pk", logger=logger)
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
-FURTHEST_DAYS = 730  # and at most two years ahead
+# and at most two years ahead: `FURTHEST_DAYS`, every planned day's ceiling (keel.core.rules.inputs)
 TAKEN = "this person already has an appointment at this time"
 MISSING = "this time does not exist that day (the clocks change); pick another"
 # Why a reminder channel cannot reach the person (the pages say each in plain words).

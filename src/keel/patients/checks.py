@@ -33,9 +33,9 @@ from keel.core.desk import (
 )
 from keel.core.desk import REQUIRED_NAMES as REQUIRED
 from keel.core.digits import ascii_digits
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import EARLIEST_DAY, FieldError, FieldsInvalid
 
-EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_BIRTH = EARLIEST_DAY  # lane tok26: the one floor of every date input (keel.core.rules.inputs)
 # A phone number: digits, spaces, + - ( ) . and an optional extension ("x 12", "ext. 12"), at least 7 digits
 # (the activation code and reminders go to it by text message).
 PHONE_FIELDS = ("phone", "emergency_contact_phone")

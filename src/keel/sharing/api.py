@@ -7,7 +7,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.api_auth import release_token, releases_record
+from keel.api_auth import emergency_only_signed_in, release_token, releases_record
 from keel.api_body import request_body
 from keel.sharing import queries, services
 from keel.sharing.schemas import (
@@ -125,7 +125,13 @@ def create_disclosure(request: AuthenticatedApiRequest, patient_id: int) -> Stat
     summary="Break the glass: open a record for a medical emergency",
     response={201: EmergencyAccessOut},
 )
+@emergency_only_signed_in
 def open_emergency_access(request: AuthenticatedApiRequest, body: EmergencyIn) -> Status[EmergencyAccessOut]:
+    """Lane tok26: refused to every API token (403 audited, `api_auth.emergency_only_signed_in`): breaking the
+    glass hands the caller's account access to a record outside their care team, a clinician's own decision
+    in an emergency, signed in with their password again (as a disclosure in an emergency is refused to a
+    token); by a token it also said which record numbers exist, to whoever held the token and the
+    password."""
     try:
         patient, grant = services.emergency_access(by=request.auth, **body.model_dump())
     except services.SharingNotAllowed:

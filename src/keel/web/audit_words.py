@@ -171,6 +171,15 @@ REASONS = {
     "API token bound to no recipient": _(
         "API token refused: it was issued for no recipient, so it releases no record"
     ),
+    "API token: staff access is given by an admin signed in": _(
+        "API token refused: inviting staff and changing a staff member's role are done by an admin signed in"
+    ),
+    "API token: emergency access is opened by a clinician signed in": _(
+        "API token refused: emergency access is opened by a clinician signed in, with their password again"
+    ),
+    "API token: an order names the orders its writer read": _(
+        "API token refused: a medication order is written by a prescriber signed in, who read the orders"
+    ),
     "API token bound to another recipient": _(
         "API token refused: the consent names another recipient than the one the token is bound to"
     ),

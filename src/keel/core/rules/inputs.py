@@ -38,6 +38,14 @@ class InvalidInput(ValueError):
         self.errors = errors
 
 
+# Lane tok26: the calendar a typed day is taken from, one bound for every date input (a person's dates, an
+# order's start, the take-home rule's admission day, a QTc's day, a care goal's review, an appointment): no
+# day before 1900 (a typed 0001-01-01 made the take-home rule say "Day 3.65206e+06 in treatment" and broke
+# reads that count back from an order's start), and a day planned at most two years ahead (beyond is a
+# typing slip; a plan that far is made again nearer its day).
+EARLIEST_DAY = date(1900, 1, 1)
+FURTHEST_DAYS = 730
+
 RECORD_ID_MAX = 2**63 - 1  # the largest id a database row can have (a signed 64-bit key)
 
 

@@ -17,7 +17,7 @@ from typing import Literal, NotRequired, TypedDict
 from keel.core import episodes
 from keel.core.decision import LIST_SEPARATOR, Decision, NoDetails, Param, Reason
 from keel.core.rules.base import NoPolicy, Rule
-from keel.core.rules.inputs import Field, FieldError, InvalidInput
+from keel.core.rules.inputs import EARLIEST_DAY, Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
 from keel.core.rules.window import (
     HOLD_OPEN,
@@ -699,13 +699,14 @@ CRITERIA: tuple[tuple[Criterion, str], ...] = (
     ("safe_transport_and_storage", gettext_noop("take-homes can be transported and stored safely")),
     ("other_factors_considered", gettext_noop("other factors the practitioner judges relevant were weighed")),
 )
+DAYS_IN_TREATMENT_MAX = 100000  # `days_in_treatment`'s bound, and `today`'s distance from `admitted_on`
 TAKE_HOME_INPUTS = (
     Field(
         "days_in_treatment",
         "integer",
         required=False,
         minimum=0,
-        maximum=100000,
+        maximum=DAYS_IN_TREATMENT_MAX,
         help="days since admission (give this, or admitted_on and today)",
     ),
     Field("admitted_on", "date", required=False),
@@ -785,8 +786,28 @@ def federal_max_supply(days_in_treatment: int) -> int:
     return FEDERAL_MAX
 
 
+def _refuse_days_off_the_calendar(v: TakeHomeInput) -> None:
+    """Lane tok26: an admission day before 1900 (`inputs.EARLIEST_DAY`, every date input's floor) is a typing
+    slip, never a person's days in treatment (0001-01-01 said "Day 3.65206e+06 in treatment"); so is a
+    `today` more days after it than `days_in_treatment` may be. InvalidInput naming the field."""
+    admitted, today = v["admitted_on"], v["today"]
+    if admitted is not None and admitted < EARLIEST_DAY:
+        raise InvalidInput([FieldError("admitted_on", N_("cannot be before 1900"))])
+    if admitted is not None and today is not None and (today - admitted).days > DAYS_IN_TREATMENT_MAX:
+        raise InvalidInput(
+            [
+                FieldError.said(
+                    "today",
+                    N_("at most %(days)s days after admitted_on"),
+                    days=DAYS_IN_TREATMENT_MAX,
+                )
+            ]
+        )
+
+
 def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, TakeHomeDetails]:
     name, policy = "take-home-eligibility", p.copy()
+    _refuse_days_off_the_calendar(v)
     days = v["days_in_treatment"]
     if days is None:
         if v["admitted_on"] is None or v["today"] is None:

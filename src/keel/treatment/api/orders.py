@@ -6,6 +6,7 @@ from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.schemas import ErrorOut
+from keel.api_auth import versioned_write
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
@@ -29,6 +30,7 @@ from keel.treatment.services.orders import NOT_READ
     tags=["medication"],
     summary="Prescribe (409 if an order of any medication was written or stopped since `orders_version`)",
 )
+@versioned_write
 def create_order(
     request: AuthenticatedApiRequest, patient_id: int, payload: OrderIn
 ) -> Status[PrescribedOut]:
@@ -39,7 +41,12 @@ def create_order(
     The 409 (an order written or stopped since the version sent) says in words who changed which order,
     when, and what to do, in the request's language, and carries as a field `changed` (the medication, the
     version read, its newest order now: id, dose_mg, starts_on, status, written_at, written_by, stopped_on),
-    lane words25; no version now (lane api24): the client reads the orders again before it writes."""
+    lane words25; no version now (lane api24): the client reads the orders again before it writes.
+
+    Lane tok26 (review 25d H4): refused to every API token, 403 audited, before the person or the version is
+    read (`api_auth.versioned_write`, `policy.bound_token_may`): a token reads no person, so its version is
+    forged, and each answer (409 or 201, its version and warnings) would read the orders; the answer to a
+    token is the same whatever orders the person has. A session keeps the whole 409."""
     sent = "order_version" in payload.model_fields_set
     order = services.prescribe(
         by=request.auth,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldError, record_id
+from keel.core.rules.inputs import FURTHEST_DAYS, FieldError, record_id
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import CareTeamMember, local_today
@@ -62,7 +62,9 @@ def add_goal(
     review_on: str,  # read here ("a date like 2026-12-20")
     now: datetime | None = None,
 ) -> CareGoal:
-    """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team."""
+    """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team. Its
+    review day from today to two years ahead (lane tok26: `inputs.FURTHEST_DAYS`, the ceiling of an
+    appointment and of an order's start, the other days a care plan looks ahead to; 9999-12-31 was kept)."""
     patient = _scoped_for(
         by,
         patient_id,
@@ -91,8 +93,15 @@ def add_goal(
         errors.append(FieldError("review_on", N_("a date like 2026-12-20")))
         review = None
     now = now or timezone.now()
-    if review is not None and review < local_today(patient, now):
+    today = local_today(patient, now)
+    if review is not None and review < today:
         errors.append(FieldError("review_on", N_("cannot be in the past")))
+    elif review is not None and (review - today).days > FURTHEST_DAYS:  # lane tok26: as an appointment
+        errors.append(
+            FieldError.said(
+                "review_on", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS
+            )
+        )
     if errors or member is None or review is None:
         raise TreatmentInvalid(errors)
     with transaction.atomic():

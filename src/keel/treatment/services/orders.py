@@ -50,7 +50,7 @@ from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.buprenorphine import ScheduleStep, parse_schedule
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import EARLIEST_DAY, FURTHEST_DAYS, FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
 from keel.core.rules.window import REFUSED, ceilings
@@ -395,8 +395,8 @@ def _iso(day: date | None) -> str | None:
 # start beyond is a typing slip. Outside them an order stored at 0001-01-01 broke every read of the orders
 # (the day before a later order's start overflowed): the medication API, the FHIR MedicationRequest search,
 # the person's record file.
-EARLIEST_START = date(1900, 1, 1)
-FURTHEST_START_DAYS = 730
+EARLIEST_START = EARLIEST_DAY  # lane tok26: the one bound of every date input (keel.core.rules.inputs)
+FURTHEST_START_DAYS = FURTHEST_DAYS
 
 
 def _refuse_start_off_the_calendar(starts_on: date | None, today: date) -> None:

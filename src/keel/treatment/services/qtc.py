@@ -16,7 +16,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import EARLIEST_DAY, FieldError, InvalidInput
 from keel.core.rules.methadone import DOSE_CHECK, reinduction_day
 from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
@@ -43,8 +43,9 @@ def record_qtc(
     *, by: User, patient_id: int, qtc_ms: Any, measured_on: date | None = None, now: datetime | None = None
 ) -> QtcRecord:
     """A QTc measured on a day not after the person's today in the program's zone (review 19a: a QTc typed
-    with next year's date became "the latest" and hid today's 520 ms); raises TreatmentInvalid naming each
-    bad field, nothing written."""
+    with next year's date became "the latest" and hid today's 520 ms) and not before 1900 (lane tok26: the
+    floor of every date input, `inputs.EARLIEST_DAY`; 0001-01-01 was kept); raises TreatmentInvalid naming
+    each bad field, nothing written."""
     patient = _scoped_for(
         by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc", emergency_access=True
     )
@@ -59,6 +60,8 @@ def record_qtc(
     errors: list[FieldError] = []
     if measured_on is not None and measured_on > today:
         errors.append(FieldError("measured_on", N_("cannot be after today")))
+    if measured_on is not None and measured_on < EARLIEST_DAY:  # lane tok26: every date input's floor
+        errors.append(FieldError("measured_on", N_("cannot be before 1900")))
     try:
         decision = rules.get("qtc-monitoring").run(raw)
     except InvalidInput as exc:
