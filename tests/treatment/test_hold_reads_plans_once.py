@@ -26,7 +26,8 @@ from keel.treatment.queries import dose_context_and_reads
 from keel.treatment.queries.take_home_plans import bottles_at_home_above
 from keel.treatment.services.doses.bottles import AT_HOME_AFTER_HOLD, at_home_reason
 from keel.treatment.services.doses.window import record_dose
-from keel.treatment.services.take_homes import _plans_to_suspend, unlocked_plans
+from keel.treatment.services.take_homes import unlocked_plans
+from keel.treatment.services.take_homes.holds import _plans_to_suspend
 from tests.conftest import World
 from tests.factories import methadone_with_take_home_plan
 

@@ -9,6 +9,7 @@ from keel.accounts.schemas import ErrorOut
 from keel.patients.models import local_today
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
+from keel.treatment.models import TakeHomePlan
 from keel.treatment.schemas import (
     TakeHomeBroughtBackIn,
     TakeHomeConcernOut,
@@ -76,9 +77,7 @@ def end_take_home(
         # it recorded only with it); without one, as before (bottles brought back: `.../brought-back`)
         ending=True if "from_day" in payload.model_fields_set else None,
     )
-    # lane bot25: the answer carries the plan's call-back list, as the medication page shows it after the end
-    today = local_today(plan.patient)
-    return TakeHomeOut.of(plan, queries.call_back(plan.patient, today).get(plan.pk))
+    return _with_call_back(plan)
 
 
 @router.post(
@@ -97,4 +96,11 @@ def take_home_brought_back(
         reason=payload.reason,
         returned_days=payload.returned_days,
     )
-    return TakeHomeOut.of(plan, queries.call_back(plan.patient, local_today(plan.patient)).get(plan.pk))
+    return _with_call_back(plan)
+
+
+def _with_call_back(plan: TakeHomePlan) -> TakeHomeOut:
+    """A plan after an end or bottles brought back, as the API answers both (lane bot25): with its call-back
+    list, as the medication page shows it after."""
+    today = local_today(plan.patient)
+    return TakeHomeOut.of(plan, queries.call_back(plan.patient, today).get(plan.pk))

@@ -1,0 +1,219 @@
+"""The hand-out record: which days a run holds (`run_from`: the bottles leaving at an observed dose today),
+the mg each bottle holds and the window's verdict on it (`bottle_amounts`, `bottle_verdict`), what a plan
+records as handed out and taken back (`_set_bottles`, the one writer of `bottle_mg` and
+`bottles_taken_back`), and the words of bottles handed out, taken back or at home (`_handed_out`,
+`_taken_back`, `at_home_reason`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from django.utils.translation import gettext as _
+
+from keel.core.decision import Reason
+from keel.core.take_home_bottles import run_start
+from keel.patients.models import Patient
+from keel.treatment import words
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    TakeHomePlan,
+    order_in_force,
+)
+from keel.treatment.queries import DoseContext, plan_days
+from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY
+from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
+from keel.treatment.services.doses.rule import BLOCKING
+
+
+def bottle_amounts(
+    patient: Patient,
+    days: Iterable[date],
+    today: date,
+    given: Decimal | None,
+    ctx: DoseContext,
+    now: datetime,
+    dosed_today: bool,
+    *,
+    left_with: int | None = None,
+    recorded: dict[str, str] | None = None,
+) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
+    """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
+    on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
+    the window's reason; None: none is). `given`: the level already given, as the window reads it (the last
+    observed day's total, or today's with the dose just given); `ctx`: today's dose context as the window
+    read it (`bottle_verdict`). Review 24b hole 1: bottles that already left the clinic (`left_with`: the
+    order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
+    written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
+    keeps it."""
+    orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
+    if left_with is not None:
+        orders = [o for o in orders if o.pk <= left_with] or orders
+    amounts: dict[str, str] = {}
+    for day in sorted(days):
+        order = order_in_force(orders, day) or order_in_force(orders, today)
+        if order is None:
+            continue
+        kept = (recorded or {}).get(day.isoformat())
+        mg = Decimal(kept) if kept is not None else order.dose_mg
+        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today)
+        if reason is not None:
+            return amounts, (day, mg, reason)
+        amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
+    return amounts, None
+
+
+def bottle_verdict(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    today: date,
+    now: datetime,
+    mg: Decimal,
+    given: Decimal | None,
+    dosed_today: bool,
+) -> Reason | None:
+    """Why the window would refuse a bottle of `mg` under `order` (None: it would give it): the window's
+    whole verdict (`guards.window_verdict`, the function every observed dose is put to: titration step, day
+    limits, missed days, a hold, the QTc, NEEDS_NEW_ORDER) on an observed dose of `mg` on the day, with no
+    prescriber's cover (a day's override is for the dose at the window, never a bottle's). The bottle is its
+    day's whole dose (nothing else given that day, no re-dose interval); `dosed_today` (an observed dose
+    given today, at `given` mg in all): the bottle's day follows it (the next treatment day, today's total
+    the last observed, no missed day), else today's context as the window reads it (missed days, the first
+    day's limit). Review 22n hole
+    4: a raise written to start tomorrow goes home only if the window would give it."""
+    dosed = dosed_today and given is not None and given > 0
+    last = ctx.last_observed_mg
+    day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[])
+    if dosed and given is not None:  # the bottle's day follows today's observed dose (`given`, its level)
+        day_ctx = replace(
+            day_ctx,
+            treatment_day=ctx.treatment_day + 1,
+            observed={**ctx.observed, today: given},
+            previous_day_mg=given,
+            missed_days_in_a_row=0,
+            days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
+        )
+    day = DoseDay(
+        cast(Any, None), patient, Medication.METHADONE, order, today, now, day_ctx, cast(Any, None), []
+    )
+    decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
+    if decision.decision not in BLOCKING:
+        return None
+    return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
+
+
+def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
+    """A decision's refusal of a bottle the window would block today, in the request's language."""
+    return _(
+        "the bottle for %(day)s would hold %(mg)s mg, a dose the window would not give today: %(why)s A "
+        "prescriber re-writes the order (a lower dose, or the QTc reason) before take-home bottles go home"
+    ) % {"day": day.isoformat(), "mg": f"{mg.normalize():f}", "why": words.reason_text(reason)}
+
+
+def run_from(plan: TakeHomePlan, today: date) -> list[date]:
+    """The run of consecutive bottle days of `plan` starting tomorrow, which leaves the clinic at an
+    observed dose today (`take_home_bottles.handed_out`); empty when tomorrow is no run's first day."""
+    days = plan_days(plan)
+    tomorrow = today + timedelta(days=1)
+    if tomorrow not in days or run_start(tomorrow, days) != tomorrow:
+        return []
+    run = []
+    day = tomorrow
+    while day in days:
+        run.append(day)
+        day += timedelta(days=1)
+    return run
+
+
+def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
+    """The bottle days of `plan` that leave the clinic at an observed dose today (`run_from`), less those
+    already recorded."""
+    return [d for d in run_from(plan, today) if d.isoformat() not in (plan.bottle_mg or {})]
+
+
+def at_home_reason(
+    patient: Patient, today: date, template: str, plans: Iterable[TakeHomePlan] | None = None
+) -> Reason | None:
+    """The reason naming the methadone bottles at home for a day after `today` (their days and mg, handed
+    out, not brought back; `bottles_at_home_above`), None: none is. `plans`: every plan of the person as the
+    caller read them under the person's lock (a held dose: its context's, issue #21); None: read here."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home_above
+
+    found = bottles_at_home_above(
+        patient, Medication.METHADONE, today + timedelta(days=1), Decimal(0), plans=plans
+    )
+    if not found:
+        return None
+    shown = "; ".join(f"{day.isoformat()} {mg.normalize():f} mg" for day, mg in found)
+    return Reason.said(template, ("42cfr8.12-2024",), bottles=shown)
+
+
+def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
+    """The run `run_from` would give were the plan not ended (the plan is left as it was)."""
+    ended = plan.ended_on
+    plan.ended_on = None
+    try:
+        return run_from(plan, today)
+    finally:
+        plan.ended_on = ended
+
+
+def _run_recorded(plan: TakeHomePlan, run: list[date]) -> tuple[dict[str, str], dict[str, str]]:
+    """The plan's record of bottles handed out, split: the run's days in it (ISO day -> mg) and the rest."""
+    recorded = dict(plan.bottle_mg or {})
+    isos = [d.isoformat() for d in run]
+    had = {iso: recorded[iso] for iso in isos if iso in recorded}
+    rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+    return had, rest
+
+
+def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str], left: dict[str, str] | None = None) -> None:
+    """The plan's bottles handed out are now `bottle_mg`: a day it had and no longer has is kept as taken
+    back (with the mg it was recorded with), a day handed out again is no longer taken back (review 22t
+    holes 1 and 2: the one record of which bottles left, as the FHIR export reads it). Review 25c hole 2:
+    `left`, the days (and mg) at home that a take-back takes back whatever the record held
+    (`bottles_at_home`): a plan whose record was silent on them keeps them as taken back too, so the
+    hand-out is remembered (a later void leaves them on the call-back list: `recorded_as_left`, `maybe`)."""
+    before = dict(plan.bottle_mg or {})
+    taken_back = {iso: mg for iso, mg in dict(plan.bottles_taken_back or {}).items() if iso not in bottle_mg}
+    taken_back.update(
+        {iso: mg for iso, mg in (left or {}).items() if iso not in bottle_mg and iso not in before}
+    )
+    taken_back.update({iso: mg for iso, mg in before.items() if iso not in bottle_mg})
+    plan.bottle_mg, plan.bottles_taken_back = bottle_mg, taken_back
+    TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg, bottles_taken_back=taken_back)
+
+
+def _handed_out(amounts: dict[str, str]) -> Reason:
+    shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
+    return Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown)
+
+
+def _taken_back(template: str, had: dict[str, str]) -> Reason:
+    """The words of bottles recorded as handed out that the record takes back (`TAKEN_BACK`,
+    `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
+    days = sorted(had)
+    amounts: list[str] = []
+    for iso in days:
+        mg = f"{Decimal(had[iso]).normalize():f}"
+        if mg not in amounts:
+            amounts.append(mg)
+    return Reason.said(template, ("42cfr8.12-2024",), days=", ".join(days), mg=", ".join(amounts))
+
+
+def _left_with(patient: Patient, day: date) -> int | None:
+    """The order of the methadone dose of `day` the bottles going home after it left with (the day's last
+    standing dose's; None: no dose of that day stands)."""
+    from keel.treatment.queries.doses import taken_doses
+
+    doses = DoseRecord.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN, local_date=day
+    )
+    return taken_doses(doses).order_by("-recorded_at", "-id").values_list("order_id", flat=True).first()

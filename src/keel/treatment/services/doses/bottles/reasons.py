@@ -1,0 +1,117 @@
+"""The words the bottles' decisions write: the end reasons kept on a plan whose run did not go home or was
+taken back (English, as every end reason: the page shows it as written, `treatment.end_words` in the reader's
+language), and the reasons a dose's check carries of the bottles that went home with it or did not (marked
+`N_`, shown in the reader's language). `BOTTLE_REASONS`: those the dosing page tells the nurse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from keel.core.words import gettext_noop as N_
+
+# The end reason kept on a plan whose run the window would not let go home (English, as every end reason).
+NOT_HANDED_OUT = (
+    "The bottles for {days} were not handed out: the window would not give their {mg} mg today ({why}). "
+    "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
+)
+# Review 23b holes 2 and 3: the end reasons kept on a plan whose run did not leave the clinic because the
+# dose it was to go home with no longer stands (corrected to 0 mg or voided; no hold: `_end_not_handed_out`),
+# English as every end reason (the page shows it as written, beside the prescriber's). Of today's dose: the
+# plan ends today, an end a dose given later today undoes (as a keep back's, `_kept_back_on`). Of an earlier
+# day's dose whose run holds today or a later day: the plan ends on that dose's day, never undone by a dose.
+NOTHING_GIVEN = (
+    "The bottles for {days} were not handed out: no dose given today stands (corrected to 0 mg or voided). "
+    "The person comes to the window until a dose given today hands them out or a prescriber decides "
+    "take-home doses again."
+)
+VOIDED_NOT_HANDED_OUT = (
+    "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
+    "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
+)
+# Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
+# of days before today stand (they left and were drunk); those of today and later are taken back, and the
+# plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
+# Review 24b hole 6: the bottles were handed over and may still be at home: the kept reason says so and that
+# the person is to be called back (the next shift reads it, and the plan's call-back list, on the page).
+TAKEN_BACK_FROM_TODAY = (
+    "The bottles for {days} were handed over and are still at home until brought back: call the person back "
+    "to bring them in. The dose of {day} they went home with was corrected to a total after which the window "
+    "would not give their {mg} mg ({why}). The bottles of earlier days stand. The person comes to the window "
+    "until a prescriber re-writes the order and decides take-home doses again."
+)
+# Lane bot25 (review 24c hole 2): the same keep back when the run's bottles had already been handed out with
+# the dose now corrected down (today's or yesterday's): they are still at home, and the person is called back
+# (the plan's call-back list, `queries.call_back`, names them until they are recorded brought back).
+KEPT_BACK_AT_HOME = (
+    "The bottles for {days} were handed over and are still at home until brought back: call the person back "
+    "to bring them in. The dose of {day} they went home with was corrected, and after it the window would "
+    "not give their {mg} mg ({why}). The person comes to the window until a prescriber re-writes the order "
+    "and decides take-home doses again."
+)
+ALL_BACK_FROM_TODAY = (
+    "The bottles for {days} were brought back: the dose of {day} they went home with was corrected to a "
+    "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
+    "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
+)
+# Review 22t hole 6: a plan a prescriber (or a hold) had already ended after today, kept back today: the
+# earlier end is kept in the reason, and such a plan is never resumed by a later part (its end stays today).
+EARLIER_END = " The plan had been ended before from {day} on: {reason}"
+# The reasons a dose's check carries of the bottles that went home with it, or did not (the dose row shows
+# them; the page in the reader's language).
+HANDED_OUT = N_("Take-home bottles handed out with this dose: %(bottles)s.")
+KEPT_BACK = N_(
+    "Take-home bottles for %(days)s not handed out: the window would not give their %(mg)s mg today. The "
+    "take-home plan stops; a prescriber re-writes the order and decides take-home doses again."
+)
+
+KEPT_BACK_WHY = N_("the window's verdict on this dose today blocks it")
+# Review 22o holes 3 and 4: a QTc or a hold while bottles are at home names them (nothing at home is
+# changed: the bottles are in the person's hands; a person acts on them).
+AT_HOME_AFTER_QTC = N_(
+    "Take-home bottles at home: %(bottles)s. After this QTc the window may not give their dose: tell the "
+    "prescriber, and call the person back to bring or swap the bottles before those days."
+)
+AT_HOME_AFTER_HOLD = N_(
+    "Take-home bottles at home: %(bottles)s, with a person held today for sedation or intoxication: tell "
+    "the prescriber now, and ask the person to bring the bottles back before those days."
+)
+# Review 22t hole 4: bottles the record had handed out, taken back by a change of the day's total (a dose
+# corrected to 0 or voided; a correction down, or a later part, after which the window would not give them):
+# they may be in the person's hands, so the nurse is told which, their mg and whom to call. Review 23c (not
+# reached; lane bot24): nothing given stands, so the plan's end says the run was not handed out
+# (`NOTHING_GIVEN`, `VOIDED_NOT_HANDED_OUT`: a dose recorded in error, she never came) while the nurse was
+# told "already handed over": one sentence, true whether or not the bottles left the clinic.
+TAKEN_BACK = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg) were recorded as handed out with this dose and are no "
+    "longer covered by it: the record takes them back, so if they left the clinic call the person back to "
+    "bring them in, and tell the prescriber."
+)
+TAKEN_BACK_PLAN_STOPS = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
+    "dose: the window would not give their dose after it, so the record takes them back and the take-home "
+    "plan stops. Call the person back to bring them in, and tell the prescriber, who decides take-home "
+    "doses again."
+)
+# Review 24b hole 7: a correction down after which the window would not give the run, whose bottles from
+# today on were all brought back already: nobody to call.
+PLAN_STOPS_ALL_BACK = N_(
+    "The take-home bottles for %(days)s were brought back already; the window would not give their dose "
+    "after this correction, so the take-home plan stops. Tell the prescriber, who decides take-home doses "
+    "again."
+)
+# Review 24b hole 3: the correction that took bottles back is undone the same day (a slip corrected back).
+TAKE_BACK_UNDONE = N_(
+    "The take-home bottles for %(days)s are covered by this dose again: the take-home plan goes on, and "
+    "nobody needs to call the person back for them."
+)
+# the dosing page tells the nurse these with the dose given; the medication page with a correction
+BOTTLE_REASONS = (
+    HANDED_OUT,
+    KEPT_BACK,
+    TAKEN_BACK,
+    TAKEN_BACK_PLAN_STOPS,
+    AT_HOME_AFTER_HOLD,
+    PLAN_STOPS_ALL_BACK,
+    TAKE_BACK_UNDONE,
+)
+KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

@@ -1,0 +1,300 @@
+"""Redecide after a change of a day's total: the one decision of the bottles going home after a day
+(`redecide_bottles`), made again at every change of that day's given methadone total (a dose at the window,
+`hand_out_at_dose`; a correction or a void, `doses.corrections`; nothing given after an end,
+`take_back_after_end`). The change is one frozen `DayChange`, built once; each step takes it with the plan
+it judges: a plan kept back that day goes on (`_after_keep_back`, `_go_on_after_kept_back`), a slip's
+take-back is undone (`_undo_take_back`), or the run is judged (`_judge_run`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.decision import Reason
+from keel.patients.models import Patient, local_today, zone_of
+from keel.treatment.models import TakeHomePlan
+from keel.treatment.queries import DoseContext
+from keel.treatment.services.common import _audit
+from keel.treatment.services.doses.bottles.hand_out import (
+    _handed_out,
+    _left_with,
+    _run_recorded,
+    _run_unended,
+    _set_bottles,
+    _taken_back,
+    bottle_amounts,
+    run_from,
+)
+from keel.treatment.services.doses.bottles.kept_back import (
+    _kept_back_on,
+    _nothing_given_on,
+    _resume_refused,
+    _taken_back_from,
+    held_today,
+)
+from keel.treatment.services.doses.bottles.reasons import TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.take_back import (
+    _end_after_hold,
+    _end_not_handed_out,
+    _keep_back,
+    _take_back_from_today,
+    _take_back_nothing_given,
+)
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """One change of a day's given methadone total, as every step of `redecide_bottles` reads it: who made it
+    (`by`), whose (`patient`), the dose's day (`today`), the change's instant (`now`), the day's total as it
+    now stands (`total`), that day's dose context as the window read it (`ctx`), and the person's own today
+    at `now` (`real_today`: later than `today` for a correction of an earlier day's dose)."""
+
+    by: User
+    patient: Patient
+    today: date
+    now: datetime
+    total: Decimal
+    ctx: DoseContext
+    real_today: date
+
+
+def redecide_bottles(
+    by: User,
+    patient: Patient,
+    plans: list[TakeHomePlan],
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> tuple[Reason, ...]:
+    """Review 22o: the one decision of the bottles going home after a day, made again at every change of
+    that day's given methadone total (`total`: the doses standing, as corrected; a dose, a split dose's
+    later part, a correction up or down, a void; review 22t hole 5: of that day's dose whatever the day,
+    `today` the dose's day and `ctx` that day's context as the window read it, `now` the change's instant):
+    the run starting the next day is judged by the window's verdict against that total (`bottle_amounts`,
+    never the higher of the day before and the day). Nothing given (0): the run's bottles are taken back
+    (`TAKEN_BACK`) and, no hold ending it, its plan ends before the run (`_end_not_handed_out`, review 23b
+    holes 2 and 3). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
+    total goes on again). Blocked: taken back and the plan stops (`TAKEN_BACK_PLAN_STOPS` when they had been
+    handed out, else `KEPT_BACK`). A bottle taken back is kept as such on its plan (`_set_bottles`,
+    `TakeHomePlan.bottles_taken_back`). Review 23c: a correction of an earlier day's dose that leaves a total
+    above 0 (up or down) never touches a run wholly past (every bottle day before today): its bottles left
+    the clinic and were drunk, the record of what left is never rewritten, the plan (and its later runs, a
+    prescriber's) stands, and the nurse is told nothing about calling back. A run reaching today or later is
+    judged as above (allowed: recorded at their mg). Blocked, when the run starts today or later (the dose
+    was today's or yesterday's): taken back, `TAKEN_BACK_PLAN_STOPS`, call the person back; the plan stops
+    on the dose's day as a keep back stops it. Blocked, when the run began before today and reaches today
+    (lane fix23d): the bottles of days before today stand as recorded (they left the clinic and were
+    drunk; what left is never rewritten); those of today and later are taken back (`bottles_taken_back`,
+    `TAKEN_BACK_PLAN_STOPS` naming only them, call the person back), and the plan ends yesterday
+    (`_take_back_from_today`, `TAKEN_BACK_FROM_TODAY`): never earlier, so the days gone stay take-home
+    days, and today on are clinic days for every reader of `plan_days` (the window, the medication page,
+    the API, FHIR). Inside the change's transaction, under the person's lock. Returns
+    the reasons the dose's check carries and the correction tells (`amend_dose`)."""
+    said: list[Reason] = []
+    not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
+    zone = zone_of(patient)
+    real_today = local_today(patient, now)
+    change = DayChange(by, patient, today, now, total, ctx, real_today)
+    for plan in plans:
+        if _not_judged_on(plan, today, zone):
+            continue
+        if _kept_back_on(plan, today):
+            said.extend(_after_keep_back(change, plan))
+            continue
+        if today < real_today and _taken_back_from(plan, today, real_today):
+            said.extend(_undo_take_back(change, plan))
+            continue  # review 24b hole 3: the slip's take-back, undone when the total lets the run go
+        run = run_from(plan, today)
+        if today < real_today and total > 0 and plan.ended_on is not None and plan.ended_on > today:
+            # review 24b hole 8: the run that left at that day's dose, whatever ended the plan since
+            run = _run_unended(plan, today)
+        if not run:
+            continue
+        had, rest = _run_recorded(plan, run)
+        if total <= 0:
+            not_out.append((plan, run))
+            said.extend(_take_back_nothing_given(by, patient, plan, had, rest, real_today))
+            continue
+        said.extend(_judge_run(change, plan, run, had, rest))
+    if total <= 0:
+        _end_after_hold(by, patient, plans, today, now)
+        _end_not_handed_out(by, patient, not_out, today, now)
+    return tuple(said)
+
+
+def take_back_after_end(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
+    """Review 25c hole 4: nothing given stands on `today` (the dose's day: a void, a correction to 0 mg),
+    and a plan that ended since (a prescriber's end, any end: `redecide_bottles` judges only the run of a
+    plan that still covers it; one it took back is not taken back twice) holds as handed out the run that
+    went home with that day's dose: its bottles
+    are taken back as a standing plan's are (`_take_back_nothing_given`: `bottles_taken_back`, audited, the
+    nurse told to call back), so every reader tells the same story of them whichever came first, the end or
+    the void (FHIR `entered-in-error`, the call-back list's "maybe", `recorded_as_left(maybe=True)`). The
+    plan's end is left as it was."""
+    real_today = local_today(patient, now)
+    said: list[Reason] = []
+    ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False)
+    for plan in ended.order_by("decided_at", "id"):
+        run = _run_unended(plan, today)
+        if run:
+            had, rest = _run_recorded(plan, run)
+            said.extend(_take_back_nothing_given(by, patient, plan, had, rest, real_today))
+    return tuple(said)
+
+
+def _not_judged_on(plan: TakeHomePlan, today: date, zone: ZoneInfo) -> bool:
+    """`redecide_bottles`' first step: a plan ended before `today` (the dose's day) hands nothing out at it,
+    nor does a plan decided after that day (a correction of an earlier day's dose: its first run went home at
+    the decision, `take_home_bottles.handed_out`)."""
+    if plan.ended_on is not None and plan.ended_on < today:
+        return True
+    return plan.decided_at.astimezone(zone).date() > today
+
+
+def _after_keep_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """A plan kept back on the change's day (`_kept_back_on`) goes on when the day's total now lets its run
+    go home (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given
+    that day, never by a correction."""
+    if change.today == change.real_today or not _nothing_given_on(plan, change.today):
+        return _go_on_after_kept_back(change, plan)
+    return []
+
+
+def _judge_run(
+    change: DayChange, plan: TakeHomePlan, run: list[date], had: dict[str, str], rest: dict[str, str]
+) -> list[Reason]:
+    """A day's total above 0: the run is judged by the window's verdict against it (`bottle_amounts`) and
+    its bottles not yet recorded are recorded at their mg (review 24b hole 1: bottles already handed out
+    keep their mg and are judged by the order in force when they left), or, blocked, taken back from today
+    (a run that began before today, `_take_back_from_today`) or kept back (`_keep_back`, the call-back
+    naming the bottles at home: review 24b holes 4 and 7); a run wholly past is never touched (review
+    23c)."""
+    by, patient, today, now, real_today = (
+        change.by,
+        change.patient,
+        change.today,
+        change.now,
+        change.real_today,
+    )
+    if today < real_today and run[-1] < real_today:
+        return []  # review 23c: a run wholly past left the clinic and was drunk; its record stands
+    recorded = {**rest, **had}
+    left_with = _left_with(patient, today) if had else None
+    amounts, blocked = bottle_amounts(
+        patient, run, today, change.total, change.ctx, now, True, left_with=left_with, recorded=had
+    )
+    if blocked is None:
+        new = {iso: mg for iso, mg in amounts.items() if iso not in had}
+        if new:
+            _set_bottles(plan, {**recorded, **new})
+            return [_handed_out(new)]
+        return []
+    if run[0] < real_today:  # lane fix23d: the run began before today, reaches today
+        return [_take_back_from_today(by, patient, plan, run, today, now, blocked)]
+    back = set(plan.returned_days or [])
+    if today < real_today:  # review 24b holes 4 and 7: what left with yesterday's dose and is at home
+        from keel.treatment.queries.take_home_plans import bottles_at_home
+
+        home = bottles_at_home(patient, real_today).get(plan.pk, {})
+        call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run}
+    else:
+        call = {iso: mg for iso, mg in had.items() if iso not in back}
+    if had or call:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
+        _set_bottles(plan, rest, left=call)
+    kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
+    return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
+
+
+def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """A plan kept back earlier on the change's day (its run judged at a lower total, e.g. a split dose's
+    first part) goes on when the day's total now lets its run go home; else it stays ended."""
+    patient, today, total = change.patient, change.today, change.total
+    if total <= 0 or _resume_refused(patient, plan, today):
+        return []
+    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    run = run_from(plan, today)
+    amounts, blocked = (
+        bottle_amounts(patient, run, today, total, change.ctx, change.now, True) if run else ({}, None)
+    )
+    if not run or blocked is not None:
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
+        return []
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
+    _audit(
+        change.by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles handed out: the day's total changed",
+        detail={"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
+    )
+    return [_handed_out(amounts)]
+
+
+def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Review 24b hole 3: a correction of the dose of `day` (the change's day) after which the window gives
+    again the run that left with it undoes the same day's take-back (`_take_back_from_today`), as
+    `_go_on_after_kept_back` undoes yesterday's: the plan stands again and the bottles taken back are handed
+    out again at the mg they left with (judged by the order in force when they left). Not after a hold
+    today, nor when another plan covers a day of the run (`_resume_refused`)."""
+    patient, day, today, total = change.patient, change.today, change.real_today, change.total
+    if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
+        return []
+    run = _run_unended(plan, day)
+    taken = dict(plan.bottles_taken_back or {})
+    kept = {
+        **{d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken},
+        **(plan.bottle_mg or {}),
+    }
+    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
+    _amounts, blocked = bottle_amounts(
+        patient,
+        run,
+        day,
+        total,
+        change.ctx,
+        change.now,
+        True,
+        left_with=_left_with(patient, day),
+        recorded=had,
+    )
+    if not run or blocked is not None:
+        return []
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _set_bottles(plan, kept)
+    ahead = [d.isoformat() for d in run if d >= today]
+    _audit(
+        change.by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles handed out: the day's total changed",
+        detail={"bottles": ahead, "dose_day": day.isoformat()},
+    )
+    return [Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
+
+
+def hand_out_at_dose(
+    by: User,
+    patient: Patient,
+    plans: list[TakeHomePlan],
+    today: date,
+    now: datetime,
+    given: Decimal | None,
+    ctx: DoseContext,
+) -> tuple[Reason, ...]:
+    """At an observed methadone dose given today (inside its transaction, under the person's lock): each
+    standing plan's run going home now gets its amounts recorded, or, when the window would block one of
+    them today, is not handed out (the plan ends today, audited). `plans`: the episode's plans the dose read
+    (changed in place). Returns the reasons the dose's check carries of it."""
+    return redecide_bottles(by, patient, plans, today, now, given or Decimal(0), ctx)

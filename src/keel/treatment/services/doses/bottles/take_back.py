@@ -1,0 +1,232 @@
+"""Take-back: a run that does not go home, or whose bottles the record takes back at a correction. The run
+is kept back (`_keep_back`: the window would not give it today), taken back from today
+(`_take_back_from_today`: a correction down of an earlier day's dose whose run reaches today), or not
+handed out because nothing given stands (`_take_back_nothing_given`, `_end_not_handed_out`; after a hold,
+`_end_after_hold`); each ends its plan through the one end that keeps an earlier one
+(`_end_keeping_earlier`), audited, and names the bottles still at home for the call-back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.decision import Reason
+from keel.patients.models import Patient, local_today
+from keel.treatment.models import PlanEnd, TakeHomePlan
+from keel.treatment.services.common import _audit
+from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back
+from keel.treatment.services.doses.bottles.reasons import (
+    ALL_BACK_FROM_TODAY,
+    EARLIER_END,
+    KEPT_BACK,
+    KEPT_BACK_AT_HOME,
+    KEPT_BACK_BEFORE,
+    NOT_HANDED_OUT,
+    NOTHING_GIVEN,
+    PLAN_STOPS_ALL_BACK,
+    TAKEN_BACK,
+    TAKEN_BACK_FROM_TODAY,
+    TAKEN_BACK_PLAN_STOPS,
+    VOIDED_NOT_HANDED_OUT,
+)
+
+
+def _take_back_nothing_given(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    had: dict[str, str],
+    rest: dict[str, str],
+    real_today: date,
+) -> list[Reason]:
+    """Nothing given on the day stands (a void, a correction to 0): the run's bottles recorded as handed
+    out are taken back, audited, and the nurse is told (`TAKEN_BACK`); the plan's end follows the loop
+    (`_end_after_hold`, `_end_not_handed_out`)."""
+    if not had:
+        return []
+    _set_bottles(plan, rest)
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles taken back: the dose they went home with was voided",
+        detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
+    )
+    # review 24b: a bottle of a day already past was drunk, one brought back is on the shelf: the nurse
+    # calls back for neither
+    back = set(plan.returned_days or [])
+    call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
+    return [_taken_back(TAKEN_BACK, call)] if call else []
+
+
+def _end_not_handed_out(
+    by: User, patient: Patient, not_out: list[tuple[TakeHomePlan, list[date]]], day: date, now: datetime
+) -> None:
+    """Review 23b holes 2 and 3: nothing given on `day` stands (its dose corrected to 0 or voided) and no
+    hold ended the plans (`_end_after_hold`): each plan whose run was due to go home at that day's dose
+    (`not_out`, from `redecide_bottles`, the one decision of every change of a day's total, whichever day)
+    ends on `day`, before the run's first day, as the run did not leave the clinic:
+    - `day` is today (`NOTHING_GIVEN`): a dose given later today undoes this end as it undoes a keep back
+      (`_go_on_after_kept_back`: not after a hold today, nor over a prescriber's end);
+    - an earlier day (`VOIDED_NOT_HANDED_OUT`): only when the run holds today or a later day (those are clinic
+      days; a run wholly past is left as it is, only its record of the bottles taken back), and never undone
+      by a dose.
+    An end already on or before `day` stands (a hold, a keep back, a prescriber); a later one (a
+    prescriber's) is kept in the reason, never undone.
+
+    Why end the plan rather than make the window read the bottle record: a take-home day has ONE
+    definition, a day a plan covers (`queries.plan_days`, with a bottle of an ended plan still in the
+    person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
+    the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
+    plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
+    counts a bottle recorded as handed out that never was. A run whose hand-out day passed with no dose at
+    all has no write to end its plan: the same end is derived on read (`queries.as_handed_out`, session
+    24)."""
+    today = local_today(patient, now)
+    for plan, run in not_out:
+        if plan.ended_on is not None and plan.ended_on <= day:
+            continue
+        if day < today and run[-1] < today:
+            continue  # a run wholly past: its bottles' days are gone, the plan stands
+        days = ", ".join(d.isoformat() for d in run)
+        if day >= today:
+            text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
+            reason = "bottles not handed out: no dose given today"
+        else:
+            text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
+            reason = "bottles not handed out: the dose they were to go home with was voided"
+        _end_keeping_earlier(plan, by, day, now, text, kind)
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason=reason,
+            detail={"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()},
+        )
+
+
+def _end_keeping_earlier(
+    plan: TakeHomePlan, by: User, last: date, at: datetime, text: str, kind: PlanEnd
+) -> None:
+    """The plan ends after `last` (its last covered day), by `by` at `at`, with `text` as its reason and
+    `kind` as its stored end kind, saved (the caller audits it): an end it already had (a prescriber's later
+    one, review 22t hole 6) is kept in the reason (`EARLIER_END`) and the kind says so
+    (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
+    (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
+    earlier = plan.ended_on, plan.end_reason
+    plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
+    plan.end_reason, plan.end_kind = text, kind
+    if earlier[0] is not None:
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+        plan.end_kind = PlanEnd.AFTER_EARLIER_END
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+
+
+def _end_after_hold(
+    by: User, patient: Patient, plans: list[TakeHomePlan], today: date, now: datetime
+) -> None:
+    """Review 22t hole 7: nothing given today after a hold (a dose corrected to 0 or voided after the hold
+    kept the run covered because a dose stood): the plans end as the hold ends them when no dose was
+    given (`suspend_take_home_plans`, the other order of the same events), so no day stays covered with
+    no bottle."""
+    from keel.treatment.queries.contexts import hold_open_today
+    from keel.treatment.services.take_homes import suspend_take_home_plans
+
+    if not hold_open_today(patient, today):
+        return
+    if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
+        for plan in plans:
+            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+
+
+def _keep_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    today: date,
+    now: datetime,
+    blocked: tuple[date, Decimal, Reason],
+    *,
+    home: dict[str, str] | None = None,
+) -> Reason:
+    """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited.
+    `home`: the run's bottles already handed out with the dose of `today` and not brought back (ISO day ->
+    mg; a correction down after they left): the kept reason says they are still at home and the person is
+    to be called back (`KEPT_BACK_AT_HOME`, lane bot25, review 24c hole 2), never "not handed out"."""
+    _day, mg, reason = blocked
+    days = ", ".join(d.isoformat() for d in run)
+    text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    if home:
+        text = KEPT_BACK_AT_HOME.format(
+            days=", ".join(sorted(home)), day=today.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
+        )
+    _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles not handed out: the window would not give their dose",
+        detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
+    )
+    return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+
+
+def _take_back_from_today(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    day: date,
+    now: datetime,
+    blocked: tuple[date, Decimal, Reason],
+) -> Reason:
+    """Lane fix23d: a correction of the dose of `day` (before yesterday) blocks its run, which began before
+    today and reaches today: the bottles of days before today stand; those of today and later are taken back
+    and the plan ends yesterday (a later end, a prescriber's, kept in the reason), audited. Review 24b: the
+    bottles of today and later that are at home (`bottles_at_home`: handed out with that dose and not
+    brought back, recorded or not, whatever ended the plan since; holes 4, 7 and 8) are named in the
+    call-back (`TAKEN_BACK_PLAN_STOPS`) and in the kept reason (`TAKEN_BACK_FROM_TODAY`); they stay at home
+    for every reader until recorded brought back. None at home: `PLAN_STOPS_ALL_BACK`."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    _day, mg, reason = blocked
+    today = local_today(patient, now)
+    ahead = [d for d in run if d >= today]
+    home = {d: held for d, held in bottles_at_home(patient, today).get(plan.pk, {}).items() if d in ahead}
+    recorded = dict(plan.bottle_mg or {})
+    back = set(plan.returned_days or [])
+    had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
+    had = {iso: held for iso, held in had.items() if iso not in back}
+    left = {d.isoformat(): str(held) for d, held in home.items()}
+    if had or left:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
+        _set_bottles(plan, {iso: held for iso, held in recorded.items() if iso not in had}, left=left)
+    days = ", ".join(d.isoformat() for d in sorted(home)) if home else ", ".join(d.isoformat() for d in ahead)
+    template = TAKEN_BACK_FROM_TODAY if home else ALL_BACK_FROM_TODAY
+    text = template.format(days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text)
+    _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text, PlanEnd.TAKEN_BACK)
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles taken back: the dose they went home with was corrected down",
+        detail={
+            "bottles": [d.isoformat() for d in ahead],
+            "still_at_home": [d.isoformat() for d in sorted(home)],
+            "dose_day": day.isoformat(),
+        },
+    )
+    if home:
+        return _taken_back(TAKEN_BACK_PLAN_STOPS, {d.isoformat(): str(held) for d, held in home.items()})
+    return Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
