@@ -157,15 +157,6 @@ class EmergencyTerms:
     recipient_affiliation: str  # the health care facility
     nature: str
     categories: tuple[str, ...]
-    recipient_facility_kind: str = ""  # the kind of place of care as chosen (`FACILITY_KINDS`); "": none
-
-    @property
-    def facility_kind(self) -> tuple[str, str]:
-        """The kind of place of care recorded (`FACILITY_KINDS`) and where it comes from: "chosen" on the
-        form, or read from the facility's "name" (`named_kind`)."""
-        if self.recipient_facility_kind:
-            return self.recipient_facility_kind, "chosen"
-        return named_kind(self.recipient_affiliation), "name"
 
 
 # Section 2.51: only to medical personnel. The roles a receiving person may hold (Keel's list).
@@ -181,30 +172,6 @@ MEDICAL_ROLES: dict[str, str] = {
 # What a medical emergency needs (Keel's product rule, `keel-emergency-categories`): the medicine and dose
 # the person takes and whether and since when they are in care. Check-in answers and screening scores stay.
 EMERGENCY_CATEGORIES = ("enrollment", "medication")
-# Lane fac26: the kinds of place of care a section 2.51 recipient works at, chosen on the emergency form (and
-# the API's `recipient_facility_kind`) when the facility's name carries no care word: a real hospital with
-# none in its name (the next "Kaiser Permanente") is asked its kind, never refused, while the words that
-# name no medical personnel refuse it whatever kind is chosen (a kind never makes a court a clinic). The
-# kind, chosen or read from the name's care word (`named_kind`), is recorded with the disclosure.
-FACILITY_KINDS: dict[str, str] = {
-    "hospital": N_("Hospital or emergency department"),
-    "ems": N_("Emergency medical service (ambulance, fire rescue)"),
-    "poison_center": N_("Poison center"),
-    "clinic": N_("Urgent care or clinic"),
-    "practice": N_("Physician's practice"),
-    "otp": N_("Opioid treatment program"),
-}
-# A facility whose name carries no care word, with no kind chosen: both fields say so.
-NAME_SAYS_NO_KIND = N_(
-    "the name does not say it is a place of care: choose what kind of place it is, or write its full name "
-    "(a hospital, clinic, emergency service)"
-)
-CHOOSE_A_KIND = N_("choose what kind of place of care it is: only medical personnel may receive it")
-# Where the recorded kind comes from: chosen on the form, or read from the facility's name.
-FACILITY_KIND_FROM: dict[str, str] = {
-    "chosen": N_("%(kind)s (chosen on the form)"),
-    "name": N_("%(kind)s (read from the name)"),
-}
 NATURE_MAX = 1000  # the nature of an emergency: the record's room (`EmergencyDisclosure.nature`)
 # Words that name a recipient who is not medical personnel, in each language Keel speaks: courts, law
 # enforcement, jails, lawyers, employers, schools, insurers, landlords, immigration, child and family
@@ -760,38 +727,10 @@ def _nature(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
     return nature
 
 
-def named_kind(text: str) -> str:
-    """The kind of place of care (`FACILITY_KINDS`) a facility's name says: its first care word's
-    (`_CARE_KINDS`, in the name's order: "Clínica 5 del Hospital General" is a clinic), or a hospital for a
-    system that runs hospitals and clinics (`_CARE_OPERATORS`) when no care word says more; "" for none."""
-    for seen in _readings(text):
-        for i in range(len(seen)):
-            for kind, words in _CARE_KINDS.items():
-                if any(seen[i : i + len(p)] == p for p in _phrases(words)):
-                    return kind
-    return "hospital" if _names(text, _CARE_OPERATORS) else ""
-
-
-def _facility_kind(raw: Mapping[str, Any], errors: list[FieldError]) -> str | None:
-    """The kind of place of care chosen: "" when none is (left blank or absent), None when the value is no
-    kind of the list (refused here)."""
-    kind = raw.get("recipient_facility_kind")
-    if kind is None or kind == "":
-        return ""
-    if not isinstance(kind, str) or kind not in FACILITY_KINDS:  # a list is no key (review 13a: a 500)
-        errors.append(
-            FieldError("recipient_facility_kind", N_("choose a kind of place of care from the list"))
-        )
-        return None
-    return kind
-
-
 def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     """What section 2.51 requires be named and recorded (the discloser and the time come from the session and
     the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
-    only what the emergency needs. A court, an employer or any other non-medical recipient is refused,
-    whatever kind of place of care is chosen; a facility whose name carries no care word is asked its kind
-    (`FACILITY_KINDS`, lane fac26)."""
+    only what the emergency needs. A court, an employer or any other non-medical recipient is refused."""
     errors: list[FieldError] = []
     recipient = _recipient(raw, errors)
     role = raw.get("recipient_role")
@@ -805,13 +744,13 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    kind = _facility_kind(raw, errors)
-    if affiliation and kind == "" and not _not_medical(affiliation) and not _names(affiliation, _CARE_WORDS):
-        # No care word in the name and no kind chosen: ask what kind of place of care it is (lane fac26), a
-        # real facility with an unusual name is accepted once chosen; the name is flagged with the question
-        # (review 22p: "News Desk, Ed" names no place of care).
-        errors.append(FieldError("recipient_affiliation", NAME_SAYS_NO_KIND))
-        errors.append(FieldError("recipient_facility_kind", CHOOSE_A_KIND))
+    if affiliation and not _not_medical(affiliation) and not _names(affiliation, _CARE_WORDS):
+        errors.append(
+            FieldError(
+                "recipient_affiliation",
+                N_("name the place of care (a hospital, clinic, emergency service): only medical personnel"),
+            )
+        )
     asked = raw.get("categories")
     if not isinstance(asked, list | tuple) or not asked or not all(isinstance(c, str) for c in asked):
         errors.append(FieldError("categories", N_("choose what the emergency needs")))
@@ -821,7 +760,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     if errors:
         raise InvalidInput(errors)
     categories = tuple(c for c in EMERGENCY_CATEGORIES if c in set(asked))
-    return EmergencyTerms(recipient, str(role), affiliation, nature, categories, kind or "")
+    return EmergencyTerms(recipient, str(role), affiliation, nature, categories)
 
 
 def status(*, expires_on: date, revoked_at: datetime | None, today: date) -> str:
@@ -966,13 +905,6 @@ DISCLOSURE = (
     Field("purpose_text", "text", required=False, maximum=500, default=""),
     Field("recipient_role", "choice", required=False, choices=tuple(MEDICAL_ROLES), help="basis emergency"),
     Field("recipient_affiliation", "text", required=False, maximum=200, default=""),
-    Field(
-        "recipient_facility_kind",
-        "choice",
-        required=False,
-        choices=tuple(FACILITY_KINDS),
-        help="basis emergency: the kind of place of care; required when the facility's name does not say",
-    ),
     Field("nature", "text", required=False, maximum=1000, default="", help="basis emergency"),
     Field("password", "text", help="your password again: a record leaves"),
 )

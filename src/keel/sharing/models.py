@@ -10,10 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
 
 from keel.accounts.models import Program
-from keel.core import sharing as sharing_core
 from keel.patients.models import Patient
 
 
@@ -105,10 +103,6 @@ class Disclosure(models.Model):
     )
     recipient_name = models.CharField(max_length=200)
     recipient_affiliation = models.CharField(max_length=200, blank=True)
-    # An emergency's kind of place of care (`core.sharing.FACILITY_KINDS`) and where it comes from: "chosen"
-    # on the form or read from the facility's "name" (lane fac26); "" for a consent's disclosure.
-    recipient_facility_kind = models.CharField(max_length=20, blank=True, default="")
-    recipient_facility_kind_from = models.CharField(max_length=10, blank=True, default="")
     recipient_role = models.CharField(max_length=40, blank=True)  # an emergency's medical role (2.51)
     purpose = models.CharField(max_length=20, blank=True)  # as the request carried it; the consent's
     purpose_text = models.CharField(max_length=500, blank=True)
@@ -144,15 +138,6 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
-
-    @property
-    def facility_kind_shown(self) -> str:
-        """The kind of place of care in the reader's words, with where it comes from ("" for none)."""
-        kind = sharing_core.FACILITY_KINDS.get(self.recipient_facility_kind)
-        said = sharing_core.FACILITY_KIND_FROM.get(self.recipient_facility_kind_from)
-        if kind is None or said is None:
-            return ""
-        return gettext(said) % {"kind": gettext(kind)}
 
 
 class ReviewKind(models.TextChoices):

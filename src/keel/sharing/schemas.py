@@ -123,8 +123,6 @@ class DisclosureOut(BaseModel):
     consent: int | None
     recipient_name: str
     recipient_affiliation: str
-    recipient_facility_kind: str  # an emergency's kind of place of care (`core.sharing.FACILITY_KINDS`); ""
-    recipient_facility_kind_from: str  # "chosen" on the form or read from the "name"; "" with no kind
     recipient_role: str
     purpose: str
     purpose_text: str
@@ -144,8 +142,6 @@ class DisclosureOut(BaseModel):
             consent=d.consent_id,
             recipient_name=d.recipient_name,
             recipient_affiliation=d.recipient_affiliation,
-            recipient_facility_kind=d.recipient_facility_kind,
-            recipient_facility_kind_from=d.recipient_facility_kind_from,
             recipient_role=d.recipient_role,
             purpose=d.purpose,
             purpose_text=d.purpose_text,
@@ -260,7 +256,6 @@ class DisclosureIn(CoreIn):
     purpose_text: str
     recipient_role: str | None
     recipient_affiliation: str
-    recipient_facility_kind: str | None
     nature: str
     password: str
 
@@ -280,5 +275,4 @@ class DisclosureIn(CoreIn):
             self.recipient_affiliation,
             self.nature,
             tuple(self.categories or ()),
-            self.recipient_facility_kind or "",
         )

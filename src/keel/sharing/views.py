@@ -124,7 +124,6 @@ def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: 
             "emergency_categories": words.emergency_categories(),
             "emergency_form": EMERGENCY_DISCLOSURE_FORM,  # its words are no reason (`reason_problem`)
             "medical_roles": words.medical_roles(),
-            "facility_kinds": words.facility_kinds(),
             "representatives": words.representatives(),
             "purposes": words.purposes(),
             "statements": words.statements(),
@@ -147,7 +146,6 @@ def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         "categories": request.POST.getlist("categories"),
         "recipient_name": request.POST.get("recipient_name", ""),
         "recipient_affiliation": request.POST.get("recipient_affiliation", ""),
-        "recipient_facility_kind": request.POST.get("recipient_facility_kind", ""),
         "recipient_role": request.POST.get("recipient_role", ""),
         "purpose": request.POST.get("purpose", ""),
         "purpose_text": request.POST.get("purpose_text", ""),

@@ -26,11 +26,6 @@ def medical_roles() -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in core.MEDICAL_ROLES.items()]
 
 
-def facility_kinds() -> list[tuple[str, str]]:
-    """The kinds of place of care an emergency's recipient works at (the emergency form's list)."""
-    return [(code, gettext(text)) for code, text in core.FACILITY_KINDS.items()]
-
-
 def representatives() -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in core.REPRESENTATIVES.items()]
 

@@ -525,7 +525,6 @@ SHARING_FIELDS: dict[str, Promise] = {
     "purpose": _("purpose"),
     "purpose_text": _("purpose described"),
     "recipient_affiliation": _("recipient's place of care"),
-    "recipient_facility_kind": _("kind of place of care"),
     "recipient_name": _("recipient"),
     "recipient_role": _("recipient's role"),
 }

@@ -78,7 +78,6 @@ EMERGENCY_DISCLOSURE_FORM: dict[str, str] = {
     "role": N_("Their medical role"),
     "choose": N_("Choose"),
     "facility": N_("Their health care facility"),
-    "facility_kind": N_("What kind of place of care it is (needed when its name does not say)"),
     "nature": N_("Nature of the emergency"),
     "categories": N_("Only what the emergency needs"),
     "password": N_("Your password, to confirm"),

@@ -122,8 +122,6 @@ class _Release:
     purpose: str
     purpose_text: str
     scope: str
-    facility_kind: str = ""  # an emergency's kind of place of care (`core.FACILITY_KINDS`)
-    facility_kind_from: str = ""  # "chosen" on the form or read from the facility's "name"
 
 
 def _parse(by: User, patient: Patient, data: Posted[DisclosureIn]) -> DisclosureIn:
@@ -171,9 +169,7 @@ def _consented(
 
 
 def _emergency(terms: core.EmergencyTerms) -> _Release:
-    """Step 6 (emergency): the recipient, the kind of place of care (chosen, or read from the facility's
-    name) and the nature of the emergency as given; no consent, no scope."""
-    kind, kind_from = terms.facility_kind
+    """Step 6 (emergency): the recipient and the nature of the emergency as given; no consent, no scope."""
     return _Release(
         None,
         terms.categories,
@@ -184,8 +180,6 @@ def _emergency(terms: core.EmergencyTerms) -> _Release:
         "emergency",
         "",
         "",
-        kind,
-        kind_from,
     )
 
 
@@ -221,8 +215,6 @@ def _record_disclosure(
         consent=release.consent,
         recipient_name=release.recipient,
         recipient_affiliation=release.affiliation,
-        recipient_facility_kind=release.facility_kind,
-        recipient_facility_kind_from=release.facility_kind_from,
         recipient_role=release.role,
         purpose=release.purpose,
         purpose_text=release.purpose_text,
@@ -263,12 +255,6 @@ def _audit_disclosure(
             "basis": str(basis),
             "consent_id": release.consent.pk if release.consent else None,
             "categories": list(release.categories),
-            # an emergency's kind of place of care and where it comes from (no health information)
-            **(
-                {"facility_kind": release.facility_kind, "facility_kind_from": release.facility_kind_from}
-                if basis == Basis.EMERGENCY
-                else {}
-            ),
         },
     )
 
