@@ -937,10 +937,11 @@ ROUTES: dict[str, Route] = {
     "treatment:take_home_brought_back": Route(  # lane fix25c: the call-back list's own action
         "POST",
         "/patients/{patient}/medication/take-homes/999999/brought-back/",
-        {"anonymous": (302, 302, 302), **_END_TAKE_HOME_PAGE},
+        # lane end26: the nurse at the window records bottles brought back too (404: no such plan here)
+        {"anonymous": (302, 302, 302), **_END_TAKE_HOME_PAGE, "nurse": (404, 404, 404)},
         patient_scoped=True,
         body={"reason": "the person brought the bottle back unopened", "returned_days": "2026-11-20"},
-        refused_on_page=("patient", "counselor", "nurse", "program_admin"),
+        refused_on_page=("patient", "counselor", "program_admin"),
     ),
     "treatment:create_fill": Route(  # no order here: the nurse is told so on the page
         "POST",
@@ -1020,7 +1021,8 @@ ROUTES: dict[str, Route] = {
     "api:take_home_brought_back": Route(  # lane fix25c: no such plan here: 404 for the prescriber
         "POST",
         "/api/v1/patients/{patient}/take-homes/999999/brought-back",
-        {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (404, 404, 404)},
+        # lane end26: nurses and prescribers record bottles brought back (404: no such plan here)
+        {"anonymous": (401, 401, 401), **_PRESCRIBE, "nurse": (404, 404, 404), "prescriber": (404, 404, 404)},
         patient_scoped=True,
         body={"reason": "the person brought the bottle back unopened", "returned_days": ["2026-11-20"]},
     ),

@@ -522,6 +522,12 @@ def can_record_dose(user: User) -> bool:
     return _active(user) and user.role in _DOSING_ROLES
 
 
+def can_record_brought_back(user: User) -> bool:
+    """Take-home bottles brought back (lane end26): the nurse at the window receives them, so nurses and
+    prescribers record them, as they record doses; ending a plan stays the prescriber's (`can_prescribe`)."""
+    return _active(user) and user.role in _DOSING_ROLES
+
+
 def can_prescribe(user: User) -> bool:
     """Orders, guard-rail overrides and take-home decisions are the prescriber's (the OTP practitioner)."""
     return _active(user) and user.role == Role.PRESCRIBER

@@ -313,6 +313,7 @@ REASONS = {
     ),
     "role may not disclose a record for a transfer": _("this role may not disclose a record for a transfer"),
     "role may not end take-home doses": _("this role may not end take-home doses"),
+    "role may not record bottles brought back": _("this role may not record take-home bottles brought back"),
     "role may not manage care teams": _("this role may not manage care teams"),
     "role may not override policy": _("this role may not override policy"),
     "role may not record last use": _("this role may not record last use"),

@@ -144,6 +144,8 @@ def _page_context(
         "emergency": shown.emergency,
         "can_prescribe": shown.can_prescribe,
         "can_dose": policy.can_record_dose(request.user),
+        # lane end26: the nurse at the window records bottles brought back (the call-back list's form)
+        "can_record_brought_back": policy.can_record_brought_back(request.user) and not shown.emergency,
         "can_correct": policy.can_record_dose(request.user) and not shown.emergency,
         "fill_sources": FillSource.choices,
         "review": review,

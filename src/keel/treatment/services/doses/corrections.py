@@ -29,7 +29,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     lock_person,
 )
-from keel.treatment.services.doses.bottles import redecide_bottles, take_back_after_end
+from keel.treatment.services.doses.bottles import redecide_bottles, restore_after_end, take_back_after_end
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -175,4 +175,6 @@ def _redecide_after_amendment(
             said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
             if ctx.given_today_mg <= 0:  # review 25c hole 4: a plan ended since, its bottles out all the same
                 said = (*said, *take_back_after_end(by, patient, day, now))
+            else:  # lane end26: back up after a 0, a plan ended since: its bottles left with this dose
+                said = (*said, *restore_after_end(by, patient, day, now, ctx.given_today_mg, ctx))
             amendment.warnings = said

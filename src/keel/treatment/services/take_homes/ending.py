@@ -87,7 +87,7 @@ def end_take_home_plan(
     patient = _scoped_for(
         by, patient_id, "take_home_plan", True, "end take-home doses", emergency_access=True
     )
-    _check_may_end_plan(by, patient, plan_id)
+    _check_may_end_plan(by, patient, plan_id, only_back=ending is False)
     now = now or timezone.now()
     text, start, returned = _plan_end_fields(reason, from_day, returned_days, local_today(patient, now))
     if ending is False and not returned:  # bottles brought back, none named
@@ -123,8 +123,23 @@ def record_bottles_brought_back(
     )
 
 
-def _check_may_end_plan(by: User, patient: Patient, plan_id: int) -> None:
-    """Only a prescriber ends a take-home plan; anyone else is refused, audited."""
+def _check_may_end_plan(by: User, patient: Patient, plan_id: int, *, only_back: bool = False) -> None:
+    """Only a prescriber ends a take-home plan; anyone else is refused, audited. Lane end26: bottles brought
+    back only (`only_back`, the brought-back route) are recorded by whoever receives them at the window
+    (`policy.can_record_brought_back`: nurses and prescribers)."""
+    if only_back:
+        if not policy.can_record_brought_back(by):
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "take_home_plan",
+                plan_id,
+                outcome=Outcome.DENIED,
+                reason="role may not record bottles brought back",
+            )
+            raise TakeHomeEndNotAllowed(_("Only a nurse or a prescriber can record bottles brought back."))
+        return
     if not policy.can_prescribe(by):
         _audit(
             by,
@@ -178,6 +193,10 @@ def _end_plan(asked: EndAsked) -> TakeHomePlan:
         kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
         ended = plan.ended_on is not None and not kept_back
         if ended and asked.returned and not asked.ending:
+            return _record_brought_back(by, patient, plan, asked.text, asked.returned, now)
+        if kept_back and asked.only_back and not policy.can_prescribe(by):
+            # lane end26: the nurse records bottles brought back; the keep back is replaced only by a
+            # prescriber's end, so theirs are recorded on the plan as kept back, its end unchanged
             return _record_brought_back(by, patient, plan, asked.text, asked.returned, now)
         stopped = _check_end_stops(asked, plan, ended=ended, kept_back=kept_back)
         _check_bottles_back(asked, plan, stopped)

@@ -86,6 +86,7 @@ from keel.treatment.services.doses.bottles.redecide import (
     DayChange,
     hand_out_at_dose,
     redecide_bottles,
+    restore_after_end,
     take_back_after_end,
 )
 
@@ -118,6 +119,7 @@ __all__ = [
     "held_today",
     "kept_back_today",
     "redecide_bottles",
+    "restore_after_end",
     "run_from",
     "runs_going_home",
     "take_back_after_end",

@@ -16,7 +16,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today, zone_of
-from keel.treatment.models import TakeHomePlan
+from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries import DoseContext
 from keel.treatment.services.common import _audit
 from keel.treatment.services.doses.bottles.hand_out import (
@@ -106,6 +106,9 @@ def redecide_bottles(
         if _kept_back_on(plan, today):
             said.extend(_after_keep_back(change, plan))
             continue
+        if total > 0 and today < real_today and _voided_on(plan, today):
+            said.extend(_after_voided(change, plan))
+            continue  # lane end26: a correction back up of the dose whose 0 ended the plan on its day
         if today < real_today and _taken_back_from(plan, today, real_today):
             said.extend(_undo_take_back(change, plan))
             continue  # review 24b hole 3: the slip's take-back, undone when the total lets the run go
@@ -222,6 +225,8 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     amounts, blocked = (
         bottle_amounts(patient, run, today, total, change.ctx, change.now, True) if run else ({}, None)
     )
+    if run and blocked is not None and ended[4] == PlanEnd.NOTHING_GIVEN:
+        return _keep_back_after_nothing_given(change, plan, run, blocked)
     if not run or blocked is not None:
         plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
         return []
@@ -237,6 +242,118 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         detail={"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
     )
     return [_handed_out(amounts)]
+
+
+def _keep_back_after_nothing_given(
+    change: DayChange, plan: TakeHomePlan, run: list[date], blocked: tuple[date, Decimal, Reason]
+) -> list[Reason]:
+    """Lane end26: today's "nothing given" end (a correction to 0 mg, a void) and then a dose stands again
+    (a correction back up, a dose given later) at a total the window would not give the run after: a dose
+    stands, so the end is no longer "nothing given" but the keep back a direct correction to that total
+    writes (`_keep_back`, `PlanEnd.KEPT_BACK`; the bottles of the run at home named for the call-back), and
+    the nurse is told once (`TAKEN_BACK_PLAN_STOPS`, or `KEPT_BACK` when none is at home). `plan`: its end
+    already cleared in memory by the caller (`_go_on_after_kept_back`)."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
+    back = set(plan.returned_days or [])
+    call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
+    kept = _keep_back(change.by, change.patient, plan, run, change.today, change.now, blocked, home=call)
+    return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
+
+
+def _voided_on(plan: TakeHomePlan, day: date) -> bool:
+    """Lane end26: the plan's end is the "voided" end of the dose of `day` (`_end_not_handed_out` for an
+    earlier day's dose corrected to 0 or voided: ended on `day`, `PlanEnd.VOIDED`, no earlier end carried)."""
+    return plan.ended_on == day and plan.ended_by_id is not None and plan.end_kind == PlanEnd.VOIDED
+
+
+def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane end26: an earlier day's dose corrected to 0 (or voided) ended the plan on that day
+    (`VOIDED_NOT_HANDED_OUT`) and took the run's bottles back; a correction back up makes that dose stand
+    again. The bottles left with it (the record said so), so the run is judged again as a correction of
+    that dose from the record it had before the 0 (`_judge_run`, the bottles back at the mg they left
+    with): allowed, the plan goes on and nobody calls the person back (`TAKE_BACK_UNDONE`); blocked, the
+    keep back or the take-back from today of a direct correction to that total. Not after a hold today, nor
+    when another plan covers a day of the run (`_resume_refused`): the end stands."""
+    patient, day, today = change.patient, change.today, change.real_today
+    run = _run_unended(plan, day)
+    if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
+        return []
+    taken = dict(plan.bottles_taken_back or {})
+    recorded = dict(plan.bottle_mg or {})
+    back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    if back_in:
+        _set_bottles(plan, {**recorded, **back_in})
+    had, rest = _run_recorded(plan, run)
+    said = _judge_run(change, plan, run, had, rest)
+    if plan.ended_on is not None:
+        return said
+    ahead = [d.isoformat() for d in run if d >= today]
+    _audit(
+        change.by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles handed out: the day's total changed",
+        detail={"bottles": ahead, "dose_day": day.isoformat()},
+    )
+    if not ahead:
+        return said
+    return [*said, Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
+
+
+def restore_after_end(
+    by: User, patient: Patient, today: date, now: datetime, total: Decimal, ctx: DoseContext
+) -> tuple[Reason, ...]:
+    """Lane end26, the other half of `take_back_after_end`: a dose of `today` (the dose's day) stands again
+    (a correction back up after a 0 or a void) and a plan ended since (a prescriber's end, a discharge:
+    `redecide_bottles` judges only the run of a plan that covers it) had its run that went home with that
+    dose taken back by the 0: the bottles are recorded handed out again at the mg they left with (the plan's
+    end is left as it was; its call-back list still names those at home), audited, and the nurse told
+    (`HANDED_OUT`). Judged as `_undo_take_back` judges them (the order in force when they left); blocked,
+    they stay taken back."""
+    said: list[Reason] = []
+    ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False).exclude(
+        end_kind__in=_DOSE_PATH_ENDS
+    )
+    for plan in ended.order_by("decided_at", "id"):
+        run = _run_unended(plan, today)
+        taken = dict(plan.bottles_taken_back or {})
+        recorded = dict(plan.bottle_mg or {})
+        back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
+        back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded}
+        if not back_in:
+            continue
+        _amounts, blocked = bottle_amounts(
+            patient, run, today, total, ctx, now, True, left_with=_left_with(patient, today), recorded=back_in
+        )
+        if blocked is not None:
+            continue
+        _set_bottles(plan, {**recorded, **back_in})
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason="bottles handed out: the day's total changed",
+            detail={"bottles": sorted(back_in), "dose_day": today.isoformat()},
+        )
+        said.append(_handed_out(back_in))
+    return tuple(said)
+
+
+_DOSE_PATH_ENDS = (
+    PlanEnd.KEPT_BACK,
+    PlanEnd.NOTHING_GIVEN,
+    PlanEnd.VOIDED,
+    PlanEnd.TAKEN_BACK,
+    PlanEnd.HOLD,
+)
 
 
 def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
