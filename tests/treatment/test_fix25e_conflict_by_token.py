@@ -1,5 +1,6 @@
 """Lane fix25e (review 25d H4): a stale order's 409 tells a caller who may not read the person's orders (a
 staff member's token) only that the orders changed and to read them again: no `changed`, no dose, no writer.
+Lane fix26a (review 26a): a staff token writes no order at all now, refused before the version is compared.
 A signed-in prescriber still gets the whole answer. Attacked with: a forged version, an unbound and a bound
 token, Spanish, a session beside it; nothing written either way."""
 
@@ -46,16 +47,17 @@ def ordered(world: World) -> World:
     return world
 
 
-def test_a_staff_token_learns_only_that_the_orders_changed(ordered: World) -> None:
+def test_a_staff_token_is_refused_before_any_conflict(ordered: World) -> None:
+    """Lane fix26a (review 26a): an order is no write a staff token may do (`token_may_write`): refused
+    before the version is compared, so the answer names nothing of the orders (was: a 409 saying only that
+    they changed)."""
     world = ordered
     secret = _token(world.staff["prescriber"])
     response = _forged_write(world, Client(), HTTP_AUTHORIZATION=f"Bearer {secret}")
-    body = response.json()
-    assert response.status_code == 409
-    assert "changed" not in body and body["errors"][0]["field"] == "orders_version"
+    assert response.status_code == 403
     text = response.content.decode()
-    assert "40" not in text and "r-prescriber" not in text
-    assert "the orders changed since they were read" in body["message"]
+    assert "40" not in text and "r-prescriber" not in text and "changed" not in response.json()
+    assert "signed in" in response.json()["message"]
     assert MedicationOrder.objects.filter(patient=world.alice).count() == 1
 
 
@@ -65,7 +67,7 @@ def test_the_token_answer_is_said_in_spanish(ordered: World) -> None:
     response = _forged_write(
         world, Client(), HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="es"
     )
-    assert "las órdenes cambiaron" in response.json()["message"]
+    assert "Un token de API no puede hacer esto" in response.json()["message"]
 
 
 def test_a_bound_token_is_refused_before_any_conflict(ordered: World) -> None:
