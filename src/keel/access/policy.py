@@ -775,8 +775,8 @@ def bound_token_may(
     (`staff_reads`: the JSON API's patient list and a record's reads; FHIR's reads of a person's record are
     releases already, `interop.rest.auth.use_of`) is refused, 403 audited: FHIR refused an unbound nurse's
     token without a consent while the JSON API gave it the same record with none (review 25b, H1). The staff
-    member's own reading within the program is the app, signed in. An unbound staff token still does its
-    role's writes (entering into the program's record lets nothing out); a token bound to a recipient
+    member's own reading within the program is the app, signed in. An unbound staff token wrote its role's
+    writes until lane fix26a (now only the allow list below); a token bound to a recipient
     (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
     reads and writes their own record (their own access, no disclosure).
 
