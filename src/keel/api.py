@@ -21,7 +21,7 @@ from keel.accounts.api import router as accounts_router
 from keel.accounts.models import User
 from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
-from keel.api_auth import keel_auth, refuse_release_credential
+from keel.api_auth import keel_auth, note_route, refuse_release_credential
 from keel.api_body import body_components, duplicate_key_error
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
@@ -88,6 +88,8 @@ api.add_decorator(find_undeclared_query, mode="view")
 api.add_decorator(refuse_undeclared_query, mode="operation")
 # A token bound to a recipient (another system's credential) only releases records (review 22f).
 api.add_decorator(refuse_release_credential, mode="operation")
+# Lane fix26a (review 26a): a staff token's write outside the allow list is refused at authentication.
+api.add_decorator(note_route, mode="view")
 
 
 # The API's error words, in the request's language as the pages are (English unless the request asks for
@@ -273,9 +275,7 @@ def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
     order's: what changed, lane words25), never in place of `message` or `errors`. Lane fix25e (review 25d
     H4): to a caller who may not read the record (a staff token), only that it changed and to read it again
     (`policy.conflict_may_name_the_record`)."""
-    user = getattr(request, "auth", None)
-    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
-    if not policy.conflict_may_name_the_record(user, by_token=by_token):
+    if not _may_hear_the_record(request):
         said = gettext(ORDERS_CHANGED if isinstance(exc, OrderChanged) else RECORD_CHANGED)
         return api.create_response(
             request, error_body(said, [{"field": exc.field, "reason": said}]), status=409
@@ -287,12 +287,37 @@ def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
 # Lane fix25e (review 25d H4): a stale write's 409 to a caller who may not read the record.
 ORDERS_CHANGED = N_("Not saved: the orders changed since they were read. Read them again before writing.")
 RECORD_CHANGED = N_("Not saved: this record changed since it was read. Read it again before changing it.")
+# Lane fix26a (review 26a H5): any other refusal of a write that depends on the record, to the same caller.
+REFUSED_UNREAD = N_(
+    "Not recorded: a check of the record refused it. A staff member signed in to Keel sees why."
+)
+
+
+def _may_hear_the_record(request: HttpRequest) -> bool:
+    """Lane fix26a (review 26a H5, H7): the one rule of the API's error handlers for a write's refusal that
+    depends on the record (a 409: a stale version, the dose guard rail, a slot already recorded, a plan
+    already ended; a 422 naming what the record holds): said whole to a caller who may read the record, and
+    to a staff member's token only `REFUSED_UNREAD` ("not recorded: a check refused it; a staff member signed
+    in sees why"), the same whatever the record holds (`policy.conflict_may_name_the_record`). The
+    integration learns that nothing was recorded and that a nurse in Keel sees why, never the order's dose,
+    the decision or whether she dosed."""
+    user = getattr(request, "auth", None)
+    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
+    return policy.conflict_may_name_the_record(user, by_token=by_token)
+
+
+def _refused_unread(request: HttpRequest) -> HttpResponse:
+    """No field named: which field a check refused would say which check it was (the dose or the slot)."""
+    return api.create_response(request, error_body(gettext(REFUSED_UNREAD)), status=409)
 
 
 @api.exception_handler(DoseBlocked)
 def on_dose_blocked(request: HttpRequest, exc: DoseBlocked) -> HttpResponse:
     """The guard rail's reasons in the request's language (English: the exception's own words, byte for byte);
-    the decision itself stays as stored, in English (lane words22)."""
+    the decision itself stays as stored, in English (lane words22). Lane fix26a (review 26a H5): to a caller
+    who may not read the record (a staff token), `_refused_unread`."""
+    if not _may_hear_the_record(request):
+        return _refused_unread(request)
     said = " ".join(reason_text(r) for r in exc.decision.reasons)
     body = error_body(said, [{"field": "amount_mg", "reason": said}])
     return api.create_response(request, {**body, "decision": exc.decision.as_dict()}, status=409)
@@ -300,6 +325,8 @@ def on_dose_blocked(request: HttpRequest, exc: DoseBlocked) -> HttpResponse:
 
 @api.exception_handler(DoseConflict)
 def on_dose_conflict(request: HttpRequest, exc: DoseConflict) -> HttpResponse:
+    if not _may_hear_the_record(request):  # "slot 1 already recorded today" says she dosed (review 26a H5)
+        return _refused_unread(request)
     return api.create_response(
         request, error_body(str(exc), [{"field": "sequence", "reason": str(exc)}]), status=409
     )
@@ -307,6 +334,8 @@ def on_dose_conflict(request: HttpRequest, exc: DoseConflict) -> HttpResponse:
 
 @api.exception_handler(PlanAlreadyEnded)
 def on_plan_already_ended(request: HttpRequest, exc: PlanAlreadyEnded) -> HttpResponse:
+    if not _may_hear_the_record(request):  # "the plan ended" reads the plan (review 26a H5)
+        return _refused_unread(request)
     return api.create_response(
         request, error_body(str(exc), [{"field": "plan_id", "reason": str(exc)}]), status=409
     )

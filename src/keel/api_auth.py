@@ -40,6 +40,7 @@ class KeelAuth:
             if user is None:
                 return None
             request.user = user
+            refuse_staff_token_write(request, user)  # lane fix26a: before the body and the record are read
             return user
         # Everything else rides on the session, which SessionLimitsMiddleware and RequireMFAMiddleware have
         # already held to its limits and second factor (the same `authenticates_by_session`).
@@ -79,6 +80,42 @@ DESK_TOKEN_SAID = N_(
     "An API token cannot do this: registering a person, a sign-in code and a second factor reset are done "
     "at the desk, with the person there. Sign in to Keel to do it."
 )
+
+
+# Lane fix26a (review 26a): a staff token's write outside the allow list (`token_may_write`).
+STAFF_TOKEN_WRITE = "staff API token: this write is done in Keel by a staff member signed in"
+STAFF_TOKEN_WRITE_SAID = N_(
+    "An API token cannot do this: it is done in Keel by a staff member who is signed in. Nothing was "
+    "changed. Sign in to Keel to do it."
+)
+
+
+# Lane fix26a (review 26a H6): the measures' small counts unsuppressed (`counts=raw`), asked by a token.
+RAW_COUNTS_TOKEN = "API token: raw small counts are for a program admin signed in"
+RAW_COUNTS_TOKEN_SAID = N_(
+    "An API token cannot have the raw counts: counts from 1 to 10 may be a person. Ask without "
+    "counts=raw (small counts suppressed), or sign in to Keel to see them."
+)
+
+
+def refuse_token_raw_counts(request: HttpRequest, route: str) -> None:
+    """Lane fix26a (review 26a H6): `counts=raw` asked by any token (another system): 403 audited, before
+    the program is read; the suppressed counts are what a `reads_no_one` route gives a token
+    (`policy.raw_counts_may_go_to`)."""
+    user = getattr(request, "auth", None)
+    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
+    if policy.raw_counts_may_go_to(by_token=by_token):
+        return
+    assert isinstance(user, User)
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="api_token",
+        target_id=route[:200],
+        reason=RAW_COUNTS_TOKEN,
+    )
+    raise HttpError(403, gettext(RAW_COUNTS_TOKEN_SAID))
 
 
 # Lane tok26: a staff member's access handed by a program admin (an invitation, a role change), by a token.
@@ -128,6 +165,28 @@ emergency_only_signed_in = _used_as(policy.TokenUse.DESK, (EMERGENCY_TOKEN, EMER
 # Lane tok26 (review 25d H4): a write naming the version of the record its writer read: a session only.
 versioned_write = _used_as(policy.TokenUse.VERSIONED, (VERSIONED_TOKEN, VERSIONED_TOKEN_SAID))
 
+_WHY = "_keel_token_may_write"
+
+
+def token_may_write(why: str) -> Callable[[F], F]:
+    """Below `@router.post` (or put, patch, delete): lane fix26a (review 26a), a write a staff member's token
+    may do, with `why`, one line naming the integration it serves. Every other write is refused to a staff
+    token before its record or its body is read (`refuse_staff_token_write`); a new write route chooses
+    here (tests/api/test_staff_token_writes_fix26a.py walks them all)."""
+
+    def mark(func: F) -> F:
+        setattr(func, _USE, policy.TokenUse.WRITE)
+        setattr(func, _WHY, why)
+        return func
+
+    return mark
+
+
+def token_may_write_why(func: Callable[..., Any]) -> str:
+    """The reason a route is `token_may_write` ("" if it is not)."""
+    return str(getattr(func, _WHY, ""))
+
+
 _NO_ONE = "_keel_reads_no_one"
 
 
@@ -137,6 +196,58 @@ def reads_no_one(func: F) -> F:
     reads only these (and the caller's own `/me`); every other read is a person's record, refused."""
     setattr(func, _NO_ONE, True)
     return func
+
+
+_ROUTE = "keel_token_route"  # the request's attribute: its operation's function, noted before authentication
+_TOKEN_PATHS = "/api/v1/auth/tokens"  # the caller's own tokens: made, listed, revoked
+
+
+def note_route(run: F) -> F:
+    """For `api.add_decorator(..., mode="view")`: wraps each operation's `run` (before authentication and
+    the body's check) and notes its function on the request, for `KeelAuth` to refuse a staff token's write
+    outside the allow list before anything else is read (`refuse_staff_token_write`)."""
+    inner: Any = run  # under another view decorator (`find_undeclared_query`): the operation's own `run`
+    while not hasattr(inner, "__self__") and hasattr(inner, "__wrapped__"):
+        inner = inner.__wrapped__
+    func = getattr(getattr(inner, "__self__", None), "view_func", run)
+
+    @functools.wraps(run)
+    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        setattr(request, _ROUTE, func)
+        return run(request, *args, **kwargs)
+
+    return noted  # type: ignore[return-value]
+
+
+def refuse_staff_token_write(request: HttpRequest, user: User) -> None:
+    """Lane fix26a (review 26a): a token's write, asked of the policy (`policy.bound_token_may`,
+    `staff_writes`) as soon as the token is known, before the route reads a record or checks a body, so the
+    answer never depends on the record (H2, H7): outside the routes marked `token_may_write`, the caller's own
+    `/me` and tokens, a staff member's token is refused, 403 audited. A token bound to a recipient and a desk
+    action are refused here too, with their own words; a patient's own token is unchanged."""
+    func = getattr(request, _ROUTE, None)
+    if func is None or request.method in _SAFE or _own(request.path) or request.path.startswith(_TOKEN_PATHS):
+        return
+    use = getattr(func, _USE, policy.TokenUse.OTHER)
+    bound_to = accounts.token_bound_to(user)
+    staff_writes = policy.token_is_staffs(user)
+    if policy.bound_token_may(bound_to=bound_to, use=use, by_token=True, staff_writes=staff_writes):
+        return
+    desk = use == policy.TokenUse.DESK
+    reason = DESK_TOKEN if desk else RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN_WRITE
+    said = DESK_TOKEN_SAID if desk else RELEASE_CREDENTIAL_SAID if bound_to else STAFF_TOKEN_WRITE_SAID
+    # A route refused to every token with words of its own (`staff_access_only`, `emergency_only_signed_in`,
+    # `versioned_write`: lane tok26) says them here too, whichever check meets the token first.
+    reason, said = getattr(func, _REFUSAL, (reason, said))
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="api_token",
+        target_id=str(getattr(func, "__name__", ""))[:200],
+        reason=reason,
+    )
+    raise HttpError(403, gettext(said))
 
 
 def release_token(request: HttpRequest) -> str | None:
@@ -192,8 +303,11 @@ def _reads_a_person(request: HttpRequest, func: Callable[..., Any]) -> bool:
     schema (tests/api/test_staff_token_reads_fix25e.py)."""
     if getattr(func, _NO_ONE, False):
         return False
-    path = request.path
-    return not (path == _OWN or path.startswith(_OWN + "/"))
+    return not _own(request.path)
+
+
+def _own(path: str) -> bool:
+    return path == _OWN or path.startswith(_OWN + "/")
 
 
 def _refusal(request: HttpRequest, said: str) -> HttpResponse:

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.django_db
 ALLOWED = {
     "/api/v1/me",
     "/api/v1/auth/tokens",
-    "/api/v1/programs/{slug}/staff",
     "/api/v1/programs/{slug}/settings",
     "/api/v1/programs/{slug}/policy",
     "/api/v1/programs/{slug}/measures",

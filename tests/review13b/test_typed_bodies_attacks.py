@@ -205,14 +205,16 @@ def test_an_opioid_with_no_time_listed_second_holds_the_start(world: World) -> N
 
 
 def test_a_staff_token_cannot_record_an_intake_for_another_programs_person(world: World) -> None:
+    """Superseded by review 26a (session 26): was a prescriber's token answered 404 for another program's
+    person, nothing written. A staff token's intake is now refused 403 at authentication, before the record
+    is read (so the same for any person), nothing written; the 404 for another program's person is asked of
+    the prescriber's signed-in session."""
+    path = f"/api/v1/patients/{world.charlie.pk}/intakes"
     token = accounts.create_token(user=world.staff["prescriber"]).secret
-    r = Client().post(
-        f"/api/v1/patients/{world.charlie.pk}/intakes",
-        json.dumps(BASE),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-    assert (r.status_code, Intake.objects.filter(patient=world.charlie).count()) == (404, 0)
+    r = _post(Client(), path, BASE, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert (r.status_code, Intake.objects.filter(patient=world.charlie).count()) == (403, 0)
+    signed = _post(sign_in(Client(), world.staff["prescriber"]), path, BASE)
+    assert (signed.status_code, Intake.objects.filter(patient=world.charlie).count()) == (404, 0)
 
 
 def test_a_peer_with_a_bad_body_is_refused_before_the_body_is_judged(world: World) -> None:

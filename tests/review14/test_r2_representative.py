@@ -32,8 +32,15 @@ def _body(**extra: Any) -> dict[str, Any]:
 
 
 def _post(path: str, user: Any, body: dict[str, Any]) -> Any:
+    """A patient's own consent by their token; a staff member's paper consent in their signed-in session.
+    Superseded by review 26a (session 26): was the staff member's API token too; a staff token no longer
+    writes a consent (review 26a H1), so the paper consent's checks (422) are asked of the session."""
     from django.test import Client
 
+    from tests.conftest import sign_in
+
+    if user.role != "patient":
+        return sign_in(Client(), user).post(path, body, content_type="application/json")
     return Client().post(
         path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {_token(user, '')}"
     )

@@ -13,8 +13,15 @@ from tests.conftest import PASSWORD
 
 
 def _api(world: Any, role_user: Any) -> Client:
+    """A staff member's signed-in session on the API; a patient's own token. Superseded by review 26a
+    (session 26): was the staff member's API token too; a staff token no longer writes a contact (refused
+    403 at authentication, before the record is read: review 26a H2/H7), so the route's own checks (404,
+    422, 409) are asked of the session. A token's refusal: tests/api/test_staff_token_writes_fix26a.py."""
     from keel.accounts import services as accounts
+    from tests.conftest import sign_in
 
+    if role_user.role != "patient":
+        return sign_in(Client(), role_user)
     secret = accounts.create_token(user=role_user, name="review").secret
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 

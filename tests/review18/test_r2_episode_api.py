@@ -12,9 +12,13 @@ from keel.patients.schemas import DischargeIn
 
 
 def _api(user: Any) -> Client:
-    from keel.accounts import services as accounts
+    """The staff member's signed-in session on the API. Superseded by review 26a (session 26): was the staff
+    member's API token; a staff token no longer discharges or readmits (review 26a H8: readmission by token
+    attests notice and consent; H2/H7: its 422 is an oracle), so the bodies' checks (422) are asked of the
+    session. A token's refusal of these routes: tests/api/test_staff_token_writes_fix26a.py."""
+    from tests.conftest import sign_in
 
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {accounts.create_token(user=user, name='r').secret}")
+    client = sign_in(Client(), user)
     client.raise_request_exception = False
     return client
 

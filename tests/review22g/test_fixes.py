@@ -12,6 +12,7 @@ from django.test import Client
 
 from keel.accounts import services as accounts
 from keel.accounts.models import ApiToken
+from keel.api_auth import STAFF_TOKEN_WRITE
 from keel.audit.models import AuditEvent
 from keel.patients import services as patients
 from keel.patients.errors import NotAllowed
@@ -137,7 +138,11 @@ def test_a_transfer_by_an_unbound_token_is_refused_and_a_bound_ones_disclosure_n
     """Superseded by review 25b H1/H5 (session 25): was "a transfer by an unbound token binds it to the
     receiving program". A token issued for no recipient transfers nothing (the person stays in care, no
     disclosure, the token bound to no one); a transfer with a token bound to the receiving program when
-    issued (the service itself: the API refuses a bound token's non-release route) is disclosed to it."""
+    issued (the service itself: the API refuses a bound token's non-release route) is disclosed to it.
+    Superseded by review 26a (session 26): was the API's refusal audited as the transfer's ("API token bound
+    to no recipient"); a staff token's discharge is now refused at authentication, before the body or the
+    record is read, audited as the token's (`STAFF_TOKEN_WRITE`); the transfer's own refusal of an unbound
+    token is asked of the service."""
     consent = _consent(world, LAKESIDE)
     issued = accounts.create_token(user=world.staff["counselor"], name="my scripts")
     response = Client().post(
@@ -147,6 +152,17 @@ def test_a_transfer_by_an_unbound_token_is_refused_and_a_bound_ones_disclosure_n
         **_bearer(issued.secret),
     )
     assert response.status_code == 403, response.content
+    assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
+    assert ApiToken.objects.get(pk=issued.token.pk).recipient_name == ""
+    assert AuditEvent.objects.filter(target_type="api_token", reason=STAFF_TOKEN_WRITE).exists()
+    with pytest.raises(NotAllowed):
+        patients.discharge(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted(_transfer_body(consent)),
+            token=issued.secret,
+        )
     assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
     assert not Disclosure.objects.filter(patient=world.alice).exists()
     assert ApiToken.objects.get(pk=issued.token.pk).recipient_name == ""

@@ -1,6 +1,7 @@
 """Lane fix25e (review 25d H4): a stale order's 409 tells a caller who may not read the person's orders (a
 staff member's token) only that the orders changed and to read them again: no `changed`, no dose, no writer.
 Lane tok26: a token's order is now refused (403) before any conflict; the session's 409 is unchanged.
+Lane fix26a (review 26a): a staff token writes no order at all now, refused before the version is compared.
 A signed-in prescriber still gets the whole answer. Attacked with: a forged version, an unbound and a bound
 token, Spanish, a session beside it; nothing written either way."""
 

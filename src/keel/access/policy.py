@@ -762,10 +762,19 @@ class TokenUse(StrEnum):
     # lane tok26: a write that names the version of the person's record its writer read (an order's
     # `orders_version`) and answers with what the record holds
     VERSIONED = "versioned"
+    # lane fix26a (review 26a): a write an integration does with a staff member's token (a dispensing system
+    # recording a dose), marked `api_auth.token_may_write` with its reason; every other write is refused to a
+    # staff token (`staff_writes`)
+    WRITE = "write"
 
 
 def bound_token_may(
-    *, bound_to: str, use: TokenUse, staff_reads: bool = False, by_token: bool = False
+    *,
+    bound_to: str,
+    use: TokenUse,
+    staff_reads: bool = False,
+    by_token: bool = False,
+    staff_writes: bool = False,
 ) -> bool:
     """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
     review 25b H1). What a staff member's API token reads of a person's record is another system receiving
@@ -776,8 +785,8 @@ def bound_token_may(
     (`staff_reads`: the JSON API's patient list and a record's reads; FHIR's reads of a person's record are
     releases already, `interop.rest.auth.use_of`) is refused, 403 audited: FHIR refused an unbound nurse's
     token without a consent while the JSON API gave it the same record with none (review 25b, H1). The staff
-    member's own reading within the program is the app, signed in. An unbound staff token still does its
-    role's writes (entering into the program's record lets nothing out); a token bound to a recipient
+    member's own reading within the program is the app, signed in. An unbound staff token wrote its role's
+    writes until lane fix26a (now only the allow list below); a token bound to a recipient
     (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
     reads and writes their own record (their own access, no disclosure).
 
@@ -794,11 +803,20 @@ def bound_token_may(
     token reads no person, so any version it sends is forged, and every answer such a write gives reads the
     record (a 409 that some order exists, a 201 that none did and the version now, a warning of the bottles
     at home, a QTc refusal). Refused before the person or the version is read, the answer is the same
-    whatever the record holds."""
+    whatever the record holds.
+
+    Lane fix26a (review 26a: a token recorded a paper consent, readmitted a person attesting notice and
+    consent, broke the glass, invited staff and changed roles, each a write no route had refused): a staff
+    member's token writes by an allow list, as it reads: `staff_writes` (a staff token's write, not the
+    caller's own `/me` nor their tokens) is refused unless the route is `TokenUse.WRITE` (marked
+    `api_auth.token_may_write` with the integration it serves). Everything else is done in Keel by a staff
+    member signed in. A patient's own token is no staff token (`token_is_staffs`): unchanged."""
     if use in (TokenUse.DESK, TokenUse.VERSIONED):
         return not by_token
     if use in (TokenUse.RELEASE, TokenUse.TOKENS):
         return True
+    if staff_writes and use != TokenUse.WRITE:
+        return False
     return not bound_to and not staff_reads
 
 
@@ -811,8 +829,22 @@ def token_is_staffs(user: object) -> bool:
 def conflict_may_name_the_record(user: object, *, by_token: bool) -> bool:
     """Lane fix25e (review 25d H4): whether a write's 409 (a stale version) may say what the record is now
     (an order's newest dose, who wrote it): for a caller who may read it; not for a staff member's token,
-    which reads no person (`bound_token_may`): a forged old version would make every conflict a read."""
+    which reads no person (`bound_token_may`): a forged old version would make every conflict a read.
+
+    Lane fix26a (review 26a H5, H7): the one rule for every refusal of a write that depends on the record
+    (a stale version, the dose guard rail's `DoseBlocked`, a slot already recorded, a plan already ended):
+    `keel.api`'s error handlers ask it, never a route. A staff token learns only that nothing was recorded
+    because a check refused it, and that a nurse sees why in Keel: a forged write would make every refusal a
+    read (the order's dose, whether she dosed today)."""
     return not (by_token and token_is_staffs(user))
+
+
+def raw_counts_may_go_to(*, by_token: bool) -> bool:
+    """Lane fix26a (review 26a H6): the measures' counts from 1 to 10 unsuppressed (`counts=raw`, a program
+    admin's choice recorded on the audit row) go to a caller signed in, never to a token (another system):
+    with a narrow window and a small program a cell is a person, and `reads_no_one` assumes suppressed
+    counts. A token asks without `counts=raw`."""
+    return not by_token
 
 
 def managed_token(*, bound_to: str, own_token: int | None) -> int | None:

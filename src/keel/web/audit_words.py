@@ -168,6 +168,12 @@ REASONS = {
     "API token: a desk action is for a person at the desk": _(
         "API token refused: registering, a sign-in code and a second factor reset are done at the desk"
     ),
+    "staff API token: this write is done in Keel by a staff member signed in": _(
+        "API token refused: this is done in Keel by a staff member who is signed in"
+    ),
+    "API token: raw small counts are for a program admin signed in": _(
+        "API token refused: counts from 1 to 10 unsuppressed are for a program admin who is signed in"
+    ),
     "API token bound to no recipient": _(
         "API token refused: it was issued for no recipient, so it releases no record"
     ),

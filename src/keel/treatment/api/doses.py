@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import token_may_write
 from keel.treatment import services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
@@ -24,6 +25,7 @@ from keel.treatment.schemas import (
     tags=["medication"],
     summary="Record a dose",
 )
+@token_may_write("a dispensing system (the pump at the window) records the dose it gave")
 def create_dose(request: AuthenticatedApiRequest, patient_id: int, payload: DoseIn) -> Status[DoseOut]:
     outcome = services.record_dose(
         by=request.auth,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.api_auth import reads_no_one
+from keel.api_auth import reads_no_one, token_may_write
 from keel.core import rules
 from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
@@ -33,6 +33,7 @@ def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, Any]:
     response=DecisionOut,
     summary="Run a rule: decision, reasons, sources and the policy values used",
 )
+@token_may_write("a decision-support system runs a rule on the inputs it sends: nothing stored, no one named")
 def run_rule(request: AuthenticatedApiRequest, name: str, payload: RuleIn) -> DecisionOut:
     _staff_only(request)
     rules.get(name)  # 404 for an unknown rule before anything else
