@@ -73,6 +73,16 @@ CATEGORIES: dict[str, str] = {
     "checkins": N_("Check-ins: how many in the last 30 days, average craving and mood, days with use"),
     "screenings": N_("Screening scores: the latest PHQ-9 and GAD-7 totals"),
 }
+# What a progress report held, as a disclosure's description (review 26b H11): stored in English for the
+# record, said to each reader from its sections (`Disclosure.description_shown`).
+PROGRESS_REPORT = N_("Progress report: %(sections)s")
+
+
+def progress_report_description(categories: tuple[str, ...] | list[str]) -> str:
+    """The English description of a progress report of `categories`, as a disclosure row stores it."""
+    return PROGRESS_REPORT % {"sections": "; ".join(CATEGORIES[c] for c in categories)}
+
+
 # The whole record as a file (the FHIR export): never a section of a progress report, so a consent must name
 # it apart for the record itself to leave (42 CFR 2.31(a)(3): how much and what kind of information).
 RECORD = "record"
@@ -258,6 +268,53 @@ _NOT_MEDICAL_WORDS = (
     "ice", "processing center", "processing centers", "processing centre", "processing centres",
     "centro de procesamiento", "estación migratoria", "estaciones migratorias", "migratoria", "migratorias",
     "migratorio", "migratorios", "detención", "enforcement and removal",
+    # Review 26b (H6): custody, pretrial release and schools by the names a care word hides in ("Texas
+    # Department of Criminal Justice Hospital Galveston", "Travis County Pretrial Services Clinic", Mexico's
+    # juvenile detention "Centro de Internamiento para Adolescentes", a "secundaria"'s "enfermería"). The rule
+    # above for a jail's medical unit holds for every custodian, whatever it is called: "criminal justice"
+    # and "juvenile justice" run prisons and juvenile detention; "pretrial" services supervise a person
+    # charged, for a court; "internamiento" is Mexico's word for holding a minor in custody (and
+    # "tutelar"/"centro de observación" its old names); "department of justice", "procuraduría" (Mexico's
+    # prosecutors and child protection) and "protective services" (adult and child protection) are no place
+    # of care. Schools under the names they go by ("high school", "middle school", "elementary", the Spanish
+    # "primaria", "secundaria", "preparatoria", "bachillerato", "kínder", "guardería") and a school's "nurse's
+    # office": a school nurse works for the school, not the ED a person is taken to (review 22s's "school").
+    "criminal justice", "juvenile justice", "department of justice", "justice department", "pretrial",
+    "pre trial", "internamiento", "centro de observación", "procuraduría", "procuradurías",
+    "protective services", "human services", "public defender", "legal aid", "state bar",
+    "high school", "middle school", "elementary", "kindergarten", "daycare", "day care", "nurse's office",
+    "nurses office", "school nurse", "primaria", "secundaria", "preparatoria", "bachillerato", "kínder",
+    "guardería", "guarderías",
+)  # fmt: skip
+# Review 26b (H10): an office of a hospital that gives no care: its security (which works with police on a
+# patient in custody), billing and patient accounts, legal department and risk management, in English and
+# Spanish. "Mercy Hospital Security" names the hospital's guards, not its ED. Refused in the facility and in
+# a person's name ("Billing Clerk Ann"); never inside "seguridad social"/"social security" (`_BENEFITS_
+# INSTITUTES`: "Hospital de la Seguridad Social" is a hospital; a benefits institute alone is refused there).
+_NON_CLINICAL_OFFICES = (
+    "security", "public safety", "billing", "patient accounts", "patient financial services", "legal",
+    "legal department", "legal affairs", "general counsel", "risk management", "compliance office",
+    "seguridad", "vigilancia", "jurídico", "jurídica", "jurídicos", "jurídicas", "asuntos legales",
+    "departamento legal", "facturación", "cobranza", "gestión de riesgos",
+)  # fmt: skip
+# Review 26b (H7): a person named by a police, custody, court or guard title ("Officer Smith", "Deputy
+# Jones", "Sgt. Ramirez", "Bailiff Ortiz", "Agente Pérez", "Oficial Ramírez", "Security Guard Bob") is no
+# medical personnel, whatever role is chosen: the officer guarding a patient in the ED is the non-medical
+# person most likely to ask. Read in `recipient_name` only (a person's name field names a person). A
+# medical officer is a clinician ("Chief Medical Officer", "Medical Officer Lee", "oficial médico"):
+# `_MEDICAL_TITLES` is never read as an officer's title.
+_PERSON_TITLES = (
+    "officer", "officers", "deputy", "deputies", "sgt", "sergeant", "lieutenant", "corporal", "cpl",
+    "bailiff", "constable", "agent", "guard", "security guard", "warden", "jailer", "clerk",
+    # Spanish
+    "agente", "agentes", "oficial", "oficiales", "custodio", "custodia", "custodios", "sargento", "teniente",
+    "cabo", "guardia", "vigilante", "celador", "comandante",
+)  # fmt: skip
+# A title that is also a surname ("Dr. Ana Custodio", "Dr. John Warden", "Dra. Cabo") counts only as the
+# first word of the name, where a title stands.
+_TITLES_FIRST_ONLY = ("warden", "custodio", "custodia", "cabo", "guardia", "clerk", "agent", "oficial")
+_MEDICAL_TITLES = (
+    "medical officer", "chief medical officer", "oficial médico", "oficial medico",
 )  # fmt: skip
 # Review 22s: a word that names no medical personnel in each form English and Spanish give its stem (the
 # stem, then each of its endings; "" the stem alone): "Policeman", "Policial", "Patrol", "Patrulla",
@@ -406,6 +463,45 @@ def _names(text: str, words: tuple[str, ...]) -> bool:
         for seen in _readings(text)
         for p in _phrases(words)
         for i in range(len(seen) - len(p) + 1)
+    )
+
+
+def _spans(seen: tuple[str, ...], words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where in the words `seen` each of `words` (words and phrases, by skeleton) stands: (start, end)."""
+    return [
+        (i, i + len(p))
+        for p in _phrases(words)
+        for i in range(len(seen) - len(p) + 1)
+        if seen[i : i + len(p)] == p
+    ]
+
+
+def _names_outside(
+    text: str, words: tuple[str, ...], unless: tuple[str, ...], *, first: bool = False
+) -> bool:
+    """Like `_names`, but a word of `words` inside a phrase of `unless` does not count ("security" inside
+    "social security", "officer" inside "chief medical officer"); `first`: only as the first word or words."""
+    for seen in _readings(text):
+        kept = _spans(seen, unless)
+        for start, end in _spans(seen, words):
+            if first and start != 0:
+                continue
+            if not any(s <= start and end <= e for s, e in kept):
+                return True
+    return False
+
+
+def _non_clinical_office(text: str) -> bool:
+    """Whether `text` names an office that gives no care (`_NON_CLINICAL_OFFICES`; review 26b H10)."""
+    return _names_outside(text, _NON_CLINICAL_OFFICES, (*_BENEFITS_INSTITUTES, "seguridad pública"))
+
+
+def _non_medical_title(name: str) -> bool:
+    """Whether a person's name carries a police, custody, court or guard title (`_PERSON_TITLES`; review 26b
+    H7): anywhere, or first for a title that is also a surname (`_TITLES_FIRST_ONLY`)."""
+    anywhere = tuple(t for t in _PERSON_TITLES if t not in _TITLES_FIRST_ONLY)
+    return _names_outside(name, anywhere, _MEDICAL_TITLES) or _names_outside(
+        name, _TITLES_FIRST_ONLY, _MEDICAL_TITLES, first=True
     )
 
 
@@ -710,6 +806,38 @@ def parse_consent(
     )
 
 
+# Review 26b (H8): a nature that names a purpose no emergency has, by class, in English and Spanish: a court
+# or legal process ("court ordered", "subpoena"), an employer or employment testing ("employer drug test",
+# "pre-employment", "return to work"), and what is routine, scheduled or a request for records ("routine
+# follow-up", "records request", "cita programada"). Section 2.51 is for a bona fide medical emergency; these
+# are uses a consent covers (2.31). Read here and not in `keel.core.reasons`: "routine follow-up" is a fine
+# reason for a correction or an override; only an emergency's nature must name an emergency. Never "court",
+# "police" or "custody" alone: "collapsed in court, overdose" and "in police custody, unresponsive" are
+# emergencies.
+_NO_EMERGENCY = (
+    # court, legal
+    "court order", "court ordered", "court orders", "subpoena", "subpoenaed", "lawsuit", "litigation",
+    "legal request", "legal proceedings", "custody hearing", "orden judicial", "orden del juez",
+    "mandato judicial", "requerimiento judicial", "citatorio", "demanda judicial",
+    # employment, testing
+    "employer", "employers", "employment", "pre employment", "preemployment", "return to work",
+    "fitness for duty", "workers compensation", "workers comp", "empleador", "empleadora",
+    "prueba de empleo", "regreso al trabajo",
+    # routine, scheduled, records, request
+    "routine", "scheduled visit", "scheduled appointment", "scheduled exam", "follow up visit",
+    "follow up appointment", "check up", "checkup", "annual", "appointment",
+    "records request", "record request", "request for records", "request for information", "paperwork",
+    "rutina", "rutinario", "rutinaria", "consulta programada", "visita programada", "cita",
+    "cita de seguimiento", "consulta de seguimiento",
+    "chequeo", "revisión anual", "solicitud de expediente", "solicitud de registros",
+    "solicitud de información", "trámite", "papeleo",
+)  # fmt: skip
+NO_EMERGENCY = N_(
+    "describe the medical emergency: a court, an employer, a routine visit or a records request is no "
+    "emergency (ask for the patient's consent)"
+)
+
+
 def _nature(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
     """The nature of the emergency, as measured and stored (`reason_text`: as shown, spaces folded), judged by
     the one test of a reason (`reason_problem`; review 20b: ten x's are no nature of an emergency) and no
@@ -722,6 +850,8 @@ def _nature(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
     nature = reason_text(value)
     if problem := reason_problem(nature):
         errors.append(FieldError("nature", problem))
+    elif _names(nature, _NO_EMERGENCY):
+        errors.append(FieldError("nature", NO_EMERGENCY))
     elif len(nature) > NATURE_MAX:
         errors.append(FieldError.said("nature", N_("can be at most %(high)s characters"), high=NATURE_MAX))
     return nature
@@ -740,11 +870,20 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     _mixed_scripts("recipient_affiliation", affiliation, errors)
     nature = _nature(raw, errors)
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
-        if _not_medical(text):
+        if (
+            _not_medical(text)
+            or _non_clinical_office(text)
+            or (field == "recipient_name" and _non_medical_title(text))
+        ):
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    if affiliation and not _not_medical(affiliation) and not _names(affiliation, _CARE_WORDS):
+    if (
+        affiliation
+        and not _not_medical(affiliation)
+        and not _non_clinical_office(affiliation)
+        and not _names(affiliation, _CARE_WORDS)
+    ):
         errors.append(
             FieldError(
                 "recipient_affiliation",

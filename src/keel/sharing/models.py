@@ -10,8 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from keel.accounts.models import Program
+from keel.core import sharing
 from keel.patients.models import Patient
 
 
@@ -138,6 +140,22 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
+
+    @property
+    def description_shown(self) -> str:
+        """What left, in the reader's language (review 26b H11): a progress report said from its sections
+        through the catalogue when the stored English sentence is the one its categories make (every row
+        written so, old ones too); any other description as stored, through the catalogue when it has a
+        translation."""
+        cats = self.categories if isinstance(self.categories, list) else []
+        if (
+            cats
+            and all(isinstance(c, str) and c in sharing.CATEGORIES for c in cats)
+            and self.description == sharing.progress_report_description(cats)
+        ):
+            sections = "; ".join(gettext(sharing.CATEGORIES[c]) for c in cats)
+            return gettext(sharing.PROGRESS_REPORT) % {"sections": sections}
+        return gettext(self.description) if self.description else ""
 
 
 class ReviewKind(models.TextChoices):

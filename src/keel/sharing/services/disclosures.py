@@ -220,7 +220,7 @@ def _record_disclosure(
         purpose_text=release.purpose_text,
         emergency_nature=release.nature,
         categories=list(release.categories),
-        description="Progress report: " + "; ".join(core.CATEGORIES[c] for c in release.categories),
+        description=core.progress_report_description(release.categories),
         scope=release.scope,
         notice=core.NOTICE,
         document_sha256=digest,
@@ -315,6 +315,41 @@ class _Asked:
     now: datetime
 
 
+# Review 26b (H12): the same emergency form sent again by the same person a moment later (a second press of
+# "Disclose" while the ED is on the phone) is the same disclosure: answered with the first one, nothing more
+# written, audited as an "idempotent replay" (the API's word for a request sent again). The page carries no
+# key to tell a second press by, so the request's facts are the key: the same discloser, patient, recipient
+# (person, role, facility), nature and sections, within this window. Not a clinical number: how long a
+# double submit of one form can take to arrive; a disclosure of the same facts after it is a new one.
+SAME_FORM_WINDOW = timedelta(minutes=2)
+
+
+def _same_emergency(by: User, patient: Patient, release: _Release, now: datetime) -> Disclosure | None:
+    """The emergency disclosure this request repeats (`SAME_FORM_WINDOW`), if any; the patient's row locked
+    first so two presses at once are decided one after the other."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    wanted = list(release.categories)
+    same = Disclosure.objects.filter(
+        patient=patient,
+        basis=Basis.EMERGENCY,
+        disclosed_by=by,
+        recipient_name=release.recipient,
+        recipient_role=release.role,
+        recipient_affiliation=release.affiliation,
+        emergency_nature=release.nature,
+        disclosed_at__gte=now - SAME_FORM_WINDOW,
+        disclosed_at__lte=now,
+    ).order_by("disclosed_at", "id")
+    return next((d for d in same if d.categories == wanted), None)
+
+
+def _replayed(by: User, patient: Patient, release: _Release, first: Disclosure) -> tuple[dict[str, Any], str]:
+    """The first disclosure's document again (as it was prepared), and its digest; audited as a replay."""
+    document = _document(by, patient, release, first.disclosed_at)
+    audit.record_for_patient(by, patient, Action.READ, "disclosure", first.pk, reason="idempotent replay")
+    return document, first.document_sha256
+
+
 def _released(
     by: User, patient: Patient, release: _Release, asked: _Asked, token: str | None
 ) -> tuple[Disclosure, dict[str, Any], str]:
@@ -325,6 +360,10 @@ def _released(
     try:
         with transaction.atomic():
             refusal = _recheck_consent(patient, release, asked.categories, asked.today)
+            first = _same_emergency(by, patient, release, now) if basis == Basis.EMERGENCY else None
+            if first is not None:
+                document, digest = _replayed(by, patient, release, first)
+                return first, document, digest
             if refusal is None:
                 bind_token(token, release.recipient)
                 document = _document(by, patient, release, now)
