@@ -184,9 +184,10 @@ def invite_staff(request: AuthenticatedApiRequest, slug: str) -> Status[Invitati
     summary="Turn a staff member's account off now: every session and token ends (program admins)",
 )
 def deactivate_staff(request: AuthenticatedApiRequest, slug: str, user_id: int) -> AccountActiveOut:
-    """Lane tok26, by token: allowed: it takes access away (every session and token of the person ends) and
-    hands no one anything; an HR system ending a leaver's access at once is a use, and refusing it would
-    keep a leaver's access open longer."""
+    """Refused to a staff member's token (no `token_may_write` mark; review 26a H4's note, the lead's decision
+    at the merge of lanes tok26 and fix26a): it takes access away and hands no one anything, but a stolen
+    admin token could turn off every nurse of a program and stop its dosing window; a program admin signed
+    in turns a leaver's account off."""
     user = staff.deactivate(by=request.auth, program_slug=slug, user_id=user_id)
     return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
