@@ -73,6 +73,7 @@ def test_every_stored_text_is_marked_at_its_source() -> None:
             *Command.xgettext_options,
             "--output=-",
             str(SRC / "core" / "sharing.py"),
+            str(SRC / "core" / "emergency_words.py"),  # the medical roles' source since issue #17 (emg27)
         ],
         capture_output=True,
         text=True,

@@ -1,0 +1,59 @@
+"""A recipient's name compared as words (`name_words`), the one reading of a name Keel's sharing rules use:
+a consent's recipient against a request's (`keel.core.sharing.same_name`), a token's bound recipient against
+a consent's, and an emergency's recipient against the words that name no medical personnel
+(`keel.core.emergency_words`). Moved from `keel.core.sharing` (issue #17) so both modules read it; still
+importable from there. Plain Python."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from keel.core.text import shown_text
+
+
+def _is_latin(c: str) -> bool:
+    return unicodedata.name(c, "").startswith("LATIN ")
+
+
+# "Number" and ordinals as Spanish writes them in a name, each read one way (review 22p): "Nº 5", "N.º 5",
+# "N° 5" (the degree sign, drawn alike and typed for it), "No. 5", "Núm. 5" and "#5" are "no 5"; "2.ª" and
+# "2ª" are "2a"; "3.º", "3º" and "3°" are "3o".
+_NUMBER_SIGN = re.compile(r"(?<![^\W\d_])(?:n\s*\.?\s*[º°o]|n[uú]m|#)\s*\.?\s*(?=[0-9])", re.IGNORECASE)
+_ORDINAL = re.compile(r"(?<=[0-9])\.?([ºª°])")
+# The marks that make a letter of its own in a language Keel speaks, on a Latin letter: Spanish "ñ".
+_LETTER_MARKS = {"n": "\u0303", "N": "\u0303"}
+
+
+def name_words(text: str) -> str:
+    """A name compared as words: read as shown (`core.text.shown_text`: NFKC, no format or invisible
+    characters, so "Po\u00adlice" is "police"), then case, the accents of Latin letters (Clínica, Clinica;
+    José, Jose), spacing and punctuation do not matter, and "number" and ordinals are read one way
+    (`_NUMBER_SIGN`, `_ORDINAL`: "Nº 5", "N° 5", "N.º 5", "No. 5"; "2.ª", "2ª"); letters of any script and the
+    marks that make them do (kana voicing, Cyrillic й, Hebrew points, Devanagari vowel signs, Thai tone marks:
+    review 21z), and so does Spanish "ñ" (`_LETTER_MARKS`): the alphabet Spanish is written in has "ñ" as a
+    letter of its own between "n" and "o", so "Peña" and "Pena" are two surnames (and "año" and "ano" two
+    words), while an accent on a vowel is a mark on the same letter, often left out in capitals and on
+    keyboards (review 22p). A name with no letter or digit has no words (""). The one reading of a name or a
+    recipient: a consent's against a request's, an API token's bound recipient against a consent's
+    (`accounts.services.token_releases_to`, review 21f), and an emergency's recipient against the words that
+    name no medical personnel (`_names`)."""
+    text = _ORDINAL.sub(lambda m: {"ª": "a"}.get(m[1], "o"), text if isinstance(text, str) else "")
+    text = _NUMBER_SIGN.sub("no ", text)
+    kept: list[str] = []
+    for c in unicodedata.normalize("NFD", shown_text(text)):
+        if unicodedata.combining(c) and kept and _is_latin(kept[-1]) and _LETTER_MARKS.get(kept[-1]) != c:
+            continue  # an accent on a Latin letter
+        kept.append(c)
+    words: list[str] = []
+    current: list[str] = []
+    for c in unicodedata.normalize("NFC", "".join(kept)).casefold():
+        category = unicodedata.category(c)
+        if category[0] in "LN" or (current and category[0] == "M"):
+            current.append(c)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return " ".join(words)
