@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
 from keel.core import sharing
@@ -88,10 +89,10 @@ class ConsentRevocation(models.Model):
         return f"consent revocation {self.pk}"
 
 
-class Basis(models.TextChoices):
-    CONSENT = "consent", "Patient consent (42 CFR 2.31)"
-    EMERGENCY = "emergency", "Medical emergency (42 CFR 2.51)"
-    PATIENT_REQUEST = "patient_request", "The patient's own request (42 CFR 2.23)"
+class Basis(models.TextChoices):  # labels said in the reader's language (lane emg27)
+    CONSENT = "consent", _("Patient consent (42 CFR 2.31)")
+    EMERGENCY = "emergency", _("Medical emergency (42 CFR 2.51)")
+    PATIENT_REQUEST = "patient_request", _("The patient's own request (42 CFR 2.23)")
 
 
 class Disclosure(models.Model):
@@ -140,6 +141,13 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
+
+    @property
+    def recipient_role_shown(self) -> str:
+        """An emergency recipient's medical role (2.51) in the reader's language; "" when none was recorded
+        (a consent's recipient), a code Keel no longer lists as stored."""
+        text = sharing.MEDICAL_ROLES.get(self.recipient_role)
+        return gettext(text) if text else self.recipient_role
 
     @property
     def description_shown(self) -> str:
