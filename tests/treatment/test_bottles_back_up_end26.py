@@ -125,7 +125,9 @@ def test_today_back_up_to_40_every_reader_says_at_home_and_called_back(world: Wo
 
 @pytest.mark.usefixtures("_clock")
 def test_today_back_up_to_40_tells_every_reader_what_a_direct_correction_to_40_tells(world: World) -> None:
-    """0 -> 40 ends where 80 -> 40 ends (FHIR included: see the lane report on its status there)."""
+    """0 -> 40 ends where 80 -> 40 ends, FHIR included (lane fhir27: the bottles at home are `completed`, as
+    `bottles_at_home`, the call-back list and the supply check hold them; end26 had pinned the hole it
+    noticed, `entered-in-error`)."""
     plan, dose = handed_out_today(world)
     corrected(world, dose, corrected_mg="0")
     corrected(world, dose, corrected_mg="40")
@@ -134,7 +136,7 @@ def test_today_back_up_to_40_tells_every_reader_what_a_direct_correction_to_40_t
     assert (kind, via_zero["call_back"], via_zero["fhir"]) == (
         PlanEnd.KEPT_BACK,
         via_zero["run"],
-        ["entered-in-error"] * len(via_zero["run"]),
+        ["completed"] * len(via_zero["run"]),
     )
 
 

@@ -66,6 +66,34 @@ def left_clinic(
     return day in recorded or handed_out(day, bottles, decided_on, visits, ended_day)
 
 
+def left_on_record(
+    bottles: Iterable[date],
+    decided_on: date,
+    *,
+    recorded: Iterable[date],
+    taken_back: Iterable[date],
+    standing: Collection[date],
+    maybe: bool = False,
+) -> set[date]:
+    """Lane bot25 (review 24c holes 1 and 3; moved here by lane fhir27): the plan's bottle days its record
+    holds as handed out, a fact never re-recorded by a later correction, whatever ended the plan since (a
+    keep back written at the correction's instant, a hold, a prescriber): every day of `recorded`
+    (`TakeHomePlan.bottle_mg`), and a day the record took back (`taken_back`: `bottles_taken_back`, after a
+    correction of the dose they went home with) whose run went home at the decision or at an observed dose
+    that still stands (`standing`: the days an observed methadone dose was taken and neither voided nor
+    corrected to 0 mg, whenever the plan ended: a same-day correction 80 -> 40 keeps the run back just
+    before the dose's instant, yet the 40 mg stands and the bottles left with it). `maybe`: also a day taken
+    back whose dose no longer stands (voided or corrected to 0 mg; the call-back list's reading). The
+    `recorded` of `left_clinic` for every reader: `bottles_at_home`, the supply check and the FHIR export."""
+    days = set(bottles)
+    left = set(recorded)
+    for day in taken_back:
+        start = run_start(day, days | {day})
+        if maybe or start == decided_on or start - timedelta(days=1) in standing:
+            left.add(day)
+    return left
+
+
 def unrecorded_days_due(
     bottles: Iterable[date], recorded: Collection[date], ended_on: date | None, today: date
 ) -> bool:

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import hand_out_day, left_clinic, not_handed_out_from
+from keel.core.take_home_bottles import hand_out_day, left_clinic, left_on_record, not_handed_out_from
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
@@ -92,6 +92,7 @@ class _PlanRead:
     back: set[date]
     goes_home_today: bool
     changed: datetime | None = None  # the plan's last audited change (`record._changes`), when read
+    recorded: frozenset[date] = frozenset()  # what its record holds as handed out (`left_on_record`)
 
 
 def _read_plan(
@@ -116,6 +117,17 @@ def _read_plan(
         ended_day = plan.ended_on
     decided_on = plan.decided_at.astimezone(zone).date()
     seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
+    # lane fhir27: what the plan's record holds as handed out, read as `bottles_at_home` and the supply check
+    # read it (`take_home_plans.recorded_as_left`, the same `left_on_record` and every standing dose): a
+    # bottle taken back whose dose stands left, whenever the plan ended (a same-day correction 80 -> 40 keeps
+    # the run back just before the correction's instant, which `seen` may read as before the dose itself)
+    recorded = left_on_record(
+        days,
+        decided_on,
+        recorded=(date.fromisoformat(iso) for iso in plan.bottle_mg or {}),
+        taken_back=(date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}),
+        standing={d for d, _at in visits},
+    )
     # Session 24 (lane bot24): a run whose bottles never left (no dose at all on its hand-out day, a day now
     # past) ends the plan before it, as every reader reads it (`not_handed_out_from`, the one definition of
     # a take-home day): its days and the later ones are `cancelled`. A silent day whose hand-out day has a
@@ -145,6 +157,7 @@ def _read_plan(
         back={date.fromisoformat(iso) for iso in plan.returned_days or []},
         goes_home_today=goes_home_at_a_dose_today(plan, today),
         changed=changed,
+        recorded=frozenset(recorded),
     )
 
 
@@ -204,10 +217,10 @@ def _still_covers(read: _PlanRead, day: date) -> bool:
 
 def _left(read: _PlanRead, day: date) -> bool:
     """Whether the bottle for `day` left the clinic: `take_home_bottles.left_clinic`, the answer
-    `bottles_at_home` gives (the plan's record, `bottle_mg`, where it speaks; else the observed dose on its
-    hand-out day, counted up to the plan's end)."""
-    recorded = {date.fromisoformat(iso) for iso in read.plan.bottle_mg or {}}
-    return left_clinic(day, set(read.bottles), read.decided_on, read.seen, read.ended_day, recorded)
+    `bottles_at_home` gives (the plan's record where it speaks, `left_on_record`: `bottle_mg`, or a bottle
+    it took back whose dose stands, lane fhir27; else the observed dose on its hand-out day, counted up to
+    the plan's end)."""
+    return left_clinic(day, set(read.bottles), read.decided_on, read.seen, read.ended_day, read.recorded)
 
 
 def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today: date) -> dict[str, Any]:

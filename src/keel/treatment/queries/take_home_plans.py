@@ -15,6 +15,7 @@ from keel.core.take_home_bottles import (
     bottles_held,
     hand_out_day,
     left_clinic,
+    left_on_record,
     not_handed_out_from,
     run_start,
     unrecorded_days_due,
@@ -331,16 +332,16 @@ def recorded_as_left(
     to 0 mg): the record says it was handed out, the dose row says nothing was given, so whether it left is
     for a person to find out: the call-back list names it (`call_back`), and the end form records it
     brought back (or that it never left); the supply check and the window do not count it (review 23b: a
-    person whose dose was recorded in error is dosed at the window)."""
-    bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
-    decided_on = plan.decided_at.astimezone(zone).date()
-    left = {date.fromisoformat(iso) for iso in plan.bottle_mg or {}}
-    for iso in plan.bottles_taken_back or {}:
-        day = date.fromisoformat(iso)
-        start = run_start(day, bottles | {day})
-        if maybe or start == decided_on or start - timedelta(days=1) in standing:
-            left.add(day)
-    return left
+    person whose dose was recorded in error is dosed at the window). The one definition:
+    `take_home_bottles.left_on_record` (the FHIR export reads it too, lane fhir27)."""
+    return left_on_record(
+        (date.fromisoformat(iso) for iso in plan.bottles or []),
+        plan.decided_at.astimezone(zone).date(),
+        recorded=(date.fromisoformat(iso) for iso in plan.bottle_mg or {}),
+        taken_back=(date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}),
+        standing=standing,
+        maybe=maybe,
+    )
 
 
 def bottles_at_home(
