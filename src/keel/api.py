@@ -14,14 +14,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
-from keel.access import policy
 from keel.access.errors import NotAllowed
-from keel.accounts import services as accounts
 from keel.accounts.api import router as accounts_router
-from keel.accounts.models import User
 from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
-from keel.api_auth import keel_auth, note_route, refuse_release_credential
+from keel.api_auth import keel_auth, may_hear_the_record, note_route, refuse_release_credential
 from keel.api_body import body_components, duplicate_key_error
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
@@ -294,16 +291,8 @@ REFUSED_UNREAD = N_(
 
 
 def _may_hear_the_record(request: HttpRequest) -> bool:
-    """Lane fix26a (review 26a H5, H7): the one rule of the API's error handlers for a write's refusal that
-    depends on the record (a 409: a stale version, the dose guard rail, a slot already recorded, a plan
-    already ended; a 422 naming what the record holds): said whole to a caller who may read the record, and
-    to a staff member's token only `REFUSED_UNREAD` ("not recorded: a check refused it; a staff member signed
-    in sees why"), the same whatever the record holds (`policy.conflict_may_name_the_record`). The
-    integration learns that nothing was recorded and that a nurse in Keel sees why, never the order's dose,
-    the decision or whether she dosed."""
-    user = getattr(request, "auth", None)
-    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
-    return policy.conflict_may_name_the_record(user, by_token=by_token)
+    """The one rule (`api_auth.may_hear_the_record`), for the error handlers below."""
+    return may_hear_the_record(request)
 
 
 def _refused_unread(request: HttpRequest) -> HttpResponse:

@@ -250,6 +250,23 @@ def refuse_staff_token_write(request: HttpRequest, user: User) -> None:
     raise HttpError(403, gettext(said))
 
 
+def may_hear_the_record(request: HttpRequest) -> bool:
+    """Lane fix26a (review 26a H5, H7): the one rule of the API's error handlers for a write's refusal that
+    depends on the record (a 409: a stale version, the dose guard rail, a slot already recorded, a plan
+    already ended; a 422 naming what the record holds): said whole to a caller who may read the record, and
+    to a staff member's token only `REFUSED_UNREAD` ("not recorded: a check refused it; a staff member signed
+    in sees why"), the same whatever the record holds (`policy.conflict_may_name_the_record`). The
+    integration learns that nothing was recorded and that a nurse in Keel sees why, never the order's dose,
+    the decision or whether she dosed.
+
+    Lane tok27: the same rule chooses what a write that succeeded answers (`create_dose`: a staff token has
+    `DoseRecordedOut`, what a dispensing system needs to reconcile; a caller who may read the record has
+    the whole `DoseOut`), never a test of `request.auth` in a route."""
+    user = getattr(request, "auth", None)
+    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
+    return policy.conflict_may_name_the_record(user, by_token=by_token)
+
+
 def release_token(request: HttpRequest) -> str | None:
     """The secret of the API token a release is asked with, for the release to check; None for a session."""
     return bearer_credential(request)

@@ -835,7 +835,10 @@ def conflict_may_name_the_record(user: object, *, by_token: bool) -> bool:
     (a stale version, the dose guard rail's `DoseBlocked`, a slot already recorded, a plan already ended):
     `keel.api`'s error handlers ask it, never a route. A staff token learns only that nothing was recorded
     because a check refused it, and that a nurse sees why in Keel: a forged write would make every refusal a
-    read (the order's dose, whether she dosed today)."""
+    read (the order's dose, whether she dosed today).
+
+    Lane tok27: and what a write that succeeded answers the same caller (a dose recorded by a dispensing
+    system: its id, day, slot, status, mg and time, never the order's decision or the corrections)."""
     return not (by_token and token_is_staffs(user))
 
 

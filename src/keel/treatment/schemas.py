@@ -192,6 +192,31 @@ class DoseOut(Out):
         return cls(**_dose_fields(d))
 
 
+class DoseRecordedOut(Out):
+    """Lane tok27 (review 26a's principle): a dose recorded by a staff member's API token (a dispensing
+    system), answered with what the system needs to reconcile the dose it gave and to have a person correct
+    it: never the order's decision, the treatment day, the corrections or an override, which stay in Keel
+    where a staff member signed in reads them (`api_auth.may_hear_the_record` chooses)."""
+
+    id: int
+    date: str  # the local date, ISO
+    sequence: int
+    status: str
+    amount_mg: str  # decimal text, as given
+    recorded_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> DoseRecordedOut:
+        return cls(
+            id=d.pk,
+            date=d.local_date.isoformat(),
+            sequence=d.sequence,
+            status=d.status,
+            amount_mg=str(d.amount_mg),
+            recorded_at=d.recorded_at.isoformat(),
+        )
+
+
 def _dose_fields(d: DoseRecord) -> dict[str, Any]:
     return {
         "id": d.pk,

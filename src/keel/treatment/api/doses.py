@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.api_auth import token_may_write
+from keel.api_auth import may_hear_the_record, token_may_write
 from keel.treatment import services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
@@ -14,6 +14,7 @@ from keel.treatment.schemas import (
     AmendmentSavedOut,
     DoseIn,
     DoseOut,
+    DoseRecordedOut,
     OverrideIn,
     OverrideSavedOut,
 )
@@ -21,12 +22,19 @@ from keel.treatment.schemas import (
 
 @router.post(
     "/patients/{patient_id}/doses",
-    response={201: DoseOut},
+    response={201: DoseOut | DoseRecordedOut},
     tags=["medication"],
     summary="Record a dose",
+    description=(
+        "Answers the dose recorded: to a staff member's API token (a dispensing system) `DoseRecordedOut`, "
+        "what it needs to reconcile the dose it gave (id, date, sequence, status, mg, recorded_at); to a "
+        "caller signed in `DoseOut`, the whole record (the guard rail's decision, corrections)."
+    ),
 )
 @token_may_write("a dispensing system (the pump at the window) records the dose it gave")
-def create_dose(request: AuthenticatedApiRequest, patient_id: int, payload: DoseIn) -> Status[DoseOut]:
+def create_dose(
+    request: AuthenticatedApiRequest, patient_id: int, payload: DoseIn
+) -> Status[DoseOut | DoseRecordedOut]:
     outcome = services.record_dose(
         by=request.auth,
         patient_id=patient_id,
@@ -38,6 +46,8 @@ def create_dose(request: AuthenticatedApiRequest, patient_id: int, payload: Dose
         slot_required=True,
         bottle_returned=payload.bottle_returned,
     )
+    if not may_hear_the_record(request):  # lane tok27: a staff token has what it needs to reconcile
+        return Status(201, DoseRecordedOut.of(outcome.dose))
     return Status(201, DoseOut.of(outcome.dose))
 
 
