@@ -27,6 +27,8 @@ from keel.treatment.services.doses.bottles.hand_out import (
     _set_bottles,
     _taken_back,
     bottle_amounts,
+    brought_back_days,
+    on_shelf,
     run_from,
 )
 from keel.treatment.services.doses.bottles.kept_back import (
@@ -36,7 +38,7 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _taken_back_from,
     held_today,
 )
-from keel.treatment.services.doses.bottles.reasons import TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
@@ -199,7 +201,7 @@ def _judge_run(
         return []
     if run[0] < real_today:  # lane fix23d: the run began before today, reaches today
         return [_take_back_from_today(by, patient, plan, run, today, now, blocked)]
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     if today < real_today:  # review 24b holes 4 and 7: what left with yesterday's dose and is at home
         from keel.treatment.queries.take_home_plans import bottles_at_home
 
@@ -219,6 +221,9 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     patient, today, total = change.patient, change.today, change.total
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
+    shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
+    if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
+        return [_stays_on_shelf(change, plan, shelf)]
     ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
     plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
     run = run_from(plan, today)
@@ -244,6 +249,25 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     return [_handed_out(amounts)]
 
 
+def _stays_on_shelf(change: DayChange, plan: TakeHomePlan, shelf: list[date]) -> Reason:
+    """Review 27a holes 1-3: a dose stands again (later today, or a correction back up) whose run has
+    bottles recorded brought back (`on_shelf`): the plan's end stands (it never covers their days again:
+    the person comes to the window for them, the window's missed-dose checks count them as clinic days, and
+    no reader counts a bottle both handed out and on the shelf); the bottles of the run still at home stay
+    on the call-back list. Audited; the nurse is told not to hand them out again (`ON_SHELF`)."""
+    days = [d.isoformat() for d in shelf]
+    _audit(
+        change.by,
+        change.patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="plan not resumed: bottles brought back stay at the clinic",
+        detail={"bottles_brought_back": days, "dose_day": change.today.isoformat()},
+    )
+    return Reason.said(ON_SHELF, ("42cfr8.12-2024",), days=", ".join(days))
+
+
 def _keep_back_after_nothing_given(
     change: DayChange, plan: TakeHomePlan, run: list[date], blocked: tuple[date, Decimal, Reason]
 ) -> list[Reason]:
@@ -256,7 +280,7 @@ def _keep_back_after_nothing_given(
     from keel.treatment.queries.take_home_plans import bottles_at_home
 
     home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     kept = _keep_back(change.by, change.patient, plan, run, change.today, change.now, blocked, home=call)
     return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
@@ -280,6 +304,9 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     run = _run_unended(plan, day)
     if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
+    shelf = on_shelf(plan, run, today)
+    if shelf:  # review 27a hole 2: never over bottles recorded brought back; the end stands
+        return [_stays_on_shelf(change, plan, shelf)]
     taken = dict(plan.bottles_taken_back or {})
     recorded = dict(plan.bottle_mg or {})
     back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
@@ -325,7 +352,9 @@ def restore_after_end(
         taken = dict(plan.bottles_taken_back or {})
         recorded = dict(plan.bottle_mg or {})
         back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
-        back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded}
+        # review 27a hole 5: a bottle recorded brought back is on the shelf, never handed out again
+        shelf = brought_back_days(plan)
+        back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded and iso not in shelf}
         if not back_in:
             continue
         _amounts, blocked = bottle_amounts(
@@ -366,6 +395,9 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
     run = _run_unended(plan, day)
+    shelf = on_shelf(plan, run, today)
+    if shelf:  # review 27a: never over bottles recorded brought back; the take-back stands
+        return [_stays_on_shelf(change, plan, shelf)]
     taken = dict(plan.bottles_taken_back or {})
     kept = {
         **{d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken},

@@ -16,7 +16,7 @@ from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit
-from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back
+from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back, brought_back_days
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     EARLIER_END,
@@ -58,7 +58,7 @@ def _take_back_nothing_given(
     )
     # review 24b: a bottle of a day already past was drunk, one brought back is on the shelf: the nurse
     # calls back for neither
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
     return [_taken_back(TAKEN_BACK, call)] if call else []
 
@@ -204,7 +204,7 @@ def _take_back_from_today(
     ahead = [d for d in run if d >= today]
     home = {d: held for d, held in bottles_at_home(patient, today).get(plan.pk, {}).items() if d in ahead}
     recorded = dict(plan.bottle_mg or {})
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
     had = {iso: held for iso, held in had.items() if iso not in back}
     left = {d.isoformat(): str(held) for d, held in home.items()}
