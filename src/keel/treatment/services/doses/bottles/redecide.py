@@ -289,7 +289,29 @@ def _keep_back_after_nothing_given(
 def _voided_on(plan: TakeHomePlan, day: date) -> bool:
     """Lane end26: the plan's end is the "voided" end of the dose of `day` (`_end_not_handed_out` for an
     earlier day's dose corrected to 0 or voided: ended on `day`, `PlanEnd.VOIDED`, no earlier end carried)."""
-    return plan.ended_on == day and plan.ended_by_id is not None and plan.end_kind == PlanEnd.VOIDED
+    if plan.ended_on != day or plan.ended_by_id is None:
+        return False
+    if plan.end_kind == PlanEnd.VOIDED:
+        return True
+    # review 27a hole 4: the voided end written over a later end (a prescriber's), which it restores
+    return plan.end_kind == PlanEnd.AFTER_EARLIER_END and _earlier_end(plan) is not None
+
+
+def _earlier_end(plan: TakeHomePlan) -> tuple[date, int | None, datetime | None, str, str] | None:
+    """Review 27a hole 4: the end a voided end (`PlanEnd.VOIDED`, `_end_not_handed_out`) was written over
+    (`TakeHomePlan.earlier_end`, kept by `_end_keeping_earlier`): its last covered day, by, at, reason and
+    kind; None when the plan's end is not such a voided end."""
+    kept = plan.earlier_end or {}
+    if kept.get("over") != PlanEnd.VOIDED or not kept.get("ended_on"):
+        return None
+    at = kept.get("ended_at")
+    return (
+        date.fromisoformat(str(kept["ended_on"])),
+        int(kept["ended_by"]) if kept.get("ended_by") is not None else None,
+        datetime.fromisoformat(str(at)) if at else None,
+        str(kept.get("end_reason") or ""),
+        str(kept.get("end_kind") or ""),
+    )
 
 
 def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -310,15 +332,21 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     taken = dict(plan.bottles_taken_back or {})
     recorded = dict(plan.bottle_mg or {})
     back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
+    if earlier is None:
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    else:
+        plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
+    plan.earlier_end = {}
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
     had, rest = _run_recorded(plan, run)
+    restored = plan.ended_on, plan.end_kind
     said = _judge_run(change, plan, run, had, rest)
-    if plan.ended_on is not None:
+    if (plan.ended_on, plan.end_kind) != restored:
         return said
-    ahead = [d.isoformat() for d in run if d >= today]
+    ahead = [d.isoformat() for d in run if d >= today and (restored[0] is None or d <= restored[0])]
     _audit(
         change.by,
         patient,

@@ -120,13 +120,23 @@ def _end_keeping_earlier(
     (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
     (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
     earlier = plan.ended_on, plan.end_reason
+    kept: dict[str, object] = {}
+    if earlier[0] is not None:  # review 27a hole 4: the end written over, kept whole to restore it
+        kept = {
+            "ended_on": earlier[0].isoformat(),
+            "ended_by": plan.ended_by_id,
+            "ended_at": plan.ended_at.isoformat() if plan.ended_at is not None else None,
+            "end_reason": plan.end_reason,
+            "end_kind": plan.end_kind,
+            "over": str(kind),
+        }
     plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
-    plan.end_reason, plan.end_kind = text, kind
+    plan.end_reason, plan.end_kind, plan.earlier_end = text, kind, kept
     if earlier[0] is not None:
         from_day = earlier[0] + timedelta(days=1)
         plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
         plan.end_kind = PlanEnd.AFTER_EARLIER_END
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
 
 
 def _end_after_hold(
