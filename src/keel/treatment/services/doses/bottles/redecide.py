@@ -445,8 +445,9 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     )
     if not run or blocked is not None:
         return []
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    # review 27a's note: the end's kind goes with it (a running plan never keeps `taken_back`)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
     _set_bottles(plan, kept)
     ahead = [d.isoformat() for d in run if d >= today]
     _audit(
