@@ -217,7 +217,8 @@ def _judge_run(
 
 def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     """A plan kept back earlier on the change's day (its run judged at a lower total, e.g. a split dose's
-    first part) goes on when the day's total now lets its run go home; else it stays ended."""
+    first part) goes on when the day's total now lets its run go home; else it stays ended. Review 27a holes
+    1 and 3: never over a bottle of its run recorded brought back (`on_shelf`, `_stays_on_shelf`)."""
     patient, today, total = change.patient, change.today, change.total
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
@@ -321,7 +322,10 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     that dose from the record it had before the 0 (`_judge_run`, the bottles back at the mg they left
     with): allowed, the plan goes on and nobody calls the person back (`TAKE_BACK_UNDONE`); blocked, the
     keep back or the take-back from today of a direct correction to that total. Not after a hold today, nor
-    when another plan covers a day of the run (`_resume_refused`): the end stands."""
+    when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run recorded
+    brought back (review 27a hole 2, `on_shelf`): the end stands. A voided end written over a prescriber's
+    gives that end back whole (review 27a hole 4, `_earlier_end`), the nurse told only of the days it
+    covers."""
     patient, day, today = change.patient, change.today, change.real_today
     run = _run_unended(plan, day)
     if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
@@ -370,7 +374,8 @@ def restore_after_end(
     dose taken back by the 0: the bottles are recorded handed out again at the mg they left with (the plan's
     end is left as it was; its call-back list still names those at home), audited, and the nurse told
     (`HANDED_OUT`). Judged as `_undo_take_back` judges them (the order in force when they left); blocked,
-    they stay taken back."""
+    they stay taken back. Review 27a hole 5: a bottle recorded brought back stays on the shelf, never named
+    as handed out again (`brought_back_days`)."""
     said: list[Reason] = []
     ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False).exclude(
         end_kind__in=_DOSE_PATH_ENDS
@@ -418,7 +423,8 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     again the run that left with it undoes the same day's take-back (`_take_back_from_today`), as
     `_go_on_after_kept_back` undoes yesterday's: the plan stands again and the bottles taken back are handed
     out again at the mg they left with (judged by the order in force when they left). Not after a hold
-    today, nor when another plan covers a day of the run (`_resume_refused`)."""
+    today, nor when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run
+    recorded brought back (review 27a, `on_shelf`). The end's kind is cleared with the end."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
     if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
