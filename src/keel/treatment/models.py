@@ -390,6 +390,10 @@ class TakeHomePlan(models.Model):
     # Session 24 (lane bot24): what ended it (`PlanEnd`; blank: it stands, or an end written before this was
     # kept and read from its reason by migration 0023), beside `end_reason`, the words people read.
     end_kind = models.CharField(max_length=24, choices=PlanEnd.choices, blank=True, default="")
+    # Session 27 (review 27a hole 4): the end an `AFTER_EARLIER_END` was written over (its `ended_on`,
+    # `ended_by` id, `ended_at`, `end_reason`, `end_kind`, and `over`: the kind the bottle decision wrote),
+    # so a correction back up that undoes a voided end restores a prescriber's end exactly (blank: none).
+    earlier_end = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -218,6 +218,9 @@ REASONS = {
         "take-home bottles taken back: the dose they went home with was voided"
     ),
     "bottles brought back after the plan ended": _("take-home bottles brought back after the plan ended"),
+    "plan not resumed: bottles brought back stay at the clinic": _(
+        "take-home plan not resumed: bottles recorded brought back stay at the clinic"
+    ),
     "bottles taken back: the dose they went home with was corrected down": _(
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),

@@ -82,9 +82,12 @@ def end_take_home(
 
 @router.post(
     "/patients/{patient_id}/take-homes/{plan_id}/brought-back",
-    response={200: TakeHomeOut, 422: ErrorOut},
+    response={200: TakeHomeOut, 409: ErrorOut, 422: ErrorOut},
     tags=["medication"],
-    summary="Record bottles brought back on a take-home plan that ended (prescribers); never an end",
+    summary=(
+        "Record bottles brought back on a take-home plan that ended (nurses and prescribers); never an end: "
+        "a plan still running is a 409"
+    ),
 )
 def take_home_brought_back(
     request: AuthenticatedApiRequest, patient_id: int, plan_id: int, payload: TakeHomeBroughtBackIn

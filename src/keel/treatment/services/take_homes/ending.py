@@ -1,6 +1,7 @@
 """A prescriber's end of a take-home plan (`end_take_home_plan`) and the call-back list's "Record bottles
 brought back" (`record_bottles_brought_back`, never an end): both read the request once into an `EndAsked`
-and go through `_end_plan` under the plan's row lock, whose named steps refuse an end that stops no bottle
+and go through `_end_plan` under the person's lock then the plan's row lock (review 27a: the order a
+correction takes them in), whose named steps refuse an end that stops no bottle
 (`_check_end_stops`), refuse bottles that cannot come back (`_check_bottles_back`) and write the end with
 its audit row (`_write_end`); on an ended plan, bottles brought back are recorded without an end
 (`brought_back._record_brought_back`)."""
@@ -30,6 +31,7 @@ from keel.treatment.services.common import (
     TakeHomeEndNotAllowed,
     _audit,
     _scoped_for,
+    lock_person,
 )
 from keel.treatment.services.take_homes.brought_back import (
     _at_home,
@@ -189,6 +191,10 @@ def _end_plan(asked: EndAsked) -> TakeHomePlan:
 
     by, patient, now = asked.by, asked.patient, asked.now
     with transaction.atomic():
+        # review 27a: the person's lock first, as a correction and a dose take it (`lock_person`), then the
+        # plan's row: bottles recorded brought back and a correction back up of the dose they went home
+        # with are saved one after the other, each seeing the other, never crosswise
+        lock_person(patient)
         plan = TakeHomePlan.objects.select_for_update().get(pk=asked.plan_id, patient=patient)
         kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
         ended = plan.ended_on is not None and not kept_back

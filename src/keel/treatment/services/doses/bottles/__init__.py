@@ -37,7 +37,11 @@ what is at home.
   on the medication page (`words.CALL_BACK`) and in the API (`call_back`). Words: "still at home, call
   the person back", never "taken back" for bottles in the person's hands.
 - Undoing a slip (a correction down, then back up the same day) restores what the slip took back, for an
-  earlier day's dose (`_undo_take_back`) as for yesterday's (`_go_on_after_kept_back`).
+  earlier day's dose (`_undo_take_back`) as for yesterday's (`_go_on_after_kept_back`), and a prescriber's
+  end the slip's voided end was written over (`TakeHomePlan.earlier_end`, review 27a hole 4).
+- Review 27a: a bottle recorded brought back (`brought_back_days`) is on the clinic's shelf for good: no
+  correction nor later dose has its plan cover its day again (`on_shelf`: the plan stays ended, the day a
+  clinic day) nor tells the nurse it went home (`ON_SHELF`: do not hand it out again).
 - A plan without recorded amounts (older plans): the bottles that left are still named (their mg: the
   order in force when they left), never "not handed out".
 - A bottle of a day already past was drunk: no void nor correction asks to call the person back for it.
@@ -75,6 +79,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     KEPT_BACK_WHY,
     NOT_HANDED_OUT,
     NOTHING_GIVEN,
+    ON_SHELF,
     PLAN_STOPS_ALL_BACK,
     TAKE_BACK_UNDONE,
     TAKEN_BACK,
@@ -103,6 +108,7 @@ __all__ = [
     "KEPT_BACK_WHY",
     "NOTHING_GIVEN",
     "NOT_HANDED_OUT",
+    "ON_SHELF",
     "PLAN_STOPS_ALL_BACK",
     "TAKEN_BACK",
     "TAKEN_BACK_FROM_TODAY",

@@ -165,6 +165,23 @@ def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
         plan.ended_on = ended
 
 
+def brought_back_days(plan: TakeHomePlan) -> set[str]:
+    """Review 27a: the plan's bottle days recorded brought back (ISO days; `returned_days`, the one record of
+    bottles on the clinic's shelf, which `queries.bottles_at_home` and `held_bottles` read). A fact: no
+    correction nor later dose puts such a bottle back at home or has the plan cover its day again
+    (`on_shelf`); every step of the bottles' decisions reads it here."""
+    return set(plan.returned_days or [])
+
+
+def on_shelf(plan: TakeHomePlan, run: list[date], today: date) -> list[date]:
+    """Review 27a holes 1-3: the days of `run` from `today` (the person's own day) on whose bottle is recorded
+    brought back (`brought_back_days`). A plan ended since its run left does not go on over them (a keep
+    back or "nothing given" undone, a void or a take-back undone): the day would be covered with its bottle
+    on the shelf, so the person would have no dose for it and the window no missed-dose check."""
+    back = brought_back_days(plan)
+    return [d for d in run if d >= today and d.isoformat() in back]
+
+
 def _run_recorded(plan: TakeHomePlan, run: list[date]) -> tuple[dict[str, str], dict[str, str]]:
     """The plan's record of bottles handed out, split: the run's days in it (ISO day -> mg) and the rest."""
     recorded = dict(plan.bottle_mg or {})

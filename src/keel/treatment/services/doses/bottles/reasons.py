@@ -104,6 +104,14 @@ TAKE_BACK_UNDONE = N_(
     "The take-home bottles for %(days)s are covered by this dose again: the take-home plan goes on, and "
     "nobody needs to call the person back for them."
 )
+# Review 27a holes 1-3: a dose stands again (a dose later today, a correction back up) after bottles of the
+# run it went home with were recorded brought back: they stay on the clinic's shelf, the plan stays ended
+# (it never covers their days again), and the person comes to the window for them.
+ON_SHELF = N_(
+    "The take-home bottles for %(days)s were recorded brought back and stay at the clinic: do not hand them "
+    "out again. The take-home plan stays stopped, and the person comes to the window on those days until a "
+    "prescriber decides take-home doses again."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -113,5 +121,6 @@ BOTTLE_REASONS = (
     AT_HOME_AFTER_HOLD,
     PLAN_STOPS_ALL_BACK,
     TAKE_BACK_UNDONE,
+    ON_SHELF,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

@@ -27,6 +27,8 @@ from keel.treatment.services.doses.bottles.hand_out import (
     _set_bottles,
     _taken_back,
     bottle_amounts,
+    brought_back_days,
+    on_shelf,
     run_from,
 )
 from keel.treatment.services.doses.bottles.kept_back import (
@@ -36,7 +38,7 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _taken_back_from,
     held_today,
 )
-from keel.treatment.services.doses.bottles.reasons import TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
@@ -199,7 +201,7 @@ def _judge_run(
         return []
     if run[0] < real_today:  # lane fix23d: the run began before today, reaches today
         return [_take_back_from_today(by, patient, plan, run, today, now, blocked)]
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     if today < real_today:  # review 24b holes 4 and 7: what left with yesterday's dose and is at home
         from keel.treatment.queries.take_home_plans import bottles_at_home
 
@@ -215,10 +217,14 @@ def _judge_run(
 
 def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     """A plan kept back earlier on the change's day (its run judged at a lower total, e.g. a split dose's
-    first part) goes on when the day's total now lets its run go home; else it stays ended."""
+    first part) goes on when the day's total now lets its run go home; else it stays ended. Review 27a holes
+    1 and 3: never over a bottle of its run recorded brought back (`on_shelf`, `_stays_on_shelf`)."""
     patient, today, total = change.patient, change.today, change.total
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
+    shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
+    if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
+        return [_stays_on_shelf(change, plan, shelf)]
     ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
     plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
     run = run_from(plan, today)
@@ -244,6 +250,25 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     return [_handed_out(amounts)]
 
 
+def _stays_on_shelf(change: DayChange, plan: TakeHomePlan, shelf: list[date]) -> Reason:
+    """Review 27a holes 1-3: a dose stands again (later today, or a correction back up) whose run has
+    bottles recorded brought back (`on_shelf`): the plan's end stands (it never covers their days again:
+    the person comes to the window for them, the window's missed-dose checks count them as clinic days, and
+    no reader counts a bottle both handed out and on the shelf); the bottles of the run still at home stay
+    on the call-back list. Audited; the nurse is told not to hand them out again (`ON_SHELF`)."""
+    days = [d.isoformat() for d in shelf]
+    _audit(
+        change.by,
+        change.patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="plan not resumed: bottles brought back stay at the clinic",
+        detail={"bottles_brought_back": days, "dose_day": change.today.isoformat()},
+    )
+    return Reason.said(ON_SHELF, ("42cfr8.12-2024",), days=", ".join(days))
+
+
 def _keep_back_after_nothing_given(
     change: DayChange, plan: TakeHomePlan, run: list[date], blocked: tuple[date, Decimal, Reason]
 ) -> list[Reason]:
@@ -256,7 +281,7 @@ def _keep_back_after_nothing_given(
     from keel.treatment.queries.take_home_plans import bottles_at_home
 
     home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     kept = _keep_back(change.by, change.patient, plan, run, change.today, change.now, blocked, home=call)
     return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
@@ -265,7 +290,29 @@ def _keep_back_after_nothing_given(
 def _voided_on(plan: TakeHomePlan, day: date) -> bool:
     """Lane end26: the plan's end is the "voided" end of the dose of `day` (`_end_not_handed_out` for an
     earlier day's dose corrected to 0 or voided: ended on `day`, `PlanEnd.VOIDED`, no earlier end carried)."""
-    return plan.ended_on == day and plan.ended_by_id is not None and plan.end_kind == PlanEnd.VOIDED
+    if plan.ended_on != day or plan.ended_by_id is None:
+        return False
+    if plan.end_kind == PlanEnd.VOIDED:
+        return True
+    # review 27a hole 4: the voided end written over a later end (a prescriber's), which it restores
+    return plan.end_kind == PlanEnd.AFTER_EARLIER_END and _earlier_end(plan) is not None
+
+
+def _earlier_end(plan: TakeHomePlan) -> tuple[date, int | None, datetime | None, str, str] | None:
+    """Review 27a hole 4: the end a voided end (`PlanEnd.VOIDED`, `_end_not_handed_out`) was written over
+    (`TakeHomePlan.earlier_end`, kept by `_end_keeping_earlier`): its last covered day, by, at, reason and
+    kind; None when the plan's end is not such a voided end."""
+    kept = plan.earlier_end or {}
+    if kept.get("over") != PlanEnd.VOIDED or not kept.get("ended_on"):
+        return None
+    at = kept.get("ended_at")
+    return (
+        date.fromisoformat(str(kept["ended_on"])),
+        int(kept["ended_by"]) if kept.get("ended_by") is not None else None,
+        datetime.fromisoformat(str(at)) if at else None,
+        str(kept.get("end_reason") or ""),
+        str(kept.get("end_kind") or ""),
+    )
 
 
 def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -275,23 +322,35 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     that dose from the record it had before the 0 (`_judge_run`, the bottles back at the mg they left
     with): allowed, the plan goes on and nobody calls the person back (`TAKE_BACK_UNDONE`); blocked, the
     keep back or the take-back from today of a direct correction to that total. Not after a hold today, nor
-    when another plan covers a day of the run (`_resume_refused`): the end stands."""
+    when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run recorded
+    brought back (review 27a hole 2, `on_shelf`): the end stands. A voided end written over a prescriber's
+    gives that end back whole (review 27a hole 4, `_earlier_end`), the nurse told only of the days it
+    covers."""
     patient, day, today = change.patient, change.today, change.real_today
     run = _run_unended(plan, day)
     if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
+    shelf = on_shelf(plan, run, today)
+    if shelf:  # review 27a hole 2: never over bottles recorded brought back; the end stands
+        return [_stays_on_shelf(change, plan, shelf)]
     taken = dict(plan.bottles_taken_back or {})
     recorded = dict(plan.bottle_mg or {})
     back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
+    if earlier is None:
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    else:
+        plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
+    plan.earlier_end = {}
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
     had, rest = _run_recorded(plan, run)
+    restored = plan.ended_on, plan.end_kind
     said = _judge_run(change, plan, run, had, rest)
-    if plan.ended_on is not None:
+    if (plan.ended_on, plan.end_kind) != restored:
         return said
-    ahead = [d.isoformat() for d in run if d >= today]
+    ahead = [d.isoformat() for d in run if d >= today and (restored[0] is None or d <= restored[0])]
     _audit(
         change.by,
         patient,
@@ -315,7 +374,8 @@ def restore_after_end(
     dose taken back by the 0: the bottles are recorded handed out again at the mg they left with (the plan's
     end is left as it was; its call-back list still names those at home), audited, and the nurse told
     (`HANDED_OUT`). Judged as `_undo_take_back` judges them (the order in force when they left); blocked,
-    they stay taken back."""
+    they stay taken back. Review 27a hole 5: a bottle recorded brought back stays on the shelf, never named
+    as handed out again (`brought_back_days`)."""
     said: list[Reason] = []
     ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False).exclude(
         end_kind__in=_DOSE_PATH_ENDS
@@ -325,7 +385,9 @@ def restore_after_end(
         taken = dict(plan.bottles_taken_back or {})
         recorded = dict(plan.bottle_mg or {})
         back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
-        back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded}
+        # review 27a hole 5: a bottle recorded brought back is on the shelf, never handed out again
+        shelf = brought_back_days(plan)
+        back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded and iso not in shelf}
         if not back_in:
             continue
         _amounts, blocked = bottle_amounts(
@@ -361,11 +423,15 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     again the run that left with it undoes the same day's take-back (`_take_back_from_today`), as
     `_go_on_after_kept_back` undoes yesterday's: the plan stands again and the bottles taken back are handed
     out again at the mg they left with (judged by the order in force when they left). Not after a hold
-    today, nor when another plan covers a day of the run (`_resume_refused`)."""
+    today, nor when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run
+    recorded brought back (review 27a, `on_shelf`). The end's kind is cleared with the end."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
     if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
     run = _run_unended(plan, day)
+    shelf = on_shelf(plan, run, today)
+    if shelf:  # review 27a: never over bottles recorded brought back; the take-back stands
+        return [_stays_on_shelf(change, plan, shelf)]
     taken = dict(plan.bottles_taken_back or {})
     kept = {
         **{d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken},
@@ -385,8 +451,9 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     )
     if not run or blocked is not None:
         return []
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    # review 27a's note: the end's kind goes with it (a running plan never keeps `taken_back`)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
     _set_bottles(plan, kept)
     ahead = [d.isoformat() for d in run if d >= today]
     _audit(

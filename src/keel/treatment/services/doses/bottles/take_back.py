@@ -16,7 +16,7 @@ from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit
-from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back
+from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back, brought_back_days
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     EARLIER_END,
@@ -58,7 +58,7 @@ def _take_back_nothing_given(
     )
     # review 24b: a bottle of a day already past was drunk, one brought back is on the shelf: the nurse
     # calls back for neither
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
     return [_taken_back(TAKEN_BACK, call)] if call else []
 
@@ -120,13 +120,23 @@ def _end_keeping_earlier(
     (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
     (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
     earlier = plan.ended_on, plan.end_reason
+    kept: dict[str, object] = {}
+    if earlier[0] is not None:  # review 27a hole 4: the end written over, kept whole to restore it
+        kept = {
+            "ended_on": earlier[0].isoformat(),
+            "ended_by": plan.ended_by_id,
+            "ended_at": plan.ended_at.isoformat() if plan.ended_at is not None else None,
+            "end_reason": plan.end_reason,
+            "end_kind": plan.end_kind,
+            "over": str(kind),
+        }
     plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
-    plan.end_reason, plan.end_kind = text, kind
+    plan.end_reason, plan.end_kind, plan.earlier_end = text, kind, kept
     if earlier[0] is not None:
         from_day = earlier[0] + timedelta(days=1)
         plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
         plan.end_kind = PlanEnd.AFTER_EARLIER_END
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
 
 
 def _end_after_hold(
@@ -204,7 +214,7 @@ def _take_back_from_today(
     ahead = [d for d in run if d >= today]
     home = {d: held for d, held in bottles_at_home(patient, today).get(plan.pk, {}).items() if d in ahead}
     recorded = dict(plan.bottle_mg or {})
-    back = set(plan.returned_days or [])
+    back = brought_back_days(plan)
     had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
     had = {iso: held for iso, held in had.items() if iso not in back}
     left = {d.isoformat(): str(held) for d, held in home.items()}
