@@ -40,7 +40,7 @@ from keel.treatment.queries import dose_contexts
 from tests.careteam.test_caseload_signals import NOW, TODAY, _population
 from tests.conftest import World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]  # clock_free: see pyproject's markers
 
 NAMES = ("anna", "Anna", "ÄNNA", "Zoë", "zoe", "Straße", "STRASSE", "Émile", "emile", "Bo")
 

@@ -36,7 +36,7 @@ from tests.conftest import World
 from tests.review13a.test_caseload_others_pages import MOMENTS
 from tests.review13a.test_caseload_others_pages import everyone as everyone  # the fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]  # clock_free: see pyproject's markers
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ from tests.careteam.test_caseload_order import CASES, _before, _vary
 from tests.careteam.test_caseload_signals import NOW, _population
 from tests.conftest import World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]  # clock_free: see pyproject's markers
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from tests.careteam.test_caseload_missed_zones import MORE
 from tests.careteam.test_caseload_order import CASES, _before
 from tests.conftest import World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]  # clock_free: see pyproject's markers
 KIRITIMATI = "Pacific/Kiritimati"
 MOMENTS = [NOW + timedelta(hours=h) for h in (-30, -20, -8, 0, 5, 11, 18, 30)]
 

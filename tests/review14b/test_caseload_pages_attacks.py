@@ -16,6 +16,8 @@ from keel.careteam.queries.tail import _tail
 from keel.patients.models import day_in
 from tests.conftest import sign_in
 
+pytestmark = pytest.mark.clock_free  # the lead (session 27): left out of the moved-clock passes
+
 ZONES = ("Pacific/Kiritimati", "America/New_York")
 KINDS = 17
 N = 330  # above HEAD_ABOVE (250): the head/tail path

@@ -135,6 +135,7 @@ def _shown(row):
         ("program_admin", "discharged", NOW),
     ],
 )
+@pytest.mark.clock_free  # the lead (session 27): explicit moments; left out of the moved-clock passes
 def test_case_every_page_matches_full_ranking(world, monkeypatch, role, status, now):
     """A nurse (or peer, or admin) opens the caseload; the list holds people in three time zones with names
     differing only in case and accents, flags raised at the same instant, voided, corrected and held doses,
