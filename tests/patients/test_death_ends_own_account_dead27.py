@@ -10,11 +10,13 @@ account read and write nothing of her record (`policy.own_patient_or_404`, refus
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from keel.accounts.models import ApiToken, User
@@ -282,3 +284,17 @@ def test_her_own_page_refuses_after_a_death_by_another_path(world: World) -> Non
     session = sign_in(Client(), world.alice.user)
     _death_by_hand(world)
     assert session.get("/me/").status_code == 403
+
+
+# --- the command line, through the same service --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("reason", "off"), [("deceased", True), ("completed", False)])
+def test_the_command_line_turns_the_account_off_for_a_death_only(
+    world: World, reason: str, off: bool
+) -> None:
+    out = io.StringIO()
+    args = ("--by", "r-nurse", "--patient-id", str(world.alice.pk), "--reason", reason)
+    call_command("episode", "discharge", *args, stdout=out, stderr=io.StringIO())
+    assert _active(world.alice.user) is not off
+    assert ("own Keel account was turned off" in out.getvalue()) is off
