@@ -375,14 +375,6 @@ def test_the_patients_own_token_ends_with_her_account_turned_off_by_hand(world: 
     assert Client().get("/api/v1/me", **_bearer(secret)).status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lane tok27: a design decision, not a fix: recording a death (a discharge `deceased`) leaves the "
-    "person's account, sessions and tokens on, so whoever holds her token (or her phone) writes check-ins "
-    "in her name after her death. Ending them with the death means undoing it when a death is recorded by "
-    "mistake (`readmit` refuses after one: 'a death is corrected on purpose'), and whether a personal "
-    "representative keeps her right of access: the lead decides.",
-)
 def test_a_deceased_persons_token_records_no_new_check_in(world: World) -> None:
     """After a death is recorded nothing is written in the person's name by a system holding their token."""
     secret = _token(world.alice.user)

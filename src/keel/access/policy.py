@@ -33,7 +33,15 @@ from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, ProgramMe
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
-from keel.patients.models import CareTeamMember, EmergencyAccess, FlagKind, Patient
+from keel.patients.models import (
+    DEATH_RECORDED,
+    DEATH_RECORDED_SQL,
+    CareTeamMember,
+    EmergencyAccess,
+    EndReason,
+    FlagKind,
+    Patient,
+)
 
 
 class Area(StrEnum):
@@ -481,20 +489,43 @@ def own_patient_or_404(
         found = rows.fetch(
             'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
             'WHERE p."user_id" = %s ORDER BY p."id" LIMIT 1',
-            [user.pk],
+            [EndReason.DECEASED.value, user.pk],
             (Patient, "p"),
             (Program, "g"),
+            extra=(DEATH_RECORDED_SQL,),
         )
         if not found:
             raise PatientNotFound()
         patient = found[0][0]
         program: Program = found[0][1]
         Patient.program.field.set_cached_value(patient, program)
+        patient.__dict__[DEATH_RECORDED] = bool(found[0][2])
+    if patient.__dict__.get(DEATH_RECORDED):
+        _refuse_after_death(user, patient, action, target_type, target_id)
     if prefetch:
         prefetch_related_objects([patient], *prefetch)
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+def _refuse_after_death(
+    user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+) -> NoReturn:
+    """After a death is recorded (an episode ended `deceased`), nothing is read or written in the person's
+    name by her own account (lane dead27): recording the death turns the account off (`episodes.discharge`);
+    this refuses, audited, a request that still comes in her name (an episode ended by another path)."""
+    audit.record_for_patient(
+        user,
+        patient,
+        Action.DENIED,
+        target_type,
+        target_id="" if target_id is None else target_id,
+        outcome=Outcome.DENIED,
+        reason="own account after a death was recorded",
+        detail={"action": str(action)},
+    )
+    raise ActionNotAllowed(gettext("This account is closed. Talk to the program if you have questions."))
 
 
 # --- Actions inside a record ---------------------------------------------------------------------------

@@ -242,7 +242,12 @@ def user_for_token(secret: str) -> User | None:
     own record (with its program) comes with it, for `own_patient_or_404` to take once."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    from keel.patients.models import Patient  # the patients app imports this one
+    from keel.patients.models import (
+        DEATH_RECORDED,
+        DEATH_RECORDED_SQL,
+        EndReason,
+        Patient,
+    )  # imports this one
 
     now = timezone.now()
     # Every API call runs this: hand-written SQL (keel.db.rows) instead of the ORM's statement building. A
@@ -254,6 +259,7 @@ def user_for_token(secret: str) -> User | None:
         'LEFT JOIN "accounts_program" g ON g."id" = p."program_id" '
         'WHERE t."digest" = %s AND t."revoked_at" IS NULL AND t."expires_at" > %s',
         [
+            EndReason.DECEASED.value,
             Role.PATIENT.value,
             Role.SELF_GUIDED.value,
             _digest(secret),
@@ -263,6 +269,7 @@ def user_for_token(secret: str) -> User | None:
         (User, "u"),
         (Patient, "p"),
         (Program, "g"),
+        extra=(DEATH_RECORDED_SQL,),
     )
     if not found:
         return None
@@ -273,6 +280,7 @@ def user_for_token(secret: str) -> User | None:
     patient: Patient | None = found[0][2]
     if patient is not None:
         Patient.program.field.set_cached_value(patient, found[0][3])
+        patient.__dict__[DEATH_RECORDED] = bool(found[0][4])  # `own_patient_or_404` refuses after a death
         user.__dict__[OWN_PATIENT] = patient
     user.__dict__[_TOKEN_RECIPIENT] = token.recipient_name  # read by `token_bound_to`, no second query
     user.__dict__[_TOKEN_ID] = token.pk  # read by `token_in_use`

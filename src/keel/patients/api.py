@@ -123,7 +123,11 @@ def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> Disc
     e = services.discharge(
         by=request.auth, patient_id=patient_id, data=DischargeIn.read(request), token=release_token(request)
     )
-    return DischargedOut(**_episode_out(e).model_dump(), orders_version=e.orders_version_after)
+    return DischargedOut(
+        **_episode_out(e).model_dump(),
+        orders_version=e.orders_version_after,
+        own_account_turned_off=e.ended_own_account,
+    )
 
 
 @router.post(

@@ -138,6 +138,16 @@ def day_in(time_zone: str, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(ZoneInfo(time_zone)).date()
 
 
+# Whether a death is recorded for the patient row aliased `p` (an episode ended `deceased`), one parameter:
+# EndReason.DECEASED. A column of the own-record reads (`user_for_token`, `policy.own_patient_or_404`): after
+# a death nothing is read or written by the person's own account (lane dead27), even when the episode was
+# ended by another path than `episodes.discharge` (which turns the account off as well).
+DEATH_RECORDED_SQL = (
+    'EXISTS (SELECT 1 FROM "patients_enrollment" e WHERE e."patient_id" = p."id" AND e."end_reason" = %s)'
+)
+DEATH_RECORDED = "keel_death_recorded"  # the attribute the own-record reads set on the Patient
+
+
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
@@ -186,6 +196,9 @@ class Enrollment(models.Model):
     # a discharge left them (its orders stopped), read in the discharge's transaction under the episode's
     # lock (session 24): the API's discharge answer's `orders_version`; "" on an episode read back.
     orders_version_after: str = ""
+    # Not a column: whether the discharge that ended this episode (a death recorded) turned the person's own
+    # account off (lane dead27): the staff member is told; False on an episode read back.
+    ended_own_account: bool = False
 
     class Meta:
         ordering = ["-started_on", "-id"]

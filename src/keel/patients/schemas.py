@@ -102,6 +102,11 @@ class DischargedOut(EpisodeOut):
         "readmission, no read needed. Read under the episode's lock that every order's write takes: no "
         "order written meanwhile"
     )
+    own_account_turned_off: bool = Field(
+        default=False,
+        description="true when this discharge recorded a death and turned the person's own Keel account "
+        "off (its sessions ended, its API tokens revoked)",
+    )
 
 
 class ActivationCodeOut(Schema):

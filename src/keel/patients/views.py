@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -150,13 +151,21 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
 def discharge(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """End the episode of care (date, reason; a transfer names the receiving program and its consent)."""
     try:
-        services.discharge(
+        ended = services.discharge(
             by=request.user, patient_id=patient_id, data=DischargeIn.posted(request.POST.dict())
         )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
         return _episodes_page(request, patient_id, status=422, error=_episode_error(exc))
+    if ended.ended_own_account:
+        messages.info(
+            request,
+            _(
+                "This person's own Keel account was turned off: its sessions ended and its API tokens no "
+                "longer work."
+            ),
+        )
     return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
 
 

@@ -321,6 +321,7 @@ REASONS = {
         "this role may not correct a held dose into a given dose"
     ),
     "role may not disclose a record for a transfer": _("this role may not disclose a record for a transfer"),
+    "own account after a death was recorded": _("the person's own account, after a death was recorded"),
     "role may not end take-home doses": _("this role may not end take-home doses"),
     "role may not record bottles brought back": _("this role may not record take-home bottles brought back"),
     "role may not manage care teams": _("this role may not manage care teams"),

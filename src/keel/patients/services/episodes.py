@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts import services as accounts
 from keel.accounts.models import User
 from keel.appointments.services import cancel_coming
 from keel.audit import services as audit
@@ -199,6 +200,24 @@ def _end_episode(
         reason="discharged",
         detail={**detail, **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {})},
     )
+    if reason == EndReason.DECEASED:
+        active.ended_own_account = _end_own_account(by, patient)
+
+
+def _end_own_account(by: User, patient: Patient) -> bool:
+    """Step (inside the transaction): a death recorded turns the person's own Keel account off (lane dead27),
+    through the one service that turns accounts off (its sessions end, its tokens are revoked, audited as
+    done by the staff member who recorded the death). A person with no account of her own has none to end.
+    A death recorded by mistake is corrected on purpose: `readmit` refuses, and Keel has no path that turns a
+    person's own account on again (the operator's, by hand). True when an account was turned off (the
+    episode's `ended_own_account`: the staff member is told)."""
+    if patient.user_id is None:  # no account of her own (none invited)
+        return False
+    user = User.objects.select_for_update().filter(pk=patient.user_id, is_active=True).first()
+    if user is None:
+        return False
+    accounts.deactivate_user(user=user, by=by)
+    return True
 
 
 def _end_with_episode(by: User, patient: Patient, ended: date) -> dict[str, Any]:

@@ -124,6 +124,8 @@ class Command(BaseCommand):
             data |= self._transfer(options)
             ended = discharge(by=by, patient_id=patient_id, data=DischargeIn.posted(data))
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
+            if ended.ended_own_account:  # a death recorded (lane dead27)
+                self.stdout.write("The person's own Keel account was turned off.")
         elif action == "readmit":
             data = {
                 "started_on": options["started_on"],
