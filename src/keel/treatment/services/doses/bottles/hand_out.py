@@ -1,8 +1,9 @@
 """The hand-out record: which days a run holds (`run_from`: the bottles leaving at an observed dose today),
 the mg each bottle holds and the window's verdict on it (`bottle_amounts`, `bottle_verdict`), what a plan
 records as handed out and taken back (`_set_bottles`, the one writer of `bottle_mg` and
-`bottles_taken_back`), and the words of bottles handed out, taken back or at home (`_handed_out`,
-`_taken_back`, `at_home_reason`)."""
+`bottles_taken_back`), the one audit row of a write to a plan's bottles or end (`_audit_plan`,
+`_audit_handed_out`), and the words of bottles handed out, taken back or at home (`_handed_out`,
+`_taken_back`, `_call_back_or`, `at_home_reason`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
+from keel.accounts.models import User
+from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient
@@ -27,7 +30,8 @@ from keel.treatment.models import (
     order_in_force,
 )
 from keel.treatment.queries import DoseContext, plan_days
-from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY
+from keel.treatment.services.common import _audit
+from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
 
@@ -208,6 +212,31 @@ def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str], left: dict[str, 
     TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg, bottles_taken_back=taken_back)
 
 
+def _taken_back_in(plan: TakeHomePlan, run: list[date]) -> dict[str, str]:
+    """The days of `run` the plan keeps as taken back (`bottles_taken_back`, ISO day -> the mg they left
+    with): what undoing a take-back hands out again."""
+    taken = dict(plan.bottles_taken_back or {})
+    return {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
+
+
+def _audit_plan(by: User, patient: Patient, plan: TakeHomePlan, reason: str, detail: dict[str, Any]) -> None:
+    """The one audit row of a write to a plan's bottles or its end at a change of a day's total (an update
+    of the `take_home_plan`): `reason` says what the write did, `detail` its days (and mg)."""
+    _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason=reason, detail=detail)
+
+
+def _audit_handed_out(by: User, patient: Patient, plan: TakeHomePlan, bottles: list[str], day: date) -> None:
+    """The audit row of bottles handed out again (a take-back, a keep back or a void undone, a plan's end
+    restored): their ISO days and the dose's day."""
+    _audit_plan(
+        by,
+        patient,
+        plan,
+        "bottles handed out: the day's total changed",
+        {"bottles": bottles, "dose_day": day.isoformat()},
+    )
+
+
 def _handed_out(amounts: dict[str, str]) -> Reason:
     shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
     return Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown)
@@ -223,6 +252,12 @@ def _taken_back(template: str, had: dict[str, str]) -> Reason:
         if mg not in amounts:
             amounts.append(mg)
     return Reason.said(template, ("42cfr8.12-2024",), days=", ".join(days), mg=", ".join(amounts))
+
+
+def _call_back_or(call: dict[str, str], otherwise: Reason) -> Reason:
+    """The nurse's message of a take-back or a keep back: the bottles still at home to call the person back
+    for (`call`, ISO day -> mg: `TAKEN_BACK_PLAN_STOPS`), else `otherwise` (none at home)."""
+    return _taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else otherwise
 
 
 def _left_with(patient: Patient, day: date) -> int | None:

@@ -3,7 +3,9 @@ is kept back (`_keep_back`: the window would not give it today), taken back from
 (`_take_back_from_today`: a correction down of an earlier day's dose whose run reaches today), or not
 handed out because nothing given stands (`_take_back_nothing_given`, `_end_not_handed_out`; after a hold,
 `_end_after_hold`); each ends its plan through the one end that keeps an earlier one
-(`_end_keeping_earlier`), audited, and names the bottles still at home for the call-back."""
+(`_end_keeping_earlier`), audited (`hand_out._audit_plan`), records what it takes back
+(`_record_take_back`) and names the bottles still at home for the call-back (`hand_out._call_back_or`,
+`_keep_back_or_call_back`)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from keel.accounts.models import User
-from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
-from keel.treatment.services.common import _audit
-from keel.treatment.services.doses.bottles.hand_out import _set_bottles, _taken_back, brought_back_days
+from keel.treatment.services.doses.bottles.hand_out import (
+    _audit_plan,
+    _call_back_or,
+    _set_bottles,
+    _taken_back,
+    brought_back_days,
+)
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     EARLIER_END,
@@ -28,7 +34,6 @@ from keel.treatment.services.doses.bottles.reasons import (
     PLAN_STOPS_ALL_BACK,
     TAKEN_BACK,
     TAKEN_BACK_FROM_TODAY,
-    TAKEN_BACK_PLAN_STOPS,
     VOIDED_NOT_HANDED_OUT,
 )
 
@@ -47,14 +52,12 @@ def _take_back_nothing_given(
     if not had:
         return []
     _set_bottles(plan, rest)
-    _audit(
+    _audit_plan(
         by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles taken back: the dose they went home with was voided",
-        detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
+        plan,
+        "bottles taken back: the dose they went home with was voided",
+        {"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
     )
     # review 24b: a bottle of a day already past was drunk, one brought back is on the shelf: the nurse
     # calls back for neither
@@ -100,14 +103,8 @@ def _end_not_handed_out(
             text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
         _end_keeping_earlier(plan, by, day, now, text, kind)
-        _audit(
-            by,
-            patient,
-            Action.UPDATE,
-            "take_home_plan",
-            plan.pk,
-            reason=reason,
-            detail={"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()},
+        _audit_plan(
+            by, patient, plan, reason, {"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()}
         )
 
 
@@ -179,16 +176,41 @@ def _keep_back(
             days=", ".join(sorted(home)), day=today.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
         )
     _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
-    _audit(
+    _audit_plan(
         by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles not handed out: the window would not give their dose",
-        detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
+        plan,
+        "bottles not handed out: the window would not give their dose",
+        {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
     return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+
+
+def _keep_back_or_call_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    today: date,
+    now: datetime,
+    blocked: tuple[date, Decimal, Reason],
+    call: dict[str, str],
+) -> Reason:
+    """The run is kept back (`_keep_back`, the kept reason naming `call`, the run's bottles at home: ISO day
+    -> mg), and the nurse is told once: call the person back for them (`TAKEN_BACK_PLAN_STOPS`), else
+    `KEPT_BACK` when none is at home."""
+    kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
+    return _call_back_or(call, kept)
+
+
+def _record_take_back(
+    plan: TakeHomePlan, bottle_mg: dict[str, str], had: dict[str, str], left: dict[str, str]
+) -> None:
+    """A take-back's write of the plan's bottles (`_set_bottles`: `bottle_mg` what stays handed out, `left`
+    the bottles at home it takes back) when it takes back any: review 25c hole 2, the hand-out taken back is
+    recorded, silent record (`had` empty) or not."""
+    if had or left:
+        _set_bottles(plan, bottle_mg, left=left)
 
 
 def _take_back_from_today(
@@ -218,25 +240,22 @@ def _take_back_from_today(
     had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
     had = {iso: held for iso, held in had.items() if iso not in back}
     left = {d.isoformat(): str(held) for d, held in home.items()}
-    if had or left:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
-        _set_bottles(plan, {iso: held for iso, held in recorded.items() if iso not in had}, left=left)
+    _record_take_back(plan, {iso: held for iso, held in recorded.items() if iso not in had}, had, left)
     days = ", ".join(d.isoformat() for d in sorted(home)) if home else ", ".join(d.isoformat() for d in ahead)
     template = TAKEN_BACK_FROM_TODAY if home else ALL_BACK_FROM_TODAY
     text = template.format(days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text)
     _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text, PlanEnd.TAKEN_BACK)
-    _audit(
+    _audit_plan(
         by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles taken back: the dose they went home with was corrected down",
-        detail={
+        plan,
+        "bottles taken back: the dose they went home with was corrected down",
+        {
             "bottles": [d.isoformat() for d in ahead],
             "still_at_home": [d.isoformat() for d in sorted(home)],
             "dose_day": day.isoformat(),
         },
     )
-    if home:
-        return _taken_back(TAKEN_BACK_PLAN_STOPS, {d.isoformat(): str(held) for d, held in home.items()})
-    return Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
+    return _call_back_or(
+        left, Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
+    )
