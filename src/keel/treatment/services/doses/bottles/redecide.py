@@ -13,19 +13,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from keel.accounts.models import User
-from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries import DoseContext
-from keel.treatment.services.common import _audit
 from keel.treatment.services.doses.bottles.hand_out import (
+    _audit_handed_out,
+    _audit_plan,
     _handed_out,
     _left_with,
     _run_recorded,
     _run_unended,
     _set_bottles,
-    _taken_back,
+    _taken_back_in,
     bottle_amounts,
     brought_back_days,
     on_shelf,
@@ -38,14 +38,17 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _taken_back_from,
     held_today,
 )
-from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UNDONE, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UNDONE
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
-    _keep_back,
+    _keep_back_or_call_back,
+    _record_take_back,
     _take_back_from_today,
     _take_back_nothing_given,
 )
+
+_END_FIELDS = ["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"]
 
 
 @dataclass(frozen=True)
@@ -103,33 +106,58 @@ def redecide_bottles(
     real_today = local_today(patient, now)
     change = DayChange(by, patient, today, now, total, ctx, real_today)
     for plan in plans:
-        if _not_judged_on(plan, today, zone):
-            continue
-        if _kept_back_on(plan, today):
-            said.extend(_after_keep_back(change, plan))
-            continue
-        if total > 0 and today < real_today and _voided_on(plan, today):
-            said.extend(_after_voided(change, plan))
-            continue  # lane end26: a correction back up of the dose whose 0 ended the plan on its day
-        if today < real_today and _taken_back_from(plan, today, real_today):
-            said.extend(_undo_take_back(change, plan))
-            continue  # review 24b hole 3: the slip's take-back, undone when the total lets the run go
-        run = run_from(plan, today)
-        if today < real_today and total > 0 and plan.ended_on is not None and plan.ended_on > today:
-            # review 24b hole 8: the run that left at that day's dose, whatever ended the plan since
-            run = _run_unended(plan, today)
-        if not run:
-            continue
-        had, rest = _run_recorded(plan, run)
-        if total <= 0:
-            not_out.append((plan, run))
-            said.extend(_take_back_nothing_given(by, patient, plan, had, rest, real_today))
-            continue
-        said.extend(_judge_run(change, plan, run, had, rest))
+        said.extend(_redecide_plan(change, plan, zone, not_out))
     if total <= 0:
-        _end_after_hold(by, patient, plans, today, now)
-        _end_not_handed_out(by, patient, not_out, today, now)
+        _end_nothing_given(change, plans, not_out)
     return tuple(said)
+
+
+def _redecide_plan(
+    change: DayChange, plan: TakeHomePlan, zone: ZoneInfo, not_out: list[tuple[TakeHomePlan, list[date]]]
+) -> list[Reason]:
+    """`redecide_bottles`' step for one plan: a plan not judged that day is passed over (`_not_judged_on`);
+    one whose end that day's change may undo goes on (`_after_keep_back`, `_after_voided`,
+    `_undo_take_back`); else its run (`_run_at`) is taken back when nothing is given (added to `not_out`,
+    whose plans `_end_nothing_given` ends) or judged (`_judge_run`)."""
+    today, total, real_today = change.today, change.total, change.real_today
+    if _not_judged_on(plan, today, zone):
+        return []
+    if _kept_back_on(plan, today):
+        return _after_keep_back(change, plan)
+    if total > 0 and today < real_today and _voided_on(plan, today):
+        # lane end26: a correction back up of the dose whose 0 ended the plan on its day
+        return _after_voided(change, plan)
+    if today < real_today and _taken_back_from(plan, today, real_today):
+        # review 24b hole 3: the slip's take-back, undone when the total lets the run go
+        return _undo_take_back(change, plan)
+    run = _run_at(change, plan)
+    if not run:
+        return []
+    had, rest = _run_recorded(plan, run)
+    if total <= 0:
+        not_out.append((plan, run))
+        return _take_back_nothing_given(change.by, change.patient, plan, had, rest, real_today)
+    return _judge_run(change, plan, run, had, rest)
+
+
+def _run_at(change: DayChange, plan: TakeHomePlan) -> list[date]:
+    """The run the change's day's dose sends home (`run_from`); review 24b hole 8: for a correction above 0
+    of an earlier day's dose, the run that left at that dose, whatever ended the plan since."""
+    today = change.today
+    run = run_from(plan, today)
+    if today < change.real_today and change.total > 0 and plan.ended_on is not None and plan.ended_on > today:
+        run = _run_unended(plan, today)
+    return run
+
+
+def _end_nothing_given(
+    change: DayChange, plans: list[TakeHomePlan], not_out: list[tuple[TakeHomePlan, list[date]]]
+) -> None:
+    """`redecide_bottles`' last step when nothing given stands (a total of 0): a hold today ends the plans
+    as it ends them with no dose (`_end_after_hold`); else each run that did not leave ends its plan
+    (`_end_not_handed_out`)."""
+    _end_after_hold(change.by, change.patient, plans, change.today, change.now)
+    _end_not_handed_out(change.by, change.patient, not_out, change.today, change.now)
 
 
 def take_back_after_end(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
@@ -209,10 +237,8 @@ def _judge_run(
         call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run}
     else:
         call = {iso: mg for iso, mg in had.items() if iso not in back}
-    if had or call:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
-        _set_bottles(plan, rest, left=call)
-    kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
-    return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
+    _record_take_back(plan, rest, had, call)
+    return [_keep_back_or_call_back(by, patient, plan, run, today, now, blocked, call)]
 
 
 def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -226,7 +252,7 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
         return [_stays_on_shelf(change, plan, shelf)]
     ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+    _clear_end(plan)
     run = run_from(plan, today)
     amounts, blocked = (
         bottle_amounts(patient, run, today, total, change.ctx, change.now, True) if run else ({}, None)
@@ -236,16 +262,14 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     if not run or blocked is not None:
         plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
         return []
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    plan.save(update_fields=_END_FIELDS)
     _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
-    _audit(
+    _audit_plan(
         change.by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles handed out: the day's total changed",
-        detail={"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
+        plan,
+        "bottles handed out: the day's total changed",
+        {"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
     )
     return [_handed_out(amounts)]
 
@@ -257,14 +281,12 @@ def _stays_on_shelf(change: DayChange, plan: TakeHomePlan, shelf: list[date]) ->
     no reader counts a bottle both handed out and on the shelf); the bottles of the run still at home stay
     on the call-back list. Audited; the nurse is told not to hand them out again (`ON_SHELF`)."""
     days = [d.isoformat() for d in shelf]
-    _audit(
+    _audit_plan(
         change.by,
         change.patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="plan not resumed: bottles brought back stay at the clinic",
-        detail={"bottles_brought_back": days, "dose_day": change.today.isoformat()},
+        plan,
+        "plan not resumed: bottles brought back stay at the clinic",
+        {"bottles_brought_back": days, "dose_day": change.today.isoformat()},
     )
     return Reason.said(ON_SHELF, ("42cfr8.12-2024",), days=", ".join(days))
 
@@ -283,8 +305,9 @@ def _keep_back_after_nothing_given(
     home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
     back = brought_back_days(plan)
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
-    kept = _keep_back(change.by, change.patient, plan, run, change.today, change.now, blocked, home=call)
-    return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
+    return [
+        _keep_back_or_call_back(change.by, change.patient, plan, run, change.today, change.now, blocked, call)
+    ]
 
 
 def _voided_on(plan: TakeHomePlan, day: date) -> bool:
@@ -333,16 +356,15 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     shelf = on_shelf(plan, run, today)
     if shelf:  # review 27a hole 2: never over bottles recorded brought back; the end stands
         return [_stays_on_shelf(change, plan, shelf)]
-    taken = dict(plan.bottles_taken_back or {})
     recorded = dict(plan.bottle_mg or {})
-    back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
+    back_in = _taken_back_in(plan, run)
     earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
     if earlier is None:
-        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
+        _clear_end(plan)
     else:
         plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
     plan.earlier_end = {}
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
+    plan.save(update_fields=[*_END_FIELDS, "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
     had, rest = _run_recorded(plan, run)
@@ -351,15 +373,7 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if (plan.ended_on, plan.end_kind) != restored:
         return said
     ahead = [d.isoformat() for d in run if d >= today and (restored[0] is None or d <= restored[0])]
-    _audit(
-        change.by,
-        patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles handed out: the day's total changed",
-        detail={"bottles": ahead, "dose_day": day.isoformat()},
-    )
+    _audit_handed_out(change.by, patient, plan, ahead, day)
     if not ahead:
         return said
     return [*said, Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
@@ -382,9 +396,8 @@ def restore_after_end(
     )
     for plan in ended.order_by("decided_at", "id"):
         run = _run_unended(plan, today)
-        taken = dict(plan.bottles_taken_back or {})
         recorded = dict(plan.bottle_mg or {})
-        back_in = {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
+        back_in = _taken_back_in(plan, run)
         # review 27a hole 5: a bottle recorded brought back is on the shelf, never handed out again
         shelf = brought_back_days(plan)
         back_in = {iso: mg for iso, mg in back_in.items() if iso not in recorded and iso not in shelf}
@@ -396,15 +409,7 @@ def restore_after_end(
         if blocked is not None:
             continue
         _set_bottles(plan, {**recorded, **back_in})
-        _audit(
-            by,
-            patient,
-            Action.UPDATE,
-            "take_home_plan",
-            plan.pk,
-            reason="bottles handed out: the day's total changed",
-            detail={"bottles": sorted(back_in), "dose_day": today.isoformat()},
-        )
+        _audit_handed_out(by, patient, plan, sorted(back_in), today)
         said.append(_handed_out(back_in))
     return tuple(said)
 
@@ -432,11 +437,7 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     shelf = on_shelf(plan, run, today)
     if shelf:  # review 27a: never over bottles recorded brought back; the take-back stands
         return [_stays_on_shelf(change, plan, shelf)]
-    taken = dict(plan.bottles_taken_back or {})
-    kept = {
-        **{d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken},
-        **(plan.bottle_mg or {}),
-    }
+    kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
     had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
     _amounts, blocked = bottle_amounts(
         patient,
@@ -452,19 +453,11 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if not run or blocked is not None:
         return []
     # review 27a's note: the end's kind goes with it (a running plan never keeps `taken_back`)
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    _clear_end(plan)
+    plan.save(update_fields=_END_FIELDS)
     _set_bottles(plan, kept)
     ahead = [d.isoformat() for d in run if d >= today]
-    _audit(
-        change.by,
-        patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles handed out: the day's total changed",
-        detail={"bottles": ahead, "dose_day": day.isoformat()},
-    )
+    _audit_handed_out(change.by, patient, plan, ahead, day)
     return [Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
 
 
@@ -482,3 +475,9 @@ def hand_out_at_dose(
     them today, is not handed out (the plan ends today, audited). `plans`: the episode's plans the dose read
     (changed in place). Returns the reasons the dose's check carries of it."""
     return redecide_bottles(by, patient, plans, today, now, given or Decimal(0), ctx)
+
+
+def _clear_end(plan: TakeHomePlan) -> None:
+    """The plan's end cleared in memory (the caller saves `_END_FIELDS`): its day, by, at, reason and stored
+    kind go together (review 27a's note: a running plan never keeps an end's kind)."""
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
