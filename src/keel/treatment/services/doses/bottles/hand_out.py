@@ -219,7 +219,9 @@ def _taken_back_in(plan: TakeHomePlan, run: list[date]) -> dict[str, str]:
     return {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
 
 
-def _audit_plan(by: User, patient: Patient, plan: TakeHomePlan, reason: str, detail: dict[str, Any]) -> None:
+def _audit_plan(
+    by: User, patient: Patient, plan: TakeHomePlan, reason: str, detail: dict[str, object]
+) -> None:
     """The one audit row of a write to a plan's bottles or its end at a change of a day's total (an update
     of the `take_home_plan`): `reason` says what the write did, `detail` its days (and mg)."""
     _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason=reason, detail=detail)

@@ -42,7 +42,7 @@ from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UN
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
-    _keep_back_or_call_back,
+    _keep_back,
     _record_take_back,
     _take_back_from_today,
     _take_back_nothing_given,
@@ -238,7 +238,7 @@ def _judge_run(
     else:
         call = {iso: mg for iso, mg in had.items() if iso not in back}
     _record_take_back(plan, rest, had, call)
-    return [_keep_back_or_call_back(by, patient, plan, run, today, now, blocked, call)]
+    return [_keep_back(by, patient, plan, run, today, now, blocked, home=call)]
 
 
 def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -305,9 +305,7 @@ def _keep_back_after_nothing_given(
     home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
     back = brought_back_days(plan)
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
-    return [
-        _keep_back_or_call_back(change.by, change.patient, plan, run, change.today, change.now, blocked, call)
-    ]
+    return [_keep_back(change.by, change.patient, plan, run, change.today, change.now, blocked, home=call)]
 
 
 def _voided_on(plan: TakeHomePlan, day: date) -> bool:

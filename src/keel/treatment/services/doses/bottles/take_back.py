@@ -4,8 +4,7 @@ is kept back (`_keep_back`: the window would not give it today), taken back from
 handed out because nothing given stands (`_take_back_nothing_given`, `_end_not_handed_out`; after a hold,
 `_end_after_hold`); each ends its plan through the one end that keeps an earlier one
 (`_end_keeping_earlier`), audited (`hand_out._audit_plan`), records what it takes back
-(`_record_take_back`) and names the bottles still at home for the call-back (`hand_out._call_back_or`,
-`_keep_back_or_call_back`)."""
+(`_record_take_back`) and names the bottles still at home for the call-back (`hand_out._call_back_or`)."""
 
 from __future__ import annotations
 
@@ -167,7 +166,9 @@ def _keep_back(
     """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited.
     `home`: the run's bottles already handed out with the dose of `today` and not brought back (ISO day ->
     mg; a correction down after they left): the kept reason says they are still at home and the person is
-    to be called back (`KEPT_BACK_AT_HOME`, lane bot25, review 24c hole 2), never "not handed out"."""
+    to be called back (`KEPT_BACK_AT_HOME`, lane bot25, review 24c hole 2), never "not handed out". The nurse
+    is told once: call the person back for them (`TAKEN_BACK_PLAN_STOPS`, `hand_out._call_back_or`), else
+    `KEPT_BACK` when none is at home."""
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
     text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
@@ -183,24 +184,8 @@ def _keep_back(
         "bottles not handed out: the window would not give their dose",
         {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
-    return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
-
-
-def _keep_back_or_call_back(
-    by: User,
-    patient: Patient,
-    plan: TakeHomePlan,
-    run: list[date],
-    today: date,
-    now: datetime,
-    blocked: tuple[date, Decimal, Reason],
-    call: dict[str, str],
-) -> Reason:
-    """The run is kept back (`_keep_back`, the kept reason naming `call`, the run's bottles at home: ISO day
-    -> mg), and the nurse is told once: call the person back for them (`TAKEN_BACK_PLAN_STOPS`), else
-    `KEPT_BACK` when none is at home."""
-    kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
-    return _call_back_or(call, kept)
+    kept = Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+    return _call_back_or(home or {}, kept)
 
 
 def _record_take_back(
