@@ -30,7 +30,8 @@ def test_the_patients_page_never_shows_a_staff_members_username(world: Any) -> N
     """A staff member with no full name on file is shown to the patient by username ("full name else
     username"). A username is half of a staff member's sign-in (the other half is a password): a page every
     patient reads must not hand out staff sign-in names (phishing, password guessing against accounts that
-    open every record of the program). Name them by role only, or "a staff member", when no name is on file."""
+    open every record of the program). Name them by role only, or "a staff member", when no name is on
+    file."""
     nurse = world.staff["nurse"]
     assert not nurse.get_full_name()
     _disclosed(world, nurse, datetime.now(UTC) - timedelta(days=2))

@@ -11,7 +11,7 @@ import pytest
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.errors import NotAllowed
-from keel.patients.models import Enrollment, EndReason, Patient
+from keel.patients.models import EndReason, Enrollment, Patient
 from keel.patients.schemas import DischargeIn
 from keel.patients.services import activation
 from keel.patients.services.episodes import discharge
