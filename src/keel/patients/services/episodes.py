@@ -25,6 +25,7 @@ from keel.patients.models import (
     EnrollmentStatus,
     Patient,
     local_today,
+    lock_for_account_change,
 )
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
@@ -211,8 +212,13 @@ def _end_own_account(by: User, patient: Patient) -> bool:
     A death recorded by mistake is corrected on purpose: `readmit` refuses, and Keel has no path that turns a
     person's own account on again (the operator's, by hand). True when an account was turned off (the
     episode's `ended_own_account`: the staff member is told)."""
-    if patient.user_id is None:  # no account of her own (none invited)
+    # The record locked and its account read again: an activation code or a link code used at the same
+    # moment waits for this transaction and then finds the death (`death_recorded`), or made its account
+    # first and this turns it off (lane fix27b).
+    user_id = lock_for_account_change(patient.pk)
+    if user_id is None:  # no account of her own (none invited)
         return False
+    patient.user_id = user_id
     user = User.objects.select_for_update().filter(pk=patient.user_id, is_active=True).first()
     if user is None:
         return False
