@@ -158,7 +158,7 @@ def death_recorded(patient_id: int) -> bool:
 
 def lock_for_account_change(patient_id: int) -> int | None:
     """Inside the caller's transaction: the record's row locked (no key) and its own account's id read under
-    the lock. A death's discharge (`episodes._end_own_account`) and every path that makes or joins an account
+    the lock. A death's discharge (`episodes.discharge`) and every path that makes or joins an account
     to the record take it: an account made while a death is recorded is either seen and turned off by the
     discharge, or waits for it and then sees the death (`death_recorded`)."""
     found: int | None = (
