@@ -272,15 +272,19 @@ def may_hear_the_record(request: HttpRequest) -> bool:
 def may_hear_the_refusal(request: HttpRequest) -> bool:
     """Lane fix27b (review 27b H5): whether a service's refusal of the request (a `FieldsInvalid` raised
     after the route's service read the record: "no active order for this medication", "this person's episode
-    of care has ended", a take-home day) is said whole: to a caller who may read the record
-    (`may_hear_the_record`), and on a route that names no one (`reads_no_one`, the caller's own `/me`), whose
-    refusals come from the body and the caller alone. Otherwise `REFUSED_UNREAD`. The body's own shape (a
-    missing or malformed field: pydantic's `ValidationError`, a body that is not JSON) is checked before the
-    route runs and is always said: it says nothing of the record."""
+    of care has ended", a take-home day) is said whole to a caller who may read the record
+    (`may_hear_the_record`). To a staff token, on a write it may make (`token_may_write`) about a person (the
+    dose at the window), `REFUSED_UNREAD`; on one that names no one (`reads_no_one`: a rule run) said whole,
+    its refusals come from the body and the caller alone. A release's refusals (a bound token's, routes
+    `releases_record`) stay as they are (reviews 22f, 22g: 403 or 422, nothing disclosed). The body's own
+    shape (a missing or malformed field: pydantic's `ValidationError`, a body that is not JSON) is checked
+    before the route runs and is always said: it says nothing of the record."""
     if may_hear_the_record(request):
         return True
     func = getattr(request, _ROUTE, None)
-    return func is not None and not _reads_a_person(request, func)
+    if func is None or getattr(func, _USE, None) != policy.TokenUse.WRITE:
+        return True
+    return not _reads_a_person(request, func)
 
 
 def release_token(request: HttpRequest) -> str | None:
