@@ -18,7 +18,13 @@ from keel.access.errors import NotAllowed
 from keel.accounts.api import router as accounts_router
 from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
-from keel.api_auth import keel_auth, may_hear_the_record, note_route, refuse_release_credential
+from keel.api_auth import (
+    keel_auth,
+    may_hear_the_record,
+    may_hear_the_refusal,
+    note_route,
+    refuse_release_credential,
+)
 from keel.api_body import body_components, duplicate_key_error
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
@@ -230,7 +236,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, FieldsInvalid):  # a body that is not JSON (KeelParser)
-        return on_fields_invalid(request, exc.__cause__)
+        return _body_not_json(request, exc.__cause__)
     return api.create_response(request, error_body(exc.message), status=exc.status_code)
 
 
@@ -255,6 +261,25 @@ api.add_router("/", appointments_router)
 
 @api.exception_handler(FieldsInvalid)
 def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
+    """A service's refusal naming its fields (raised once the route runs: after its access check, and often
+    after it read the record). Lane fix27b (review 27b H5): to a caller who may not hear the record (a staff
+    token on a route about a person: the dose at the window), `_refused_unread`, whatever the field
+    (`api_auth.may_hear_the_refusal`): "no active order", and even a bad amount that is checked only once
+    an order is found, would say what the record holds. The body's own shape is said whole to everyone:
+    pydantic's (`on_validation_error`), a body that is not JSON (`_body_not_json`), and a service's check of
+    the body alone, made before it reads the record (`FieldsInvalid.body_alone`: a dose's medication and
+    slot)."""
+    if not exc.of_the_body and not may_hear_the_refusal(request):
+        return _refused_unread(request)
+    return _fields_answer(request, exc)
+
+
+def _body_not_json(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
+    """A body that is not a JSON object (KeelParser, before the route runs): said whole to every caller."""
+    return _fields_answer(request, exc)
+
+
+def _fields_answer(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
     errors = [{"field": e.field, "reason": said(e)} for e in exc.errors]
     errors += getattr(request, QUERY_ERRORS, [])  # a bad body's 422 names an undeclared query parameter too
     return api.create_response(request, error_body(gettext(FIELDS_INVALID), errors), status=422)

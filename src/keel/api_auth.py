@@ -193,7 +193,9 @@ _NO_ONE = "_keel_reads_no_one"
 def reads_no_one(func: F) -> F:
     """Below `@router.get`: a read that names no person (a program's settings, policy, staff and counts,
     the rules, the instruments, the public directory). Lane fix25e (review 25d H1): a staff member's token
-    reads only these (and the caller's own `/me`); every other read is a person's record, refused."""
+    reads only these (and the caller's own `/me`); every other read is a person's record, refused. Lane
+    fix27b: also below a write that stores nothing and names no one (a rule run on the inputs sent): its
+    service's refusals say nothing of a record, said whole to a staff token (`may_hear_the_refusal`)."""
     setattr(func, _NO_ONE, True)
     return func
 
@@ -265,6 +267,24 @@ def may_hear_the_record(request: HttpRequest) -> bool:
     user = getattr(request, "auth", None)
     by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
     return policy.conflict_may_name_the_record(user, by_token=by_token)
+
+
+def may_hear_the_refusal(request: HttpRequest) -> bool:
+    """Lane fix27b (review 27b H5): whether a service's refusal of the request (a `FieldsInvalid` raised
+    after the route's service read the record: "no active order for this medication", "this person's episode
+    of care has ended", a take-home day) is said whole to a caller who may read the record
+    (`may_hear_the_record`). To a staff token, on a write it may make (`token_may_write`) about a person (the
+    dose at the window), `REFUSED_UNREAD`; on one that names no one (`reads_no_one`: a rule run) said whole,
+    its refusals come from the body and the caller alone. A release's refusals (a bound token's, routes
+    `releases_record`) stay as they are (reviews 22f, 22g: 403 or 422, nothing disclosed). The body's own
+    shape (a missing or malformed field: pydantic's `ValidationError`, a body that is not JSON) is checked
+    before the route runs and is always said: it says nothing of the record."""
+    if may_hear_the_record(request):
+        return True
+    func = getattr(request, _ROUTE, None)
+    if func is None or getattr(func, _USE, None) != policy.TokenUse.WRITE:
+        return True
+    return not _reads_a_person(request, func)
 
 
 def release_token(request: HttpRequest) -> str | None:

@@ -161,10 +161,18 @@ def test_the_patient_reads_that_a_medical_emergency_allowed_it(
 
 
 @pytest.mark.django_db
-def test_a_staff_member_with_no_name_on_file_is_named_by_username(world: World, signed_in: Any) -> None:
-    """The fallback every staff page uses (the care team's `get_full_name() or username`)."""
+@pytest.mark.parametrize(("language", "role"), [("en", "A prescriber"), ("es", "Un/a médico/a que receta")])
+def test_a_staff_member_with_no_name_on_file_is_named_by_role_to_the_patient(
+    world: World, signed_in: Any, language: str, role: str
+) -> None:
+    """Lane fix27b (review 27b H6): the patient's page names a staff member with no full name on file by the
+    role alone, never by username (half of a staff sign-in); the clinician's page keeps the fallback every
+    staff page uses (the care team's `get_full_name() or username`)."""
     _disclosed(world, signed_in, named=False)
-    assert "r-prescriber (Prescriber)" in _page(world, signed_in("patient"), "patient", "en")
+    page = _page(world, signed_in("patient"), "patient", language)
+    assert role in page
+    assert "r-prescriber" not in page
+    assert "r-prescriber (Prescriber)" in _page(world, signed_in("prescriber"), "prescriber", "en")
 
 
 @pytest.mark.django_db

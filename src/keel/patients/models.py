@@ -148,6 +148,28 @@ DEATH_RECORDED_SQL = (
 DEATH_RECORDED = "keel_death_recorded"  # the attribute the own-record reads set on the Patient
 
 
+def death_recorded(patient_id: int) -> bool:
+    """Whether a death is recorded for this person (an episode ended `deceased`): `DEATH_RECORDED_SQL` asked
+    of one record, the one Python answer every path asks (lane fix27b): no activation, link or password reset
+    code is given or used for her, and no account is made or joined to her record. Asked after the caller
+    locked the record (`lock_for_account_change`), it sees a death committed while it waited."""
+    return Enrollment.objects.filter(patient_id=patient_id, end_reason=EndReason.DECEASED).exists()
+
+
+def lock_for_account_change(patient_id: int) -> int | None:
+    """Inside the caller's transaction: the record's row locked (no key) and its own account's id read under
+    the lock. A death's discharge (`episodes.discharge`) and every path that makes or joins an account
+    to the record take it: an account made while a death is recorded is either seen and turned off by the
+    discharge, or waits for it and then sees the death (`death_recorded`)."""
+    found: int | None = (
+        Patient.objects.select_for_update(no_key=True)
+        .filter(pk=patient_id)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    return found
+
+
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")

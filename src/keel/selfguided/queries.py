@@ -19,6 +19,7 @@ from keel.accounts import services as accounts
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
+from keel.patients.services.common import death_refused
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
 from keel.selfguided.limits import take_join_try
 from keel.selfguided.models import LinkCode
@@ -56,6 +57,9 @@ def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinP
     if not take_join_try(user.pk, now=now):
         raise TooManyTries()
     found = live_code(code, now or timezone.now())
+    # on her record, by no one named: a self-guided account's events name no one (`audit.record`)
+    if found is not None and death_refused(None, found.patient, "link_code", found.pk):
+        found = None  # a death recorded for the record's person: the answer of a code that does not work
     if found is None:
         accounts.record_failed_login(username=user.username, reason="wrong link code")
         raise SelfGuidedInvalid(

@@ -36,7 +36,8 @@ from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, death_recorded
+from keel.patients.services.common import death_refused
 from keel.selfguided.errors import SelfGuidedInvalid
 from keel.selfguided.limits import take_signup_token
 from keel.selfguided.models import HistoryConsent, LinkCode
@@ -201,6 +202,10 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
         raise PermissionError("Only the care team or the program's admin gives a code.") from None
     if patient.user_id is not None:
         raise SelfGuidedInvalid([FieldError("patient", N_("this record already has an account"))])
+    if death_refused(by, patient, "link_code"):
+        raise SelfGuidedInvalid(
+            [FieldError("patient", N_("a death is recorded for this person: no code is given"))]
+        )
     now = now or timezone.now()
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
@@ -317,7 +322,8 @@ def _locked_code_and_record(code: str, now: datetime) -> tuple[LinkCode, Patient
             [FieldError("code", N_("that code did not work: check it with your care team"))]
         )
     target = Patient.objects.select_for_update(no_key=True).select_related("program").get(pk=link.patient_id)
-    if target.user_id is not None:
+    # asked under the record's lock, which a death's discharge takes too (`lock_for_account_change`)
+    if target.user_id is not None or death_recorded(target.pk):
         raise SelfGuidedInvalid(
             [FieldError("code", N_("that code did not work: check it with your care team"))]
         )

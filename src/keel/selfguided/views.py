@@ -22,6 +22,7 @@ from keel.accounts.models import User
 from keel.core.sources import cite
 from keel.selfguided import queries, services, words
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
+from keel.web import field_words
 from keel.web.client_address import client_network
 
 
@@ -211,8 +212,11 @@ def link_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         issued = services.issue_link_code(by=request.user, patient_id=patient_id)
     except PermissionError:
         raise PermissionDenied from None
-    except SelfGuidedInvalid:
+    except SelfGuidedInvalid as exc:  # an account already, or a death recorded (lane fix27b): its words
         return render(
-            request, "selfguided/link_code.html", {"taken": True, "patient_id": patient_id}, status=422
+            request,
+            "selfguided/link_code.html",
+            {"taken": True, "error": field_words.joined(exc.errors), "patient_id": patient_id},
+            status=422,
         )
     return render(request, "selfguided/link_code.html", {"issued": issued, "patient_id": patient_id})

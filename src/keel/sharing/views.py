@@ -22,6 +22,7 @@ from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
 from keel.sharing import queries, services, words
+from keel.sharing.models import Disclosure
 from keel.sharing.schemas import DisclosureIn
 from keel.web import field_words
 
@@ -39,6 +40,15 @@ class ConsentShown:
     categories: list[str]
     purpose: str
     relationship: str
+
+
+@dataclass(frozen=True)
+class DisclosureShown:
+    """A disclosure on the patient's own page (`d`), with who shared it as she reads it (`by`: the role
+    alone when no full name is on file, never a username; lane fix27b)."""
+
+    d: Disclosure
+    by: str
 
 
 def _labelled(view: queries.Sharing) -> dict[str, Any]:
@@ -63,7 +73,11 @@ def _labelled(view: queries.Sharing) -> dict[str, Any]:
 @require_safe
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "sharing/mine.html", _labelled(queries.my_sharing(request.user)))
+    context = _labelled(queries.my_sharing(request.user))
+    context["disclosures"] = [
+        DisclosureShown(d, words.staff_member_for_patient(d.disclosed_by)) for d in context["disclosures"]
+    ]
+    return render(request, "sharing/mine.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -322,6 +322,7 @@ REASONS = {
     ),
     "role may not disclose a record for a transfer": _("this role may not disclose a record for a transfer"),
     "own account after a death was recorded": _("the person's own account, after a death was recorded"),
+    "a death is recorded for this person": _("refused: a death is recorded for this person"),
     "role may not end take-home doses": _("this role may not end take-home doses"),
     "role may not record bottles brought back": _("this role may not record take-home bottles brought back"),
     "role may not manage care teams": _("this role may not manage care teams"),

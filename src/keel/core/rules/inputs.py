@@ -294,4 +294,14 @@ def parse(fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = ""
 
 
 class FieldsInvalid(InvalidInput):
-    """Bad input to a write, each field named as the client sent it (no `input.` prefix, unlike a rule's)."""
+    """Bad input to a write, each field named as the client sent it (no `input.` prefix, unlike a rule's).
+    `of_the_body` (lane fix27b): raised by a check of the body alone, before the record was read
+    (`body_alone`); the API says it to every caller, a refusal raised after it only to one who may read the
+    record."""
+
+    of_the_body = False
+
+    def body_alone(self) -> FieldsInvalid:
+        """This refusal, marked as a check of the body alone (it says nothing of any record)."""
+        self.of_the_body = True
+        return self

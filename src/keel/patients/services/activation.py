@@ -25,9 +25,11 @@ from keel.patients.errors import NotAllowed
 from keel.patients.models import (
     ActivationCode,
     Patient,
+    death_recorded,
+    lock_for_account_change,
 )
 from keel.patients.schemas import ActivationCodeIn
-from keel.patients.services.common import in_language
+from keel.patients.services.common import death_refused, in_language
 from keel.reminders.channels import Message, SmsSender, sms_sender
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
@@ -93,6 +95,10 @@ def issue_activation_code(
         send_by_text, send_by_email = sent.send_by_text, sent.send_by_email
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    if death_refused(by, patient, "activation_code"):
+        raise FieldsInvalid(
+            [FieldError("patient", _("a death is recorded for this person: no code is given"))]
+        )
     sender = None
     if send_by_text:
         sender = sms_sender()
@@ -189,21 +195,30 @@ def activate(*, code: str, username: str, password: str, password_again: str) ->
         raise FieldsInvalid(errors)
     try:
         return _activate(code, username, password)
-    except _CodeDidNotWork:
-        audit.record(  # outside the refused write's transaction, so the failure stays on record
-            actor=None,
-            action=Action.FAILED_LOGIN,
-            outcome=Outcome.FAILURE,
-            target_type="activation_code",
-            reason="activation code did not work",
-        )
+    except _CodeDidNotWork as exc:
+        if exc.patient is not None:  # a death recorded: audited as refused for her (lane fix27b)
+            death_refused(None, exc.patient, "activation_code", exc.row_id)
+        else:
+            audit.record(  # outside the refused write's transaction, so the failure stays on record
+                actor=None,
+                action=Action.FAILED_LOGIN,
+                outcome=Outcome.FAILURE,
+                target_type="activation_code",
+                reason="activation code did not work",
+            )
         raise FieldsInvalid(
             [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
         ) from None
 
 
 class _CodeDidNotWork(Exception):
-    pass
+    """A wrong, used or expired code; or (`patient` and `row_id` set) a live code for a person whose death is
+    recorded: whoever holds it gets the same answer, the refusal is audited on her record."""
+
+    def __init__(self, patient: Patient | None = None, row_id: int | None = None) -> None:
+        super().__init__()
+        self.patient = patient
+        self.row_id: int | str = "" if row_id is None else row_id
 
 
 def _activate(code: str, username: str, password: str) -> User:
@@ -221,6 +236,10 @@ def _activate(code: str, username: str, password: str) -> User:
         )
         if row is None or row.patient.user_id is not None:
             raise _CodeDidNotWork()
+        if lock_for_account_change(row.patient.pk) is not None:  # an account joined meanwhile
+            raise _CodeDidNotWork()
+        if death_recorded(row.patient.pk):  # asked under the lock a death's discharge takes too
+            raise _CodeDidNotWork(row.patient, row.pk)
         try:
             user, _device = accounts.create_user(
                 username=username,

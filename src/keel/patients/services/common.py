@@ -5,6 +5,9 @@ emergency access (which is for reading), is `policy.get_patient_for_action_or_40
 
 from __future__ import annotations
 
+from keel.accounts.models import User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 from keel.core.desk import LANGUAGES, MAX_EMAIL, TEXT_LIMITS
 from keel.core.desk import REQUIRED_NAMES as REQUIRED
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
@@ -14,6 +17,7 @@ from keel.patients.checks import (  # the desk's field limits (re-exported for t
     MIN_PHONE_DIGITS,
     PHONE_FIELDS,
 )
+from keel.patients.models import Patient, death_recorded
 from keel.web.field_words import said
 
 
@@ -21,6 +25,25 @@ def in_language(exc: InvalidInput) -> FieldsInvalid:
     """The core's field errors in the caller's language, as these services have always named them (their
     words were translated where they were written): the API's 422 and the pages say the same."""
     return FieldsInvalid([FieldError(e.field, said(e)) for e in exc.errors])
+
+
+def death_refused(actor: User | None, patient: Patient, target_type: str, target_id: str | int = "") -> bool:
+    """True when a death is recorded for this person (`death_recorded`), the refusal then audited: no code
+    for her own account is given or used, no account made or joined to her record (lane fix27b). The caller
+    raises its own error (the desk is told; whoever holds a code gets the answer of a code that does not
+    work)."""
+    if not death_recorded(patient.pk):
+        return False
+    audit.record_for_patient(
+        actor,
+        patient,
+        Action.DENIED,
+        target_type,
+        target_id,
+        outcome=Outcome.DENIED,
+        reason="a death is recorded for this person",
+    )
+    return True
 
 
 __all__ = [
@@ -32,5 +55,6 @@ __all__ = [
     "PHONE_FIELDS",
     "REQUIRED",
     "TEXT_LIMITS",
+    "death_refused",
     "in_language",
 ]

@@ -25,6 +25,7 @@ from keel.patients.models import (
     EnrollmentStatus,
     Patient,
     local_today,
+    lock_for_account_change,
 )
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
@@ -141,6 +142,10 @@ def discharge(
     assert form.ended_on is not None  # the check fills in today
     refused: FieldsInvalid | NotAllowed | None = None
     with transaction.atomic():
+        # A death: the record's lock first (lane fix27b, `lock_for_account_change`), in the order every
+        # writer of the person takes its locks (the person's row, then the episode, then the audit chain's
+        # head: an order's write, a dose, an activation code's use); its account read under it.
+        own_account = lock_for_account_change(patient.pk) if form.reason == EndReason.DECEASED else None
         active = _active_episode(patient, form.ended_on)
         disclosure_id = None
         if (
@@ -151,7 +156,7 @@ def discharge(
             except (FieldsInvalid, NotAllowed) as exc:  # refused: nothing written but its audited denial,
                 refused = exc  # which this transaction keeps (raised once it is committed)
         if refused is None:
-            _end_episode(by, patient, active, form.ended_on, form.reason, disclosure_id)
+            _end_episode(by, patient, active, form.ended_on, form.reason, disclosure_id, own_account)
     if refused is not None:
         raise refused
     return active
@@ -177,10 +182,17 @@ def _active_episode(patient: Patient, ended: date) -> Enrollment:
 
 
 def _end_episode(
-    by: User, patient: Patient, active: Enrollment, ended: date, reason: str, disclosure_id: int | None
+    by: User,
+    patient: Patient,
+    active: Enrollment,
+    ended: date,
+    reason: str,
+    disclosure_id: int | None,
+    own_account: int | None,
 ) -> None:
     """Step (inside the transaction): the episode ends if it is still the active one (compare-and-set under
-    the lock: otherwise the whole transfer, its disclosure included, is undone), and what ends with it."""
+    the lock: otherwise the whole transfer, its disclosure included, is undone), and what ends with it.
+    `own_account`: a death's, the person's own account read under the record's lock (`discharge`)."""
     if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
         status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
     ):
@@ -201,19 +213,22 @@ def _end_episode(
         detail={**detail, **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {})},
     )
     if reason == EndReason.DECEASED:
-        active.ended_own_account = _end_own_account(by, patient)
+        active.ended_own_account = _end_own_account(by, own_account)
 
 
-def _end_own_account(by: User, patient: Patient) -> bool:
+def _end_own_account(by: User, user_id: int | None) -> bool:
     """Step (inside the transaction): a death recorded turns the person's own Keel account off (lane dead27),
     through the one service that turns accounts off (its sessions end, its tokens are revoked, audited as
     done by the staff member who recorded the death). A person with no account of her own has none to end.
     A death recorded by mistake is corrected on purpose: `readmit` refuses, and Keel has no path that turns a
     person's own account on again (the operator's, by hand). True when an account was turned off (the
     episode's `ended_own_account`: the staff member is told)."""
-    if patient.user_id is None:  # no account of her own (none invited)
+    # `user_id`: the record's account read under the record's lock (`discharge`, lane fix27b): an
+    # activation code or a link code used at the same moment waits for this transaction and then finds the
+    # death (`death_recorded`), or made its account first and this turns it off.
+    if user_id is None:  # no account of her own (none invited)
         return False
-    user = User.objects.select_for_update().filter(pk=patient.user_id, is_active=True).first()
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
     accounts.deactivate_user(user=user, by=by)

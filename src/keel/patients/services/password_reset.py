@@ -30,6 +30,7 @@ from keel.patients.services.activation import (
     _spend_code,
 )
 from keel.patients.services.common import (
+    death_refused,
     in_language,
 )
 
@@ -56,6 +57,10 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
         raise in_language(exc) from None
     if patient.user_id is None:
         raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
+    if death_refused(by, patient, "password_reset"):
+        raise FieldsInvalid(
+            [FieldError("patient", _("a death is recorded for this person: the account is closed"))]
+        )
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():

@@ -15,7 +15,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import InvalidInput
-from keel.patients.models import EndReason, Enrollment, Patient, local_today
+from keel.patients.models import Patient, death_recorded, local_today
 from keel.sharing import words
 from keel.sharing.models import Consent
 from keel.sharing.services.common import _for_staff, _invalid, legal_name
@@ -47,7 +47,7 @@ def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, 
             today=local_today(patient, now),
             date_of_birth=patient.date_of_birth,
             age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
-            deceased=Enrollment.objects.filter(patient=patient, end_reason=EndReason.DECEASED).exists(),
+            deceased=death_recorded(patient.pk),  # the one answer (lane fix27b)
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None

@@ -34,6 +34,7 @@ def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, Any]:
     summary="Run a rule: decision, reasons, sources and the policy values used",
 )
 @token_may_write("a decision-support system runs a rule on the inputs it sends: nothing stored, no one named")
+@reads_no_one  # lane fix27b: its refusals (a rule's inputs, the caller's programs) name no record
 def run_rule(request: AuthenticatedApiRequest, name: str, payload: RuleIn) -> DecisionOut:
     _staff_only(request)
     rules.get(name)  # 404 for an unknown rule before anything else

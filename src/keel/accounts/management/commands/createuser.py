@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from keel.accounts import queries, services
 from keel.accounts.models import Role
 from keel.patients.models import Patient
+from keel.patients.services.common import death_refused
 
 
 class Command(BaseCommand):
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             patient = Patient.objects.filter(pk=options["patient_id"]).select_related("program").first()
             if patient is None or patient.user_id is not None:
                 raise CommandError("--patient-id: no such patient without an account", returncode=2)
+            if death_refused(None, patient, "user"):  # lane fix27b: no account for her after her death
+                raise CommandError("--patient-id: a death is recorded for this person", returncode=2)
         try:
             user, device = services.create_user(
                 username=options["username"],

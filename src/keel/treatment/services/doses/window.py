@@ -144,9 +144,10 @@ class _Saved(NamedTuple):
 
 def _refuse_unknown_medication(medication: str) -> None:
     """A medication other than methadone or buprenorphine ("Buprenorphine", "" or an injection) is refused,
-    naming `medication` (TreatmentInvalid): never read as another medication."""
+    naming `medication` (TreatmentInvalid): never read as another medication. A check of the body alone,
+    before the record is read: said to a staff token too (lane fix27b, `FieldsInvalid.body_alone`)."""
     if medication not in GUARD_RAILS:
-        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
+        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)]).body_alone()
 
 
 def _dose_audited_last(posted: _Posted, slot_required: bool, bottle_returned: bool) -> _Saved | DoseBlocked:
