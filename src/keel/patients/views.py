@@ -20,7 +20,7 @@ from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import care_gap, photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
-from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, local_today
+from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, death_recorded, local_today
 from keel.patients.schemas import (
     ActivationCodeIn,
     CareTeamsIn,
@@ -210,6 +210,8 @@ def _episodes_page(
             "episodes": rows,
             "in_care": in_care,
             "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
+            # a readmission is refused after a death (`episodes.readmit`): not offered, the page says why
+            "died": not in_care and death_recorded(patient.pk),
             # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
             "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
             # under emergency access the services refuse a discharge or readmission: not offered (review 19d)
