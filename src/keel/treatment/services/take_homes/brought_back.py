@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from keel.accounts.models import User
+from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import TakeHomePlan
 from keel.treatment.queries import bottles_at_home, held_bottles, plan_days
-from keel.treatment.services.common import _audit_plan
+from keel.treatment.services.common import _audit
 
 
 def _record_brought_back(
@@ -27,19 +28,30 @@ def _record_brought_back(
     record of bottles back, which `bottles_at_home` and `held_bottles` read), only bottles still at home
     from today on (else `returned_days` is refused, naming the days); the end itself is not changed, the
     reason is added to it, audited."""
-    _check_returned_in(
-        returned, _at_home(patient, plan, now), N_("only bottles still at home from today on: %(days)s")
-    )
+    at_home = _at_home(patient, plan, now)
+    not_home = [d for d in returned if d not in at_home]
+    if not_home:
+        raise TreatmentInvalid(
+            [
+                FieldError.said(
+                    "returned_days",
+                    N_("only bottles still at home from today on: %(days)s"),
+                    days=", ".join(d.isoformat() for d in not_home),
+                )
+            ]
+        )
     days = sorted({d.isoformat() for d in returned})
     plan.returned_days = sorted({*(plan.returned_days or []), *days})
     plan.end_reason = f"{plan.end_reason} Brought back ({', '.join(days)}): {text}".strip()
     plan.save(update_fields=["returned_days", "end_reason"])
-    _audit_plan(
+    _audit(
         by,
         patient,
-        plan,
-        "bottles brought back after the plan ended",
-        {"bottles_brought_back": days, **_still_held(patient, plan, now)},
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles brought back after the plan ended",
+        detail={"bottles_brought_back": days, **_still_held(patient, plan, now)},
     )
     return plan
 
@@ -82,14 +94,14 @@ def record_bottle_returned(
 
 def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
     """Bottles come back only for the days the plan no longer covers."""
-    _check_returned_in(returned, stopped, N_("only bottles for the days the plan no longer covers: %(days)s"))
-
-
-def _check_returned_in(returned: list[date], allowed: set[date], template: str) -> None:
-    """The bottles named brought back (`returned`) are all among the days they may come back for
-    (`allowed`), else `returned_days` is refused with `template`, naming the days that may not."""
-    refused = [d for d in returned if d not in allowed]
-    if refused:
+    not_stopped = [d for d in returned if d not in stopped]
+    if not_stopped:
         raise TreatmentInvalid(
-            [FieldError.said("returned_days", template, days=", ".join(d.isoformat() for d in refused))]
+            [
+                FieldError.said(
+                    "returned_days",
+                    N_("only bottles for the days the plan no longer covers: %(days)s"),
+                    days=", ".join(d.isoformat() for d in not_stopped),
+                )
+            ]
         )
