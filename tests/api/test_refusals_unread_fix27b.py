@@ -1,10 +1,10 @@
 """Lane fix27b (review 27b H5): a staff member's token (a dispensing system) never hears a service's
 refusal that depends on the record: "no active order for this medication" (field `order`), "this person's
-episode of care has ended", or a field checked only once the order is found (the amount) would say what the
-record holds. It hears `REFUSED_UNREAD` (`api_auth.may_hear_the_refusal`, asked by `on_fields_invalid`). The
-body's own shape (pydantic's check, a body that is not JSON, a medication Keel does not give: checked
-before the record is read) stays specific; a caller signed in still hears every refusal whole; the rule run
-(no one named) still names its fields."""
+episode of care has ended" would say what the record holds (lane after28: the amount's shape is checked
+before the record is read, and said). It hears `REFUSED_UNREAD` (`api_auth.may_hear_the_refusal`, asked
+by `on_fields_invalid`). The body's own shape (pydantic's check, a body that is not JSON, a medication Keel
+does not give: checked before the record is read) stays specific; a caller signed in still hears every
+refusal whole; the rule run (no one named) still names its fields."""
 
 from __future__ import annotations
 
@@ -48,11 +48,17 @@ def test_no_active_order_is_not_said_to_a_staff_token(world: World) -> None:
     _unread(_dose(world, {"amount_mg": 30, "sequence": 1, "medication": "methadone"}))
 
 
-def test_an_amount_checked_once_an_order_is_found_is_not_said_to_a_staff_token(world: World) -> None:
-    """Said only when she has an order: the field would answer "is she on methadone"."""
+def test_an_amount_is_checked_before_the_record_and_said_to_a_staff_token(world: World) -> None:
+    """Lane after28 (was: not said, checked only once an order was found): the amount's shape holds for
+    every person and is now checked before the record is read (`guards.body_fields`), so it is said the
+    same with or without an order and answers nothing of "is she on methadone"."""
+    for medication in ("methadone", "buprenorphine"):
+        answer = _dose(world, {"amount_mg": "lots", "sequence": 1, "medication": medication})
+        assert answer.status_code == 422, answer.content
+        assert [e["field"] for e in answer.json()["errors"]] == ["amount_mg"]
     methadone_with_qtc(world, None, taken=True)
-    _unread(_dose(world, {"amount_mg": "lots", "sequence": 1}))
-    _unread(_dose(world, {"amount_mg": "lots", "sequence": 1, "medication": "buprenorphine"}))
+    answer = _dose(world, {"amount_mg": "lots", "sequence": 1})
+    assert [e["field"] for e in answer.json()["errors"]] == ["amount_mg"]
 
 
 def test_the_bodys_shape_is_still_said_to_a_staff_token(world: World) -> None:

@@ -1,6 +1,7 @@
 """The checks a dose at the window meets before it is saved, one step each and in this order
-(`window.record_dose` runs them inside its transaction, under the person's lock): the order in force
-(`order_for_dose`), the fields (`dose_fields`), the day read once (`day_guards`: the episode, a take-home
+(`window.record_dose` runs them inside its transaction, under the person's lock, after the body's own
+fields, checked before the record is read: `body_fields`): the order in force (`order_for_dose`), the
+fields as they meet the record (`dose_fields`), the day read once (`day_guards`: the episode, a take-home
 bottle, the dosing hours, a second agonist, the slot), a prescriber's cover for today (`prescriber_cover`),
 the order on a high QTc (`order_on_high_qtc`) and the rule's verdict (`refuse_if_blocked`: a blocking one is
 DoseBlocked, its denial audited, unless the slot was recorded meanwhile)."""
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -98,27 +99,35 @@ def order_for_dose(
     return order, overrides
 
 
-def dose_fields(
-    patient: Patient,
-    order: MedicationOrder,
+class PostedFields(NamedTuple):
+    """The dose's own fields, checked before the record is read (`body_fields`): the amount (None: a hold
+    posted with none, given the order's dose once it is read) and when it was given (None: when recorded)."""
+
+    amount: Decimal | None
+    given: datetime | None
+
+
+def body_fields(
     amount_mg: object,
     sedated: bool,
     sequence: int | None,
     slot_required: bool,
     given_at: object,
     now: datetime,
-) -> tuple[Decimal, datetime | None]:
-    """Guard 2, the fields: the amount (never the ordered dose by default; a hold gives nothing, so it needs
-    none), the slot of the day (1 to 10; required where `slot_required`) and when it was given
-    (`_given_at`). Every bad field is named at once (TreatmentInvalid). Returns the amount and the time
-    given (None: when recorded)."""
+) -> PostedFields:
+    """Guard 0, the body alone (lane after28): what holds for every person, checked before the record is
+    read (no order, no episode, no lock): the amount (required unless a hold; a number of mg between 0.01
+    and the absolute 1000, at most 2 decimals), the slot of the day (1 to 10; required where
+    `slot_required`) and when it was given (a date and time with its zone, not after now). Every bad field
+    is named at once, marked `body_alone`: the API says it to a staff token too, it says nothing of the
+    record. Whether `given_at` is the person's today (her program's zone) is `dose_fields`', after the
+    order."""
     errors: list[FieldError] = []
+    amount: Decimal | None = None
     if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
-        if sedated:  # a hold gives nothing: the amount is not needed
-            amount = order.dose_mg
-        else:  # never the ordered dose by default: the nurse types what is given
-            amount = Decimal(0)
+        if not sedated:  # never the ordered dose by default: the nurse types what is given
             errors.append(FieldError("amount_mg", N_("write the amount to give (mg)")))
+        # a hold gives nothing: the amount is not needed (the order's dose, `dose_fields`)
     else:
         amount = _decimal(amount_mg, "amount_mg", errors)
     if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
@@ -130,15 +139,28 @@ def dose_fields(
                 N_("which dose of the day this is (1 for the first): a retry is then 'already given'"),
             )
         )
-    given = _given_at(given_at, patient, now, errors)
+    given = _given_at(given_at, now, errors)
     if errors:
-        raise TreatmentInvalid(errors)
+        raise TreatmentInvalid(errors).body_alone()
+    return PostedFields(amount, given)
+
+
+def dose_fields(
+    patient: Patient, order: MedicationOrder, posted: PostedFields, now: datetime
+) -> tuple[Decimal, datetime | None]:
+    """Guard 2, the fields as they meet the record (their shape was checked before it was read:
+    `body_fields`): a hold posted with no amount is the order's dose; the time given must be the person's
+    today (her program's zone). Returns the amount and the time given (None: when recorded)."""
+    amount = order.dose_mg if posted.amount is None else posted.amount
+    given = posted.given
+    if given is not None and given.astimezone(zone_of(patient)).date() != local_today(patient, now):
+        raise TreatmentInvalid([FieldError("given_at", N_("must be today, the day of this dose"))])
     return amount, given
 
 
-def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
-    """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
-    than now. Blank: given when recorded."""
+def _given_at(raw: object, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a dose recorded now was given, if earlier: with its time zone, not later than now (whether it
+    is the dose's day is `dose_fields`'). Blank: given when recorded."""
     if raw in (None, ""):
         return None
     if isinstance(raw, str):
@@ -152,8 +174,7 @@ def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldEr
         return None
     if raw > now:
         errors.append(FieldError("given_at", N_("cannot be after the dose is recorded")))
-    elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
-        errors.append(FieldError("given_at", N_("must be today, the day of this dose")))
+        return None
     return raw
 
 

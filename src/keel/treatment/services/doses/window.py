@@ -44,6 +44,8 @@ from keel.treatment.services.doses.bottles import AT_HOME_AFTER_HOLD, at_home_re
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
+    PostedFields,
+    body_fields,
     day_guards,
     dose_fields,
     order_for_dose,
@@ -86,7 +88,8 @@ def record_dose(
     double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
     today"). A medication other than methadone or buprenorphine (another spelling, an injection) is refused,
     naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
-    this order, one step each: the order, the fields, the day, the prescriber's cover, the rule's verdict;
+    this order, one step each: the body's own fields (before the record is read: `guards.body_fields`), the
+    order, the fields as they meet the record, the day, the prescriber's cover, the rule's verdict;
     then the dose is saved. `then`: called with the dose saved and what it read (the dosing page swaps its
     row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite, after the dose's
     audit rows (one writer: its reads and its audit row commit with the dose's), after it commits on
@@ -97,8 +100,10 @@ def record_dose(
     )
     _refuse_unknown_medication(medication)
     now = now or timezone.now()
+    # Lane after28: the body's own fields, before the record is read (said to a staff token too).
+    fields = body_fields(amount_mg, sedated, sequence, slot_required, given_at, now)
     today = local_today(patient, now)
-    posted = _Posted(by, patient, medication, today, now, sequence, amount_mg, sedated, given_at)
+    posted = _Posted(by, patient, medication, today, now, sequence, fields, sedated)
     inside = connection.vendor == "sqlite"  # `then` in the transaction on SQLite, after its commit otherwise
     # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
     # PostgreSQL folded into the order's read, `order_and_overrides(lock=True)`; SQLite's IMMEDIATE
@@ -108,7 +113,7 @@ def record_dose(
     # chain head is locked for the last statements only, after the person's lock, as a check-in's is. On
     # SQLite `then` (the page's row and its list audit row) runs after them, in the same transaction.
     with transaction.atomic() if then is not None and inside else nullcontext():
-        saved = _dose_audited_last(posted, slot_required, bottle_returned)
+        saved = _dose_audited_last(posted, bottle_returned)
         if not isinstance(saved, DoseBlocked) and then is not None and inside:
             then(saved.day.recorded(saved.dose))
     if isinstance(saved, DoseBlocked):  # its denial's audit row committed (nothing else was written)
@@ -121,7 +126,8 @@ def record_dose(
 @dataclass(frozen=True)
 class _Posted:
     """The dose as the window posted it, with who, whom, the medication and the day: each guard reads its
-    own fields (`guards.dose_fields` the amount, the slot and the time given)."""
+    own fields (`fields`: the amount and the time given, their shape checked before the record was read,
+    `guards.body_fields`)."""
 
     by: User
     patient: Patient
@@ -129,9 +135,8 @@ class _Posted:
     today: date
     now: datetime
     sequence: int | None
-    amount_mg: object
+    fields: PostedFields
     sedated: bool
-    given_at: object
 
 
 class _Saved(NamedTuple):
@@ -150,33 +155,25 @@ def _refuse_unknown_medication(medication: str) -> None:
         raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)]).body_alone()
 
 
-def _dose_audited_last(posted: _Posted, slot_required: bool, bottle_returned: bool) -> _Saved | DoseBlocked:
+def _dose_audited_last(posted: _Posted, bottle_returned: bool) -> _Saved | DoseBlocked:
     """The checks and the dose (`_checked_dose`) with their audit rows appended at the end (`audit.deferred`,
     issue #21). A refusal (DoseBlocked) is returned, not raised, once its denial's audit row is appended:
     the caller raises it after the transaction commits that row."""
     with audit.deferred():
         try:
-            return _checked_dose(posted, slot_required, bottle_returned)
+            return _checked_dose(posted, bottle_returned)
         except DoseBlocked as exc:
             return exc
 
 
-def _checked_dose(posted: _Posted, slot_required: bool, bottle_returned: bool) -> _Saved:
-    """The checks in this order, one step each: the order, the fields, the day, the prescriber's cover, the
+def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
+    """The checks in this order, one step each (the body's own fields were checked before): the order, the
+    fields as they meet the record, the day, the prescriber's cover, the
     rule's verdict; then the bottles going home, a bottle brought back and the dose saved."""
     by, patient, medication = posted.by, posted.patient, posted.medication
     today, now = posted.today, posted.now
     order, overrides = order_for_dose(patient, medication, today)
-    amount, given = dose_fields(
-        patient,
-        order,
-        posted.amount_mg,
-        posted.sedated,
-        posted.sequence,
-        slot_required,
-        posted.given_at,
-        now,
-    )
+    amount, given = dose_fields(patient, order, posted.fields, now)
     # The day's context, read once (this medication's recent doses and their amendments, the episode, its
     # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
     # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
