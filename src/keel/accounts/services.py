@@ -403,12 +403,18 @@ def revoke_tokens(user: User) -> None:
 
 
 @transaction.atomic
-def deactivate_user(*, user: User, by: User | None) -> None:
-    """Disable a user: every session ends (Django drops inactive users) and every token is revoked."""
+def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord | None = None) -> None:
+    """Disable a user: every session ends (Django drops inactive users) and every token is revoked.
+    `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
+    dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
+    privacy officer finds it in her audit trail; a staff member's account names no patient."""
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_tokens(user)
     end_sessions(user)
+    if patient is not None:
+        audit.record_for_patient(by, patient, Action.UPDATE, "user", user.pk, reason="deactivated")
+        return
     audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")
 
 

@@ -213,16 +213,17 @@ def _end_episode(
         detail={**detail, **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {})},
     )
     if reason == EndReason.DECEASED:
-        active.ended_own_account = _end_own_account(by, own_account)
+        active.ended_own_account = _end_own_account(by, patient, own_account)
 
 
-def _end_own_account(by: User, user_id: int | None) -> bool:
+def _end_own_account(by: User, patient: Patient, user_id: int | None) -> bool:
     """Step (inside the transaction): a death recorded turns the person's own Keel account off (lane dead27),
     through the one service that turns accounts off (its sessions end, its tokens are revoked, audited as
-    done by the staff member who recorded the death). A person with no account of her own has none to end.
-    A death recorded by mistake is corrected on purpose: `readmit` refuses, and Keel has no path that turns a
-    person's own account on again (the operator's, by hand). True when an account was turned off (the
-    episode's `ended_own_account`: the staff member is told)."""
+    done by the staff member who recorded the death, the row naming her and her program: lane after28). A
+    person with no account of her own has none to end. A death recorded by mistake is corrected on purpose:
+    `readmit` refuses, and Keel has no path that turns a person's own account on again (the operator's, by
+    hand). True when an account was turned off (the episode's `ended_own_account`: the staff member is
+    told)."""
     # `user_id`: the record's account read under the record's lock (`discharge`, lane fix27b): an
     # activation code or a link code used at the same moment waits for this transaction and then finds the
     # death (`death_recorded`), or made its account first and this turns it off.
@@ -231,7 +232,7 @@ def _end_own_account(by: User, user_id: int | None) -> bool:
     user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    accounts.deactivate_user(user=user, by=by)
+    accounts.deactivate_user(user=user, by=by, patient=patient)
     return True
 
 
