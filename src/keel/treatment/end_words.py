@@ -2,7 +2,8 @@
 
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
-VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, EARLIER_END;
+VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, CORRECTED_BACK_AT_HOME,
+CORRECTED_BACK_NONE_HOME, EARLIER_END;
 `services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
@@ -80,6 +81,18 @@ VOIDED_TAKEN_BACK = N_(
     "home with was voided or corrected to 0 mg. If the person has them, call them to bring them back. The "
     "person doses at the window until a prescriber decides take-home doses again."
 )
+# Lane end28: a "nothing given" end of an earlier day whose dose was later corrected back up: the end stands,
+# the bottles may be at home (or none is: brought back, or their days past).
+CORRECTED_BACK_AT_HOME = N_(
+    "The bottles for %(days)s may be at home: the dose of %(day)s they were to go home with was corrected to "
+    "0 mg and later back to %(mg)s mg. Call the person back to bring them in, or record them brought back. "
+    "The person doses at the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME = N_(
+    "The bottles for %(days)s are not at home (brought back, or their days are past): the dose of %(day)s "
+    "they were to go home with was corrected to 0 mg and later back to %(mg)s mg. The person doses at the "
+    "window until a prescriber decides take-home doses again."
+)
 HOLD_SUSPENDS = N_(
     "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
     "prescriber decides take-home doses again."
@@ -130,6 +143,8 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
         (_pattern(bottles.KEPT_BACK_AT_HOME), KEPT_BACK_AT_HOME, ""),
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
+        (_pattern(bottles.CORRECTED_BACK_AT_HOME), CORRECTED_BACK_AT_HOME, ""),
+        (_pattern(bottles.CORRECTED_BACK_NONE_HOME), CORRECTED_BACK_NONE_HOME, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )
 
@@ -235,7 +250,9 @@ def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[st
 
 
 # merge24b: the stored end kinds (`TakeHomePlan.end_kind`, lane bot24) the dosing window writes
-WINDOW_KINDS = frozenset({"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end"})
+WINDOW_KINDS = frozenset(
+    {"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end", "corrected_back"}
+)
 
 
 def plan_end(
