@@ -84,7 +84,11 @@ def _story(world: World, plan: TakeHomePlan) -> dict[str, Any]:
 def _words(plan: TakeHomePlan, language: str) -> end_words.PlanEnd:
     with translation.override(language):
         return end_words.plan_end(
-            plan.end_reason, local_today(plan.patient), plan.bottles_taken_back or {}, kind=plan.end_kind
+            plan.end_reason,
+            local_today(plan.patient),
+            plan.bottles_taken_back or {},
+            kind=plan.end_kind,
+            ended_on=plan.ended_on,
         )
 
 
@@ -134,7 +138,7 @@ def test_day1_back_up_on_day2_the_end_stands_and_every_reader_agrees(world: Worl
 
 def test_day1_voided_then_corrected_back_on_day2(world: World) -> None:
     at = _day1_at()
-    plan, dose = _day1_zeroed(world, at)
+    plan, dose = _day1_zeroed(world, at, void=True)
     with time_machine.travel(at + timedelta(days=1), tick=False):
         back = corrected(world, dose, corrected_mg="80")
         _assert_end_stands_and_says_so(world, plan, at.astimezone(NY).date(), "80")
@@ -311,3 +315,44 @@ def test_the_page_tells_the_nurse_and_shows_the_end_in_her_language(
         assert "later today" not in page and "más tarde hoy" not in page
         plan.refresh_from_db()
         assert plan.end_kind == PlanEnd.CORRECTED_BACK
+
+
+def test_void_then_a_late_entry_for_day1_on_day2_is_refused_and_the_end_stays(world: World) -> None:
+    """Voided on day 1; on day 2 a nurse tries to record day 1's real dose late (`given_at` on day 1): the
+    window refuses it, naming the field (a dose recorded now is today's); the "nothing given" end stays as
+    it was, and the way to put day 1's dose back is a correction of it (the tests above)."""
+    from keel.treatment.errors import TreatmentInvalid
+
+    at = _day1_at()
+    plan, _dose = _day1_zeroed(world, at, void=True)
+    with time_machine.travel(at + timedelta(days=1), tick=False):
+        with pytest.raises(TreatmentInvalid) as refused:
+            record_dose(
+                by=world.staff["nurse"],
+                patient_id=world.alice.pk,
+                amount_mg="80",
+                given_at=(at + timedelta(hours=1)).isoformat(),
+            )
+        assert "given_at" in str(refused.value.errors)
+        plan.refresh_from_db()
+        assert (plan.ended_on, plan.end_kind) == (at.astimezone(NY).date(), PlanEnd.NOTHING_GIVEN)
+
+
+@pytest.mark.parametrize(("language", "voided"), [("en", "was voided"), ("es", "se anuló")])
+def test_on_day2_before_any_correction_the_nothing_given_words_say_day1(
+    world: World, language: str, voided: str
+) -> None:
+    """Day 1's "nothing given" end read on day 2 (no correction yet): the page no longer says "today's dose"
+    nor "a dose given later today hands them out"; it says day 1's dose was voided or corrected to 0 mg.
+    On day 1 itself the same-day words stay."""
+    at = _day1_at()
+    plan, _dose = _day1_zeroed(world, at)
+    with time_machine.travel(at, tick=False):
+        assert "later today" in _words(plan, "en").text
+    with time_machine.travel(at + timedelta(days=1), tick=False):
+        said = _words(plan, language).text
+        assert voided in said, said
+        assert "later today" not in said and "today's dose" not in said
+        with translation.override(language):
+            day1 = end_words.day_words(at.astimezone(NY).date(), local_today(world.alice))
+        assert day1 in said, (day1, said)

@@ -219,8 +219,12 @@ def _all_taken_back(days: str, taken_back: frozenset[str]) -> bool:
     return bool(named) and named <= taken_back
 
 
-def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[str, bool]:
-    """A stored end reason in the reader's words, and whether the window wrote it."""
+def _said(
+    text: str, today: date | None, taken_back: frozenset[str], past: date | None = None
+) -> tuple[str, bool]:
+    """A stored end reason in the reader's words, and whether the window wrote it. `past`: the day of a
+    "nothing given" end read on a later day (lane end28: its "today's dose ... a dose given later today"
+    is no longer true then; it is said as the end of that day's dose voided or corrected to 0 mg)."""
     start, earlier = _earlier()
     head, tail = text, ""
     if start and start in text:
@@ -231,9 +235,12 @@ def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[st
     for pattern, template, if_taken_back in _templates():
         found = pattern.fullmatch(head)
         if found is not None:
+            values = {k: _part(k, v, today) for k, v in found.groupdict().items()}
+            if past is not None and template == NOTHING_GIVEN:
+                template, if_taken_back = VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK
+                values["day"] = _part("day", past.isoformat(), today)
             if if_taken_back and _all_taken_back(found["days"], taken_back):
                 template = if_taken_back
-            values = {k: _part(k, v, today) for k, v in found.groupdict().items()}
             try:
                 said, by_window = _(template) % values, True
             except (KeyError, TypeError, ValueError):  # a translation with a broken part: the English
@@ -256,15 +263,22 @@ WINDOW_KINDS = frozenset(
 
 
 def plan_end(
-    end_reason: str, today: date | None = None, taken_back: Iterable[str] = (), kind: str = ""
+    end_reason: str,
+    today: date | None = None,
+    taken_back: Iterable[str] = (),
+    kind: str = "",
+    ended_on: date | None = None,
 ) -> PlanEnd:
     """A plan's stored end reason in the reader's language (`_said`); `today`: the reader's day, for the
     year of a day not in it; `taken_back`: the plan's bottles taken back (`TakeHomePlan.bottles_taken_back`,
     ISO days), which tell a run that left the clinic from one that never did. `kind`: the plan's stored end
     kind (`TakeHomePlan.end_kind`), which answers whether the window ended it where it is stored ("": a
     plan ended before it was kept, read from the reason's words as before); the words themselves are the
-    reason's, said again."""
-    text, by_window = _said(end_reason or "", today, frozenset(taken_back))
+    reason's, said again. `ended_on`: the plan's last covered day; lane end28, a "nothing given" end
+    (`kind` "nothing_given") read after its day says that day's dose was voided or corrected to 0 mg, never
+    "today's dose" nor "a dose given later today"."""
+    past = ended_on if kind == "nothing_given" and ended_on and today and ended_on < today else None
+    text, by_window = _said(end_reason or "", today, frozenset(taken_back), past)
     if kind:
         by_window = kind in WINDOW_KINDS
     return PlanEnd(text=text, by_window=by_window)
