@@ -2,7 +2,8 @@
 
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
-VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, EARLIER_END;
+VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, CORRECTED_BACK_AT_HOME,
+CORRECTED_BACK_NONE_HOME, EARLIER_END;
 `services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
@@ -80,6 +81,18 @@ VOIDED_TAKEN_BACK = N_(
     "home with was voided or corrected to 0 mg. If the person has them, call them to bring them back. The "
     "person doses at the window until a prescriber decides take-home doses again."
 )
+# Lane end28: a "nothing given" end of an earlier day whose dose was later corrected back up: the end stands,
+# the bottles may be at home (or none is: brought back, or their days past).
+CORRECTED_BACK_AT_HOME = N_(
+    "The bottles for %(days)s may be at home: the dose of %(day)s they were to go home with was corrected to "
+    "0 mg and later back to %(mg)s mg. Call the person back to bring them in, or record them brought back. "
+    "The person doses at the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME = N_(
+    "The bottles for %(days)s are not at home (brought back, or their days are past): the dose of %(day)s "
+    "they were to go home with was corrected to 0 mg and later back to %(mg)s mg. The person doses at the "
+    "window until a prescriber decides take-home doses again."
+)
 HOLD_SUSPENDS = N_(
     "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
     "prescriber decides take-home doses again."
@@ -130,6 +143,8 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
         (_pattern(bottles.KEPT_BACK_AT_HOME), KEPT_BACK_AT_HOME, ""),
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
+        (_pattern(bottles.CORRECTED_BACK_AT_HOME), CORRECTED_BACK_AT_HOME, ""),
+        (_pattern(bottles.CORRECTED_BACK_NONE_HOME), CORRECTED_BACK_NONE_HOME, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )
 
@@ -204,8 +219,12 @@ def _all_taken_back(days: str, taken_back: frozenset[str]) -> bool:
     return bool(named) and named <= taken_back
 
 
-def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[str, bool]:
-    """A stored end reason in the reader's words, and whether the window wrote it."""
+def _said(
+    text: str, today: date | None, taken_back: frozenset[str], past: date | None = None
+) -> tuple[str, bool]:
+    """A stored end reason in the reader's words, and whether the window wrote it. `past`: the day of a
+    "nothing given" end read on a later day (lane end28: its "today's dose ... a dose given later today"
+    is no longer true then; it is said as the end of that day's dose voided or corrected to 0 mg)."""
     start, earlier = _earlier()
     head, tail = text, ""
     if start and start in text:
@@ -216,9 +235,12 @@ def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[st
     for pattern, template, if_taken_back in _templates():
         found = pattern.fullmatch(head)
         if found is not None:
+            values = {k: _part(k, v, today) for k, v in found.groupdict().items()}
+            if past is not None and template == NOTHING_GIVEN:
+                template, if_taken_back = VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK
+                values["day"] = _part("day", past.isoformat(), today)
             if if_taken_back and _all_taken_back(found["days"], taken_back):
                 template = if_taken_back
-            values = {k: _part(k, v, today) for k, v in found.groupdict().items()}
             try:
                 said, by_window = _(template) % values, True
             except (KeyError, TypeError, ValueError):  # a translation with a broken part: the English
@@ -235,19 +257,28 @@ def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[st
 
 
 # merge24b: the stored end kinds (`TakeHomePlan.end_kind`, lane bot24) the dosing window writes
-WINDOW_KINDS = frozenset({"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end"})
+WINDOW_KINDS = frozenset(
+    {"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end", "corrected_back"}
+)
 
 
 def plan_end(
-    end_reason: str, today: date | None = None, taken_back: Iterable[str] = (), kind: str = ""
+    end_reason: str,
+    today: date | None = None,
+    taken_back: Iterable[str] = (),
+    kind: str = "",
+    ended_on: date | None = None,
 ) -> PlanEnd:
     """A plan's stored end reason in the reader's language (`_said`); `today`: the reader's day, for the
     year of a day not in it; `taken_back`: the plan's bottles taken back (`TakeHomePlan.bottles_taken_back`,
     ISO days), which tell a run that left the clinic from one that never did. `kind`: the plan's stored end
     kind (`TakeHomePlan.end_kind`), which answers whether the window ended it where it is stored ("": a
     plan ended before it was kept, read from the reason's words as before); the words themselves are the
-    reason's, said again."""
-    text, by_window = _said(end_reason or "", today, frozenset(taken_back))
+    reason's, said again. `ended_on`: the plan's last covered day; lane end28, a "nothing given" end
+    (`kind` "nothing_given") read after its day says that day's dose was voided or corrected to 0 mg, never
+    "today's dose" nor "a dose given later today"."""
+    past = ended_on if kind == "nothing_given" and ended_on and today and ended_on < today else None
+    text, by_window = _said(end_reason or "", today, frozenset(taken_back), past)
     if kind:
         by_window = kind in WINDOW_KINDS
     return PlanEnd(text=text, by_window=by_window)

@@ -346,6 +346,9 @@ class PlanEnd(models.TextChoices):
     TAKEN_BACK = "taken_back", _("The run's bottles from today taken back after a correction down")
     # an end the bottle decisions wrote over an earlier one, kept in the reason: never undone by a dose
     AFTER_EARLIER_END = "after_earlier_end", _("Ended again after an earlier end, kept in the reason")
+    # lane end28: a "nothing given" end of an earlier day whose dose was later corrected back up: the end
+    # stands (never undone, never read as a keep back), its bottles may be at home
+    CORRECTED_BACK = "corrected_back", _("The dose of the day it ended on was corrected back up after 0 mg")
 
 
 class TakeHomePlan(models.Model):

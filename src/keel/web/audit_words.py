@@ -217,6 +217,9 @@ REASONS = {
     "bottles taken back: the dose they went home with was voided": _(
         "take-home bottles taken back: the dose they went home with was voided"
     ),
+    "plan stays ended: the dose of the day it ended on was corrected back up": _(
+        "take-home plan stays ended: the dose of the day it ended on was corrected back up"
+    ),
     "bottles brought back after the plan ended": _("take-home bottles brought back after the plan ended"),
     "plan not resumed: bottles brought back stay at the clinic": _(
         "take-home plan not resumed: bottles recorded brought back stay at the clinic"

@@ -191,7 +191,7 @@ def _plan_end_in_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> None:
         when = f"{day_words(at.date(), today)}, {at:%H:%M}"
     taken_back = dict(plan.bottles_taken_back or {})
     reason, back = _brought_back(plan.end_reason or "")
-    setattr(plan, "end_words", plan_end(reason, today, taken_back, plan.end_kind))  # noqa: B010
+    setattr(plan, "end_words", plan_end(reason, today, taken_back, plan.end_kind, plan.ended_on))  # noqa: B010
     said = _("Brought back unopened: %(days)s. Note: %(note)s")
     back_words = [said % {"days": days_words(days, today), "note": note} for days, note in back]
     setattr(plan, "brought_back_words", back_words)  # noqa: B010

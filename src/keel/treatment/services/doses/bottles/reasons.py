@@ -28,6 +28,21 @@ VOIDED_NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
     "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
+# Lane end28: a "nothing given" end of an earlier day (day 1's dose corrected to 0 mg or voided on day 1)
+# whose dose is corrected back up on a later day: the end stands from that day (no day is covered again; a
+# prescriber decides take-home doses again), and says what happened: the bottles left with that dose and may
+# be at home (`PlanEnd.CORRECTED_BACK`, `redecide._corrected_back`). None at home (all brought back, or their
+# days past): the second words.
+CORRECTED_BACK_AT_HOME = (
+    "The bottles for {days} may be at home: the dose of {day} they were to go home with was corrected to "
+    "0 mg and later back to {mg} mg. Call the person back to bring them in, or record them brought back. The "
+    "person comes to the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME = (
+    "The bottles for {days} are not at home (brought back, or their days are past): the dose of {day} they "
+    "were to go home with was corrected to 0 mg and later back to {mg} mg. The person comes to the window "
+    "until a prescriber decides take-home doses again."
+)
 # Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
 # of days before today stand (they left and were drunk); those of today and later are taken back, and the
 # plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
@@ -112,6 +127,14 @@ ON_SHELF = N_(
     "out again. The take-home plan stays stopped, and the person comes to the window on those days until a "
     "prescriber decides take-home doses again."
 )
+# Lane end28: an earlier day's dose corrected back up after its 0 ended the plan that day ("nothing given"):
+# the bottles that went home with it may be at home; the plan stays stopped (never covers their days again).
+CORRECTED_BACK_CALL_BACK = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg) went home with this dose and may be at home: the dose "
+    "was corrected to 0 mg and is now back up, but the take-home plan stays stopped and does not cover those "
+    "days again. Call the person back to bring them in (or record them brought back), and tell the "
+    "prescriber, who decides take-home doses again."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -122,5 +145,6 @@ BOTTLE_REASONS = (
     PLAN_STOPS_ALL_BACK,
     TAKE_BACK_UNDONE,
     ON_SHELF,
+    CORRECTED_BACK_CALL_BACK,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

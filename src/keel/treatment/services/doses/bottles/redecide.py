@@ -25,6 +25,7 @@ from keel.treatment.services.doses.bottles.hand_out import (
     _run_recorded,
     _run_unended,
     _set_bottles,
+    _taken_back,
     _taken_back_in,
     bottle_amounts,
     brought_back_days,
@@ -38,7 +39,14 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _taken_back_from,
     held_today,
 )
-from keel.treatment.services.doses.bottles.reasons import ON_SHELF, TAKE_BACK_UNDONE
+from keel.treatment.services.doses.bottles.reasons import (
+    CORRECTED_BACK_AT_HOME,
+    CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_NONE_HOME,
+    ON_SHELF,
+    TAKE_BACK_UNDONE,
+    TAKEN_BACK,
+)
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
@@ -124,6 +132,8 @@ def _redecide_plan(
         return []
     if _kept_back_on(plan, today):
         return _after_keep_back(change, plan)
+    if today < real_today and plan.ended_on == today and plan.end_kind == PlanEnd.CORRECTED_BACK:
+        return _again_after_corrected_back(change, plan)  # lane end28: the end stands, its words follow
     if total > 0 and today < real_today and _voided_on(plan, today):
         # lane end26: a correction back up of the dose whose 0 ended the plan on its day
         return _after_voided(change, plan)
@@ -192,10 +202,75 @@ def _not_judged_on(plan: TakeHomePlan, today: date, zone: ZoneInfo) -> bool:
 def _after_keep_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     """A plan kept back on the change's day (`_kept_back_on`) goes on when the day's total now lets its run
     go home (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given
-    that day, never by a correction."""
+    that day, never by a correction: lane end28, a correction back up of that day's dose leaves the end
+    standing and makes its words true (`_corrected_back`)."""
     if change.today == change.real_today or not _nothing_given_on(plan, change.today):
         return _go_on_after_kept_back(change, plan)
+    if change.total > 0:
+        return _corrected_back(change, plan)
     return []
+
+
+def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane end28: the dose of an earlier day (`change.today`) whose 0 mg (or void) ended the plan that day
+    ("nothing given", `_nothing_given_on`; or this end again, `_again_after_corrected_back`) is corrected
+    back up on a later day. The bottles of its run left with it (she did get it), so they may be at home,
+    yet the end stands from that day: no day is covered again and the plan never goes on (re-covering a
+    past day is where a double dose lies: she may have been dosed at the window since); a prescriber
+    decides take-home doses again, as after every end the window writes. The end's kind becomes
+    `PlanEnd.CORRECTED_BACK` (never read as a keep back nor a same-day "nothing given": `_kept_back_on`,
+    `_nothing_given_on`), its reason says what happened (`CORRECTED_BACK_AT_HOME`, naming the bottles at
+    home from today on, `bottles_at_home`, less those brought back; none: `CORRECTED_BACK_NONE_HOME`; a
+    "brought back" note after it is kept), audited, and the nurse is told which bottles to call back for
+    (`CORRECTED_BACK_CALL_BACK`) and which stay on the shelf (`ON_SHELF`)."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    day, today = change.today, change.real_today
+    run = _run_unended(plan, day)
+    back = brought_back_days(plan)
+    home = bottles_at_home(change.patient, today).get(plan.pk, {})
+    call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
+    mg = f"{change.total.normalize():f}"
+    template = CORRECTED_BACK_AT_HOME if call else CORRECTED_BACK_NONE_HOME
+    days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
+    text = template.format(days=days, day=day.isoformat(), mg=mg)
+    plan.end_reason = text + _note_after(plan)
+    plan.end_kind = PlanEnd.CORRECTED_BACK
+    plan.save(update_fields=["end_reason", "end_kind"])
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "plan stays ended: the dose of the day it ended on was corrected back up",
+        {"dose_day": day.isoformat(), "mg": mg, "still_at_home": sorted(call)},
+    )
+    said = [_taken_back(CORRECTED_BACK_CALL_BACK, call)] if call else []
+    shelf = on_shelf(plan, run, today)
+    if shelf:
+        said.append(_stays_on_shelf(change, plan, shelf))
+    return said
+
+
+def _note_after(plan: TakeHomePlan) -> str:
+    """What was added after a window's end reason since it was written (a "Brought back (...)" note,
+    `take_homes.brought_back`), kept when the reason is written again (`_corrected_back`)."""
+    at = plan.end_reason.find(" Brought back (")
+    return plan.end_reason[at:] if at >= 0 else ""
+
+
+def _again_after_corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane end28: another correction of the dose whose end `_corrected_back` wrote: up again, the words
+    follow the new amount (`_corrected_back`); to 0 mg again, the end stands as it is and the nurse is told
+    that the bottles recorded with that dose, which may have left, are to be called back (`TAKEN_BACK`)."""
+    if change.total > 0:
+        return _corrected_back(change, plan)
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    run = _run_unended(plan, change.today)
+    back = brought_back_days(plan)
+    home = bottles_at_home(change.patient, change.real_today, maybe=True).get(plan.pk, {})
+    call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
+    return [_taken_back(TAKEN_BACK, call)] if call else []
 
 
 def _judge_run(
@@ -418,6 +493,7 @@ _DOSE_PATH_ENDS = (
     PlanEnd.VOIDED,
     PlanEnd.TAKEN_BACK,
     PlanEnd.HOLD,
+    PlanEnd.CORRECTED_BACK,
 )
 
 
@@ -427,7 +503,10 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     `_go_on_after_kept_back` undoes yesterday's: the plan stands again and the bottles taken back are handed
     out again at the mg they left with (judged by the order in force when they left). Not after a hold
     today, nor when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run
-    recorded brought back (review 27a, `on_shelf`). The end's kind is cleared with the end."""
+    recorded brought back (review 27a, `on_shelf`), nor when a dose given today stands and today is a day of
+    the run (lane end28, defence in depth: the window refuses such a dose unless today's bottle came back,
+    probe 27; were one recorded all the same, today is never made a take-home day again). The end's kind is
+    cleared with the end."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
     if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
@@ -435,6 +514,10 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     shelf = on_shelf(plan, run, today)
     if shelf:  # review 27a: never over bottles recorded brought back; the take-back stands
         return [_stays_on_shelf(change, plan, shelf)]
+    if today in run and _left_with(patient, today) is not None:
+        # lane end28 (defence in depth, probe 27): she was dosed at the window today while the take-back
+        # stood; re-covering today would make today a take-home day with a dose already given: never
+        return []
     kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
     had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
     _amounts, blocked = bottle_amounts(
