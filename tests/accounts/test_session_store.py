@@ -85,3 +85,18 @@ def test_the_key_is_matched_exactly() -> None:
     key = _saved(who="nurse")
     keel, django = _both(key.upper() if key != key.upper() else key.lower())
     assert keel == django == (None, None)
+
+
+@pytest.mark.parametrize("key", [None, "abc123", ""])
+def test_a_new_store_is_djangos_but_for_where_the_serializer_was_looked_up(key: str | None) -> None:
+    """Issue #21: the store's `__init__` imports the serializer once per dotted name; the instance has the
+    same attributes with the same values as Django's database store's (a Django upgrade that adds one fails
+    here)."""
+    assert vars(SessionStore(key)) == vars(DjangoStore(key))
+
+
+def test_the_serializer_follows_the_setting(settings: Any) -> None:
+    settings.SESSION_SERIALIZER = "django.core.signing.JSONSerializer"
+    from django.core.signing import JSONSerializer
+
+    assert SessionStore().serializer is JSONSerializer is DjangoStore().serializer

@@ -9,19 +9,34 @@ and PostgreSQL. Everything else (saving, creating, deleting, expiry) is Django's
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from keel.db import rows
 
 _READ = 'FROM "django_session" s WHERE s."expire_date" > %s AND s."session_key" = %s'
 
 
+# The serializer class a dotted name names (SESSION_SERIALIZER), imported once per name (issue #21).
+_serializer = cache(import_string)
+
+
 class SessionStore(DatabaseSessionStore):
+    def __init__(self, session_key: str | None = None) -> None:
+        # `SessionBase.__init__` (the database store adds nothing), its serializer imported once per name:
+        # `import_string` cost each request about 2% of an anonymous /healthz (issue #21).
+        self._session_key = session_key
+        self.accessed = False
+        self.modified = False
+        self.serializer = _serializer(settings.SESSION_SERIALIZER)
+
     def _get_session_from_db(self) -> Any:
         key = self.session_key
         if key is None or "\x00" in key:  # the ORM's `session_key=None` is IS NULL: no row
