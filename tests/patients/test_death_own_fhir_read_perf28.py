@@ -2,8 +2,8 @@
 another path than the discharge service (an episode ended `deceased` by hand, her account left on), her own
 `/api/v1/me` and check-ins are refused (`policy.own_patient_or_404`), but her own FHIR read of her Patient
 resource, by token or by session, still answers 200: `/fhir/R4/` takes a patient's record through
-`policy.get_patient_or_404` (the ORM's `patients_visible_to`), which does not ask `death_recorded`. Recorded
-here as an expected failure for the lane that closes it; not changed by a performance lane."""
+`policy.get_patient_or_404` (the ORM's `patients_visible_to`), which does not ask `death_recorded`. Closed:
+`get_patient_or_404` asks `death_recorded` for a patient's or self-guided account's own record."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from tests.conftest import World, sign_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="FHIR own reads do not ask death_recorded yet (lane perf28's finding)")
+@pytest.mark.parametrize("what", ["", "/$everything"])
 @pytest.mark.parametrize("by", ["token", "session"])
-def test_her_own_fhir_read_refuses_after_a_death_by_another_path(world: World, by: str) -> None:
+def test_her_own_fhir_read_refuses_after_a_death_by_another_path(world: World, by: str, what: str) -> None:
     if by == "token":
         client = Client()
         headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=world.alice.user, name='phone').secret}"}
     else:
         client, headers = sign_in(Client(), world.alice.user), {}
-    assert client.get(f"/fhir/R4/Patient/{world.alice.pk}", **headers).status_code == 200
+    assert client.get(f"/fhir/R4/Patient/{world.alice.pk}{what}", **headers).status_code == 200
     Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).update(
         status=EnrollmentStatus.ENDED, ended_on=local_today(world.alice), end_reason=EndReason.DECEASED
     )
-    assert client.get(f"/fhir/R4/Patient/{world.alice.pk}", **headers).status_code in (403, 404)
+    assert client.get(f"/fhir/R4/Patient/{world.alice.pk}{what}", **headers).status_code in (403, 404)

@@ -41,6 +41,7 @@ from keel.patients.models import (
     EndReason,
     FlagKind,
     Patient,
+    death_recorded,
 )
 
 
@@ -206,6 +207,10 @@ def get_patient_or_404(
             detail={"requested_patient_id": pk},
         )
         raise PatientNotFound()
+    if user.role in (Role.PATIENT, Role.SELF_GUIDED) and death_recorded(patient.pk):
+        # Her own record by another route than own_patient_or_404 (FHIR's Patient, $everything): the same
+        # refusal after a death recorded by any path (lane perf28's finding).
+        _refuse_after_death(user, patient, action, target_type, target_id)
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
