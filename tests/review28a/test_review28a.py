@@ -68,3 +68,56 @@ def test_staff_token_hears_a_conflict_for_a_malformed_amount(world: World) -> No
     )
     assert answer.status_code == 422, answer.content
     assert [e["field"] for e in answer.json()["errors"]] == ["amount_mg"]
+
+
+def _disclosed_by_nurse(world: World) -> Disclosure:
+    """A disclosure of Alice's record at her own request, made by her nurse an hour ago (a row as the release
+    service writes it)."""
+    return Disclosure.objects.create(
+        patient=world.alice,
+        basis="patient_request",
+        recipient_name="Dr. Outside Clinic",
+        categories=["attendance"],
+        description="Attendance",
+        notice="42 CFR part 2 notice",
+        document_sha256="0" * 64,
+        disclosed_by=world.staff["nurse"],
+        disclosed_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+def test_accounting_names_the_role_the_staff_member_has_now_not_the_one_who_shared(world: World) -> None:
+    """H3. Alice's nurse sends her record out at her request. Months later the nurse becomes the program's
+    counselor (a role change, `staff.change_role`). Alice opens "Every time my record was shared" (`/me/
+    sharing/`): the row now says "Shared by: A counselor". The accounting of disclosures (42 CFR 2.24) says
+    something false about the disclosure, and it changes under her every time a staff member's role does.
+    Correct: the row names the role the staff member had when the disclosure was made ("A nurse"), kept
+    with the disclosure (or read from its audit row), never the account's current role."""
+    _disclosed_by_nurse(world)
+    nurse = world.staff["nurse"]
+    nurse.role = "counselor"  # what `staff.change_role` stores
+    nurse.save(update_fields=["role"])
+    page = sign_in(Client(), world.alice.user).get("/me/sharing/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "A counselor" not in text
+    assert "A nurse" in text
+
+
+def test_accounting_shows_the_patient_her_nurses_full_name(world: World) -> None:
+    """H4. Alice's nurse (full name on file: "Marisol Ibarra", as every invited staff member has) discloses
+    Alice's record in an emergency or at her request. Alice's accounting page names her: "Marisol Ibarra
+    (Nurse)". The brief of lane fix27b (review 27b H6) was that the patient's accounting names staff by role;
+    42 CFR 2.24 / HIPAA 164.528 ask for the date, the recipient, what and why, never the staff member; and in
+    an OUD program the name of the nurse who made an emergency disclosure (to police, to a hospital) handed to
+    every patient is a staff-safety risk. Correct: the role alone ("A nurse"), as the page already says when
+    no full name is on file; a patient who wants the name asks the program."""
+    nurse = world.staff["nurse"]
+    nurse.first_name, nurse.last_name = "Marisol", "Ibarra"
+    nurse.save(update_fields=["first_name", "last_name"])
+    _disclosed_by_nurse(world)
+    page = sign_in(Client(), world.alice.user).get("/me/sharing/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Ibarra" not in text
+    assert "A nurse" in text
