@@ -121,3 +121,34 @@ def test_accounting_shows_the_patient_her_nurses_full_name(world: World) -> None
     text = page.content.decode()
     assert "Ibarra" not in text
     assert "A nurse" in text
+
+
+@pytest.mark.parametrize("relationship", ["health_care_agent", "guardian"])
+def test_a_health_care_agent_signs_a_consent_for_a_dead_person(world: World, relationship: str) -> None:
+    """H5. Alice dies; her death is recorded. A week later her former health-care agent (a health-care proxy,
+    or an adult's guardian) brings a signed paper consent to send her SUD record to an employer's
+    return-to-work program; her counselor enters it (`record_paper_consent`). Keel accepts it and the record
+    may leave on it. A health-care agent's or guardian's authority ends at death: after a death only an
+    executor, administrator or other personal representative consents (42 CFR 2.15(b)), which Keel's own
+    `_representative` docstring says. Correct: after a death is recorded, a representative other than
+    `personal_representative` is refused (422 naming `representative_relationship`), as the patient's own
+    signature already is."""
+    from keel.core.rules.inputs import FieldsInvalid
+    from keel.sharing.services.consents import record_paper_consent
+
+    _record_death(world)
+    raw = {
+        "signer": "representative",
+        "representative_name": "Teodora Salinas",
+        "representative_relationship": relationship,
+        "representative_authority": "Health-care power of attorney signed before a notary",
+        "recipient_name": "Harbor Logistics return-to-work office",
+        "purpose": "employment",
+        "categories": ["enrollment", "medication"],
+        "expires_on": (local_today(world.alice) + timedelta(days=60)).isoformat(),
+        "signature": "Teodora Salinas",
+        "understood": True,
+    }
+    with pytest.raises(FieldsInvalid) as refused:
+        record_paper_consent(by=world.staff["counselor"], patient_id=world.alice.pk, raw=raw)
+    assert "representative_relationship" in [e.field for e in refused.value.errors]
