@@ -152,3 +152,26 @@ def test_a_health_care_agent_signs_a_consent_for_a_dead_person(world: World, rel
     with pytest.raises(FieldsInvalid) as refused:
         record_paper_consent(by=world.staff["counselor"], patient_id=world.alice.pk, raw=raw)
     assert "representative_relationship" in [e.field for e in refused.value.errors]
+
+
+def test_the_record_leaves_at_a_dead_persons_own_request(world: World) -> None:
+    """H6. Alice dies; her death is recorded. A week later someone at the desk says "she wanted her records
+    sent to me"; her nurse exports the whole record as a FHIR Bundle "at the patient's own request" (basis
+    `patient_request`, 42 CFR 2.23, password again) and hands it over. Keel releases it and writes in the
+    accounting that Alice herself received it on her own request: a Part 2 record out on a basis that cannot
+    exist after her death (her right of access ended with it; after a death only a personal representative
+    consents, 2.15(b)), and an accounting row that says something false. Correct: after a death is recorded
+    the `patient_request` basis is refused (422 naming `basis`, audited); the record leaves only on a consent
+    (a personal representative's)."""
+    from tests.conftest import PASSWORD
+
+    _record_death(world)
+    client = sign_in(Client(), world.staff["nurse"])
+    answer = client.post(
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        json.dumps({"basis": "patient_request", "password": PASSWORD}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422, answer.content[:300]
+    assert "basis" in [e["field"] for e in answer.json()["errors"]]
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
