@@ -175,3 +175,37 @@ def test_the_record_leaves_at_a_dead_persons_own_request(world: World) -> None:
     assert answer.status_code == 422, answer.content[:300]
     assert "basis" in [e["field"] for e in answer.json()["errors"]]
     assert not Disclosure.objects.filter(patient=world.alice).exists()
+
+
+def test_accounting_leaves_out_a_disclosure_of_its_first_day_in_the_programs_zone(world: World) -> None:
+    """H7. A program in Auckland (its time zone `Pacific/Auckland`; the server's `TIME_ZONE` is New York).
+    Alice opens "Every time my record was shared": the page says "Since <day>" (3 years back, her program's
+    day). A disclosure made at 09:00 Auckland time on that very day is not listed: the window's start is
+    that day's midnight in the server's zone (`timezone.make_aware` in `sharing.queries._sharing`), not the
+    program's, hours later in Auckland. The accounting (42 CFR 2.24, 164.528) leaves out a disclosure that
+    its own words say it covers. Correct: the window starts at midnight of `since` in the program's zone;
+    every disclosure from that local day on is listed."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from keel.accounts.models import Program
+    from keel.patients.models import Patient
+    from keel.sharing.queries import ACCOUNTING_DAYS
+
+    Program.objects.filter(pk=world.riverside.pk).update(time_zone="Pacific/Auckland")
+    alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
+    since = local_today(alice) - timedelta(days=ACCOUNTING_DAYS)
+    Disclosure.objects.create(
+        patient=alice,
+        basis="patient_request",
+        recipient_name="Dr. Firstday Outside",
+        categories=["attendance"],
+        description="Attendance",
+        notice="42 CFR part 2 notice",
+        document_sha256="0" * 64,
+        disclosed_by=world.staff["nurse"],
+        disclosed_at=datetime.combine(since, time(9), tzinfo=ZoneInfo("Pacific/Auckland")),
+    )
+    page = sign_in(Client(), alice.user).get("/me/sharing/")
+    assert page.status_code == 200
+    assert "Dr. Firstday Outside" in page.content.decode()
