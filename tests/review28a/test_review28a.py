@@ -209,3 +209,34 @@ def test_accounting_leaves_out_a_disclosure_of_its_first_day_in_the_programs_zon
     page = sign_in(Client(), alice.user).get("/me/sharing/")
     assert page.status_code == 200
     assert "Dr. Firstday Outside" in page.content.decode()
+
+
+def test_a_medical_emergency_disclosure_of_a_dead_person(world: World) -> None:
+    """H8. Alice dies; her death is recorded. Two days later her nurse discloses her progress report "in a
+    medical emergency" (42 CFR 2.51) to a hospital's emergency physician. Keel releases it. No medical
+    emergency of a person can follow her recorded death: 2.51 lets a record out only to treat a bona fide
+    medical emergency of the patient, so the basis cannot hold, and it bypasses the personal
+    representative's consent that 2.15(b) requires after a death. Correct: after a death is recorded an
+    emergency disclosure is refused (422 naming `basis`, audited); the record leaves only on a personal
+    representative's consent."""
+    from tests.conftest import PASSWORD
+
+    _record_death(world)
+    client = sign_in(Client(), world.staff["nurse"])
+    answer = client.post(
+        f"/api/v1/patients/{world.alice.pk}/disclosures",
+        json.dumps(
+            {
+                "basis": "emergency",
+                "categories": ["enrollment", "medication"],
+                "recipient_name": "Dr. Renata Oyelaran",
+                "recipient_role": "physician",
+                "recipient_affiliation": "County General Hospital emergency department",
+                "nature": "Unresponsive on arrival, suspected opioid overdose; needs current medication",
+                "password": PASSWORD,
+            }
+        ),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422, answer.content[:300]
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
