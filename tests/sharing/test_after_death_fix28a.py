@@ -30,6 +30,7 @@ from keel.patients.schemas import DischargeIn
 from keel.sharing.models import Consent, Disclosure
 from keel.sharing.services.consents import record_paper_consent
 from tests.conftest import PASSWORD, World, sign_in
+from tests.fhir_r4 import assert_valid_r4
 from tests.review27b.test_death_and_activation import _no_account_yet
 from tests.review27b.test_death_and_activation import _record_death as died
 
@@ -264,6 +265,7 @@ def test_a_tokens_everything_on_a_personal_representatives_consent_is_released(w
     )
     assert patient["active"] is False
     assert patient["deceasedDateTime"] == local_today(world.alice).isoformat()
+    assert_valid_r4(answer.json())
 
 
 # --- FHIR Patient -----------------------------------------------------------------------------------------
@@ -278,6 +280,8 @@ def test_fhir_says_the_day_she_died_and_alive_before(world: World) -> None:
     died = client.get(f"/fhir/R4/Patient/{world.alice.pk}").json()
     assert died["active"] is False
     assert died["deceasedDateTime"] == (local_today(world.alice) - timedelta(days=3)).isoformat()
+    assert "deceasedBoolean" not in died
+    assert_valid_r4(died)
 
 
 def test_fhir_says_a_death_recorded_in_another_program(world: World) -> None:
