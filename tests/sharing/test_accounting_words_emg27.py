@@ -68,6 +68,9 @@ RECIPIENT = {
     "es": "Dr. Ana Ruiz (Médico) en Mercy Hospital",
 }
 DISCLOSER = {"en": "Rosa Prieto (Prescriber)", "es": "Rosa Prieto (Médico/a que receta)"}
+# Lane fix28a (review 28a H4): the patient's own accounting names the discloser by role alone, never by name
+# (was DISCLOSER for both readers); the care team's page keeps the name with the role held when disclosed.
+DISCLOSER_FOR_PATIENT = {"en": "A prescriber", "es": "Un/a médico/a que receta"}
 
 
 @pytest.mark.django_db
@@ -117,7 +120,12 @@ def test_the_discloser_is_named_with_their_role(
     world: World, signed_in: Any, reader: str, language: str
 ) -> None:
     _disclosed(world, signed_in)
-    assert DISCLOSER[language] in _page(world, signed_in(reader), reader, language)
+    page = _page(world, signed_in(reader), reader, language)
+    if reader == "patient":
+        assert DISCLOSER_FOR_PATIENT[language] in page
+        assert "Prieto" not in page
+    else:
+        assert DISCLOSER[language] in page
 
 
 @pytest.mark.django_db

@@ -243,6 +243,14 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+# After a death is recorded, who may sign (2.15(b)): said of the patient's own signature and of any
+# representative but a personal representative; the service audits a refusal that says it (review 28a H5).
+ONLY_PERSONAL_REPRESENTATIVE = N_(
+    "the record shows the patient died: only a personal representative "
+    "(executor or administrator) can sign a consent now"
+)
+
+
 def _representative(
     raw: Mapping[str, Any],
     errors: list[FieldError],
@@ -263,15 +271,7 @@ def _representative(
     if signer in (None, "", "patient"):
         _refuse_representative_fields(raw, errors)
         if deceased:
-            errors.append(
-                FieldError(
-                    "signer",
-                    N_(
-                        "the record shows the patient died: only a personal representative "
-                        "(executor or administrator) can sign a consent now"
-                    ),
-                )
-            )
+            errors.append(FieldError("signer", ONLY_PERSONAL_REPRESENTATIVE))
         return None
     if signer != "representative":
         errors.append(FieldError("signer", N_("must be patient or representative")))
@@ -310,7 +310,8 @@ def _refuse_without_standing(
     name: str, relationship: str, errors: list[FieldError], *, patient_name: str, deceased: bool
 ) -> None:
     """The patient named as their own representative; a personal representative while the record shows no
-    death (2.15(b))."""
+    death; once it shows the death, anyone but a personal representative (a health-care agent's or a
+    guardian's authority ends at death, review 28a H5): 2.15(b)."""
     if name and _folded(name) == _folded(patient_name):
         errors.append(
             FieldError(
@@ -329,6 +330,13 @@ def _refuse_without_standing(
                     "a personal representative signs only for a patient who died, "
                     "and the record shows no death"
                 ),
+            )
+        )
+    if deceased and relationship != "personal_representative":
+        errors.append(
+            FieldError(
+                "representative_relationship",
+                ONLY_PERSONAL_REPRESENTATIVE,
             )
         )
 

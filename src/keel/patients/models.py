@@ -156,6 +156,21 @@ def death_recorded(patient_id: int) -> bool:
     return Enrollment.objects.filter(patient_id=patient_id, end_reason=EndReason.DECEASED).exists()
 
 
+def death_day(patient_id: int) -> date | None:
+    """The day the death was recorded as happening (the earliest episode ended `deceased`: its `ended_on`,
+    which every ended episode holds), or None when `death_recorded` is False: the same rows, read for the
+    FHIR Patient's `deceasedDateTime` (review 28a H1)."""
+    found: date | None = (
+        Enrollment.objects.filter(
+            patient_id=patient_id, end_reason=EndReason.DECEASED, ended_on__isnull=False
+        )
+        .order_by("ended_on", "id")
+        .values_list("ended_on", flat=True)
+        .first()
+    )
+    return found
+
+
 def lock_for_account_change(patient_id: int) -> int | None:
     """Inside the caller's transaction: the record's row locked (no key) and its own account's id read under
     the lock. A death's discharge (`episodes.discharge`) and every path that makes or joins an account

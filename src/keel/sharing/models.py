@@ -13,9 +13,10 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from keel.accounts.models import Program
+from keel.accounts.models import Program, Role
 from keel.core import sharing
 from keel.patients.models import Patient
+from keel.sharing.words import A_STAFF_MEMBER, STAFF_BY_ROLE
 
 
 class ConsentImmutable(Exception):
@@ -116,6 +117,11 @@ class Disclosure(models.Model):
     notice = models.TextField()
     document_sha256 = models.CharField(max_length=64)
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The discloser's role when they disclosed (review 28a H3): the accounting names the discloser by it,
+    # never by name nor by the role they hold now. Filled from `disclosed_by` when the row is written
+    # (`save`); rows from before it were backfilled from the staff member's role on the day of the migration
+    # (sharing 0007), the nearest Keel held.
+    disclosed_by_role = models.CharField(max_length=32, blank=True)
     disclosed_at = models.DateTimeField()
 
     class Meta:
@@ -141,6 +147,26 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new row keeps its discloser's role of the moment (`disclosed_by_role`), whoever writes it."""
+        if self._state.adding and not self.disclosed_by_role:
+            self.disclosed_by_role = self.disclosed_by.role
+        super().save(*args, **kwargs)
+
+    @property
+    def disclosed_by_role_shown(self) -> str:
+        """The discloser's role when they disclosed, as the care team's page names it after their name."""
+        label = dict(Role.choices).get(self.disclosed_by_role)
+        return str(label) if label else self.disclosed_by_role
+
+    @property
+    def discloser_for_patient(self) -> str:
+        """Who shared the record, as the patient's accounting names them (review 28a H3, H4): the role they
+        held when they disclosed ("A nurse"), in the reader's language; never a name (42 CFR 2.24 and
+        45 CFR 164.528 owe the date, recipient, what and why, not the staff member). The one reading for
+        the page and the JSON (`DisclosureOut.disclosed_by_role`)."""
+        return gettext(STAFF_BY_ROLE.get(self.disclosed_by_role, A_STAFF_MEMBER))
 
     @property
     def recipient_role_shown(self) -> str:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -17,7 +17,7 @@ from keel.access.policy import Area
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
-from keel.patients.models import Patient, local_today
+from keel.patients.models import Patient, local_today, zone_of
 from keel.sharing.errors import SharingNotAllowed
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 
@@ -54,7 +54,8 @@ def _sharing(patient: Patient, now: datetime) -> Sharing:
                 c, core.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today), revoked_at
             )
         )
-    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    # midnight of `since` in the program's zone (review 28a H7): the first day the page says it covers
+    start = datetime.combine(since, time.min, tzinfo=zone_of(patient))
     disclosures = list(
         Disclosure.objects.filter(patient=patient, disclosed_at__gte=start).select_related("disclosed_by")
     )

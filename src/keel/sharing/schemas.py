@@ -132,6 +132,7 @@ class DisclosureOut(BaseModel):
     notice: str
     scope: str
     disclosed_at: str  # ISO datetime
+    disclosed_by_role: str  # the discloser's role when they disclosed (review 28a H3); never a name
     sha256: str  # of the document that left
 
     @classmethod
@@ -151,6 +152,7 @@ class DisclosureOut(BaseModel):
             notice=d.notice,
             scope=d.scope,
             disclosed_at=d.disclosed_at.isoformat(),
+            disclosed_by_role=d.disclosed_by_role,
             sha256=d.document_sha256,
         )
 

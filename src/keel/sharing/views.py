@@ -44,8 +44,8 @@ class ConsentShown:
 
 @dataclass(frozen=True)
 class DisclosureShown:
-    """A disclosure on the patient's own page (`d`), with who shared it as she reads it (`by`: the role
-    alone when no full name is on file, never a username; lane fix27b)."""
+    """A disclosure on the patient's own page (`d`), with who shared it as she reads it (`by`: the role they
+    held when they shared it, never a name; review 28a H3, H4)."""
 
     d: Disclosure
     by: str
@@ -74,9 +74,7 @@ def _labelled(view: queries.Sharing) -> dict[str, Any]:
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _labelled(queries.my_sharing(request.user))
-    context["disclosures"] = [
-        DisclosureShown(d, words.staff_member_for_patient(d.disclosed_by)) for d in context["disclosures"]
-    ]
+    context["disclosures"] = [DisclosureShown(d, d.discloser_for_patient) for d in context["disclosures"]]
     return render(request, "sharing/mine.html", context)
 
 

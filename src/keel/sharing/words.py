@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
-from keel.accounts.models import Role, User
+from keel.accounts.models import Role
 from keel.core import sharing as core
 from keel.core.words import gettext_noop as N_
 
-# Lane fix27b (review 27b H6): a staff member with no full name on file, as the patient's own page names
-# them: the role alone, never the username (half of a staff sign-in).
-_STAFF_BY_ROLE: dict[str, str] = {
+# Lane fix27b (review 27b H6), review 28a (H3, H4): a staff member as the patient's own accounting names
+# them: the role they held when they acted, alone, never a name nor a username
+# (`Disclosure.discloser_for_patient`).
+STAFF_BY_ROLE: dict[str, str] = {
     Role.COUNSELOR: N_("A counselor"),
     Role.NURSE: N_("A nurse"),
     Role.PRESCRIBER: N_("A prescriber"),
@@ -21,15 +22,6 @@ _STAFF_BY_ROLE: dict[str, str] = {
     Role.AUDITOR: N_("An auditor"),
 }
 A_STAFF_MEMBER = N_("A staff member")
-
-
-def staff_member_for_patient(user: User) -> str:
-    """Who at the program did something, as a page the patient reads names them: the full name with the
-    role ("Ana Ruiz (Nurse)"), else the role alone ("A nurse"); never a username (lane fix27b)."""
-    name = user.get_full_name()
-    if name:
-        return gettext("%(name)s (%(role)s)") % {"name": name, "role": user.get_role_display()}
-    return gettext(_STAFF_BY_ROLE.get(user.role, A_STAFF_MEMBER))
 
 
 def categories() -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from keel.interop.fhir.base import (
     narrative,
     ref,
 )
+from keel.patients.models import death_day, death_recorded
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -41,7 +42,9 @@ US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birt
 
 def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
     """The person. The record number, birth date and birth sex only for roles that see the clinical area (the
-    same fields the JSON API hides); US Core Patient is claimed only when its mandatory elements are there."""
+    same fields the JSON API hides); US Core Patient is claimed only when its mandatory elements are there.
+    After a death is recorded (`death_recorded`, any program's episode) the resource says so (review 28a
+    H1): `active` false and `deceasedDateTime` the day recorded (`death_day`), else `deceasedBoolean`."""
     out: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(p.pk),
@@ -81,9 +84,22 @@ def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
         out["contact"] = [_emergency_contact(p)]
     if p.birth_sex and field_visible(areas, "birth_sex"):
         out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
+    _deceased(out, p)
     if out.get("identifier") and out.get("name") and out.get("gender"):
         out["meta"] = {"profile": [US_CORE_PATIENT]}
     return last_updated(out, p.updated_at)  # the row's own update time (auto_now)
+
+
+def _deceased(out: dict[str, Any], p: Patient) -> None:
+    """Patient.active and deceased[x] after a death is recorded: a FHIR reader is never told she is alive."""
+    if not death_recorded(p.pk):
+        return
+    out["active"] = False
+    day = death_day(p.pk)
+    if day is not None:
+        out["deceasedDateTime"] = day.isoformat()  # a FHIR dateTime may be a date alone
+    else:
+        out["deceasedBoolean"] = True
 
 
 def _address(p: Patient) -> dict[str, Any] | None:

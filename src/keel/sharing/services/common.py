@@ -18,7 +18,8 @@ from keel.core import sharing as core
 from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, death_recorded, lock_for_account_change
+from keel.patients.services.common import death_refused
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, ConsentRevocation
 
@@ -168,6 +169,45 @@ def refuse_token_emergency(
     if token is not None and basis == Basis.EMERGENCY:
         _deny(by, patient, target_type, TOKEN_EMERGENCY)
         raise TokenEmergency()
+
+
+# --- After a death is recorded (review 28a H6, H8) --------------------------------------------------------
+# 42 CFR 2.15(b): after a patient's death only a personal representative consents to a disclosure of her
+# record. Her own request (2.23) ended with her right of access, and no medical emergency of hers (2.51)
+# follows her death: both bases are refused, audited (`death_refused`, the one `death_recorded`), before
+# anything is written; the record leaves only on a consent. Every release asks it: a disclosure
+# (`disclose`: the page, the API) and the record's release (`release_record`: the staff export, a token's
+# `$everything`, a transfer, a FHIR read under a consent).
+
+AFTER_DEATH: dict[str, str] = {
+    Basis.PATIENT_REQUEST: N_(
+        "cannot be the patient's own request: the record shows the patient died; the record leaves only "
+        "on a consent signed by a personal representative (executor or administrator)"
+    ),
+    Basis.EMERGENCY: N_(
+        "cannot be a medical emergency: the record shows the patient died; the record leaves only on a "
+        "consent signed by a personal representative (executor or administrator)"
+    ),
+}
+
+
+def refuse_after_death(by: User, patient: Patient, target_type: str, basis: str) -> None:
+    """A basis that cannot hold once a death is recorded (`AFTER_DEATH`) is refused, audited, naming
+    `basis`. Asked before the write; inside the write's transaction `died_meanwhile` asks again under the
+    record's lock, which a death's discharge takes too, so a death recorded in between is seen."""
+    said = AFTER_DEATH.get(basis)
+    if said is not None and death_refused(by, patient, target_type):
+        raise SharingInvalid([FieldError("basis", said)])
+
+
+def died_meanwhile(patient: Patient, basis: str) -> bool:
+    """Inside the write's transaction: the record's row locked (the lock a death's discharge takes,
+    `lock_for_account_change`) and, for a basis `AFTER_DEATH` refuses, whether a death is now recorded. The
+    caller rolls back and then asks `refuse_after_death`, which audits the refusal."""
+    if basis not in AFTER_DEATH:
+        return False
+    lock_for_account_change(patient.pk)
+    return death_recorded(patient.pk)
 
 
 def _covered(

@@ -16,6 +16,7 @@ from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient, death_recorded, local_today
+from keel.patients.services.common import death_refused
 from keel.sharing import words
 from keel.sharing.models import Consent
 from keel.sharing.services.common import _for_staff, _invalid, legal_name
@@ -40,6 +41,7 @@ def record_paper_consent(
 
 
 def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, *, on_paper: bool) -> Consent:
+    deceased = death_recorded(patient.pk)  # the one answer (lane fix27b)
     try:
         terms = core.parse_consent(
             raw,
@@ -47,9 +49,11 @@ def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, 
             today=local_today(patient, now),
             date_of_birth=patient.date_of_birth,
             age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
-            deceased=death_recorded(patient.pk),  # the one answer (lane fix27b)
+            deceased=deceased,
         )
     except InvalidInput as exc:
+        if deceased and any(e.reason == core.ONLY_PERSONAL_REPRESENTATIVE for e in exc.errors):
+            death_refused(by, patient, "consent")  # audited (review 28a H5): 2.15(b) after a death
         raise _invalid(exc) from None
     # Stored in the language the patient read and signed (the request's), with the statements as shown.
     language = "es" if (translation.get_language() or "").startswith("es") else "en"

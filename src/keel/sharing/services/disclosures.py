@@ -35,8 +35,10 @@ from keel.sharing.services.common import (
     _invalid,
     _not_allowed,
     bind_token,
+    died_meanwhile,
     legal_name,
     reauthenticate,
+    refuse_after_death,
     refuse_other_recipient,
     refuse_token_emergency,
     with_terms,
@@ -359,12 +361,15 @@ def _released(
     basis, now = asked.basis, asked.now
     try:
         with transaction.atomic():
-            refusal = _recheck_consent(patient, release, asked.categories, asked.today)
-            first = _same_emergency(by, patient, release, now) if basis == Basis.EMERGENCY else None
+            died = died_meanwhile(patient, basis)  # a death recorded since `refuse_after_death` asked
+            refusal = None if died else _recheck_consent(patient, release, asked.categories, asked.today)
+            first = (
+                _same_emergency(by, patient, release, now) if basis == Basis.EMERGENCY and not died else None
+            )
             if first is not None:
                 document, digest = _replayed(by, patient, release, first)
                 return first, document, digest
-            if refusal is None:
+            if refusal is None and not died:
                 bind_token(token, release.recipient)
                 document = _document(by, patient, release, now)
                 digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
@@ -373,6 +378,8 @@ def _released(
     except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, "disclosure", OTHER_RECIPIENT)
         raise
+    if died:  # audited outside the transaction, which wrote nothing
+        refuse_after_death(by, patient, "disclosure", basis)
     if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, "disclosure", refusal.reason)
         raise SharingInvalid([refusal])
@@ -398,6 +405,7 @@ def disclose(
     body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
     _care_team_only(by, patient, basis)
+    refuse_after_death(by, patient, "disclosure", basis)  # review 28a H8: no emergency after a death
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5
     today = local_today(patient, now)
     if basis == Basis.CONSENT:

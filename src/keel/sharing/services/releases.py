@@ -32,8 +32,10 @@ from keel.sharing.services.common import (
     _invalid,
     _not_allowed,
     bind_token,
+    died_meanwhile,
     legal_name,
     reauthenticate,
+    refuse_after_death,
     refuse_other_recipient,
     with_terms,
 )
@@ -283,6 +285,7 @@ def _checked_recipient(
     the request's terms read, the password again (guard 5; not for a pull with a token), then the recipient:
     the live consent naming them, or the patient on their own request. Returns the person's day with it."""
     _refuse_token_patient_request(by, patient, target_type, basis, by_token=from_system)
+    refuse_after_death(by, patient, target_type, basis)  # review 28a H6: no own request after a death
     request = _parse_request(raw, basis)
     if not by_token:  # guard 5
         reauthenticate(by, patient, raw.get("password"), target_type)
@@ -306,14 +309,17 @@ def _released(
     by, patient, target_type = release.by, release.patient, release.target_type
     try:
         with transaction.atomic():
-            refusal = _recheck_consent(patient, release.recipient.consent, today)
-            if refusal is None:
+            died = died_meanwhile(patient, release.basis)  # a death recorded since `refuse_after_death`
+            refusal = None if died else _recheck_consent(patient, release.recipient.consent, today)
+            if refusal is None and not died:
                 bind_token(token, release.recipient.name)
                 document = carry(build(patient, release.now), core.NOTICE, release.recipient.scope)
                 disclosure = _disclosed(release, document)
     except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, OTHER_RECIPIENT)
         raise
+    if died:  # audited outside the transaction, which wrote nothing
+        refuse_after_death(by, patient, target_type, release.basis)
     if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, refusal.reason)
         raise SharingInvalid([refusal])
