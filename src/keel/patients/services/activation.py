@@ -76,7 +76,27 @@ def issue_activation_code(
     or no adapter, is refused before any code is made; the message names no program and no health words.
     With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
     record is refused before any code is made)."""
-    patient = policy.get_patient_for_action_or_404(  # never through emergency access: it gives an account
+    patient = _code_patient(by, patient_id)
+    if data is not None:  # the API's body, checked only now the caller may act (review 13a)
+        send_by_text, send_by_email = _sends(data)
+    _check_may_have_code(by, patient)
+    sender = _text_sender(patient) if send_by_text else None
+    if send_by_email and not patient.email:
+        raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    row = _store_code(by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email))
+    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    if sender is not None:
+        _text_code(sender, patient, shown, activate_url, row.expires_at)
+    if send_by_email:
+        _email_code(patient, shown, activate_url, row.expires_at)
+    return IssuedCode(row, shown)
+
+
+def _code_patient(by: User, patient_id: int) -> Patient:
+    """The record a code is given for, by the program's admins and its clinicians (else a 404/403 with its
+    audit row); never through emergency access: it gives an account."""
+    return policy.get_patient_for_action_or_404(
         by,
         patient_id,
         Action.CREATE,
@@ -87,28 +107,43 @@ def issue_activation_code(
         message=_("Program admins, counselors, nurses and prescribers give activation codes."),
         audit_success=False,
     )
-    if data is not None:  # the API's body, checked only now the caller may act (review 13a)
-        try:
-            sent = data.parse()
-        except InvalidInput as exc:
-            raise in_language(exc) from None
-        send_by_text, send_by_email = sent.send_by_text, sent.send_by_email
+
+
+def _sends(data: Posted[ActivationCodeIn]) -> tuple[bool, bool]:
+    """The API body's ways to send the code (by text, by email), or its field problems in the request's
+    language."""
+    try:
+        sent = data.parse()
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+    return sent.send_by_text, sent.send_by_email
+
+
+def _check_may_have_code(by: User, patient: Patient) -> None:
+    """No code for a person who already has an account, nor for one whose death is recorded."""
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
     if death_refused(by, patient, "activation_code"):
         raise FieldsInvalid(
             [FieldError("patient", _("a death is recorded for this person: no code is given"))]
         )
-    sender = None
-    if send_by_text:
-        sender = sms_sender()
-        if not patient.phone:
-            raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
-        if sender is None:
-            raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
-    if send_by_email and not patient.email:
-        raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
-    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+
+
+def _text_sender(patient: Patient) -> SmsSender:
+    """The text-message adapter a code is sent by: refused when the record has no phone or no adapter is set
+    up, before any code is made."""
+    sender = sms_sender()
+    if not patient.phone:
+        raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
+    if sender is None:
+        raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
+    return sender
+
+
+def _store_code(
+    by: User, patient: Patient, code: str, *, sent_by_text: bool, sent_by_email: bool
+) -> ActivationCode:
+    """The person's one live activation code stored (`_replace_code`), audited with how it is sent."""
     now = timezone.now()
     with transaction.atomic():
         row = _replace_code(patient, by, code, "activate", now)
@@ -119,14 +154,9 @@ def issue_activation_code(
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
-            detail={"sent_by_text": sender is not None, "sent_by_email": bool(send_by_email)},
+            detail={"sent_by_text": sent_by_text, "sent_by_email": sent_by_email},
         )
-    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
-    if sender is not None:
-        _text_code(sender, patient, shown, activate_url, row.expires_at)
-    if send_by_email:
-        _email_code(patient, shown, activate_url, row.expires_at)
-    return IssuedCode(row, shown)
+    return row
 
 
 def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:

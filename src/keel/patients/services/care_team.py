@@ -4,7 +4,7 @@ and take them off."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -71,15 +71,7 @@ def add_to_care_team(*, by: User, patient_id: int, user_id: int | str) -> CareTe
     with transaction.atomic():
         row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
         if created:
-            audit.record(
-                actor=by,
-                action=Action.CREATE,
-                patient_id=patient.pk,
-                program_id=patient.program_id,
-                target_type="care_team",
-                target_id=member.pk,
-                reason="added",
-            )
+            _audit_member(by, Action.CREATE, patient, patient.program_id, member.pk)
     return row
 
 
@@ -90,48 +82,13 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
     checked first (they name the program whose admins decide), the staff member after the scope and role.
     A caller whose role may never change care teams is refused, audited, before the body is read."""
     if not policy.may_manage_care_teams(by):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="care_team",
-            reason="role may not manage care teams",
-        )
-        raise NotAllowed(_("Only the program's admins change care teams."))
-    try:  # the patients first, as always; a key that is not a field once the scope and role are checked
-        form = replace(data, exact=False).parse()
-    except InvalidInput as exc:
-        raise in_language(exc) from None
-    ids = form.patient_ids
-    found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
-    if len(found) != len(ids):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="care_team",
-            reason="bulk care team: outside scope or missing",
-            detail={"requested_patient_ids": ids},
-        )
-        raise FieldsInvalid([FieldError("patient_ids", _("some of these people are not in your program"))])
-    programs = {p.program_id for p in found}
-    if len(programs) != 1:
-        raise FieldsInvalid([FieldError("patient_ids", _("choose people of one program"))])
+        _refuse_role(by, None)
+    form = _parsed(replace(data, exact=False))  # the patients first, as always
+    found = _bulk_patients(by, form.patient_ids)
     program = found[0].program
     if not policy.can_manage_care_team(by, program.pk):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            program_id=program.pk,
-            target_type="care_team",
-            reason="role may not manage care teams",
-        )
-        raise NotAllowed(_("Only the program's admins change care teams."))
-    try:
-        data.parse()  # a JSON body's key that is not a field, refused by name (review 13a) after the checks
-    except InvalidInput as exc:
-        raise in_language(exc) from None
+        _refuse_role(by, program.pk)
+    _parsed(data)  # a JSON body's key that is not a field, refused by name (review 13a) after the checks
     user_id = form.user_id if not data.json or is_integer(data.raw.get("user_id")) else None
     member = _member(program, user_id)  # a JSON body's 5.7, "5" or true names no one (review 14a)
     rows = []
@@ -140,16 +97,65 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
             row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
             rows.append(row)
             if created:
-                audit.record(
-                    actor=by,
-                    action=Action.CREATE,
-                    patient_id=patient.pk,
-                    program_id=program.pk,
-                    target_type="care_team",
-                    target_id=member.pk,
-                    reason="added",
-                )
+                _audit_member(by, Action.CREATE, patient, program.pk, member.pk)
     return rows
+
+
+def _refuse_role(by: User, program_id: int | None) -> NoReturn:
+    """A role that may not change care teams (at all: `program_id` None; or in this program): the denial
+    audited, then refused."""
+    _audit_denied(by, "role may not manage care teams", program_id=program_id)
+    raise NotAllowed(_("Only the program's admins change care teams."))
+
+
+def _audit_denied(
+    by: User, reason: str, *, program_id: int | None = None, detail: dict[str, object] | None = None
+) -> None:
+    """The audit row of a change to care teams refused (`reason`, in English; `program_id` None: refused
+    before a program is known)."""
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        program_id=program_id,
+        target_type="care_team",
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _parsed(data: Posted[CareTeamsIn]) -> CareTeamsIn:
+    """The bulk body read, or its field problems said in the request's language."""
+    try:
+        return data.parse()
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+
+
+def _bulk_patients(by: User, ids: list[int]) -> list[Patient]:
+    """The patients named (`ids`), each in the caller's scope (else refused, audited, naming patient_ids),
+    all of one program (else refused)."""
+    found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
+    if len(found) != len(ids):
+        _audit_denied(by, "bulk care team: outside scope or missing", detail={"requested_patient_ids": ids})
+        raise FieldsInvalid([FieldError("patient_ids", _("some of these people are not in your program"))])
+    if len({p.program_id for p in found}) != 1:
+        raise FieldsInvalid([FieldError("patient_ids", _("choose people of one program"))])
+    return found
+
+
+def _audit_member(by: User, action: Action, patient: Patient, program_id: int, member_id: int) -> None:
+    """The audit row of a staff member put on a patient's care team (`Action.CREATE`: "added") or taken off
+    it (`Action.DELETE`: "removed")."""
+    audit.record(
+        actor=by,
+        action=action,
+        patient_id=patient.pk,
+        program_id=program_id,
+        target_type="care_team",
+        target_id=member_id,
+        reason="added" if action == Action.CREATE else "removed",
+    )
 
 
 def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> None:
@@ -168,15 +174,7 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> N
             deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
             if not deleted:
                 raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
-            audit.record(
-                actor=by,
-                action=Action.DELETE,
-                patient_id=patient.pk,
-                program_id=patient.program_id,
-                target_type="care_team",
-                target_id=pk,
-                reason="removed",
-            )
+            _audit_member(by, Action.DELETE, patient, patient.program_id, pk)
     if left is not None:  # audited after the transaction, which wrote nothing
         care_gap.record_refusal(
             by=by,

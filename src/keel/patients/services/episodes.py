@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -67,6 +68,28 @@ def _transfer_disclosure(
     token the transfer is made with (None for a session): a release by a token like any other (review 22g),
     so the token releases to one recipient only (bound to the receiving program by it, or refused when bound
     to another, audited) and the accounting never names two recipients for one credential."""
+    _check_may_transfer(by, patient)
+    assert form.ended_on is not None  # the check fills in today
+    raw = _transfer_basis(form)
+    try:
+        disclosure, _document = sharing.release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type="transfer",
+            description="Transfer of care: who the person is and their episode of care",
+            build=_transfer_document(raw, active, form.ended_on),
+            token=token,
+        )
+    except sharing.TokenOtherRecipient as exc:  # audited by the release
+        raise NotAllowed(str(exc)) from None
+    except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
+        raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
+    return disclosure.pk
+
+
+def _check_may_transfer(by: User, patient: Patient) -> None:
+    """A role that may not disclose a record (`policy.can_disclose`) is refused a transfer, audited."""
     if not policy.can_disclose(by):
         audit.record_for_patient(
             by,
@@ -82,9 +105,12 @@ def _transfer_disclosure(
                 "on the care team records it."
             )
         )
-    assert form.ended_on is not None  # the check fills in today
-    ended = form.ended_on
-    raw = {
+
+
+def _transfer_basis(form: DischargeIn) -> dict[str, object]:
+    """What the release is asked on: the consent, the receiving program (its recipient), the purpose and the
+    password again."""
+    return {
         "basis": "consent",
         "consent": form.consent,
         "recipient_name": form.recipient_name,
@@ -93,7 +119,14 @@ def _transfer_disclosure(
         "password": form.password,
     }
 
-    def build(row: Patient, at: Any) -> dict[str, Any]:
+
+def _transfer_document(
+    raw: dict[str, object], active: Enrollment, ended: date
+) -> Callable[[Patient, datetime], dict[str, object]]:
+    """The document a transfer releases, built by the release from the person's row and its time: who the
+    person is, the programs from and to, and the episode ended."""
+
+    def build(row: Patient, at: datetime) -> dict[str, object]:
         return {
             "transfer": {
                 "from": row.program.name,
@@ -107,21 +140,7 @@ def _transfer_disclosure(
             }
         }
 
-    try:
-        disclosure, _document = sharing.release_record(
-            by=by,
-            patient_id=patient.pk,
-            raw=raw,
-            target_type="transfer",
-            description="Transfer of care: who the person is and their episode of care",
-            build=build,
-            token=token,
-        )
-    except sharing.TokenOtherRecipient as exc:  # audited by the release
-        raise NotAllowed(str(exc)) from None
-    except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
-        raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
-    return disclosure.pk
+    return build
 
 
 def discharge(

@@ -288,75 +288,111 @@ def _person_episode(
 
 
 def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:
-    """The contexts from what was read (the same for the set-based reads and the one-person ones)."""
-    doses, other_held, amended, firsts = reads.doses, reads.other_held, reads.amended, reads.firsts
+    """The contexts from what was read (the same for the set-based reads and the one-person ones): each
+    person's context of this medication's doses and plans, what another medication's doses say, then whether
+    a hold stands."""
     if medication == Medication.METHADONE:
         _as_handed_out(patients, reads)
-    covered: dict[int, set[date]] = {p.pk: set() for p, _ in patients}
-    latest: dict[int, TakeHomePlan] = {}
-    for plan in reads.plans:  # oldest first: the last one is the latest
-        covered[plan.patient_id] |= plan_days(plan)
-        latest[plan.patient_id] = plan
+    covered, latest = _covered_by_plans(patients, reads.plans)
     contexts = {
-        p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
+        p.pk: _context(today, reads.doses[p.pk], reads.firsts.get(p.pk), covered[p.pk], reads.amended)
+        for p, today in patients
     }
     for p, today in patients:
         ctx = contexts[p.pk]
-        ctx.in_episode = p.pk in firsts
-        ctx.take_home = latest.get(p.pk)
-        ctx.take_home_days = covered[p.pk]
-        if ctx.in_episode and today not in ctx.take_home_days:
-            iso = today.isoformat()
-            ctx.bottles_maybe_held = [
-                plan
-                for plan in reads.every_plan
-                if plan.patient_id == p.pk
-                and iso in (plan.bottles or [])
-                and iso not in (plan.returned_days or [])
-            ]
-        ctx.taken_times = [
-            d.given_at or d.recorded_at
-            for d in doses[p.pk]
-            if d.status == DoseStatus.GIVEN
-            and d.local_date >= today - timedelta(days=1)
-            and is_taken(d, amended.get(d.pk, []))
-        ]
-    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+        _add_episode_and_plans(ctx, p.pk, today, reads, covered[p.pk], latest.get(p.pk))
+        _add_others_taken(ctx, reads.other_held[p.pk], today, reads.amended)
     others_today = {
-        p.pk: [d for d in other_held[p.pk] if d.local_date == today and d.status == DoseStatus.HELD]
+        p.pk: [d for d in reads.other_held[p.pk] if d.local_date == today and d.status == DoseStatus.HELD]
         for p, today in patients
     }
-    held += [d.pk for ds in others_today.values() for d in ds]
-    for p, today in patients:  # another medication's doses taken today (read only with_other_holds)
-        contexts[p.pk].others_taken_today = sorted(
-            (
-                d
-                for d in other_held[p.pk]
-                if d.local_date == today
-                and d.status == DoseStatus.GIVEN
-                and is_taken(d, amended.get(d.pk, []))
-            ),
-            key=lambda d: (d.medication, d.sequence, d.pk),
-        )
-        contexts[p.pk].others_taken_recently = [  # review 22m: a second agonist read in hours
-            d
-            for d in other_held[p.pk]
-            if today - timedelta(days=SWITCH_LOOKBACK_DAYS) <= d.local_date <= today
-            and d.status == DoseStatus.GIVEN
-            and is_taken(d, amended.get(d.pk, []))
-        ]
-    if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
-        released = reads.released
-        if released is None:
-            released = set(
-                PatientFlag.objects.filter(
-                    kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
-                ).values_list("source_id", flat=True)
-            )
-        for pk, ctx in contexts.items():
-            ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
-            ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
+    _add_holds_open(contexts, others_today, reads.released)
     return contexts
+
+
+def _covered_by_plans(
+    patients: list[tuple[Patient, date]], plans: list[TakeHomePlan]
+) -> tuple[dict[int, set[date]], dict[int, TakeHomePlan]]:
+    """Each person's days covered by their plans (`plan_days`), and their latest plan (`plans` oldest first:
+    the last one is the latest)."""
+    covered: dict[int, set[date]] = {p.pk: set() for p, _ in patients}
+    latest: dict[int, TakeHomePlan] = {}
+    for plan in plans:
+        covered[plan.patient_id] |= plan_days(plan)
+        latest[plan.patient_id] = plan
+    return covered, latest
+
+
+def _add_episode_and_plans(
+    ctx: DoseContext,
+    pk: int,
+    today: date,
+    reads: _Reads,
+    covered: set[date],
+    latest: TakeHomePlan | None,
+) -> None:
+    """The person's episode, plan and days covered, the bottles maybe held for today (in an episode, today
+    not covered), and the times of this medication's doses taken since yesterday."""
+    amended = reads.amended
+    ctx.in_episode = pk in reads.firsts
+    ctx.take_home = latest
+    ctx.take_home_days = covered
+    if ctx.in_episode and today not in ctx.take_home_days:
+        iso = today.isoformat()
+        ctx.bottles_maybe_held = [
+            plan
+            for plan in reads.every_plan
+            if plan.patient_id == pk and iso in (plan.bottles or []) and iso not in (plan.returned_days or [])
+        ]
+    ctx.taken_times = [
+        d.given_at or d.recorded_at
+        for d in reads.doses[pk]
+        if d.status == DoseStatus.GIVEN
+        and d.local_date >= today - timedelta(days=1)
+        and is_taken(d, amended.get(d.pk, []))
+    ]
+
+
+def _add_others_taken(
+    ctx: DoseContext, other: list[DoseRecord], today: date, amended: dict[int, list[DoseAmendment]]
+) -> None:
+    """Another medication's doses taken today (read only with_other_holds), and in the last
+    `SWITCH_LOOKBACK_DAYS` (review 22m: a second agonist read in hours)."""
+    ctx.others_taken_today = sorted(
+        (
+            d
+            for d in other
+            if d.local_date == today and d.status == DoseStatus.GIVEN and is_taken(d, amended.get(d.pk, []))
+        ),
+        key=lambda d: (d.medication, d.sequence, d.pk),
+    )
+    ctx.others_taken_recently = [
+        d
+        for d in other
+        if today - timedelta(days=SWITCH_LOOKBACK_DAYS) <= d.local_date <= today
+        and d.status == DoseStatus.GIVEN
+        and is_taken(d, amended.get(d.pk, []))
+    ]
+
+
+def _add_holds_open(
+    contexts: dict[int, DoseContext], others_today: dict[int, list[DoseRecord]], released: set[int] | None
+) -> None:
+    """Whether a hold of today stands, of this medication (`hold_open`) or another (`other_hold_open`): a hold
+    stands until a prescriber releases it (resolves its flag). `released` None: one query, only when held."""
+    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+    held += [d.pk for ds in others_today.values() for d in ds]
+    if not held:
+        return
+    if released is None:
+        released = set(
+            PatientFlag.objects.filter(
+                kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
+            ).values_list("source_id", flat=True)
+        )
+    for pk, ctx in contexts.items():
+        ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
+        ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
 
 
 def _as_handed_out(patients: list[tuple[Patient, date]], reads: _Reads) -> None:

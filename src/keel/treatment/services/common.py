@@ -1,5 +1,6 @@
 """What every treatment write shares: the patient scoped for a write (or a 404/403 with its audit row), the
-amount and reason parsers, the guard rails by medication and the dose's outcome and refusals."""
+one audit row of a write to a take-home plan (`_audit_plan`), the amount and reason parsers, the guard rails
+by medication and the dose's outcome and refusals."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
-from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.policy import effective_policy
 
 
@@ -57,6 +58,15 @@ class PlanStillRunning(PlanAlreadyEnded):
 
 
 _audit = audit.record_for_patient
+
+
+def _audit_plan(
+    by: User, patient: Patient, plan: TakeHomePlan, reason: str, detail: dict[str, object] | None = None
+) -> None:
+    """The one audit row of a write to a take-home plan's bottles or its end (an update of the
+    `take_home_plan`), whichever package writes it (the bottles at a change of a day's total, an end, a hold,
+    bottles brought back): `reason` says what the write did, `detail` its days (and mg), if any."""
+    _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason=reason, detail=detail)
 
 
 def lock_person(patient: Patient) -> None:

@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from keel.accounts.models import User
-from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import TakeHomePlan
 from keel.treatment.queries import bottles_at_home, held_bottles, plan_days
-from keel.treatment.services.common import _audit
+from keel.treatment.services.common import _audit_plan
 
 
 def _record_brought_back(
@@ -28,15 +27,11 @@ def _record_brought_back(
     record of bottles back, which `bottles_at_home` and `held_bottles` read), only bottles still at home
     from today on (else `returned_days` is refused, naming the days); the end itself is not changed, the
     reason is added to it, audited."""
-    at_home = _at_home(patient, plan, now)
-    not_home = [d for d in returned if d not in at_home]
-    if not_home:
+    if refused := _refused_days(returned, _at_home(patient, plan, now)):
         raise TreatmentInvalid(
             [
                 FieldError.said(
-                    "returned_days",
-                    N_("only bottles still at home from today on: %(days)s"),
-                    days=", ".join(d.isoformat() for d in not_home),
+                    "returned_days", N_("only bottles still at home from today on: %(days)s"), days=refused
                 )
             ]
         )
@@ -44,14 +39,12 @@ def _record_brought_back(
     plan.returned_days = sorted({*(plan.returned_days or []), *days})
     plan.end_reason = f"{plan.end_reason} Brought back ({', '.join(days)}): {text}".strip()
     plan.save(update_fields=["returned_days", "end_reason"])
-    _audit(
+    _audit_plan(
         by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottles brought back after the plan ended",
-        detail={"bottles_brought_back": days, **_still_held(patient, plan, now)},
+        plan,
+        "bottles brought back after the plan ended",
+        {"bottles_brought_back": days, **_still_held(patient, plan, now)},
     )
     return plan
 
@@ -94,14 +87,20 @@ def record_bottle_returned(
 
 def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
     """Bottles come back only for the days the plan no longer covers."""
-    not_stopped = [d for d in returned if d not in stopped]
-    if not_stopped:
+    if refused := _refused_days(returned, stopped):
         raise TreatmentInvalid(
             [
                 FieldError.said(
                     "returned_days",
                     N_("only bottles for the days the plan no longer covers: %(days)s"),
-                    days=", ".join(d.isoformat() for d in not_stopped),
+                    days=refused,
                 )
             ]
         )
+
+
+def _refused_days(returned: list[date], allowed: set[date]) -> str:
+    """The one check of bottles named brought back: the days in `returned` they may not come back for (not
+    in `allowed`), as the ISO days a refusal of `returned_days` names ("": all may). Each caller says the
+    refusal in its own words, marked at the call (`N_`, tests/meta/test_field_error_words.py)."""
+    return ", ".join(d.isoformat() for d in returned if d not in allowed)

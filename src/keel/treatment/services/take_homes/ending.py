@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from keel.treatment.services.common import (
     PlanStillRunning,
     TakeHomeEndNotAllowed,
     _audit,
+    _audit_plan,
     _scoped_for,
     lock_person,
 )
@@ -131,28 +133,29 @@ def _check_may_end_plan(by: User, patient: Patient, plan_id: int, *, only_back: 
     (`policy.can_record_brought_back`: nurses and prescribers)."""
     if only_back:
         if not policy.can_record_brought_back(by):
-            _audit(
+            _refuse_role(
                 by,
                 patient,
-                Action.DENIED,
-                "take_home_plan",
                 plan_id,
-                outcome=Outcome.DENIED,
-                reason="role may not record bottles brought back",
+                "role may not record bottles brought back",
+                _("Only a nurse or a prescriber can record bottles brought back."),
             )
-            raise TakeHomeEndNotAllowed(_("Only a nurse or a prescriber can record bottles brought back."))
         return
     if not policy.can_prescribe(by):
-        _audit(
+        _refuse_role(
             by,
             patient,
-            Action.DENIED,
-            "take_home_plan",
             plan_id,
-            outcome=Outcome.DENIED,
-            reason="role may not end take-home doses",
+            "role may not end take-home doses",
+            _("Only a prescriber can end a take-home plan."),
         )
-        raise TakeHomeEndNotAllowed(_("Only a prescriber can end a take-home plan."))
+
+
+def _refuse_role(by: User, patient: Patient, plan_id: int, reason: str, message: str) -> NoReturn:
+    """A role that may not end the plan (or record its bottles brought back): the denial audited (`reason`,
+    in English), then refused with `message` (in the request's language)."""
+    _audit(by, patient, Action.DENIED, "take_home_plan", plan_id, outcome=Outcome.DENIED, reason=reason)
+    raise TakeHomeEndNotAllowed(message)
 
 
 def _plan_end_fields(
@@ -257,14 +260,12 @@ def _write_end(
     # review 19a: the bottles brought back at the window (a dose given instead) stay with these
     plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in asked.returned)})
     plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "returned_days"])
-    _audit(
+    _audit_plan(
         by,
         patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="reason recorded on the plan's end",  # the typed text only on the plan (review 19b)
-        detail={
+        plan,
+        "reason recorded on the plan's end",  # the typed text only on the plan (review 19b)
+        {
             "from_day": start.isoformat(),
             "bottles_stopped": len(stopped),
             **({"kept_back_replaced": True} if kept_back else {}),

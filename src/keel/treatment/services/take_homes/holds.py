@@ -11,13 +11,12 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 
 from keel.accounts.models import User
-from keel.audit.models import Action
 from keel.db import rows
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord, DoseStatus, PlanEnd, TakeHomePlan
 from keel.treatment.queries import plan_days
 from keel.treatment.queries.doses import taken_doses
-from keel.treatment.services.common import _audit, lock_person
+from keel.treatment.services.common import _audit_plan, lock_person
 
 
 def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
@@ -82,7 +81,7 @@ def suspend_take_home_plans(
         plan.ended_by, plan.ended_at = by, now
         plan.end_reason, plan.end_kind = HOLD_SUSPENDS.format(day=held_on.isoformat()), PlanEnd.HOLD
         plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
-        _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
+        _audit_plan(by, patient, plan, "dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
 

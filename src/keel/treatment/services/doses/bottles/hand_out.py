@@ -1,9 +1,9 @@
 """The hand-out record: which days a run holds (`run_from`: the bottles leaving at an observed dose today),
 the mg each bottle holds and the window's verdict on it (`bottle_amounts`, `bottle_verdict`), what a plan
 records as handed out and taken back (`_set_bottles`, the one writer of `bottle_mg` and
-`bottles_taken_back`), the one audit row of a write to a plan's bottles or end (`_audit_plan`,
-`_audit_handed_out`), and the words of bottles handed out, taken back or at home (`_handed_out`,
-`_taken_back`, `_call_back_or`, `at_home_reason`)."""
+`bottles_taken_back`), the audit row of bottles handed out again (`_audit_handed_out`, through the one audit
+row of a write to a plan, `common._audit_plan`), and the words of bottles handed out, taken back or at home
+(`_handed_out`, `_taken_back`, `_call_back_or`, `at_home_reason`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from typing import Any, cast
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
-from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient
@@ -30,7 +29,7 @@ from keel.treatment.models import (
     order_in_force,
 )
 from keel.treatment.queries import DoseContext, plan_days
-from keel.treatment.services.common import _audit
+from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
@@ -217,14 +216,6 @@ def _taken_back_in(plan: TakeHomePlan, run: list[date]) -> dict[str, str]:
     with): what undoing a take-back hands out again."""
     taken = dict(plan.bottles_taken_back or {})
     return {d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken}
-
-
-def _audit_plan(
-    by: User, patient: Patient, plan: TakeHomePlan, reason: str, detail: dict[str, object]
-) -> None:
-    """The one audit row of a write to a plan's bottles or its end at a change of a day's total (an update
-    of the `take_home_plan`): `reason` says what the write did, `detail` its days (and mg)."""
-    _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason=reason, detail=detail)
 
 
 def _audit_handed_out(by: User, patient: Patient, plan: TakeHomePlan, bottles: list[str], day: date) -> None:

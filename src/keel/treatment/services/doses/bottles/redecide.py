@@ -17,9 +17,9 @@ from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries import DoseContext
+from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
     _audit_handed_out,
-    _audit_plan,
     _handed_out,
     _left_with,
     _run_recorded,

@@ -3,7 +3,7 @@ is kept back (`_keep_back`: the window would not give it today), taken back from
 (`_take_back_from_today`: a correction down of an earlier day's dose whose run reaches today), or not
 handed out because nothing given stands (`_take_back_nothing_given`, `_end_not_handed_out`; after a hold,
 `_end_after_hold`); each ends its plan through the one end that keeps an earlier one
-(`_end_keeping_earlier`), audited (`hand_out._audit_plan`), records what it takes back
+(`_end_keeping_earlier`), audited (`common._audit_plan`), records what it takes back
 (`_record_take_back`) and names the bottles still at home for the call-back (`hand_out._call_back_or`)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from keel.accounts.models import User
 from keel.core.decision import Reason
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
+from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
-    _audit_plan,
     _call_back_or,
     _set_bottles,
     _taken_back,
