@@ -103,3 +103,25 @@ def test_zero_then_bottle_back_then_back_up_end_still_says_nothing_given(world: 
     assert plan.ended_on is not None
     assert plan.end_kind != "nothing_given", (plan.end_kind, plan.end_reason)
     assert "no dose given today" not in plan.end_reason.lower(), plan.end_reason
+
+
+def test_zero_yesterday_window_today_then_40_then_80_gives_today_twice(world: World) -> None:
+    """The nurse: yesterday Alice took 80 mg and her bottles for today and tomorrow went home. This morning
+    yesterday's dose is corrected to 0 (a typo, the nurse thinks); the window gives Alice 80 mg today. The
+    pump log is read in two steps: yesterday's dose corrected to 40 (the run is kept back; today's and
+    tomorrow's bottles are at home and on the call-back list, rightly: she was dosed at the window today),
+    then to 80. What went wrong: the kept-back plan goes on (`_go_on_after_kept_back`): today is a take-home
+    day again, today's bottle leaves the call-back list, and the nurse is told the bottles were handed out
+    with this dose, beside the 80 mg Alice drank at the window today (two doses for one day). Right: a day
+    dosed at the window is never covered by a take-home bottle again; today's bottle stays called back."""
+    plan, dose = handed_out_yesterday(world)
+    today = local_today(world.alice)
+    corrected(world, dose, corrected_mg="0")
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
+    corrected(world, dose, "Pump log: 40 mg was given yesterday.", corrected_mg="40")
+    assert today in call_back(world.alice, today).get(plan.pk, {})
+    corrected(world, dose, "Pump log read again: 80 mg was given yesterday.", corrected_mg="80")
+    plan.refresh_from_db()
+    home_today = today in bottles_at_home(world.alice, today).get(plan.pk, {})
+    assert not (today in plan_days(plan) and home_today), (plan.ended_on, plan.bottle_mg)
+    assert not home_today or today in call_back(world.alice, today).get(plan.pk, {})
