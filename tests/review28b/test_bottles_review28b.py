@@ -18,7 +18,7 @@ from keel.treatment.queries.take_home_plans import call_back
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.take_homes.ending import record_bottles_brought_back
 from tests.conftest import World
-from tests.factories import corrected, handed_out_today, handed_out_yesterday
+from tests.factories import corrected, handed_out_today, handed_out_yesterday, prescriber_ends
 
 BROUGHT_BACK = "Brought back unopened at the window today; checked the seal."
 
@@ -125,3 +125,31 @@ def test_zero_yesterday_window_today_then_40_then_80_gives_today_twice(world: Wo
     home_today = today in bottles_at_home(world.alice, today).get(plan.pk, {})
     assert not (today in plan_days(plan) and home_today), (plan.ended_on, plan.bottle_mg)
     assert not home_today or today in call_back(world.alice, today).get(plan.pk, {})
+
+
+def test_prescriber_end_kept_then_bottle_back_void_and_back_up_loses_the_end(world: World) -> None:
+    """The nurse: yesterday Alice took 80 mg and her bottles for today and tomorrow went home. The prescriber
+    ends take-homes from tomorrow (today's bottle stays a take-home dose); Alice brings tomorrow's bottle
+    back and the nurse records it. Then yesterday's dose is corrected to 0 (a typo) and, the pump log read,
+    back to 80. What went wrong: the voided end written over the prescriber's (`earlier_end`) is never given
+    back when a bottle of the run is on the shelf (`_after_voided` returns at `on_shelf` before restoring
+    it): the plan stays ended yesterday with the void's end, so today is no longer a take-home day, today's
+    bottle (left with a dose that stands, under the prescriber's plan) is put on the call-back list, and the
+    nurse is told both that the plan stays stopped and that today's bottle was handed out. Right: the
+    prescriber's end comes back whole (the plan covers today, ended by the prescriber), tomorrow's bottle
+    stays on the shelf, and nobody is called back for today's bottle, as before the typo."""
+    plan, dose = handed_out_yesterday(world)
+    today = local_today(world.alice)
+    tomorrow = today + timedelta(days=1)
+    prescriber_ends(
+        world, plan, "Relapse reported: no take-home doses from tomorrow.", from_day=tomorrow.isoformat()
+    )
+    _brought_back(world, plan.pk, tomorrow)
+    assert call_back(world.alice, today) == {}
+    corrected(world, dose, corrected_mg="0")
+    corrected(world, dose, "Pump log: 80 mg was given yesterday.", corrected_mg="80")
+    plan.refresh_from_db()
+    assert tomorrow.isoformat() in plan.returned_days
+    assert (plan.ended_on, plan.end_kind) == (today, "prescriber"), (plan.ended_on, plan.end_kind)
+    assert today in plan_days(plan)
+    assert call_back(world.alice, today) == {}
