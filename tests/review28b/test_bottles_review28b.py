@@ -18,7 +18,13 @@ from keel.treatment.queries.take_home_plans import call_back
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.take_homes.ending import record_bottles_brought_back
 from tests.conftest import World
-from tests.factories import corrected, handed_out_today, handed_out_yesterday, prescriber_ends
+from tests.factories import (
+    corrected,
+    handed_out_today,
+    handed_out_yesterday,
+    held_then_released,
+    prescriber_ends,
+)
 
 BROUGHT_BACK = "Brought back unopened at the window today; checked the seal."
 
@@ -153,3 +159,19 @@ def test_prescriber_end_kept_then_bottle_back_void_and_back_up_loses_the_end(wor
     assert (plan.ended_on, plan.end_kind) == (today, "prescriber"), (plan.ended_on, plan.end_kind)
     assert today in plan_days(plan)
     assert call_back(world.alice, today) == {}
+
+
+def test_hold_bottle_back_then_zero_fhir_says_never_picked_up(world: World) -> None:
+    """The nurse: today Alice took 80 mg and her bottles for tomorrow and the day after went home; later today
+    she is held (sedated) and the prescriber releases the hold; she brings tomorrow's bottle back and the
+    nurse records it (FHIR: `stopped`). Then the nurse corrects today's dose to 0 (a typo). What went wrong:
+    FHIR now sends tomorrow's bottle, recorded brought back, as `cancelled` ("never picked up"): the same
+    day, so hole 2 is not about earlier days only. Right: `stopped`, whatever happened to the dose since."""
+    plan, dose = handed_out_today(world)
+    tomorrow = local_today(world.alice) + timedelta(days=1)
+    held_then_released(world)
+    _brought_back(world, plan.pk, tomorrow)
+    assert _dispenses(world)[f"bottle-{plan.pk}-{tomorrow:%Y%m%d}"]["status"] == "stopped"
+    corrected(world, dose, corrected_mg="0")
+    res = _dispenses(world)[f"bottle-{plan.pk}-{tomorrow:%Y%m%d}"]
+    assert res["status"] == "stopped", res["status"]
