@@ -169,3 +169,32 @@ def test_new_york_near_midnight(world: World, local: tuple[int, int]) -> None:
         _window_80(world)
         _told_call_back(corrected(world, dose, PUMP, corrected_mg="80"), today)
         _four_views_agree(world, plan, today)
+
+
+def test_prescribers_end_beside_a_bottle_on_the_shelf_one_message(world: World) -> None:
+    """Review 28b hole 5: the prescriber's end (today covered), tomorrow's bottle brought back, yesterday's
+    dose to 0 and back to 80: the nurse hears one message, today's bottle covered again (not "the plan stays
+    stopped" beside it), and tomorrow's bottle stays on the shelf off every list."""
+    from keel.treatment.services.doses.bottles import ON_SHELF
+    from keel.treatment.services.take_homes.ending import record_bottles_brought_back
+
+    plan, dose = handed_out_yesterday(world)
+    today = local_today(world.alice)
+    tomorrow = today + timedelta(days=1)
+    prescriber_ends(world, plan, "No take-home doses from tomorrow.", from_day=tomorrow.isoformat())
+    record_bottles_brought_back(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        plan_id=plan.pk,
+        reason="Brought back unopened.",
+        returned_days=[tomorrow.isoformat()],
+    )
+    corrected(world, dose, corrected_mg="0")
+    said = corrected(world, dose, PUMP, corrected_mg="80").warnings
+    assert [r.template for r in said] == [TAKE_BACK_UNDONE], said
+    assert ON_SHELF not in [r.template for r in said]
+    assert today.isoformat() in said[0].text and tomorrow.isoformat() not in said[0].text
+    plan.refresh_from_db()
+    assert today in plan_days(plan) and tomorrow not in plan_days(plan)
+    assert call_back(world.alice, today) == {}
+    assert tomorrow not in held_bottles(world.alice, None, today).get(plan.pk, set())

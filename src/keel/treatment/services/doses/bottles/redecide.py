@@ -450,9 +450,10 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     plan.save(update_fields=[*_END_FIELDS, "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
+    run = [d for d in run if d.isoformat() not in back]  # lane fix28b: a bottle on the shelf stays there
     had, rest = _run_recorded(plan, run)
     restored = plan.ended_on, plan.end_kind
-    said = _judge_run(change, plan, run, had, rest)
+    said = _judge_run(change, plan, run, had, rest) if run else []
     if (plan.ended_on, plan.end_kind) != restored:
         return said
     ahead = [d.isoformat() for d in run if d >= today and (restored[0] is None or d <= restored[0])]
