@@ -224,6 +224,9 @@ REASONS = {
     "plan not resumed: bottles brought back stay at the clinic": _(
         "take-home plan not resumed: bottles recorded brought back stay at the clinic"
     ),
+    "plan ends before a day dosed at the window": _(
+        "take-home plan ends before a day on which a dose was given at the window"
+    ),
     "bottles taken back: the dose they went home with was corrected down": _(
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),

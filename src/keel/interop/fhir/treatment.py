@@ -179,7 +179,9 @@ def _taken_back(covered: bool, given_on: date, today: date) -> tuple[str, str]:
 
 
 def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: date) -> tuple[str, str]:
-    """Step 2b, any other day. Handed over when the plan's record says so (`bottle_mg`, as
+    """Step 2b, any other day. Review 28b holes 2 and 6: one order of questions: a bottle recorded brought
+    back (`returned_days`) is `stopped` first, as the same-day path says it, before asking whether it was
+    covered or left. Handed over when the plan's record says so (`bottle_mg`, as
     `services.doses.bottles.redecide_bottles` decides it at every change of the day's given total); a day
     the record is silent on (a plan decided before the amounts were kept, session 22, or a row written
     without the dose path) is told from the observed doses (`take_home_bottles.handed_out`, a dose counted up
@@ -194,11 +196,11 @@ def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: da
     `entered-in-error`, kept for a bottle the record took back; not `on-hold`: a new plan is a new
     decision). Should the end be undone (a run kept back at a lower split-dose total resumed the same day),
     the plan covers the day again and it is `preparation` again under the same id."""
+    if day in read.back:  # review 28b holes 2 and 6: brought back is asked first, whatever came since
+        return "stopped", RETURNED
     out_of_clinic = _left(read, day)
     if not covered and not out_of_clinic:  # the plan ended before this bottle left the clinic
         return "cancelled", NOT_HANDED_OUT
-    if day in read.back:
-        return "stopped", RETURNED
     if out_of_clinic:
         return "completed", ""
     if given_on >= today:

@@ -146,6 +146,21 @@ def observed_days(patient_id: int, since: date) -> set[date]:
     )
 
 
+def dosed_at_window(patient_id: int, days: Iterable[date]) -> list[date]:
+    """Lane fix28b (review 28b holes 1 and 4): the days of `days` (a run's bottle days), in order, on which a
+    dose at the window stands (an observed methadone dose given, neither voided nor corrected to 0 mg:
+    `observed_days`). The one day test of every path that can re-cover a run's day or restart a plan after a
+    correction (`services.doses.bottles.redecide`: a keep back gone on, a void or a take-back undone, a
+    prescriber's end restored, bottles restored after an end): such a day is never a take-home day again
+    (she drank that day's dose at the window; its bottle at home would be a second dose), so the plan ends
+    before it and its bottle, still at home, is called back."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    seen = observed_days(patient_id, wanted[0])
+    return [d for d in wanted if d in seen]
+
+
 def due_unrecorded(plan: PlanRecord, today: date) -> bool:
     """Whether a bottle day of `plan` up to `today` is not in its record (`unrecorded_days_due`): the only
     plans `first_missed` may end, so a reader needs the observed doses only for these."""

@@ -89,6 +89,8 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKEN_BACK_FROM_TODAY,
     TAKEN_BACK_PLAN_STOPS,
     VOIDED_NOT_HANDED_OUT,
+    WINDOW_DOSED_CALL_BACK,
+    WINDOW_DOSED_NONE_HOME,
 )
 from keel.treatment.services.doses.bottles.redecide import (
     DayChange,
@@ -121,6 +123,8 @@ __all__ = [
     "TAKEN_BACK_PLAN_STOPS",
     "TAKE_BACK_UNDONE",
     "VOIDED_NOT_HANDED_OUT",
+    "WINDOW_DOSED_CALL_BACK",
+    "WINDOW_DOSED_NONE_HOME",
     "DayChange",
     "at_home_reason",
     "bottle_amounts",

@@ -135,6 +135,31 @@ CORRECTED_BACK_CALL_BACK = N_(
     "days again. Call the person back to bring them in (or record them brought back), and tell the "
     "prescriber, who decides take-home doses again."
 )
+# Lane fix28b (review 28b holes 1 and 4): a correction would have a plan cover again a day on which a dose
+# at the window stands (`queries.dosed_at_window`): the plan ends before that day (its own constants, apart
+# from the "nothing given" words other lanes rewrite). The end reason kept on the plan (English, as every
+# end reason) and the nurse's message: the bottles of that day and later still at home are called back.
+WINDOW_DOSED_END = (
+    "The bottles for {days} are not take-home doses again: a dose was given at the window on {day}, after "
+    "the bottles went home. Call the person back to bring in those still at home. The person comes to the "
+    "window until a prescriber decides take-home doses again."
+)
+WINDOW_DOSED_CALL_BACK = N_(
+    "A dose was given at the window on %(window)s after the take-home bottles went home: the take-home plan "
+    "does not cover that day or later again. Call the person back to bring in the bottles for %(days)s "
+    "(%(mg)s mg), and tell the prescriber, who decides take-home doses again."
+)
+WINDOW_DOSED_NONE_HOME = N_(
+    "A dose was given at the window on %(window)s: the take-home plan does not cover that day or later "
+    "again, and no bottle of those days is at home. Tell the prescriber, who decides take-home doses again."
+)
+# Lane fix28b (review 28b hole 3): today's "nothing given" end, and then a dose stands again today while a
+# bottle of the run is on the shelf: the plan stays stopped, and its end says so (not "nothing given").
+ON_SHELF_END = (
+    "The bottles for {days} were recorded brought back and stay at the clinic, so the run that went home "
+    "with the dose of {day} does not go on, though that dose stands. The person comes to the window until a "
+    "prescriber decides take-home doses again."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -146,5 +171,7 @@ BOTTLE_REASONS = (
     TAKE_BACK_UNDONE,
     ON_SHELF,
     CORRECTED_BACK_CALL_BACK,
+    WINDOW_DOSED_CALL_BACK,
+    WINDOW_DOSED_NONE_HOME,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

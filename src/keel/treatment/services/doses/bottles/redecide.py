@@ -8,7 +8,7 @@ take-back is undone (`_undo_take_back`), or the run is judged (`_judge_run`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -43,12 +43,18 @@ from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_AT_HOME,
     CORRECTED_BACK_CALL_BACK,
     CORRECTED_BACK_NONE_HOME,
+    HANDED_OUT,
     ON_SHELF,
+    ON_SHELF_END,
     TAKE_BACK_UNDONE,
     TAKEN_BACK,
+    WINDOW_DOSED_CALL_BACK,
+    WINDOW_DOSED_END,
+    WINDOW_DOSED_NONE_HOME,
 )
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
+    _end_keeping_earlier,
     _end_not_handed_out,
     _keep_back,
     _record_take_back,
@@ -131,15 +137,15 @@ def _redecide_plan(
     if _not_judged_on(plan, today, zone):
         return []
     if _kept_back_on(plan, today):
-        return _after_keep_back(change, plan)
+        return _never_over_window(change, plan, _after_keep_back(change, plan))
     if today < real_today and plan.ended_on == today and plan.end_kind == PlanEnd.CORRECTED_BACK:
         return _again_after_corrected_back(change, plan)  # lane end28: the end stands, its words follow
     if total > 0 and today < real_today and _voided_on(plan, today):
         # lane end26: a correction back up of the dose whose 0 ended the plan on its day
-        return _after_voided(change, plan)
+        return _never_over_window(change, plan, _after_voided(change, plan))
     if today < real_today and _taken_back_from(plan, today, real_today):
         # review 24b hole 3: the slip's take-back, undone when the total lets the run go
-        return _undo_take_back(change, plan)
+        return _never_over_window(change, plan, _undo_take_back(change, plan))
     run = _run_at(change, plan)
     if not run:
         return []
@@ -148,6 +154,65 @@ def _redecide_plan(
         not_out.append((plan, run))
         return _take_back_nothing_given(change.by, change.patient, plan, had, rest, real_today)
     return _judge_run(change, plan, run, had, rest)
+
+
+def _never_over_window(change: DayChange, plan: TakeHomePlan, said: list[Reason]) -> list[Reason]:
+    """Lane fix28b (review 28b holes 1 and 4): the one guard of every step that can re-cover a run's day or
+    restart a plan after a correction (`_go_on_after_kept_back`, `_after_voided` with a prescriber's end
+    given back, `_undo_take_back`): a day of the run the change's day's dose sent home on which a dose at
+    the window stands (`queries.dosed_at_window`; its bottle not recorded brought back) is never a take-home
+    day again. When the step left the plan covering such a day, the plan ends the day before the first one
+    (never after it; an end it had is kept in the reason, `_end_keeping_earlier`), audited; the bottles of
+    that day and later the record holds as handed out stay at home for every reader until recorded brought
+    back (`left_on_record`), so the call-back list names them, and the nurse is told which
+    (`WINDOW_DOSED_CALL_BACK`; none at home: `WINDOW_DOSED_NONE_HOME`), never that the plan goes on. A
+    prescriber decides take-home doses again."""
+    from keel.treatment.queries.take_home_plans import call_back, dosed_at_window
+
+    back = brought_back_days(plan)
+    run = [d for d in _run_unended(plan, change.today) if d.isoformat() not in back]
+    window = dosed_at_window(change.patient.pk, run)
+    recover = [r for r in said if r.template in (HANDED_OUT, TAKE_BACK_UNDONE)]
+    covers = bool(window) and (plan.ended_on is None or plan.ended_on >= window[0])
+    if not window or not (covers or recover):
+        return said
+    first = window[0]
+    if covers:
+        days = [d for d in run if d >= first]
+        text = WINDOW_DOSED_END.format(
+            days=", ".join(d.isoformat() for d in days), day=", ".join(d.isoformat() for d in window)
+        )
+        _end_keeping_earlier(plan, change.by, first - timedelta(days=1), change.now, text, PlanEnd.TAKEN_BACK)
+    home = call_back(change.patient, change.real_today).get(plan.pk, {})
+    call = {d.isoformat(): str(mg) for d, mg in sorted(home.items()) if d >= first}
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "plan ends before a day dosed at the window",
+        {
+            "window_days": [d.isoformat() for d in window],
+            "still_at_home": sorted(call),
+            "dose_day": change.today.isoformat(),
+        },
+    )
+    kept = [r for r in said if r not in recover]
+    shown = ", ".join(d.isoformat() for d in window)
+    if not call:
+        return [*kept, Reason.said(WINDOW_DOSED_NONE_HOME, ("42cfr8.12-2024",), window=shown)]
+    amounts: list[str] = []
+    for iso in sorted(call):
+        mg = f"{Decimal(call[iso]).normalize():f}"
+        if mg not in amounts:
+            amounts.append(mg)
+    told = Reason.said(
+        WINDOW_DOSED_CALL_BACK,
+        ("42cfr8.12-2024",),
+        window=shown,
+        days=", ".join(sorted(call)),
+        mg=", ".join(amounts),
+    )
+    return [*kept, told]
 
 
 def _run_at(change: DayChange, plan: TakeHomePlan) -> list[date]:
@@ -325,6 +390,8 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         return []
     shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
+        if plan.end_kind == PlanEnd.NOTHING_GIVEN:  # lane fix28b (review 28b hole 3): a dose stands again
+            _end_on_shelf(plan, shelf, today)
         return [_stays_on_shelf(change, plan, shelf)]
     ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
     _clear_end(plan)
@@ -347,6 +414,17 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         {"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
     )
     return [_handed_out(amounts)]
+
+
+def _end_on_shelf(plan: TakeHomePlan, shelf: list[date], day: date) -> None:
+    """Lane fix28b (review 28b hole 3): today's "nothing given" end (`NOTHING_GIVEN`) after which a dose
+    stands again today while bottles of the run are on the shelf: the plan stays stopped, and its end now
+    says what stops it (`ON_SHELF_END`, stored as a keep back, `PlanEnd.KEPT_BACK`: no longer one a later
+    dose today reads as "nothing given" to hand out, `goes_home_at_a_dose_today`). Its day, by and instant
+    stand; the caller audits it (`_stays_on_shelf`)."""
+    plan.end_reason = ON_SHELF_END.format(days=", ".join(d.isoformat() for d in shelf), day=day.isoformat())
+    plan.end_kind = PlanEnd.KEPT_BACK
+    plan.save(update_fields=["end_reason", "end_kind"])
 
 
 def _stays_on_shelf(change: DayChange, plan: TakeHomePlan, shelf: list[date]) -> Reason:
@@ -427,11 +505,15 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
         return []
     shelf = on_shelf(plan, run, today)
-    if shelf:  # review 27a hole 2: never over bottles recorded brought back; the end stands
+    earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
+    # review 27a hole 2: never over bottles recorded brought back; the end stands. Lane fix28b (review 28b
+    # hole 5): a prescriber's end that stops before the first of them is given back all the same (the days on
+    # the shelf stay clinic days, past its end), and the nurse hears only of the days it covers
+    if shelf and (earlier is None or earlier[0] >= shelf[0]):
         return [_stays_on_shelf(change, plan, shelf)]
     recorded = dict(plan.bottle_mg or {})
-    back_in = _taken_back_in(plan, run)
-    earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
+    back = brought_back_days(plan)
+    back_in = {iso: mg for iso, mg in _taken_back_in(plan, run).items() if iso not in back}
     if earlier is None:
         _clear_end(plan)
     else:
@@ -440,9 +522,10 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     plan.save(update_fields=[*_END_FIELDS, "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
+    run = [d for d in run if d.isoformat() not in back]  # lane fix28b: a bottle on the shelf stays there
     had, rest = _run_recorded(plan, run)
     restored = plan.ended_on, plan.end_kind
-    said = _judge_run(change, plan, run, had, rest)
+    said = _judge_run(change, plan, run, had, rest) if run else []
     if (plan.ended_on, plan.end_kind) != restored:
         return said
     ahead = [d.isoformat() for d in run if d >= today and (restored[0] is None or d <= restored[0])]
@@ -464,6 +547,7 @@ def restore_after_end(
     they stay taken back. Review 27a hole 5: a bottle recorded brought back stays on the shelf, never named
     as handed out again (`brought_back_days`)."""
     said: list[Reason] = []
+    change = DayChange(by, patient, today, now, total, ctx, local_today(patient, now))
     ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False).exclude(
         end_kind__in=_DOSE_PATH_ENDS
     )
@@ -483,7 +567,8 @@ def restore_after_end(
             continue
         _set_bottles(plan, {**recorded, **back_in})
         _audit_handed_out(by, patient, plan, sorted(back_in), today)
-        said.append(_handed_out(back_in))
+        # lane fix28b: a restored bottle of a day dosed at the window is called back, never "handed out"
+        said.extend(_never_over_window(change, plan, [_handed_out(back_in)]))
     return tuple(said)
 
 
