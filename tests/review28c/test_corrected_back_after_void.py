@@ -11,12 +11,13 @@ from django.utils import timezone
 from keel.patients.models import local_today
 from keel.treatment.models import DoseRecord
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, methadone_with_take_home_plan
 
 pytestmark = pytest.mark.django_db
 
 
-def test_voided_then_corrected_back_words_say_voided(world) -> None:
+def test_voided_then_corrected_back_words_say_voided(world: World) -> None:
     """The nurse: yesterday Alice took 80 mg at the window and her bottles for today and tomorrow went home;
     later yesterday the dose was voided ("nothing given" end). Today the pump log shows it was hers: the
     voided dose is corrected back to 80 mg. What went wrong: the nurse's warning and the plan's end (the

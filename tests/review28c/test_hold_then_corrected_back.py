@@ -12,12 +12,13 @@ import pytest
 from keel.patients.models import local_today
 from keel.treatment.queries.take_home_plans import call_back
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, held_then_released
 
 pytestmark = pytest.mark.django_db
 
 
-def test_hold_released_then_dosed_then_yesterday_corrected_back_tells_the_nurse(world) -> None:
+def test_hold_released_then_dosed_then_yesterday_corrected_back_tells_the_nurse(world: World) -> None:
     """The nurse: yesterday Alice took 80 mg and her bottles for today and tomorrow went home; this morning
     yesterday's dose was voided (entered on the wrong person, it seemed), so the plan ended and the bottles
     were recorded taken back. Alice came in sedated: held; the prescriber released the hold and she was
@@ -41,7 +42,7 @@ def test_hold_released_then_dosed_then_yesterday_corrected_back_tells_the_nurse(
     assert today.isoformat() in told, f"the nurse is told nothing of today's bottle at home: {told!r}"
 
 
-def test_hold_today_then_yesterday_corrected_back_end_reason_is_true(world) -> None:
+def test_hold_today_then_yesterday_corrected_back_end_reason_is_true(world: World) -> None:
     """The nurse: yesterday's dose (which sent the bottles for today and tomorrow home) was voided this
     morning; Alice then came in sedated and was held (the prescriber released the hold; no dose given yet).
     Yesterday's dose is corrected back to 80 mg: it stands, so its bottles left with it (the call-back list

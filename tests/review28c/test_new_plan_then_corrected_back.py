@@ -15,12 +15,13 @@ from django.utils import timezone
 from keel.patients.models import local_today
 from keel.treatment.queries.take_home_plans import call_back
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, two_bottle_plan
 
 pytestmark = pytest.mark.django_db
 
 
-def test_new_plan_today_then_yesterday_corrected_back_tells_the_nurse(world) -> None:
+def test_new_plan_today_then_yesterday_corrected_back_tells_the_nurse(world: World) -> None:
     """The nurse: yesterday Alice took 80 mg and her bottles for today and tomorrow went home. This morning
     yesterday's dose was voided (the plan ended, its bottles recorded taken back); the prescriber decided a
     new plan (bottles tomorrow and the day after); Alice drank 80 mg at the window and the new plan's two

@@ -7,12 +7,13 @@ import pytest
 from keel.patients.models import local_today
 from keel.treatment.models import DoseRecord
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday
 
 pytestmark = pytest.mark.django_db
 
 
-def test_window_dose_voided_end_no_longer_says_she_was_dosed(world) -> None:
+def test_window_dose_voided_end_no_longer_says_she_was_dosed(world: World) -> None:
     """The nurse: yesterday's dose (bottles for today and tomorrow went home) was corrected to 0 this morning,
     Alice was given 80 mg at the window, and yesterday's dose was corrected back to 80: the plan ended
     before today, its end saying "a dose was given at the window on <today>". Then today's window dose is
