@@ -1,5 +1,6 @@
-"""The two end reasons lane fix28b added (a plan ended before a day dosed at the window; a same-day end while a
-bottle is on the shelf) read back in the reader's words, in English and Spanish, with no ISO day in them."""
+"""The two end reasons lane fix28b added (a plan ended before a day dosed at the window; a same-day end
+while a bottle is on the shelf) read back in the reader's words, in English and Spanish,
+with no ISO day in them."""
 
 from __future__ import annotations
 
