@@ -93,6 +93,18 @@ CORRECTED_BACK_NONE_HOME = N_(
     "they were to go home with was corrected to 0 mg and later back to %(mg)s mg. The person doses at the "
     "window until a prescriber decides take-home doses again."
 )
+# Lane fix28b: a plan ended before a day on which a dose was given at the window (no day dosed at the window
+# is a take-home day again), and a same-day end while a bottle of the run is on the shelf.
+WINDOW_DOSED_END = N_(
+    "The bottles for %(days)s are no longer take-home doses: a dose was given at the window on %(day)s, "
+    "after the bottles went home. Call the person back to bring in any still at home. The person doses at "
+    "the window until a prescriber decides take-home doses again."
+)
+ON_SHELF_END = N_(
+    "The bottles for %(days)s were brought back and stay at the clinic, so the run that went home with the "
+    "dose of %(day)s does not go on, though that dose stands. The person doses at the window until a "
+    "prescriber decides take-home doses again."
+)
 HOLD_SUSPENDS = N_(
     "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
     "prescriber decides take-home doses again."
@@ -145,6 +157,8 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
         (_pattern(bottles.CORRECTED_BACK_AT_HOME), CORRECTED_BACK_AT_HOME, ""),
         (_pattern(bottles.CORRECTED_BACK_NONE_HOME), CORRECTED_BACK_NONE_HOME, ""),
+        (_pattern(bottles.WINDOW_DOSED_END), WINDOW_DOSED_END, ""),
+        (_pattern(bottles.ON_SHELF_END), ON_SHELF_END, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )
 

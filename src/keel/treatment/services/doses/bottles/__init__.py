@@ -83,6 +83,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     NOT_HANDED_OUT,
     NOTHING_GIVEN,
     ON_SHELF,
+    ON_SHELF_END,
     PLAN_STOPS_ALL_BACK,
     TAKE_BACK_UNDONE,
     TAKEN_BACK,
@@ -90,6 +91,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKEN_BACK_PLAN_STOPS,
     VOIDED_NOT_HANDED_OUT,
     WINDOW_DOSED_CALL_BACK,
+    WINDOW_DOSED_END,
     WINDOW_DOSED_NONE_HOME,
 )
 from keel.treatment.services.doses.bottles.redecide import (
@@ -117,6 +119,7 @@ __all__ = [
     "NOTHING_GIVEN",
     "NOT_HANDED_OUT",
     "ON_SHELF",
+    "ON_SHELF_END",
     "PLAN_STOPS_ALL_BACK",
     "TAKEN_BACK",
     "TAKEN_BACK_FROM_TODAY",
@@ -124,6 +127,7 @@ __all__ = [
     "TAKE_BACK_UNDONE",
     "VOIDED_NOT_HANDED_OUT",
     "WINDOW_DOSED_CALL_BACK",
+    "WINDOW_DOSED_END",
     "WINDOW_DOSED_NONE_HOME",
     "DayChange",
     "at_home_reason",
