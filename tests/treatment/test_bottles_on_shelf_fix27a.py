@@ -12,7 +12,7 @@ from keel.audit.models import AuditEvent
 from keel.patients.models import local_today
 from keel.treatment.models import PlanEnd
 from keel.treatment.queries import call_back, plan_days
-from keel.treatment.services.doses.bottles import HANDED_OUT, ON_SHELF, TAKE_BACK_UNDONE
+from keel.treatment.services.doses.bottles import CORRECTION_CALL_BACK, HANDED_OUT, ON_SHELF, TAKE_BACK_UNDONE
 from keel.treatment.services.take_homes import record_bottles_brought_back
 from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, prescriber_ends
@@ -95,7 +95,10 @@ def test_a_slip_undone_gives_the_prescribers_end_back_whole(world: World) -> Non
     plan.refresh_from_db()
     assert (plan.ended_on, plan.end_kind, plan.end_reason, plan.ended_by_id, plan.ended_at) == before
     assert plan.earlier_end == {}
-    assert [r.template for r in said.warnings] == [TAKE_BACK_UNDONE]
+    # lane fix28c (review 28c): tomorrow's bottle, only "maybe" at home after the 0, is certainly at home
+    # again (its dose stands) and no plan covers it: the nurse is told to call it back, in its own message
+    assert [r.template for r in said.warnings] == [TAKE_BACK_UNDONE, CORRECTION_CALL_BACK]
     assert today.isoformat() in said.warnings[0].text
     assert tomorrow.isoformat() not in said.warnings[0].text
+    assert tomorrow.isoformat() in said.warnings[1].text and today.isoformat() not in said.warnings[1].text
     assert set(call_back(world.alice, today)[plan.pk]) == {tomorrow}

@@ -33,7 +33,11 @@ from keel.treatment.queries.take_home_plans import (
     call_back,
     plan_days,
 )
-from keel.treatment.services.doses.bottles import CORRECTED_BACK_CALL_BACK, ON_SHELF
+from keel.treatment.services.doses.bottles import (
+    CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_CALL_BACK_VOIDED,
+    ON_SHELF,
+)
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.take_homes import record_bottles_brought_back
 from tests.conftest import World
@@ -92,7 +96,9 @@ def _words(plan: TakeHomePlan, language: str) -> end_words.PlanEnd:
         )
 
 
-def _assert_end_stands_and_says_so(world: World, plan: TakeHomePlan, day1: date, mg: str) -> dict[str, Any]:
+def _assert_end_stands_and_says_so(
+    world: World, plan: TakeHomePlan, day1: date, mg: str, *, voided: bool = False
+) -> dict[str, Any]:
     story = _story(world, plan)
     assert plan.ended_on == day1
     assert plan.end_kind == PlanEnd.CORRECTED_BACK
@@ -102,7 +108,13 @@ def _assert_end_stands_and_says_so(world: World, plan: TakeHomePlan, day1: date,
     assert story["supply"] == story["run"]
     assert set(story["fhir"]) == {"completed"}
     assert "no dose given today stands" not in plan.end_reason
-    assert f"corrected to 0 mg and later back to {mg} mg" in plan.end_reason
+    # lane fix28c (review 28c hole 5): a void is said as a void, never "corrected to 0 mg"
+    done = (
+        f"voided and later corrected back to {mg} mg"
+        if voided
+        else f"corrected to 0 mg and later back to {mg} mg"
+    )
+    assert done in plan.end_reason
     assert "call the person back" in plan.end_reason.lower()
     english = _words(plan, "en")
     assert english.by_window
@@ -141,8 +153,8 @@ def test_day1_voided_then_corrected_back_on_day2(world: World) -> None:
     plan, dose = _day1_zeroed(world, at, void=True)
     with time_machine.travel(at + timedelta(days=1), tick=False):
         back = corrected(world, dose, corrected_mg="80")
-        _assert_end_stands_and_says_so(world, plan, at.astimezone(NY).date(), "80")
-        assert _told(back) == [CORRECTED_BACK_CALL_BACK]
+        _assert_end_stands_and_says_so(world, plan, at.astimezone(NY).date(), "80", voided=True)
+        assert _told(back) == [CORRECTED_BACK_CALL_BACK_VOIDED]
 
 
 def test_two_corrections_in_a_row_on_day2_never_cover_a_day(world: World) -> None:

@@ -3,7 +3,7 @@
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
 VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, CORRECTED_BACK_AT_HOME,
-CORRECTED_BACK_NONE_HOME, EARLIER_END;
+CORRECTED_BACK_NONE_HOME, their `_VOIDED` twins, WINDOW_DOSED_END, WINDOW_VOIDED_END, EARLIER_END;
 `services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
@@ -93,6 +93,24 @@ CORRECTED_BACK_NONE_HOME = N_(
     "they were to go home with was corrected to 0 mg and later back to %(mg)s mg. The person doses at the "
     "window until a prescriber decides take-home doses again."
 )
+# Lane fix28c (review 28c holes 2, 3, 5): the same after a void (not a correction to 0 mg).
+CORRECTED_BACK_AT_HOME_VOIDED = N_(
+    "The bottles for %(days)s may be at home: the dose of %(day)s they were to go home with was voided and "
+    "later corrected back to %(mg)s mg. Call the person back to bring them in, or record them brought back. "
+    "The person doses at the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME_VOIDED = N_(
+    "The bottles for %(days)s are not at home (brought back, or their days are past): the dose of %(day)s "
+    "they were to go home with was voided and later corrected back to %(mg)s mg. The person doses at the "
+    "window until a prescriber decides take-home doses again."
+)
+# Lane fix28c (review 28c hole 4): the window dose that ended the plan no longer stands; the plan stays ended.
+WINDOW_VOIDED_END = N_(
+    "The bottles for %(days)s are no longer take-home doses: the plan ended before %(day)s, when a dose was "
+    "recorded at the window that day, and that dose was later voided or corrected to 0 mg. The plan stays "
+    "ended: call the person back to bring in any still at home, or record them brought back. The person "
+    "doses at the window until a prescriber decides take-home doses again."
+)
 # Lane fix28b: a plan ended before a day on which a dose was given at the window (no day dosed at the window
 # is a take-home day again), and a same-day end while a bottle of the run is on the shelf.
 WINDOW_DOSED_END = N_(
@@ -158,6 +176,9 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.CORRECTED_BACK_AT_HOME), CORRECTED_BACK_AT_HOME, ""),
         (_pattern(bottles.CORRECTED_BACK_NONE_HOME), CORRECTED_BACK_NONE_HOME, ""),
         (_pattern(bottles.WINDOW_DOSED_END), WINDOW_DOSED_END, ""),
+        (_pattern(bottles.CORRECTED_BACK_AT_HOME_VOIDED), CORRECTED_BACK_AT_HOME_VOIDED, ""),
+        (_pattern(bottles.CORRECTED_BACK_NONE_HOME_VOIDED), CORRECTED_BACK_NONE_HOME_VOIDED, ""),
+        (_pattern(bottles.WINDOW_VOIDED_END), WINDOW_VOIDED_END, ""),
         (_pattern(bottles.ON_SHELF_END), ON_SHELF_END, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )

@@ -227,6 +227,12 @@ REASONS = {
     "plan ends before a day dosed at the window": _(
         "take-home plan ends before a day on which a dose was given at the window"
     ),
+    "bottles at home called back after a correction": _(
+        "take-home bottles at home called back after a dose correction"
+    ),
+    "plan stays ended: the window dose its end named no longer stands": _(
+        "take-home plan stays ended: the window dose its end named no longer stands"
+    ),
     "bottles taken back: the dose they went home with was corrected down": _(
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),

@@ -5,7 +5,7 @@ audited)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,21 +15,30 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
+from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries import dose_context_and_reads
 from keel.treatment.services.common import (
     HeldDoseNotAllowed,
     _audit,
+    _audit_plan,
     _decimal,
     _reason,
     _scoped_for,
     lock_person,
 )
-from keel.treatment.services.doses.bottles import redecide_bottles, restore_after_end, take_back_after_end
+from keel.treatment.services.doses.bottles import (
+    CORRECTION_CALL_BACK,
+    redecide_bottles,
+    restore_after_end,
+    take_back_after_end,
+    window_dose_gone,
+)
+from keel.treatment.services.doses.bottles.hand_out import _taken_back
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -64,8 +73,12 @@ def amend_dose(
     now = now or timezone.now()
     with transaction.atomic():
         _lock_for_amendment(patient, dose, corrected, void, now)
+        # lane fix28c (review 28c): the call-back list before the correction, compared after it
+        before = (
+            _certain_call_back(patient, local_today(patient, now)) if _redecides(patient, dose, now) else {}
+        )
         amendment = _write_amendment(by, patient, dose, corrected, void, text, now)
-        _redecide_after_amendment(by, patient, dose, amendment, now)
+        _redecide_after_amendment(by, patient, dose, amendment, now, before)
     return amendment
 
 
@@ -158,23 +171,85 @@ def _write_amendment(
 
 
 def _redecide_after_amendment(
-    by: User, patient: Patient, dose: DoseRecord, amendment: DoseAmendment, now: datetime
+    by: User,
+    patient: Patient,
+    dose: DoseRecord,
+    amendment: DoseAmendment,
+    now: datetime,
+    before: dict[int, dict[date, Decimal]],
 ) -> None:
     """Review 22o, 22t hole 5: a methadone dose of today or before re-decides the take-home bottles after its
     day against the day's corrected total (`bottles.redecide_bottles`), whatever changes it (up, down, to 0,
     back, a void); what that said is kept on the amendment (`warnings`). After a hold the run at home stays
     covered (`suspend_take_home_plans`): a correction that leaves a dose given takes back nothing."""
-    if dose.medication == Medication.METHADONE and dose.local_date <= local_today(patient, now):
+    if _redecides(patient, dose, now):
         # Review 22o, 22t hole 5: bottles follow the given total of the dose's day, whatever changes it
         # (up, down, to 0, back, a void), whichever day it is
         day = dose.local_date
         ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, day, with_other_holds=True)
+        real_today = local_today(patient, now)
         if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
             # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
             # leaves a dose given does not take back bottles already in her hands.
             said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
             if ctx.given_today_mg <= 0:  # review 25c hole 4: a plan ended since, its bottles out all the same
                 said = (*said, *take_back_after_end(by, patient, day, now))
+                # lane fix28c (review 28c hole 4): an end that named this day's window dose says it truly
+                said = (*said, *window_dose_gone(by, patient, day, now))
             else:  # lane end26: back up after a 0, a plan ended since: its bottles left with this dose
                 said = (*said, *restore_after_end(by, patient, day, now, ctx.given_today_mg, ctx))
             amendment.warnings = said
+        told = _newly_called_back(by, patient, dose, before, real_today, tuple(amendment.warnings or ()))
+        if told:
+            amendment.warnings = (*(amendment.warnings or ()), *told)
+
+
+def _redecides(patient: Patient, dose: DoseRecord, now: datetime) -> bool:
+    """A correction of this dose re-decides the bottles: a methadone dose of today or before."""
+    return dose.medication == Medication.METHADONE and dose.local_date <= local_today(patient, now)
+
+
+def _certain_call_back(patient: Patient, today: date) -> dict[int, dict[date, Decimal]]:
+    """Lane fix28c (review 28c): the call-back list (`queries.call_back`: bottles the record holds at home
+    that no standing plan covers) less those only "maybe" at home (recorded handed out with a dose that no
+    longer stands): what the record says is certainly at home and uncovered."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home, call_back
+
+    sure = bottles_at_home(patient, today)
+    return {
+        pk: kept
+        for pk, days in call_back(patient, today).items()
+        if (kept := {d: mg for d, mg in days.items() if d in sure.get(pk, {})})
+    }
+
+
+def _newly_called_back(
+    by: User,
+    patient: Patient,
+    dose: DoseRecord,
+    before: dict[int, dict[date, Decimal]],
+    today: date,
+    said: tuple[Reason, ...],
+) -> list[Reason]:
+    """Lane fix28c (review 28c holes 1, 3, 7), path-independent: every bottle the correction newly put on the
+    call-back list (`_certain_call_back`, before and after: a bottle only "maybe" at home before, its dose
+    standing again, is newly certain) and that no word the correction already says names (that step told
+    and audited it: one message, never two), is audited on its plan and told to the nurse once
+    (`CORRECTION_CALL_BACK`, days and mg)."""
+    after = _certain_call_back(patient, today)
+    named = " ".join(r.text for r in said)
+    call: dict[str, str] = {}
+    for pk, days in after.items():
+        # a day another word of this correction names was told and audited by its own step
+        new = {d: mg for d, mg in days.items() if d not in before.get(pk, {}) and d.isoformat() not in named}
+        if not new:
+            continue
+        _audit_plan(
+            by,
+            patient,
+            TakeHomePlan.objects.get(pk=pk),
+            "bottles at home called back after a correction",
+            {"dose": dose.pk, "still_at_home": sorted(d.isoformat() for d in new)},
+        )
+        call.update({d.isoformat(): str(mg) for d, mg in new.items()})
+    return [_taken_back(CORRECTION_CALL_BACK, call)] if call else []

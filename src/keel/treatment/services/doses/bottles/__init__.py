@@ -72,8 +72,12 @@ from keel.treatment.services.doses.bottles.reasons import (
     AT_HOME_AFTER_QTC,
     BOTTLE_REASONS,
     CORRECTED_BACK_AT_HOME,
+    CORRECTED_BACK_AT_HOME_VOIDED,
     CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTED_BACK_NONE_HOME,
+    CORRECTED_BACK_NONE_HOME_VOIDED,
+    CORRECTION_CALL_BACK,
     EARLIER_END,
     HANDED_OUT,
     KEPT_BACK,
@@ -93,6 +97,8 @@ from keel.treatment.services.doses.bottles.reasons import (
     WINDOW_DOSED_CALL_BACK,
     WINDOW_DOSED_END,
     WINDOW_DOSED_NONE_HOME,
+    WINDOW_VOIDED,
+    WINDOW_VOIDED_END,
 )
 from keel.treatment.services.doses.bottles.redecide import (
     DayChange,
@@ -100,6 +106,7 @@ from keel.treatment.services.doses.bottles.redecide import (
     redecide_bottles,
     restore_after_end,
     take_back_after_end,
+    window_dose_gone,
 )
 
 __all__ = [
@@ -108,8 +115,12 @@ __all__ = [
     "AT_HOME_AFTER_QTC",
     "BOTTLE_REASONS",
     "CORRECTED_BACK_AT_HOME",
+    "CORRECTED_BACK_AT_HOME_VOIDED",
     "CORRECTED_BACK_CALL_BACK",
+    "CORRECTED_BACK_CALL_BACK_VOIDED",
     "CORRECTED_BACK_NONE_HOME",
+    "CORRECTED_BACK_NONE_HOME_VOIDED",
+    "CORRECTION_CALL_BACK",
     "EARLIER_END",
     "HANDED_OUT",
     "KEPT_BACK",
@@ -129,6 +140,8 @@ __all__ = [
     "WINDOW_DOSED_CALL_BACK",
     "WINDOW_DOSED_END",
     "WINDOW_DOSED_NONE_HOME",
+    "WINDOW_VOIDED",
+    "WINDOW_VOIDED_END",
     "DayChange",
     "at_home_reason",
     "bottle_amounts",
@@ -143,4 +156,5 @@ __all__ = [
     "run_from",
     "runs_going_home",
     "take_back_after_end",
+    "window_dose_gone",
 ]

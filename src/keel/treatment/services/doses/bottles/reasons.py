@@ -43,6 +43,19 @@ CORRECTED_BACK_NONE_HOME = (
     "were to go home with was corrected to 0 mg and later back to {mg} mg. The person comes to the window "
     "until a prescriber decides take-home doses again."
 )
+# Lane fix28c (review 28c hole 5): the same when the dose had been voided, not corrected to 0 mg; and
+# (review 28c holes 2 and 3) an earlier day's voided end (`VOIDED_NOT_HANDED_OUT`) whose dose is corrected
+# back up after a hold today or another plan since: the end stands, its words say the dose stands again.
+CORRECTED_BACK_AT_HOME_VOIDED = (
+    "The bottles for {days} may be at home: the dose of {day} they were to go home with was voided and "
+    "later corrected back to {mg} mg. Call the person back to bring them in, or record them brought back. "
+    "The person comes to the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME_VOIDED = (
+    "The bottles for {days} are not at home (brought back, or their days are past): the dose of {day} they "
+    "were to go home with was voided and later corrected back to {mg} mg. The person comes to the window "
+    "until a prescriber decides take-home doses again."
+)
 # Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
 # of days before today stand (they left and were drunk); those of today and later are taken back, and the
 # plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
@@ -135,6 +148,19 @@ CORRECTED_BACK_CALL_BACK = N_(
     "days again. Call the person back to bring them in (or record them brought back), and tell the "
     "prescriber, who decides take-home doses again."
 )
+CORRECTED_BACK_CALL_BACK_VOIDED = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg) went home with this dose and may be at home: the dose "
+    "was voided and is now corrected back up, but the take-home plan stays stopped and does not cover those "
+    "days again. Call the person back to bring them in (or record them brought back), and tell the "
+    "prescriber, who decides take-home doses again."
+)
+# Lane fix28c (review 28c holes 1, 3, 7): after any correction, bottles the record now holds at home that no
+# standing plan covers (newly on the call-back list, `queries.call_back`) and no other word named.
+CORRECTION_CALL_BACK = N_(
+    "After this correction the record holds the take-home bottles for %(days)s (%(mg)s mg) as at home, and "
+    "no take-home plan covers those days: call the person back to bring them in (or record them brought "
+    "back), and tell the prescriber, who decides take-home doses again."
+)
 # Lane fix28b (review 28b holes 1 and 4): a correction would have a plan cover again a day on which a dose
 # at the window stands (`queries.dosed_at_window`): the plan ends before that day (its own constants, apart
 # from the "nothing given" words other lanes rewrite). The end reason kept on the plan (English, as every
@@ -152,6 +178,20 @@ WINDOW_DOSED_CALL_BACK = N_(
 WINDOW_DOSED_NONE_HOME = N_(
     "A dose was given at the window on %(window)s: the take-home plan does not cover that day or later "
     "again, and no bottle of those days is at home. Tell the prescriber, who decides take-home doses again."
+)
+# Lane fix28c (review 28c hole 4): the window dose that made `WINDOW_DOSED_END` end the plan is itself voided
+# or corrected to 0 mg: the plan stays ended (a prescriber decides take-home doses again), and its end no
+# longer claims a dose at the window that day. The end reason (English) and the nurse's message.
+WINDOW_VOIDED_END = (
+    "The bottles for {days} are not take-home doses again: the plan ended before {day}, when a dose was "
+    "recorded at the window that day, and that dose was later voided or corrected to 0 mg. The plan stays "
+    "ended: call the person back to bring in those still at home, or record them brought back. The person "
+    "comes to the window until a prescriber decides take-home doses again."
+)
+WINDOW_VOIDED = N_(
+    "The dose at the window on %(day)s no longer stands; the take-home plan that ended before it stays "
+    "stopped (a prescriber decides take-home doses again). The bottles for %(days)s are no longer covered "
+    "by it: call the person back to bring in those still at home, or record them brought back."
 )
 # Lane fix28b (review 28b hole 3): today's "nothing given" end, and then a dose stands again today while a
 # bottle of the run is on the shelf: the plan stays stopped, and its end says so (not "nothing given").
@@ -173,5 +213,8 @@ BOTTLE_REASONS = (
     CORRECTED_BACK_CALL_BACK,
     WINDOW_DOSED_CALL_BACK,
     WINDOW_DOSED_NONE_HOME,
+    CORRECTED_BACK_CALL_BACK_VOIDED,
+    CORRECTION_CALL_BACK,
+    WINDOW_VOIDED,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

@@ -7,6 +7,7 @@ take-back is undone (`_undo_take_back`), or the run is judged (`_judge_run`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -41,8 +42,11 @@ from keel.treatment.services.doses.bottles.kept_back import (
 )
 from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_AT_HOME,
+    CORRECTED_BACK_AT_HOME_VOIDED,
     CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTED_BACK_NONE_HOME,
+    CORRECTED_BACK_NONE_HOME_VOIDED,
     HANDED_OUT,
     ON_SHELF,
     ON_SHELF_END,
@@ -51,6 +55,8 @@ from keel.treatment.services.doses.bottles.reasons import (
     WINDOW_DOSED_CALL_BACK,
     WINDOW_DOSED_END,
     WINDOW_DOSED_NONE_HOME,
+    WINDOW_VOIDED,
+    WINDOW_VOIDED_END,
 )
 from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
@@ -296,7 +302,11 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     home = bottles_at_home(change.patient, today).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     mg = f"{change.total.normalize():f}"
-    template = CORRECTED_BACK_AT_HOME if call else CORRECTED_BACK_NONE_HOME
+    voided = _zero_was_void(change.patient, day)  # lane fix28c (review 28c hole 5): say what was done
+    if voided:
+        template = CORRECTED_BACK_AT_HOME_VOIDED if call else CORRECTED_BACK_NONE_HOME_VOIDED
+    else:
+        template = CORRECTED_BACK_AT_HOME if call else CORRECTED_BACK_NONE_HOME
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)
     plan.end_reason = text + _note_after(plan)
@@ -309,11 +319,25 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         "plan stays ended: the dose of the day it ended on was corrected back up",
         {"dose_day": day.isoformat(), "mg": mg, "still_at_home": sorted(call)},
     )
-    said = [_taken_back(CORRECTED_BACK_CALL_BACK, call)] if call else []
+    told = CORRECTED_BACK_CALL_BACK_VOIDED if voided else CORRECTED_BACK_CALL_BACK
+    said = [_taken_back(told, call)] if call else []
     shelf = on_shelf(plan, run, today)
     if shelf:
         said.append(_stays_on_shelf(change, plan, shelf))
     return said
+
+
+def _zero_was_void(patient: Patient, day: date) -> bool:
+    """Lane fix28c (review 28c hole 5): the methadone dose of `day` was voided (not corrected to 0 mg)
+    before the correction now made: the last amendment of that day's methadone doses before the newest one
+    is a void."""
+    from keel.treatment.models import DoseAmendment, Medication
+
+    rows = DoseAmendment.objects.filter(
+        dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
+    ).order_by("-amended_at", "-id")
+    earlier = list(rows[:2])
+    return len(earlier) == 2 and earlier[1].voided
 
 
 def _note_after(plan: TakeHomePlan) -> str:
@@ -386,7 +410,9 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     first part) goes on when the day's total now lets its run go home; else it stays ended. Review 27a holes
     1 and 3: never over a bottle of its run recorded brought back (`on_shelf`, `_stays_on_shelf`)."""
     patient, today, total = change.patient, change.today, change.total
-    if total <= 0 or _resume_refused(patient, plan, today):
+    # lane fix28c (review 28c hole 6): a hold on the real today stops a plan going on, not only one on the
+    # dose's day (a correction of yesterday's dose after a hold today)
+    if total <= 0 or held_today(patient, change.real_today) or _resume_refused(patient, plan, today):
         return []
     shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
@@ -502,10 +528,17 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     covers."""
     patient, day, today = change.patient, change.today, change.real_today
     run = _run_unended(plan, day)
-    if not run or held_today(patient, today) or _resume_refused(patient, plan, day):
+    if not run:
         return []
-    shelf = on_shelf(plan, run, today)
     earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
+    if held_today(patient, today) or _resume_refused(patient, plan, day):
+        # lane fix28c (review 28c holes 2 and 3): the end stands, but the dose stands again, so its words
+        # no longer say the bottles were not handed out (`_corrected_back`); a prescriber's end kept under
+        # it stays as it is (the call-back of `amend_dose` names the bottles at home)
+        return _corrected_back(change, plan) if earlier is None else []
+    shelf = on_shelf(
+        plan, run, today
+    )  # review 27a hole 4: a prescriber's end the voided end was written over
     # review 27a hole 2: never over bottles recorded brought back; the end stands. Lane fix28b (review 28b
     # hole 5): a prescriber's end that stops before the first of them is given back all the same (the days on
     # the shelf stay clinic days, past its end), and the nurse hears only of the days it covers
@@ -570,6 +603,63 @@ def restore_after_end(
         # lane fix28b: a restored bottle of a day dosed at the window is called back, never "handed out"
         said.extend(_never_over_window(change, plan, [_handed_out(back_in)]))
     return tuple(said)
+
+
+def window_dose_gone(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
+    """Lane fix28c (review 28c hole 4): nothing given stands on `today` (the dose's day: a void, a correction
+    to 0 mg) and a plan's end (`_never_over_window`, `WINDOW_DOSED_END`) names that day as one dosed at the
+    window. The plan stays ended (re-covering days is a prescriber's decision), but its words follow the
+    record: a day still dosed at the window stays named; none left, the end says the window dose no longer
+    stands (`WINDOW_VOIDED_END`). Audited; the nurse is told (`WINDOW_VOIDED`). A kept earlier end or a
+    "brought back" note after the words stays."""
+    from keel.treatment.queries.take_home_plans import dosed_at_window
+
+    said: list[Reason] = []
+    pattern = _window_end_pattern()
+    ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False, ended_on__lt=today)
+    for plan in ended.order_by("decided_at", "id"):
+        found = pattern.match(plan.end_reason or "")
+        if found is None:
+            continue
+        named = _iso_days(found.group("day"))
+        if today not in named:
+            continue
+        days = _iso_days(found.group("days"))
+        still = dosed_at_window(patient.pk, named)
+        shown = ", ".join(d.isoformat() for d in days)
+        if still:
+            text = WINDOW_DOSED_END.format(days=shown, day=", ".join(d.isoformat() for d in still))
+        else:
+            text = WINDOW_VOIDED_END.format(days=shown, day=today.isoformat())
+        plan.end_reason = text + (plan.end_reason or "")[found.end() :]
+        plan.save(update_fields=["end_reason"])
+        _audit_plan(
+            by,
+            patient,
+            plan,
+            "plan stays ended: the window dose its end named no longer stands",
+            {"window_day": today.isoformat(), "still_dosed": [d.isoformat() for d in still]},
+        )
+        said.append(Reason.said(WINDOW_VOIDED, ("42cfr8.12-2024",), day=today.isoformat(), days=shown))
+    return tuple(said)
+
+
+def _window_end_pattern() -> re.Pattern[str]:
+    """The words `WINDOW_DOSED_END` writes, as a pattern (its `days` and `day` lists of ISO days)."""
+    head, rest = WINDOW_DOSED_END.split("{days}", 1)
+    middle, tail = rest.split("{day}", 1)
+    return re.compile(
+        re.escape(head)
+        + r"(?P<days>[0-9, -]+?)"
+        + re.escape(middle)
+        + r"(?P<day>[0-9, -]+?)"
+        + re.escape(tail)
+    )
+
+
+def _iso_days(text: str) -> list[date]:
+    """ISO days written comma-separated by an end's words."""
+    return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
 
 
 _DOSE_PATH_ENDS = (
