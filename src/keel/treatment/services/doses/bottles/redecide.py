@@ -522,10 +522,12 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     that dose from the record it had before the 0 (`_judge_run`, the bottles back at the mg they left
     with): allowed, the plan goes on and nobody calls the person back (`TAKE_BACK_UNDONE`); blocked, the
     keep back or the take-back from today of a direct correction to that total. Not after a hold today, nor
-    when another plan covers a day of the run (`_resume_refused`), nor over a bottle of the run recorded
-    brought back (review 27a hole 2, `on_shelf`): the end stands. A voided end written over a prescriber's
-    gives that end back whole (review 27a hole 4, `_earlier_end`), the nurse told only of the days it
-    covers."""
+    when another plan covers a day of the run (`_resume_refused`): the end stands and, lane fix28c (review
+    28c holes 2 and 3), its words say the dose stands again and its bottles may be at home
+    (`_corrected_back`; the call-back of `amend_dose` tells the nurse of any no word names); nor over a
+    bottle of the run recorded brought back (review 27a hole 2, `on_shelf`): the end stands. A voided end
+    written over a prescriber's gives that end back whole (review 27a hole 4, `_earlier_end`), the nurse
+    told only of the days it covers."""
     patient, day, today = change.patient, change.today, change.real_today
     run = _run_unended(plan, day)
     if not run:
@@ -536,9 +538,7 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         # no longer say the bottles were not handed out (`_corrected_back`); a prescriber's end kept under
         # it stays as it is (the call-back of `amend_dose` names the bottles at home)
         return _corrected_back(change, plan) if earlier is None else []
-    shelf = on_shelf(
-        plan, run, today
-    )  # review 27a hole 4: a prescriber's end the voided end was written over
+    shelf = on_shelf(plan, run, today)
     # review 27a hole 2: never over bottles recorded brought back; the end stands. Lane fix28b (review 28b
     # hole 5): a prescriber's end that stops before the first of them is given back all the same (the days on
     # the shelf stay clinic days, past its end), and the nurse hears only of the days it covers
