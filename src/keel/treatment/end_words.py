@@ -293,7 +293,16 @@ def _said(
 
 # merge24b: the stored end kinds (`TakeHomePlan.end_kind`, lane bot24) the dosing window writes
 WINDOW_KINDS = frozenset(
-    {"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end", "corrected_back"}
+    {
+        "kept_back",
+        "nothing_given",
+        "voided",
+        "taken_back",
+        "hold",
+        "after_earlier_end",
+        "corrected_back",
+        "window_dosed",
+    }
 )
 
 

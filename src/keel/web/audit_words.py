@@ -233,6 +233,9 @@ REASONS = {
     "plan stays ended: the window dose its end named no longer stands": _(
         "take-home plan stays ended: the window dose its end named no longer stands"
     ),
+    "plan stays ended: its end's window days said again": _(
+        "take-home plan stays ended: the days dosed at the window its end names said again from the record"
+    ),
     "bottles taken back: the dose they went home with was corrected down": _(
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),

@@ -5,6 +5,7 @@ audited)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -32,11 +33,19 @@ from keel.treatment.services.common import (
     lock_person,
 )
 from keel.treatment.services.doses.bottles import (
+    AT_HOME_AFTER_HOLD,
+    AT_HOME_AFTER_QTC,
+    CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTION_CALL_BACK,
+    TAKEN_BACK,
+    TAKEN_BACK_PLAN_STOPS,
+    WINDOW_DOSED_CALL_BACK,
+    WINDOW_VOIDED,
     redecide_bottles,
     restore_after_end,
     take_back_after_end,
-    window_dose_gone,
+    window_end_words,
 )
 from keel.treatment.services.doses.bottles.hand_out import _taken_back
 from keel.treatment.services.doses.limits import amendment_ceilings
@@ -194,11 +203,14 @@ def _redecide_after_amendment(
             said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
             if ctx.given_today_mg <= 0:  # review 25c hole 4: a plan ended since, its bottles out all the same
                 said = (*said, *take_back_after_end(by, patient, day, now))
-                # lane fix28c (review 28c hole 4): an end that named this day's window dose says it truly
-                said = (*said, *window_dose_gone(by, patient, day, now))
             else:  # lane end26: back up after a 0, a plan ended since: its bottles left with this dose
                 said = (*said, *restore_after_end(by, patient, day, now, ctx.given_today_mg, ctx))
             amendment.warnings = said
+        # lane fix28c (review 28c hole 4), lane fix28d (review 28d hole 1): the end of a plan ended before a
+        # day dosed at the window says its window days again from the record, after every correction
+        gone = window_end_words(by, patient, dose.local_date, now)
+        if gone:
+            amendment.warnings = (*(amendment.warnings or ()), *gone)
         told = _newly_called_back(by, patient, dose, before, real_today, tuple(amendment.warnings or ()))
         if told:
             amendment.warnings = (*(amendment.warnings or ()), *told)
@@ -237,10 +249,12 @@ def _newly_called_back(
     and audited it: one message, never two), is audited on its plan and told to the nurse once
     (`CORRECTION_CALL_BACK`, days and mg)."""
     after = _certain_call_back(patient, today)
-    named = " ".join(r.text for r in said)
+    # lane fix28d (review 28d hole 3): only a day another word told the nurse to CALL BACK was told and
+    # audited by its own step; a "handed out" word (or any other) names a day without calling it back
+    named = {iso for r in said if r.template in _CALL_BACK_WORDS for iso in _ISO_DAY.findall(r.text)}
     call: dict[str, str] = {}
     for pk, days in after.items():
-        # a day another word of this correction names was told and audited by its own step
+        # a day another word of this correction called back was told and audited by its own step
         new = {d: mg for d, mg in days.items() if d not in before.get(pk, {}) and d.isoformat() not in named}
         if not new:
             continue
@@ -253,3 +267,20 @@ def _newly_called_back(
         )
         call.update({d.isoformat(): str(mg) for d, mg in new.items()})
     return [_taken_back(CORRECTION_CALL_BACK, call)] if call else []
+
+
+# lane fix28d (review 28d hole 3): the nurse's words that tell her to call the person back for bottles at home
+_CALL_BACK_WORDS = frozenset(
+    {
+        TAKEN_BACK,
+        TAKEN_BACK_PLAN_STOPS,
+        CORRECTED_BACK_CALL_BACK,
+        CORRECTED_BACK_CALL_BACK_VOIDED,
+        CORRECTION_CALL_BACK,
+        WINDOW_DOSED_CALL_BACK,
+        WINDOW_VOIDED,
+        AT_HOME_AFTER_QTC,
+        AT_HOME_AFTER_HOLD,
+    }
+)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

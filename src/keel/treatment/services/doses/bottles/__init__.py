@@ -106,7 +106,7 @@ from keel.treatment.services.doses.bottles.redecide import (
     redecide_bottles,
     restore_after_end,
     take_back_after_end,
-    window_dose_gone,
+    window_end_words,
 )
 
 __all__ = [
@@ -156,5 +156,5 @@ __all__ = [
     "run_from",
     "runs_going_home",
     "take_back_after_end",
-    "window_dose_gone",
+    "window_end_words",
 ]

@@ -47,6 +47,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTED_BACK_NONE_HOME,
     CORRECTED_BACK_NONE_HOME_VOIDED,
+    EARLIER_END,
     HANDED_OUT,
     ON_SHELF,
     ON_SHELF_END,
@@ -188,7 +189,12 @@ def _never_over_window(change: DayChange, plan: TakeHomePlan, said: list[Reason]
         text = WINDOW_DOSED_END.format(
             days=", ".join(d.isoformat() for d in days), day=", ".join(d.isoformat() for d in window)
         )
-        _end_keeping_earlier(plan, change.by, first - timedelta(days=1), change.now, text, PlanEnd.TAKEN_BACK)
+        _end_keeping_earlier(
+            plan, change.by, first - timedelta(days=1), change.now, text, PlanEnd.WINDOW_DOSED
+        )
+        if plan.end_kind != PlanEnd.WINDOW_DOSED:  # lane fix28d: an earlier end kept in the reason, all the
+            plan.end_kind = PlanEnd.WINDOW_DOSED  # same the window's end: no correction undoes it
+            plan.save(update_fields=["end_kind"])
     home = call_back(change.patient, change.real_today).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in sorted(home.items()) if d >= first}
     _audit_plan(
@@ -342,9 +348,13 @@ def _zero_was_void(patient: Patient, day: date) -> bool:
 
 def _note_after(plan: TakeHomePlan) -> str:
     """What was added after a window's end reason since it was written (a "Brought back (...)" note,
-    `take_homes.brought_back`), kept when the reason is written again (`_corrected_back`)."""
-    at = plan.end_reason.find(" Brought back (")
-    return plan.end_reason[at:] if at >= 0 else ""
+    `take_homes.brought_back`; lane fix28d: an earlier end kept in the reason, `EARLIER_END`), kept when the
+    reason is written again (`_corrected_back`)."""
+    found = [at for mark in (_EARLIER_HEAD, " Brought back (") if (at := plan.end_reason.find(mark)) >= 0]
+    return plan.end_reason[min(found) :] if found else ""
+
+
+_EARLIER_HEAD = EARLIER_END.split("{day}", 1)[0]
 
 
 def _again_after_corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -535,9 +545,10 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
     if held_today(patient, today) or _resume_refused(patient, plan, day):
         # lane fix28c (review 28c holes 2 and 3): the end stands, but the dose stands again, so its words
-        # no longer say the bottles were not handed out (`_corrected_back`); a prescriber's end kept under
-        # it stays as it is (the call-back of `amend_dose` names the bottles at home)
-        return _corrected_back(change, plan) if earlier is None else []
+        # no longer say the bottles were not handed out (`_corrected_back`). Lane fix28d (review 28d hole 3):
+        # a prescriber's end kept under it stays in the words (`_note_after`), and the end stands from the
+        # voided day as the corrected-back end (never read as undoable)
+        return _corrected_back(change, plan)
     shelf = on_shelf(plan, run, today)
     # review 27a hole 2: never over bottles recorded brought back; the end stands. Lane fix28b (review 28b
     # hole 5): a prescriber's end that stops before the first of them is given back all the same (the days on
@@ -605,48 +616,57 @@ def restore_after_end(
     return tuple(said)
 
 
-def window_dose_gone(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
-    """Lane fix28c (review 28c hole 4): nothing given stands on `today` (the dose's day: a void, a correction
-    to 0 mg) and a plan's end (`_never_over_window`, `WINDOW_DOSED_END`) names that day as one dosed at the
-    window. The plan stays ended (re-covering days is a prescriber's decision), but its words follow the
-    record: a day still dosed at the window stays named; none left, the end says the window dose no longer
-    stands (`WINDOW_VOIDED_END`). Audited; the nurse is told (`WINDOW_VOIDED`). A kept earlier end or a
-    "brought back" note after the words stays."""
+def window_end_words(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
+    """Lane fix28c (review 28c hole 4), lane fix28d (review 28d holes 1 and 2): the words of every plan the
+    window ended before a day dosed there (`PlanEnd.WINDOW_DOSED`, found by its stored kind, written by
+    `_never_over_window`) said again from the one reading of the record (`queries.dosed_at_window`), after
+    every correction (`today`: the corrected dose's day). The plan stays ended whatever the words (a
+    prescriber decides take-home doses again): window days still standing are named (`WINDOW_DOSED_END`);
+    none left, the end says the window dose no longer stands (`WINDOW_VOIDED_END`). A change is audited;
+    when the corrected day was a named window day and is no longer one, the nurse is told
+    (`WINDOW_VOIDED`). A kept earlier end or a "brought back" note after the words stays."""
     from keel.treatment.queries.take_home_plans import dosed_at_window
 
     said: list[Reason] = []
-    pattern = _window_end_pattern()
-    ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False, ended_on__lt=today)
+    ended = TakeHomePlan.objects.filter(
+        patient=patient, end_kind=PlanEnd.WINDOW_DOSED, ended_on__isnull=False
+    )
     for plan in ended.order_by("decided_at", "id"):
-        found = pattern.match(plan.end_reason or "")
-        if found is None:
-            continue
-        named = _iso_days(found.group("day"))
-        if today not in named:
-            continue
+        reason = plan.end_reason or ""
+        found = _window_end_pattern(WINDOW_DOSED_END).match(reason)
+        named = _iso_days(found.group("day")) if found is not None else []
+        found = found or _window_end_pattern(WINDOW_VOIDED_END).match(reason)
+        if found is None or plan.ended_on is None:
+            continue  # words this function did not write: left as they are
         days = _iso_days(found.group("days"))
-        still = dosed_at_window(patient.pk, named)
+        still = dosed_at_window(patient.pk, days)
         shown = ", ".join(d.isoformat() for d in days)
         if still:
             text = WINDOW_DOSED_END.format(days=shown, day=", ".join(d.isoformat() for d in still))
         else:
-            text = WINDOW_VOIDED_END.format(days=shown, day=today.isoformat())
-        plan.end_reason = text + (plan.end_reason or "")[found.end() :]
+            first = plan.ended_on + timedelta(days=1)
+            text = WINDOW_VOIDED_END.format(days=shown, day=(named[0] if named else first).isoformat())
+        text += reason[found.end() :]
+        if text == reason:
+            continue
+        plan.end_reason = text
         plan.save(update_fields=["end_reason"])
         _audit_plan(
             by,
             patient,
             plan,
-            "plan stays ended: the window dose its end named no longer stands",
+            "plan stays ended: its end's window days said again",
             {"window_day": today.isoformat(), "still_dosed": [d.isoformat() for d in still]},
         )
-        said.append(Reason.said(WINDOW_VOIDED, ("42cfr8.12-2024",), day=today.isoformat(), days=shown))
+        if today in named and today not in still:
+            said.append(Reason.said(WINDOW_VOIDED, ("42cfr8.12-2024",), day=today.isoformat(), days=shown))
     return tuple(said)
 
 
-def _window_end_pattern() -> re.Pattern[str]:
-    """The words `WINDOW_DOSED_END` writes, as a pattern (its `days` and `day` lists of ISO days)."""
-    head, rest = WINDOW_DOSED_END.split("{days}", 1)
+def _window_end_pattern(template: str) -> re.Pattern[str]:
+    """The words `WINDOW_DOSED_END` or `WINDOW_VOIDED_END` write, as a pattern (their `days` and `day` lists
+    of ISO days)."""
+    head, rest = template.split("{days}", 1)
     middle, tail = rest.split("{day}", 1)
     return re.compile(
         re.escape(head)
@@ -669,6 +689,7 @@ _DOSE_PATH_ENDS = (
     PlanEnd.TAKEN_BACK,
     PlanEnd.HOLD,
     PlanEnd.CORRECTED_BACK,
+    PlanEnd.WINDOW_DOSED,
 )
 
 
