@@ -339,17 +339,18 @@ def bottle_mg_runs(bottle_mg: dict[str, object] | None, today: date | None = Non
 _BOTTLE_MG = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]+(?:[.][0-9]+)?) mg")
 
 
-def bottles_as_runs(reason: Reason) -> Reason:
+def bottles_as_runs(reason: Reason, today: date | None = None) -> Reason:
     """A bottle reason (handed out with a dose, kept back, at home) with its days said as runs, as the
     medication page says them (`bottle_mg_runs`, `day_runs`): 28 bottles' "day mg" one by one filled a
-    phone's screen at the dosing window (lane words23). Parts it cannot read are kept as written."""
+    phone's screen at the dosing window (lane words23). Parts it cannot read are kept as written. With
+    `today` (a page), each day as a person reads it."""
     params = []
     for key, value in reason.params:
         if isinstance(value, str) and key == "bottles":
             found = [_BOTTLE_MG.fullmatch(part) for part in value.split(LIST_SEPARATOR)]
             if all(found):
-                value = bottle_mg_runs({m[1]: m[2] for m in found if m is not None})
-        elif isinstance(value, str) and key == "days" and value:
+                value = bottle_mg_runs({m[1]: m[2] for m in found if m is not None}, today)
+        elif isinstance(value, str) and key == "days" and value and today is None:
             value = day_runs(value.split(", "))
         params.append((key, value))
     return replace(reason, params=tuple(params))

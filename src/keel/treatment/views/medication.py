@@ -354,12 +354,19 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
     return response
 
 
+_DAY_KEYS = frozenset({"days", "day", "window"})
+
+
 def _days_in_words(reason: Reason, today: date) -> Reason:
-    """A bottle reason with its days ("2026-12-06, 2026-12-07") said as a person reads them."""
-    params = tuple(
-        (k, days_words(v, today) if k == "days" and isinstance(v, str) else v) for k, v in reason.params
-    )
-    return replace(reason, params=params)
+    """A bottle reason with its days ("2026-12-06, 2026-12-07"; a window dose's day "2026-12-05") and its
+    bottles ("2026-12-05 80 mg; ...") said as a person reads them: no ISO day in a nurse's words (the
+    window-day call-back named its day in ISO until session 29)."""
+    params = []
+    for key, value in words.bottles_as_runs(reason, today).params:
+        if key in _DAY_KEYS and isinstance(value, str):
+            value = days_words(value, today)
+        params.append((key, value))
+    return replace(reason, params=tuple(params))
 
 
 @require_POST
