@@ -246,6 +246,7 @@ REASONS = {
         "emergency access: may not read consents and disclosures"
     ),
     "emergency access ended early": _("emergency access ended early"),
+    "emergency access ended: a death is recorded": _("emergency access ended: a death is recorded"),
     "emergency access: the care team is told": _("emergency access: the care team is told"),
     "no emergency access of the caller's to end": _("no emergency access of their own to end"),
     "emergency access: may not import assessments": _(

@@ -21,6 +21,7 @@ from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
+    EmergencyAccess,
     EndReason,
     Enrollment,
     EnrollmentStatus,
@@ -233,6 +234,31 @@ def _end_episode(
     )
     if reason == EndReason.DECEASED:
         active.ended_own_account = _end_own_account(by, patient, own_account)
+        _end_emergency_access(by, patient)
+
+
+def _end_emergency_access(by: User, patient: Patient) -> None:
+    """Step (inside the transaction, under the record's lock): a death recorded ends every emergency access
+    still open to the record (lane dead29a). Break-the-glass is for the person's own medical emergency (42 CFR
+    2.51), and there is none after her death: `sharing.services.emergency_access` opens none from then (it
+    asks `death_recorded` under the same lock), and one opened before ends now, audited once about her
+    (`emergency_access`, the grants named), so the audit trail's emergency filter shows it."""
+    now = timezone.now()
+    still_open = EmergencyAccess.objects.filter(patient=patient, expires_at__gt=now, ended_at__isnull=True)
+    open_ids = list(still_open.values_list("pk", flat=True))
+    if not open_ids:
+        return
+    EmergencyAccess.objects.filter(pk__in=open_ids).update(ended_at=now)
+    audit.record_for_patient(
+        by,
+        patient,
+        Action.UPDATE,
+        "emergency_access",
+        open_ids[0],
+        reason="emergency access ended: a death is recorded",
+        through_emergency=True,  # the grants' end is an emergency-access event (the filter shows it)
+        detail={"ended_at": now.isoformat(), "grants": sorted(open_ids)},
+    )
 
 
 def _end_own_account(by: User, patient: Patient, user_id: int | None) -> bool:

@@ -24,6 +24,7 @@ from keel.patients.models import (
     CareTeamMember,
     Enrollment,
     Patient,
+    death_recorded,
     zone_of,
 )
 from keel.patients.services.common import in_language
@@ -125,7 +126,23 @@ def _taken_number_error() -> FieldError:
     return FieldError("record_number", _("another patient in this program has this number"))
 
 
-def _likely_duplicate_error() -> FieldError:
+def _likely_duplicate_error(found: list[Patient]) -> FieldError:
+    """The question the registrar answers before a second record is made. When a record found shows a death
+    (`death_recorded`, the one answer; lane dead29a) it says so: either the death was recorded by mistake (a
+    program admin undoes it on that record, no second record needed) or this is a different person with the
+    same name and birth date. Only records of `program`, one of the registrar's own registering programs
+    (`policy.registering_programs`), are ever searched: another program's patients are never named or
+    counted (42 CFR Part 2), nor is the day of the death said."""
+    if any(death_recorded(p.pk) for p in found):
+        return FieldError(
+            "not_a_duplicate",
+            _(
+                "a patient with this name and date of birth is already registered in this program, and "
+                "that record shows the person died. If the death was recorded by mistake, do not make a "
+                "second record: ask a program admin to correct that record. If this is a different person, "
+                "confirm"
+            ),
+        )
     return FieldError(
         "not_a_duplicate",
         _(
@@ -248,4 +265,4 @@ def register_patient(*, by: User, data: Posted[RegistrationIn], photo: object = 
         _audit_found(by, program, taken, "registration: the record number is this person's")
         raise FieldsInvalid([_taken_number_error()])
     _audit_found(by, program, duplicates, "registration: this person is already registered")
-    raise FieldsInvalid([_likely_duplicate_error()])
+    raise FieldsInvalid([_likely_duplicate_error(duplicates)])

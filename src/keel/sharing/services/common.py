@@ -178,6 +178,16 @@ def refuse_token_emergency(
 # anything is written; the record leaves only on a consent. Every release asks it: a disclosure
 # (`disclose`: the page, the API) and the record's release (`release_record`: the staff export, a token's
 # `$everything`, a transfer, a FHIR read under a consent).
+#
+# A consent she signed herself while she lived is NOT refused after her death (lane dead29a, decided):
+# 2.15(b)(2) says "If a written consent to the use or disclosure is required, that consent may be given
+# by the personal representative": who gives a consent needed after a death, not that an earlier one
+# ends; 2.31(c) lists the consents a disclosure may not rely on (expired, failing on its face to hold the
+# required elements, known to be revoked, known to be materially false), and a death is not among them;
+# HIPAA 164.508(b)(2)(i) makes an authorization defective once its expiry date has passed or its expiry
+# event is known to have occurred, and a Keel consent expires on a date. So `_covered` asks of it what it
+# asks while she lives: its end day, and a revocation, which her personal representative may now enter in
+# writing (`record_written_revocation`).
 
 AFTER_DEATH: dict[str, str] = {
     Basis.PATIENT_REQUEST: N_(

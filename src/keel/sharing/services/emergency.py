@@ -21,7 +21,14 @@ from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
-from keel.patients.models import EmergencyAccess, FlagKind, Patient
+from keel.patients.models import (
+    EmergencyAccess,
+    FlagKind,
+    Patient,
+    death_recorded,
+    lock_for_account_change,
+)
+from keel.patients.services.common import death_refused
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview, ReviewKind
 
@@ -44,14 +51,54 @@ def emergency_access(
     fields (`_checked_fields`), the password again (`_password_again`: before any record number is looked
     up, so no one learns which numbers exist without it), the record in the caller's programs
     (`_patient_in_programs`; `program`, one of the caller's own programs' ids, when the number is in more
-    than one of them), then
-    the grant with its flag, its review and its audit row in one transaction (`_grant`)."""
+    than one of them), no death recorded for that person (`_refuse_after_death`), then
+    the grant with its flag, its review and its audit row in one transaction (`_grant`, which asks for the
+    death again under the record's lock)."""
     now = now or timezone.now()
     _refuse_unless_allowed(by)
     number, why = _checked_fields(by, record_number, reason)
     _password_again(by, password)  # before the number is looked up: no probing which exist (review 21p)
     patient = _patient_in_programs(by, number, program)
-    return patient, _grant(by, patient, why, now)
+    _refuse_after_death(by, patient)
+    try:
+        return patient, _grant(by, patient, why, now)
+    except _DiedMeanwhile:  # the grant rolled back: the refusal audited now, outside it
+        death_refused(by, patient, "emergency_access")
+        raise _after_death() from None
+
+
+# --- After a death is recorded (lane dead29a) --------------------------------------------------------------
+# Break-the-glass (SECURITY.md T12) opens a record outside the care team "for a medical emergency": the
+# person's own. 42 CFR 2.51 lets a record out without consent only "to the extent necessary to meet a bona
+# fide medical emergency in which the patient's prior written consent cannot be obtained"; once her death is
+# recorded there is no emergency of hers to meet and nothing to treat, and 2.15(b)(2) leaves any other use of
+# a deceased patient's record to the rest of Part 2 (a consent by her personal representative). So no
+# emergency access opens to a record that shows a death (the one `death_recorded`, any program's episode),
+# on every route that opens it (the page, the API: both call `emergency_access`): 422 naming
+# `record_number`, audited as a refused emergency access about her (target `emergency_access`, outcome
+# denied: the audit trail's emergency filter lists it). The care team's own reads are not emergency access
+# and are unchanged.
+
+AFTER_DEATH_SAID = N_(
+    "is the record of a person whose death is recorded: emergency access is for the person's own medical "
+    "emergency, and there is none after a death, so it does not open. The care team still reads the record."
+)
+
+
+class _DiedMeanwhile(Exception):
+    """Inside the grant's transaction, under the record's lock: a death recorded since the first check.
+    Raised to roll the grant back; the caller audits the refusal and says it."""
+
+
+def _refuse_after_death(by: User, patient: Patient) -> None:
+    """A record that shows a death opens no emergency access: refused naming `record_number`, the refusal
+    audited about the person (`death_refused`: outcome denied, target `emergency_access`)."""
+    if death_refused(by, patient, "emergency_access"):
+        raise _after_death()
+
+
+def _after_death() -> SharingInvalid:
+    return SharingInvalid([FieldError("record_number", AFTER_DEATH_SAID)])
 
 
 def _refuse_unless_allowed(by: User) -> None:
@@ -153,6 +200,10 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
     queued and the `emergency_access` audit row, in one transaction."""
     minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
     with transaction.atomic():
+        # the record's lock, which a death's discharge takes too: a death committed meanwhile is seen here
+        lock_for_account_change(patient.pk)
+        if death_recorded(patient.pk):
+            raise _DiedMeanwhile
         grant = EmergencyAccess.objects.create(
             patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
         )
