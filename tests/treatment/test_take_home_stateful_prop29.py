@@ -96,12 +96,19 @@ class Run:
     def alice(self) -> Any:
         return self.world.alice
 
-    def at(self, day: int) -> None:
+    minutes: int = 0  # into the day: every step happens five minutes after the one before
+
+    def at(self, day: int, minutes: int = 0) -> None:
         if self.clock is not None:
             self.clock.stop()
-        self.clock = time_machine.travel(self.start + timedelta(days=day), tick=False)
+        instant = self.start + timedelta(days=day, minutes=minutes)
+        self.clock = time_machine.travel(instant, tick=False)
         self.clock.start()
-        self.day = day
+        self.day, self.minutes = day, minutes
+
+    def later(self) -> None:
+        """Five minutes on (two writes never share an instant, as at a real window)."""
+        self.at(self.day, self.minutes + 5)
 
     def today(self) -> date:
         return local_today(self.alice, timezone.now())
@@ -285,6 +292,7 @@ def play(world: World, steps: list[Step], start: datetime) -> None:
         try:
             check_invariants(run, "set-up")
             for i, step in enumerate(steps):
+                run.later()
                 try:
                     do(run, step)
                 except REFUSALS:
