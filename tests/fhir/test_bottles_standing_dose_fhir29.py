@@ -210,3 +210,11 @@ def test_silent_plan_the_run_whose_dose_was_voided_stays_unknown(world: World) -
         for r in record.of_type("MedicationDispense")
     }
     assert found[day] == "unknown"
+
+
+def test_silent_plan_the_run_after_one_the_page_reads_as_never_left_is_cancelled(world: World) -> None:
+    """The page reads the plan as covering no day from the run that never left on (`as_handed_out`): the
+    later run's bottle is `cancelled` (it never went home and will not), not `unknown` ("no observed dose is
+    recorded on the day the bottle was to go home": yesterday's dose stands)."""
+    _silent_plan_two_runs(world)
+    assert _fhir(world, "cancelled") == [local_today(world.alice)]

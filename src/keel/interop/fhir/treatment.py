@@ -32,7 +32,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import hand_out_day, left_clinic, left_on_record, not_handed_out_from
+from keel.core.take_home_bottles import (
+    hand_out_day,
+    left_clinic,
+    left_on_record,
+    not_handed_out_from,
+    run_start,
+)
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
@@ -155,6 +161,10 @@ def _read_plan(
     if never_left is not None:
         last = never_left - timedelta(days=1)
         ended_day = last if ended_day is None else min(ended_day, last)
+        # the page's plan covers no later run (`as_handed_out`): their days are `cancelled`, never `unknown`
+        # ("no observed dose is recorded") nor `completed`; that run's own days, silent, as `ended_on` says
+        run = max(d for d in days if run_start(d, set(days)) == run_start(never_left, set(days)))
+        ended_on = run if ended_on is None else min(ended_on, run)
     return _PlanRead(
         plan=plan,
         days=days,
