@@ -153,22 +153,59 @@ def death_recorded(patient_id: int) -> bool:
     of one record, the one Python answer every path asks (lane fix27b): no activation, link or password reset
     code is given or used for her, and no account is made or joined to her record. Asked after the caller
     locked the record (`lock_for_account_change`), it sees a death committed while it waited."""
-    return Enrollment.objects.filter(patient_id=patient_id, end_reason=EndReason.DECEASED).exists()
+    return _deaths().filter(patient_id=patient_id).exists()
+
+
+def _deaths() -> models.QuerySet[Enrollment]:
+    """The episodes that record a death (ended `deceased`): the rows `death_recorded`, `death_day` and their
+    annotations (`with_death_day`) read."""
+    return Enrollment.objects.filter(end_reason=EndReason.DECEASED)
+
+
+def _death_days() -> models.QuerySet[Enrollment]:
+    """The days a death was recorded as happening, earliest first (`death_day`, `with_death_day`)."""
+    return _deaths().filter(ended_on__isnull=False).order_by("ended_on", "id")
 
 
 def death_day(patient_id: int) -> date | None:
     """The day the death was recorded as happening (the earliest episode ended `deceased`: its `ended_on`,
     which every ended episode holds), or None when `death_recorded` is False: the same rows, read for the
-    FHIR Patient's `deceasedDateTime` (review 28a H1)."""
+    FHIR Patient's `deceasedDateTime` (review 28a H1). A read of many people asks it in its own statement
+    (`with_death_day`)."""
     found: date | None = (
-        Enrollment.objects.filter(
-            patient_id=patient_id, end_reason=EndReason.DECEASED, ended_on__isnull=False
-        )
-        .order_by("ended_on", "id")
-        .values_list("ended_on", flat=True)
-        .first()
+        _death_days().filter(patient_id=patient_id).values_list("ended_on", flat=True).first()
     )
     return found
+
+
+# Lane fhir29: the attributes `with_death_day` sets on each Patient it reads (`death_recorded` and
+# `death_day` of that person, as of the read).
+DIED = "keel_died"
+DIED_ON = "keel_died_on"
+
+
+def with_death_day(patients: models.QuerySet[Patient]) -> models.QuerySet[Patient]:
+    """Lane fhir29: `patients` with `death_recorded` (`DIED`) and `death_day` (`DIED_ON`) of each person
+    asked in the same statement (the same rows: `_deaths`, `_death_days`), so a read of many people (a FHIR
+    Patient search) costs no statement a person; `died_of` reads them back."""
+    return patients.annotate(
+        **{
+            DIED: models.Exists(_deaths().filter(patient_id=models.OuterRef("pk"))),
+            DIED_ON: models.Subquery(
+                _death_days().filter(patient_id=models.OuterRef("pk")).values("ended_on")[:1]
+            ),
+        }
+    )
+
+
+def died_of(patient: Patient) -> tuple[bool, date | None]:
+    """Whether a death is recorded for this person and its day (`death_recorded`, `death_day`): as the read
+    that fetched the row asked them (`with_death_day`), else asked now."""
+    if hasattr(patient, DIED) and hasattr(patient, DIED_ON):
+        return bool(getattr(patient, DIED)), getattr(patient, DIED_ON)
+    if not death_recorded(patient.pk):
+        return False, None
+    return True, death_day(patient.pk)
 
 
 def lock_for_account_change(patient_id: int) -> int | None:

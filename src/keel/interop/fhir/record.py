@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -31,7 +30,6 @@ from keel.sharing.models import Consent
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
-    DoseStatus,
     Medication,
     MedicationOrder,
     OrderStatus,
@@ -39,7 +37,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.queries import order_fhir
-from keel.treatment.queries.doses import with_latest_amendment
+from keel.treatment.queries.take_home_plans import methadone_given, standing_doses
 
 # Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
 CLINICAL_TYPES = (
@@ -282,18 +280,12 @@ def _dispenses(rec: Record) -> list[dict[str, Any]]:
     if not plans:
         return []
     orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
-    fields = ("local_date", "recorded_at", "latest_voided", "latest_corrected")  # the annotations' too
-    rows: list[tuple[date, datetime, bool | None, Decimal | None]] = list(
-        with_latest_amendment(
-            DoseRecord.objects.filter(
-                patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
-            )
-        ).values_list(*fields)
-    )
-    # when each dose taken was recorded: the instant its bottles were decided (`bottle_dispenses`); a dose
-    # voided or corrected to 0 mg handed nothing out, but its day is written (`not_handed_out_from`)
-    visits = [(day, at) for day, at, voided, mg in rows if voided is None or (not voided and mg and mg > 0)]
-    written = {day for day, _at, _voided, _mg in rows}
+    # lane fhir29: the doses that stand, by the medication page's one query (`standing_doses`: given, neither
+    # voided nor corrected to 0 mg; each one's instant, the instant its bottles were decided), never a second
+    # definition; a dose voided or corrected to 0 mg handed nothing out, but its day is written
+    # (`not_handed_out_from`)
+    visits = [(day, at) for day, at, _order in standing_doses(rec.patient.pk)]
+    written = set(methadone_given(rec.patient.pk).values_list("local_date", flat=True))
     today = local_today(rec.patient, rec.now)
     changed = _changes_of(rec).plans
     return treatment_fhir.bottle_dispenses(

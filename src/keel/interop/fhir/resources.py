@@ -25,7 +25,7 @@ from keel.interop.fhir.base import (
     narrative,
     ref,
 )
-from keel.patients.models import death_day, death_recorded
+from keel.patients.models import died_of
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -91,11 +91,12 @@ def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
 
 
 def _deceased(out: dict[str, Any], p: Patient) -> None:
-    """Patient.active and deceased[x] after a death is recorded: a FHIR reader is never told she is alive."""
-    if not death_recorded(p.pk):
+    """Patient.active and deceased[x] after a death is recorded: a FHIR reader is never told she is alive.
+    Lane fhir29: a search reads both with its statement (`with_death_day`); one record asks them here."""
+    died, day = died_of(p)
+    if not died:
         return
     out["active"] = False
-    day = death_day(p.pk)
     if day is not None:
         out["deceasedDateTime"] = day.isoformat()  # a FHIR dateTime may be a date alone
     else:

@@ -32,10 +32,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import hand_out_day, left_clinic, left_on_record, not_handed_out_from
+from keel.core.take_home_bottles import (
+    hand_out_day,
+    left_clinic,
+    left_on_record,
+    not_handed_out_from,
+    run_start,
+)
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
+from keel.treatment.queries.take_home_plans import first_missed
 from keel.treatment.services.doses.bottles import goes_home_at_a_dose_today
 
 if TYPE_CHECKING:
@@ -87,7 +94,7 @@ class _PlanRead:
     bottles: frozenset[date]
     decided_on: date
     ended_on: date | None  # the last day it covers, as read (`not_handed_out_from`)
-    ended_day: date | None
+    ended_day: date | None  # the last day a bottle could leave at (the page's `first_missed`, lane fhir29)
     seen: set[date]
     back: set[date]
     goes_home_today: bool
@@ -145,7 +152,19 @@ def _read_plan(
     )
     if missed is not None:
         ended_on = missed - timedelta(days=1)
-        ended_day = ended_on if ended_day is None else min(ended_day, ended_on)
+    # lane fhir29: whether a bottle left is the medication page's reading (`take_home_plans._left`, which
+    # `bottles_at_home`, the call-back list and the supply check read): a run that never left ends the plan
+    # the day before it by the one helper, `first_missed` (a dose row voided on its hand-out day handed
+    # nothing out), so no dose after that end hands a later run out; the status of a day `written` leaves
+    # silent stays `unknown` (`ended_on` above, review 20c)
+    never_left = first_missed(plan, decided_on, today, seen)
+    if never_left is not None:
+        last = never_left - timedelta(days=1)
+        ended_day = last if ended_day is None else min(ended_day, last)
+        # the page's plan covers no later run (`as_handed_out`): their days are `cancelled`, never `unknown`
+        # ("no observed dose is recorded") nor `completed`; that run's own days, silent, as `ended_on` says
+        run = max(d for d in days if run_start(d, set(days)) == run_start(never_left, set(days)))
+        ended_on = run if ended_on is None else min(ended_on, run)
     return _PlanRead(
         plan=plan,
         days=days,

@@ -41,7 +41,7 @@ from keel.interop.rest.auth import (
 )
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import COMMON, SEARCH_PARAMS, _check_request, _collect, _page, _searchset
-from keel.patients.models import Enrollment, Patient, zone_of
+from keel.patients.models import Enrollment, Patient, with_death_day, zone_of
 from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
@@ -293,7 +293,7 @@ def _patients_matching(request: HttpRequest, user: User, offset: int = 0) -> tup
     of it unless names are matched, which is done here, in Python)."""
     _refuse_hidden_field_search(request, user)
     qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
-    return _apply_patient_params(request, qs, offset)
+    return _apply_patient_params(request, with_death_day(qs), offset)
 
 
 def _refuse_hidden_field_search(request: HttpRequest, user: User) -> None:
@@ -319,7 +319,7 @@ def _named_filter(request: HttpRequest, patients: list[Patient]) -> Iterator[Pat
     """Those of `patients` the Patient search's parameters match."""
     pks = [p.pk for p in patients]
     qs = Patient.objects.filter(pk__in=pks).select_related("program").order_by("pk")
-    found, _ = _apply_patient_params(request, qs, 0)
+    found, _ = _apply_patient_params(request, with_death_day(qs), 0)
     return found
 
 

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
+
 from keel.core.take_home_bottles import (
     bottles_held,
     hand_out_day,
@@ -131,19 +133,31 @@ MISSED_HAND_OUT = (
 MISSED_HAND_OUT_EARLIER_END = " The plan had been ended from {day} on: {reason}"
 
 
+def methadone_given(patient_id: int, since: date | None = None) -> QuerySet[DoseRecord]:
+    """Every observed methadone dose row recorded given (from `since` on, the person's days), taken or not:
+    the rows `standing_doses` reads, and the days a dose row exists at all (`not_handed_out_from`'s
+    `written`, the FHIR export)."""
+    rows = DoseRecord.objects.filter(
+        patient_id=patient_id, medication=Medication.METHADONE, status=DoseStatus.GIVEN
+    )
+    return rows if since is None else rows.filter(local_date__gte=since)
+
+
+def standing_doses(patient_id: int, since: date | None = None) -> list[tuple[date, datetime, int]]:
+    """Lane fhir29: the observed methadone doses that stand (given, neither voided nor corrected to 0 mg:
+    `taken_doses`), from `since` on: each one's day, its instant (when it was recorded: the instant its
+    bottles were decided) and its order. The one query of the doses bottles go home with that the medication
+    page, the call-back list, the supply check (`bottles_at_home`, `held_bottles`) and the FHIR export
+    read."""
+    return list(
+        taken_doses(methadone_given(patient_id, since)).values_list("local_date", "recorded_at", "order_id")
+    )
+
+
 def observed_days(patient_id: int, since: date) -> set[date]:
     """The days from `since` on on which an observed methadone dose was given and taken (neither voided nor
     corrected to 0 mg: `taken_doses`), the `visits` of `keel.core.take_home_bottles`."""
-    return set(
-        taken_doses(
-            DoseRecord.objects.filter(
-                patient_id=patient_id,
-                medication=Medication.METHADONE,
-                status=DoseStatus.GIVEN,
-                local_date__gte=since,
-            )
-        ).values_list("local_date", flat=True)
-    )
+    return set(taken_doses(methadone_given(patient_id, since)).values_list("local_date", flat=True))
 
 
 def dosed_at_window(patient_id: int, days: Iterable[date]) -> list[date]:
@@ -290,22 +304,14 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
 
 
 def _visits(patient: Patient, plans: list[TakeHomePlan]) -> list[tuple[date, datetime, int]]:
-    """The observed methadone doses taken since the first of `plans` was decided (their day, when each was
-    recorded: the instant its bottles were decided, and the order it was given under); review 23b hole 3: a
-    dose voided or corrected to 0 mg handed nothing out (`taken_doses`). None read when there is no plan."""
+    """The observed methadone doses taken since the first of `plans` was decided (`standing_doses`: their
+    day, when each was recorded, the instant its bottles were decided, and the order it was given under);
+    review 23b hole 3: a dose voided or corrected to 0 mg handed nothing out. None read when there is no
+    plan."""
     if not plans:
         return []
     since = min(p.decided_at for p in plans).astimezone(zone_of(patient)).date()
-    return list(
-        taken_doses(
-            DoseRecord.objects.filter(
-                patient=patient,
-                medication=Medication.METHADONE,
-                status=DoseStatus.GIVEN,
-                local_date__gte=since,
-            )
-        ).values_list("local_date", "recorded_at", "order_id")
-    )
+    return standing_doses(patient.pk, since)
 
 
 def _held(
