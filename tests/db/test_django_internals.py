@@ -64,7 +64,11 @@ def test_atomic_still_begins_through_the_hook_the_queue_takes() -> None:
 
 
 def _wrapper(tmp_path: Path) -> keel_sqlite.DatabaseWrapper:
-    return keel_sqlite.DatabaseWrapper({**connection.settings_dict, "NAME": str(tmp_path / "q.sqlite3")})
+    # On the PostgreSQL pass the settings' OPTIONS are libpq's (a URL's sslmode ...): SQLite takes none.
+    options = connection.settings_dict["OPTIONS"] if connection.vendor == "sqlite" else {}
+    return keel_sqlite.DatabaseWrapper(
+        {**connection.settings_dict, "NAME": str(tmp_path / "q.sqlite3"), "OPTIONS": options}
+    )
 
 
 def test_a_transaction_takes_the_queue_a_commit_hands_it_on(tmp_path: Path, django_db_blocker: Any) -> None:
