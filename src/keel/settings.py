@@ -520,5 +520,11 @@ KEEL_PASSWORD_RESET_PER_ADDRESS = env_int("KEEL_PASSWORD_RESET_PER_ADDRESS", 3, 
 KEEL_PASSWORD_RESET_PER_CLIENT = env_int("KEEL_PASSWORD_RESET_PER_CLIENT", 30, floor=1, ceiling=1000)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
 KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
+# How many days after a death was recorded a program admin may still undo it as a mistake (the wrong person
+# picked, a mis-click: `patients.services.deaths.undo_death`); after that only the operator corrects it. A
+# setting of the deployment, not a program's policy value: Keel's program policy holds the values of its
+# clinical rules, and this one is a safety limit on correcting the record (floor 1, ceiling 90). 30: a
+# mistake is found at the next visit, call or bill missed, well within a month.
+KEEL_DEATH_UNDO_DAYS = env_int("KEEL_DEATH_UNDO_DAYS", 30, floor=1, ceiling=90)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

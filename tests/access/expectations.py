@@ -147,6 +147,17 @@ _EPISODE_WRITE = {
     "program_admin": (422, 422, 404),
 }
 
+# Undoing a death recorded by mistake (lane dead29b): the program's admins only; a living person's record
+# with an empty reason answers them 422 naming `reason` (the role is checked first: 403 to the others).
+_UNDO_DEATH = {
+    **_CLINICAL_READ,
+    "patient": (403, 404, 404),
+    "counselor": (403, 404, 404),
+    "nurse": (403, 404, 404),
+    "prescriber": (403, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+
 _CODE_GIVE = {
     **_RECORD,
     "patient": (403, 404, 404),
@@ -294,6 +305,13 @@ ROUTES: dict[str, Route] = {
             "confirmed": "on",
         },  # the page's own box ticked, as the API has none
     ),
+    "patients:undo_death": Route(
+        "POST",
+        "/patients/{patient}/undo-death/",
+        {"anonymous": (302, 302, 302), **_UNDO_DEATH},
+        patient_scoped=True,
+        body={"reason": "", "undo_confirmed": "on"},
+    ),
     # Contact details after registration (issue #18): the front desk's roles; a bad field 422.
     "patients:contact": Route(
         "GET",
@@ -312,6 +330,13 @@ ROUTES: dict[str, Route] = {
         "POST",
         "/api/v1/patients/{patient}/discharge",
         {"anonymous": (401, 401, 401), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"reason": ""},
+    ),
+    "api:undo_death": Route(
+        "POST",
+        "/api/v1/patients/{patient}/undo-death",
+        {"anonymous": (401, 401, 401), **_UNDO_DEATH},
         patient_scoped=True,
         body={"reason": ""},
     ),

@@ -142,6 +142,7 @@ def test_the_take_home_criteria_are_the_services_criteria() -> None:
 # The role who may act on each kind of route (the person themselves on /me/...; the program's admin on its
 # settings and staff; a prescriber on Alice's care team for the rest).
 PROGRAM_ADMIN_PATHS = ("/api/v1/programs/", "/api/v1/patients/care-teams")
+PROGRAM_ADMIN_ACTIONS = ("/undo-death",)  # a death recorded by mistake, undone (lane dead29b)
 FRONT_DESK_PATHS = ("/activation-code", "/password-reset-code", "/contact", "/second-factor/reset")
 
 
@@ -150,7 +151,7 @@ def _client_for(world: World, method: str, path: str) -> Client:
         return Client()  # no one is signed in to make a token, activate an account or reset a password
     if path.startswith("/api/v1/me/"):
         return sign_in(Client(), world.alice.user)
-    if path.startswith(PROGRAM_ADMIN_PATHS):
+    if path.startswith(PROGRAM_ADMIN_PATHS) or path.endswith(PROGRAM_ADMIN_ACTIONS):
         return sign_in(Client(), world.staff["program_admin"])
     if path.endswith(FRONT_DESK_PATHS) or path in ("/api/v1/patients", "/api/v1/emergency-access"):
         return sign_in(Client(), world.staff["nurse"])

@@ -698,6 +698,13 @@ def can_manage_episode(user: User, program_id: int) -> bool:
     return _admin_of(user, program_id) or (_active(user) and user.role in CLINICAL_ROLES)
 
 
+def can_undo_death(user: User, program_id: int) -> bool:
+    """Undoing a death recorded by mistake (lane dead29b, `patients.services.deaths.undo_death`): the
+    program's admins only, never a clinician (the one who recorded it may have picked the wrong person)
+    and never through emergency access."""
+    return _admin_of(user, program_id)
+
+
 def can_reset_patient_second_factor(user: User, patient: Patient) -> bool:
     """A patient who lost their authenticator: a counselor, nurse or prescriber on their care team, after
     checking who they are (issue #18). Never through emergency access: the care team only."""

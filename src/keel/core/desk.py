@@ -10,6 +10,8 @@ list, its parser naming every bad field at once in the words the pages translate
   checking who they are: the identity check confirmed and a reason of substance (`reason_problem`, the one
   check of a typed reason, review 23s: "lost phone" is one, "xxx", "TBD", "later" are not), at most
   `MAX_RESET_REASON` characters.
+- **A death recorded by mistake, undone:** a program admin says why, in words of substance (`reason_problem`),
+  at most `MAX_UNDO_DEATH_REASON` characters.
 """
 
 from __future__ import annotations
@@ -72,6 +74,37 @@ def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
         "identity_checked": True,
         "password": password if isinstance(password, str) else "",
     }
+
+
+MAX_UNDO_DEATH_REASON = 500
+UNDO_DEATH = (
+    Field(
+        "reason",
+        "text",
+        maximum=MAX_UNDO_DEATH_REASON,
+        help="why the death was recorded by mistake, in words of substance (as every reason Keel asks)",
+    ),
+)
+
+
+def parse_undo_death(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The reason a death recorded by mistake is undone (as measured: `reason_text`), required, at most
+    `MAX_UNDO_DEATH_REASON` characters and of substance (`reason_problem`); InvalidInput names `reason`."""
+    value = raw.get("reason")
+    reason = reason_text(value) if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        problem: str | None = N_("must be text")
+    elif not visible_length(reason):
+        problem = N_("say why, in a few words")
+    elif len(reason) > MAX_UNDO_DEATH_REASON:
+        raise InvalidInput(
+            [FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_UNDO_DEATH_REASON)]
+        )
+    else:
+        problem = reason_problem(reason)
+    if problem:
+        raise InvalidInput([FieldError("reason", problem)])
+    return {"reason": reason}
 
 
 def parse_reset_code(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from keel.patients.schemas import (
     CareTeamsIn,
     ContactChangedOut,
     ContactIn,
+    DeathUndoneOut,
     DischargedOut,
     DischargeIn,
     EnrollmentRefOut,
@@ -43,6 +44,7 @@ from keel.patients.schemas import (
     ResolveIn,
     SecondFactorResetIn,
     SecondFactorResetOut,
+    UndoDeathIn,
 )
 from keel.web.field_words import said
 
@@ -139,6 +141,23 @@ def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> Disc
 def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status[EpisodeOut]:
     e = services.readmit(by=request.auth, patient_id=patient_id, data=ReadmissionIn.read(request))
     return Status(201, _episode_out(e))
+
+
+@router.post(
+    "/{patient_id}/undo-death",
+    response=DeathUndoneOut,
+    openapi_extra=request_body(UndoDeathIn),
+    summary="Undo a death recorded by mistake (a program admin of the person's program, with a reason)",
+)
+def undo_death(request: AuthenticatedApiRequest, patient_id: int) -> DeathUndoneOut:
+    """The episode open again; her own account stays off (a new activation code makes a new one); orders and
+    take-home plans stay stopped (`patients.services.deaths`)."""
+    undone = services.undo_death(by=request.auth, patient_id=patient_id, data=UndoDeathIn.read(request))
+    return DeathUndoneOut(
+        episode=_episode_out(undone.episode),
+        own_account_off=undone.own_account_off,
+        representative_consents_revoked=undone.consents_revoked,
+    )
 
 
 # No body at all asks for nothing to be sent: the body is optional (`request_body` marks bodies required).

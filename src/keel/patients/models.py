@@ -477,3 +477,28 @@ class PatientPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"PatientPhoto {self.pk}"
+
+
+class DeathUndone(models.Model):
+    """A death recorded by mistake, undone by a program admin of the episode's program
+    (`patients.services.deaths.undo_death`), with the reason she typed: kept here, never on the audit row (as
+    `SecondFactorReset`). `ended_on` is the day the episode had been ended as a death; `recorded_at` when the
+    death was recorded (the window `KEEL_DEATH_UNDO_DAYS` is counted from it); `own_account` the person's
+    own account the undo left off and unjoined from her record (None when she had none)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="deaths_undone")
+    episode = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField()
+    ended_on = models.DateField()
+    recorded_at = models.DateTimeField()
+    own_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"death undone {self.pk}"

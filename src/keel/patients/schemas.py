@@ -175,6 +175,33 @@ class SecondFactorResetIn(CoreIn):
         return desk.parse_second_factor_reset(raw)
 
 
+class UndoDeathIn(CoreIn):
+    """Why a death recorded by mistake is undone (`keel.core.desk.UNDO_DEATH`, checked by
+    `desk.parse_undo_death`)."""
+
+    FIELDS = desk.UNDO_DEATH
+
+    reason: str
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
+        return desk.parse_undo_death(raw)
+
+
+class DeathUndoneOut(Schema):
+    """The episode a death recorded by mistake had ended, open again, and what the undo left off."""
+
+    episode: EpisodeOut
+    own_account_off: bool = Field(
+        description="true when the person had a Keel account of their own: it stays off and is no longer "
+        "joined to the record; a new one is made with an activation code (POST .../activation-code)"
+    )
+    representative_consents_revoked: int = Field(
+        description="consents a personal representative signed while the death was recorded, revoked by the "
+        "undo (a personal representative signs only for a person who died)"
+    )
+
+
 class ResetCodeIn(CoreIn):
     """That the desk checked who the patient is before giving a password reset code
     (`keel.core.desk.RESET_CODE`, checked by `desk.parse_reset_code`)."""

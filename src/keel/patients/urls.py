@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
     path("patients/<int:patient_id>/discharge/", views.discharge, name="discharge"),
     path("patients/<int:patient_id>/readmit/", views.readmit, name="readmit"),
+    path("patients/<int:patient_id>/undo-death/", views.undo_death, name="undo_death"),
     path("patients/<int:patient_id>/contact/", views.contact, name="contact"),
     path("patients/<int:patient_id>/activation-code/", views.activation_code, name="activation_code"),
     path(

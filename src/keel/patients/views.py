@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -30,6 +31,7 @@ from keel.patients.schemas import (
     RegistrationIn,
     ResetCodeIn,
     SecondFactorResetIn,
+    UndoDeathIn,
 )
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
@@ -55,6 +57,7 @@ def _field_said(name: str, reason: str) -> str:
         "purpose": _("Purpose"),
         "notice_given": _("Privacy notice"),
         "consented": _("Consent to treatment"),
+        "undo_confirmed": _("Undo the death"),
     }
     return f"{labels[name]}: {_(reason)}" if name in labels else _(reason)
 
@@ -192,6 +195,45 @@ def readmit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
 
 
+@require_http_methods(["POST"])
+@login_required
+def undo_death(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Undo a death recorded by mistake (a program admin), once the page's confirmation is ticked and a reason
+    given; the admin is told her own account stays off and she needs a new activation code."""
+    try:
+        undone = services.undo_death(
+            by=request.user,
+            patient_id=patient_id,
+            data=UndoDeathIn.posted(request.POST.dict()),
+            confirmed=request.POST.get("undo_confirmed") == "on",  # the page's step, asked after the role
+        )
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _episodes_page(request, patient_id, status=422, error=_episode_error(exc))
+    messages.info(
+        request,
+        _(
+            "The death recorded by mistake is undone: this person is in care again. Medication orders and "
+            "take-home plans stay stopped until a prescriber decides."
+        ),
+    )
+    if undone.own_account_off:
+        messages.info(
+            request,
+            _(
+                "This person's own Keel account stays off. To use Keel again, they need a new account: give "
+                "them a new activation code."
+            ),
+        )
+    if undone.consents_revoked:
+        messages.info(
+            request,
+            _("Consents a personal representative signed while the death was recorded are revoked."),
+        )
+    return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+
+
 def _episode_error(exc: FieldsInvalid) -> str:
     return " ".join(_field_said(e.field, field_words.on_page(e)) for e in exc.errors)
 
@@ -212,6 +254,9 @@ def _episodes_page(
             "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
             # a readmission is refused after a death (`episodes.readmit`): not offered, the page says why
             "died": not in_care and death_recorded(patient.pk),
+            # a death recorded by mistake: the program's admins may undo it (`deaths.undo_death`)
+            "can_undo_death": policy.can_undo_death(request.user, patient.program_id) and not emergency,
+            "undo_days": settings.KEEL_DEATH_UNDO_DAYS,
             # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
             "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
             # under emergency access the services refuse a discharge or readmission: not offered (review 19d)

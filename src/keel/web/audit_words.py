@@ -339,6 +339,13 @@ REASONS = {
     "role may not disclose a record for a transfer": _("this role may not disclose a record for a transfer"),
     "own account after a death was recorded": _("the person's own account, after a death was recorded"),
     "a death is recorded for this person": _("refused: a death is recorded for this person"),
+    "death recorded by mistake undone": _("a death recorded by mistake was undone"),
+    "own account left off after a death was undone": _(
+        "the person's own account left off and no longer joined to the record, after a death was undone"
+    ),
+    "revoked: signed by a personal representative while a death was recorded by mistake": _(
+        "revoked: signed by a personal representative while a death was recorded by mistake"
+    ),
     "role may not end take-home doses": _("this role may not end take-home doses"),
     "role may not record bottles brought back": _("this role may not record take-home bottles brought back"),
     "role may not manage care teams": _("this role may not manage care teams"),
@@ -416,6 +423,7 @@ ROLE_MAY_NOT: dict[str, Promise] = {
     "resolve flags": _("resolve flags"),
     "schedule appointments": _("schedule appointments"),
     "start a password reset": _("start a password reset"),
+    "undo a death recorded by mistake": _("undo a death recorded by mistake"),
     "void fills": _("void pharmacy fills"),
 }
 # What a clinician who reached the record only through emergency access may not do.
@@ -452,6 +460,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "reset a patient's second factor": _("reset a patient's two-step sign-in"),
     "resolve flags": _("resolve flags"),
     "start a password reset": _("start a password reset"),
+    "undo a death recorded by mistake": _("undo a death recorded by mistake"),
     "void fills": _("void pharmacy fills"),
 }
 # What someone tried to do, in "{action} {area}: outside scope or missing" (the access policy's refusal): an

@@ -5,6 +5,7 @@
 - `contact`: contact details and the preferred language after registration;
 - `care_team`: who is on a patient's care team (issue #18), one patient or many at once;
 - `episodes`: discharge (a transfer is a disclosure under consent) and readmission;
+- `deaths`: a death recorded by mistake, undone by a program admin (lane dead29b);
 - `activation`: the one-time code a patient makes their account with; `password_reset`: the desk's reset code;
 - `second_factor`: a patient's lost authenticator, removed by their care team;
 - `flags`: resolving a patient's flags;
@@ -40,6 +41,7 @@ from keel.patients.services.common import (
     TEXT_LIMITS,
 )
 from keel.patients.services.contact import CONTACT_FIELDS, update_contact
+from keel.patients.services.deaths import Undone, undo_death
 from keel.patients.services.episodes import discharge, readmit
 from keel.patients.services.flags import PRESCRIBER_ONLY, FlagError, FlagNotAllowed, resolve_flag
 from keel.patients.services.password_reset import issue_reset_code, reset_password_with_code
@@ -66,6 +68,7 @@ __all__ = [
     "IssuedCode",
     "NotAllowed",
     "Registration",
+    "Undone",
     "activate",
     "add_many_to_care_team",
     "add_to_care_team",
@@ -79,5 +82,6 @@ __all__ = [
     "reset_password_with_code",
     "reset_second_factor",
     "resolve_flag",
+    "undo_death",
     "update_contact",
 ]

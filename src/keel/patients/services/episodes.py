@@ -266,9 +266,9 @@ def _end_own_account(by: User, patient: Patient, user_id: int | None) -> bool:
     through the one service that turns accounts off (its sessions end, its tokens are revoked, audited as
     done by the staff member who recorded the death, the row naming her and her program: lane after28). A
     person with no account of her own has none to end. A death recorded by mistake is corrected on purpose:
-    `readmit` refuses, and Keel has no path that turns a person's own account on again (the operator's, by
-    hand). True when an account was turned off (the episode's `ended_own_account`: the staff member is
-    told)."""
+    `readmit` refuses; a program admin undoes it (`deaths.undo_death`, lane dead29b), which never turns the
+    account on again (it stays off and unjoined: a new activation code makes a new one). True when an
+    account was turned off (the episode's `ended_own_account`: the staff member is told)."""
     # `user_id`: the record's account read under the record's lock (`discharge`, lane fix27b): an
     # activation code or a link code used at the same moment waits for this transaction and then finds the
     # death (`death_recorded`), or made its account first and this turns it off.
@@ -321,7 +321,7 @@ def readmit(*, by: User, patient_id: int, data: Posted[ReadmissionIn]) -> Enroll
         episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
         if any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
             raise FieldsInvalid([FieldError("patient", _("this person is already in care"))])
-        if any(e.end_reason == EndReason.DECEASED for e in episodes):  # a death is corrected on purpose
+        if any(e.end_reason == EndReason.DECEASED for e in episodes):  # corrected by `deaths.undo_death`
             raise FieldsInvalid(
                 [
                     FieldError(

@@ -14,8 +14,9 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
-from keel.core.rules.inputs import InvalidInput
-from keel.patients.models import Patient, death_recorded, local_today
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient, death_recorded, local_today, lock_for_account_change
 from keel.patients.services.common import death_refused
 from keel.sharing import words
 from keel.sharing.models import Consent
@@ -23,6 +24,12 @@ from keel.sharing.services.common import _for_staff, _invalid, legal_name
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
+
+
+CHANGED_MEANWHILE = N_(
+    "whether the record shows the patient died changed while this was signed: "
+    "check who signs, then sign again"
+)
 
 
 def sign_consent(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> Consent:
@@ -61,6 +68,11 @@ def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, 
         statements = words.statements()
     rep = terms.representative
     with transaction.atomic():
+        # the record's lock (`lock_for_account_change`), which a death's discharge and its undo take too
+        # (lane dead29b): a death recorded or undone since `deceased` was read changes who may sign
+        lock_for_account_change(patient.pk)
+        if death_recorded(patient.pk) != deceased:
+            raise _invalid(InvalidInput([FieldError("signer", CHANGED_MEANWHILE)]))
         consent = Consent.objects.create(
             patient=patient,
             program_id=patient.program_id,

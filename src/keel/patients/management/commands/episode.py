@@ -4,6 +4,8 @@ the same services as the patient pages and the API (the access policy, the audit
     keel episode discharge --by USER --patient-id N --reason REASON [--ended-on YYYY-MM-DD]
     keel episode discharge --by USER --patient-id N --reason transferred --recipient-name NAME
         --consent CONSENT_ID --password-stdin [--ended-on D]   (a transfer: a disclosure under the consent)
+    keel episode undo-death --by USER --patient-id N --reason TEXT   (a death recorded by mistake: a program
+        admin of the person's program, within KEEL_DEATH_UNDO_DAYS of the recording)
     keel episode readmit --by USER --patient-id N --notice-given --consented [--started-on D]
         [--episode-kind K]
     keel episode care-team --by USER --patient-id N (--add USER_ID | --remove USER_ID)
@@ -27,9 +29,10 @@ from django.urls import reverse
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.errors import NotAllowed
-from keel.patients.schemas import DischargeIn, ReadmissionIn
+from keel.patients.schemas import DischargeIn, ReadmissionIn, UndoDeathIn
 from keel.patients.services.activation import issue_activation_code
 from keel.patients.services.care_team import add_to_care_team, remove_from_care_team
+from keel.patients.services.deaths import undo_death
 from keel.patients.services.episodes import discharge, readmit
 
 if TYPE_CHECKING:
@@ -47,11 +50,14 @@ def _patient_id(raw: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Discharge, readmit, change a care team or give an activation code, as the patient pages do."
+    help = (
+        "Discharge, undo a death recorded by mistake, readmit, change a care team or give an activation "
+        "code, as the patient pages do."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        for name in ("discharge", "readmit", "care-team", "activation-code"):
+        for name in ("discharge", "undo-death", "readmit", "care-team", "activation-code"):
             sub = actions.add_parser(name)
             sub.add_argument("--by", required=True, help="username of the staff member acting")
             sub.add_argument("--patient-id", required=True)
@@ -65,6 +71,8 @@ class Command(BaseCommand):
                     action="store_true",
                     help="a transfer: read your password (asked again) from the first line of standard input",
                 )
+            if name == "undo-death":
+                sub.add_argument("--reason", required=True, help="why the death was recorded by mistake")
             if name == "readmit":
                 sub.add_argument("--started-on", default="")
                 sub.add_argument("--episode-kind", default="")
@@ -126,6 +134,22 @@ class Command(BaseCommand):
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
             if ended.ended_own_account:  # a death recorded (lane dead27)
                 self.stdout.write("The person's own Keel account was turned off.")
+        elif action == "undo-death":
+            undone = undo_death(
+                by=by, patient_id=patient_id, data=UndoDeathIn.posted({"reason": options["reason"]})
+            )
+            self.stdout.write(
+                f"The death recorded by mistake is undone: episode {undone.episode.pk} is open again."
+            )
+            self.stdout.write(
+                "Medication orders and take-home plans stay stopped until a prescriber decides."
+            )
+            if undone.own_account_off:
+                self.stdout.write("The person's own Keel account stays off: give a new activation code.")
+            if undone.consents_revoked:
+                self.stdout.write(
+                    f"Consents revoked (signed by a personal representative): {undone.consents_revoked}."
+                )
         elif action == "readmit":
             data = {
                 "started_on": options["started_on"],
