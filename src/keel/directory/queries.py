@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 
 from keel.access import policy
@@ -283,6 +284,35 @@ def _candidates(qs: QuerySet[Meeting], search: MeetingSearch) -> list[_Candidate
     return _as_candidates(rows, extra)
 
 
+def _window_chunk(
+    sql: str, connection: BaseDatabaseWrapper, table: str, w: _Window, index: int, per_window: int
+) -> str:
+    """One window's part of the UNION ALL: the ORM-compiled `sql` narrowed to the window's zone, start times
+    and weekday (its values parameters), its first `per_window` rows in the final order when `exact`."""
+    quote = connection.ops.quote_name
+    zone, start = f"{table}.{quote('time_zone')}", f"{table}.{quote('start_time')}"
+    name = f"{table}.{quote('name')}"
+    day = f"{table}.{quote(f'day_{w.weekday}')}"
+    chunk = sql
+    if connection.vendor == "sqlite":
+        # SQLite's planner prefers (attendance, time_zone, start_time), three equal columns, over the
+        # weekday's partial index, and cannot match a bound 'online' to the index's WHERE: named here,
+        # with the literal that proves the index applies (a missing index is an error, not a slow scan).
+        index_name = quote(f"meeting_online_day{w.weekday}")
+        chunk = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index_name}", 1)
+        chunk += f" AND {table}.{quote('attendance')} = '{Attendance.ONLINE.value}'"
+    # ORM-compiled SQL (its WHERE always holds `active`) and quoted names; every value is a parameter
+    # The window's first rows in the final order (start, then name, as Python compares them); a window
+    # across a clock change is read whole.
+    limit = (
+        f"ORDER BY {start}, {name}{name_order(connection.vendor)} LIMIT {int(per_window)}" if w.exact else ""
+    )
+    return (
+        f"SELECT * FROM ({chunk} AND {zone} = %s AND {start} >= %s AND {start} <= %s AND {day} "  # noqa: S608  # nosec B608
+        f"{limit}) AS chunk_{index}"
+    )
+
+
 def _candidates_of_windows(
     qs: QuerySet[Meeting], search: MeetingSearch, windows: list[_Window], per_window: int
 ) -> list[_Candidate]:
@@ -300,33 +330,11 @@ def _candidates_of_windows(
     connection = connections[rows.db]
     quote = connection.ops.quote_name
     table = quote(Meeting._meta.db_table)
-    zone, start = f"{table}.{quote('time_zone')}", f"{table}.{quote('start_time')}"
-    name = f"{table}.{quote('name')}"
     field = Meeting._meta.get_field("start_time")
     parts: list[str] = []
     params: list[Any] = []
     for index, w in enumerate(windows):
-        day = f"{table}.{quote(f'day_{w.weekday}')}"
-        chunk = sql
-        if connection.vendor == "sqlite":
-            # SQLite's planner prefers (attendance, time_zone, start_time), three equal columns, over the
-            # weekday's partial index, and cannot match a bound 'online' to the index's WHERE: named here,
-            # with the literal that proves the index applies (a missing index is an error, not a slow scan).
-            index_name = quote(f"meeting_online_day{w.weekday}")
-            chunk = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index_name}", 1)
-            chunk += f" AND {table}.{quote('attendance')} = '{Attendance.ONLINE.value}'"
-        # ORM-compiled SQL (its WHERE always holds `active`) and quoted names; every value is a parameter
-        # The window's first rows in the final order (start, then name, as Python compares them); a window
-        # across a clock change is read whole.
-        limit = (
-            f"ORDER BY {start}, {name}{name_order(connection.vendor)} LIMIT {int(per_window)}"
-            if w.exact
-            else ""
-        )
-        parts.append(
-            f"SELECT * FROM ({chunk} AND {zone} = %s AND {start} >= %s AND {start} <= %s AND {day} "  # noqa: S608  # nosec B608
-            f"{limit}) AS chunk_{index}"
-        )
+        parts.append(_window_chunk(sql, connection, table, w, index, per_window))
         params.extend(base_params)
         params.extend(
             [
