@@ -28,11 +28,9 @@ only: no test asserts a time.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -45,27 +43,16 @@ WITHOUT = "(%s IS NULL)"  # one parameter, as DEATH_RECORDED_SQL takes, and neve
 
 def _setup(database_url: str | None, people: int) -> tuple[int, str, str]:
     """A migrated database with the bench patient; her id, a token and a signed-in session's key."""
-    os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-death-")
-    os.environ["KEEL_WARM_WORKERS"] = "0"
-    for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
-        os.environ.pop(name, None)
-    if database_url:
-        os.environ["KEEL_DATABASE_URL"] = database_url
-    os.environ.setdefault("KEEL_SCORE_RATE", "1000000/s")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
     sys.path.insert(0, str(BENCH))
-    import django
-    from django.core.management import call_command
+    import profile_request  # type: ignore[import-not-found]
 
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    profile_request.keel_settings(database_url, "keel-death-")
+    os.environ["KEEL_WARM_WORKERS"] = "0"
+    os.environ.setdefault("KEEL_SCORE_RATE", "1000000/s")
+    profile_request.migrated()
     from django.utils import timezone
 
-    import profile_request  # type: ignore[import-not-found]
     from keel import demo
-    from keel.accounts.middleware import AUTH_AT, LAST_SEEN
     from keel.accounts.models import Program
     from keel.patients.models import EndReason, Enrollment, EnrollmentStatus, Patient
     from keel.recovery.models import CheckIn
@@ -111,21 +98,8 @@ def _setup(database_url: str | None, people: int) -> tuple[int, str, str]:
             )
             for p in made
         )
-    user = patient.user
-    assert user is not None
-    session = SessionStore()
-    now = timezone.now().timestamp()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            AUTH_AT: now,
-            LAST_SEEN: now,
-        }
-    )
-    session.create()
-    return patient.pk, token, session.session_key or ""
+    assert patient.user is not None
+    return patient.pk, token, profile_request.signed_in_session(patient.user)
 
 
 def _backend_cpu(connection: Any) -> Callable[[], tuple[int, float]]:
@@ -174,6 +148,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from keel.patients import models
+    from wsgi_calls import wsgi_environ, wsgi_status  # type: ignore[import-not-found]
 
     original = models.DEATH_RECORDED_SQL
     application = get_wsgi_application()
@@ -185,24 +160,7 @@ def main() -> None:
     routes = [(how, path) for how in by for path in paths]
 
     def call(how: str, path: str) -> str:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": io.StringIO(),
-            **by[how],
-        }
-        status: list[str] = []
-        body = application(environ, lambda s, h, e=None: status.append(s))
-        b"".join(body)
-        body.close()
-        return status[0]
+        return str(wsgi_status(application, wsgi_environ("GET", path, by[how])))
 
     def batch(how: str, path: str, n: int) -> None:
         for _ in range(n):

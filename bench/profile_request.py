@@ -33,19 +33,55 @@ from typing import Any
 Request = Callable[[int], tuple[str, str, dict[str, Any], bytes]]
 
 
-def _setup(database_url: str | None) -> None:
-    os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-prof-")
+def keel_settings(database_url: str | None, prefix: str) -> None:
+    """Keel's settings for a bench: a fresh data folder (`prefix`), `database_url` or a fresh SQLite file,
+    never the test settings. Shared by the benches that run Keel in their own process."""
+    os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix=prefix)
     for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
         os.environ.pop(name, None)
     if database_url:
         os.environ["KEEL_DATABASE_URL"] = database_url
-    os.environ.setdefault("KEEL_SCORE_RATE", "1000000/s")
     os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
+
+
+def migrated() -> None:
+    """Django set up on the settings in the environment, its database migrated."""
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def signed_in_session(user: Any, **more: object) -> str:
+    """A session signed in as `user` a moment ago (and `more` keys, a second factor's), as a browser holds it:
+    every session middleware passes it. Its key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from keel.accounts.middleware import AUTH_AT, LAST_SEEN
+
+    session = SessionStore()
+    now = timezone.now().timestamp()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            **more,
+            AUTH_AT: now,
+            LAST_SEEN: now,
+        }
+    )
+    session.create()
+    return session.session_key or ""
+
+
+def _setup(database_url: str | None) -> None:
+    keel_settings(database_url, "keel-prof-")
+    os.environ.setdefault("KEEL_SCORE_RATE", "1000000/s")
+    migrated()
     from keel import demo
 
     demo.load(patients_per_program=2)
@@ -130,32 +166,16 @@ def _dose_setup(patients: int, tag: str = "") -> tuple[str, list[int]]:
 def _page_session(token_user: str) -> tuple[str, str]:
     """A signed-in session (password and a confirmed second factor) for the bench nurse, and a CSRF secret:
     the page's POST passes the CSRF check and every session middleware, as a browser's does."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.utils import timezone
     from django.utils.crypto import get_random_string
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from keel.accounts.middleware import AUTH_AT, LAST_SEEN
     from keel.accounts.models import User
 
     nurse = User.objects.get(username=token_user)
     device = TOTPDevice.objects.create(user=nurse, name="default", confirmed=True)
-    session = SessionStore()
-    now = timezone.now().timestamp()
-    session.update(
-        {
-            SESSION_KEY: str(nurse.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: nurse.get_session_auth_hash(),
-            DEVICE_ID_SESSION_KEY: device.persistent_id,
-            AUTH_AT: now,
-            LAST_SEEN: now,
-        }
-    )
-    session.create()
-    return session.session_key or "", get_random_string(32)
+    key = signed_in_session(nurse, **{DEVICE_ID_SESSION_KEY: device.persistent_id})
+    return key, get_random_string(32)
 
 
 def _requests(route: list[str], total: int) -> Request:

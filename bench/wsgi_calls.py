@@ -43,29 +43,20 @@ BENCH = Path(__file__).resolve().parent
 
 def _setup(side: str, path: str, database_url: str | None) -> dict[str, str]:
     """Settings, a migrated database and the request's headers."""
+    sys.path.insert(0, str(BENCH))
+    import profile_request  # type: ignore[import-not-found]
+
     if side == "keel":
-        os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-wsgi-")
+        profile_request.keel_settings(database_url, "keel-wsgi-")
         os.environ["KEEL_WARM_WORKERS"] = "0"
-        for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
-            os.environ.pop(name, None)
-        if database_url:
-            os.environ["KEEL_DATABASE_URL"] = database_url
-        os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
     else:
-        sys.path.insert(0, str(BENCH))
         os.environ["BARE_DATA_DIR"] = tempfile.mkdtemp(prefix="bare-wsgi-")
         os.environ.pop("BARE_DATABASE_URL", None)
         if database_url:
             os.environ["BARE_DATABASE_URL"] = database_url
         os.environ["DJANGO_SETTINGS_MODULE"] = "bare.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    profile_request.migrated()
     if side == "keel" and path.startswith("/api/"):
-        sys.path.insert(0, str(BENCH))
-        import profile_request  # type: ignore[import-not-found]
         from keel import demo
 
         demo.load(patients_per_program=2)
@@ -87,6 +78,32 @@ POSTS = {
     "/insert": {"name": "bench", "score": 4},
     "/insert-audited": {"name": "bench", "score": 4},
 }
+
+
+def wsgi_environ(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> dict[str, Any]:
+    """A plain WSGI environ for one request to 127.0.0.1:8000 (as gunicorn passes it, minus the socket)."""
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        **headers,
+    }
+
+
+def wsgi_status(application: Any, environ: dict[str, Any]) -> str:
+    """Call a WSGI application with `environ`, read and close its whole body; its status line."""
+    status: list[str] = []
+    body = application(environ, lambda s, h, e=None: status.append(s))
+    b"".join(body)
+    body.close()
+    return status[0]
 
 
 def _backend_cpu(connection: Any) -> Any:
@@ -144,30 +161,15 @@ def main() -> None:
 
     def one() -> None:
         body_in = posted or b""
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "POST" if posted else "GET",
-            "PATH_INFO": args.path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body_in),
-            "wsgi.errors": io.StringIO(),
-            **headers,
-        }
+        environ = wsgi_environ("POST" if posted else "GET", args.path, headers, body_in)
         if posted:  # a new check-in each time: a new idempotency key (one day's row, edited after the first)
             environ.update(
                 CONTENT_TYPE="application/json",
                 CONTENT_LENGTH=str(len(body_in)),
                 HTTP_IDEMPOTENCY_KEY=f"wsgi-{next(keys)}",
             )
-        status: list[str] = []
-        body = application(environ, lambda s, h, e=None: status.append(s))
-        b"".join(body)
-        body.close()
-        assert status[0].startswith(("200", "201")), status
+        status = wsgi_status(application, environ)
+        assert status.startswith(("200", "201")), status
 
     for _ in range(50):  # warm: imports, the connection, caches
         one()

@@ -8,6 +8,7 @@ username) with their role, and the nature."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -73,79 +74,64 @@ DISCLOSER = {"en": "Rosa Prieto (Prescriber)", "es": "Rosa Prieto (Médico/a que
 DISCLOSER_FOR_PATIENT = {"en": "A prescriber", "es": "Un/a médico/a que receta"}
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_period_is_in_the_locales_date_format(
-    world: World, signed_in: Any, reader: str, language: str
-) -> None:
+@dataclass(frozen=True)
+class Read:
+    """A page as one reader read it in one language."""
+
+    reader: str
+    language: str
+    page: str
+
+
+@pytest.fixture(params=[(reader, language) for language in ("en", "es") for reader in READERS], ids="-".join)
+def read(request: pytest.FixtureRequest, world: World, signed_in: Any) -> Read:
+    """The emergency disclosure made, then read by the patient (her accounting) or the prescriber (the
+    sharing page), in English or Spanish."""
+    reader, language = request.param
     _disclosed(world, signed_in)
-    page = _page(world, signed_in(reader), reader, language)
-    assert SINCE[language] % _since(world, language) in page
+    return Read(reader, language, _page(world, signed_in(reader), reader, language))
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_period_is_no_iso_date(world: World, signed_in: Any, reader: str, language: str) -> None:
-    _disclosed(world, signed_in)
-    assert _since_iso(world) not in _page(world, signed_in(reader), reader, language)
+def test_the_period_is_in_the_locales_date_format(world: World, read: Read) -> None:
+    assert SINCE[read.language] % _since(world, read.language) in read.page
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_accounting_holds_no_iso_date(world: World, signed_in: Any, reader: str, language: str) -> None:
+def test_the_period_is_no_iso_date(world: World, read: Read) -> None:
+    assert _since_iso(world) not in read.page
+
+
+@pytest.mark.django_db
+def test_the_accounting_holds_no_iso_date(read: Read) -> None:
     """Nor does the row's "When" (its day in the locale's format, then the time)."""
-    _disclosed(world, signed_in)
-    page = _page(world, signed_in(reader), reader, language)
+    page = read.page
     accounting = page[page.index('id="acct-h"') :].split("</section>")[0]
     assert re.search(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", accounting) is None, accounting
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_recipient_is_named_with_role_and_facility(
-    world: World, signed_in: Any, reader: str, language: str
-) -> None:
-    _disclosed(world, signed_in)
-    assert RECIPIENT[language] in _page(world, signed_in(reader), reader, language)
+def test_the_recipient_is_named_with_role_and_facility(read: Read) -> None:
+    assert RECIPIENT[read.language] in read.page
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_discloser_is_named_with_their_role(
-    world: World, signed_in: Any, reader: str, language: str
-) -> None:
-    _disclosed(world, signed_in)
-    page = _page(world, signed_in(reader), reader, language)
-    if reader == "patient":
-        assert DISCLOSER_FOR_PATIENT[language] in page
-        assert "Prieto" not in page
+def test_the_discloser_is_named_with_their_role(read: Read) -> None:
+    if read.reader == "patient":
+        assert DISCLOSER_FOR_PATIENT[read.language] in read.page
+        assert "Prieto" not in read.page
     else:
-        assert DISCLOSER[language] in page
+        assert DISCLOSER[read.language] in read.page
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_disclosers_username_is_not_shown(
-    world: World, signed_in: Any, reader: str, language: str
-) -> None:
-    _disclosed(world, signed_in)
-    assert "r-prescriber" not in _page(world, signed_in(reader), reader, language)
+def test_the_disclosers_username_is_not_shown(read: Read) -> None:
+    assert "r-prescriber" not in read.page
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_nature_of_the_emergency_is_shown(
-    world: World, signed_in: Any, reader: str, language: str
-) -> None:
-    _disclosed(world, signed_in)
-    assert EMERGENCY["nature"] in _page(world, signed_in(reader), reader, language)
+def test_the_nature_of_the_emergency_is_shown(read: Read) -> None:
+    assert EMERGENCY["nature"] in read.page
 
 
 @pytest.mark.django_db

@@ -346,26 +346,8 @@ def test_the_json_window_starts_at_midnight_in_the_programs_zone(world: World) -
 # --- the command line -------------------------------------------------------------------------------------
 
 
-def test_createuser_refuses_under_the_lock_and_audits(world: World, monkeypatch: Any) -> None:
-    patient = _no_account_yet(world)
-    died(world, patient)
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase 927\n"))
-    with pytest.raises(CommandError, match="a death is recorded") as refused:
-        call_command(
-            "createuser",
-            "--username=d-cli",
-            "--role=patient",
-            "--program=riverside",
-            f"--patient-id={patient.pk}",
-            "--password-stdin",
-        )
-    assert refused.value.returncode == 2
-    assert not User.objects.filter(username="d-cli").exists()
-    assert AuditEvent.objects.filter(patient_id=patient.pk, target_type="user", reason=REASON).count() == 1
-
-
-def test_createuser_still_joins_a_living_persons_record(world: World, monkeypatch: Any) -> None:
-    patient = _no_account_yet(world)
+def _createuser_for(patient: Patient, monkeypatch: Any) -> None:
+    """`keel createuser` makes the account d-cli for this person's record, its password on standard input."""
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase 927\n"))
     call_command(
         "createuser",
@@ -375,4 +357,19 @@ def test_createuser_still_joins_a_living_persons_record(world: World, monkeypatc
         f"--patient-id={patient.pk}",
         "--password-stdin",
     )
+
+
+def test_createuser_refuses_under_the_lock_and_audits(world: World, monkeypatch: Any) -> None:
+    patient = _no_account_yet(world)
+    died(world, patient)
+    with pytest.raises(CommandError, match="a death is recorded") as refused:
+        _createuser_for(patient, monkeypatch)
+    assert refused.value.returncode == 2
+    assert not User.objects.filter(username="d-cli").exists()
+    assert AuditEvent.objects.filter(patient_id=patient.pk, target_type="user", reason=REASON).count() == 1
+
+
+def test_createuser_still_joins_a_living_persons_record(world: World, monkeypatch: Any) -> None:
+    patient = _no_account_yet(world)
+    _createuser_for(patient, monkeypatch)
     assert Patient.objects.get(pk=patient.pk).user == User.objects.get(username="d-cli")

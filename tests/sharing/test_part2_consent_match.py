@@ -6,6 +6,8 @@ no disclosure row, through the page, the API and the service alike."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,6 +69,21 @@ def _set_program_zone(world: World, zone: str) -> None:
     world.riverside.save(update_fields=["time_zone"])
 
 
+@contextmanager
+def _revoked_in(
+    world: World, server_zone: str, program_zone: str, instant: datetime
+) -> Iterator[tuple[int, Any]]:
+    """Alice's consent given and revoked at `instant`, the server and the program in the zones given; the
+    block runs at that instant in those zones. Yields the consent's id and the revocation's response."""
+    _set_program_zone(world, program_zone)
+    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
+        consent_id = _consent(world)
+        yield (
+            consent_id,
+            _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {}),
+        )
+
+
 # --- Revocation is immediate -------------------------------------------------------------------------------
 
 # (server zone, program zone, instant): the revocation's date in the server's zone is the program's tomorrow.
@@ -83,10 +100,7 @@ ZONES = [
 def test_a_revoked_consent_stops_the_next_api_disclosure_whatever_the_zones(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        revoke = _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {})
+    with _revoked_in(world, server_zone, program_zone, instant) as (consent_id, revoke):
         assert revoke.status_code == 200
         response = _disclose_api(world, consent_id)
     assert response.status_code == 422
@@ -96,10 +110,7 @@ def test_a_revoked_consent_stops_the_next_api_disclosure_whatever_the_zones(
 def test_the_refusal_after_a_revocation_names_the_consent(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {})
+    with _revoked_in(world, server_zone, program_zone, instant) as (consent_id, _revoke):
         response = _disclose_api(world, consent_id)
     assert response.json()["errors"] == [{"field": "consent", "reason": "The patient revoked this consent."}]
 
@@ -108,10 +119,7 @@ def test_the_refusal_after_a_revocation_names_the_consent(
 def test_a_revoked_then_disclosed_attempt_is_audited_as_a_denial(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {})
+    with _revoked_in(world, server_zone, program_zone, instant) as (consent_id, _revoke):
         _disclose_api(world, consent_id)
     event = _last_audit()
     assert (event.action, event.outcome, event.target_type, event.patient_id, event.reason) == (
@@ -127,10 +135,7 @@ def test_a_revoked_then_disclosed_attempt_is_audited_as_a_denial(
 def test_a_revoked_consent_leaves_no_disclosure_row(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {})
+    with _revoked_in(world, server_zone, program_zone, instant) as (consent_id, _revoke):
         _disclose_api(world, consent_id)
         _disclose_page(world, consent_id)
     assert not Disclosure.objects.exists()
@@ -140,10 +145,7 @@ def test_a_revoked_consent_leaves_no_disclosure_row(
 def test_a_revoked_consent_stops_the_next_page_disclosure(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        _post(sign_in(Client(), world.alice.user), f"/api/v1/me/consents/{consent_id}/revoke", {})
+    with _revoked_in(world, server_zone, program_zone, instant) as (consent_id, _revoke):
         page = _disclose_page(world, consent_id)
     assert page.status_code == 422
 
@@ -152,12 +154,8 @@ def test_a_revoked_consent_stops_the_next_page_disclosure(
 def test_the_patient_sees_the_consent_revoked_at_once(
     world: World, server_zone: str, program_zone: str, instant: datetime
 ) -> None:
-    _set_program_zone(world, program_zone)
-    with override_settings(TIME_ZONE=server_zone), time_machine.travel(instant, tick=False):
-        consent_id = _consent(world)
-        patient = sign_in(Client(), world.alice.user)
-        _post(patient, f"/api/v1/me/consents/{consent_id}/revoke", {})
-        listed = patient.get("/api/v1/me/sharing").json()["consents"]
+    with _revoked_in(world, server_zone, program_zone, instant):
+        listed = sign_in(Client(), world.alice.user).get("/api/v1/me/sharing").json()["consents"]
     assert [c["status"] for c in listed] == ["revoked"]
 
 

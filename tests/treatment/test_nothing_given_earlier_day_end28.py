@@ -148,6 +148,13 @@ def test_day1_back_up_on_day2_the_end_stands_and_every_reader_agrees(world: Worl
         assert row.detail["dose_day"] == day1.isoformat()
 
 
+def _brought_back(world: World, plan: TakeHomePlan, days: list[str]) -> None:
+    """The nurse records these bottles of the plan brought back (unopened)."""
+    record_bottles_brought_back(
+        by=world.staff["nurse"], patient_id=world.alice.pk, plan_id=plan.pk, reason=BACK, returned_days=days
+    )
+
+
 def test_day1_voided_then_corrected_back_on_day2(world: World) -> None:
     at = _day1_at()
     plan, dose = _day1_zeroed(world, at, void=True)
@@ -195,13 +202,7 @@ def test_bottles_brought_back_then_the_correction_they_stay_on_the_shelf(world: 
     day1 = at.astimezone(NY).date()
     with time_machine.travel(at + timedelta(days=1), tick=False):
         run = sorted(plan.bottles)
-        record_bottles_brought_back(
-            by=world.staff["nurse"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=BACK,
-            returned_days=run,
-        )
+        _brought_back(world, plan, run)
         back = corrected(world, dose, corrected_mg="80")
         story = _story(world, plan)
         assert (plan.ended_on, plan.end_kind) == (day1, PlanEnd.CORRECTED_BACK)
@@ -218,13 +219,7 @@ def test_the_day_2_bottle_brought_back_only_tomorrows_is_called_back(world: Worl
     day1 = at.astimezone(NY).date()
     with time_machine.travel(at + timedelta(days=1), tick=False):
         run = sorted(plan.bottles)
-        record_bottles_brought_back(
-            by=world.staff["nurse"],
-            patient_id=world.alice.pk,
-            plan_id=plan.pk,
-            reason=BACK,
-            returned_days=run[:1],
-        )
+        _brought_back(world, plan, run[:1])
         back = corrected(world, dose, corrected_mg="80")
         story = _story(world, plan)
         assert (plan.ended_on, story["covered"]) == (day1, [])

@@ -81,13 +81,19 @@ def _told_call_back(amendment: DoseAmendment, day: date) -> None:
     assert day.isoformat() in text and "nobody needs to call" not in text
 
 
-def test_void_window_back_up(world: World) -> None:
+def _void_window_back_up(world: World) -> None:
+    """Yesterday's handed-out dose voided, 80 mg at the window today, then yesterday's dose back up to 80:
+    the nurse is told to call back, and the four views agree."""
     plan, dose = handed_out_yesterday(world)
     today = local_today(world.alice)
     corrected(world, dose, void=True)
     _window_80(world)
     _told_call_back(corrected(world, dose, PUMP, corrected_mg="80"), today)
     _four_views_agree(world, plan, today)
+
+
+def test_void_window_back_up(world: World) -> None:
+    _void_window_back_up(world)
 
 
 def test_zero_window_40_then_80(world: World) -> None:
@@ -163,12 +169,7 @@ def test_new_york_near_midnight(world: World, local: tuple[int, int]) -> None:
     base = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date() - timedelta(days=3)
     at = datetime(base.year, base.month, base.day, *local, tzinfo=ZoneInfo("America/New_York"))
     with time_machine.travel(at, tick=False):
-        plan, dose = handed_out_yesterday(world)
-        today = local_today(world.alice)
-        corrected(world, dose, void=True)
-        _window_80(world)
-        _told_call_back(corrected(world, dose, PUMP, corrected_mg="80"), today)
-        _four_views_agree(world, plan, today)
+        _void_window_back_up(world)
 
 
 def test_prescribers_end_beside_a_bottle_on_the_shelf_one_message(world: World) -> None:

@@ -143,12 +143,39 @@ def request_reset(*, email: str, base_url: str, client: str | None = None) -> No
     send_reset_links.enqueue(address, base_url, (get_language() or settings.LANGUAGE_CODE)[:2])
 
 
+def _email_reset_link(user: User, base_url: str, minutes: int) -> bool:
+    """Email one account its reset link; True when sent. A mail server that is down is audited (no address in
+    the row), not told."""
+    from keel.accounts import staff
+
+    try:
+        staff._send(
+            user.email,
+            _("Choose a new Keel password"),
+            _(
+                "Someone asked to choose a new password for the Keel account %(username)s.\n\n"
+                "Open this link to choose one:\n%(link)s\n\n"
+                "The link works once, for %(minutes)d minutes. "
+                "If you did not ask for this, you can ignore this email; your password stays as it is."
+            )
+            % {"username": user.username, "link": _link_for(user, base_url), "minutes": minutes},
+        )
+    except staff.EmailNotSent:
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            target_type="email",
+            reason="password reset not sent",
+        )
+        return False
+    return True
+
+
 def send_reset_links(*, email: str, base_url: str) -> int:
     """Email a reset link to every active account with this address (run by the worker, from the queue);
     returns how many were sent. A mail server that is down is audited, not told."""
     from django.conf import settings
-
-    from keel.accounts import staff
 
     address = str(email or "").strip()
     people = [
@@ -166,28 +193,7 @@ def send_reset_links(*, email: str, base_url: str) -> int:
             target_id=user.pk,
             reason="link sent",
         )
-        try:
-            staff._send(
-                user.email,
-                _("Choose a new Keel password"),
-                _(
-                    "Someone asked to choose a new password for the Keel account %(username)s.\n\n"
-                    "Open this link to choose one:\n%(link)s\n\n"
-                    "The link works once, for %(minutes)d minutes. "
-                    "If you did not ask for this, you can ignore this email; your password stays as it is."
-                )
-                % {"username": user.username, "link": _link_for(user, base_url), "minutes": minutes},
-            )
-        except staff.EmailNotSent:
-            audit.record(
-                actor=None,
-                action=Action.UPDATE,
-                outcome=Outcome.FAILURE,
-                target_type="email",
-                reason="password reset not sent",
-            )
-        else:
-            sent += 1
+        sent += _email_reset_link(user, base_url, minutes)
     if not people:
         audit.record(
             actor=None,

@@ -178,13 +178,12 @@ def code_matches(key_hex: str, code: str) -> bool:
     return False
 
 
-def accept(
-    *, secret: str, username: str, password: str, password_again: str, key_hex: str, code: str
-) -> User:
-    """Become the invited staff member: a username and password, and an authenticator confirmed by a code,
-    all at once (nothing is kept unless all of it is right); the link then stops working."""
+def _acceptance_problems(
+    username: str, password: str, password_again: str, key_hex: str, code: str
+) -> list[FieldError]:
+    """Each field's problem before anything is written: a username missing, too long or taken, a password
+    missing or not typed the same twice, an authenticator code that does not match."""
     errors: list[FieldError] = []
-    username = (username or "").strip()
     if not username or len(username) > 150:
         errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
     elif User.objects.filter(username__iexact=username).exists():
@@ -195,6 +194,16 @@ def accept(
         errors.append(FieldError("password_again", _("the two passwords differ")))
     if not code_matches(key_hex, code):
         errors.append(FieldError("code", _("that code did not work; wait for a new code and try again")))
+    return errors
+
+
+def accept(
+    *, secret: str, username: str, password: str, password_again: str, key_hex: str, code: str
+) -> User:
+    """Become the invited staff member: a username and password, and an authenticator confirmed by a code,
+    all at once (nothing is kept unless all of it is right); the link then stops working."""
+    username = (username or "").strip()
+    errors = _acceptance_problems(username, password, password_again, key_hex, code)
     if errors:
         raise FieldsInvalid(errors)
     with transaction.atomic():

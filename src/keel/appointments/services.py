@@ -41,8 +41,8 @@ SENDS = sending.Sends(model=AppointmentSend, noun="Appointment reminder", log_id
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
 # and at most two years ahead: `FURTHEST_DAYS`, every planned day's ceiling (keel.core.rules.inputs)
-TAKEN = "this person already has an appointment at this time"
-MISSING = "this time does not exist that day (the clocks change); pick another"
+TAKEN = N_("this person already has an appointment at this time")
+MISSING = N_("this time does not exist that day (the clocks change); pick another")
 # Why a reminder channel cannot reach the person (the pages say each in plain words).
 NO_SMS = "text messages are not set up at this clinic"
 NO_EMAIL = "this account has no email address"

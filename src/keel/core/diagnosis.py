@@ -182,6 +182,11 @@ def counted(f: Findings) -> frozenset[int]:
 
 def problems(f: Findings) -> list[Problem]:
     """Answers and time frame that contradict each other, or a remission whose code cannot be chosen."""
+    return _out_of_range(f) or _contradictions(f) or _remission_without_code(f)
+
+
+def _out_of_range(f: Findings) -> list[Problem]:
+    """Criteria that are not DSM-5's, a prior severity of no name, months outside their bounds."""
     out: list[Problem] = []
     bad = sorted(f.met - set(CRITERIA))
     if bad:
@@ -206,11 +211,17 @@ def problems(f: Findings) -> list[Problem]:
                 high=MONTHS_CEILING,
             )
         )
-    if out:
-        return out
+    return out
+
+
+def _contradictions(f: Findings) -> list[Problem]:
+    """Months without criteria that the last 12 months' answers contradict (craving aside)."""
+    months = f.months_without_criteria
+    if months is None:
+        return []
     others = counted(f) - {CRAVING}
-    if months is not None and not others and months < SUSTAINED_REMISSION_MONTHS:
-        out.append(
+    if not others and months < SUSTAINED_REMISSION_MONTHS:
+        return [
             Problem(
                 "months_without_criteria",
                 N_(
@@ -218,9 +229,9 @@ def problems(f: Findings) -> list[Problem]:
                     "so this is 12 or more (or leave it empty)"
                 ),
             )
-        )
-    if months is not None and others and months >= SUSTAINED_REMISSION_MONTHS:
-        out.append(
+        ]
+    if others and months >= SUSTAINED_REMISSION_MONTHS:
+        return [
             Problem(
                 "months_without_criteria",
                 N_(
@@ -228,20 +239,24 @@ def problems(f: Findings) -> list[Problem]:
                     "so this is under 12"
                 ),
             )
-        )
-    if not out:
-        d = _diagnose(f)
-        if d.in_remission and d.severity is None:
-            out.append(
-                Problem(
-                    "prior_severity",
-                    N_(
-                        "missing: fewer than 2 criteria in the last 12 months, so the severity when the "
-                        "criteria were last met chooses the remission code"
-                    ),
-                )
+        ]
+    return []
+
+
+def _remission_without_code(f: Findings) -> list[Problem]:
+    """A remission whose code needs the severity when the criteria were last met, and none was given."""
+    d = _diagnose(f)
+    if d.in_remission and d.severity is None:
+        return [
+            Problem(
+                "prior_severity",
+                N_(
+                    "missing: fewer than 2 criteria in the last 12 months, so the severity when the "
+                    "criteria were last met chooses the remission code"
+                ),
             )
-    return out
+        ]
+    return []
 
 
 def diagnose(f: Findings) -> Diagnosis:

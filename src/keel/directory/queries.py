@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 
 from keel.access import policy
@@ -283,6 +284,35 @@ def _candidates(qs: QuerySet[Meeting], search: MeetingSearch) -> list[_Candidate
     return _as_candidates(rows, extra)
 
 
+def _window_chunk(
+    sql: str, connection: BaseDatabaseWrapper, table: str, w: _Window, index: int, per_window: int
+) -> str:
+    """One window's part of the UNION ALL: the ORM-compiled `sql` narrowed to the window's zone, start times
+    and weekday (its values parameters), its first `per_window` rows in the final order when `exact`."""
+    quote = connection.ops.quote_name
+    zone, start = f"{table}.{quote('time_zone')}", f"{table}.{quote('start_time')}"
+    name = f"{table}.{quote('name')}"
+    day = f"{table}.{quote(f'day_{w.weekday}')}"
+    chunk = sql
+    if connection.vendor == "sqlite":
+        # SQLite's planner prefers (attendance, time_zone, start_time), three equal columns, over the
+        # weekday's partial index, and cannot match a bound 'online' to the index's WHERE: named here,
+        # with the literal that proves the index applies (a missing index is an error, not a slow scan).
+        index_name = quote(f"meeting_online_day{w.weekday}")
+        chunk = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index_name}", 1)
+        chunk += f" AND {table}.{quote('attendance')} = '{Attendance.ONLINE.value}'"
+    # ORM-compiled SQL (its WHERE always holds `active`) and quoted names; every value is a parameter
+    # The window's first rows in the final order (start, then name, as Python compares them); a window
+    # across a clock change is read whole.
+    limit = (
+        f"ORDER BY {start}, {name}{name_order(connection.vendor)} LIMIT {int(per_window)}" if w.exact else ""
+    )
+    return (
+        f"SELECT * FROM ({chunk} AND {zone} = %s AND {start} >= %s AND {start} <= %s AND {day} "  # noqa: S608  # nosec B608
+        f"{limit}) AS chunk_{index}"
+    )
+
+
 def _candidates_of_windows(
     qs: QuerySet[Meeting], search: MeetingSearch, windows: list[_Window], per_window: int
 ) -> list[_Candidate]:
@@ -300,33 +330,11 @@ def _candidates_of_windows(
     connection = connections[rows.db]
     quote = connection.ops.quote_name
     table = quote(Meeting._meta.db_table)
-    zone, start = f"{table}.{quote('time_zone')}", f"{table}.{quote('start_time')}"
-    name = f"{table}.{quote('name')}"
     field = Meeting._meta.get_field("start_time")
     parts: list[str] = []
     params: list[Any] = []
     for index, w in enumerate(windows):
-        day = f"{table}.{quote(f'day_{w.weekday}')}"
-        chunk = sql
-        if connection.vendor == "sqlite":
-            # SQLite's planner prefers (attendance, time_zone, start_time), three equal columns, over the
-            # weekday's partial index, and cannot match a bound 'online' to the index's WHERE: named here,
-            # with the literal that proves the index applies (a missing index is an error, not a slow scan).
-            index_name = quote(f"meeting_online_day{w.weekday}")
-            chunk = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index_name}", 1)
-            chunk += f" AND {table}.{quote('attendance')} = '{Attendance.ONLINE.value}'"
-        # ORM-compiled SQL (its WHERE always holds `active`) and quoted names; every value is a parameter
-        # The window's first rows in the final order (start, then name, as Python compares them); a window
-        # across a clock change is read whole.
-        limit = (
-            f"ORDER BY {start}, {name}{name_order(connection.vendor)} LIMIT {int(per_window)}"
-            if w.exact
-            else ""
-        )
-        parts.append(
-            f"SELECT * FROM ({chunk} AND {zone} = %s AND {start} >= %s AND {start} <= %s AND {day} "  # noqa: S608  # nosec B608
-            f"{limit}) AS chunk_{index}"
-        )
+        parts.append(_window_chunk(sql, connection, table, w, index, per_window))
         params.extend(base_params)
         params.extend(
             [
@@ -389,65 +397,82 @@ def _passes(
     return True, start
 
 
+_Hit = tuple[_Candidate, float | None, datetime | None]  # a meeting, its distance (km), its next start
+
+
 def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[MeetingHit], list[MeetingHit]]:
     """(nearby meetings by distance, online meetings by next start). Raises BadSearch."""
     search.check()
     starts: _Starts = {}
-    near: list[tuple[_Candidate, float | None, datetime | None]] = []
+    near: list[_Hit] = []
     if (
         search.latitude is not None
         and search.longitude is not None
         and search.attendance != Attendance.ONLINE
     ):
-        box = bounding_box(search.latitude, search.longitude, search.radius_km)
-        lon_q = (
-            (Q(longitude__gte=box.min_lon) | Q(longitude__lte=box.max_lon))
-            if box.wraps
-            else Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
-        )
-        places = (
-            {Attendance.IN_PERSON, Attendance.HYBRID} if search.attendance is None else {search.attendance}
-        )
-        qs = (
-            _base(search, now)
-            .filter(Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q, attendance__in=places)
-            .order_by()  # sorted by distance below; no SQL sort needed
-        )
-        for c in _candidates(qs, search):
-            d = distance_km(search.latitude, search.longitude, c.latitude, c.longitude)  # type: ignore[arg-type]
-            if d > search.radius_km:
-                continue
-            ok, start = _passes(c, search, now, starts)
-            if ok:
-                near.append((c, d, start))
-        near.sort(key=lambda h: (h[1] or 0, h[0].name))
-    soonest: list[tuple[_Candidate, float | None, datetime | None]] = []
+        near = _nearby(search, search.latitude, search.longitude, now, starts)
+    soonest: list[_Hit] = []
     if search.attendance in (None, Attendance.ONLINE):
-        soon = (
-            search
-            if search.within_hours or search.day is not None
-            else _with_hours(search, ONLINE_DEFAULT_HOURS)
-        )
-        qs = _base(soon, now).filter(attendance=Attendance.ONLINE)
-        want = min(search.limit, ONLINE_LIMIT)
-        # Within a (zone, local day) chunk, start_time order is time order: the earliest few of each suffice
-        # (every other filter already ran in SQL).
-        if soon.within_hours is not None:
-            found = _candidates_of_windows(qs, soon, _windows(now, soon.within_hours), want)
-        else:  # a whole weekday was asked for: every online meeting that day
-            found = _candidates(qs, soon)
-        seen: set[int] = set()
-        for c in found:
-            if c.pk in seen:  # a meeting on two of the window's days is in two chunks
-                continue
-            seen.add(c.pk)
-            ok, start = _passes(c, soon, now, starts)
-            if ok:
-                soonest.append((c, None, start))
-        far_future = now + timedelta(days=365)
-        soonest.sort(key=lambda h: (h[2] or far_future, h[0].name))
+        soonest = _online_soonest(search, now, starts)
     nearby, online = _load(near[: search.limit], soonest[: min(search.limit, ONLINE_LIMIT)])
     return nearby, online
+
+
+def _nearby(
+    search: MeetingSearch, latitude: float, longitude: float, now: datetime, starts: _Starts
+) -> list[_Hit]:
+    """In-person and hybrid meetings within the radius that pass the search, nearest first (a box in SQL,
+    the distance here)."""
+    box = bounding_box(latitude, longitude, search.radius_km)
+    lon_q = (
+        (Q(longitude__gte=box.min_lon) | Q(longitude__lte=box.max_lon))
+        if box.wraps
+        else Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
+    )
+    places = {Attendance.IN_PERSON, Attendance.HYBRID} if search.attendance is None else {search.attendance}
+    qs = (
+        _base(search, now)
+        .filter(Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q, attendance__in=places)
+        .order_by()  # sorted by distance below; no SQL sort needed
+    )
+    near: list[_Hit] = []
+    for c in _candidates(qs, search):
+        d = distance_km(latitude, longitude, c.latitude, c.longitude)  # type: ignore[arg-type]
+        if d > search.radius_km:
+            continue
+        ok, start = _passes(c, search, now, starts)
+        if ok:
+            near.append((c, d, start))
+    near.sort(key=lambda h: (h[1] or 0, h[0].name))
+    return near
+
+
+def _online_soonest(search: MeetingSearch, now: datetime, starts: _Starts) -> list[_Hit]:
+    """Online meetings that pass the search (within the default hours when no time was asked), soonest
+    first."""
+    soon = (
+        search if search.within_hours or search.day is not None else _with_hours(search, ONLINE_DEFAULT_HOURS)
+    )
+    qs = _base(soon, now).filter(attendance=Attendance.ONLINE)
+    want = min(search.limit, ONLINE_LIMIT)
+    # Within a (zone, local day) chunk, start_time order is time order: the earliest few of each suffice
+    # (every other filter already ran in SQL).
+    if soon.within_hours is not None:
+        found = _candidates_of_windows(qs, soon, _windows(now, soon.within_hours), want)
+    else:  # a whole weekday was asked for: every online meeting that day
+        found = _candidates(qs, soon)
+    soonest: list[_Hit] = []
+    seen: set[int] = set()
+    for c in found:
+        if c.pk in seen:  # a meeting on two of the window's days is in two chunks
+            continue
+        seen.add(c.pk)
+        ok, start = _passes(c, soon, now, starts)
+        if ok:
+            soonest.append((c, None, start))
+    far_future = now + timedelta(days=365)
+    soonest.sort(key=lambda h: (h[2] or far_future, h[0].name))
+    return soonest
 
 
 @dataclass(frozen=True)

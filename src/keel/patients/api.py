@@ -296,7 +296,7 @@ _PHOTO_IMAGE = {
 def _multipart_photo(request: AuthenticatedApiRequest) -> object:
     """The `photo` part of a multipart body (PUT bodies are not parsed by Django: parsed here, streamed)."""
     if (request.content_type or "") != "multipart/form-data":
-        reason = "send the photo as multipart/form-data, in a part named photo"
+        reason = N_("send the photo as multipart/form-data, in a part named photo")
         raise FieldsInvalid([FieldError("photo", reason)])
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -343,22 +343,32 @@ def _settle_fellowship(out: Parsed) -> None:
         )
 
 
-def _meeting_guide_record(
-    raw: Any, default_tz: str | None, fellowship: str | None, zone_at: ZoneAt | None, source: str
-) -> MeetingRecord:
-    if not isinstance(raw, dict):
-        raise _Bad("not a meeting object")
+def _meeting_name_and_slug(raw: dict[str, Any]) -> tuple[str, Any]:
+    """A Meeting Guide meeting's name (at most 200 characters) and slug (the source's id); _Bad if missing."""
     name = _text(raw.get("name"), 200)
     if not name:
         raise _Bad("missing name")
     slug = raw.get("slug")
     if slug in (None, ""):
         raise _Bad("missing slug")
-    day = raw.get("day")
+    return name, slug
+
+
+def _meeting_days(day: Any) -> list[int]:
+    """A Meeting Guide `day`: 0 (Sunday) to 6 (Saturday), or a list of them; _Bad otherwise."""
     listed: list[Any] = day if isinstance(day, list) else [day]
     if not listed or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in listed):
         raise _Bad(f"bad day {day!r}: use 0 (Sunday) to 6 (Saturday) or a list of them")
-    days: list[int] = [int(d) for d in listed]
+    return [int(d) for d in listed]
+
+
+def _meeting_guide_record(
+    raw: Any, default_tz: str | None, fellowship: str | None, zone_at: ZoneAt | None, source: str
+) -> MeetingRecord:
+    if not isinstance(raw, dict):
+        raise _Bad("not a meeting object")
+    name, slug = _meeting_name_and_slug(raw)
+    days = _meeting_days(raw.get("day"))
     start = _time(raw.get("time"), "time")
     end = _time(raw["end_time"], "end_time") if raw.get("end_time") else None
     lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
@@ -596,7 +606,23 @@ def parse_facility_csv(text: str) -> Parsed:
 
 
 def _parse_facility_csv(text: str) -> Parsed:
-    # Lines before the header that start with "#" are the file's own notes (its source and licence).
+    out = Parsed()
+    for index, row in enumerate(_facility_rows(text)):
+        # cells past the header (a list under the key None) and cells a short row lacks (None) are ignored
+        row = {k.strip().lower(): v.strip() for k, v in row.items() if k is not None and isinstance(v, str)}
+        try:
+            out.records.append(_facility_record(row, index))
+        except _Bad as exc:
+            out.rejections.append(Rejection(index, str(exc), row.get("name", "")[:100]))
+    links_dropped = sum(r.links_dropped for r in out.records)
+    if links_dropped:
+        out.notes.append(f"{links_dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
+    return out
+
+
+def _facility_rows(text: str) -> csv.DictReader[str]:
+    """The facility CSV's rows after its own notes (lines before the header that start with "#": its source
+    and licence); NotAFeed when the header lacks a required column."""
     lines = text.splitlines(keepends=True)
     comments = 0
     while comments < len(lines) and lines[comments].startswith("#"):
@@ -606,48 +632,40 @@ def _parse_facility_csv(text: str) -> Parsed:
     missing = [c for c in FACILITY_REQUIRED if c not in header]
     if missing:
         raise NotAFeed(f"not a facility CSV: the header lacks {', '.join(missing)}")
-    out = Parsed()
-    for index, row in enumerate(reader):
-        # cells past the header (a list under the key None) and cells a short row lacks (None) are ignored
-        row = {k.strip().lower(): v.strip() for k, v in row.items() if k is not None and isinstance(v, str)}
+    return reader
+
+
+def _facility_record(row: dict[str, str], index: int) -> FacilityRecord:
+    """One facility from its row (cells trimmed, names lower case); _Bad naming the first problem."""
+    if not row.get("id"):
+        raise _Bad("missing id")
+    if not row.get("name"):
+        raise _Bad("missing name")
+    lat, lon = _coords(row.get("latitude"), row.get("longitude"))
+    as_of = None
+    website, dropped = _link(row.get("website", ""), 300)
+    if row.get("data_as_of"):
         try:
-            if not row.get("id"):
-                raise _Bad("missing id")
-            if not row.get("name"):
-                raise _Bad("missing name")
-            lat, lon = _coords(row.get("latitude"), row.get("longitude"))
-            as_of = None
-            website, dropped = _link(row.get("website", ""), 300)
-            if row.get("data_as_of"):
-                try:
-                    as_of = datetime.strptime(row["data_as_of"], "%Y-%m-%d").date()
-                except ValueError:
-                    raise _Bad(f"bad data_as_of {row['data_as_of']!r}: use YYYY-MM-DD") from None
-            out.records.append(
-                FacilityRecord(
-                    source_id=row["id"],
-                    name=row["name"][:200],
-                    address=row.get("street", "")[:300],
-                    city=row.get("city", "")[:100],
-                    region=row.get("state", "")[:100],
-                    postal_code=row.get("zip", "")[:20],
-                    latitude=lat,
-                    longitude=lon,
-                    phone=row.get("phone", "")[:40],
-                    website=website,
-                    services=_codes(row.get("services", ""), SERVICES, "services"),
-                    payments=_codes(row.get("payment", ""), PAYMENTS, "payment"),
-                    languages=tuple(
-                        sorted({c.strip().lower() for c in row.get("languages", "").split(";") if c.strip()})
-                    ),
-                    data_as_of=as_of,
-                    links_dropped=int(dropped),
-                    index=index,
-                )
-            )
-        except _Bad as exc:
-            out.rejections.append(Rejection(index, str(exc), row.get("name", "")[:100]))
-    links_dropped = sum(r.links_dropped for r in out.records)
-    if links_dropped:
-        out.notes.append(f"{links_dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
-    return out
+            as_of = datetime.strptime(row["data_as_of"], "%Y-%m-%d").date()
+        except ValueError:
+            raise _Bad(f"bad data_as_of {row['data_as_of']!r}: use YYYY-MM-DD") from None
+    return FacilityRecord(
+        source_id=row["id"],
+        name=row["name"][:200],
+        address=row.get("street", "")[:300],
+        city=row.get("city", "")[:100],
+        region=row.get("state", "")[:100],
+        postal_code=row.get("zip", "")[:20],
+        latitude=lat,
+        longitude=lon,
+        phone=row.get("phone", "")[:40],
+        website=website,
+        services=_codes(row.get("services", ""), SERVICES, "services"),
+        payments=_codes(row.get("payment", ""), PAYMENTS, "payment"),
+        languages=tuple(
+            sorted({c.strip().lower() for c in row.get("languages", "").split(";") if c.strip()})
+        ),
+        data_as_of=as_of,
+        links_dropped=int(dropped),
+        index=index,
+    )

@@ -386,9 +386,24 @@ def continuity_nqf3175(
     )
 
 
-def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as_of: date) -> Measure:
-    """Days from each admission in [start, end] to the first covered day on or after it."""
-    _check_window(start, end, as_of)
+def _first_dose_day(person: Person, admitted: date, firsts: Sequence[date]) -> date | None:
+    """The first covered day on or after an admission: the admission day itself when a span covers it."""
+    if any(s.start <= admitted <= s.end for s in person.coverage):
+        return admitted
+    return next((d for d in firsts if d >= admitted), None)
+
+
+def _care_left_on(person: Person, admitted: date, as_of: date) -> date | None:
+    """The last day of the care period this admission opened, when it ended by the report date (care that
+    ended on the report date has ended); None while the person is still in that care."""
+    return next((c.end for c in person.in_care if c.start <= admitted <= c.end and c.end <= as_of), None)
+
+
+def _tally_admissions(
+    people: Sequence[Person], start: date, end: date, as_of: date
+) -> tuple[dict[str, _Tally], int]:
+    """Each admission in [start, end] counted in its month: started (its days to the first dose) or waiting;
+    and, apart, how many left care without a first dose (not waiting: never started)."""
     tallies = {m: _Tally() for m in months(start, end)}
     never_started = 0
     for person in people:
@@ -398,14 +413,9 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
                 continue
             tally = tallies[_month(admitted)]
             tally.denominator += 1
-            if any(s.start <= admitted <= s.end for s in person.coverage):
-                first: date | None = admitted
-            else:
-                first = next((d for d in firsts if d >= admitted), None)
+            first = _first_dose_day(person, admitted, firsts)
             # The care period this admission opened: a first dose after it ended is not this admission's.
-            left = next(  # care that ended on the report date has ended: never started, not waiting
-                (c.end for c in person.in_care if c.start <= admitted <= c.end and c.end <= as_of), None
-            )
+            left = _care_left_on(person, admitted, as_of)
             if first is not None and first <= as_of and (left is None or first <= left):
                 tally.numerator += 1
                 tally.days.append((first - admitted).days)
@@ -413,6 +423,13 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
                 never_started += 1  # left care without a first dose: not waiting, never started
             else:
                 tally.pending += 1
+    return tallies, never_started
+
+
+def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as_of: date) -> Measure:
+    """Days from each admission in [start, end] to the first covered day on or after it."""
+    _check_window(start, end, as_of)
+    tallies, never_started = _tally_admissions(people, start, end, as_of)
     series = tuple(
         Point(
             m,

@@ -808,15 +808,7 @@ def _refuse_days_off_the_calendar(v: TakeHomeInput) -> None:
 def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, TakeHomeDetails]:
     name, policy = "take-home-eligibility", p.copy()
     _refuse_days_off_the_calendar(v)
-    days = v["days_in_treatment"]
-    if days is None:
-        if v["admitted_on"] is None or v["today"] is None:
-            raise InvalidInput(
-                [FieldError("days_in_treatment", N_("give days_in_treatment, or admitted_on and today"))]
-            )
-        days = episodes.days_in_treatment_since(v["admitted_on"], v["today"], p["admission_day_number"])
-        if days < 0:
-            raise InvalidInput([FieldError("today", N_("is before admitted_on"))])
+    days = _days_in_treatment(v, p)
     if v["start_on"] is not None:
         check_first_bottle_day(v["start_on"], v["today"], p["first_bottle_within_days"])
     federal = federal_max_supply(days)
@@ -840,6 +832,39 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, 
             )
         )
         return Decision(name, "1", "not_eligible", tuple(reasons), policy, {"max_supply_days": 0})
+    limit = _stricter_limit(federal, v, p, reasons)
+    reasons.append(
+        Reason.said(
+            gettext_noop("All six criteria are documented: up to %(days)s days of take-home doses."),
+            ("42cfr8.12-2024",),
+            days=limit,
+        )
+    )
+    details: TakeHomeDetails = {"max_supply_days": limit}
+    if v["start_on"] is not None and limit:
+        details["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
+    return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
+
+
+def _days_in_treatment(v: TakeHomeInput, p: TakeHomePolicy) -> int:
+    """The days in treatment given, or counted from the admission day to today (the program's day number
+    for the admission day); InvalidInput when neither is given or today is before the admission."""
+    days = v["days_in_treatment"]
+    if days is not None:
+        return days
+    if v["admitted_on"] is None or v["today"] is None:
+        raise InvalidInput(
+            [FieldError("days_in_treatment", N_("give days_in_treatment, or admitted_on and today"))]
+        )
+    days = episodes.days_in_treatment_since(v["admitted_on"], v["today"], p["admission_day_number"])
+    if days < 0:
+        raise InvalidInput([FieldError("today", N_("is before admitted_on"))])
+    return days
+
+
+def _stricter_limit(federal: int, v: TakeHomeInput, p: TakeHomePolicy, reasons: list[Reason]) -> int:
+    """The federal limit, or the state's then the program's where stricter; each stricter one said in
+    `reasons`."""
     limit = federal
     for label, value in (("state", v["state_max_days"]), ("program", p["program_max_days"])):
         if value is not None and value < limit:
@@ -853,17 +878,7 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, 
                     days=value,
                 )
             )
-    reasons.append(
-        Reason.said(
-            gettext_noop("All six criteria are documented: up to %(days)s days of take-home doses."),
-            ("42cfr8.12-2024",),
-            days=limit,
-        )
-    )
-    details: TakeHomeDetails = {"max_supply_days": limit}
-    if v["start_on"] is not None and limit:
-        details["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
-    return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
+    return limit
 
 
 def check_first_bottle_day(start_on: date, today: date | None, within_days: int) -> None:

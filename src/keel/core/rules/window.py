@@ -56,66 +56,65 @@ def hard_bound(rule: str, field: str) -> float:
     return limit.ceiling
 
 
+_CeilingCheck = tuple[Literal["single_dose_max_mg", "daily_total_max_mg"], float, str]
+
+
 def ceilings(
     rule: str, requested: float, total: float, p: CeilingPolicy, documented: bool
 ) -> tuple[str | None, list[Reason]]:
     """The single-dose and daily-total ceilings: (verdict, reasons). Verdict None: within both; "refused":
     past a hard bound (no override); "needs_override" or "allowed_with_rationale" between the policy value
     and the hard bound."""
-    checks: tuple[tuple[Literal["single_dose_max_mg", "daily_total_max_mg"], float, str], ...] = (
+    checks: tuple[_CeilingCheck, ...] = (
         ("single_dose_max_mg", requested, gettext_noop("A single dose")),
         ("daily_total_max_mg", total, gettext_noop("Today's total")),
     )
-    for field, value, what in checks:
-        bound = hard_bound(rule, field)
-        if value > bound:
-            return REFUSED, [
-                Reason.said(
-                    gettext_noop(
-                        "%(what)s of %(mg)s mg is above %(bound)s mg, the hard bound no override passes. "
-                        "Check the amount typed."
-                    ),
-                    CEILING_SOURCES,
-                    what=what,
-                    mg=value,
-                    bound=bound,
-                )
-            ]
+    past_bound = _past_hard_bound(rule, checks)
+    if past_bound is not None:
+        return REFUSED, [past_bound]
     verdict: str | None = None
     reasons: list[Reason] = []
     for field, value, what in checks:
         limit = p[field]
         if value <= limit:
             continue
-        if documented:
-            verdict = verdict or "allowed_with_rationale"
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "%(what)s of %(mg)s mg is above the program's %(limit)s mg check; a prescriber "
-                        "documented a reason (logged)."
-                    ),
-                    CEILING_SOURCES,
-                    what=what,
-                    mg=value,
-                    limit=limit,
-                )
-            )
-        else:
-            verdict = "needs_override"
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "%(what)s of %(mg)s mg is above the program's %(limit)s mg check against entry "
-                        "errors. Check the amount; a prescriber may override for today with a reason."
-                    ),
-                    CEILING_SOURCES,
-                    what=what,
-                    mg=value,
-                    limit=limit,
-                )
-            )
+        verdict = (verdict or "allowed_with_rationale") if documented else "needs_override"
+        reasons.append(_past_program_check(what, value, limit, documented))
     return verdict, reasons
+
+
+def _past_hard_bound(rule: str, checks: tuple[_CeilingCheck, ...]) -> Reason | None:
+    """The first amount above its hard bound, which no override passes, said; None when none is."""
+    for field, value, what in checks:
+        bound = hard_bound(rule, field)
+        if value > bound:
+            return Reason.said(
+                gettext_noop(
+                    "%(what)s of %(mg)s mg is above %(bound)s mg, the hard bound no override passes. "
+                    "Check the amount typed."
+                ),
+                CEILING_SOURCES,
+                what=what,
+                mg=value,
+                bound=bound,
+            )
+    return None
+
+
+def _past_program_check(what: str, value: float, limit: float, documented: bool) -> Reason:
+    """An amount above the program's check against entry errors: with a prescriber's documented reason
+    (logged), or to check and override."""
+    if documented:
+        template = gettext_noop(
+            "%(what)s of %(mg)s mg is above the program's %(limit)s mg check; a prescriber "
+            "documented a reason (logged)."
+        )
+    else:
+        template = gettext_noop(
+            "%(what)s of %(mg)s mg is above the program's %(limit)s mg check against entry "
+            "errors. Check the amount; a prescriber may override for today with a reason."
+        )
+    return Reason.said(template, CEILING_SOURCES, what=what, mg=value, limit=limit)
 
 
 # --- The re-dose interval (issue #13) ---------------------------------------------------------------------

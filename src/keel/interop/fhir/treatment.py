@@ -102,6 +102,16 @@ class _PlanRead:
     recorded: frozenset[date] = frozenset()  # what its record holds as handed out (`left_on_record`)
 
 
+def _ended_day(plan: TakeHomePlan, zone: ZoneInfo) -> date | None:
+    """The person's day the plan ended on (the day of its end's instant); a discharge ends a plan on its day,
+    without a time; None while it stands."""
+    if plan.ended_on is None:
+        return None
+    if plan.ended_at is not None:
+        return plan.ended_at.astimezone(zone).date()
+    return plan.ended_on
+
+
 def _read_plan(
     plan: TakeHomePlan,
     visits: list[tuple[date, datetime]],
@@ -116,12 +126,7 @@ def _read_plan(
     ended today by nothing given today (its dose corrected to 0 or voided) still hands today's run out at a
     dose given later today (`doses.bottles.goes_home_at_a_dose_today`): that run is as a standing plan's."""
     days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
-    if plan.ended_on is None:
-        ended_day = None
-    elif plan.ended_at is not None:
-        ended_day = plan.ended_at.astimezone(zone).date()
-    else:  # discharge ends a plan on its day, without a time
-        ended_day = plan.ended_on
+    ended_day = _ended_day(plan, zone)
     decided_on = plan.decided_at.astimezone(zone).date()
     seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
     # lane fhir27: what the plan's record holds as handed out, read as `bottles_at_home` and the supply check

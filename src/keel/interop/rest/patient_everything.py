@@ -231,17 +231,14 @@ def _not_this_link() -> FhirError:
     )
 
 
-def _next_page(
-    request: HttpRequest, user: User, pk: int | None, target: str, count: int, offset: int
-) -> HttpResponse:
-    """A next link of a disclosure, followed with GET by the same token: a page of the record as released.
-    The link is checked before the person is looked up (review 21f): a link of no disclosure is the same 403
-    for every id, and a link of another person's disclosure is answered as an id nobody has."""
+def _link_data(request: HttpRequest, user: User, pk: int | None, target: str, secret: str) -> dict[str, Any]:
+    """What a next link signed: checked before the person is looked up. A link of no disclosure, an expired
+    one, or another user's or token's is the same 403; another person's, the 404 of an id nobody has
+    (review 20c)."""
     try:
         data = signing.loads(request.GET[PAGE_PARAM], salt=_PAGE_SALT, max_age=_PAGE_MAX_AGE)
     except signing.BadSignature:  # also an expired one
         raise _not_this_link() from None
-    secret = bearer_credential(request) or ""
     if not isinstance(data, dict):
         raise _not_this_link()
     if pk is None or data.get("p") != pk:  # another person's link: the 404 of an id nobody has (review 20c)
@@ -250,8 +247,12 @@ def _next_page(
         raise _not_this_link()
     if data.get("k") is None or data.get("k") != accounts.token_id(secret):
         raise _not_this_link()
-    patient = _scoped(user, pk, "Patient", target)
-    at = datetime.fromisoformat(str(data.get("a")))
+    return data
+
+
+def _still_released(user: User, patient: Patient, at: datetime, secret: str, target: str) -> Disclosure:
+    """The disclosure the link pages through, while its consent still covers the record and the token still
+    releases to its recipient; refused (audited) otherwise: nothing more leaves."""
     released = Disclosure.objects.filter(
         patient=patient, disclosed_by=user, disclosed_at=at, description=_DESCRIPTION, consent__isnull=False
     ).first()
@@ -263,6 +264,20 @@ def _next_page(
         raise FhirError(422, "invalid", f"consent: {refusal.reason}", "consent")
     if not accounts.token_releases_to(secret, released.recipient_name):
         raise _refuse_other_recipient(user, patient, target)
+    return released
+
+
+def _next_page(
+    request: HttpRequest, user: User, pk: int | None, target: str, count: int, offset: int
+) -> HttpResponse:
+    """A next link of a disclosure, followed with GET by the same token: a page of the record as released.
+    The link is checked before the person is looked up (review 21f): a link of no disclosure is the same 403
+    for every id, and a link of another person's disclosure is answered as an id nobody has."""
+    secret = bearer_credential(request) or ""
+    data = _link_data(request, user, pk, target, secret)
+    patient = _scoped(user, pk, "Patient", target)
+    at = datetime.fromisoformat(str(data.get("a")))
+    released = _still_released(user, patient, at, secret, target)
     base = base_for(request)
     resources = Record(patient, _areas(user), base, at).everything()
     if _digest(resources) != data.get("h"):  # never more (or other) than what was released

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -91,67 +91,95 @@ def _owner(resource_type: str, rid: str) -> int | None:
 
 
 def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
-    def work() -> HttpResponse:
-        _check_request(request, set())
-        if resource_type == "Questionnaire":
-            from keel.assessments.fhir import from_id, questionnaire
+    """One FHIR resource by type and id, through the one error handling of the FHIR reads."""
+    return _handle(request, lambda: _read(request, resource_type, rid))
 
-            named = from_id(rid)
-            if named is None:
-                raise _not_found()
-            return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
-        user = _caller(request)
-        if not _ID.fullmatch(rid):  # the typed text never copied into the row (review 19d)
-            raise _deny(user, "fhir", f"{resource_type}/{MALFORMED_ID}", "not a FHIR id")
-        # an id of no shape Keel writes names no row: the read is refused, its text never kept (review 19d)
-        target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
-        if resource_type in ("Organization", "Practitioner"):
-            token_may(user, policy.TokenUse.OTHER, target)  # not a release: refused to a bound token
-            if _staff_token(request, user):
-                refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
-            return _json(labelled(_shared_read(user, resource_type, rid, target)))
-        by_system = _staff_token(request, user)
-        token_may(user, use_of(request, user), target)
-        if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
-            refuse_head(request)  # before the basis too: one answer to HEAD by a staff token (review 21f)
-            patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)
-        else:
-            patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
-        if resource_type == "Consent" and policy.through_emergency_access(user, patient):
-            audit.record_for_patient(  # not opened by emergency access (review 19b)
-                user,
-                patient,
-                Action.DENIED,
-                "fhir",
-                target[:200],
-                outcome=Outcome.DENIED,
-                reason="emergency access: may not read consents and disclosures",
-            )
+
+def _read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
+    """A Questionnaire (no one's record), a program or staff member, or one resource of a person's record:
+    refused alike for a malformed id, an id Keel never writes and a record out of scope."""
+    _check_request(request, set())
+    if resource_type == "Questionnaire":
+        return _questionnaire_read(request, rid)
+    user = _caller(request)
+    if not _ID.fullmatch(rid):  # the typed text never copied into the row (review 19d)
+        raise _deny(user, "fhir", f"{resource_type}/{MALFORMED_ID}", "not a FHIR id")
+    # an id of no shape Keel writes names no row: the read is refused, its text never kept (review 19d)
+    target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
+    if resource_type in ("Organization", "Practitioner"):
+        token_may(user, policy.TokenUse.OTHER, target)  # not a release: refused to a bound token
+        if _staff_token(request, user):
+            refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
+        return _json(labelled(_shared_read(user, resource_type, rid, target)))
+    by_system = _staff_token(request, user)
+    token_may(user, use_of(request, user), target)
+    if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
+        refuse_head(request)  # before the basis too: one answer to HEAD by a staff token (review 21f)
+        patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)
+    else:
+        patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
+    if resource_type == "Consent" and policy.through_emergency_access(user, patient):
+        _refuse_consent_by_emergency_access(user, patient, target)
+    if by_system:
+        return _released_read(request, user, patient, resource_type, rid, target)
+    return _record_read(request, user, patient, resource_type, rid, target)
+
+
+def _questionnaire_read(request: HttpRequest, rid: str) -> HttpResponse:
+    """A shipped instrument as a FHIR Questionnaire (no one's record), or a 404."""
+    from keel.assessments.fhir import from_id, questionnaire
+
+    named = from_id(rid)
+    if named is None:
+        raise _not_found()
+    return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
+
+
+def _refuse_consent_by_emergency_access(user: User, patient: Patient, target: str) -> NoReturn:
+    """Consents and disclosures are not opened by emergency access (review 19b): audited, then a 404."""
+    audit.record_for_patient(
+        user,
+        patient,
+        Action.DENIED,
+        "fhir",
+        target[:200],
+        outcome=Outcome.DENIED,
+        reason="emergency access: may not read consents and disclosures",
+    )
+    raise _not_found()
+
+
+def _released_read(
+    request: HttpRequest, user: User, patient: Patient, resource_type: str, rid: str, target: str
+) -> HttpResponse:
+    """A system's read under a live consent basis: whether the resource is in that person's record is learnt
+    only inside the release, whose transaction a miss rolls back (no Disclosure row)."""
+    base = base_for(request)
+
+    def build(subject: Patient, at: datetime) -> dict[str, Any]:
+        fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
+        one = next((x for x in fresh if x["id"] == rid), None)
+        if one is None:
             raise _not_found()
-        base = base_for(request)
-        if by_system:
-            # whether the resource is in that person's record is learnt only under a live consent basis:
-            # inside the release, whose transaction a miss rolls back (no Disclosure row)
+        return labelled(one)
 
-            def build(subject: Patient, at: datetime) -> dict[str, Any]:
-                fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
-                one = next((x for x in fresh if x["id"] == rid), None)
-                if one is None:
-                    raise _not_found()
-                return labelled(one)
+    def names(subject: Patient) -> bool:
+        return _owner(resource_type, rid) == subject.pk
 
-            def names(subject: Patient) -> bool:
-                return _owner(resource_type, rid) == subject.pk
+    return _released(request, user, patient, target, build, {"resources": [target]}, names)
 
-            return _released(request, user, patient, target, build, {"resources": [target]}, names)
-        rec = Record(patient, _areas(user), base, timezone.now())
-        found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
-        if found is None:
-            raise _deny(user, "fhir", target, "not in this record")
-        _audit_read(user, patient, target, [target], [patient.pk])
-        return _json(labelled(found))
 
-    return _handle(request, work)
+def _record_read(
+    request: HttpRequest, user: User, patient: Patient, resource_type: str, rid: str, target: str
+) -> HttpResponse:
+    """A person's own or a care team's read of one resource of the record in scope, audited; not in it: the
+    audited refusal of a missing record."""
+    rec = Record(patient, _areas(user), base_for(request), timezone.now())
+    found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
+    if found is None:
+        raise _deny(user, "fhir", target, "not in this record")
+    _audit_read(user, patient, target, [target], [patient.pk])
+    return _json(labelled(found))
 
 
 def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[str, Any]:

@@ -254,6 +254,42 @@ def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
     return saved
 
 
+def _write_row(
+    asked: _CheckInAsked,
+    today: date,
+    row: CheckIn | None,
+    fields: dict[str, Any],
+    blob: bytes | None,
+    locked: rows.Locked | None,
+) -> tuple[CheckIn, int, str] | None:
+    """Today's row inserted (201, create) or edited at the version read (200, update); None, nothing written,
+    when today's check-in exists by now or was edited (or is gone) since it was read."""
+    patient, now = asked.patient, asked.now
+    if row is None:
+        created = rows.insert_unless_conflict(
+            CheckIn(
+                patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
+            ),
+            ("patient", "local_date"),
+            locked=locked,
+        )
+        if created is None:
+            return None  # today's check-in exists by now
+        return created, 201, Action.CREATE
+    read_version = row.version
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.private, row.updated_at, row.version = blob, now, row.version + 1
+    if not rows.update(
+        row,
+        (*fields, "private", "updated_at", "version"),
+        when=(("version", read_version),),
+        locked=locked,
+    ):
+        return None  # edited (or gone) since it was read
+    return row, 200, Action.UPDATE
+
+
 def _save_checkin(
     asked: _CheckInAsked,
     today: date,
@@ -271,30 +307,10 @@ def _save_checkin(
     private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
-    if row is None:
-        created = rows.insert_unless_conflict(
-            CheckIn(
-                patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
-            ),
-            ("patient", "local_date"),
-            locked=locked,
-        )
-        if created is None:
-            return None  # today's check-in exists by now
-        row, status, action = created, 201, Action.CREATE
-    else:
-        read_version = row.version
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.private, row.updated_at, row.version = blob, now, row.version + 1
-        if not rows.update(
-            row,
-            (*fields, "private", "updated_at", "version"),
-            when=(("version", read_version),),
-            locked=locked,
-        ):
-            return None  # edited (or gone) since it was read
-        status, action = 200, Action.UPDATE
+    written = _write_row(asked, today, row, fields, blob, locked)
+    if written is None:
+        return None
+    row, status, action = written
     raised = [
         flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
     ]

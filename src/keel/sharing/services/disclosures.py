@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -59,44 +60,8 @@ def report(
     month_ago = today - timedelta(days=30)
     sections: list[dict[str, Any]] = []
     for category in categories:
-        lines: list[str] = []
-        if category == "enrollment":
-            active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
-            first = Enrollment.objects.filter(patient=patient).order_by("started_on").first()
-            lines.append(
-                f"In care since {first.started_on.isoformat()}." if first else "No enrollment on record."
-            )
-            lines.append("Care is ongoing." if active else "Not in care at this program now.")
-        elif category == "medication":
-            # only the orders in force on the person's today (`in_force_q`): the consent's category is
-            # "current medicine and dose" (42 CFR 2.31), so an order written to start later is not disclosed
-            # (review 19d; review 19a: never a future dose reported as today's)
-            for order in MedicationOrder.objects.filter(in_force_q(today), patient=patient).order_by("id"):
-                dose = f"{order.dose_mg.normalize():f} mg, {order.frequency}"
-                lines.append(f"{order.get_medication_display()} {dose}.")
-            given = DoseRecord.objects.filter(
-                patient=patient, status="given", local_date__gt=month_ago, local_date__lte=today
-            ).exclude(amendments__voided=True)
-            lines.append(
-                f"Observed doses in the last 30 days: {given.values('local_date').distinct().count()}."
-            )
-        elif category == "checkins":
-            rows = list(
-                CheckIn.objects.filter(patient=patient, local_date__gt=month_ago, local_date__lte=today)
-            )
-            lines.append(f"Check-ins in the last 30 days: {len(rows)}.")
-            if rows:
-                lines.append(f"Average craving: {statistics.fmean(r.craving for r in rows):.1f} of 10.")
-                lines.append(f"Average mood: {statistics.fmean(r.mood for r in rows):.1f} of 5.")
-                lines.append(f"Days with reported use: {sum(r.used for r in rows)}.")
-        elif category == "screenings":
-            for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
-                latest = assessment_queries.latest(patient, code)  # the one definition of "latest"
-                if latest is None:
-                    lines.append(f"{name}: none on record.")
-                else:
-                    when = timezone.localtime(latest.filled_at).date().isoformat()
-                    lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
+        said = _SECTIONS.get(category)
+        lines = said(patient, today, month_ago) if said is not None else []
         sections.append({"category": category, "title": core.CATEGORIES[category], "lines": lines})
     return {
         "patient": {
@@ -124,6 +89,64 @@ class _Release:
     purpose: str
     purpose_text: str
     scope: str
+
+
+def _enrollment_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
+    """Since when the person is in care, and whether care goes on."""
+    active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
+    first = Enrollment.objects.filter(patient=patient).order_by("started_on").first()
+    return [
+        f"In care since {first.started_on.isoformat()}." if first else "No enrollment on record.",
+        "Care is ongoing." if active else "Not in care at this program now.",
+    ]
+
+
+def _medication_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
+    """The orders in force on the person's today and the days with an observed dose in the last 30."""
+    lines = []
+    # only the orders in force on the person's today (`in_force_q`): the consent's category is
+    # "current medicine and dose" (42 CFR 2.31), so an order written to start later is not disclosed
+    # (review 19d; review 19a: never a future dose reported as today's)
+    for order in MedicationOrder.objects.filter(in_force_q(today), patient=patient).order_by("id"):
+        dose = f"{order.dose_mg.normalize():f} mg, {order.frequency}"
+        lines.append(f"{order.get_medication_display()} {dose}.")
+    given = DoseRecord.objects.filter(
+        patient=patient, status="given", local_date__gt=month_ago, local_date__lte=today
+    ).exclude(amendments__voided=True)
+    lines.append(f"Observed doses in the last 30 days: {given.values('local_date').distinct().count()}.")
+    return lines
+
+
+def _checkin_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
+    """The check-ins of the last 30 days: how many, the average craving and mood, the days with use."""
+    rows = list(CheckIn.objects.filter(patient=patient, local_date__gt=month_ago, local_date__lte=today))
+    lines = [f"Check-ins in the last 30 days: {len(rows)}."]
+    if rows:
+        lines.append(f"Average craving: {statistics.fmean(r.craving for r in rows):.1f} of 10.")
+        lines.append(f"Average mood: {statistics.fmean(r.mood for r in rows):.1f} of 5.")
+        lines.append(f"Days with reported use: {sum(r.used for r in rows)}.")
+    return lines
+
+
+def _screening_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
+    """The latest PHQ-9 and GAD-7 (the one definition of "latest"), or none on record."""
+    lines = []
+    for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
+        latest = assessment_queries.latest(patient, code)
+        if latest is None:
+            lines.append(f"{name}: none on record.")
+        else:
+            when = timezone.localtime(latest.filled_at).date().isoformat()
+            lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
+    return lines
+
+
+_SECTIONS: dict[str, Callable[[Patient, date, date], list[str]]] = {
+    "enrollment": _enrollment_lines,
+    "medication": _medication_lines,
+    "checkins": _checkin_lines,
+    "screenings": _screening_lines,
+}
 
 
 def _parse(by: User, patient: Patient, data: Posted[DisclosureIn]) -> DisclosureIn:

@@ -439,20 +439,7 @@ def dosing_row(
             if row.patient.pk == patient_id:
                 return row
         return None
-    found = rows.fetch(
-        _ROW,
-        [
-            user.pk,  # OFF_TEAM
-            medication,
-            *map(connection.ops.adapt_datefield_value, _days_around(now)),
-            *policy.clinical_scope_params(user, patient_id),
-            EnrollmentStatus.ACTIVE,
-        ],
-        (Patient, "p"),
-        (Program, "g"),
-        (MedicationOrder, "o"),
-        extra=_ROW_EXTRA,
-    )
+    found = _fetch_row(user, medication, now, patient_id)
     if not found:
         policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
         return None
@@ -469,14 +456,7 @@ def dosing_row(
     if order.status == OrderStatus.STOPPED:
         policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
         return None
-    ctx = dose_context(patient, medication, today)
-    plan = ctx.take_home if medication == Medication.METHADONE else None
-    status = _row_status(
-        ctx, plan is not None and today in ctx.take_home_days
-    )  # every plan: review 25c hole 3
-    row = _with_held_bottle(
-        DosingRow(patient, order, ctx, plan, int(open_flags), status == "due", status, medication)
-    )
+    row = _row_of(patient, order, int(open_flags), medication, today)
     policy.audit_list_read(
         user,
         target_type="dosing_list",
@@ -485,6 +465,38 @@ def dosing_row(
         programs={patient.pk: patient.program_id},
     )
     return row
+
+
+def _fetch_row(user: User, medication: str, now: datetime | None, patient_id: int) -> list[tuple[Any, ...]]:
+    """The clinician's row in one hand-written statement (`_ROW`): the person, the program, the newest order,
+    whether a photo is on file, the open flags, and whether the person is off the clinician's team."""
+    return rows.fetch(
+        _ROW,
+        [
+            user.pk,  # OFF_TEAM
+            medication,
+            *map(connection.ops.adapt_datefield_value, _days_around(now)),
+            *policy.clinical_scope_params(user, patient_id),
+            EnrollmentStatus.ACTIVE,
+        ],
+        (Patient, "p"),
+        (Program, "g"),
+        (MedicationOrder, "o"),
+        extra=_ROW_EXTRA,
+    )
+
+
+def _row_of(
+    patient: Patient, order: MedicationOrder, open_flags: int, medication: str, today: date
+) -> DosingRow:
+    """The person's row from the order and today's dose context: its status (every take-home plan read,
+    review 25c hole 3) and a bottle held back at the window."""
+    ctx = dose_context(patient, medication, today)
+    plan = ctx.take_home if medication == Medication.METHADONE else None
+    status = _row_status(ctx, plan is not None and today in ctx.take_home_days)
+    return _with_held_bottle(
+        DosingRow(patient, order, ctx, plan, open_flags, status == "due", status, medication)
+    )
 
 
 @dataclass(frozen=True)

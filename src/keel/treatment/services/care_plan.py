@@ -52,6 +52,25 @@ def dispense_naloxone(
     return kit
 
 
+def _review_day(review_on: str, today: date, errors: list[FieldError]) -> date | None:
+    """A goal's review day, from today to `FURTHEST_DAYS` ahead (lane tok26: as an appointment); None when it
+    is no date. Each problem added to `errors`."""
+    try:
+        review = date.fromisoformat(str(review_on))
+    except ValueError:
+        errors.append(FieldError("review_on", N_("a date like 2026-12-20")))
+        return None
+    if review < today:
+        errors.append(FieldError("review_on", N_("cannot be in the past")))
+    elif (review - today).days > FURTHEST_DAYS:
+        errors.append(
+            FieldError.said(
+                "review_on", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS
+            )
+        )
+    return review
+
+
 def add_goal(
     *,
     by: User,
@@ -87,21 +106,8 @@ def add_goal(
     )
     if member is None:
         errors.append(FieldError("responsible", N_("choose someone on the care team")))
-    try:
-        review = date.fromisoformat(str(review_on))
-    except ValueError:
-        errors.append(FieldError("review_on", N_("a date like 2026-12-20")))
-        review = None
     now = now or timezone.now()
-    today = local_today(patient, now)
-    if review is not None and review < today:
-        errors.append(FieldError("review_on", N_("cannot be in the past")))
-    elif review is not None and (review - today).days > FURTHEST_DAYS:  # lane tok26: as an appointment
-        errors.append(
-            FieldError.said(
-                "review_on", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS
-            )
-        )
+    review = _review_day(review_on, local_today(patient, now), errors)
     if errors or member is None or review is None:
         raise TreatmentInvalid(errors)
     with transaction.atomic():

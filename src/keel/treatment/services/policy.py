@@ -58,7 +58,7 @@ def set_value(
         )
         raise PolicyNotAllowed("Only a program admin changes program policy.")
     default, value, reason = _checked_change(
-        rule, field, value, reason, "say why the program changes this value"
+        rule, field, value, reason, N_("say why the program changes this value")
     )
     now = now or timezone.now()
     with transaction.atomic():
@@ -151,7 +151,7 @@ def _checked_override(rule: str, field: str, value: object, reason: str) -> tupl
     problems: list[FieldError] = []
     try:
         _default, value, text = _checked_change(
-            rule, field, value, reason, "write the clinical reason (required)"
+            rule, field, value, reason, N_("write the clinical reason (required)")
         )
     except TreatmentInvalid as exc:
         problems, text = list(exc.errors), ""

@@ -187,23 +187,31 @@ def _dose_result(
             ),
         }
     except InvalidInput as exc:
-        if any(e.field == "medication" for e in exc.errors):
-            text = _(
-                "Not recorded: this dose was sent for a medication the window does not give (methadone or "
-                "buprenorphine). Nothing was given. Reload the list and record it on the person's row."
-            )
-        elif not request.POST.get("amount_mg", "").strip() and any(
-            e.field == "amount_mg" for e in exc.errors
-        ):
-            text = _("Not given: type the amount given (mg). It is never filled in for you.")
-        elif any(e.field == "bottle_returned" for e in exc.errors):
-            text = _(
-                "Not given: today is a take-home day. Give a dose at the window only when today's bottle "
-                "is returned unopened, and tick that box."
-            )
-        else:
-            text = _("Not recorded: %(why)s") % {"why": said(exc)}
-        return {"kind": "blocked", "text": text}
+        return {"kind": "blocked", "text": _refused_input(request.POST, exc)}
+    return _saved_verdict(outcome)
+
+
+def _refused_input(post: QueryDict, exc: InvalidInput) -> str:
+    """What the nurse reads when the service refused the row's input: a wrong medication, no amount, a
+    take-home day's bottle not returned, or the fields' own problems."""
+    if any(e.field == "medication" for e in exc.errors):
+        return _(
+            "Not recorded: this dose was sent for a medication the window does not give (methadone or "
+            "buprenorphine). Nothing was given. Reload the list and record it on the person's row."
+        )
+    if not post.get("amount_mg", "").strip() and any(e.field == "amount_mg" for e in exc.errors):
+        return _("Not given: type the amount given (mg). It is never filled in for you.")
+    if any(e.field == "bottle_returned" for e in exc.errors):
+        return _(
+            "Not given: today is a take-home day. Give a dose at the window only when today's bottle "
+            "is returned unopened, and tick that box."
+        )
+    return _("Not recorded: %(why)s") % {"why": said(exc)}
+
+
+def _saved_verdict(outcome: services.DoseOutcome) -> Verdict:
+    """A saved dose in words: held for a prescriber, or given (with the take-home bottles that went home
+    with it, or that must not)."""
     dose = outcome.dose
     if dose.status == "held":
         return {

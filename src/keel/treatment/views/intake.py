@@ -22,7 +22,7 @@ from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.patients.models import zone_of
+from keel.patients.models import Patient, zone_of
 from keel.treatment import queries, services, words
 from keel.treatment.models import Intake
 from keel.treatment.schemas import IntakeIn
@@ -155,32 +155,42 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     errors: dict[str, str] = {}
     post = None
     if request.method == "POST":
-        patient = policy.get_patient_or_404(
-            request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
-        )
-        skipped: dict[str, str] = {}
-        raw = _intake_from_form(request.POST, zone_of(patient), skipped)
-        if skipped:  # a time the clocks skip: named, nothing saved
-            errors, post = skipped, request.POST
-        else:
-            try:
-                services.record_intake(by=request.user, patient_id=patient_id, data=IntakeIn.posted(raw))
-            except ClinicalNotAllowed:
-                raise PermissionDenied from None
-            except InvalidInput as exc:
-                errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
-                post = request.POST
-            else:
-                messages.success(request, _("Intake saved."))
-                return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
-        # refused: the form comes back with the record, read as the GET reads it (one audit row, review 21p)
-        patient = policy.get_patient_or_404(
-            request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
-        )
-    else:
-        patient = policy.get_patient_or_404(
-            request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
-        )
+        refused = _save_intake(request, patient_id)
+        if isinstance(refused, HttpResponse):
+            return refused
+        errors, post = refused, request.POST
+    # a GET, or refused: the form comes back with the record, read as the GET reads it (one audit row,
+    # review 21p)
+    patient = policy.get_patient_or_404(
+        request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
+    )
+    return _intake_page(request, patient, errors, post)
+
+
+def _save_intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse | dict[str, str]:
+    """Record the posted intake and go to the start page; or each field's problem, nothing saved (a time
+    the clocks skip is named before the service is asked)."""
+    patient = policy.get_patient_or_404(
+        request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+    )
+    skipped: dict[str, str] = {}
+    raw = _intake_from_form(request.POST, zone_of(patient), skipped)
+    if skipped:  # a time the clocks skip: named, nothing saved
+        return skipped
+    try:
+        services.record_intake(by=request.user, patient_id=patient_id, data=IntakeIn.posted(raw))
+    except ClinicalNotAllowed:
+        raise PermissionDenied from None
+    except InvalidInput as exc:
+        return _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
+    messages.success(request, _("Intake saved."))
+    return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+
+
+def _intake_page(
+    request: AuthenticatedHttpRequest, patient: Patient, errors: dict[str, str], post: QueryDict | None
+) -> HttpResponse:
+    """The intake form: what was posted (refused, 422) or the latest intake, each opioid on its row."""
     previous = queries.latest_intake(patient)
     state = _intake_form_state(post, previous)
     rows = [

@@ -34,7 +34,7 @@ from keel.recovery.common import StaleEdit
 from keel.treatment import queries, services, words
 from keel.treatment.models import CareArea, Medication, NaloxoneProduct
 from keel.treatment.queries.start import StartView
-from keel.treatment.readiness import ReadinessRead
+from keel.treatment.readiness import LastUse, ReadinessRead
 from keel.treatment.services import last_use as last_use_service
 from keel.treatment.views.common import (
     ago,
@@ -121,43 +121,47 @@ def _hours(policy: Mapping[str, object], name: str) -> float | None:
     return value if isinstance(value, int | float) else None
 
 
+def _last_use_shown(
+    code: str, use: LastUse, row: TimingRow | Mapping[str, str], now: datetime
+) -> LastUseShown:
+    """One opioid's last use on the card: when, how long ago, from which record, its correction, and the
+    wait the decision set for it (`row`: empty before a decision)."""
+    fix = use.correction
+    return LastUseShown(
+        code=code,
+        name=words.opioid(code),
+        at=use.at,
+        ago=ago(now - use.at) if use.at else "",
+        source=str(words.SOURCES.get(use.source, "")),
+        # a reported time (an intake's or a report's, corrected or not) may be corrected; the
+        # program's own records may not (issue #13)
+        correctable=use.at is not None and use.source in ("intake", "report", "corrected"),
+        struck=use.at.isoformat() if use.at else "",
+        correction=CorrectionShown(
+            by=fix.corrected_by.get_full_name() or fix.corrected_by.username,
+            on=fix.recorded_at,
+            struck=fix.struck_at,
+            reason=fix.reason,
+        )
+        if fix is not None
+        else None,
+        wait=f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
+        status=str(words.STATUS.get(row.get("status", ""), "")),
+        css=row.get("status", "unknown"),
+    )
+
+
 def _readiness_view(read: ReadinessRead, now: datetime) -> ReadinessCard:
     """The readiness card in words: the verdict, each opioid's last use and wait, the COWS used and its age,
     and what is still needed. No codes reach the page (the codes only name CSS classes)."""
     decision = read.readiness
     details = {r["opioid"]: r for r in decision.details["opioids"]} if decision else {}
-    rows = []
     uses = read.uses.uses if read.uses else {}
-    for code in core_intake.OPIOIDS:
-        use = uses.get(code)
-        if use is None:
-            continue
-        row: TimingRow | Mapping[str, str] = details.get(code, {})  # {}: no decision yet
-        fix = use.correction
-        rows.append(
-            LastUseShown(
-                code=code,
-                name=words.opioid(code),
-                at=use.at,
-                ago=ago(now - use.at) if use.at else "",
-                source=str(words.SOURCES.get(use.source, "")),
-                # a reported time (an intake's or a report's, corrected or not) may be corrected; the
-                # program's own records may not (issue #13)
-                correctable=use.at is not None and use.source in ("intake", "report", "corrected"),
-                struck=use.at.isoformat() if use.at else "",
-                correction=CorrectionShown(
-                    by=fix.corrected_by.get_full_name() or fix.corrected_by.username,
-                    on=fix.recorded_at,
-                    struck=fix.struck_at,
-                    reason=fix.reason,
-                )
-                if fix is not None
-                else None,
-                wait=f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
-                status=str(words.STATUS.get(row.get("status", ""), "")),
-                css=row.get("status", "unknown"),
-            )
-        )
+    rows = [
+        _last_use_shown(code, uses[code], details.get(code, {}), now)  # {}: no decision yet
+        for code in core_intake.OPIOIDS
+        if code in uses
+    ]
     cows = None
     if read.cows is not None:
         status = decision.details["cows"]["status"] if decision else ""

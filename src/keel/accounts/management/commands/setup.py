@@ -80,25 +80,33 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.field}: {exc.message}", returncode=2) from None
         uri = services.otpauth_uri(result.admin, result.totp_secret) if result.totp_secret else None
         if options["json"]:
-            out = {
-                "created": result.created,
-                "program": {
-                    "slug": result.program.slug,
-                    "name": result.program.name,
-                    "time_zone": result.program.time_zone,
-                },
-                "admin": queries.describe_user(result.admin),
-                "totp_secret": result.totp_secret,
-                "otpauth_uri": uri,
-            }
-            self.stdout.write(json.dumps(out))
-            return
-        if not result.created:
+            self._write_json(result, uri)
+        elif not result.created:
             self.stdout.write(
                 f"Keel is already set up: program {result.program.slug}, admin {result.admin.username}. "
                 "Nothing was changed."
             )
-            return
+        else:
+            self._write_first_steps(result, uri)
+
+    def _write_json(self, result: services.SetupResult, uri: str | None) -> None:
+        """What was set up, as one JSON object (the second factor's secret and URI with it)."""
+        out = {
+            "created": result.created,
+            "program": {
+                "slug": result.program.slug,
+                "name": result.program.name,
+                "time_zone": result.program.time_zone,
+            },
+            "admin": queries.describe_user(result.admin),
+            "totp_secret": result.totp_secret,
+            "otpauth_uri": uri,
+        }
+        self.stdout.write(json.dumps(out))
+
+    def _write_first_steps(self, result: services.SetupResult, uri: str | None) -> None:
+        """The program made, then the four first steps: the second factor (a QR code and its secret), sign
+        in, invite the staff, register the first patient."""
         self.stdout.write(
             f"Created the program {result.program.name} ({result.program.slug}, "
             f"{result.program.time_zone}) and its program admin {result.admin.username}."

@@ -310,6 +310,19 @@ def _start_gate_reason(v: DoseInput) -> Reason:
     )
 
 
+def _above_schedule(total: float, planned: float) -> Reason:
+    """A low-dose start's total above the schedule's plan for today: a prescriber's override for today."""
+    return Reason.said(
+        gettext_noop(
+            "A low-dose start: today's total would be %(mg)s mg, above the %(planned)s mg the "
+            "schedule plans for today. A prescriber may override for today with a reason."
+        ),
+        ("hammig-2016", "asam-2023-fentanyl"),
+        mg=total,
+        planned=planned,
+    )
+
+
 def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     """The amount's limits: a low-dose schedule's planned total, the ceilings, the re-dose interval and the
     day's limit."""
@@ -317,21 +330,7 @@ def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetail
     planned = v["schedule_mg"]
     if planned is not None and total > planned and not v["documented_rationale"]:
         return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            "needs_override",
-            (
-                Reason.said(
-                    gettext_noop(
-                        "A low-dose start: today's total would be %(mg)s mg, above the %(planned)s mg the "
-                        "schedule plans for today. A prescriber may override for today with a reason."
-                    ),
-                    ("hammig-2016", "asam-2023-fentanyl"),
-                    mg=total,
-                    planned=planned,
-                ),
-            ),
-            p.copy(),
+            "buprenorphine-dose-limit", "1", "needs_override", (_above_schedule(total, planned),), p.copy()
         )
     ceiling, ceiling_reasons = ceilings(
         "buprenorphine-dose-limit", v["requested_mg"], total, p, v["documented_rationale"]

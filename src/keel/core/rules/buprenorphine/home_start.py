@@ -167,35 +167,9 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
     if stop is not None:  # the clinic held a dose today, or gave one: no first dose at home today
         verdict = stop[0]
         reasons.append(stop[1])
-    elif verdict == READY:
-        verdict = HOME_READY
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "Withdrawal is clear enough for the first dose at home. If withdrawal continues, another dose "
-                    "after %(redose)s h, within the day's limit."
-                ),
-                ("reference-correction-5", "tip63-summary"),
-                redose=p["redose_interval_hours"],
-            )
-        )
-    elif verdict == "wait":
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "Wait, and rate your withdrawal again in about an hour. Starting too early can cause "
-                    "sudden, severe (precipitated) withdrawal."
-                ),
-                ("reference-correction-5", "reference-9.6"),
-            )
-        )
     else:
-        reasons.append(
-            Reason.said(
-                gettext_noop("Do not start at home on your own: call your clinic first."),
-                _FENTANYL_SOURCES,
-            )
-        )
+        verdict = HOME_READY if verdict == READY else verdict
+        reasons.append(_home_next_step(verdict, p))
     details: HomeDetails = {
         "opioids": rows,
         "sows": {
@@ -207,6 +181,32 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
         "hours_left": left,
     }
     return Decision(name, "3", verdict, tuple(reasons), p.copy(), details)
+
+
+def _home_next_step(verdict: str, p: HomePolicy) -> Reason:
+    """What the person does next at home: the first dose (and when another may follow), wait and rate again,
+    or call the clinic first."""
+    if verdict == HOME_READY:
+        return Reason.said(
+            gettext_noop(
+                "Withdrawal is clear enough for the first dose at home. If withdrawal continues, another dose "
+                "after %(redose)s h, within the day's limit."
+            ),
+            ("reference-correction-5", "tip63-summary"),
+            redose=p["redose_interval_hours"],
+        )
+    if verdict == "wait":
+        return Reason.said(
+            gettext_noop(
+                "Wait, and rate your withdrawal again in about an hour. Starting too early can cause "
+                "sudden, severe (precipitated) withdrawal."
+            ),
+            ("reference-correction-5", "reference-9.6"),
+        )
+    return Reason.said(
+        gettext_noop("Do not start at home on your own: call your clinic first."),
+        _FENTANYL_SOURCES,
+    )
 
 
 HOME_START: Rule[HomeInput, HomePolicy, HomeDetails] = Rule(

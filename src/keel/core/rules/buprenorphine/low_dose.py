@@ -44,6 +44,9 @@ class SchedulePolicy(TypedDict):
     restart_gap_days: float
 
 
+_STEP_SOURCES = ("hammig-2016", "asam-2023-fentanyl")
+
+
 def _schedule_step(
     v: ScheduleInput, p: SchedulePolicy, step: int, planned: float
 ) -> tuple[tuple[Reason, ...], bool]:
@@ -51,61 +54,69 @@ def _schedule_step(
     days missed since the last step reach the restart gap (a prescriber restarts the schedule). `step` and
     `planned`: the input's schedule_step and schedule_mg (given, the caller checks)."""
     missed = v["schedule_missed_days"]
-    sources = ("hammig-2016", "asam-2023-fentanyl")
     if step > 1 and missed >= p["restart_gap_days"]:
-        if v["documented_rationale"]:
-            template = gettext_noop(
-                "A low-dose start: %(missed)s days without a dose since step %(last)s was given; a prescriber "
-                "documented a reason to go on at step %(step)s today (logged)."
-            )
-        else:
-            template = gettext_noop(
-                "A low-dose start: %(missed)s days without a dose since step %(last)s was given (the program "
-                "restarts after %(gap)s days). Going on with the schedule can bring on precipitated "
-                "withdrawal: a prescriber restarts it at step 1 (a new order) or records an override for today "
-                "with a reason."
-            )
-        reason = Reason.said(
-            template,
-            ("keel-bup-restart", *sources),
-            missed=missed,
-            last=step - 1,
-            step=step,
-            gap=p["restart_gap_days"],
+        return (_restart_gap_reached(v, p, step),), True
+    return (_step_today(step, planned, missed),), False
+
+
+def _restart_gap_reached(v: ScheduleInput, p: SchedulePolicy, step: int) -> Reason:
+    """The days missed reach the restart gap: a prescriber restarts the schedule at step 1, or documented a
+    reason to go on (logged)."""
+    if v["documented_rationale"]:
+        template = gettext_noop(
+            "A low-dose start: %(missed)s days without a dose since step %(last)s was given; a prescriber "
+            "documented a reason to go on at step %(step)s today (logged)."
         )
-        return (reason,), True
+    else:
+        template = gettext_noop(
+            "A low-dose start: %(missed)s days without a dose since step %(last)s was given (the program "
+            "restarts after %(gap)s days). Going on with the schedule can bring on precipitated "
+            "withdrawal: a prescriber restarts it at step 1 (a new order) or records an override for today "
+            "with a reason."
+        )
+    return Reason.said(
+        template,
+        ("keel-bup-restart", *_STEP_SOURCES),
+        missed=v["schedule_missed_days"],
+        last=step - 1,
+        step=step,
+        gap=p["restart_gap_days"],
+    )
+
+
+def _step_today(step: int, planned: float, missed: int) -> Reason:
+    """Today's step of the schedule: the first, the next after missed days (never the calendar day's higher
+    one), or the next after the last given."""
     if step == 1:
-        reason = Reason.said(
+        return Reason.said(
             gettext_noop(
                 "A low-dose start: today is step 1 of the schedule (%(planned)s mg), no step given yet."
             ),
-            sources,
+            _STEP_SOURCES,
             planned=planned,
         )
-    elif missed:
-        reason = Reason.said(
+    if missed:
+        return Reason.said(
             gettext_noop(
                 "A low-dose start: today is step %(step)s of the schedule (%(planned)s mg). %(missed)s days were "
                 "missed since the last step given, so the schedule goes on from the step after it, not from the "
                 "calendar day's higher step (after missed days a higher step can bring on precipitated "
                 "withdrawal)."
             ),
-            sources,
+            _STEP_SOURCES,
             step=step,
             planned=planned,
             missed=missed,
         )
-    else:
-        reason = Reason.said(
-            gettext_noop(
-                "A low-dose start: today is step %(step)s of the schedule (%(planned)s mg), the step after the "
-                "last one given."
-            ),
-            sources,
-            step=step,
-            planned=planned,
-        )
-    return (reason,), False
+    return Reason.said(
+        gettext_noop(
+            "A low-dose start: today is step %(step)s of the schedule (%(planned)s mg), the step after the "
+            "last one given."
+        ),
+        _STEP_SOURCES,
+        step=step,
+        planned=planned,
+    )
 
 
 def low_dose_total_over(total_mg: float, planned_mg: float) -> Reason | None:

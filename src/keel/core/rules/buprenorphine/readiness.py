@@ -128,28 +128,7 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision[ReadinessPolic
         )
     decision = _verdict(rows, status)
     left = max((r.get("hours_left", 0) for r in rows), default=0)
-    if decision == READY:
-        reasons.append(
-            Reason.said(
-                gettext_noop("Ready: give a first dose of 2-4 mg and score COWS again 1-2 h after it."),
-                ("fda-bup-label-summary", "pcss-cows-form"),
-            )
-        )
-    elif decision == "wait" and left > 0:
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "Wait about %(left)s more hours, then score COWS again. Starting too early can cause "
-                    "sudden, severe (precipitated) withdrawal."
-                ),
-                ("reference-9.6",),
-                left=left,
-            )
-        )
-    elif decision == "wait" and status == "below":
-        reasons.append(
-            Reason.said(gettext_noop("Wait and score COWS again in 1-2 hours."), ("asam-2020-summary",))
-        )
+    reasons += _what_next(decision, left, status)
     details: ReadinessDetails = {
         "opioids": rows,
         "cows": {
@@ -161,6 +140,32 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision[ReadinessPolic
         "hours_left": left,
     }
     return Decision("buprenorphine-readiness", "2", decision, tuple(reasons), policy, details)
+
+
+def _what_next(decision: str, left: float, status: str) -> list[Reason]:
+    """What the clinician does next: the first dose when ready; else wait the hours left, or score COWS again
+    when it is below the threshold."""
+    if decision == READY:
+        return [
+            Reason.said(
+                gettext_noop("Ready: give a first dose of 2-4 mg and score COWS again 1-2 h after it."),
+                ("fda-bup-label-summary", "pcss-cows-form"),
+            )
+        ]
+    if decision == "wait" and left > 0:
+        return [
+            Reason.said(
+                gettext_noop(
+                    "Wait about %(left)s more hours, then score COWS again. Starting too early can cause "
+                    "sudden, severe (precipitated) withdrawal."
+                ),
+                ("reference-9.6",),
+                left=left,
+            )
+        ]
+    if decision == "wait" and status == "below":
+        return [Reason.said(gettext_noop("Wait and score COWS again in 1-2 hours."), ("asam-2020-summary",))]
+    return []
 
 
 READINESS: Rule[ReadinessInput, ReadinessPolicy, ReadinessDetails] = Rule(

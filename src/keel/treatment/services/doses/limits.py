@@ -70,30 +70,9 @@ def amendment_ceilings(
         .prefetch_related("amendments")
     )
     total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
-    covered = (
-        DoseOverride.objects.filter(
-            patient=patient,
-            medication=dose.medication,
-            local_date=dose.local_date,
-            kind=OverrideKind.LIMIT,
-            max_total_mg__gte=total,
-        )
-        .filter(  # in effect when the dose was recorded (discharge ends the episode's overrides)
-            Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at)
-        )
-        .exists()
-    )
+    covered = _override_covers(patient, dose, total)
     if corrected > effective_mg(dose) and dose.medication == Medication.METHADONE and dose.order is not None:
-        # The window's QTc checks (`guards.high_qtc_since_order`, review 20a), whatever override covers the
-        # day: no day's override takes methadone above its order on a QTc of 500 ms or more known that day,
-        # and no correction gives a raise (or a start) the window refused on such a QTc recorded after the
-        # order was written: the prescriber re-writes the order, where the reason is recorded.
-        high = high_qtc_since_order(patient, dose.order, dose.local_date, total, None, until=dose.local_date)
-        today = local_today(patient, now or timezone.now())
-        if high is None and dose.local_date < today and not _weighed_today(patient, today, total):
-            high = high_qtc_since_order(patient, dose.order, today, total, None)  # today's QTc (review 21m)
-        if high is not None:
-            raise TreatmentInvalid([_qtc_refusal(high)])
+        _refuse_raise_on_high_qtc(patient, dose, dose.order, total, now)
     settings = guard_rail_policy(patient, rule)
     verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
@@ -115,6 +94,37 @@ def amendment_ceilings(
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def _override_covers(patient: Patient, dose: DoseRecord, total: Decimal) -> bool:
+    """Whether a prescriber's override for the dose's day covers the day's `total`, in effect when the dose
+    was recorded (discharge ends the episode's overrides)."""
+    return (
+        DoseOverride.objects.filter(
+            patient=patient,
+            medication=dose.medication,
+            local_date=dose.local_date,
+            kind=OverrideKind.LIMIT,
+            max_total_mg__gte=total,
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
+        .exists()
+    )
+
+
+def _refuse_raise_on_high_qtc(
+    patient: Patient, dose: DoseRecord, order: MedicationOrder, total: Decimal, now: datetime | None
+) -> None:
+    """The window's QTc checks (`guards.high_qtc_since_order`, review 20a) on a methadone raise, whatever
+    override covers the day: no day's override takes methadone above its order on a QTc of 500 ms or more
+    known that day, and no correction gives a raise (or a start) the window refused on such a QTc recorded
+    after the order was written: the prescriber re-writes the order, where the reason is recorded."""
+    high = high_qtc_since_order(patient, order, dose.local_date, total, None, until=dose.local_date)
+    today = local_today(patient, now or timezone.now())
+    if high is None and dose.local_date < today and not _weighed_today(patient, today, total):
+        high = high_qtc_since_order(patient, order, today, total, None)  # today's QTc (review 21m)
+    if high is not None:
+        raise TreatmentInvalid([_qtc_refusal(high)])
 
 
 def _weighed_today(patient: Patient, today: date, total: Decimal) -> bool:
