@@ -111,7 +111,8 @@ def test_the_audit_row_of_the_refusal_is_about_the_person_found(world: World) ->
 
     _record_death(world, world.alice)
     _register(world, world.alice)
-    row = AuditEvent.objects.filter(reason="registration: this person is already registered").get()
+    said = "registration: this person is already registered; the death was said"  # review 29b
+    row = AuditEvent.objects.filter(reason=said).get()
     assert row.patient_id == world.alice.pk
 
 

@@ -129,3 +129,16 @@ def test_another_programs_person_is_never_found_at_registration(world: World) ->
         ),
     )
     assert again.patient.program_id == world.riverside.pk
+
+
+@pytest.mark.django_db
+def test_the_refusal_that_says_the_death_is_audited_as_saying_it(world: World) -> None:
+    from keel.audit.models import AuditEvent
+
+    first = _register(world, "María", "Núñez")
+    _record_death(world, first)
+    _refused(world, "Maria", "Nunez")
+    said = AuditEvent.objects.filter(
+        reason="registration: this person is already registered; the death was said"
+    )
+    assert list(said.values_list("patient_id", flat=True)) == [first.pk]

@@ -21,7 +21,7 @@ from keel.core import sharing as core
 from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.core.rules.inputs import FieldsInvalid
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import local_today
+from keel.patients.models import local_today, zone_of
 from keel.sharing import queries, services, words
 from keel.sharing.models import Disclosure
 from keel.sharing.schemas import DisclosureIn
@@ -309,7 +309,8 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.SharingInvalid as exc:
             errors, status = field_words.labelled(exc.errors, EMERGENCY_ACCESS_LABELS), 422
         else:
-            until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+            # the program's clock, as every time on a person's record (review 29b observation)
+            until = timezone.localtime(grant.expires_at, zone_of(patient)).strftime("%H:%M")
             messages.warning(
                 request,
                 _(

@@ -267,5 +267,9 @@ def register_patient(*, by: User, data: Posted[RegistrationIn], photo: object = 
     if taken:
         _audit_found(by, program, taken, "registration: the record number is this person's")
         raise FieldsInvalid([_taken_number_error()])
-    _audit_found(by, program, duplicates, "registration: this person is already registered")
+    # review 29b (observation): the trail says when the registrar was told the record shows a death
+    died = [p for p in duplicates if death_recorded(p.pk)]
+    living = [p for p in duplicates if p not in died]
+    _audit_found(by, program, living, "registration: this person is already registered")
+    _audit_found(by, program, died, "registration: this person is already registered; the death was said")
     raise FieldsInvalid([_likely_duplicate_error(duplicates)])
