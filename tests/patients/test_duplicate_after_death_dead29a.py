@@ -56,9 +56,11 @@ def test_the_warning_says_the_record_found_shows_a_death(world: World) -> None:
     assert DIED in _said(_register(world, world.alice))
 
 
-def test_the_warning_says_a_death_recorded_by_mistake_is_corrected_on_that_record(world: World) -> None:
+def test_the_warning_says_a_death_recorded_by_mistake_is_undone_on_that_record(world: World) -> None:
+    """Review 29b H4: the warning sends the desk to the program admin's undo of a death (lane dead29b)."""
     _record_death(world, world.alice)
-    assert "ask a program admin to correct that record" in _said(_register(world, world.alice))
+    said = _said(_register(world, world.alice))
+    assert "a program admin can undo the death on that person's record" in said
 
 
 def test_a_clinician_registering_hears_it_too(world: World) -> None:
@@ -109,7 +111,8 @@ def test_the_audit_row_of_the_refusal_is_about_the_person_found(world: World) ->
 
     _record_death(world, world.alice)
     _register(world, world.alice)
-    row = AuditEvent.objects.filter(reason="registration: this person is already registered").get()
+    said = "registration: this person is already registered; the death was said"  # review 29b
+    row = AuditEvent.objects.filter(reason=said).get()
     assert row.patient_id == world.alice.pk
 
 

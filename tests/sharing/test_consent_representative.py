@@ -229,7 +229,10 @@ def test_the_paper_form_records_a_representative(world: World) -> None:
     counselor = _counselor(world)
     refused = counselor.post(page, {**form, "representative_authority": ""})
     assert refused.status_code == 422
-    assert "<strong>representative_authority</strong>" in refused.content.decode()
+    assert (
+        "<strong>Their legal authority (for example a court order or a health-care power of attorney, "
+        "with its date)</strong>" in refused.content.decode()
+    )
     assert counselor.post(page, form).status_code == 302
     assert Consent.objects.get().representative_relationship == "health_care_agent"
 

@@ -34,9 +34,12 @@ def _glass(world: World) -> Any:
 
 
 def _both(world: World, first: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    module = emergency if first == "glass" else episodes
-    pause = Pause(module.lock_for_account_change)
-    monkeypatch.setattr(module, "lock_for_account_change", pause)
+    # the grant takes the record's lock through `died_under_lock` (review 29b: one second look)
+    module, name = (
+        (emergency, "died_under_lock") if first == "glass" else (episodes, "lock_for_account_change")
+    )
+    pause = Pause(getattr(module, name))
+    monkeypatch.setattr(module, name, pause)
     outcomes: dict[str, Any] = {}
     works = {"glass": _glass(world), "death": lambda: _record_death(world, world.bob)}
     second = "death" if first == "glass" else "glass"

@@ -279,13 +279,16 @@ def test_the_page_refuses_another_recipient_with_a_specific_message(world: World
     page = _disclose_page(world, _consent(world), recipient_name="ACME Corp")
     html = page.content.decode()
     assert page.status_code == 422
-    assert "<strong>recipient_name</strong>: is not the recipient this consent names" in html
+    assert (
+        "<strong>Who receives it (as the consent names them)</strong>: "
+        "is not the recipient this consent names" in html
+    )
 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_page_refuses_another_purpose(world: World) -> None:
     page = _disclose_page(world, _consent(world), purpose="court_program")
-    assert "<strong>purpose</strong>: is not the purpose this consent names" in page.content.decode()
+    assert "<strong>Why it is shared</strong>: is not the purpose this consent names" in page.content.decode()
 
 
 @time_machine.travel(NOW, tick=False)

@@ -16,6 +16,7 @@ from django.test import Client
 
 from keel.audit.models import AuditEvent
 from keel.sharing.models import Disclosure, EmergencyReview
+from keel.sharing.views import EMERGENCY_SHARE_LABELS
 from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,8 @@ def test_a_non_medical_recipient_is_refused_on_the_page(
     world: World, change: dict[str, str], field: str
 ) -> None:
     page = _page(world, **change)
-    assert (page.status_code, f"<strong>{field}</strong>" in page.content.decode()) == (422, True)
+    label = EMERGENCY_SHARE_LABELS[field]  # the form's label, never the field's key (review 29b H3)
+    assert (page.status_code, f"<strong>{label}</strong>" in page.content.decode()) == (422, True)
 
 
 @pytest.mark.parametrize(("change", "field"), NOT_MEDICAL)

@@ -396,7 +396,7 @@ def test_the_paper_consent_form_on_the_sharing_page(world: World) -> None:
     page = f"/patients/{world.alice.pk}/sharing/paper-consent/"
     refused = counselor.post(page, {"recipient_name": "Valley Clinic"})
     assert refused.status_code == 422
-    assert "<strong>signature</strong>: is required" in refused.content.decode()
+    assert "<strong>The name as signed</strong>: is required" in refused.content.decode()
     ok = counselor.post(
         page,
         {

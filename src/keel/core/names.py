@@ -2,7 +2,8 @@
 a consent's recipient against a request's (`keel.core.sharing.same_name`), a token's bound recipient against
 a consent's, and an emergency's recipient against the words that name no medical personnel
 (`keel.core.emergency_words`). Moved from `keel.core.sharing` (issue #17) so both modules read it; still
-importable from there. Plain Python."""
+importable from there. And a person's name as the registration desk's duplicate search compares it
+(`person_name_key`, review 29b). Plain Python."""
 
 from __future__ import annotations
 
@@ -57,3 +58,27 @@ def name_words(text: str) -> str:
     if current:
         words.append("".join(current))
     return " ".join(words)
+
+
+# Review 29b: the dashes a name is typed with (any Unicode dash punctuation, and the minus sign) read as a
+# space; the apostrophe and the marks typed for one (right and left single quotes, the modifier apostrophe,
+# the acute and grave accents, the prime, the full-width apostrophe) as nothing.
+_APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u00b4`\u2032\u02b9\uff07")
+
+
+def person_name_key(name: object) -> str:
+    """A person's name as the registration's duplicate search compares it (review 29b): read as shown
+    (`core.text.shown_text`), then decomposed (NFKD) with every combining mark dropped and casefolded, so
+    accents, the tilde of "ñ" and letter case do not matter ("María Núñez" is "maria nunez": ID cards and
+    keyboards without accents); a hyphen or any dash is a space ("García-López", "García López"), an
+    apostrophe of any shape is nothing ("O'Brien", "O\u2019Brien", "OBrien"), and runs of spaces are one.
+    Unlike `name_words` (a recipient's words, where "ñ" is a letter of its own), a duplicate search errs
+    toward seeing the same person: the desk then confirms `not_a_duplicate`.
+    "" for anything that is not text."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", shown_text(name)).casefold())
+    kept: list[str] = []
+    for c in folded:
+        if unicodedata.combining(c) or c in _APOSTROPHES:
+            continue
+        kept.append(" " if unicodedata.category(c) == "Pd" or c == "\u2212" else c)
+    return " ".join("".join(kept).split())

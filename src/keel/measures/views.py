@@ -16,10 +16,19 @@ from django.views.decorators.http import require_GET
 from keel.access.http import AuthenticatedHttpRequest
 from keel.core.measures.program import Measure
 from keel.core.sources import cite
+from keel.core.words import gettext_noop as N_
 from keel.measures import queries
 from keel.patients.flagwords import said_text
 from keel.web import field_words
 from keel.web.charts import bar_chart
+
+# The report form's labels by field (the template's own entries): a problem listed above the form is said
+# under them (`field_words.labelled`, review 29b H3), never the field's key.
+MEASURES_LABELS = {
+    "start": N_("From"),
+    "end": N_("To"),
+    "max_gap": N_("Longest gap allowed (days)"),
+}
 
 
 def _report(
@@ -43,7 +52,7 @@ def _report(
             request,
             "measures/measures.html",
             {
-                "errors": [{"field": e.field, "reason": field_words.on_page(e)} for e in exc.errors],
+                "errors": field_words.labelled(exc.errors, MEASURES_LABELS),  # review 29b H3
                 "asked": request.GET,
                 "message": _("Some choices are not valid."),
             },

@@ -222,6 +222,15 @@ def lock_for_account_change(patient_id: int) -> int | None:
     return found
 
 
+def died_under_lock(patient_id: int) -> bool:
+    """Inside the caller's transaction: the record's row locked (`lock_for_account_change`, the lock a
+    death's discharge takes first) and then whether a death is recorded (`death_recorded`), so a death
+    committed while the caller waited is seen. The one second look every write that a death refuses takes
+    before it writes: emergency access, a disclosure, a consent (review 29b H2)."""
+    lock_for_account_change(patient_id)
+    return death_recorded(patient_id)
+
+
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")

@@ -177,5 +177,14 @@ def plan_questions() -> list[tuple[str, Promise, Promise]]:
     return [(code, title, hint) for code, (title, hint) in PLAN_QUESTIONS.items()]
 
 
+def plan_field_labels() -> dict[str, str | Promise]:
+    """The plan form's labels by field (its sections' titles and the people to call): a problem listed
+    above the form is said under them (`field_words.labelled`, review 29b H3), never as "people[0].phone"."""
+    return {
+        **{code: title for code, (title, _hint) in PLAN_QUESTIONS.items()},
+        "people": _("People I can call"),
+    }
+
+
 def plan_sections(plan: PlanContentOut) -> list[tuple[str, Promise, list[str]]]:
     return [(code, title, getattr(plan, code)) for code, (title, _hint) in PLAN_QUESTIONS.items()]

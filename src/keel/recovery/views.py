@@ -261,7 +261,7 @@ def plan_from_form(post: QueryDict) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
-    errors: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
     if request.method == "POST":
         raw = plan_from_form(request.POST)
         version = _int_or_raw(request.POST.get("version"))
@@ -270,7 +270,7 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             read = version if isinstance(version, int) else NO_PLAN_VERSION
             services.save_plan(by=request.user, data=PlanIn.posted({"version": read, "plan": raw}))
         except RecoveryInvalid as exc:
-            errors = _errors(exc)
+            errors = field_words.labelled(exc.errors, labels.plan_field_labels())  # review 29b H3
         except services.StaleEdit:
             messages.error(request, _("Your plan was changed somewhere else. Here is the newest version."))
             return HttpResponseRedirect(reverse("recovery:plan_edit"))

@@ -20,7 +20,8 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core import sharing as core
 from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.core.rules.inputs import FieldsInvalid
-from keel.patients.models import local_today
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import local_today, zone_of
 from keel.sharing import queries, services, words
 from keel.sharing.models import Disclosure
 from keel.sharing.schemas import DisclosureIn
@@ -29,6 +30,45 @@ from keel.web import field_words
 
 def _errors(exc: FieldsInvalid) -> dict[str, str]:
     return field_words.by_field(exc.errors)
+
+
+# Review 29b H3: the labels the sharing pages' forms name their fields by (the same catalogue entries as
+# the templates), so a problem listed above a form is said under its label (`field_words.labelled`), never
+# the field's key.
+CONSENT_SHARE_LABELS = {
+    "recipient_name": N_("Who receives it (as the consent names them)"),
+    "purpose": N_("Why it is shared"),
+    "purpose_text": N_("The purpose, in the consent's words"),
+    "password": N_("Your password, to confirm"),
+}
+EMERGENCY_SHARE_LABELS = {
+    "recipient_name": EMERGENCY_DISCLOSURE_FORM["recipient"],
+    "recipient_role": EMERGENCY_DISCLOSURE_FORM["role"],
+    "recipient_affiliation": EMERGENCY_DISCLOSURE_FORM["facility"],
+    "nature": EMERGENCY_DISCLOSURE_FORM["nature"],
+    "categories": EMERGENCY_DISCLOSURE_FORM["categories"],
+    "password": EMERGENCY_DISCLOSURE_FORM["password"],
+}
+PAPER_CONSENT_LABELS = {
+    "recipient_name": N_("Who gets the report"),
+    "purpose": N_("Why"),
+    "purpose_text": N_("Another purpose, as written on the form"),
+    "categories": N_("What the report may show"),
+    "expires_on": N_("The consent ends on"),
+    "understood": N_("The form holds these statements and the patient signed it"),
+    "signer": N_("Who signed"),
+    "representative_name": N_("The representative's name"),
+    "representative_relationship": N_("Their relationship to the patient"),
+    "representative_authority": N_(
+        "Their legal authority (for example a court order or a health-care power of attorney, with its date)"
+    ),
+    "signature": N_("The name as signed"),
+    "patient_signature": N_("For a minor: the minor's name as they signed too"),
+}
+EMERGENCY_ACCESS_LABELS = {
+    key: EMERGENCY_ACCESS_PAGE[key] for key in ("record_number", "program", "reason", "password")
+}
+ATTEST_LABELS = {"note": N_("What you checked")}
 
 
 @dataclass(frozen=True)
@@ -172,7 +212,10 @@ def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         raise PermissionDenied from None
     except services.SharingInvalid as exc:
         raw.pop("password")
-        context = _staff_context(request, patient_id, errors=_errors(exc), asked=raw)
+        labels = EMERGENCY_SHARE_LABELS if raw["basis"] == "emergency" else CONSENT_SHARE_LABELS
+        context = _staff_context(
+            request, patient_id, errors=field_words.labelled(exc.errors, labels), asked=raw
+        )
         return render(request, "sharing/patient.html", context, status=422)
     return render(request, "sharing/document.html", {"document": document, "disclosure": disclosure})
 
@@ -203,7 +246,8 @@ def paper_consent(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRes
     except services.SharingNotAllowed:
         raise PermissionDenied from None
     except services.SharingInvalid as exc:
-        context = _staff_context(request, patient_id, paper_errors=_errors(exc), paper=raw)
+        listed = field_words.labelled(exc.errors, PAPER_CONSENT_LABELS)
+        context = _staff_context(request, patient_id, paper_errors=listed, paper=raw)
         return render(request, "sharing/patient.html", context, status=422)
     messages.success(request, _("The paper consent is recorded. Keep the signed form in the chart."))
     return HttpResponseRedirect(reverse("sharing:patient", args=[patient_id]))
@@ -245,7 +289,7 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     if not policy.can_request_emergency_access(request.user):
         raise PermissionDenied
-    errors: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
     asked = {"record_number": "", "reason": "", "program": ""}
     status = 200
     if request.method == "POST":
@@ -263,9 +307,10 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
                 program=asked["program"],
             )
         except services.SharingInvalid as exc:
-            errors, status = _errors(exc), 422
+            errors, status = field_words.labelled(exc.errors, EMERGENCY_ACCESS_LABELS), 422
         else:
-            until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+            # the program's clock, as every time on a person's record (review 29b observation)
+            until = timezone.localtime(grant.expires_at, zone_of(patient)).strftime("%H:%M")
             messages.warning(
                 request,
                 _(
@@ -308,7 +353,8 @@ def attest(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
         raise PermissionDenied from None
     except services.SharingInvalid as exc:
         rows = queries.emergency_reviews(request.user)
-        context = {"reviews": rows, "errors": _errors(exc), "failed": review_id}
+        listed = field_words.labelled(exc.errors, ATTEST_LABELS)
+        context = {"reviews": rows, "errors": listed, "failed": review_id}
         return render(request, "sharing/reviews.html", context, status=422)
     messages.success(request, _("Attested. It stays in the audit trail."))
     return HttpResponseRedirect(reverse("sharing:reviews"))

@@ -326,6 +326,10 @@ REASONS = {
     "registration: this person is already registered": _(
         "registration refused: this person is already registered"
     ),
+    "registration: this person is already registered; the death was said": _(
+        "registration refused: this person is already registered; the registrar was told the record shows a "
+        "death"
+    ),
     "removed": _("removed"),
     "removed from the program": _("removed from the program"),
     "rescheduled": _("rescheduled"),

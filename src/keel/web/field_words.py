@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from keel.core.decision import LIST_SEPARATOR
@@ -63,6 +64,21 @@ def by_field(errors: Iterable[FieldError]) -> dict[str, str]:
     """Each field's problem as a page says it (the last one for a field named twice, as a dict of reasons
     did)."""
     return {e.field: on_page(e) for e in errors}
+
+
+def labelled(errors: Iterable[FieldError], labels: Mapping[str, str | Promise]) -> list[tuple[str, str]]:
+    """Each field's problem as a page says it (`by_field`), under the field's label as the form names it
+    (`labels`: the field's key, or the key before an item's index, "people" of "people[0].phone", to its
+    label's catalogue entry or a lazy translation), for a page that lists its errors above the form
+    (`web/_error_list.html`); a problem of no field the form shows (`basis`, a check across fields) is said
+    alone. Never the internal key (review 29b H3: `record_number` on the emergency page), as a Django
+    form's errors sit under their labels."""
+    listed = []
+    for field, why in by_field(errors).items():
+        label = labels.get(field, labels.get(field.split("[", 1)[0].split(".", 1)[0]))
+        shown = str(label) if isinstance(label, Promise) else gettext(label) if label else ""
+        listed.append((shown, why))
+    return listed
 
 
 def joined(errors: Iterable[FieldError], sep: str = " ") -> str:

@@ -17,6 +17,7 @@ from keel.accounts.models import Program, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.desk import TEXT_LIMITS
+from keel.core.names import person_name_key
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients import checks, photos
 from keel.patients.errors import NotAllowed
@@ -56,15 +57,17 @@ def _program_for(programs: list[Program], slug: object, errors: list[FieldError]
 
 
 def likely_duplicates(program: Program, given_name: str, family_name: str, born: date) -> list[Patient]:
-    """Patients of the program with the same name and birth date (letter case and spacing aside)."""
-    return list(
-        Patient.objects.filter(
-            program=program,
-            given_name__iexact=given_name,
-            family_name__iexact=family_name,
-            date_of_birth=born,
-        )
-    )
+    """Patients of the program with the same birth date and the same name as `core.names.person_name_key`
+    reads it (letter case, accents, "ñ", spacing, hyphens and apostrophes aside: review 29b). The program
+    and the birth date narrow in SQL (the same on SQLite and PostgreSQL, whose case and accent folding
+    differ); the names are compared in Python, the one reading."""
+    given, family = person_name_key(given_name), person_name_key(family_name)
+    same_born = Patient.objects.filter(program=program, date_of_birth=born).order_by("pk")
+    return [
+        p
+        for p in same_born
+        if person_name_key(p.given_name) == given and person_name_key(p.family_name) == family
+    ]
 
 
 def _next_record_number(program: Program) -> str:
@@ -139,8 +142,8 @@ def _likely_duplicate_error(found: list[Patient]) -> FieldError:
             _(
                 "a patient with this name and date of birth is already registered in this program, and "
                 "that record shows the person died. If the death was recorded by mistake, do not make a "
-                "second record: ask a program admin to correct that record. If this is a different person, "
-                "confirm"
+                "second record: a program admin can undo the death on that person's record. If this is a "
+                "different person, confirm"
             ),
         )
     return FieldError(
@@ -264,5 +267,9 @@ def register_patient(*, by: User, data: Posted[RegistrationIn], photo: object = 
     if taken:
         _audit_found(by, program, taken, "registration: the record number is this person's")
         raise FieldsInvalid([_taken_number_error()])
-    _audit_found(by, program, duplicates, "registration: this person is already registered")
+    # review 29b (observation): the trail says when the registrar was told the record shows a death
+    died = [p for p in duplicates if death_recorded(p.pk)]
+    living = [p for p in duplicates if p not in died]
+    _audit_found(by, program, living, "registration: this person is already registered")
+    _audit_found(by, program, died, "registration: this person is already registered; the death was said")
     raise FieldsInvalid([_likely_duplicate_error(duplicates)])

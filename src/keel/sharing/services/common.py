@@ -18,7 +18,7 @@ from keel.core import sharing as core
 from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, death_recorded, lock_for_account_change
+from keel.patients.models import Patient, died_under_lock
 from keel.patients.services.common import death_refused
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, ConsentRevocation
@@ -216,8 +216,7 @@ def died_meanwhile(patient: Patient, basis: str) -> bool:
     caller rolls back and then asks `refuse_after_death`, which audits the refusal."""
     if basis not in AFTER_DEATH:
         return False
-    lock_for_account_change(patient.pk)
-    return death_recorded(patient.pk)
+    return died_under_lock(patient.pk)
 
 
 def _covered(

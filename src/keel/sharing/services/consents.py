@@ -16,7 +16,7 @@ from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, death_recorded, local_today, lock_for_account_change
+from keel.patients.models import Patient, death_recorded, died_under_lock, local_today
 from keel.patients.services.common import death_refused
 from keel.sharing import words
 from keel.sharing.models import Consent
@@ -66,12 +66,49 @@ def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, 
     language = "es" if (translation.get_language() or "").startswith("es") else "en"
     with translation.override(language):
         statements = words.statements()
+    try:
+        return _write(by, patient, terms, now, statements, language, on_paper=on_paper, deceased=deceased)
+    except _DiedMeanwhile as died:
+        death_refused(by, patient, "consent")  # audited as the first check's refusal (review 29b H2)
+        raise _invalid(InvalidInput([died.error])) from None
+
+
+class _DiedMeanwhile(Exception):
+    """A death recorded between the first check and the write (seen under the record's lock): nothing was
+    written; the signer's refusal after a death (2.15(b)) is said as the first check says it."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.field)
+        self.error = error
+
+
+def _write(
+    by: User,
+    patient: Patient,
+    terms: core.ConsentTerms,
+    now: datetime,
+    statements: list[str],
+    language: str,
+    *,
+    on_paper: bool,
+    deceased: bool,
+) -> Consent:
+    """The consent and its audit row, in one transaction. When no death was recorded at the first check,
+    the record's lock (the one a death's discharge takes) is taken and the death asked again
+    (`died_under_lock`, as emergency access and a disclosure do, review 29b H2): a death recorded meanwhile
+    refuses every signer the first check let through (the patient, a guardian, a health-care agent), as
+    only a personal representative signs after a death (2.15(b))."""
     rep = terms.representative
     with transaction.atomic():
-        # the record's lock (`lock_for_account_change`), which a death's discharge and its undo take too
-        # (lane dead29b): a death recorded or undone since `deceased` was read changes who may sign
-        lock_for_account_change(patient.pk)
-        if death_recorded(patient.pk) != deceased:
+        # the record's lock (`died_under_lock` takes `lock_for_account_change`, which a death's discharge and
+        # its undo take too, lane dead29b), then the death asked again: a death recorded meanwhile refuses
+        # every signer the first check let through (review 29b H2); a death undone meanwhile changes who may
+        # sign (a personal representative only signs for a person who died)
+        died_now = died_under_lock(patient.pk)
+        if not deceased and died_now:
+            field = "representative_relationship" if rep else "signer"
+            raise _DiedMeanwhile(FieldError(field, core.ONLY_PERSONAL_REPRESENTATIVE))
+        if deceased and not died_now:
             raise _invalid(InvalidInput([FieldError("signer", CHANGED_MEANWHILE)]))
         consent = Consent.objects.create(
             patient=patient,

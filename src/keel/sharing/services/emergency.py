@@ -25,8 +25,7 @@ from keel.patients.models import (
     EmergencyAccess,
     FlagKind,
     Patient,
-    death_recorded,
-    lock_for_account_change,
+    died_under_lock,
 )
 from keel.patients.services.common import death_refused
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
@@ -201,8 +200,7 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
     minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
     with transaction.atomic():
         # the record's lock, which a death's discharge takes too: a death committed meanwhile is seen here
-        lock_for_account_change(patient.pk)
-        if death_recorded(patient.pk):
+        if died_under_lock(patient.pk):
             raise _DiedMeanwhile
         grant = EmergencyAccess.objects.create(
             patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
