@@ -1,13 +1,14 @@
-"""Hole 1: a keep back written over a prescriber's end, then undone by the correction back up, tells the nurse
-"handed out" for bottles no plan covers.
+"""Hole 1: a keep back written over a prescriber's end, then undone by the correction back up, tells the
+nurse "handed out" for bottles no plan covers.
 
-Yesterday Alice took 80 mg and her bottles for today and tomorrow went home. The prescriber ends the plan from
-tomorrow. The nurse corrects yesterday's dose to 40 mg (a typo): the window would not give the 80 mg bottles
-after it, so the plan is kept back from yesterday (written over the prescriber's end) and both bottles go on the
-call-back list. The nurse then fixes the typo back to 80 mg. The plan stays ended (it covers no day) and both
-bottles stay on the call-back list, yet the only thing the correction tells the nurse is "Take-home bottles
-handed out with this dose: ...": the end the keep back wrote over the prescriber's (`AFTER_EARLIER_END`) is read
-as a prescriber's end by `restore_after_end`. A nurse reading "handed out" stops calling the person back.
+Yesterday Alice took 80 mg and her bottles for today and tomorrow went home. The prescriber ends the plan
+from tomorrow. The nurse corrects yesterday's dose to 40 mg (a typo): the window would not give the 80 mg
+bottles after it, so the plan is kept back from yesterday (written over the prescriber's end) and both
+bottles go on the call-back list. The nurse then fixes the typo back to 80 mg. The plan stays ended (it
+covers no day) and both bottles stay on the call-back list, yet the only thing the correction tells the
+nurse is "Take-home bottles handed out with this dose: ...": the end the keep back wrote over the
+prescriber's (`AFTER_EARLIER_END`) is read as a prescriber's end by `restore_after_end`. A nurse reading
+"handed out" stops calling the person back.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Hole 2: today's dose corrected to 0 mg and back to 80 mg after a prescriber's end leaves an end reason saying
-no dose given today stands.
+"""Hole 2: today's dose corrected to 0 mg and back to 80 mg after a prescriber's end leaves an end reason
+saying no dose given today stands.
 
 Today Alice takes 80 mg and her bottles for tomorrow and the day after go home. The prescriber ends the plan
 from the day after tomorrow (tomorrow stays a take-home day). The nurse corrects today's dose to 0 mg (wrong
 person) and then back to 80 mg (it was right after all). The plan's end now says "no dose given today stands
-(corrected to 0 mg or voided)" while today's 80 mg stands: the "nothing given" end written over the prescriber's
-end (`AFTER_EARLIER_END`) is never undone nor re-worded by the dose that stands again. The medication page shows
-the next shift an end reason that is false.
+(corrected to 0 mg or voided)" while today's 80 mg stands: the "nothing given" end written over the
+prescriber's end (`AFTER_EARLIER_END`) is never undone nor re-worded by the dose that stands again. The
+medication page shows the next shift an end reason that is false.
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 bottles "were not handed out" and that the dose was voided, while the dose stands and a bottle is at home.
 
 Yesterday Alice took 80 mg and her bottles for today and tomorrow went home. Today she brings today's bottle
-back and is dosed 80 mg at the window. The nurse corrects yesterday's dose to 0 mg (wrong chart), then back to
-80 mg (it was right). The plan stays ended (today's bottle is on the shelf: right), and tomorrow's bottle is at
-home on the call-back list, but the plan's end still reads "The bottles for <today>, <tomorrow> were not handed
-out: the dose of <yesterday> they were to go home with was voided or corrected to 0 mg": the shelf path of
-`_after_voided` (`_stays_on_shelf`) never re-words the voided end, as `_corrected_back` does for the hold and
-other-plan paths. The next shift reads that tomorrow's bottle never left and nobody calls her back.
+back and is dosed 80 mg at the window. The nurse corrects yesterday's dose to 0 mg (wrong chart), then back
+to 80 mg (it was right). The plan stays ended (today's bottle is on the shelf: right), and tomorrow's bottle
+is at home on the call-back list, but the plan's end still reads "The bottles for <today>, <tomorrow> were
+not handed out: the dose of <yesterday> they were to go home with was voided or corrected to 0 mg": the
+shelf path of `_after_voided` (`_stays_on_shelf`) never re-words the voided end, as `_corrected_back` does
+for the hold and other-plan paths. The next shift reads that tomorrow's bottle never left and nobody calls
+her back.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ def test_end_never_says_not_handed_out_while_its_dose_stands_and_a_bottle_is_at_
     corrected(world, dose, corrected_mg="0")
     corrected(world, dose, corrected_mg="80")
     plan.refresh_from_db()
-    assert bottles_at_home(world.alice, local_today(world.alice)).get(
-        plan.pk
-    )  # set-up: tomorrow's is at home
+    # set-up: tomorrow's bottle is at home
+    assert bottles_at_home(world.alice, local_today(world.alice)).get(plan.pk)
     assert "were not handed out" not in plan.end_reason
