@@ -18,12 +18,13 @@ from datetime import timedelta
 from keel.patients.models import local_today
 from keel.treatment.queries.take_home_plans import plan_days
 from keel.treatment.services.doses.bottles import HANDED_OUT
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, prescriber_ends
 
 STOP = "Relapse reported by the person; the prescriber stops the bottles from tomorrow."
 
 
-def test_correction_back_up_never_says_handed_out_for_bottles_no_plan_covers(world):
+def test_correction_back_up_never_says_handed_out_for_bottles_no_plan_covers(world: World) -> None:
     plan, dose = handed_out_yesterday(world)
     tomorrow = local_today(world.alice) + timedelta(days=1)
     prescriber_ends(world, plan, STOP, from_day=tomorrow.isoformat())

@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from keel.patients.models import local_today
+from tests.conftest import World
 from tests.factories import corrected, handed_out_today, prescriber_ends
 
 STOP = "Relapse reported by the person; the prescriber stops the bottles from the day after tomorrow."
 
 
-def test_end_reason_never_says_no_dose_stands_while_todays_dose_stands(world):
+def test_end_reason_never_says_no_dose_stands_while_todays_dose_stands(world: World) -> None:
     plan, dose = handed_out_today(world)
     after_tomorrow = local_today(world.alice) + timedelta(days=2)
     prescriber_ends(world, plan, STOP, from_day=after_tomorrow.isoformat())

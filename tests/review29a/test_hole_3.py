@@ -16,10 +16,11 @@ from __future__ import annotations
 from keel.patients.models import local_today
 from keel.treatment.queries.take_home_plans import bottles_at_home
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday
 
 
-def test_end_never_says_not_handed_out_while_its_dose_stands_and_a_bottle_is_at_home(world):
+def test_end_never_says_not_handed_out_while_its_dose_stands_and_a_bottle_is_at_home(world: World) -> None:
     plan, dose = handed_out_yesterday(world)
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80", bottle_returned=True)
     corrected(world, dose, corrected_mg="0")

@@ -12,6 +12,7 @@ dosed again, the missed-dose checks would count the day as a take-home day with 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,16 +20,17 @@ from django.utils import timezone
 
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, pinned_at_last_five_pm_utc
 
 
 @pytest.fixture(autouse=True)
-def _clock():
+def _clock() -> Iterator[None]:
     """Noon in the program's zone: the first pour three hours earlier is the same day."""
     yield from pinned_at_last_five_pm_utc()
 
 
-def test_window_never_asks_for_a_bottle_the_record_holds_on_the_shelf(world):
+def test_window_never_asks_for_a_bottle_the_record_holds_on_the_shelf(world: World) -> None:
     handed_out_yesterday(world)
     now = timezone.now()
     nurse, alice = world.staff["nurse"], world.alice
