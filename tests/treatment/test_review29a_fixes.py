@@ -332,3 +332,18 @@ def test_hole4_bottle_brought_back_twice_is_one_record(world: World) -> None:
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80", bottle_returned=True)
     plan.refresh_from_db()
     assert plan.returned_days == [local_today(world.alice).isoformat()]
+
+
+def test_hole4_the_window_row_is_due_again(world: World, zone: str) -> None:
+    from keel.treatment.queries import dosing_list
+
+    _shelf_then_voided(world, timezone.now() - timedelta(hours=3))
+    rows = [r for r in dosing_list(world.staff["nurse"]) if r.patient.pk == world.alice.pk]
+    assert [r.status for r in rows if r.medication == Medication.METHADONE] == ["due"]
+
+
+def test_hole4_the_still_due_count_is_the_lists_sum(world: World, zone: str) -> None:
+    from tests.treatment.test_due_count_sql import _same
+
+    _shelf_then_voided(world, timezone.now() - timedelta(hours=3))
+    assert _same(world.staff["nurse"], timezone.now(), "a voided dose on a shelf day") >= 1
