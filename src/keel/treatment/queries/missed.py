@@ -48,6 +48,7 @@ COUNTED_PLAN = (
     "ended_on",
     "bottle_mg",
     "bottles_taken_back",
+    "returned_days",
     "patient__program__time_zone",
 )
 
@@ -64,6 +65,7 @@ class CountedPlan(NamedTuple):
     ended_on: date | None
     bottle_mg: dict[str, str] | None
     bottles_taken_back: dict[str, str] | None
+    returned_days: list[str] | None
     time_zone: str
 
 

@@ -57,6 +57,9 @@ class PlanCover(Protocol):
     @property
     def ended_on(self) -> date | None: ...
 
+    @property
+    def returned_days(self) -> list[str] | None: ...  # ISO dates: bottles recorded brought back
+
 
 class PlanRecord(PlanCover, Protocol):
     """What `first_missed` reads of a plan (a TakeHomePlan, or its values: `missed.CountedPlan`): its days,
@@ -90,6 +93,7 @@ class _PlanValues(NamedTuple):
     decided_at: datetime
     bottles: list[str]
     ended_on: date | None
+    returned_days: list[str] | None
 
 
 _P = TypeVar("_P", bound=EpisodePlan)
@@ -116,7 +120,19 @@ def plan_days(plan: PlanCover) -> set[date]:
     page, the API and FHIR read; review 23b: a run whose bottles never left ends its plan before it
     (`doses.bottles`), so a day whose bottle never left is a clinic day here too. Session 24: a run whose
     hand-out day passed with no observed dose writes nothing; its end is read onto the plan first
-    (`as_handed_out`), by every reader of a plan as of a day."""
+    (`as_handed_out`), by every reader of a plan as of a day. Lane fix29a (review 29a hole 4): a day whose
+    bottle is recorded brought back (`returned_days`, on the shelf) is a clinic day, whatever the plan's end:
+    the window doses her without asking for the bottle again, the missed-dose checks count it as a clinic
+    day, and no run going home (`bottles.run_from`) hands it out again."""
+    back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
+    return bottle_days(plan) - back
+
+
+def bottle_days(plan: PlanCover) -> set[date]:
+    """Lane fix29a: a plan's bottle days up to its end, those recorded brought back included: which bottles
+    make up a run that leaves the clinic together (`bottles.run_from`) and what a hold's end extends over
+    (`take_homes.suspend_take_home_plans`). Never a take-home day: that is `plan_days` (these less the days
+    whose bottle is on the shelf)."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
 

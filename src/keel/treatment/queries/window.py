@@ -215,9 +215,16 @@ _GIVEN_MG = (
 # The current episode's latest take-home plan (`episode_plans`: its enrollment named, or none named and
 # decided on or after the episode's start, a UTC day as Django reads `decided_at`; the connection's zone is
 # UTC on both databases), covering today.
+# Lane fix29a (review 29a hole 4): a bottle recorded brought back (`returned_days`) makes its day a clinic
+# day (`plan_days`).
 _BOTTLE_TODAY = {
-    "sqlite": 'EXISTS (SELECT 1 FROM json_each(t."bottles") b WHERE b."value" = z."iso")',
-    "postgresql": 't."bottles" @> jsonb_build_array(z."iso")',
+    "sqlite": (
+        'EXISTS (SELECT 1 FROM json_each(t."bottles") b WHERE b."value" = z."iso") '
+        'AND NOT EXISTS (SELECT 1 FROM json_each(t."returned_days") r WHERE r."value" = z."iso")'
+    ),
+    "postgresql": (
+        't."bottles" @> jsonb_build_array(z."iso") AND NOT t."returned_days" @> jsonb_build_array(z."iso")'
+    ),
 }
 # Every bottle day of the plan up to today (and up to its end) is in its record: handed out or taken back.
 _RECORDED_TO_TODAY = {

@@ -195,7 +195,12 @@ def _bottle_brought_back(
     """Review 19a, 20a: a take-home bottle brought back to the window on a methadone take-home day is
     recorded on its plan (`take_homes.record_bottle_returned`), what it says goes on the dose's audit row."""
     if bottle_returned and day.medication == Medication.METHADONE and day.today in day.ctx.take_home_days:
-        return record_bottle_returned(day.reads.plans, day.today, held)
+        said = record_bottle_returned(day.reads.plans, day.today, held)
+        if said is not None:  # lane fix29a: every copy the dose read holds the day on the shelf (`plan_days`)
+            for plan in (*day.reads.plans, *day.reads.every_plan):
+                if plan.pk == said["take_home_plan"]:
+                    plan.returned_days = sorted({*(plan.returned_days or []), day.today.isoformat()})
+        return said
     return None
 
 

@@ -14,7 +14,7 @@ from keel.accounts.models import User
 from keel.db import rows
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord, DoseStatus, PlanEnd, TakeHomePlan
-from keel.treatment.queries import plan_days
+from keel.treatment.queries import bottle_days
 from keel.treatment.queries.doses import taken_doses
 from keel.treatment.services.common import _audit_plan, lock_person
 
@@ -68,7 +68,7 @@ def suspend_take_home_plans(
         ).exists()
     suspended = []
     for plan in _plans_to_suspend(patient, held_on, plans):
-        days = plan_days(plan)
+        days = bottle_days(plan)  # lane fix29a: the run as it left, a bottle on the shelf included
         if not any(day > held_on for day in days):
             continue
         last = held_on

@@ -28,7 +28,7 @@ from keel.treatment.models import (
     TakeHomePlan,
     order_in_force,
 )
-from keel.treatment.queries import DoseContext, plan_days
+from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
@@ -122,8 +122,11 @@ def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
 
 def run_from(plan: TakeHomePlan, today: date) -> list[date]:
     """The run of consecutive bottle days of `plan` starting tomorrow, which leaves the clinic at an
-    observed dose today (`take_home_bottles.handed_out`); empty when tomorrow is no run's first day."""
-    days = plan_days(plan)
+    observed dose today (`take_home_bottles.handed_out`); empty when tomorrow is no run's first day. Lane
+    fix29a: a run is the plan's bottle days up to its end, a bottle recorded brought back included (on the
+    shelf, a clinic day for `plan_days`, yet the run left with that dose: each step passes over it,
+    `on_shelf`, `brought_back_days`)."""
+    days = bottle_days(plan)
     tomorrow = today + timedelta(days=1)
     if tomorrow not in days or run_start(tomorrow, days) != tomorrow:
         return []

@@ -47,6 +47,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTED_BACK_NONE_HOME,
     CORRECTED_BACK_NONE_HOME_VOIDED,
+    CORRECTION_CALL_BACK,
     EARLIER_END,
     HANDED_OUT,
     ON_SHELF,
@@ -145,6 +146,9 @@ def _redecide_plan(
         return []
     if _kept_back_on(plan, today):
         return _never_over_window(change, plan, _after_keep_back(change, plan))
+    if total > 0 and _over_earlier_on(plan, today) is not None:
+        # lane fix29a (review 29a holes 1 and 2): a keep back or "nothing given" written over an earlier end
+        return _never_over_window(change, plan, _after_end_over_earlier(change, plan))
     if today < real_today and plan.ended_on == today and plan.end_kind == PlanEnd.CORRECTED_BACK:
         return _again_after_corrected_back(change, plan)  # lane end28: the end stands, its words follow
     if total > 0 and today < real_today and _voided_on(plan, today):
@@ -508,12 +512,14 @@ def _voided_on(plan: TakeHomePlan, day: date) -> bool:
     return plan.end_kind == PlanEnd.AFTER_EARLIER_END and _earlier_end(plan) is not None
 
 
-def _earlier_end(plan: TakeHomePlan) -> tuple[date, int | None, datetime | None, str, str] | None:
-    """Review 27a hole 4: the end a voided end (`PlanEnd.VOIDED`, `_end_not_handed_out`) was written over
-    (`TakeHomePlan.earlier_end`, kept by `_end_keeping_earlier`): its last covered day, by, at, reason and
-    kind; None when the plan's end is not such a voided end."""
+def _earlier_end(
+    plan: TakeHomePlan, over: str = PlanEnd.VOIDED
+) -> tuple[date, int | None, datetime | None, str, str] | None:
+    """Review 27a hole 4: the end a voided end (`PlanEnd.VOIDED`, `_end_not_handed_out`; lane fix29a: or the
+    end of kind `over`) was written over (`TakeHomePlan.earlier_end`, kept by `_end_keeping_earlier`): its
+    last covered day, by, at, reason and kind; None when the plan's end is not such an end."""
     kept = plan.earlier_end or {}
-    if kept.get("over") != PlanEnd.VOIDED or not kept.get("ended_on"):
+    if kept.get("over") != over or not kept.get("ended_on"):
         return None
     at = kept.get("ended_at")
     return (
@@ -535,7 +541,9 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     when another plan covers a day of the run (`_resume_refused`): the end stands and, lane fix28c (review
     28c holes 2 and 3), its words say the dose stands again and its bottles may be at home
     (`_corrected_back`; the call-back of `amend_dose` tells the nurse of any no word names); nor over a
-    bottle of the run recorded brought back (review 27a hole 2, `on_shelf`): the end stands. A voided end
+    bottle of the run recorded brought back (review 27a hole 2, `on_shelf`): the end stands and, lane fix29a
+    (review 29a hole 3), its words say so too (`_corrected_back`: the bottles at home called back, those on
+    the shelf stay there), never "not handed out". A voided end
     written over a prescriber's gives that end back whole (review 27a hole 4, `_earlier_end`), the nurse
     told only of the days it covers."""
     patient, day, today = change.patient, change.today, change.real_today
@@ -554,7 +562,10 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     # hole 5): a prescriber's end that stops before the first of them is given back all the same (the days on
     # the shelf stay clinic days, past its end), and the nurse hears only of the days it covers
     if shelf and (earlier is None or earlier[0] >= shelf[0]):
-        return [_stays_on_shelf(change, plan, shelf)]
+        # lane fix29a (review 29a hole 3): the end stands, but the dose stands again: its words say the
+        # bottles of the run may be at home (called back) and those brought back stay on the shelf
+        # (`_corrected_back`, as on the hold and other-plan paths above), never "not handed out"
+        return _corrected_back(change, plan)
     recorded = dict(plan.bottle_mg or {})
     back = brought_back_days(plan)
     back_in = {iso: mg for iso, mg in _taken_back_in(plan, run).items() if iso not in back}
@@ -577,6 +588,93 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if not ahead:
         return said
     return [*said, Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
+
+
+def _over_earlier_on(
+    plan: TakeHomePlan, day: date
+) -> tuple[date, int | None, datetime | None, str, str] | None:
+    """Lane fix29a (review 29a holes 1 and 2): the plan's end is a keep back (`PlanEnd.KEPT_BACK`) or a
+    "nothing given" (`PlanEnd.NOTHING_GIVEN`) written on `day` (the dose's day) over an earlier end (a
+    prescriber's, stored `PlanEnd.AFTER_EARLIER_END`, `_end_keeping_earlier`): that earlier end (as
+    `_earlier_end`); None otherwise."""
+    if plan.ended_on != day or plan.ended_by_id is None or plan.end_kind != PlanEnd.AFTER_EARLIER_END:
+        return None
+    over = str((plan.earlier_end or {}).get("over") or "")
+    if over not in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN):
+        return None
+    return _earlier_end(plan, over)
+
+
+def _after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane fix29a (review 29a holes 1 and 2): a dose of the day stands again at a total above 0 (a correction
+    back up, a split dose's later part) after a keep back or a "nothing given" of that day was written over
+    an earlier end (`_over_earlier_on`: a prescriber's). As a plain keep back goes on (`_after_keep_back`),
+    the end written over is given back whole (its day, by, at, reason and kind), when the window gives the
+    run again (`bottle_amounts`, the bottles that left judged by the order in force when they left): the
+    bottles of the run are recorded handed out again at the mg they left with, the days the earlier end
+    covers from today on are covered again (`TAKE_BACK_UNDONE`; new bottles of those days, `HANDED_OUT`),
+    and those past it that are at home stay called back, the nurse told once (`CORRECTION_CALL_BACK`),
+    audited. A "nothing given" of an earlier day is undone by no correction (lane end28): its end stands and
+    its words say the dose stands again (`_corrected_back`, the earlier end kept in the words). Blocked, after
+    a hold, or another plan covering a day of the run (`_resume_refused`): the end stands. A bottle recorded
+    brought back stays on the shelf (`plan_days` reads its day as a clinic day). The caller's
+    `_never_over_window` ends the plan before a day dosed at the window."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    patient, day, today = change.patient, change.today, change.real_today
+    kind = str((plan.earlier_end or {}).get("over") or "")
+    earlier = _over_earlier_on(plan, day)
+    if earlier is None:
+        return []
+    if kind == PlanEnd.NOTHING_GIVEN and day < today:
+        return _corrected_back(change, plan)
+    if held_today(patient, today) or _resume_refused(patient, plan, day):
+        return []
+    back = brought_back_days(plan)
+    run = [d for d in _run_unended(plan, day) if d.isoformat() not in back]
+    if not run:
+        return []
+    recorded = dict(plan.bottle_mg or {})
+    left = {**_taken_back_in(plan, run), **recorded}
+    had = {d.isoformat(): left[d.isoformat()] for d in run if d.isoformat() in left}
+    amounts, blocked = bottle_amounts(
+        patient,
+        run,
+        day,
+        change.total,
+        change.ctx,
+        change.now,
+        True,
+        left_with=_left_with(patient, day) if had else None,
+        recorded=had,
+    )
+    if blocked is not None:
+        return []
+    last = earlier[0]
+    new = {iso: mg for iso, mg in amounts.items() if iso not in had and date.fromisoformat(iso) <= last}
+    plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
+    plan.earlier_end = {}
+    plan.save(update_fields=[*_END_FIELDS, "earlier_end"])
+    _set_bottles(plan, {**recorded, **had, **new})
+    ahead = [iso for iso in sorted(had) if today.isoformat() <= iso <= last.isoformat()]
+    _audit_handed_out(change.by, patient, plan, sorted({*ahead, *new}), day)
+    said: list[Reason] = []
+    if ahead:
+        said.append(Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead)))
+    if new:
+        said.append(_handed_out(new))
+    home = bottles_at_home(patient, today).get(plan.pk, {})
+    call = {d.isoformat(): str(mg) for d, mg in sorted(home.items()) if d > last and d.isoformat() in had}
+    if call:
+        _audit_plan(
+            change.by,
+            patient,
+            plan,
+            "bottles at home called back after a correction",
+            {"dose_day": day.isoformat(), "still_at_home": sorted(call)},
+        )
+        said.append(_taken_back(CORRECTION_CALL_BACK, call))
+    return said
 
 
 def restore_after_end(
@@ -683,6 +781,8 @@ def _iso_days(text: str) -> list[date]:
 
 
 _DOSE_PATH_ENDS = (
+    # lane fix29a (review 29a hole 1): an end the dose path wrote over an earlier one is the dose path's
+    PlanEnd.AFTER_EARLIER_END,
     PlanEnd.KEPT_BACK,
     PlanEnd.NOTHING_GIVEN,
     PlanEnd.VOIDED,
