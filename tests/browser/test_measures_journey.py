@@ -25,7 +25,9 @@ def test_the_directors_month(live_server: Any, browser: Any, shot: Any) -> None:
     shot(page, "measures-director")
 
     page.goto(f"{live_server.url}/program/measures/?max_gap=61")  # past the form's own limit
-    expect(page.get_by_role("alert")).to_contain_text("max_gap: must be a whole number of days from 0 to 60")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Longest gap allowed (days): must be a whole number of days from 0 to 60"
+    )
     page.get_by_label("Longest gap allowed (days)").fill("14")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", name="Naloxone coverage")).to_be_visible()
