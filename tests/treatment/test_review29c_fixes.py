@@ -19,7 +19,8 @@ from keel.patients.models import Patient, local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, PlanEnd, TakeHomePlan
 from keel.treatment.queries import plan_days
 from keel.treatment.queries.take_home_plans import call_back
-from keel.treatment.services.doses.bottles import HANDED_OUT, TAKE_BACK_UNDONE
+from keel.treatment.queries.window import dosing_list
+from keel.treatment.services.doses.bottles import BOTTLE_NAMED_TODAY, HANDED_OUT, TAKE_BACK_UNDONE
 from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_CALL_BACK_DOWN,
     CORRECTION_CALL_BACK,
@@ -222,3 +223,47 @@ def test_hole4_window_dose_of_today_stands(world: World, zone: str) -> None:
     )
     corrected(world, dose, corrected_mg="0")
     assert DoseRecord.objects.filter(patient=world.alice, local_date=today).count() == 1
+
+
+# Hole 5: the window and the call-back list agree about today's bottle after a correction to 0
+
+
+def _zeroed_yesterday(world: World) -> tuple[TakeHomePlan, date]:
+    plan, dose = handed_out_yesterday(world)
+    corrected(world, dose, corrected_mg="0")
+    return plan, local_today(world.alice)
+
+
+def _window_dose(world: World, *, bottle_returned: bool) -> list[str]:
+    saved = record_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        amount_mg="80",
+        bottle_returned=bottle_returned,
+        now=timezone.now() - timedelta(hours=1),
+    )
+    return [r.template for r in saved.decision.reasons]
+
+
+def test_hole5_row_offers_todays_bottle_back(world: World, zone: str) -> None:
+    _plan, _today = _zeroed_yesterday(world)
+    row = next(r for r in dosing_list(world.staff["nurse"]) if r.patient.pk == world.alice.pk)
+    assert row.bottle_held is True
+
+
+def test_hole5_bottle_brought_back_leaves_the_call_back_list(world: World, zone: str) -> None:
+    plan, today = _zeroed_yesterday(world)
+    _window_dose(world, bottle_returned=True)
+    assert sorted(call_back(world.alice, today).get(plan.pk, {})) == [today + timedelta(days=1)]
+
+
+def test_hole5_bottle_brought_back_recorded_on_its_plan(world: World, zone: str) -> None:
+    plan, today = _zeroed_yesterday(world)
+    _window_dose(world, bottle_returned=True)
+    plan.refresh_from_db()
+    assert today.isoformat() in (plan.returned_days or [])
+
+
+def test_hole5_dose_without_the_bottle_tells_the_nurse_to_ask(world: World, zone: str) -> None:
+    _zeroed_yesterday(world)
+    assert BOTTLE_NAMED_TODAY in _window_dose(world, bottle_returned=False)

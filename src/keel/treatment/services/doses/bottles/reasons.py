@@ -227,6 +227,12 @@ ON_SHELF_END = (
     "with the dose of {day} does not go on, though that dose stands. The person comes to the window until a "
     "prescriber decides take-home doses again."
 )
+# Lane fix29c (review 29c hole 5): an observed dose given while the call-back list names today's bottle (its
+# dose voided or corrected to 0 mg since it went home, so it may be at home) and it was not brought back.
+BOTTLE_NAMED_TODAY = N_(
+    "Today's take-home bottle (%(mg)s mg) is on the call-back list: it may be at home (the dose it went home "
+    "with was voided or corrected). Ask the person for it; if they have it, record it brought back."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -244,5 +250,6 @@ BOTTLE_REASONS = (
     CORRECTION_CALL_BACK,
     WINDOW_VOIDED,
     CORRECTED_BACK_CALL_BACK_DOWN,
+    BOTTLE_NAMED_TODAY,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

@@ -315,7 +315,7 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     mg = f"{change.total.normalize():f}"
     # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before
-    before = _before_back_up(change.patient, day)
+    before = _before_back_up(change.patient, day, plan)
     template = _CORRECTED_BACK_WORDS[before][0 if call else 1]
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)
@@ -337,23 +337,21 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     return said
 
 
-def _before_back_up(patient: Patient, day: date) -> str:
+def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
     """Lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): what was done to the methadone dose
-    of `day` before the correction now made (the last amendment of that day's methadone doses before the
-    newest one): "voided", "zero" (corrected to 0 mg) or "down" (corrected to a lower amount above 0: a keep
-    back written at that total)."""
+    of `day` that first ended the plan, as `_corrected_back` says it: "down" (a keep back at a lower total
+    written over an earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`, read from the
+    stored kind, never the English reason), else "voided" (the last amendment of that day's methadone doses
+    before the newest one is a void) or "zero" (corrected to 0 mg)."""
     from keel.treatment.models import DoseAmendment, Medication
 
+    if str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:
+        return "down"
     rows = DoseAmendment.objects.filter(
         dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
     ).order_by("-amended_at", "-id")
     earlier = list(rows[:2])
-    if len(earlier) < 2:
-        return "zero"
-    if earlier[1].voided:
-        return "voided"
-    mg = earlier[1].corrected_mg
-    return "down" if mg is not None and mg > 0 else "zero"
+    return "voided" if len(earlier) == 2 and earlier[1].voided else "zero"
 
 
 # what `_corrected_back` writes (the end's words with bottles at home, with none) and tells the nurse, by
