@@ -2,9 +2,9 @@
 
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
-VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, CORRECTED_BACK_AT_HOME,
-CORRECTED_BACK_NONE_HOME, their `_VOIDED` twins, WINDOW_DOSED_END, WINDOW_VOIDED_END, EARLIER_END;
-`services.take_homes.HOLD_SUSPENDS`), with ISO
+VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY,
+CORRECTED_BACK_AT_HOME, CORRECTED_BACK_NONE_HOME, their `_VOIDED` and `_DOWN` twins, WINDOW_DOSED_END,
+WINDOW_VOIDED_END, EARLIER_END; `services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
 back through the service's own template (its parts: days, a day, mg, the window's reason) and said again in
@@ -40,6 +40,12 @@ NOTHING_GIVEN = N_(
 VOIDED_NOT_HANDED_OUT = N_(
     "The bottles for %(days)s were not handed out: the dose of %(day)s they were to go home with was voided "
     "or corrected to 0 mg. The person doses at the window until a prescriber decides take-home doses again."
+)
+# Lane fix29c (review 29c hole 4): the same end when every bottle named was brought back (on the shelf).
+VOIDED_ON_SHELF = N_(
+    "The bottles for %(days)s were brought back and stay at the clinic: the dose of %(day)s they went home "
+    "with was later voided or corrected to 0 mg. The person doses at the window until a prescriber decides "
+    "take-home doses again."
 )
 # merge24b: lane fix24b's words for the take-back from today (the bottles named are at home until brought
 # back: call the person back) and for the same end when every one of them was brought back already.
@@ -102,6 +108,17 @@ CORRECTED_BACK_AT_HOME_VOIDED = N_(
 CORRECTED_BACK_NONE_HOME_VOIDED = N_(
     "The bottles for %(days)s are not at home (brought back, or their days are past): the dose of %(day)s "
     "they were to go home with was voided and later corrected back to %(mg)s mg. The person doses at the "
+    "window until a prescriber decides take-home doses again."
+)
+# Lane fix29c (review 29c hole 3): the same after a correction down (a keep back), a hold since keeping it.
+CORRECTED_BACK_AT_HOME_DOWN = N_(
+    "The bottles for %(days)s may be at home: the dose of %(day)s they were to go home with was corrected "
+    "down and later back up to %(mg)s mg. Call the person back to bring them in, or record them brought "
+    "back. The person doses at the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME_DOWN = N_(
+    "The bottles for %(days)s are not at home (brought back, or their days are past): the dose of %(day)s "
+    "they were to go home with was corrected down and later back up to %(mg)s mg. The person doses at the "
     "window until a prescriber decides take-home doses again."
 )
 # Lane fix28c (review 28c hole 4): the window dose that ended the plan no longer stands; the plan stays ended.
@@ -170,6 +187,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.NOT_HANDED_OUT), NOT_HANDED_OUT, NOT_HANDED_OUT_TAKEN_BACK),
         (_pattern(bottles.NOTHING_GIVEN), NOTHING_GIVEN, NOTHING_GIVEN_TAKEN_BACK),
         (_pattern(bottles.VOIDED_NOT_HANDED_OUT), VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK),
+        (_pattern(bottles.VOIDED_ON_SHELF), VOIDED_ON_SHELF, ""),
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
         (_pattern(bottles.KEPT_BACK_AT_HOME), KEPT_BACK_AT_HOME, ""),
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
@@ -179,6 +197,8 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.CORRECTED_BACK_AT_HOME_VOIDED), CORRECTED_BACK_AT_HOME_VOIDED, ""),
         (_pattern(bottles.CORRECTED_BACK_NONE_HOME_VOIDED), CORRECTED_BACK_NONE_HOME_VOIDED, ""),
         (_pattern(bottles.WINDOW_VOIDED_END), WINDOW_VOIDED_END, ""),
+        (_pattern(bottles.CORRECTED_BACK_AT_HOME_DOWN), CORRECTED_BACK_AT_HOME_DOWN, ""),
+        (_pattern(bottles.CORRECTED_BACK_NONE_HOME_DOWN), CORRECTED_BACK_NONE_HOME_DOWN, ""),
         (_pattern(bottles.ON_SHELF_END), ON_SHELF_END, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )

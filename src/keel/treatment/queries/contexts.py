@@ -474,6 +474,24 @@ def held_bottle_plan(patient: Patient, ctx: DoseContext, today: date) -> TakeHom
     return covering[-1] if covering else None  # the newest; one bottle a day
 
 
+def bottle_named_today(
+    patient: Patient, ctx: DoseContext, today: date
+) -> tuple[TakeHomePlan, Decimal] | None:
+    """Lane fix29c (review 29c hole 5): the ended plan whose bottle for today the call-back list names
+    (`call_back`: at home, or maybe at home, its dose voided or corrected to 0 mg since) while the person
+    is not known to hold it (`held_bottle_plan` found none), with its mg: the window row offers "today's
+    bottle returned unopened" for it and the dose records it brought back, or tells the nurse to ask for it
+    (`doses.bottles.BOTTLE_NAMED_TODAY`). One answer with the call-back list. Reads only when
+    `ctx.bottles_maybe_held` is not empty."""
+    from keel.treatment.queries.take_home_plans import call_back
+
+    if not ctx.bottles_maybe_held:
+        return None
+    named = call_back(patient, today)
+    found = [(p, named[p.pk][today]) for p in ctx.bottles_maybe_held if today in named.get(p.pk, {})]
+    return found[-1] if found else None  # the newest; one bottle a day
+
+
 def bottle_held_today(
     patient: Patient, medication: str, ctx: DoseContext, today: date
 ) -> TakeHomePlan | None:

@@ -33,6 +33,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries.contexts import (
     _Reads,
+    bottle_named_today,
     context_after_dose,
     dose_context,
     dose_contexts,
@@ -640,6 +641,8 @@ def _with_held_bottle(row: DosingRow) -> DosingRow:
     if row.status != "due" or row.medication != Medication.METHADONE or not row.today.bottles_maybe_held:
         return row
     held = held_bottle_plan(row.patient, row.today, row.today.today) is not None
+    # lane fix29c (review 29c hole 5): a bottle for today the call-back list names is offered back too
+    held = held or bottle_named_today(row.patient, row.today, row.today.today) is not None
     return replace(row, bottle_held=held) if held else row
 
 

@@ -21,7 +21,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.decision import Decision
+from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
@@ -30,7 +30,7 @@ from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries import RecordedDose, dose_context_and_reads
-from keel.treatment.queries.contexts import _Reads, bottle_held_today
+from keel.treatment.queries.contexts import _Reads, bottle_held_today, bottle_named_today
 from keel.treatment.queries.doses import is_taken
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -40,7 +40,12 @@ from keel.treatment.services.common import (
     _audit,
     _scoped_for,
 )
-from keel.treatment.services.doses.bottles import AT_HOME_AFTER_HOLD, at_home_reason, hand_out_at_dose
+from keel.treatment.services.doses.bottles import (
+    AT_HOME_AFTER_HOLD,
+    BOTTLE_NAMED_TODAY,
+    at_home_reason,
+    hand_out_at_dose,
+)
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
@@ -186,7 +191,33 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     refuse_if_blocked(day, slot, decision, amount, cover.total)
     decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
     bottle = _bottle_brought_back(day, bottle_returned, held)
+    if held is None and bottle is None and decision.decision != "hold" and medication == Medication.METHADONE:
+        bottle, decision = _bottle_named_today(day, bottle_returned, decision)
     return _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+
+
+def _bottle_named_today(
+    day: DoseDay, bottle_returned: bool, decision: Decision
+) -> tuple[dict[str, object] | None, Decision]:
+    """Lane fix29c (review 29c hole 5): the call-back list names today's bottle of an ended plan
+    (`bottle_named_today`: maybe at home, its dose voided or corrected since) and the person is not known to
+    hold it, so the window does not refuse the dose for it: brought back (the nurse ticked "today's bottle
+    returned unopened", which the row offers for it), it is recorded on its plan as any bottle brought back
+    (`record_bottle_returned`) and leaves the call-back list; not brought back, the dose's check tells the
+    nurse to ask for it (`BOTTLE_NAMED_TODAY`), as the call-back list still names it."""
+    named = bottle_named_today(day.patient, day.ctx, day.today)
+    if named is None:
+        return None, decision
+    plan, mg = named
+    if bottle_returned:
+        said = record_bottle_returned(day.reads.plans, day.today, plan)
+        if said is not None:  # every copy the dose read holds the day on the shelf (`plan_days`)
+            for copy in (*day.reads.plans, *day.reads.every_plan):
+                if copy.pk == said["take_home_plan"]:
+                    copy.returned_days = sorted({*(copy.returned_days or []), day.today.isoformat()})
+        return said, decision
+    told = Reason.said(BOTTLE_NAMED_TODAY, ("42cfr8.12-2024",), mg=f"{mg.normalize():f}")
+    return None, replace(decision, reasons=(*decision.reasons, told))
 
 
 def _bottle_brought_back(

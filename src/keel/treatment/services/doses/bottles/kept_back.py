@@ -2,7 +2,8 @@
 a keep back or "nothing given" of today (`_kept_back_on`, `_nothing_given_on`: the one end a dose later
 today undoes; `kept_back_today` and `goes_home_at_a_dose_today` for the page, the prescriber's end and
 FHIR), today's take-back of a run (`_taken_back_from`), and when such a plan may not go on
-(`_resume_refused`: after a hold today, `held_today`, or when another plan covers a day of its run)."""
+(`_resume_refused`: after a hold on any day since the dose, `held_since`, or when another plan covers a
+day of its run)."""
 
 from __future__ import annotations
 
@@ -49,15 +50,29 @@ def kept_back_today(plan: TakeHomePlan, today: date) -> bool:
     return _kept_back_on(plan, today)
 
 
-def _resume_refused(patient: Patient, plan: TakeHomePlan, today: date) -> bool:
-    """Review 22t hole 3: a kept-back plan is not resumed after a hold today (review 23b hole 1: released or
-    not, `held_today`), nor when another plan of the person covers a day of its run (a prescriber decided
-    take-home doses again: no double supply)."""
-    if held_today(patient, today):
+def _resume_refused(patient: Patient, plan: TakeHomePlan, day: date, today: date | None = None) -> bool:
+    """Review 22t hole 3: a kept-back plan is not resumed after a hold (review 23b hole 1: released or not;
+    lane fix29c, review 29c hole 2: on ANY day from the dose's day `day` to `today`, the person's own today,
+    `held_since`: a plan a hold stopped is never restarted by a correction, a prescriber decides), nor when
+    another plan of the person covers a day of its run (a prescriber decided take-home doses again: no
+    double supply)."""
+    if held_since(patient, day, today or day):
         return True
-    run = set(_run_unended(plan, today))
+    run = set(_run_unended(plan, day))
     others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
     return any(run & plan_days(other) for other in others)
+
+
+def held_since(patient: Patient, day: date, today: date) -> bool:
+    """Lane fix29c (review 29c hole 2): the one reading of "a hold stood since the dose": a dose of any
+    medication held (sedation, intoxication), released or not, on a day from `day` (the dose's day) to
+    `today` (the person's own today), both included. Every undo or go-on path of the dose path asks it."""
+    return DoseRecord.objects.filter(
+        patient=patient,
+        local_date__gte=min(day, today),
+        local_date__lte=max(day, today),
+        status=DoseStatus.HELD,
+    ).exists()
 
 
 def held_today(patient: Patient, today: date) -> bool:

@@ -28,6 +28,13 @@ VOIDED_NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
     "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
+# Lane fix29c (review 29c hole 4): the same end when every bottle of the run is recorded brought back (it
+# left with that dose and came back: on the shelf), never "not handed out".
+VOIDED_ON_SHELF = (
+    "The bottles for {days} were brought back and stay at the clinic: the dose of {day} they went home with "
+    "was later voided or corrected to 0 mg. The person comes to the window until a prescriber decides "
+    "take-home doses again."
+)
 # Lane end28: a "nothing given" end of an earlier day (day 1's dose corrected to 0 mg or voided on day 1)
 # whose dose is corrected back up on a later day: the end stands from that day (no day is covered again; a
 # prescriber decides take-home doses again), and says what happened: the bottles left with that dose and may
@@ -54,6 +61,18 @@ CORRECTED_BACK_AT_HOME_VOIDED = (
 CORRECTED_BACK_NONE_HOME_VOIDED = (
     "The bottles for {days} are not at home (brought back, or their days are past): the dose of {day} they "
     "were to go home with was voided and later corrected back to {mg} mg. The person comes to the window "
+    "until a prescriber decides take-home doses again."
+)
+# Lane fix29c (review 29c hole 3): the same when the dose had been corrected down (not to 0 mg: a keep back
+# written at the lower total) and is later corrected back up while the end stands (a hold since the dose).
+CORRECTED_BACK_AT_HOME_DOWN = (
+    "The bottles for {days} may be at home: the dose of {day} they were to go home with was corrected down "
+    "and later back up to {mg} mg. Call the person back to bring them in, or record them brought back. The "
+    "person comes to the window until a prescriber decides take-home doses again."
+)
+CORRECTED_BACK_NONE_HOME_DOWN = (
+    "The bottles for {days} are not at home (brought back, or their days are past): the dose of {day} they "
+    "were to go home with was corrected down and later back up to {mg} mg. The person comes to the window "
     "until a prescriber decides take-home doses again."
 )
 # Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
@@ -154,6 +173,14 @@ CORRECTED_BACK_CALL_BACK_VOIDED = N_(
     "days again. Call the person back to bring them in (or record them brought back), and tell the "
     "prescriber, who decides take-home doses again."
 )
+# Lane fix29c (review 29c hole 3): the same when the dose had been corrected down (a keep back) and a hold
+# since keeps the plan stopped.
+CORRECTED_BACK_CALL_BACK_DOWN = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg) went home with this dose and may be at home: the dose "
+    "was corrected down and is now back up, but the take-home plan stays stopped and does not cover those "
+    "days again. Call the person back to bring them in (or record them brought back), and tell the "
+    "prescriber, who decides take-home doses again."
+)
 # Lane fix28c (review 28c holes 1, 3, 7): after any correction, bottles the record now holds at home that no
 # standing plan covers (newly on the call-back list, `queries.call_back`) and no other word named.
 CORRECTION_CALL_BACK = N_(
@@ -200,6 +227,12 @@ ON_SHELF_END = (
     "with the dose of {day} does not go on, though that dose stands. The person comes to the window until a "
     "prescriber decides take-home doses again."
 )
+# Lane fix29c (review 29c hole 5): an observed dose given while the call-back list names today's bottle (its
+# dose voided or corrected to 0 mg since it went home, so it may be at home) and it was not brought back.
+BOTTLE_NAMED_TODAY = N_(
+    "Today's take-home bottle (%(mg)s mg) is on the call-back list: it may be at home (the dose it went home "
+    "with was voided or corrected). Ask the person for it; if they have it, record it brought back."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -216,5 +249,7 @@ BOTTLE_REASONS = (
     CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTION_CALL_BACK,
     WINDOW_VOIDED,
+    CORRECTED_BACK_CALL_BACK_DOWN,
+    BOTTLE_NAMED_TODAY,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

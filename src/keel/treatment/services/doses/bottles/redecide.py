@@ -38,14 +38,16 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _nothing_given_on,
     _resume_refused,
     _taken_back_from,
-    held_today,
 )
 from keel.treatment.services.doses.bottles.reasons import (
     CORRECTED_BACK_AT_HOME,
+    CORRECTED_BACK_AT_HOME_DOWN,
     CORRECTED_BACK_AT_HOME_VOIDED,
     CORRECTED_BACK_CALL_BACK,
+    CORRECTED_BACK_CALL_BACK_DOWN,
     CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTED_BACK_NONE_HOME,
+    CORRECTED_BACK_NONE_HOME_DOWN,
     CORRECTED_BACK_NONE_HOME_VOIDED,
     CORRECTION_CALL_BACK,
     EARLIER_END,
@@ -312,11 +314,9 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     home = bottles_at_home(change.patient, today).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     mg = f"{change.total.normalize():f}"
-    voided = _zero_was_void(change.patient, day)  # lane fix28c (review 28c hole 5): say what was done
-    if voided:
-        template = CORRECTED_BACK_AT_HOME_VOIDED if call else CORRECTED_BACK_NONE_HOME_VOIDED
-    else:
-        template = CORRECTED_BACK_AT_HOME if call else CORRECTED_BACK_NONE_HOME
+    # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before
+    before = _before_back_up(change.patient, day, plan)
+    template = _CORRECTED_BACK_WORDS[before][0 if call else 1]
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)
     plan.end_reason = text + _note_after(plan)
@@ -329,7 +329,7 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         "plan stays ended: the dose of the day it ended on was corrected back up",
         {"dose_day": day.isoformat(), "mg": mg, "still_at_home": sorted(call)},
     )
-    told = CORRECTED_BACK_CALL_BACK_VOIDED if voided else CORRECTED_BACK_CALL_BACK
+    told = _CORRECTED_BACK_WORDS[before][2]
     said = [_taken_back(told, call)] if call else []
     shelf = on_shelf(plan, run, today)
     if shelf:
@@ -337,17 +337,34 @@ def _corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     return said
 
 
-def _zero_was_void(patient: Patient, day: date) -> bool:
-    """Lane fix28c (review 28c hole 5): the methadone dose of `day` was voided (not corrected to 0 mg)
-    before the correction now made: the last amendment of that day's methadone doses before the newest one
-    is a void."""
+def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
+    """Lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): what was done to the methadone dose
+    of `day` that first ended the plan, as `_corrected_back` says it: "down" (a keep back at a lower total
+    written over an earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`, read from the
+    stored kind, never the English reason), else "voided" (the last amendment of that day's methadone doses
+    before the newest one is a void) or "zero" (corrected to 0 mg)."""
     from keel.treatment.models import DoseAmendment, Medication
 
+    if str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:
+        return "down"
     rows = DoseAmendment.objects.filter(
         dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
     ).order_by("-amended_at", "-id")
     earlier = list(rows[:2])
-    return len(earlier) == 2 and earlier[1].voided
+    return "voided" if len(earlier) == 2 and earlier[1].voided else "zero"
+
+
+# what `_corrected_back` writes (the end's words with bottles at home, with none) and tells the nurse, by
+# what was done to the dose before it stood again (`_before_back_up`)
+_CORRECTED_BACK_WORDS = {
+    "zero": (CORRECTED_BACK_AT_HOME, CORRECTED_BACK_NONE_HOME, CORRECTED_BACK_CALL_BACK),
+    "voided": (
+        CORRECTED_BACK_AT_HOME_VOIDED,
+        CORRECTED_BACK_NONE_HOME_VOIDED,
+        CORRECTED_BACK_CALL_BACK_VOIDED,
+    ),
+    "down": (CORRECTED_BACK_AT_HOME_DOWN, CORRECTED_BACK_NONE_HOME_DOWN, CORRECTED_BACK_CALL_BACK_DOWN),
+}
 
 
 def _note_after(plan: TakeHomePlan) -> str:
@@ -426,7 +443,7 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     patient, today, total = change.patient, change.today, change.total
     # lane fix28c (review 28c hole 6): a hold on the real today stops a plan going on, not only one on the
     # dose's day (a correction of yesterday's dose after a hold today)
-    if total <= 0 or held_today(patient, change.real_today) or _resume_refused(patient, plan, today):
+    if total <= 0 or _resume_refused(patient, plan, today, change.real_today):
         return []
     shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
@@ -551,7 +568,7 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if not run:
         return []
     earlier = _earlier_end(plan)  # review 27a hole 4: a prescriber's end the voided end was written over
-    if held_today(patient, today) or _resume_refused(patient, plan, day):
+    if _resume_refused(patient, plan, day, today):
         # lane fix28c (review 28c holes 2 and 3): the end stands, but the dose stands again, so its words
         # no longer say the bottles were not handed out (`_corrected_back`). Lane fix28d (review 28d hole 3):
         # a prescriber's end kept under it stays in the words (`_note_after`), and the end stands from the
@@ -593,16 +610,23 @@ def _after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
 def _over_earlier_on(
     plan: TakeHomePlan, day: date
 ) -> tuple[date, int | None, datetime | None, str, str] | None:
-    """Lane fix29a (review 29a holes 1 and 2): the plan's end is a keep back (`PlanEnd.KEPT_BACK`) or a
-    "nothing given" (`PlanEnd.NOTHING_GIVEN`) written on `day` (the dose's day) over an earlier end (a
-    prescriber's, stored `PlanEnd.AFTER_EARLIER_END`, `_end_keeping_earlier`): that earlier end (as
-    `_earlier_end`); None otherwise."""
-    if plan.ended_on != day or plan.ended_by_id is None or plan.end_kind != PlanEnd.AFTER_EARLIER_END:
+    """Lane fix29a (review 29a holes 1 and 2), lane fix29c (review 29c hole 1): the plan's end is one the dose
+    path wrote over an earlier end (a prescriber's, stored `PlanEnd.AFTER_EARLIER_END`,
+    `_end_keeping_earlier`)
+    at the dose of `day`: a keep back (`PlanEnd.KEPT_BACK`) or a "nothing given" (`PlanEnd.NOTHING_GIVEN`)
+    written on `day`, or a take-back (`PlanEnd.TAKEN_BACK`, `_take_back_from_today`) of the run that went
+    home with that dose (its first day not covered is a day of that run). That earlier end (as
+    `_earlier_end`); None otherwise. The one reading of all three, so one path gives the earlier end back
+    (`_after_end_over_earlier`)."""
+    if plan.ended_on is None or plan.ended_by_id is None or plan.end_kind != PlanEnd.AFTER_EARLIER_END:
         return None
     over = str((plan.earlier_end or {}).get("over") or "")
-    if over not in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN):
-        return None
-    return _earlier_end(plan, over)
+    if over in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN) and plan.ended_on == day:
+        return _earlier_end(plan, over)
+    took_back = over == PlanEnd.TAKEN_BACK and plan.ended_on >= day
+    if took_back and plan.ended_on + timedelta(days=1) in _run_unended(plan, day):
+        return _earlier_end(plan, over)
+    return None
 
 
 def _after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -628,7 +652,12 @@ def _after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reaso
         return []
     if kind == PlanEnd.NOTHING_GIVEN and day < today:
         return _corrected_back(change, plan)
-    if held_today(patient, today) or _resume_refused(patient, plan, day):
+    if _resume_refused(patient, plan, day, today):
+        if kind == PlanEnd.KEPT_BACK and day < today:
+            # lane fix29c (review 29c hole 3): the end stands (a hold since the dose, another plan), but the
+            # dose stands again: its words follow it, as on the void path (`_corrected_back`; the earlier end
+            # kept in the words), never the lower total's reason
+            return _corrected_back(change, plan)
         return []
     back = brought_back_days(plan)
     run = [d for d in _run_unended(plan, day) if d.isoformat() not in back]
@@ -804,7 +833,7 @@ def _undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     probe 27; were one recorded all the same, today is never made a take-home day again). The end's kind is
     cleared with the end."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
-    if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
+    if total <= 0 or _resume_refused(patient, plan, day, today):
         return []
     run = _run_unended(plan, day)
     shelf = on_shelf(plan, run, today)

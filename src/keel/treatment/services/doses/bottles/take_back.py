@@ -34,6 +34,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKEN_BACK,
     TAKEN_BACK_FROM_TODAY,
     VOIDED_NOT_HANDED_OUT,
+    VOIDED_ON_SHELF,
 )
 
 
@@ -99,7 +100,13 @@ def _end_not_handed_out(
             text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
             reason = "bottles not handed out: no dose given today"
         else:
-            text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
+            # lane fix29c (review 29c hole 4): a bottle recorded brought back left and came back (shelf):
+            # never named "not handed out"; all of them on the shelf, the end says so
+            back = brought_back_days(plan)
+            out = [d for d in run if d.isoformat() not in back]
+            template = VOIDED_NOT_HANDED_OUT if out else VOIDED_ON_SHELF
+            shown = ", ".join(d.isoformat() for d in (out or run))
+            text, kind = template.format(days=shown, day=day.isoformat()), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
         _end_keeping_earlier(plan, by, day, now, text, kind)
         _audit_plan(
