@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from keel.accounts.models import Program
 from keel.assessments.services import submit_assessment
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today
 from keel.patients.services.flags import resolve_flag
@@ -300,3 +301,15 @@ def prescribe_race(
     one.join(timeout=60)
     two.join(timeout=60)
     return outcomes
+
+
+def program_in_zone_at_noon_two_days_ago(world: World, name: str) -> Iterator[str]:
+    """The program in time zone `name`, the clock pinned at noon there two days ago (inside dosing hours),
+    for a zone fixture's `yield from` (lanes fix29a and fix29c)."""
+    from zoneinfo import ZoneInfo
+
+    Program.objects.filter(pk=world.riverside.pk).update(time_zone=name)
+    world.alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
+    local = datetime.now(UTC).astimezone(ZoneInfo(name)).date() - timedelta(days=2)
+    with time_machine.travel(datetime.combine(local, time(12), tzinfo=ZoneInfo(name)), tick=False):
+        yield name

@@ -6,18 +6,16 @@ the fact is that they agree."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from keel.access.policy import Area
-from keel.accounts.models import Program
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import record_bundle
-from keel.patients.models import Patient, local_today
+from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, Medication, PlanEnd, TakeHomePlan
 from keel.treatment.queries import dose_context, plan_days
 from keel.treatment.queries.missed import missed_days
@@ -26,7 +24,14 @@ from keel.treatment.services.doses.bottles import HANDED_OUT, ON_SHELF, TAKE_BAC
 from keel.treatment.services.doses.bottles.reasons import CORRECTED_BACK_CALL_BACK, CORRECTION_CALL_BACK
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World
-from tests.factories import corrected, given_on, handed_out_today, handed_out_yesterday, prescriber_ends
+from tests.factories import (
+    corrected,
+    given_on,
+    handed_out_today,
+    handed_out_yesterday,
+    prescriber_ends,
+    program_in_zone_at_noon_two_days_ago,
+)
 
 STOP = "Relapse reported by the person; the prescriber stops the bottles."
 PUMP = "Pump log: 80 mg was given; the correction was wrong."
@@ -35,12 +40,7 @@ PUMP = "Pump log: 80 mg was given; the correction was wrong."
 @pytest.fixture(params=["America/New_York", "Pacific/Auckland"])
 def zone(request: pytest.FixtureRequest, world: World) -> Iterator[str]:
     """The program in `request.param`, the clock pinned at noon there two days ago (inside dosing hours)."""
-    name = str(request.param)
-    Program.objects.filter(pk=world.riverside.pk).update(time_zone=name)
-    world.alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
-    local = datetime.now(UTC).astimezone(ZoneInfo(name)).date() - timedelta(days=2)
-    with time_machine.travel(datetime.combine(local, time(12), tzinfo=ZoneInfo(name)), tick=False):
-        yield name
+    yield from program_in_zone_at_noon_two_days_ago(world, str(request.param))
 
 
 def _templates(amendment: DoseAmendment) -> list[str]:

@@ -7,15 +7,13 @@ bottle on the shelf is never named "not handed out"."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from keel.accounts.models import Program
-from keel.patients.models import Patient, local_today
+from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, PlanEnd, TakeHomePlan
 from keel.treatment.queries import plan_days
 from keel.treatment.queries.take_home_plans import call_back
@@ -27,7 +25,13 @@ from keel.treatment.services.doses.bottles.reasons import (
 )
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World
-from tests.factories import corrected, handed_out_yesterday, held_then_released, prescriber_ends
+from tests.factories import (
+    corrected,
+    handed_out_yesterday,
+    held_then_released,
+    prescriber_ends,
+    program_in_zone_at_noon_two_days_ago,
+)
 from tests.review29c._setup import run_left_two_days_ago
 
 STOP = "Relapse reported by the person; the prescriber stops the bottles."
@@ -36,12 +40,7 @@ STOP = "Relapse reported by the person; the prescriber stops the bottles."
 @pytest.fixture(params=["America/New_York", "Pacific/Auckland"])
 def zone(request: pytest.FixtureRequest, world: World) -> Iterator[str]:
     """The program in `request.param`, the clock pinned at noon there two days ago (inside dosing hours)."""
-    name = str(request.param)
-    Program.objects.filter(pk=world.riverside.pk).update(time_zone=name)
-    world.alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
-    local = datetime.now(UTC).astimezone(ZoneInfo(name)).date() - timedelta(days=2)
-    with time_machine.travel(datetime.combine(local, time(12), tzinfo=ZoneInfo(name)), tick=False):
-        yield name
+    yield from program_in_zone_at_noon_two_days_ago(world, str(request.param))
 
 
 def _templates(amendment: DoseAmendment) -> list[str]:
