@@ -97,8 +97,9 @@ def _plan(world: World) -> str:
     return page.content.decode()
 
 
-def test_the_recovery_plan_names_a_phone_problem_by_the_lists_label(world: World) -> None:
-    assert "<strong>People I can call</strong>" in _plan(world)
+def test_the_recovery_plan_names_a_phone_problem_by_the_persons_row(world: World) -> None:
+    # lane look30: the row's own words ("Phone for Rosa"), not only the list's ("People I can call")
+    assert "<strong>Phone for Rosa</strong>" in _plan(world)
 
 
 def test_the_recovery_plan_shows_no_item_key(world: World) -> None:

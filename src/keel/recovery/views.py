@@ -270,7 +270,8 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             read = version if isinstance(version, int) else NO_PLAN_VERSION
             services.save_plan(by=request.user, data=PlanIn.posted({"version": read, "plan": raw}))
         except RecoveryInvalid as exc:
-            errors = field_words.labelled(exc.errors, labels.plan_field_labels())  # review 29b H3
+            named = {**labels.plan_field_labels(), **labels.person_labels(raw["people"])}
+            errors = field_words.labelled(exc.errors, named)  # review 29b H3; which person: lane look30
         except services.StaleEdit:
             messages.error(request, _("Your plan was changed somewhere else. Here is the newest version."))
             return HttpResponseRedirect(reverse("recovery:plan_edit"))

@@ -192,9 +192,9 @@ class Disclosure(models.Model):
         return gettext(self.description) if self.description else ""
 
 
-class ReviewKind(models.TextChoices):
-    EMERGENCY_ACCESS = "emergency_access", "Emergency access (break the glass)"
-    EMERGENCY_DISCLOSURE = "emergency_disclosure", "Disclosure in a medical emergency (42 CFR 2.51)"
+class ReviewKind(models.TextChoices):  # labels said in the reader's language, as `Basis` (lane look30)
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access (break the glass)")
+    EMERGENCY_DISCLOSURE = "emergency_disclosure", _("Disclosure in a medical emergency (42 CFR 2.51)")
 
 
 class EmergencyReview(models.Model):

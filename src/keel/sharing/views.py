@@ -68,7 +68,9 @@ PAPER_CONSENT_LABELS = {
 EMERGENCY_ACCESS_LABELS = {
     key: EMERGENCY_ACCESS_PAGE[key] for key in ("record_number", "program", "reason", "password")
 }
-ATTEST_LABELS = {"note": N_("What you checked")}
+# "review": the review itself (already attested in another tab), named as the page's list names it; never
+# a bare "was already attested" (lane look30)
+ATTEST_LABELS = {"note": N_("What you checked"), "review": N_("This use of emergency powers")}
 
 
 @dataclass(frozen=True)
