@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
+from keel.audit.models import Action, AuditEvent, Outcome
 
 
 class AdministrativeGender(models.TextChoices):
@@ -187,15 +189,60 @@ DIED_ON = "keel_died_on"
 def with_death_day(patients: models.QuerySet[Patient]) -> models.QuerySet[Patient]:
     """Lane fhir29: `patients` with `death_recorded` (`DIED`) and `death_day` (`DIED_ON`) of each person
     asked in the same statement (the same rows: `_deaths`, `_death_days`), so a read of many people (a FHIR
-    Patient search) costs no statement a person; `died_of` reads them back."""
+    Patient search) costs no statement a person; `died_of` reads them back. Lane fix30b: and when her death
+    was last recorded or undone (`DEATH_CHANGES`, `death_changed`), in the same statement."""
     return patients.annotate(
         **{
             DIED: models.Exists(_deaths().filter(patient_id=models.OuterRef("pk"))),
             DIED_ON: models.Subquery(
                 _death_days().filter(patient_id=models.OuterRef("pk")).values("ended_on")[:1]
             ),
+            **_death_changes(),
         }
     )
+
+
+# Lane fix30b (review 30b H1): the attributes `with_death_day` sets on each Patient for when her death was
+# last recorded (the latest audited write of an episode that records it) and last undone (`DeathUndone.at`).
+DEATH_RECORDED_AT = "keel_death_recorded_at"
+DEATH_UNDONE_AT = "keel_death_undone_at"
+DEATH_CHANGES = (DEATH_RECORDED_AT, DEATH_UNDONE_AT)
+
+
+def _death_changes() -> dict[str, models.Subquery]:
+    """When the person's death last changed, as annotations of a Patient query (`DEATH_CHANGES`): the
+    latest successful audited write (create or update, `target_type` "enrollment") of an episode that
+    records her death (`_deaths`: its discharge, `episodes._end_episode`), and the latest undo of one
+    (`DeathUndone.at`). The same rows `record._changes` reads for an EpisodeOfCare's `meta.lastUpdated`
+    (session 24): an episode keeps no time of its own changes, the audit trail does."""
+    outer = models.OuterRef("pk")
+    episodes = _deaths().filter(patient_id=models.OuterRef(outer))
+    named = episodes.values(named=Cast("pk", models.CharField(max_length=64)))
+    recorded = AuditEvent.objects.filter(
+        patient_id=outer,
+        target_type="enrollment",
+        target_id__in=named,
+        outcome=Outcome.SUCCESS,
+        action__in=[Action.CREATE, Action.UPDATE],
+    ).order_by("-occurred_at", "-id")
+    undone = DeathUndone.objects.filter(patient_id=outer).order_by("-at", "-id")
+    return {
+        DEATH_RECORDED_AT: models.Subquery(recorded.values("occurred_at")[:1]),
+        DEATH_UNDONE_AT: models.Subquery(undone.values("at")[:1]),
+    }
+
+
+def death_changed(patient: Patient) -> list[datetime]:
+    """The instants the person's death was last recorded and last undone (`_death_changes`; none when
+    neither happened): as the read that fetched the row asked them (`with_death_day`), else asked now in
+    one statement. A FHIR Patient changes with them (`active`, `deceased[x]`): its `meta.lastUpdated` is at
+    or after each (FHIR R4 Meta.lastUpdated; review 30b H1)."""
+    if all(hasattr(patient, name) for name in DEATH_CHANGES):
+        found: tuple[Any, ...] | None = tuple(getattr(patient, name) for name in DEATH_CHANGES)
+    else:
+        rows = Patient.objects.filter(pk=patient.pk).annotate(**_death_changes())
+        found = rows.values_list(*DEATH_CHANGES).first()
+    return [at for at in found or () if isinstance(at, datetime)]
 
 
 def died_of(patient: Patient) -> tuple[bool, date | None]:

@@ -25,7 +25,7 @@ from keel.interop.fhir.base import (
     narrative,
     ref,
 )
-from keel.patients.models import died_of
+from keel.patients.models import death_changed, died_of
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -87,7 +87,8 @@ def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
     _deceased(out, p)
     if out.get("identifier") and out.get("name") and out.get("gender"):
         out["meta"] = {"profile": [US_CORE_PATIENT]}
-    return last_updated(out, p.updated_at)  # the row's own update time (auto_now)
+    # the row's own update time (auto_now), and when her death was recorded or undone (review 30b H1)
+    return last_updated(out, p.updated_at, *death_changed(p))
 
 
 def _deceased(out: dict[str, Any], p: Patient) -> None:
