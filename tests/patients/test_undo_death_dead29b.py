@@ -560,7 +560,10 @@ def test_the_confirmed_page_undoes_the_death(world: World) -> None:
     assert death_recorded(world.alice.pk) is False
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "Reason"), ("es", "Razón")])
+@pytest.mark.parametrize(  # lane priv30: the form's own label, not the discharge's "Reason"
+    ("language", "words"),
+    [("en", "Why the death was recorded by mistake"), ("es", "Por qué se registró la muerte por error")],
+)
 def test_the_page_names_the_reason_when_it_is_empty(world: World, language: str, words: str) -> None:
     _record_death(world)
     page = _post_undo(world, language, reason="", undo_confirmed="on")

@@ -209,8 +209,11 @@ def undo_death(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
         )
     except services.NotAllowed:
         raise PermissionDenied from None
-    except FieldsInvalid as exc:
-        return _episodes_page(request, patient_id, status=422, error=_episode_error(exc))
+    except FieldsInvalid as exc:  # lane priv30: the typed reason kept, the field named as the form labels it
+        error = _episode_error(exc, {"reason": _("Why the death was recorded by mistake")})
+        return _episodes_page(
+            request, patient_id, status=422, error=error, undo_reason=request.POST.get("reason", "")
+        )
     messages.info(
         request,
         _(
@@ -234,12 +237,24 @@ def undo_death(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
 
 
-def _episode_error(exc: FieldsInvalid) -> str:
-    return " ".join(_field_said(e.field, field_words.on_page(e)) for e in exc.errors)
+def _episode_error(exc: FieldsInvalid, labels: dict[str, str] | None = None) -> str:
+    """The refusal on the episodes page; `labels`: a form's own label of a field the page's others share
+    (the undo-death form's `reason` is "Why the death was recorded by mistake", not the discharge's)."""
+    return " ".join(
+        f"{labels[e.field]}: {field_words.on_page(e)}"
+        if labels and e.field in labels
+        else _field_said(e.field, field_words.on_page(e))
+        for e in exc.errors
+    )
 
 
 def _episodes_page(
-    request: AuthenticatedHttpRequest, patient_id: int, *, status: int = 200, error: str = ""
+    request: AuthenticatedHttpRequest,
+    patient_id: int,
+    *,
+    status: int = 200,
+    error: str = "",
+    undo_reason: str = "",
 ) -> HttpResponse:
     patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
@@ -257,6 +272,7 @@ def _episodes_page(
             # a death recorded by mistake: the program's admins may undo it (`deaths.undo_death`)
             "can_undo_death": policy.can_undo_death(request.user, patient.program_id) and not emergency,
             "undo_days": settings.KEEL_DEATH_UNDO_DAYS,
+            "undo_reason": undo_reason,  # a refused undo's reason, typed again into its field (escaped)
             # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
             "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
             # under emergency access the services refuse a discharge or readmission: not offered (review 19d)

@@ -192,14 +192,19 @@ class Disclosure(models.Model):
         return gettext(self.description) if self.description else ""
 
 
-class ReviewKind(models.TextChoices):  # labels said in the reader's language, as `Basis` (lane look30)
+class ReviewKind(models.TextChoices):
+    # the review page shows these in the reader's language (lane priv30)
     EMERGENCY_ACCESS = "emergency_access", _("Emergency access (break the glass)")
     EMERGENCY_DISCLOSURE = "emergency_disclosure", _("Disclosure in a medical emergency (42 CFR 2.51)")
+    # an emergency access refused because the record shows a death (lane priv30): no grant to name
+    REFUSED_AFTER_DEATH = "refused_after_death", _("Emergency access refused: the record shows a death")
 
 
 class EmergencyReview(models.Model):
-    """One use of an emergency power waiting for a program admin to attest it: an emergency access or an
-    emergency disclosure. The person who used it never attests it; attesting is recorded, never undone."""
+    """One use of an emergency power waiting for a program admin to attest it: an emergency access, an
+    emergency disclosure, or an emergency access refused because the record shows a death (lane priv30: the
+    attempt names no grant, only the person, the clinician and the reason typed). The person who used it
+    never attests it; attesting is recorded, never undone."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
@@ -225,9 +230,16 @@ class EmergencyReview(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="emergency_access") & Q(emergency_access__isnull=False))
-                | (Q(kind="emergency_disclosure") & Q(disclosure__isnull=False)),
+                | (Q(kind="emergency_disclosure") & Q(disclosure__isnull=False))
+                | (
+                    Q(kind="refused_after_death")
+                    & Q(emergency_access__isnull=True)
+                    & Q(disclosure__isnull=True)
+                ),
                 name="review_names_what_it_reviews",
-                violation_error_message="A review names the emergency access or disclosure it is about.",
+                violation_error_message=(
+                    "A review names the emergency access or disclosure it is about, or none when refused."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(attested_by__isnull=True) | ~Q(attested_by=models.F("used_by")),

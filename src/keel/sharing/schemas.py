@@ -212,7 +212,7 @@ class EmergencyEndedOut(BaseModel):
 
 class EmergencyReviewOut(BaseModel):
     id: int
-    kind: str  # emergency_access | emergency_disclosure
+    kind: str  # emergency_access | emergency_disclosure | refused_after_death (no grant named)
     patient: int
     used_by: int
     reason: str

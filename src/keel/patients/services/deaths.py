@@ -98,6 +98,13 @@ def undo_death(
         message=_("Only a program admin of this person's program can undo a death recorded by mistake."),
         audit_success=False,
     )
+    reason = _checked_reason(data, confirmed)
+    return _undone(by, patient, reason, now or timezone.now())
+
+
+def _checked_reason(data: Posted[UndoDeathIn], confirmed: bool) -> str:
+    """Step: the reason of substance (422 naming `reason`) and the page's confirmation ticked (422 naming
+    `undo_confirmed`), both said at once when both are missing."""
     unconfirmed = [] if confirmed else [FieldError("undo_confirmed", CONFIRM)]
     try:
         reason = data.parse().reason
@@ -105,7 +112,13 @@ def undo_death(
         raise in_language(InvalidInput([*exc.errors, *unconfirmed])) from None
     if unconfirmed:
         raise in_language(InvalidInput(unconfirmed))
-    now = now or timezone.now()
+    return reason
+
+
+def _undone(by: User, patient: Patient, reason: str, now: datetime) -> Undone:
+    """Step: in one transaction under the record's lock, the episode a death ended opened again
+    (`_death_to_undo` finds it, or refuses), her own account left off, the `DeathUndone` row with the typed
+    reason, a representative's consents revoked, and the audit row (never the typed reason)."""
     with transaction.atomic():
         own = lock_for_account_change(patient.pk)  # the lock a death's discharge takes first
         episode, recorded_at = _death_to_undo(patient, now)

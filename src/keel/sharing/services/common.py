@@ -132,6 +132,32 @@ def refuse_other_recipient(
         raise TokenOtherRecipient()
 
 
+# --- A token learns the state of its own recipient's consents only (lane priv30) ----------------------------
+# A release by a token (the JSON API's disclosures and export; FHIR's `Keel-Consent` asks it in
+# `interop.rest.auth._bound_build`) names a consent id. The refusals about a consent's state (revoked, ended
+# on its date, not covering what is asked) are what the recipient's system needs for the consents naming its
+# recipient: it was given the consent (42 CFR 2.31(a): the recipient is named on it), must stop asking once
+# it is revoked (2.31(a)(6), 2.31(c)), and asks the person for a new one once it ended. The state of a consent
+# naming another recipient (that a person consented to a drug court, and took it back) is beyond what that
+# integration needs (HIPAA 164.502(b), minimum necessary; 2.13(a): no more than the consent lets out), so the
+# token is told "another recipient" (403, the review-22f answer) before that consent's state is read.
+
+
+def refuse_token_before_state(
+    by: User, patient: Patient, target_type: str, token: str | None, consent_id: Any
+) -> None:
+    """Before a consent's state is read: a token (`token`, its secret; None for a session) naming a consent
+    of this patient whose recipient is not the token's is refused as `refuse_other_recipient` refuses it
+    (403, audited), so its refusal never tells that consent's state. An id of no consent of hers is left to
+    the state check ("no such consent for this patient", the one answer)."""
+    pk = record_id(consent_id)
+    if token is None or not pk:
+        return
+    found = Consent.objects.filter(patient=patient, pk=pk).values_list("recipient_name", flat=True).first()
+    if found is not None:
+        refuse_other_recipient(by, patient, target_type, token, found)
+
+
 def bind_token(token: str | None, recipient: str) -> None:
     """Inside the release's transaction: the token locked, bound to `recipient` if it is not yet, and
     checked again (two first releases racing to two recipients: the second is refused); raising rolls the

@@ -41,6 +41,7 @@ from keel.sharing.services.common import (
     reauthenticate,
     refuse_after_death,
     refuse_other_recipient,
+    refuse_token_before_state,
     refuse_token_emergency,
     with_terms,
 )
@@ -431,7 +432,8 @@ def disclose(
     refuse_after_death(by, patient, "disclosure", basis)  # review 28a H8: no emergency after a death
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5
     today = local_today(patient, now)
-    if basis == Basis.CONSENT:
+    if basis == Basis.CONSENT:  # a token: never another recipient's consent's state (lane priv30)
+        refuse_token_before_state(by, patient, "disclosure", token, body.consent)
         release = _consented(by, patient, body, asked, today)
     else:
         release = _emergency(body.emergency())

@@ -58,11 +58,12 @@ def emergency_access(
     number, why = _checked_fields(by, record_number, reason)
     _password_again(by, password)  # before the number is looked up: no probing which exist (review 21p)
     patient = _patient_in_programs(by, number, program)
-    _refuse_after_death(by, patient)
+    _refuse_after_death(by, patient, why, now)
     try:
         return patient, _grant(by, patient, why, now)
-    except _DiedMeanwhile:  # the grant rolled back: the refusal audited now, outside it
+    except _DiedMeanwhile:  # the grant rolled back: the refusal audited and queued now, outside it
         death_refused(by, patient, "emergency_access")
+        _queue_refusal(by, patient, why, now)
         raise _after_death() from None
 
 
@@ -77,6 +78,20 @@ def emergency_access(
 # `record_number`, audited as a refused emergency access about her (target `emergency_access`, outcome
 # denied: the audit trail's emergency filter lists it). The care team's own reads are not emergency access
 # and are unchanged.
+#
+# Lane priv30: the refused attempt is also queued for the program admin's review (`EmergencyReview`, kind
+# `refused_after_death`), as every granted emergency access is. The refusal tells the asker the record
+# shows a death, so a clinician trying record numbers would learn who has died; an audit row alone is read
+# by no one unless someone looks. HIPAA 164.308(a)(1)(ii)(D) (information system activity review) and
+# 164.312(b) (audit controls), and 42 CFR 2.16 (the program's security policies: "unauthorized uses"), ask
+# that such attempts be reviewed; the queue puts it before a person.
+#
+# The words keep the death (decided in lane priv30): the request is made for the person's own medical
+# emergency, and a clinician facing one on a record that shows a death has either the wrong record (an
+# identification error: treating on another person's medication list is a safety matter) or a death
+# recorded by mistake (which a program admin can undo). A neutral "does not open" leaves them unable to act
+# on either. The asker is personnel of the same program (42 CFR 2.12(c)(3): communications within a program
+# among personnel who need the information for their duties), and the attempt now reaches the reviewer.
 
 AFTER_DEATH_SAID = N_(
     "is the record of a person whose death is recorded: emergency access is for the person's own medical "
@@ -89,11 +104,27 @@ class _DiedMeanwhile(Exception):
     Raised to roll the grant back; the caller audits the refusal and says it."""
 
 
-def _refuse_after_death(by: User, patient: Patient) -> None:
+def _refuse_after_death(by: User, patient: Patient, why: str, now: datetime) -> None:
     """A record that shows a death opens no emergency access: refused naming `record_number`, the refusal
-    audited about the person (`death_refused`: outcome denied, target `emergency_access`)."""
+    audited about the person (`death_refused`: outcome denied, target `emergency_access`) and queued for the
+    program admin's review (`_queue_refusal`)."""
     if death_refused(by, patient, "emergency_access"):
+        _queue_refusal(by, patient, why, now)
         raise _after_death()
+
+
+def _queue_refusal(by: User, patient: Patient, why: str, now: datetime) -> None:
+    """The refused attempt in the review queue of the record's program (kind `refused_after_death`, no
+    grant named), with the reason the clinician typed: a program admin attests it as any emergency access
+    (HIPAA 164.308(a)(1)(ii)(D); see the note above `AFTER_DEATH_SAID`)."""
+    EmergencyReview.objects.create(
+        patient=patient,
+        program_id=patient.program_id,
+        kind=ReviewKind.REFUSED_AFTER_DEATH,
+        used_by=by,
+        reason=why,
+        raised_at=now,
+    )
 
 
 def _after_death() -> SharingInvalid:

@@ -37,6 +37,7 @@ from keel.sharing.services.common import (
     reauthenticate,
     refuse_after_death,
     refuse_other_recipient,
+    refuse_token_before_state,
     with_terms,
 )
 
@@ -247,7 +248,7 @@ def release_record(
     basis = _basis(raw)
     from_system = by_token or token is not None
     today, recipient = _checked_recipient(
-        by, patient, raw, basis, target_type, now, by_token=by_token, from_system=from_system
+        by, patient, raw, basis, target_type, now, by_token=by_token, from_system=from_system, token=token
     )
     refuse_other_recipient(by, patient, target_type, token, recipient.name)
     release = _Release(by, patient, target_type, basis, recipient, description, now, from_system, detail)
@@ -280,10 +281,13 @@ def _checked_recipient(
     *,
     by_token: bool,
     from_system: bool,
+    token: str | None = None,
 ) -> tuple[date, _Recipient]:
     """The guards before the write, in order: another system is never the patient's own request (guard 3),
     the request's terms read, the password again (guard 5; not for a pull with a token), then the recipient:
-    the live consent naming them, or the patient on their own request. Returns the person's day with it."""
+    the live consent naming them, or the patient on their own request. Returns the person's day with it. A
+    token is told "another recipient" before the state of another recipient's consent
+    (`refuse_token_before_state`, lane priv30)."""
     _refuse_token_patient_request(by, patient, target_type, basis, by_token=from_system)
     refuse_after_death(by, patient, target_type, basis)  # review 28a H6: no own request after a death
     request = _parse_request(raw, basis)
@@ -292,6 +296,7 @@ def _checked_recipient(
     today = local_today(patient, now)
     if request is None:  # the patient's own request: the patient is the recipient
         return today, _Recipient(None, legal_name(patient), "patient_request", "", "")
+    refuse_token_before_state(by, patient, target_type, token, raw.get("consent"))
     return today, _consented(by, patient, raw, request, today, target_type)
 
 

@@ -22,7 +22,7 @@ from keel.core.take_home_bottles import (
     run_start,
     unrecorded_days_due,
 )
-from keel.patients.models import Patient, zone_of
+from keel.patients.models import Patient, day_in, zone_of
 from keel.treatment.models import (
     DoseRecord,
     DoseStatus,
@@ -100,7 +100,13 @@ _P = TypeVar("_P", bound=EpisodePlan)
 
 
 def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date]]) -> list[_P]:
-    """Of these plans (oldest first), those of each person's current episode (`episode_take_home_plans`)."""
+    """Of these plans (oldest first), those of each person's current episode (`episode_take_home_plans`). A
+    plan that names no episode (stored before plans did) is of the one in which it was decided: its
+    `decided_at` on the program's calendar day (`day_in`, the one definition of a local day), never the UTC
+    date (lane priv30: 23:30 in New York is the next day in UTC). The zones are read only for such plans."""
+    plans = list(plans)
+    unnamed = {p.patient_id for p in plans if p.enrollment_id is None and p.patient_id in episodes_of}
+    zones = _zones_of(unnamed)
     kept = []
     for plan in plans:
         episode = episodes_of.get(plan.patient_id)
@@ -108,10 +114,18 @@ def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date
             continue
         enrollment_id, started_on = episode
         if plan.enrollment_id == enrollment_id or (
-            plan.enrollment_id is None and plan.decided_at.date() >= started_on
+            plan.enrollment_id is None and day_in(zones[plan.patient_id], plan.decided_at) >= started_on
         ):
             kept.append(plan)
     return kept
+
+
+def _zones_of(patient_ids: set[int]) -> dict[int, str]:
+    """Each person's program time zone, in one query (none when no id is asked)."""
+    if not patient_ids:
+        return {}
+    rows = Patient.objects.filter(pk__in=patient_ids).values_list("pk", "program__time_zone")
+    return dict(rows)
 
 
 def plan_days(plan: PlanCover) -> set[date]:
