@@ -75,8 +75,6 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
     a hold, or another plan covering a day of the run (`_resume_refused`): the end stands. A bottle recorded
     brought back stays on the shelf (`plan_days` reads its day as a clinic day). The caller's
     `never_over_window` ends the plan before a day dosed at the window."""
-    from keel.treatment.queries.take_home_plans import bottles_at_home
-
     patient, day, today = change.patient, change.today, change.real_today
     kind = str((plan.earlier_end or {}).get("over") or "")
     earlier = over_earlier_on(plan, day)
@@ -95,6 +93,22 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
     run = [d for d in _run_unended(plan, day) if d.isoformat() not in back]
     if not run:
         return []
+    return _give_earlier_back(change, plan, run, earlier)
+
+
+def _give_earlier_back(
+    change: DayChange,
+    plan: TakeHomePlan,
+    run: list[date],
+    earlier: tuple[date, int | None, datetime | None, str, str],
+) -> list[Reason]:
+    """`after_end_over_earlier`'s give-back (lane fix29a): the run (less bottles on the shelf) judged by the
+    window again (`bottle_amounts`, the bottles that left judged by the order in force when they left);
+    blocked, the end stands. Allowed: the end written over (`earlier`, from `over_earlier_on`) is given back
+    whole, the run's bottles recorded handed out again at the mg they left with, and the nurse told of the
+    days covered again from today on (`TAKE_BACK_UNDONE`), of new bottles of those days (`HANDED_OUT`) and of
+    those past the end still at home (`_call_back_past`)."""
+    patient, day, today = change.patient, change.today, change.real_today
     recorded = dict(plan.bottle_mg or {})
     left = {**_taken_back_in(plan, run), **recorded}
     had = {d.isoformat(): left[d.isoformat()] for d in run if d.isoformat() in left}
@@ -124,18 +138,27 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
         said.append(Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead)))
     if new:
         said.append(_handed_out(new))
-    home = bottles_at_home(patient, today).get(plan.pk, {})
+    return [*said, *_call_back_past(change, plan, last, had)]
+
+
+def _call_back_past(change: DayChange, plan: TakeHomePlan, last: date, had: dict[str, str]) -> list[Reason]:
+    """The bottles of the run given back (`had`) for days past the earlier end's last covered day (`last`)
+    that are at home (`bottles_at_home`): they stay called back, audited, the nurse told once
+    (`CORRECTION_CALL_BACK`); none, nothing said."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in sorted(home.items()) if d > last and d.isoformat() in had}
-    if call:
-        _audit_plan(
-            change.by,
-            patient,
-            plan,
-            "bottles at home called back after a correction",
-            {"dose_day": day.isoformat(), "still_at_home": sorted(call)},
-        )
-        said.append(_taken_back(CORRECTION_CALL_BACK, call))
-    return said
+    if not call:
+        return []
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "bottles at home called back after a correction",
+        {"dose_day": change.today.isoformat(), "still_at_home": sorted(call)},
+    )
+    return [_taken_back(CORRECTION_CALL_BACK, call)]
 
 
 _DOSE_PATH_ENDS = (

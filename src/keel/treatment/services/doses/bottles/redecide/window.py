@@ -78,7 +78,13 @@ def never_over_window(change: DayChange, plan: TakeHomePlan, said: list[Reason])
             "dose_day": change.today.isoformat(),
         },
     )
-    kept = [r for r in said if r not in recover]
+    return _window_words([r for r in said if r not in recover], window, call)
+
+
+def _window_words(kept: list[Reason], window: list[date], call: dict[str, str]) -> list[Reason]:
+    """What `never_over_window` tells the nurse after the reasons it keeps (`kept`): the bottles from the
+    first day dosed at the window (`window`) still at home (`call`, ISO day to mg), to be called back
+    (`WINDOW_DOSED_CALL_BACK`, each amount named once); none at home, `WINDOW_DOSED_NONE_HOME`."""
     shown = ", ".join(d.isoformat() for d in window)
     if not call:
         return [*kept, Reason.said(WINDOW_DOSED_NONE_HOME, ("42cfr8.12-2024",), window=shown)]
