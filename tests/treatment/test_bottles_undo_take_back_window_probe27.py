@@ -1,5 +1,5 @@
 """Probe 27: a take-back from today (`_take_back_from_today`) undone by a correction back up
-(`redecide._undo_take_back`, review 24b hole 3) after the person was dosed at the window today while the
+(`redecide.undo.undo_take_back`, review 24b hole 3) after the person was dosed at the window today while the
 take-back stood. Clock pinned; every act inside the pin. Finding: the window never doses her on that day
 unless today's bottle comes back (issue #13, review 20a: a bottle held at home keeps today a take-home day,
 `contexts.bottle_held_today`), and a bottle brought back keeps the take-back from being undone (review 27a,

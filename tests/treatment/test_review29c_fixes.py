@@ -1,7 +1,7 @@
 """Lane fix29c: review 29c's holes, neighbouring cases (another order of the steps, New York and Auckland, a
 dose voided instead of corrected to 0): a hold on any day from the dose's day to today stops a correction
 restarting the plan (`held_since`); a take-back written over a prescriber's end gives it back as a keep
-back does (`_over_earlier_on`); the words of an end kept after a correction back up follow the dose; a
+back does (`redecide.over_earlier_on`); the words of an end kept after a correction back up follow the dose; a
 bottle on the shelf is never named "not handed out"."""
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ must record. Plain Python: the caller passes today's date.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -79,6 +78,7 @@ from keel.core.emergency_words import (
     _nature as _nature,
 )
 from keel.core.names import (
+    person_name_key,
     _is_latin as _is_latin,
     _NUMBER_SIGN as _NUMBER_SIGN,
     _ORDINAL as _ORDINAL,
@@ -235,8 +235,11 @@ def _mixed_scripts(field: str, text: str, errors: list[FieldError]) -> None:
 
 
 def _folded(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(plain.casefold().split())
+    """A typed name (a signature, a representative's name) compared with the record's name: the same
+    person's name, as the registration's duplicate search reads it (`keel.core.names.person_name_key`, the
+    one fold: case, accents, dashes, apostrophes and spacing do not matter). Issue #17: it once kept only
+    ASCII, so two names in another script both read "" and matched."""
+    return person_name_key(name)
 
 
 def age_on(born: date, today: date) -> int:

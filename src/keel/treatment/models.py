@@ -349,7 +349,7 @@ class PlanEnd(models.TextChoices):
     # lane end28: a "nothing given" end of an earlier day whose dose was later corrected back up: the end
     # stands (never undone, never read as a keep back), its bottles may be at home
     CORRECTED_BACK = "corrected_back", _("The dose of the day it ended on was corrected back up after 0 mg")
-    # lane fix28d (review 28d holes 1 and 2): ended before a day dosed at the window (`_never_over_window`):
+    # lane fix28d (review 28d holes 1 and 2): ended before a day dosed at the window (`never_over_window`):
     # never undone by a correction (a prescriber decides); its words follow the record (`window_end_words`)
     WINDOW_DOSED = "window_dosed", _("Ended before a day a dose was given at the window")
 

@@ -126,50 +126,13 @@ def _read_plan(
     ended today by nothing given today (its dose corrected to 0 or voided) still hands today's run out at a
     dose given later today (`doses.bottles.goes_home_at_a_dose_today`): that run is as a standing plan's."""
     days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
-    ended_day = _ended_day(plan, zone)
     decided_on = plan.decided_at.astimezone(zone).date()
     seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
-    # lane fhir27: what the plan's record holds as handed out, read as `bottles_at_home` and the supply check
-    # read it (`take_home_plans.recorded_as_left`, the same `left_on_record` and every standing dose): a
-    # bottle taken back whose dose stands left, whenever the plan ended (a same-day correction 80 -> 40 keeps
-    # the run back just before the correction's instant, which `seen` may read as before the dose itself)
-    recorded = left_on_record(
-        days,
-        decided_on,
-        recorded=(date.fromisoformat(iso) for iso in plan.bottle_mg or {}),
-        taken_back=(date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}),
-        standing={d for d, _at in visits},
+    recorded = _recorded_days(plan, days, decided_on, visits)
+    ended_on = _ended_on_missed(plan, days, decided_on, seen, today, written)
+    ended_day, ended_on = _ended_before_never_left(
+        plan, days, decided_on, seen, today, _ended_day(plan, zone), ended_on
     )
-    # Session 24 (lane bot24): a run whose bottles never left (no dose at all on its hand-out day, a day now
-    # past) ends the plan before it, as every reader reads it (`not_handed_out_from`, the one definition of
-    # a take-home day): its days and the later ones are `cancelled`. A silent day whose hand-out day has a
-    # dose row (given, then voided outside the dose path: `written`) stays `unknown` (review 20c).
-    ended_on = plan.ended_on
-    missed = not_handed_out_from(
-        days,
-        decided_on,
-        ended_on=ended_on,
-        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
-        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
-        visits=seen,
-        today=today,
-        written=written,
-    )
-    if missed is not None:
-        ended_on = missed - timedelta(days=1)
-    # lane fhir29: whether a bottle left is the medication page's reading (`take_home_plans._left`, which
-    # `bottles_at_home`, the call-back list and the supply check read): a run that never left ends the plan
-    # the day before it by the one helper, `first_missed` (a dose row voided on its hand-out day handed
-    # nothing out), so no dose after that end hands a later run out; the status of a day `written` leaves
-    # silent stays `unknown` (`ended_on` above, review 20c)
-    never_left = first_missed(plan, decided_on, today, seen)
-    if never_left is not None:
-        last = never_left - timedelta(days=1)
-        ended_day = last if ended_day is None else min(ended_day, last)
-        # the page's plan covers no later run (`as_handed_out`): their days are `cancelled`, never `unknown`
-        # ("no observed dose is recorded") nor `completed`; that run's own days, silent, as `ended_on` says
-        run = max(d for d in days if run_start(d, set(days)) == run_start(never_left, set(days)))
-        ended_on = run if ended_on is None else min(ended_on, run)
     return _PlanRead(
         plan=plan,
         days=days,
@@ -183,6 +146,73 @@ def _read_plan(
         changed=changed,
         recorded=frozenset(recorded),
     )
+
+
+def _recorded_days(
+    plan: TakeHomePlan, days: list[date], decided_on: date, visits: list[tuple[date, datetime]]
+) -> set[date]:
+    """Lane fhir27: what the plan's record holds as handed out, read as `bottles_at_home` and the supply
+    check read it (`take_home_plans.recorded_as_left`, the same `left_on_record` and every standing dose): a
+    bottle taken back whose dose stands left, whenever the plan ended (a same-day correction 80 -> 40 keeps
+    the run back just before the correction's instant, which `seen` may read as before the dose itself)."""
+    return left_on_record(
+        days,
+        decided_on,
+        recorded=(date.fromisoformat(iso) for iso in plan.bottle_mg or {}),
+        taken_back=(date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}),
+        standing={d for d, _at in visits},
+    )
+
+
+def _ended_on_missed(
+    plan: TakeHomePlan,
+    days: list[date],
+    decided_on: date,
+    seen: set[date],
+    today: date,
+    written: Collection[date],
+) -> date | None:
+    """Session 24 (lane bot24): a run whose bottles never left (no dose at all on its hand-out day, a day
+    now past) ends the plan before it, as every reader reads it (`not_handed_out_from`, the one definition
+    of a take-home day): its days and the later ones are `cancelled`. A silent day whose hand-out day has a
+    dose row (given, then voided outside the dose path: `written`) stays `unknown` (review 20c). The plan's
+    last covered day so read (its own `ended_on` when no run was missed)."""
+    missed = not_handed_out_from(
+        days,
+        decided_on,
+        ended_on=plan.ended_on,
+        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+        visits=seen,
+        today=today,
+        written=written,
+    )
+    return plan.ended_on if missed is None else missed - timedelta(days=1)
+
+
+def _ended_before_never_left(
+    plan: TakeHomePlan,
+    days: list[date],
+    decided_on: date,
+    seen: set[date],
+    today: date,
+    ended_day: date | None,
+    ended_on: date | None,
+) -> tuple[date | None, date | None]:
+    """Lane fhir29: whether a bottle left is the medication page's reading (`take_home_plans._left`, which
+    `bottles_at_home`, the call-back list and the supply check read): a run that never left ends the plan
+    the day before it by the one helper, `first_missed` (a dose row voided on its hand-out day handed
+    nothing out), so no dose after that end hands a later run out; the status of a day `written` leaves
+    silent stays `unknown` (`_ended_on_missed`, review 20c). Returns (`ended_day`, `ended_on`) so read."""
+    never_left = first_missed(plan, decided_on, today, seen)
+    if never_left is None:
+        return ended_day, ended_on
+    last = never_left - timedelta(days=1)
+    ended_day = last if ended_day is None else min(ended_day, last)
+    # the page's plan covers no later run (`as_handed_out`): their days are `cancelled`, never `unknown`
+    # ("no observed dose is recorded") nor `completed`; that run's own days, silent, as `ended_on` says
+    run = max(d for d in days if run_start(d, set(days)) == run_start(never_left, set(days)))
+    return ended_day, run if ended_on is None else min(ended_on, run)
 
 
 def _taken_back(covered: bool, given_on: date, today: date) -> tuple[str, str]:

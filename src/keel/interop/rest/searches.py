@@ -224,6 +224,11 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
 
 
 def _fold(text: str) -> str:
+    """A FHIR string search's fold (FHIR R4 3.1.1.5.2, "string": case- and accent-insensitive, the value
+    starting with the given text): combining marks dropped after NFKD, then casefolded; nothing else. Kept
+    apart from `keel.core.names.person_name_key` on purpose: a FHIR client's prefix search reads the name's
+    punctuation and spacing as written (a hyphen or an apostrophe is part of the text it matches), where the
+    duplicate search and the signature check err toward the same person."""
     import unicodedata
 
     flat = unicodedata.normalize("NFKD", text)

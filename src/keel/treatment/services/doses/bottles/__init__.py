@@ -37,7 +37,7 @@ what is at home.
   on the medication page (`words.CALL_BACK`) and in the API (`call_back`). Words: "still at home, call
   the person back", never "taken back" for bottles in the person's hands.
 - Undoing a slip (a correction down, then back up the same day) restores what the slip took back, for an
-  earlier day's dose (`_undo_take_back`) as for yesterday's (`_go_on_after_kept_back`), and a prescriber's
+  earlier day's dose (`undo_take_back`) as for yesterday's (`_go_on_after_kept_back`), and a prescriber's
   end the slip's voided end was written over (`TakeHomePlan.earlier_end`, review 27a hole 4).
 - Review 27a: a bottle recorded brought back (`brought_back_days`) is on the clinic's shelf for good: no
   correction nor later dose has its plan cover its day again (`on_shelf`: the plan stays ended, the day a
@@ -50,7 +50,7 @@ One module per part of the way (as `treatment/services/` is laid out): `reasons`
 end reasons in English, a dose's check reasons marked `N_`), `hand_out` (the hand-out record: runs, amounts
 and the window's verdict, `bottle_mg` and `bottles_taken_back`), `take_back` (a run kept back or taken
 back at a correction; the plan's end), `kept_back` (what ended a plan today, read from its stored kind, and
-when it may go on), `redecide` (the one decision at every change of a day's total, its steps taking one
+when it may go on), `redecide/` (the one decision at every change of a day's total, its steps taking one
 `DayChange`). Every name callers use is re-exported here."""
 
 from keel.treatment.services.doses.bottles.hand_out import (

@@ -38,7 +38,7 @@ VOIDED_ON_SHELF = (
 # Lane end28: a "nothing given" end of an earlier day (day 1's dose corrected to 0 mg or voided on day 1)
 # whose dose is corrected back up on a later day: the end stands from that day (no day is covered again; a
 # prescriber decides take-home doses again), and says what happened: the bottles left with that dose and may
-# be at home (`PlanEnd.CORRECTED_BACK`, `redecide._corrected_back`). None at home (all brought back, or their
+# be at home (`PlanEnd.CORRECTED_BACK`, `redecide.corrected_back`). None at home (all brought back, or their
 # days past): the second words.
 CORRECTED_BACK_AT_HOME = (
     "The bottles for {days} may be at home: the dose of {day} they were to go home with was corrected to "
