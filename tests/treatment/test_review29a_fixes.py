@@ -128,7 +128,7 @@ def test_hole1_same_day_keep_back_over_prescribers_end(world: World, zone: str) 
     )
 
 
-def test_hole1_split_dose_over_prescribers_end(world: World) -> None:
+def test_hole1_split_dose_over_prescribers_end(world: World, zone: str) -> None:
     """A split dose: the prescriber ends from the day after tomorrow before today's dose; 40 mg (the bottles
     kept back over the prescriber's end), then 40 mg more: tomorrow's bottle goes home, the next one never."""
     from tests.factories import methadone_with_take_home_plan
@@ -325,7 +325,7 @@ def test_hole4_shelf_day_with_no_dose_counts_missed(world: World) -> None:
     assert (ctx.missed_days_in_a_row, counted) == (1, 1)
 
 
-def test_hole4_bottle_brought_back_twice_is_one_record(world: World) -> None:
+def test_hole4_bottle_brought_back_twice_is_one_record(world: World, zone: str) -> None:
     """A second dose with the box ticked on the shelf day (the nurse re-pours after the void) records nothing
     more: one day on the shelf."""
     plan = _shelf_then_voided(world, timezone.now() - timedelta(hours=3))
