@@ -68,17 +68,41 @@ _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u00b4`\u2032\u02b9\uff07")
 
 def person_name_key(name: object) -> str:
     """A person's name as the registration's duplicate search compares it (review 29b): read as shown
-    (`core.text.shown_text`), then decomposed (NFKD) with every combining mark dropped and casefolded, so
-    accents, the tilde of "ñ" and letter case do not matter ("María Núñez" is "maria nunez": ID cards and
-    keyboards without accents); a hyphen or any dash is a space ("García-López", "García López"), an
+    (`core.text.shown_text`), then decomposed (NFKD) and casefolded, with a combining mark dropped only where
+    it sits on a Latin letter, so accents, the tilde of "ñ" and letter case do not matter ("María Núñez" is
+    "maria nunez": ID cards and keyboards without accents); a mark on a letter of another script is kept,
+    since there it makes another letter (kana voicing: "ヤマダ" Yamada is not "ヤマタ" Yamata; Cyrillic "й"
+    is not "и"; Thai tone marks, Devanagari virama), as `name_words` keeps it (review 21z, review 30c H1);
+    a mark on no letter is dropped. A hyphen or any dash is a space ("García-López", "García López"), an
     apostrophe of any shape is nothing ("O'Brien", "O\u2019Brien", "OBrien"), and runs of spaces are one.
-    Unlike `name_words` (a recipient's words, where "ñ" is a letter of its own), a duplicate search errs
-    toward seeing the same person: the desk then confirms `not_a_duplicate`.
-    "" for anything that is not text."""
+    The key is composed again (NFC), so NFC and NFD input read the same. Unlike `name_words` (a recipient's
+    words, where "ñ" is a letter of its own), a duplicate search errs toward seeing the same person: the
+    desk then confirms `not_a_duplicate`. "" for anything that is not text."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", shown_text(name)).casefold())
     kept: list[str] = []
+    base = ""  # the letter the next combining mark sits on ("" after anything that is not a letter)
     for c in folded:
-        if unicodedata.combining(c) or c in _APOSTROPHES:
+        if unicodedata.combining(c):
+            if base and not _is_latin(base):
+                kept.append(c)  # a mark that makes another letter of this script
             continue
+        if c in _APOSTROPHES:
+            continue
+        if unicodedata.category(c)[0] != "M":  # a spacing vowel sign keeps the letter it follows
+            base = c if unicodedata.category(c)[0] == "L" else ""
         kept.append(" " if unicodedata.category(c) == "Pd" or c == "\u2212" else c)
-    return " ".join("".join(kept).split())
+    return unicodedata.normalize("NFC", " ".join("".join(kept).split()))
+
+
+def names_a_person(name: object) -> bool:
+    """Whether a typed name (a signature, a representative's name) has a letter once read as
+    `person_name_key` reads it: "--", "''" or "★★" name no one (review 30c H3; a recipient's rule, review
+    21z)."""
+    return any(unicodedata.category(c)[0] == "L" for c in person_name_key(name))
+
+
+def same_person_name(typed: object, recorded: object) -> bool:
+    """Whether two names are one person's name as `person_name_key` reads them; a name with no letter
+    (`names_a_person`) is no one's, so two of them never match (review 30c H3: "--" and "''" both fold to
+    "")."""
+    return names_a_person(typed) and person_name_key(typed) == person_name_key(recorded)

@@ -78,7 +78,9 @@ from keel.core.emergency_words import (
     _nature as _nature,
 )
 from keel.core.names import (
+    names_a_person,
     person_name_key,
+    same_person_name,
     _is_latin as _is_latin,
     _NUMBER_SIGN as _NUMBER_SIGN,
     _ORDINAL as _ORDINAL,
@@ -238,8 +240,24 @@ def _folded(name: str) -> str:
     """A typed name (a signature, a representative's name) compared with the record's name: the same
     person's name, as the registration's duplicate search reads it (`keel.core.names.person_name_key`, the
     one fold: case, accents, dashes, apostrophes and spacing do not matter). Issue #17: it once kept only
-    ASCII, so two names in another script both read "" and matched."""
+    ASCII, so two names in another script both read "" and matched; review 30c H1: a mark on a letter of
+    another script is kept). Compared with `same_person_name`, where a name with no letter matches none."""
     return person_name_key(name)
+
+
+# A typed person's name (a representative's, a signature) with no letter names no one (review 30c H3), as a
+# recipient's name with no letter or digit does (`_recipient`, review 21z).
+NAMES_NO_ONE = N_("type a name in letters: this names no one")
+
+
+def _person_text(raw: Mapping[str, Any], name: str, errors: list[FieldError]) -> str:
+    """A typed person's name (2 to 200 visible characters, `_text`) with a letter once folded
+    (`keel.core.names.names_a_person`): "--" or "''" names no one and is refused naming the field."""
+    text = _text(raw, name, errors, low=2, high=200)
+    if text and not any(e.field == name for e in errors) and not names_a_person(text):
+        errors.append(FieldError(name, NAMES_NO_ONE))
+        return ""
+    return text
 
 
 def age_on(born: date, today: date) -> int:
@@ -279,7 +297,7 @@ def _representative(
     if signer != "representative":
         errors.append(FieldError("signer", N_("must be patient or representative")))
         return None
-    name = _text(raw, "representative_name", errors, low=2, high=200)
+    name = _person_text(raw, "representative_name", errors)
     relationship = raw.get("representative_relationship")
     authority = _text(raw, "representative_authority", errors, low=5, high=500)
     if not isinstance(relationship, str) or relationship not in REPRESENTATIVES:
@@ -315,7 +333,7 @@ def _refuse_without_standing(
     """The patient named as their own representative; a personal representative while the record shows no
     death; once it shows the death, anyone but a personal representative (a health-care agent's or a
     guardian's authority ends at death, review 28a H5): 2.15(b)."""
-    if name and _folded(name) == _folded(patient_name):
+    if name and same_person_name(name, patient_name):
         errors.append(
             FieldError(
                 "representative_name",
@@ -446,17 +464,17 @@ def _signatures(
 ) -> tuple[str, str]:
     """The signature (the patient's name, or the representative's) and, for a minor who has a representative,
     the minor's own signature too (2.14(b): never replaced); "" when there is none."""
-    signature = _text(raw, "signature", errors, low=2, high=200)
+    signature = _person_text(raw, "signature", errors)
     patient_signature = ""
     if representative is None:
-        if signature and _folded(signature) != _folded(patient_name):
+        if signature and not same_person_name(signature, patient_name):
             errors.append(FieldError("signature", N_("type your full name as it appears on your record")))
     else:
-        if signature and representative.name and _folded(signature) != _folded(representative.name):
+        if signature and representative.name and not same_person_name(signature, representative.name):
             errors.append(FieldError("signature", N_("the representative signs by typing their own name")))
         if is_minor(date_of_birth, today, age_of_majority):  # 2.14(b): the minor signs too, never replaced
-            patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
-            if patient_signature and _folded(patient_signature) != _folded(patient_name):
+            patient_signature = _person_text(raw, "patient_signature", errors)
+            if patient_signature and not same_person_name(patient_signature, patient_name):
                 errors.append(
                     FieldError(
                         "patient_signature", N_("the minor signs too, with their name as on the record")
