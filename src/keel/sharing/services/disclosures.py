@@ -423,21 +423,24 @@ def disclose(
     passes; each refusal is audited. `token`: the secret of the API token the report is released with (None
     for a session): it releases to one recipient only, as every release by a token (review 22f: a token
     bound to the county ED sent a report to the patient's employer), and only under a consent: a token never
-    declares a medical emergency (review 22g, `refuse_token_emergency`)."""
+    declares a medical emergency (review 22g, `refuse_token_emergency`). A token's refusals and the password
+    come before the death is asked (`refuse_after_death`), so a token is answered the same for the living
+    and the dead (review 30c H2: 42 CFR 2.13(a))."""
     now = now or timezone.now()
     patient = _patient_to_disclose(by, patient_id)  # guard 1: a role that may not disclose, audited
     body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
     _care_team_only(by, patient, basis)
-    refuse_after_death(by, patient, "disclosure", basis)  # review 28a H8: no emergency after a death
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5
+    if basis != Basis.CONSENT:  # a token's refusals before any state of the record (review 30c H2)
+        release = _emergency(body.emergency())
+        _refuse_by_token(by, patient, token, basis, release.recipient)
+    refuse_after_death(by, patient, "disclosure", basis)  # review 28a H8: no emergency after a death
     today = local_today(patient, now)
     if basis == Basis.CONSENT:  # a token: never another recipient's consent's state (lane priv30)
         refuse_token_before_state(by, patient, "disclosure", token, body.consent)
         release = _consented(by, patient, body, asked, today)
-    else:
-        release = _emergency(body.emergency())
-    _refuse_by_token(by, patient, token, basis, release.recipient)
+        _refuse_by_token(by, patient, token, basis, release.recipient)
     disclosure, document, digest = _released(by, patient, release, _Asked(basis, asked, today, now), token)
     document["disclosure"] = {"id": disclosure.pk, "basis": str(basis), "sha256": digest}
     return disclosure, document

@@ -284,15 +284,16 @@ def _checked_recipient(
     token: str | None = None,
 ) -> tuple[date, _Recipient]:
     """The guards before the write, in order: another system is never the patient's own request (guard 3),
-    the request's terms read, the password again (guard 5; not for a pull with a token), then the recipient:
+    the request's terms read, the password again (guard 5; not for a pull with a token), no own request
+    after a death (said only past the token's refusal and the password, review 30c H2), then the recipient:
     the live consent naming them, or the patient on their own request. Returns the person's day with it. A
     token is told "another recipient" before the state of another recipient's consent
     (`refuse_token_before_state`, lane priv30)."""
     _refuse_token_patient_request(by, patient, target_type, basis, by_token=from_system)
-    refuse_after_death(by, patient, target_type, basis)  # review 28a H6: no own request after a death
     request = _parse_request(raw, basis)
     if not by_token:  # guard 5
         reauthenticate(by, patient, raw.get("password"), target_type)
+    refuse_after_death(by, patient, target_type, basis)  # review 28a H6; after the password (review 30c H2)
     today = local_today(patient, now)
     if request is None:  # the patient's own request: the patient is the recipient
         return today, _Recipient(None, legal_name(patient), "patient_request", "", "")
