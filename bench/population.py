@@ -137,10 +137,11 @@ def add_take_home(
     c.execute(
         f"""INSERT INTO treatment_takehomeplan (decided_at, days_in_treatment, criteria, decision,
             max_supply_days, bottles, decided_by_id, patient_id, open_flags, end_reason, returned_days,
-            enrollment_id)
+            enrollment_id, bottle_mg, bottles_taken_back, end_kind, earlier_end)
         SELECT (b.first - 1)::timestamptz, 90, '{{}}'::jsonb, '{{}}'::jsonb, {int(days)},
             (SELECT jsonb_agg((b.first + k)::text ORDER BY k) FROM generate_series(0, {int(days) - 1}) AS k),
-            {int(user_id)}, b.patient_id, '[]'::jsonb, '', '[]'::jsonb, b.id
+            {int(user_id)}, b.patient_id, '[]'::jsonb, '', '[]'::jsonb, b.id,
+            '{{}}'::jsonb, '{{}}'::jsonb, '', '{{}}'::jsonb
         FROM (SELECT e.id, e.patient_id, ({first})::date AS first FROM patients_enrollment e {join}
               WHERE e.patient_id > {int(lo)} AND ({where})) AS b"""
     )

@@ -51,6 +51,44 @@ def insert_audited(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": row.pk}, status=201)
 
 
+@csrf_exempt
+@require_POST
+def insert_token(request: HttpRequest) -> JsonResponse:
+    """The floor's second step (`bench/audit_floor.py`, issue #21): the token read, then the bare insert; no
+    audit row. What authentication adds to a write."""
+    token = _token(request)
+    if token is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    data = json.loads(request.body or b"{}")
+    row = Row.objects.create(name=str(data.get("name", "bench")), score=int(data.get("score", 0)))
+    return JsonResponse({"id": row.pk}, status=201)
+
+
+@csrf_exempt
+@require_POST
+def insert_logged(request: HttpRequest) -> JsonResponse:
+    """The floor's third step (`bench/audit_floor.py`, issue #21): the token read, then the row and an
+    unsealed audit row in one transaction: the second INSERT and the transaction, without the chain head's
+    lock, its update or the HMAC. What `insert_audited` adds beyond this is the chain itself."""
+    token = _token(request)
+    if token is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    data = json.loads(request.body or b"{}")
+    with transaction.atomic():
+        row = Row.objects.create(name=str(data.get("name", "bench")), score=int(data.get("score", 0)))
+        AuditEvent.objects.create(
+            occurred_at=timezone.now(),
+            actor=token.name,
+            action="create",
+            target_type="row",
+            target_id=str(row.pk),
+            detail={},
+            prev_hash="",
+            hash="",
+        )
+    return JsonResponse({"id": row.pk}, status=201)
+
+
 @require_safe
 def read_audited(request: HttpRequest, pk: int) -> JsonResponse:
     """The least an authenticated, audited read does: the token, the row, and one sealed audit row naming
