@@ -12,7 +12,13 @@ from keel.audit.models import AuditEvent
 from keel.patients.models import local_today
 from keel.treatment.models import PlanEnd
 from keel.treatment.queries import call_back, plan_days
-from keel.treatment.services.doses.bottles import CORRECTION_CALL_BACK, HANDED_OUT, ON_SHELF, TAKE_BACK_UNDONE
+from keel.treatment.services.doses.bottles import (
+    CORRECTED_BACK_CALL_BACK_DOWN,
+    CORRECTION_CALL_BACK,
+    HANDED_OUT,
+    ON_SHELF,
+    TAKE_BACK_UNDONE,
+)
 from keel.treatment.services.take_homes import record_bottles_brought_back
 from tests.conftest import World
 from tests.factories import corrected, handed_out_yesterday, prescriber_ends
@@ -50,7 +56,9 @@ def test_a_take_back_is_not_undone_over_a_bottle_brought_back(world: World) -> N
     )
     said = _correct(world, today - timedelta(days=2), "80")
     plan.refresh_from_db()
-    assert [r.template for r in said.warnings] == [ON_SHELF]
+    # lane fix30a (review 30a hole 3): the take-back's words follow the 80 mg that stands, tomorrow's bottle
+    # called back, today's on the shelf
+    assert [r.template for r in said.warnings] == [CORRECTED_BACK_CALL_BACK_DOWN, ON_SHELF]
     assert today.isoformat() in " ".join(r.text for r in said.warnings)
     assert plan.ended_on == today - timedelta(days=1)
     assert today not in plan_days(plan)

@@ -15,7 +15,7 @@ import time_machine
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import call_back, plan_days
 from keel.treatment.queries.take_home_plans import bottles_at_home
-from keel.treatment.services.doses.bottles import ON_SHELF
+from keel.treatment.services.doses.bottles import CORRECTED_BACK_CALL_BACK_DOWN, ON_SHELF
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World
 from tests.factories import last_five_pm_utc
@@ -43,6 +43,9 @@ def test_take_back_undone_after_a_window_dose_today_never_makes_today_a_take_hom
         undone = _correct(world, today - timedelta(days=2), "80")  # the correction back up
         plan.refresh_from_db()
         assert today not in plan_days(plan), (plan.ended_on, plan.bottle_mg)
-        assert [r.template for r in undone.warnings] == [ON_SHELF], undone.warnings
+        # lane fix30a (review 30a hole 3): the take-back's words follow the dose that stands again
+        assert [r.template for r in undone.warnings] == [CORRECTED_BACK_CALL_BACK_DOWN, ON_SHELF], (
+            undone.warnings
+        )
         assert today not in bottles_at_home(world.alice, today).get(plan.pk, {})
         assert tomorrow in call_back(world.alice, today).get(plan.pk, {}), call_back(world.alice, today)

@@ -541,10 +541,16 @@ def call_back(patient: Patient, today: date) -> dict[int, dict[date, Decimal]]:
 
 def _called_back_after(plan: TakeHomePlan, zone: ZoneInfo) -> date | None:
     """The last day of an ended plan whose bottle at home is not called back: the last day it covers, or for
-    a hold's end the day of the hold (`call_back`)."""
-    if plan.end_kind == PlanEnd.HOLD and plan.ended_at is not None and plan.ended_on is not None:
-        return min(plan.ended_on, plan.ended_at.astimezone(zone).date())
-    return plan.ended_on
+    a hold's end the day of the hold (`call_back`). Lane fix30a (review 30a, for the product owner): a
+    plan a hold ended keeps the hold's day (`earlier_end["held_on"]`, `holds._end_by_hold`) under any end
+    written later (a prescriber's): the bottles at home after it stay called back until brought back."""
+    last = plan.ended_on
+    if plan.end_kind == PlanEnd.HOLD and plan.ended_at is not None and last is not None:
+        last = min(last, plan.ended_at.astimezone(zone).date())
+    held = (plan.earlier_end or {}).get("held_on")
+    if held and last is not None:
+        last = min(last, date.fromisoformat(str(held)))
+    return last
 
 
 def bottles_at_home_above(

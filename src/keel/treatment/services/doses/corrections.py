@@ -23,6 +23,7 @@ from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries import dose_context_and_reads
+from keel.treatment.queries.doses import effective_mg
 from keel.treatment.services.common import (
     HeldDoseNotAllowed,
     _audit,
@@ -35,6 +36,7 @@ from keel.treatment.services.common import (
 from keel.treatment.services.doses.bottles import (
     AT_HOME_AFTER_HOLD,
     AT_HOME_AFTER_QTC,
+    AT_HOME_PAST_END,
     CORRECTED_BACK_CALL_BACK,
     CORRECTED_BACK_CALL_BACK_DOWN,
     CORRECTED_BACK_CALL_BACK_VOIDED,
@@ -87,8 +89,9 @@ def amend_dose(
         before = (
             _certain_call_back(patient, local_today(patient, now)) if _redecides(patient, dose, now) else {}
         )
+        was = effective_mg(dose)  # lane fix30a (review 30p holes 1 and 2): what the dose stood at before
         amendment = _write_amendment(by, patient, dose, corrected, void, text, now)
-        _redecide_after_amendment(by, patient, dose, amendment, now, before)
+        _redecide_after_amendment(by, patient, dose, amendment, now, before, was)
     return amendment
 
 
@@ -187,12 +190,16 @@ def _redecide_after_amendment(
     amendment: DoseAmendment,
     now: datetime,
     before: dict[int, dict[date, Decimal]],
+    was: Decimal,
 ) -> None:
     """Review 22o, 22t hole 5: a methadone dose of today or before re-decides the take-home bottles after its
     day against the day's corrected total (`bottles.redecide_bottles`), whatever changes it (up, down, to 0,
     back, a void); what that said is kept on the amendment (`warnings`). After a hold the run at home stays
-    covered (`suspend_take_home_plans`): a correction that leaves a dose given takes back nothing."""
-    if _redecides(patient, dose, now):
+    covered (`suspend_take_home_plans`): a correction that leaves a dose given takes back nothing. Lane
+    fix30a (review 30p holes 1 and 2): an amendment that leaves the dose at the amount it stood at (`was`: a
+    correction to the same mg, a void of a dose already at 0 mg) changes no day's total: nothing is decided
+    again and nothing said of bottles."""
+    if _redecides(patient, dose, now) and effective_mg(dose) != was:
         # Review 22o, 22t hole 5: bottles follow the given total of the dose's day, whatever changes it
         # (up, down, to 0, back, a void), whichever day it is
         day = dose.local_date
@@ -279,6 +286,7 @@ _CALL_BACK_WORDS = frozenset(
         CORRECTED_BACK_CALL_BACK_DOWN,
         CORRECTED_BACK_CALL_BACK_VOIDED,
         CORRECTION_CALL_BACK,
+        AT_HOME_PAST_END,
         WINDOW_DOSED_CALL_BACK,
         WINDOW_VOIDED,
         AT_HOME_AFTER_QTC,

@@ -17,6 +17,7 @@ from keel.treatment.models import DoseRecord, DoseStatus, PlanEnd, TakeHomePlan
 from keel.treatment.queries import bottle_days
 from keel.treatment.queries.doses import taken_doses
 from keel.treatment.services.common import _audit_plan, lock_person
+from keel.treatment.services.doses.bottles.reasons import EARLIER_END
 
 
 def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
@@ -77,13 +78,28 @@ def suspend_take_home_plans(
                 last += timedelta(days=1)
         # lane bot25 (review 24c hole 6): ended even when that run is its last, so the bottles at home after
         # the hold's day are on the call-back list (`queries.call_back`) for the next shift
-        plan.ended_on = last
-        plan.ended_by, plan.ended_at = by, now
-        plan.end_reason, plan.end_kind = HOLD_SUSPENDS.format(day=held_on.isoformat()), PlanEnd.HOLD
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+        _end_by_hold(plan, by, now, held_on, last)
         _audit_plan(by, patient, plan, "dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
+
+
+def _end_by_hold(plan: TakeHomePlan, by: User, now: datetime, held_on: date, last: date) -> None:
+    """A hold's end of `plan` (`suspend_take_home_plans`): after `last`, never later than an end it had
+    (a hold may move an end earlier, never later). Lane fix30a (review 30a hole 1): an end it had (a
+    prescriber's, with her reason) is kept in the words (`EARLIER_END`, as every dose-path end keeps one:
+    `_end_keeping_earlier`); the kind stays `PlanEnd.HOLD`. The hold's day is kept on the plan
+    (`earlier_end["held_on"]`, the earliest hold's) so an end written later (a prescriber's) leaves the
+    bottles at home after it on the call-back list (`queries.take_home_plans._called_back_after`)."""
+    text = HOLD_SUSPENDS.format(day=held_on.isoformat())
+    if plan.ended_on is not None:
+        last = min(last, plan.ended_on)
+        from_day = (plan.ended_on + timedelta(days=1)).isoformat()
+        text += EARLIER_END.format(day=from_day, reason=plan.end_reason or "")
+    kept = {"held_on": min(str((plan.earlier_end or {}).get("held_on") or held_on), held_on.isoformat())}
+    plan.ended_on, plan.ended_by, plan.ended_at = last, by, now
+    plan.end_reason, plan.end_kind, plan.earlier_end = text, PlanEnd.HOLD, kept
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "earlier_end"])
 
 
 def unlocked_plans(plans: Sequence[TakeHomePlan]) -> Sequence[TakeHomePlan] | None:

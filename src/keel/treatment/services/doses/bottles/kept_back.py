@@ -56,21 +56,25 @@ def _resume_refused(patient: Patient, plan: TakeHomePlan, day: date, today: date
     `held_since`: a plan a hold stopped is never restarted by a correction, a prescriber decides), nor when
     another plan of the person covers a day of its run (a prescriber decided take-home doses again: no
     double supply)."""
-    if held_since(patient, day, today or day):
+    if held_since(patient, plan, day, today or day):
         return True
     run = set(_run_unended(plan, day))
     others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
     return any(run & plan_days(other) for other in others)
 
 
-def held_since(patient: Patient, day: date, today: date) -> bool:
-    """Lane fix29c (review 29c hole 2): the one reading of "a hold stood since the dose": a dose of any
-    medication held (sedation, intoxication), released or not, on a day from `day` (the dose's day) to
-    `today` (the person's own today), both included. Every undo or go-on path of the dose path asks it."""
+def held_since(patient: Patient, plan: TakeHomePlan, day: date, today: date) -> bool:
+    """Lane fix29c (review 29c hole 2), lane fix30a (review 30a hole 4): the one reading of "a hold stood
+    since the dose": a dose of any medication held (sedation, intoxication), released or not, on a day from
+    `day` (the dose's day) to `today` (the person's own today), both included, and recorded after `plan` was
+    decided. A hold recorded before the decision was put to the prescriber as an open concern
+    (`prescribing._held_since`, `take_home_concerns`) and weighed by them: it never stops the plan they
+    decided after it. Every undo or go-on path of the dose path asks it."""
     return DoseRecord.objects.filter(
         patient=patient,
         local_date__gte=min(day, today),
         local_date__lte=max(day, today),
+        recorded_at__gt=plan.decided_at,
         status=DoseStatus.HELD,
     ).exists()
 

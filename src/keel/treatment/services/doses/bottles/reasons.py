@@ -188,6 +188,13 @@ CORRECTION_CALL_BACK = N_(
     "no take-home plan covers those days: call the person back to bring them in (or record them brought "
     "back), and tell the prescriber, who decides take-home doses again."
 )
+# Lane fix30a (fix29c's leftover): the same, told at a dose given at the window (a split dose's later part
+# that gives an earlier end back), not a correction.
+AT_HOME_PAST_END = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg) went home earlier and no take-home plan covers those "
+    "days: call the person back to bring them in (or record them brought back), and tell the prescriber, "
+    "who decides take-home doses again."
+)
 # Lane fix28b (review 28b holes 1 and 4): a correction would have a plan cover again a day on which a dose
 # at the window stands (`queries.dosed_at_window`): the plan ends before that day (its own constants, apart
 # from the "nothing given" words other lanes rewrite). The end reason kept on the plan (English, as every
@@ -248,6 +255,7 @@ BOTTLE_REASONS = (
     WINDOW_DOSED_NONE_HOME,
     CORRECTED_BACK_CALL_BACK_VOIDED,
     CORRECTION_CALL_BACK,
+    AT_HOME_PAST_END,
     WINDOW_VOIDED,
     CORRECTED_BACK_CALL_BACK_DOWN,
     BOTTLE_NAMED_TODAY,

@@ -100,18 +100,25 @@ def _end_not_handed_out(
             text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
             reason = "bottles not handed out: no dose given today"
         else:
-            # lane fix29c (review 29c hole 4): a bottle recorded brought back left and came back (shelf):
-            # never named "not handed out"; all of them on the shelf, the end says so
-            back = brought_back_days(plan)
-            out = [d for d in run if d.isoformat() not in back]
-            template = VOIDED_NOT_HANDED_OUT if out else VOIDED_ON_SHELF
-            shown = ", ".join(d.isoformat() for d in (out or run))
-            text, kind = template.format(days=shown, day=day.isoformat()), PlanEnd.VOIDED
+            text, kind = voided_words(plan, run, day), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
         _end_keeping_earlier(plan, by, day, now, text, kind)
         _audit_plan(
             by, patient, plan, reason, {"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()}
         )
+
+
+def voided_words(plan: TakeHomePlan, run: list[date], day: date) -> str:
+    """The end's words when the dose of an earlier `day` no longer stands (voided or corrected to 0 mg) and
+    `run` went home with it (`VOIDED_NOT_HANDED_OUT`). Lane fix29c (review 29c hole 4): a bottle recorded
+    brought back left and came back (shelf): never named "not handed out"; all of them on the shelf, the end
+    says so (`VOIDED_ON_SHELF`). One wording for `_end_not_handed_out` and lane fix30a's
+    `again_after_corrected_back` (review 30p hole 3)."""
+    back = brought_back_days(plan)
+    out = [d for d in run if d.isoformat() not in back]
+    template = VOIDED_NOT_HANDED_OUT if out else VOIDED_ON_SHELF
+    shown = ", ".join(d.isoformat() for d in (out or run))
+    return template.format(days=shown, day=day.isoformat())
 
 
 def _end_keeping_earlier(
@@ -133,6 +140,8 @@ def _end_keeping_earlier(
             "end_kind": plan.end_kind,
             "over": str(kind),
         }
+    if (plan.earlier_end or {}).get("held_on"):  # lane fix30a: a hold's day stays (`_called_back_after`)
+        kept["held_on"] = plan.earlier_end["held_on"]
     plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
     plan.end_reason, plan.end_kind, plan.earlier_end = text, kind, kept
     if earlier[0] is not None:

@@ -33,6 +33,7 @@ from keel.treatment.services.doses.bottles.reasons import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import DayChange
 from keel.treatment.services.doses.bottles.redecide.shelf import stays_on_shelf
+from keel.treatment.services.doses.bottles.take_back import voided_words
 
 
 def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -81,12 +82,13 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
 def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
     """Lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): what was done to the methadone dose
     of `day` that first ended the plan, as `corrected_back` says it: "down" (a keep back at a lower total
-    written over an earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`, read from the
-    stored kind, never the English reason), else "voided" (the last amendment of that day's methadone doses
+    written over an earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`; lane fix30a,
+    review 30a holes 2 and 3: a plain keep back or take-back, `_DOWN_KINDS`; read from the stored kind,
+    never the English reason), else "voided" (the last amendment of that day's methadone doses
     before the newest one is a void) or "zero" (corrected to 0 mg)."""
     from keel.treatment.models import DoseAmendment, Medication
 
-    if str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:
+    if plan.end_kind in _DOWN_KINDS or str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:
         return "down"
     rows = DoseAmendment.objects.filter(
         dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
@@ -94,6 +96,9 @@ def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
     earlier = list(rows[:2])
     return "voided" if len(earlier) == 2 and earlier[1].voided else "zero"
 
+
+# the ends a correction down writes (`_keep_back`, `_take_back_from_today`): "down" before a back up
+_DOWN_KINDS = (PlanEnd.KEPT_BACK, PlanEnd.TAKEN_BACK)
 
 # what `corrected_back` writes (the end's words with bottles at home, with none) and tells the nurse, by
 # what was done to the dose before it stood again (`_before_back_up`)
@@ -121,13 +126,18 @@ _EARLIER_HEAD = EARLIER_END.split("{day}", 1)[0]
 
 def again_after_corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     """Lane end28: another correction of the dose whose end `corrected_back` wrote: up again, the words
-    follow the new amount (`corrected_back`); to 0 mg again, the end stands as it is and the nurse is told
-    that the bottles recorded with that dose, which may have left, are to be called back (`TAKEN_BACK`)."""
+    follow the new amount (`corrected_back`); to 0 mg again (or voided), the end stands from its day and
+    the nurse is told that the bottles recorded with that dose, which may have left, are to be called back
+    (`TAKEN_BACK`). Lane fix30a (review 30p hole 3): its words follow the dose that stands no more (the
+    voided end's, `voided_words`; the kind stays `PlanEnd.CORRECTED_BACK`, so a later correction back up
+    comes here again and never covers a past day), a note after it kept (`_note_after`)."""
     if change.total > 0:
         return corrected_back(change, plan)
     from keel.treatment.queries.take_home_plans import bottles_at_home
 
     run = _run_unended(plan, change.today)
+    plan.end_reason = voided_words(plan, run, change.today) + _note_after(plan)
+    plan.save(update_fields=["end_reason"])
     back = brought_back_days(plan)
     home = bottles_at_home(change.patient, change.real_today, maybe=True).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}

@@ -51,6 +51,7 @@ def redecide_bottles(
     now: datetime,
     total: Decimal,
     ctx: DoseContext,
+    at_window: bool = False,
 ) -> tuple[Reason, ...]:
     """Review 22o: the one decision of the bottles going home after a day, made again at every change of
     that day's given methadone total (`total`: the doses standing, as corrected; a dose, a split dose's
@@ -75,12 +76,13 @@ def redecide_bottles(
     (`_take_back_from_today`, `TAKEN_BACK_FROM_TODAY`): never earlier, so the days gone stay take-home
     days, and today on are clinic days for every reader of `plan_days` (the window, the medication page,
     the API, FHIR). Inside the change's transaction, under the person's lock. Returns
-    the reasons the dose's check carries and the correction tells (`amend_dose`)."""
+    the reasons the dose's check carries and the correction tells (`amend_dose`). `at_window`: a dose given
+    at the window (`hand_out_at_dose`), not a correction."""
     said: list[Reason] = []
     not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
     zone = zone_of(patient)
     real_today = local_today(patient, now)
-    change = DayChange(by, patient, today, now, total, ctx, real_today)
+    change = DayChange(by, patient, today, now, total, ctx, real_today, at_window)
     for plan in plans:
         said.extend(_redecide_plan(change, plan, zone, not_out))
     if total <= 0:
@@ -183,4 +185,4 @@ def hand_out_at_dose(
     standing plan's run going home now gets its amounts recorded, or, when the window would block one of
     them today, is not handed out (the plan ends today, audited). `plans`: the episode's plans the dose read
     (changed in place). Returns the reasons the dose's check carries of it."""
-    return redecide_bottles(by, patient, plans, today, now, given or Decimal(0), ctx)
+    return redecide_bottles(by, patient, plans, today, now, given or Decimal(0), ctx, at_window=True)

@@ -54,9 +54,16 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     patient, today, total = change.patient, change.today, change.total
     # lane fix28c (review 28c hole 6): a hold on the real today stops a plan going on, not only one on the
     # dose's day (a correction of yesterday's dose after a hold today)
-    if total <= 0 or _resume_refused(patient, plan, today, change.real_today):
+    if total <= 0:
         return []
+    refused = _resume_refused(patient, plan, today, change.real_today)
     shelf = on_shelf(plan, _run_unended(plan, today), change.real_today)
+    if (refused or shelf) and today < change.real_today and plan.end_kind == PlanEnd.KEPT_BACK:
+        # lane fix30a (review 30a hole 2, fix29c's leftover): an earlier day's keep back that stays (a hold
+        # since the decision, another plan, a bottle on the shelf): its words follow the dose that stands
+        return corrected_back(change, plan)
+    if refused:
+        return []
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
         if plan.end_kind == PlanEnd.NOTHING_GIVEN:  # lane fix28b (review 28b hole 3): a dose stands again
             end_on_shelf(plan, shelf, today)

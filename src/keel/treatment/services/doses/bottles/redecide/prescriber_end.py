@@ -30,10 +30,11 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _resume_refused,
 )
 from keel.treatment.services.doses.bottles.reasons import (
+    AT_HOME_PAST_END,
     CORRECTION_CALL_BACK,
     TAKE_BACK_UNDONE,
 )
-from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange
+from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
@@ -128,7 +129,7 @@ def _give_earlier_back(
     last = earlier[0]
     new = {iso: mg for iso, mg in amounts.items() if iso not in had and date.fromisoformat(iso) <= last}
     plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
-    plan.earlier_end = {}
+    plan.earlier_end = held_only(plan)  # lane fix30a: a hold's day stays
     plan.save(update_fields=[*END_FIELDS, "earlier_end"])
     _set_bottles(plan, {**recorded, **had, **new})
     ahead = [iso for iso in sorted(had) if today.isoformat() <= iso <= last.isoformat()]
@@ -144,7 +145,8 @@ def _give_earlier_back(
 def _call_back_past(change: DayChange, plan: TakeHomePlan, last: date, had: dict[str, str]) -> list[Reason]:
     """The bottles of the run given back (`had`) for days past the earlier end's last covered day (`last`)
     that are at home (`bottles_at_home`): they stay called back, audited, the nurse told once
-    (`CORRECTION_CALL_BACK`); none, nothing said."""
+    (`CORRECTION_CALL_BACK`; lane fix30a, fix29c's leftover: a dose at the window, no correction, says its
+    own words, `AT_HOME_PAST_END`); none, nothing said."""
     from keel.treatment.queries.take_home_plans import bottles_at_home
 
     home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
@@ -158,7 +160,7 @@ def _call_back_past(change: DayChange, plan: TakeHomePlan, last: date, had: dict
         "bottles at home called back after a correction",
         {"dose_day": change.today.isoformat(), "still_at_home": sorted(call)},
     )
-    return [_taken_back(CORRECTION_CALL_BACK, call)]
+    return [_taken_back(AT_HOME_PAST_END if change.at_window else CORRECTION_CALL_BACK, call)]
 
 
 _DOSE_PATH_ENDS = (

@@ -23,7 +23,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKE_BACK_UNDONE,
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
-from keel.treatment.services.doses.bottles.redecide.shelf import stays_on_shelf
+from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
 
 
 def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -35,14 +35,17 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     recorded brought back (review 27a, `on_shelf`), nor when a dose given today stands and today is a day of
     the run (lane end28, defence in depth: the window refuses such a dose unless today's bottle came back,
     probe 27; were one recorded all the same, today is never made a take-home day again). The end's kind is
-    cleared with the end."""
+    cleared with the end. Lane fix30a (review 30a hole 3): a take-back that stays (a hold, another plan, a
+    bottle on the shelf) has its words follow the dose that stands (`corrected_back`)."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
-    if total <= 0 or _resume_refused(patient, plan, day, today):
+    if total <= 0:
         return []
     run = _run_unended(plan, day)
-    shelf = on_shelf(plan, run, today)
-    if shelf:  # review 27a: never over bottles recorded brought back; the take-back stands
-        return [stays_on_shelf(change, plan, shelf)]
+    if _resume_refused(patient, plan, day, today) or on_shelf(plan, run, today):
+        # review 27a: never over bottles recorded brought back; nor after a hold, another plan: the take-back
+        # stands. Lane fix30a (review 30a hole 3, fix29c's leftover): its words follow the dose that stands
+        # (`corrected_back`, which tells `ON_SHELF` of the bottles brought back)
+        return corrected_back(change, plan)
     if today in run and _left_with(patient, today) is not None:
         # lane end28 (defence in depth, probe 27): she was dosed at the window today while the take-back
         # stood; re-covering today would make today a take-home day with a dose already given: never

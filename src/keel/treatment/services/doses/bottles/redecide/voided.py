@@ -25,7 +25,7 @@ from keel.treatment.services.doses.bottles.kept_back import (
 from keel.treatment.services.doses.bottles.reasons import (
     TAKE_BACK_UNDONE,
 )
-from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
+from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
 from keel.treatment.services.doses.bottles.redecide.go_on import judge_run
 
@@ -102,7 +102,7 @@ def after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         clear_end(plan)
     else:
         plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
-    plan.earlier_end = {}
+    plan.earlier_end = held_only(plan)  # lane fix30a: a hold's day stays
     plan.save(update_fields=[*END_FIELDS, "earlier_end"])
     if back_in:
         _set_bottles(plan, {**recorded, **back_in})
