@@ -190,10 +190,7 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
         raise TreatmentInvalid(
             [FieldError("patient", N_("this person's episode of care has ended: no dose can be recorded"))]
         )
-    if (
-        medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
-    ) and not sedated:  # issue #13: a bottle covers today (take_home_day_problem, from the context)
-        raise TreatmentInvalid([TAKE_HOME_DAY])
+    take_home_day_guard(ctx, medication, today, bottle_returned, sedated)
     dosing_hours_gate(
         by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
     )  # issue #18
@@ -206,6 +203,22 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
     if not ctx.hold_open:  # a hold on another medication today stops this one too
         ctx.hold_open = ctx.other_hold_open
     return slot
+
+
+def take_home_day_guard(
+    ctx: DoseContext, medication: str, today: date, bottle_returned: bool, sedated: bool
+) -> None:
+    """Issue #13: a take-home bottle covering `today` (from the context) stops an observed methadone dose
+    given that day, unless the bottle came back unopened or the dose is a hold: the person may take two
+    doses. The window's one check (`day_guards`); lane fix30d (review 30d hole 1): a held dose corrected
+    into a given one asks it too (`limits.amendment_ceilings`), refused with the same words."""
+    if (
+        medication == Medication.METHADONE
+        and not bottle_returned
+        and not sedated
+        and today in ctx.take_home_days
+    ):
+        raise TreatmentInvalid([TAKE_HOME_DAY])
 
 
 @dataclass(frozen=True)

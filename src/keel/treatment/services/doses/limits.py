@@ -39,7 +39,7 @@ from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
-from keel.treatment.services.doses.guards import high_qtc_since_order
+from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import low_dose_step, window_phase
@@ -60,10 +60,20 @@ def amendment_ceilings(
     day (`induction_limits_over`), with the same override; a lowering is never refused. A methadone raise
     meets the window's QTc checks on the QTc known that day and on the QTc known `now` (review 21m: a
     correction of yesterday made after today's 520 ms lifted today's block). Raises TreatmentInvalid naming
-    corrected_mg."""
+    corrected_mg. Lane fix30d (review 30d hole 1): a held dose turned given on a day a take-home bottle
+    covers is refused as the window refuses that dose (`guards.take_home_day_guard`, "today is a take-home
+    day")."""
     rule = GUARD_RAILS.get(dose.medication)
     if rule is None:
         return
+    if dose.status == DoseStatus.HELD and corrected > 0:  # lane fix30d (review 30d hole 1): as the window
+        take_home_day_guard(
+            dose_context(patient, dose.medication, dose.local_date),
+            dose.medication,
+            dose.local_date,
+            False,
+            False,
+        )
     others = list(
         DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
         .exclude(pk=dose.pk)
