@@ -303,7 +303,7 @@ def _said(
             break
     if tail:
         found = earlier.fullmatch(tail)
-        if found is None or not by_window:
+        if found is None:  # lane fix30d (review 30d hole 2): a prescriber's end keeps the earlier one too
             return f"{said}{tail}", by_window
         reason, _window = _said(found["reason"], today, taken_back)
         day = _part("day", found["day"], today)

@@ -253,7 +253,13 @@ def _write_end(
     by, patient, now, text, start = asked.by, asked.patient, asked.now, asked.text, asked.start
     earlier = _earlier_end(plan) if ended else {}
     if ended and plan.end_reason:  # the earlier end's reason stays in the record
-        text = f"{text} (Earlier end, no take-home days after {plan.ended_on}: {plan.end_reason})"
+        from keel.treatment.services.doses.bottles import EARLIER_END
+
+        # lane fix30d (review 30d hole 2): kept as the window keeps an earlier end (`EARLIER_END`), so
+        # `end_words.plan_end` says it, and the earlier end's own words, in the reader's language
+        text += EARLIER_END.format(
+            day=plan.ended_on.isoformat() if plan.ended_on else "", reason=plan.end_reason
+        )
     last = start - timedelta(days=1)  # the last day a bottle covers
     plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
     plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = by, now, text, PlanEnd.PRESCRIBER
