@@ -88,14 +88,19 @@ def _end_by_hold(plan: TakeHomePlan, by: User, now: datetime, held_on: date, las
     """A hold's end of `plan` (`suspend_take_home_plans`): after `last`, never later than an end it had
     (a hold may move an end earlier, never later). Lane fix30a (review 30a hole 1): an end it had (a
     prescriber's, with her reason) is kept in the words (`EARLIER_END`, as every dose-path end keeps one:
-    `_end_keeping_earlier`); the kind stays `PlanEnd.HOLD`. The hold's day is kept on the plan
+    `_end_keeping_earlier`); the kind stays `PlanEnd.HOLD`. Lane fix30d (review 30d hole 3): the same hold
+    run again (a void of that day's dose, `_end_after_hold`) keeps its own words, never as an earlier end.
+    The hold's day is kept on the plan
     (`earlier_end["held_on"]`, the earliest hold's) so an end written later (a prescriber's) leaves the
     bottles at home after it on the call-back list (`queries.take_home_plans._called_back_after`)."""
     text = HOLD_SUSPENDS.format(day=held_on.isoformat())
     if plan.ended_on is not None:
         last = min(last, plan.ended_on)
         from_day = (plan.ended_on + timedelta(days=1)).isoformat()
-        text += EARLIER_END.format(day=from_day, reason=plan.end_reason or "")
+        if plan.end_kind == PlanEnd.HOLD and (plan.end_reason or "").startswith(text):
+            text = plan.end_reason  # lane fix30d (review 30d hole 3): the same hold run again (a void): once
+        else:
+            text += EARLIER_END.format(day=from_day, reason=plan.end_reason or "")
     kept = {"held_on": min(str((plan.earlier_end or {}).get("held_on") or held_on), held_on.isoformat())}
     plan.ended_on, plan.ended_by, plan.ended_at = last, by, now
     plan.end_reason, plan.end_kind, plan.earlier_end = text, PlanEnd.HOLD, kept
