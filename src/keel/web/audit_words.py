@@ -220,6 +220,12 @@ REASONS = {
     "plan stays ended: the dose of the day it ended on was corrected back up": _(
         "take-home plan stays ended: the dose of the day it ended on was corrected back up"
     ),
+    "plan stays ended: the dose of the day it ended on was voided": _(
+        "take-home plan stays ended: the dose of the day it ended on was voided"
+    ),
+    "plan stays ended: its dose corrected again, still kept back": _(
+        "take-home plan stays ended: its dose was corrected again and is still kept back"
+    ),
     "bottles brought back after the plan ended": _("take-home bottles brought back after the plan ended"),
     "plan not resumed: bottles brought back stay at the clinic": _(
         "take-home plan not resumed: bottles recorded brought back stay at the clinic"

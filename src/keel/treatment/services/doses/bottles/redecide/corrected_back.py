@@ -133,6 +133,16 @@ def again_after_corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Re
     comes here again and never covers a past day), a note after it kept (`_note_after`)."""
     if change.total > 0:
         return corrected_back(change, plan)
+    return voided_since(change, plan)
+
+
+def voided_since(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane fix30a (review 30p hole 3), lane fix30d (review 30d hole 4): the dose whose end this is (a
+    corrected-back end, a keep back, a take-back of an earlier day) is voided or corrected to 0 mg: the end
+    stands from its day, its words follow the dose that stands no more (`voided_words`; the stored kind
+    kept, so a later correction comes to the same step), a note after it kept (`_note_after`), audited, and
+    the nurse is told that the bottles recorded with that dose, which may have left, are to be called back
+    (`TAKEN_BACK`)."""
     from keel.treatment.queries.take_home_plans import bottles_at_home
 
     run = _run_unended(plan, change.today)
@@ -141,4 +151,11 @@ def again_after_corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Re
     back = brought_back_days(plan)
     home = bottles_at_home(change.patient, change.real_today, maybe=True).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "plan stays ended: the dose of the day it ended on was voided",
+        {"dose_day": change.today.isoformat(), "still_at_home": sorted(call)},
+    )
     return [_taken_back(TAKEN_BACK, call)] if call else []

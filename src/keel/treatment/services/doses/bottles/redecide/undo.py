@@ -23,7 +23,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKE_BACK_UNDONE,
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
-from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
+from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
 
 
 def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -38,8 +38,8 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     cleared with the end. Lane fix30a (review 30a hole 3): a take-back that stays (a hold, another plan, a
     bottle on the shelf) has its words follow the dose that stands (`corrected_back`)."""
     patient, day, today, total = change.patient, change.today, change.real_today, change.total
-    if total <= 0:
-        return []
+    if total <= 0:  # lane fix30d (review 30d hole 4): the dose they left with is voided; the end says so
+        return voided_since(change, plan)
     run = _run_unended(plan, day)
     if _resume_refused(patient, plan, day, today) or on_shelf(plan, run, today):
         # review 27a: never over bottles recorded brought back; nor after a hold, another plan: the take-back
