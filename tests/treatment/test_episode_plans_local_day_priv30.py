@@ -57,3 +57,29 @@ def test_a_plan_naming_its_episode_is_kept_whatever_its_hour(world: World) -> No
     started_on = local_today(world.alice)
     plan = _Plan(world.alice.pk, 999_999, _at(started_on - timedelta(days=1), 23, 30))
     assert episode_plans([plan], {world.alice.pk: (999_999, started_on)}) == [plan]
+
+
+class _ValuesPlan(NamedTuple):
+    """A plan read as values with its program's zone (`missed.CountedPlan`: the caseload's statement)."""
+
+    patient_id: int
+    enrollment_id: int | None
+    decided_at: datetime
+    time_zone: str
+
+
+def test_a_plan_read_with_its_zone_asks_no_statement_for_it(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started_on = local_today(world.alice)
+    plan = _ValuesPlan(world.alice.pk, None, _at(started_on - timedelta(days=1), 23, 30), "America/New_York")
+    with CaptureQueriesContext(connection) as asked:
+        kept = episode_plans([plan], {world.alice.pk: (999_999, started_on)})
+    assert (kept, len(asked.captured_queries)) == ([], 0)
+
+
+def test_a_plan_read_with_its_zone_is_judged_on_that_zone(world: World) -> None:
+    started_on = local_today(world.alice)
+    plan = _ValuesPlan(world.alice.pk, None, _at(started_on, 0, 30), "America/New_York")
+    assert episode_plans([plan], {world.alice.pk: (999_999, started_on)}) == [plan]

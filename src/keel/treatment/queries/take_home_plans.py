@@ -105,8 +105,13 @@ def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date
     `decided_at` on the program's calendar day (`day_in`, the one definition of a local day), never the UTC
     date (lane priv30: 23:30 in New York is the next day in UTC). The zones are read only for such plans."""
     plans = list(plans)
-    unnamed = {p.patient_id for p in plans if p.enrollment_id is None and p.patient_id in episodes_of}
-    zones = _zones_of(unnamed)
+    zones = _zones_of(
+        {
+            p.patient_id
+            for p in plans
+            if p.enrollment_id is None and p.patient_id in episodes_of and _zone_read(p) is None
+        }
+    )
     kept = []
     for plan in plans:
         episode = episodes_of.get(plan.patient_id)
@@ -114,10 +119,18 @@ def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date
             continue
         enrollment_id, started_on = episode
         if plan.enrollment_id == enrollment_id or (
-            plan.enrollment_id is None and day_in(zones[plan.patient_id], plan.decided_at) >= started_on
+            plan.enrollment_id is None
+            and day_in(_zone_read(plan) or zones[plan.patient_id], plan.decided_at) >= started_on
         ):
             kept.append(plan)
     return kept
+
+
+def _zone_read(plan: object) -> str | None:
+    """The program's time zone a plan read as values already carries (`missed.CountedPlan.time_zone`: the
+    caseload's and the measures' statement), so `episode_plans` asks no statement more for it."""
+    zone = getattr(plan, "time_zone", None)
+    return zone if isinstance(zone, str) else None
 
 
 def _zones_of(patient_ids: set[int]) -> dict[int, str]:
