@@ -16,8 +16,8 @@ from ninja.parser import Parser
 
 from keel.access.errors import NotAllowed
 from keel.accounts.api import router as accounts_router
+from keel.accounts.mail import EmailNotSent
 from keel.accounts.services import AccountError
-from keel.accounts.staff import EmailNotSent
 from keel.api_auth import (
     keel_auth,
     may_hear_the_record,
@@ -26,6 +26,7 @@ from keel.api_auth import (
     refuse_release_credential,
 )
 from keel.api_body import body_components, duplicate_key_error
+from keel.api_errors import ApiRefused, error_body
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
@@ -108,10 +109,6 @@ UNKNOWN_INSTRUMENT_REASON = N_("not an instrument Keel knows; known: %(codes)s")
 UNKNOWN_RULE = N_("Not a rule Keel knows; known: %(rules)s")
 SIGN_IN = N_("Sign in or send a valid API token.")
 NOT_FOUND = N_("Not found.")
-
-
-def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"message": message, "errors": errors or []}
 
 
 def _field_of(loc: Any) -> str:
@@ -207,6 +204,12 @@ def on_unknown_rule(request: HttpRequest, exc: UnknownRule) -> HttpResponse:
     # in the request's language, the typed name not repeated (review 21y, as review 20b did for instruments)
     message = gettext(UNKNOWN_RULE) % {"rules": ", ".join(sorted(RULES))}
     return api.create_response(request, error_body(message), status=404)
+
+
+@api.exception_handler(ApiRefused)
+def on_refused(request: HttpRequest, exc: ApiRefused) -> HttpResponse:
+    """A check that wraps every operation refused the request (`keel.api_errors` says why it raises)."""
+    return api.create_response(request, exc.body, status=exc.status)
 
 
 @api.exception_handler(BadSearch)

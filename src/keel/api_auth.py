@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
@@ -17,6 +17,7 @@ from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.middleware import bearer_credential
 from keel.accounts.models import User
+from keel.api_errors import ApiRefused, error_body
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.words import gettext_noop as N_
@@ -322,7 +323,7 @@ def refuse_release_credential(func: F) -> F:
                 target_id=func.__name__[:200],
                 reason=reason,
             )
-            return _refusal(request, said)
+            _refusal(request, said)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
@@ -347,7 +348,5 @@ def _own(path: str) -> bool:
     return path == _OWN or path.startswith(_OWN + "/")
 
 
-def _refusal(request: HttpRequest, said: str) -> HttpResponse:
-    from keel.api import api, error_body  # the API's one error shape
-
-    return api.create_response(request, error_body(gettext(said)), status=403)
+def _refusal(request: HttpRequest, said: str) -> NoReturn:
+    raise ApiRefused(403, error_body(gettext(said)))

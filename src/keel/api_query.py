@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja.params.models import QueryModel
 
+from keel.api_errors import ApiRefused, error_body
 from keel.core.rules.inputs import DUPLICATE_KEY
 from keel.core.words import gettext_noop as N_
 
@@ -97,14 +98,11 @@ def refuse_undeclared_query(func: F) -> F:
             names, lists = declared_query(func)
             errors = query_errors(request, names, lists) if request.META.get("QUERY_STRING") else []
         if errors:
-            return _refusal(request, errors)
+            _refusal(request, errors)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
 
 
-def _refusal(request: HttpRequest, errors: Iterable[dict[str, str]]) -> HttpResponse:
-    from keel.api import api, error_body  # the API's one error shape
-
-    body = error_body(gettext("Some query parameters are not valid."), list(errors))
-    return api.create_response(request, body, status=422)
+def _refusal(request: HttpRequest, errors: Iterable[dict[str, str]]) -> NoReturn:
+    raise ApiRefused(422, error_body(gettext("Some query parameters are not valid."), list(errors)))

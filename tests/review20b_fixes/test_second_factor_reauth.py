@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from keel.accounts import mail, staff
 from keel.accounts import services as accounts
-from keel.accounts import staff
 from keel.audit.models import AuditEvent
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.schemas import SecondFactorResetIn
@@ -104,7 +104,7 @@ def test_the_right_password_resets_it(enrolled: World) -> None:
 
 def _mails(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
     sent: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(staff, "_send", lambda to, subject, body: sent.append((to, subject, body)))
+    monkeypatch.setattr(mail, "send", lambda to, subject, body: sent.append((to, subject, body)))
     return sent
 
 

@@ -30,7 +30,7 @@ SESSION_ENDED = "Your session has ended. Sign in again."
 def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     logout(request)  # flushes and deletes the server-side session row
     if request.path.startswith("/fhir/"):  # FHIR answers every error as an OperationOutcome (review 22f)
-        from keel.interop.rest import outcome  # the FHIR layer sits above this one
+        from keel.interop.rest.outcomes import outcome  # the FHIR error shape
 
         return outcome(401, "login", SESSION_ENDED)
     if request.path.startswith("/api/"):

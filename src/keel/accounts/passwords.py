@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from keel.accounts import services
+from keel.accounts import mail, services
 from keel.accounts.models import Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -47,9 +47,7 @@ def _tell(user: User, subject: str, body: str) -> None:
 
 def tell_address(address: str, subject: str, body: str) -> None:
     """A notice to `address` once the caller's transaction commits (a failed send audited, never raised)."""
-    from keel.accounts import staff
-
-    transaction.on_commit(lambda: staff._tell(address, subject, body))
+    transaction.on_commit(lambda: mail.tell(address, subject, body))
 
 
 def change_password(
@@ -146,10 +144,8 @@ def request_reset(*, email: str, base_url: str, client: str | None = None) -> No
 def _email_reset_link(user: User, base_url: str, minutes: int) -> bool:
     """Email one account its reset link; True when sent. A mail server that is down is audited (no address in
     the row), not told."""
-    from keel.accounts import staff
-
     try:
-        staff._send(
+        mail.send(
             user.email,
             _("Choose a new Keel password"),
             _(
@@ -160,7 +156,7 @@ def _email_reset_link(user: User, base_url: str, minutes: int) -> bool:
             )
             % {"username": user.username, "link": _link_for(user, base_url), "minutes": minutes},
         )
-    except staff.EmailNotSent:
+    except mail.EmailNotSent:
         audit.record(
             actor=None,
             action=Action.UPDATE,

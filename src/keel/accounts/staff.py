@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django_otp.oath import TOTP
 from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts import services
+from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import programs_of, remove_second_factor
 from keel.audit import services as audit
@@ -39,10 +39,6 @@ class NotAllowed(AccessNotAllowed, PermissionError):
     """Only a program admin of the program manages its staff (403, audited)."""
 
 
-class EmailNotSent(RuntimeError):
-    """The mail server refused or could not be reached; nothing was kept."""
-
-
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -56,13 +52,6 @@ def _program_of_admin(by: User, slug: str) -> Program:
         error=NotAllowed,
         message=_("Only the program's admins manage its staff."),
     )
-
-
-def _send(to: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
-    except OSError as exc:  # smtplib's errors are OSErrors, as are refused connections and timeouts
-        raise EmailNotSent(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -130,7 +119,7 @@ def _refuse_taken_address(program: Program, email: str, now: datetime) -> None:
 def _send_invitation(email: str, program: Program, link: str) -> None:
     """The invitation's email: the program, the link and how long it works."""
     hours = settings.KEEL_INVITATION_HOURS
-    _send(
+    send(
         email,
         _("You are invited to Keel"),
         _(
@@ -334,7 +323,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
             )
         if user.email:
             transaction.on_commit(
-                lambda: _tell(
+                lambda: tell(
                     user.email,
                     _("Your Keel account changed"),
                     _(
@@ -351,7 +340,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
             services.deactivate_user(user=user, by=by)
         if user.email:
             transaction.on_commit(
-                lambda: _tell(
+                lambda: tell(
                     user.email,
                     _("Your Keel account was turned off"),
                     _(
@@ -399,20 +388,6 @@ def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefus
         detail={"patient_ids": ids},
     )
     return FieldsInvalid([FieldError("user_id", care_gap.gap_words(by=by, staff=user, left=exc.left))])
-
-
-def _tell(to: str, subject: str, body: str) -> None:
-    """A notice the person should get; the change it describes stands even if the mail server is down."""
-    try:
-        _send(to, subject, body)
-    except EmailNotSent:
-        audit.record(
-            actor=None,
-            action=Action.UPDATE,
-            outcome=Outcome.FAILURE,
-            target_type="email",
-            reason="notice not sent",
-        )
 
 
 def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, password: object = None) -> User:
@@ -509,7 +484,7 @@ def _reset(by: User, program: Program, user: User) -> User:
             )
         if user.email:
             transaction.on_commit(
-                lambda: _tell(
+                lambda: tell(
                     user.email,
                     _("Your Keel two-step sign-in was reset"),
                     _(

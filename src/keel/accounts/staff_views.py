@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts import queries, services, staff
+from keel.accounts import mail, queries, services, staff
 from keel.accounts.forms import AcceptForm, InviteForm
 from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import STAFF_ROLES, Program, Role, User
@@ -78,7 +78,7 @@ def staff_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422
-        except staff.EmailNotSent:
+        except mail.EmailNotSent:
             error = _(
                 "The email could not be sent, so no invitation was made. "
                 "Check the mail settings and try again."

@@ -12,7 +12,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import reads_no_one
-from keel.assessments import fhir, queries, services
+from keel.assessments import queries, services
 from keel.assessments.schemas import (
     AssessmentFilter,
     AssessmentIn,
@@ -114,10 +114,13 @@ def list_assessments(
     summary="One assessment as a FHIR R4 Bundle (QuestionnaireResponse + Observations)",
 )
 def assessment_fhir(request: AuthenticatedApiRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+    """A collection Bundle that resolves on its own: the response, its Observations, the Questionnaire, the
+    patient (identity only) and whoever filled it in (`interop.fhir.record.assessment_bundle`)."""
     from keel.interop.api import base_for, fhir_response
+    from keel.interop.fhir.record import assessment_bundle
 
     assessment = queries.get_assessment(request.auth, patient_id=patient_id, assessment_id=assessment_id)
-    return fhir_response(fhir.bundle(assessment, base_for(request), timezone.now()))
+    return fhir_response(assessment_bundle(assessment, base_for(request), timezone.now()))
 
 
 @router.post(

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from typing import Any
 
 from keel.assessments.models import Assessment
@@ -259,11 +258,3 @@ def observations(a: Assessment) -> list[dict[str, Any]]:
 def resources(a: Assessment, base: Base, *, imported: bool = False) -> list[dict[str, Any]]:
     """The QuestionnaireResponse first, then its Observations."""
     return [questionnaire_response(a, base, imported=imported), *observations(a)]
-
-
-def bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any]:
-    """A collection Bundle that resolves on its own: the response, its Observations, the Questionnaire, the
-    patient (identity only) and whoever filled it in."""
-    from keel.interop.fhir.record import assessment_bundle
-
-    return assessment_bundle(a, base, now)

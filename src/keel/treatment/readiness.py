@@ -55,6 +55,7 @@ from keel.treatment.models import (
     in_force_q,
 )
 from keel.treatment.queries.contexts import clinic_day
+from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
 
 SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
@@ -279,7 +280,6 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
     bottles (the end of their day, or now for today's: the safe reading) and every reported last use (intakes
     and reports, read through the prescribers' corrections: `reported_times`). The buprenorphine
     induction's switch check (`keel.core.induction`)."""
-    from keel.treatment.queries import taken_doses  # queries imports this module
 
     zone = zone_of(patient)
     today = now.astimezone(zone).date()

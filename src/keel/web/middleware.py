@@ -246,7 +246,7 @@ class RejectNulMiddleware:
             body = {"message": "Some fields are not valid.", "errors": [{"field": field, "reason": reason}]}
             return JsonResponse(body, status=422)
         if request.path.startswith("/fhir/"):  # FHIR answers every error as an OperationOutcome
-            from keel.interop.rest import outcome
+            from keel.interop.rest.outcomes import outcome
 
             return outcome(422, "invalid", f"{field} {reason}", field)
         return render(request, "web/422.html", {"field": field}, status=422)

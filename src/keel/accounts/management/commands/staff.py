@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts import staff
+from keel.accounts import mail, staff
 from keel.accounts.models import User
 from keel.accounts.schemas import InvitationIn
 from keel.core.rules.inputs import FieldsInvalid
@@ -115,7 +115,7 @@ class Command(BaseCommand):
             raise fields_error(exc) from None
         except staff.NotAllowed as exc:
             raise CommandError(str(exc), returncode=2) from None
-        except staff.EmailNotSent:
+        except mail.EmailNotSent:
             raise CommandError("the email could not be sent: check KEEL_EMAIL_URL", returncode=2) from None
 
     def _list(self, by: User, slug: str, *, as_json: bool) -> None:
