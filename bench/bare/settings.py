@@ -48,6 +48,9 @@ else:
     }
 _database["CONN_MAX_AGE"] = 60
 _database["CONN_HEALTH_CHECKS"] = True
+if _url and os.environ.get("BARE_DATABASE_POOL") == "1":  # bench/pg_pool.py: Django's psycopg pool
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {**dict(_database.get("OPTIONS") or {}), "pool": {"min_size": 2, "max_size": 2}}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -9,7 +9,7 @@ the tables, so it answering at all is the database check `SELECT 1` was.
 
 On PostgreSQL the statement is prepared once per connection (`PREPARE`, in the same round trip as its first
 `EXECUTE`): planning its four subqueries was most of the database's time per probe, about 0.17 ms of server
-CPU against 0.02 ms to execute it (bench/README.md). A connection that lost the prepared statement (a pooler
+CPU against 0.02 ms to execute it (bench/HISTORY.md). A connection that lost the prepared statement (a pooler
 handing over another server session, `DISCARD ALL`) has it prepared again; a pooler's next server session
 may have it already, and is sent the EXECUTE alone (three attempts in all) before the probe fails."""
 

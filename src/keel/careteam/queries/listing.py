@@ -35,7 +35,7 @@ from keel.treatment.queries import in_chunks
 
 # Above this many people a page past the signalled people is cut by the database (`_tail_page`, a statement
 # a page); at or below, the others are ordered once from one light read and every page cut from it (`_tail`:
-# cheaper for a short list, bench/README.md); a cost choice, the order is the same either way.
+# cheaper for a short list, bench/HISTORY.md); a cost choice, the order is the same either way.
 TAIL_IN_SQL_ABOVE = 5000
 
 

@@ -130,7 +130,7 @@ def _first_dose() -> Case:
     one index probe) rather than on the order in force, which the page reads once as its own column
     (`on_methadone`; without one the count is NULL, whatever this answers): `_tail_reads`' `first` asks
     the order in force a second time, and at 100,000 people each ask is an anti-join over every order
-    (bench/README.md, issue #21). The same answer for every person on methadone: one with an order in
+    (bench/HISTORY.md, issue #21). The same answer for every person on methadone: one with an order in
     force has one not stopped."""
     gate = Q(dosed_1=False, missed_episode__isnull=False) & Q(_ordered(OuterRef("pk")))
     return Case(When(gate, then=F("missed_first")), default=None, output_field=DateField())
