@@ -9,7 +9,7 @@ thread; `CONN_HEALTH_CHECKS` kept, so the pool checks each connection it hands o
 Keel's pooled settings are `bench/pool_settings.py`; bare's are `BARE_DATABASE_POOL=1`. Per round, order
 rotated, it measures `/healthz` on all four and Keel's audited check-in on both Keel servers, and prints
 pool ÷ persistent and Keel ÷ bare (min/median/max of the rounds' req/s ratios) with p99 and server CPU.
-Needs `psycopg_pool` (in the virtualenv; not a dependency of Keel: the pool is not adopted, bench/README.md).
+Needs `psycopg_pool` (a dev dependency for this bench only: Keel does not use the pool, bench/README.md).
 """
 
 from __future__ import annotations
