@@ -1,13 +1,16 @@
-"""List every `Any` in src/keel by file and kind (issue #17: "`Any` at boundaries only where the data really is
-free-form").
+"""List every `Any` in src/keel by file and kind (issue #17: "`Any` at boundaries only where the data really
+is free-form").
 
     .venv/bin/python tools/any_inventory.py [--by-kind] [--check] [paths...]     # default: src/keel
 
 Each use of the name `Any` (or `typing.Any`) is counted once, by where it sits in the syntax tree:
 `parameter`, `return`, `variable` (an annotated assignment or attribute), `dict[str, Any]` (wherever it sits),
 `cast` (the first argument of `cast(...)`), `alias` (a type alias or TypeVar bound) and `other` (a base class,
-a `TypedDict` field, a subscript inside a larger annotation...). Migrations are not counted (Django writes them).
+a `TypedDict` field, a subscript inside a larger annotation...). Migrations are not counted (Django writes
+them).
 
+`--write` writes the table afresh with today's counts (an entry's `why` kept; a new file's from `WHY`, else
+"to type"): run it after typing some away, and read the diff.
 `--check` compares each file's count with `tools/any_allowed.toml` and exits 1 if any file grew (the ratchet
 `tests/meta/test_any_ratchet.py` runs); a file that shrank is printed so its entry can be lowered.
 """
@@ -44,11 +47,15 @@ def _is_any(node: ast.AST) -> bool:
 
 def _is_dict_str_any(node: ast.AST) -> bool:
     """`dict[str, Any]` / `Dict[str, Any]` / `Mapping[str, Any]` / `MutableMapping[str, Any]`."""
-    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2):
+    if not (
+        isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2
+    ):
         return False
     name = node.value.id if isinstance(node.value, ast.Name) else getattr(node.value, "attr", "")
     key, value = node.slice.elts
-    return name in {"dict", "Dict", "Mapping", "MutableMapping"} and _is_any(value) and ast.unparse(key) == "str"
+    return (
+        name in {"dict", "Dict", "Mapping", "MutableMapping"} and _is_any(value) and ast.unparse(key) == "str"
+    )
 
 
 class _Finder(ast.NodeVisitor):
@@ -86,7 +93,7 @@ class _Finder(ast.NodeVisitor):
         for statement in node.body:
             self.visit(statement)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 (the visitor's naming)
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         alias = isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias"
@@ -147,10 +154,78 @@ def grown(found: dict[str, int], ceiling: dict[str, int]) -> dict[str, tuple[int
     return {p: (n, ceiling.get(p, 0)) for p, n in found.items() if n > ceiling.get(p, 0)}
 
 
+# Why a file's data is free-form, by where it sits (first match wins); a file no pattern names is "to type".
+WHY: tuple[tuple[str, str], ...] = (
+    ("/management/commands/", "Django internals: BaseCommand.handle(*args, **options), argparse's options"),
+    ("/migrations/", "Django internals: historical models"),
+    (
+        "src/keel/careteam/queries/",
+        "raw SQL rows: a hand-written read's driver values, the ORM-compiled parameters",
+    ),
+    ("src/keel/treatment/queries/window.py", "raw SQL rows: a hand-written read's driver values"),
+    ("src/keel/web/health.py", "raw SQL rows and driver connections (the probe's prepared statement)"),
+    ("src/keel/crypto.py", "JSON: any JSON value, encrypted and decrypted as it is"),
+    (
+        "src/keel/db/",
+        "Django internals: driver rows, ORM converters (value, expression, connection), Field[Any, Any]",
+    ),
+    ("fhir", "FHIR JSON: a resource is a free-form JSON object (R4's shapes are not modelled)"),
+    ("src/keel/interop/", "FHIR JSON: resources, bundles and search parameters passed through as JSON"),
+    (
+        "src/keel/core/directory/",
+        "a feed's JSON: meeting and facility feeds as published, free-form until parsed",
+    ),
+    ("src/keel/directory/", "a feed's JSON (meetings, facilities) and their stored records' hashes"),
+    (
+        "src/keel/audit/",
+        "audit detail JSON (an event's `detail`, free-form per action), the chain's row fields",
+    ),
+    (
+        "sharing",
+        "consent scope and release JSON (a released record's free-form detail); to type (lane priv31)",
+    ),
+    (
+        "src/keel/core/instruments/",
+        "instrument definitions (JSON data files) and answers before they are checked",
+    ),
+    (
+        "src/keel/core/rules/",
+        "a rule's inputs and policy: JSON checked per rule (core.rules.inputs); to type per rule",
+    ),
+    ("schemas.py", "OpenAPI JSON Schema fragments and pydantic's hooks"),
+    ("/api", "django-ninja internals: a route's function and a JSON body before it is checked"),
+    ("views", "Django internals: template contexts and a view's *args/**kwargs"),
+    ("forms.py", "Django internals: a form's *args/**kwargs and cleaned_data"),
+    ("models.py", "Django internals: a model's or field's *args/**kwargs, raw SQL parameters"),
+)
+
+
+def why_for(path: str) -> str:
+    """The reason `WHY` gives for a file (else "to type")."""
+    return next((why for pattern, why in WHY if pattern in path), "to type")
+
+
+def write_table(found: dict[str, int]) -> str:
+    """The table for today's counts, each entry's `why` kept from the committed table when it has one."""
+    kept = tomllib.loads(ALLOWED.read_text(encoding="utf-8")) if ALLOWED.exists() else {}
+    lines = [
+        "# Each file's ceiling of `Any` (tools/any_inventory.py; ratchet: tests/meta/test_any_ratchet.py).",
+        "# A count may fall (lower it: `tools/any_inventory.py --write`), never rise. `why`: why the data is",
+        '# free-form there, or "to type".',
+    ]
+    for path, n in sorted(found.items()):
+        why = str(kept.get(path, {}).get("why", "")) or why_for(path)
+        lines += ["", f'["{path}"]', f"count = {n}", f'why = "{why}"']
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str]) -> int:
     """Print the inventory (or check the ratchet)."""
     args = [a for a in argv if not a.startswith("--")]
     uses = [use for f in python_files([Path(a).resolve() for a in args] or [SRC]) for use in uses_in(f)]
+    if "--write" in argv:
+        ALLOWED.write_text(write_table(dict(Counter(u.path for u in uses))), encoding="utf-8")
+        return 0
     if "--check" in argv:
         found, ceiling = dict(Counter(u.path for u in uses)), allowed()
         for path, (n, limit) in sorted(grown(found, ceiling).items()):

@@ -1,5 +1,5 @@
-"""`Any` only where the data is free-form (issue #17): each file's count of `Any` may fall but never grow above
-its entry in tools/any_allowed.toml, and each entry says why its data is free-form (or that it is still to type).
+"""`Any` only where the data is free-form (issue #17): each file's count of `Any` may fall but never grow
+above its entry in tools/any_allowed.toml, and each entry says why its data is free-form (or "to type").
 
 `.venv/bin/python tools/any_inventory.py` lists them by file and kind; `--check` runs the same comparison.
 """
@@ -40,6 +40,8 @@ def test_every_entry_names_a_file_that_exists() -> None:
 
 def test_the_inventory_counts_parameters_returns_and_dicts(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("from typing import Any, cast\ndef f(a: Any, b: dict[str, Any]) -> Any:\n    return cast(Any, a)\n")
+    sample.write_text(
+        "from typing import Any, cast\ndef f(a: Any, b: dict[str, Any]) -> Any:\n    return cast(Any, a)\n"
+    )
     kinds = sorted(use.kind for use in INVENTORY.uses_in_text(sample.read_text(), "sample.py"))
     assert kinds == ["cast", "dict[str, Any]", "parameter", "return"]
