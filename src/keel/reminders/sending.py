@@ -40,7 +40,7 @@ from keel.patients.models import Patient, zone_of
 from keel.reminders import channels
 from keel.reminders.models import SendStatus
 
-WORKER_LOST = "WorkerLost"
+WORKER_LOST = "WorkerLost"  # the error of a send whose worker stopped mid-send (as keel.jobs.WorkerLost)
 SendModel = TypeVar("SendModel", bound=models.Model)
 SendField = str | int | datetime | None  # a value written to a send row's own fields (not a relation)
 
@@ -53,7 +53,6 @@ class SendRow(Protocol):
 
     @property
     def attempts(self) -> int: ...
-  # the error of a send whose worker stopped mid-send (as keel.jobs.WorkerLost)
 
 
 def clock(now: datetime | None) -> datetime:

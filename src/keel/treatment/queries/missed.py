@@ -226,7 +226,10 @@ def count_missed(
 
 
 def missed_days(
-    patients: list[tuple[Patient, date]] | list[tuple[int, date]], medication: str, *, among: QuerySet[Patient] | None = None
+    patients: list[tuple[Patient, date]] | list[tuple[int, date]],
+    medication: str,
+    *,
+    among: QuerySet[Patient] | None = None,
 ) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
     same answer) without reading a dose: per distinct "today", one statement of `with_missed_day_reads`
