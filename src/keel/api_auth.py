@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -22,7 +22,9 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.words import gettext_noop as N_
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., Any])  # a route's function: ninja calls it with what it declares
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -205,21 +207,21 @@ _ROUTE = "keel_token_route"  # the request's attribute: its operation's function
 _TOKEN_PATHS = "/api/v1/auth/tokens"  # the caller's own tokens: made, listed, revoked
 
 
-def note_route(run: F) -> F:
+def note_route(run: Callable[Concatenate[HttpRequest, P], R]) -> Callable[Concatenate[HttpRequest, P], R]:
     """For `api.add_decorator(..., mode="view")`: wraps each operation's `run` (before authentication and
     the body's check) and notes its function on the request, for `KeelAuth` to refuse a staff token's write
     outside the allow list before anything else is read (`refuse_staff_token_write`)."""
-    inner: Any = run  # under another view decorator (`find_undeclared_query`): the operation's own `run`
+    inner: object = run  # under another view decorator (`find_undeclared_query`): the operation's own `run`
     while not hasattr(inner, "__self__") and hasattr(inner, "__wrapped__"):
         inner = inner.__wrapped__
     func = getattr(getattr(inner, "__self__", None), "view_func", run)
 
     @functools.wraps(run)
-    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def noted(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         setattr(request, _ROUTE, func)
         return run(request, *args, **kwargs)
 
-    return noted  # type: ignore[return-value]
+    return noted
 
 
 def refuse_staff_token_write(request: HttpRequest, user: User) -> None:
@@ -293,14 +295,16 @@ def release_token(request: HttpRequest) -> str | None:
     return bearer_credential(request)
 
 
-def refuse_release_credential(func: F) -> F:
+def refuse_release_credential(
+    func: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """For `api.add_decorator(..., mode="operation")`: every operation, after authentication, asks
     `policy.bound_token_may`; a bound token on a route that does not release a record, and a staff member's
     token reading one that does not (review 25b, H1), are refused, audited."""
     use = getattr(func, _USE, policy.TokenUse.OTHER)
 
     @functools.wraps(func)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def checked(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         user = getattr(request, "auth", None)
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
         by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
@@ -326,7 +330,7 @@ def refuse_release_credential(func: F) -> F:
             _refusal(request, said)
         return func(request, *args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return checked
 
 
 # The caller's own account and record (review 25b, H1): a patient's own token reads them (their own access);

@@ -9,10 +9,17 @@ checks sit below the API and import nothing above them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 
-def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+class ErrorBody(TypedDict):
+    """`message`: words for a person; `errors`: each `{"field": ..., "reason": ...}`."""
+
+    message: str
+    errors: list[dict[str, str]]
+
+
+def error_body(message: str, errors: list[dict[str, str]] | None = None) -> ErrorBody:
     """The body of every JSON API error."""
     return {"message": message, "errors": errors or []}
 
@@ -20,7 +27,7 @@ def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict
 class ApiRefused(Exception):
     """A request refused by a check before its route runs: answered `status` with `body`."""
 
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
+    def __init__(self, status: int, body: ErrorBody) -> None:
         super().__init__(status)
         self.status = status
         self.body = body

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -28,7 +28,9 @@ from keel.api_errors import ApiRefused, error_body
 from keel.core.rules.inputs import DUPLICATE_KEY
 from keel.core.words import gettext_noop as N_
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., Any])  # a route's function: ninja calls it with what it declares
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Said after a query parameter's name that the operation does not read.
 UNDECLARED = N_("not a query parameter of this request")
@@ -70,7 +72,9 @@ def query_errors(request: HttpRequest, names: frozenset[str], lists: frozenset[s
     return errors
 
 
-def find_undeclared_query(run: F) -> F:
+def find_undeclared_query(
+    run: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """For `api.add_decorator(..., mode="view")`: wraps each operation's `run` (before authentication) and
     notes on the request the query parameters its operation does not read, so that ninja's own 422 (a bad
     body, a bad declared parameter) names them too (`keel.api.on_validation_error`)."""
@@ -78,21 +82,23 @@ def find_undeclared_query(run: F) -> F:
     names, lists = declared_query(getattr(operation, "view_func", run))
 
     @functools.wraps(run)
-    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def noted(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         query = request.META.get("QUERY_STRING")  # no query string, nothing to parse
         setattr(request, QUERY_ERRORS, query_errors(request, names, lists) if query else [])
         return run(request, *args, **kwargs)
 
-    return noted  # type: ignore[return-value]
+    return noted
 
 
-def refuse_undeclared_query(func: F) -> F:
+def refuse_undeclared_query(
+    func: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """For `api.add_decorator(..., mode="operation")`: wraps each operation's function (after ninja's
     authentication and its checks of the declared parameters and the body) and refuses what
     `find_undeclared_query` noted."""
 
     @functools.wraps(func)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def checked(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         errors = getattr(request, QUERY_ERRORS, None)
         if errors is None:  # not through `find_undeclared_query` (never in the API): judged here
             names, lists = declared_query(func)
@@ -101,7 +107,7 @@ def refuse_undeclared_query(func: F) -> F:
             _refusal(request, errors)
         return func(request, *args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return checked
 
 
 def _refusal(request: HttpRequest, errors: Iterable[dict[str, str]]) -> NoReturn:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
@@ -739,13 +739,23 @@ def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper,
     return count
 
 
+class PatientEventExtras(TypedDict, total=False):
+    """What `record_for_patient` passes on to `record` as it is."""
+
+    outcome: Outcome | str
+    reason: str
+    detail: dict[str, Any] | None
+    actor_id: int | None
+    through_emergency: bool | None
+
+
 def record_for_patient(
     actor: Actor,
     patient: PatientRecord,
     action: Action | str,
     target_type: str,
     target_id: str | int = "",
-    **kw: Any,
+    **kw: Unpack[PatientEventExtras],
 ) -> AuditEvent:
     """One event about a patient's record: the patient and program ids come from the patient; the target
     defaults to the patient. A patient from the scoped getter carries `keel_off_team` (asked in its query):

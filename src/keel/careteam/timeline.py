@@ -323,7 +323,8 @@ def _flag_events(span: _Span) -> list[Event]:
         "resolved_by"
     )
     for f in resolved:
-        d, t = span.at(f.resolved_at)  # type: ignore[arg-type]
+        assert f.resolved_at is not None  # resolved_at__gte: a resolved flag
+        d, t = span.at(f.resolved_at)
         who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
         detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
         title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}

@@ -40,11 +40,14 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
+
+from keel.db.params import SQLParam
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -158,7 +161,7 @@ def _select_sql(tail: str, sources: tuple[Source, ...], extra: tuple[str, ...] =
 
 
 def fetch(
-    tail: str, params: Sequence[Any], *sources: Source, extra: tuple[str, ...] = ()
+    tail: str, params: Sequence[SQLParam], *sources: Source, extra: tuple[str, ...] = ()
 ) -> list[tuple[Any, ...]]:
     """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
     then each `extra` expression's value as the driver returns it (not converted: a date is a string on
@@ -187,7 +190,7 @@ def fetch(
     return out
 
 
-def fetch_one(tail: str, params: Sequence[Any], model: type[M], alias: str) -> M | None:
+def fetch_one(tail: str, params: Sequence[SQLParam], model: type[M], alias: str) -> M | None:
     """The first row of `fetch` for one model, or None."""
     found = fetch(tail, params, (model, alias))
     return found[0][0] if found else None
@@ -206,7 +209,7 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
     )
 
 
-def insert(obj: M, cursor: Any = None) -> M:
+def insert(obj: M, cursor: CursorWrapper | None = None) -> M:
     """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would; on `cursor`
     if given (one of the default connection's, so a few statements in a row share one)."""
     sql, fields = _insert_sql(type(obj))
@@ -219,23 +222,26 @@ def _execute_insert(
     obj: Model,
     sql: str,
     fields: Sequence[Field[Any, Any]],
-    more: Sequence[Any],
-    cursor: Any,
-    before: Sequence[Any] = (),
-) -> Any:
+    more: Sequence[SQLParam],
+    cursor: CursorWrapper | None,
+    before: Sequence[SQLParam] = (),
+) -> tuple[SQLParam, ...] | None:
     """Run an INSERT of `obj`'s `fields` (after `before` parameters, then `more`) on `cursor`, or a cursor of
     its own; the first row it returns (None: none)."""
     connection = cursor.db if cursor is not None else _connection()
     params = [*before, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *more]
+    row: tuple[SQLParam, ...] | None
     if cursor is None:
         with connection.cursor() as own:
             own.execute(sql, params)
-            return own.fetchone()
+            row = own.fetchone()
+        return row
     cursor.execute(sql, params)
-    return cursor.fetchone()
+    row = cursor.fetchone()
+    return row
 
 
-def _inserted(obj: M, pk: Any, alias: str) -> M:
+def _inserted(obj: M, pk: SQLParam, alias: str) -> M:
     """`obj` as `save()` leaves a new row: its pk set, no longer adding, of the database `alias`."""
     obj.pk = pk
     obj._state.adding = False
@@ -243,7 +249,7 @@ def _inserted(obj: M, pk: Any, alias: str) -> M:
     return obj
 
 
-def insert_then(obj: M, then: str, then_params: Sequence[Any], cursor: Any) -> M:
+def insert_then(obj: M, then: str, then_params: Sequence[SQLParam], cursor: CursorWrapper) -> M:
     """PostgreSQL only: `insert` and one more statement in one round trip,
     `WITH "inserted" AS (INSERT ... RETURNING <pk>) <then>`, where `then` (an UPDATE, say) may read the new
     pk as `(SELECT <pk column> FROM "inserted")` and must return it as its first column. Both run whole or
@@ -255,18 +261,25 @@ def insert_then(obj: M, then: str, then_params: Sequence[Any], cursor: Any) -> M
     return _inserted(obj, row[0], cursor.db.alias)
 
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    """`model`'s concrete field `name` (what has a column: never a relation's reverse side)."""
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field)
+    return found
+
+
 @cache
 def _insert_unless_sql(
     model: type[Model], conflict: tuple[str, ...]
 ) -> tuple[str, tuple[Field[Any, Any], ...]]:
     sql, fields = _insert_sql(model)
-    columns_ = ", ".join(f'"{model._meta.get_field(name).column}"' for name in conflict)  # type: ignore[union-attr]
+    columns_ = ", ".join(f'"{_field(model, name).column}"' for name in conflict)
     head, returning = sql.rsplit(" RETURNING ", 1)
     return f"{head} ON CONFLICT ({columns_}) DO NOTHING RETURNING {returning}", fields
 
 
 def insert_unless_conflict(
-    obj: M, conflict: tuple[str, ...], cursor: Any = None, *, locked: Locked | None = None
+    obj: M, conflict: tuple[str, ...], cursor: CursorWrapper | None = None, *, locked: Locked | None = None
 ) -> M | None:
     """`insert`, unless a row with the same values of the unique `conflict` fields exists: then nothing is
     written and None returned (`INSERT ... ON CONFLICT (...) DO NOTHING RETURNING`, on both databases; on
@@ -291,7 +304,7 @@ class Locked:
 
     __slots__ = ("field", "params", "sql")
 
-    def __init__(self, sql: str, params: Sequence[Any], field: str) -> None:
+    def __init__(self, sql: str, params: Sequence[SQLParam], field: str) -> None:
         self.sql, self.params, self.field = sql, tuple(params), field
 
     def prefix(self) -> str:
@@ -321,17 +334,21 @@ def _insert_locked_sql(
 def _update_sql(
     model: type[Model], names: tuple[str, ...], when: tuple[str, ...] = ()
 ) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    fields = tuple(model._meta.get_field(name) for name in names)
+    fields = tuple(_field(model, name) for name in names)
     pk = model._meta.pk
     assert pk is not None
-    sets = ", ".join(f'"{f.column}" = %s' for f in fields)  # type: ignore[union-attr]
-    conditions = "".join(f' AND "{model._meta.get_field(name).column}" = %s' for name in when)  # type: ignore[union-attr]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    conditions = "".join(f' AND "{_field(model, name).column}" = %s' for name in when)
     sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{pk.column}" = %s{conditions}'  # noqa: S608 # nosec B608
-    return sql, fields  # type: ignore[return-value]
+    return sql, fields
 
 
 def update(
-    obj: Model, names: Iterable[str], when: Sequence[tuple[str, Any]] = (), *, locked: Locked | None = None
+    obj: Model,
+    names: Iterable[str],
+    when: Sequence[tuple[str, SQLParam]] = (),
+    *,
+    locked: Locked | None = None,
 ) -> int:
     """UPDATE the named fields of a saved instance; returns the number of rows changed (0 or 1). `when`:
     (field name, value) pairs the stored row must also hold, or nothing changes (0), e.g. the version read
@@ -343,7 +360,7 @@ def update(
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     values = [*params, obj.pk, *(value for _, value in when)]
     if locked is not None:
-        column = obj._meta.get_field(locked.field).column  # type: ignore[union-attr]
+        column = _field(type(obj), locked.field).column
         sql = f'{locked.prefix()}{sql} AND "{column}" = {_FROM_LOCKED}'
         values = [*locked.params, *values]
     with connection.cursor() as cursor:

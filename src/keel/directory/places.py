@@ -136,7 +136,8 @@ def _latin(text: str) -> bool:
 def _load_rows() -> list[list[Any]]:
     cache = _cache_path()
     try:
-        return json.loads(cache.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        loaded: list[list[Any]] = json.loads(cache.read_text(encoding="utf-8"))
+        return loaded
     except (OSError, ValueError):
         pass
     rows = _read_package()

@@ -437,7 +437,9 @@ def _nearby(
     )
     near: list[_Hit] = []
     for c in _candidates(qs, search):
-        d = distance_km(latitude, longitude, c.latitude, c.longitude)  # type: ignore[arg-type]
+        if c.latitude is None or c.longitude is None:  # never: the box's filter reads only placed rows
+            continue
+        d = distance_km(latitude, longitude, c.latitude, c.longitude)
         if d > search.radius_km:
             continue
         ok, start = _passes(c, search, now, starts)
@@ -512,7 +514,9 @@ def search_facilities(
             continue
         if language and language not in f.languages:
             continue
-        d = distance_km(latitude, longitude, f.latitude, f.longitude)  # type: ignore[arg-type]
+        if f.latitude is None or f.longitude is None:  # never: the box's filter reads only placed rows
+            continue
+        d = distance_km(latitude, longitude, f.latitude, f.longitude)
         if d <= radius_km:
             hits.append(FacilityHit(f, d))
     hits.sort(key=lambda h: (h.distance_km, h.facility.name))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,9 @@ from keel.audit.models import Action, Outcome
 from keel.core.directory import feeds
 from keel.core.directory.feeds import FacilityRecord, MeetingRecord, NotAFeed, Parsed
 from keel.directory.models import Facility, FeedSource, ImportRun, Meeting
+
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
 
 MAX_FEED_BYTES = 200 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -74,7 +77,7 @@ class ImportRefused(NotAFeed):
 
 
 @lru_cache(maxsize=1)
-def _zone_finder() -> Any:
+def _zone_finder() -> TimezoneFinder:
     from timezonefinder import TimezoneFinder  # its boundary data ships in timezonefinder-data; no network
 
     return TimezoneFinder()

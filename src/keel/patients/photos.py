@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,7 +53,7 @@ def _refuse(reason: str) -> FieldsInvalid:
     return FieldsInvalid([FieldError(FIELD, reason)])
 
 
-def read_upload(upload: Any) -> bytes:
+def read_upload(upload: object) -> bytes:
     """The bytes of an uploaded file (Django's UploadedFile), refusing a missing or oversize one unread."""
     if upload is None or not hasattr(upload, "read"):
         raise _refuse(_("choose a photo (JPEG, PNG or WebP)"))
@@ -173,7 +172,7 @@ def store(*, by: User, patient: Patient, photo: CleanPhoto) -> PatientPhoto:
     return row
 
 
-def set_photo(*, by: User, patient_id: int | str, get_upload: Callable[[], Any]) -> PatientPhoto:
+def set_photo(*, by: User, patient_id: int | str, get_upload: Callable[[], object]) -> PatientPhoto:
     """Take (or replace) a patient's photo from an uploaded file (`get_upload()`, asked for only once scope
     and role are checked): scope, role, then the file; nothing is written unless all three are right."""
     patient = _photo_patient(by, patient_id, Action.UPDATE)

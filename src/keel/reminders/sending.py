@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -41,6 +41,18 @@ from keel.reminders import channels
 from keel.reminders.models import SendStatus
 
 WORKER_LOST = "WorkerLost"  # the error of a send whose worker stopped mid-send (as keel.jobs.WorkerLost)
+SendModel = TypeVar("SendModel", bound=models.Model)
+SendField = str | int | datetime | None  # a value written to a send row's own fields (not a relation)
+
+
+class SendRow(Protocol):
+    """What a send row carries that the send loop reads."""
+
+    @property
+    def pk(self) -> object: ...
+
+    @property
+    def attempts(self) -> int: ...
 
 
 def clock(now: datetime | None) -> datetime:
@@ -50,7 +62,7 @@ def clock(now: datetime | None) -> datetime:
 
 
 @dataclass(frozen=True)
-class Sends:
+class Sends(Generic[SendModel]):
     """The send rows of one model (with the fields status, attempts, error, sent_at, claimed_at,
     next_try_at, finished_at) and how the logs name one: `noun` and the row's field `log_id`.
 
@@ -58,15 +70,15 @@ class Sends:
     reminders alike: a new kind of message send uses it (`clock` for each claim's time, `zone_or_skip` for a
     person's zone, so one broken program never stops the others)."""
 
-    model: type[models.Model]
+    model: type[SendModel]
     noun: str
     log_id: str
     logger: logging.Logger
 
-    def _rows(self) -> models.QuerySet[Any]:
+    def _rows(self) -> models.QuerySet[SendModel]:
         return self.model._default_manager.all()
 
-    def claim_new(self, *, usable: bool, now: datetime, **fields: Any) -> Any | None:
+    def claim_new(self, *, usable: bool, now: datetime, **fields: object) -> SendModel | None:
         """Insert the send's row, claimed ("sending", attempt 1) when it can go out, else "no address"; None
         when the row is there already (another worker has it, or it went out)."""
         try:
@@ -100,7 +112,7 @@ class Sends:
         lost = self._rows().filter(status=SendStatus.SENDING, claimed_at__lt=cutoff)
         for row_id, attempts, log_id in list(lost.values_list("pk", "attempts", self.log_id)):
             delay = backoff(max(attempts, 1), max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
-            fields: dict[str, Any] = (
+            fields: dict[str, SendField] = (
                 {"status": SendStatus.FAILED, "finished_at": now, "next_try_at": None}
                 if delay is None
                 else {"status": SendStatus.RETRYING, "next_try_at": now + delay}
@@ -139,17 +151,17 @@ class Sends:
                 sent += 1
         return sent
 
-    def _this_attempt(self, row: Any) -> models.QuerySet[Any]:
+    def _this_attempt(self, row: SendRow) -> models.QuerySet[SendModel]:
         return self._rows().filter(pk=row.pk, status=SendStatus.SENDING, attempts=row.attempts)
 
-    def finish(self, row: Any, status: str, now: datetime, error: str | None = None) -> None:
+    def finish(self, row: SendRow, status: str, now: datetime, error: str | None = None) -> None:
         """End the claimed attempt `row` with `status` (unless it was taken as lost meanwhile)."""
-        fields: dict[str, Any] = {"status": status, "finished_at": now, "next_try_at": None}
+        fields: dict[str, SendField] = {"status": status, "finished_at": now, "next_try_at": None}
         if error is not None:
             fields["error"] = error
         self._this_attempt(row).update(**fields)
 
-    def attempt(self, row: Any, deliver: Callable[[], None], now: datetime | None) -> bool:
+    def attempt(self, row: SendRow, deliver: Callable[[], None], now: datetime | None) -> bool:
         """One attempt of the claimed (SENDING) send `row`: `deliver()` writes and sends its message. True
         when it went out; on failure, tried again after its delay or marked failed. Its end is timed when
         the provider answered (`clock`)."""

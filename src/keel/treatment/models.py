@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
 from keel.core.decision import Reason
+from keel.db.params import SQLParam
 from keel.patients.models import Patient
 
 
@@ -163,7 +163,7 @@ MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the firs
 IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
 
 
-def in_force_params(day: date) -> list[Any]:
+def in_force_params(day: date) -> list[SQLParam]:
     """The parameters of `IN_FORCE_SQL` for a day."""
     on = connection.ops.adapt_datefield_value(day)
     return [OrderStatus.STOPPED, on, on]

@@ -18,12 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
+
+from keel.db.params import SQLParam
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
 
 WINDOW = timedelta(days=7)
 
@@ -79,7 +85,7 @@ def _prepare() -> str:
     return f"PREPARE {PREPARED_NAME} (timestamptz, timestamptz, text, text) AS {body}"
 
 
-def _execute_prepared(cursor: Any, values: list[Any], *, prepare: bool) -> tuple[Any, ...]:
+def _execute_prepared(cursor: CursorWrapper, values: list[SQLParam], *, prepare: bool) -> tuple[Any, ...]:
     execute = f"EXECUTE {PREPARED_NAME} (%s, %s, %s, %s)"
     if not prepare:
         cursor.execute(execute, values)
@@ -100,7 +106,7 @@ def _sqlstate(error: DatabaseError) -> str | None:
 _ATTEMPTS = 3
 
 
-def _run_prepared(db: Any, values: list[Any]) -> tuple[Any, ...]:
+def _run_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any, ...]:
     with db.cursor() as cursor:  # Django's: health check, connection, error wrapping, query log
         driver = db.connection
         # Outside a transaction (a request's probe) a failed statement leaves the connection usable; inside
@@ -131,14 +137,15 @@ def _failed() -> tuple[str, str]:
     return RunStatus.FAILED.value, SendStatus.FAILED.value
 
 
-def _prep(db: Any, value: datetime) -> Any:
+def _prep(db: BaseDatabaseWrapper, value: datetime) -> SQLParam:
     """What the DateTimeField `finished_at` sends the database for an aware datetime (its
     `get_db_prep_value`: `to_python` leaves a datetime as it is, then the backend's adaptation), without
     looking the field up on every probe."""
     if timezone.is_naive(value):  # the field's path: it warns and makes it aware (never taken by probe())
         from keel.jobs.models import JobRun
 
-        return JobRun._meta.get_field("finished_at").get_db_prep_value(value, db)
+        prepared: SQLParam = JobRun._meta.get_field("finished_at").get_db_prep_value(value, db)
+        return prepared
     return db.ops.adapt_datetimefield_value(value)
 
 

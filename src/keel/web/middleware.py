@@ -6,10 +6,11 @@ import logging
 import os
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from functools import lru_cache, partial
-from typing import Any, cast
+from types import TracebackType
+from typing import cast
 
 from csp.constants import HEADER as CSP_HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -96,7 +97,7 @@ class CommonMiddleware(DjangoCommonMiddleware):
             request.get_host()  # raises, as Django does, with Django's message
         return None
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:
             return self.__acall__(request)
         response = self.process_request(request) or cast(HttpResponse, self.get_response(request))
@@ -172,12 +173,12 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-def _first_nul(value: Any, path: str = "") -> str | None:
+def _first_nul(value: object, path: str = "") -> str | None:
     """The dotted path of the first text holding a NUL character in a decoded JSON value, or None."""
     if isinstance(value, str):
         return (path or "body") if "\x00" in value else None
     if isinstance(value, dict):
-        items: list[tuple[str, Any]] = [(str(k), v) for k, v in value.items()]
+        items: list[tuple[str, object]] = [(str(k), v) for k, v in value.items()]
         for key, _ in items:
             if "\x00" in key:
                 return f"{path}.{key}".lstrip(".") or "body"
@@ -280,7 +281,9 @@ class PhiSafeFormatter(logging.Formatter):
     ("Key (record_number)=(RR-1001) already exists", "expected a number but got '…'"). The frames (file,
     line, function, the source line) and the exception's type stay, which is what finding the bug needs."""
 
-    def formatException(self, ei: Any) -> str:
+    def formatException(
+        self, ei: tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+    ) -> str:
         exc = ei[1]
         if exc is None:
             return super().formatException(ei)
@@ -324,7 +327,7 @@ class CachedCSPMiddleware(CSPMiddleware):
     _NONCE_AFTER_RESPONSE = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
 
     @staticmethod
-    def _applies_as_is(policy: Any) -> bool:
+    def _applies_as_is(policy: Mapping[str, object] | None) -> bool:
         return bool(
             policy
             and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
@@ -332,7 +335,7 @@ class CachedCSPMiddleware(CSPMiddleware):
             and not settings.DEBUG
         )
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         """MiddlewareMixin's dispatch, without asking for the two methods on every request (issue #21)."""
         if self.async_mode:
             return self.__acall__(request)
@@ -363,7 +366,7 @@ class CachedCSPMiddleware(CSPMiddleware):
 
 
 @receiver(setting_changed)
-def _forget_csp_check(*, setting: str, **kwargs: Any) -> None:
+def _forget_csp_check(*, setting: str, **kwargs: object) -> None:
     if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
         CachedCSPMiddleware._plain = None
 
@@ -395,7 +398,7 @@ def _language_from_path(path: str) -> str | None:
 
 
 @receiver(setting_changed)
-def _forget_languages(*, setting: str, **kwargs: Any) -> None:
+def _forget_languages(*, setting: str, **kwargs: object) -> None:
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"}:
         _path_language.cache_clear()
         _client_language.cache_clear()
@@ -410,7 +413,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     cookie and Accept-Language answer once per distinct pair (tests/web/test_locale_middleware.py holds it to
     Django's on every combination)."""
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         """MiddlewareMixin's dispatch, without asking for the two methods on every request (issue #21)."""
         if self.async_mode:
             return self.__acall__(request)

@@ -128,7 +128,8 @@ class Parsed:
 def meeting_types() -> dict[str, dict[str, str]]:
     """Meeting Guide type codes -> {language: label} (from the spec's type list)."""
     path = resources.files("keel.core.directory") / "meeting_types.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    labels: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return labels
 
 
 # Type codes that name a language the meeting is held in (Meeting Guide list), to ISO 639-1.

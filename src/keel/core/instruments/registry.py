@@ -106,7 +106,8 @@ def questionnaire(code: str) -> dict[str, Any]:
     if code not in codes():
         raise UnknownInstrument(code)
     path = resources.files("keel.core.instruments") / "definitions" / f"{code}.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    definition: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return definition
 
 
 @cache

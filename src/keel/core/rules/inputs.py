@@ -49,7 +49,7 @@ FURTHEST_DAYS = 730
 RECORD_ID_MAX = 2**63 - 1  # the largest id a database row can have (a signed 64-bit key)
 
 
-def record_id(value: Any) -> int | None:
+def record_id(value: object) -> int | None:
     """A row id sent as text or a number (a form's <select>, say): the whole number 1..RECORD_ID_MAX it
     names, or None when it names no row ("", "abc", "1.5", a number too large for any key; review 21z:
     "+1", "1_2" or digits of another script, `core.digits.ascii_digits`)."""
@@ -111,7 +111,7 @@ class DuplicateKey(ValueError):
         self.key = key
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
     value = dict(pairs)
     if len(value) != len(pairs):
         seen: set[str] = set()
@@ -137,8 +137,8 @@ def loads_json(text: str | bytes) -> Any:
     return value
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
+def _depth_exceeds(value: object, limit: int) -> bool:
+    stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, dict | list):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 
-def _caller(request: HttpRequest) -> Any:
+def _caller(request: HttpRequest) -> User:
     try:
         user = keel_auth(request)
     except HttpError as exc:  # the auth raises only for CSRF on a session's POST (`$everything`)

@@ -236,7 +236,7 @@ def newest_dosed_day(
     )
 
 
-def _as_date(value: Any) -> date | None:
+def _as_date(value: object) -> date | None:
     """A date the driver returned from an expression (SQLite: its ISO text)."""
     return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
 

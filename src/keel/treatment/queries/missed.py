@@ -131,8 +131,8 @@ def with_missed_day_reads(
     Each is a subquery per person reading a row or two of an index (no dose is read), so the count's reads
     go in the statement that lists the people (the caseload's signals, issue #21)."""
     if isinstance(today, date):
-        before: Any = Value(today, output_field=DateField())
-        since: Any = Value(today - timedelta(days=MISS_LOOKBACK), output_field=DateField())
+        before: Value | Case = Value(today, output_field=DateField())
+        since: Value | Case = Value(today - timedelta(days=MISS_LOOKBACK), output_field=DateField())
     else:
         zones = sorted(today.items())
         before = Case(
@@ -226,7 +226,10 @@ def count_missed(
 
 
 def missed_days(
-    patients: list[tuple[Patient, date]] | list[tuple[int, date]], medication: str, *, among: Any = None
+    patients: list[tuple[Patient, date]] | list[tuple[int, date]],
+    medication: str,
+    *,
+    among: QuerySet[Patient] | None = None,
 ) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
     same answer) without reading a dose: per distinct "today", one statement of `with_missed_day_reads`

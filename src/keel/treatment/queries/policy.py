@@ -23,6 +23,9 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicySetting
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.expressions import Col
+
     from keel.patients.models import Patient
     from keel.treatment.schemas import PolicyValue as Scalar  # a number, a choice's text, or null
 
@@ -65,7 +68,7 @@ def owning_rule(rule_name: str, field: str) -> str:
     return rule_name
 
 
-def _usable(rule_name: str, stored: dict[tuple[str, str], Any]) -> dict[str, Any]:
+def _usable(rule_name: str, stored: dict[tuple[str, str], object]) -> dict[str, Any]:
     """Stored values (keyed by (owning rule, field)) that the rule may run with today, inside the bounds."""
     rule = rules.get(rule_name)
     mine = {
@@ -185,7 +188,7 @@ _POLICY_AND_OVERRIDES = (
 )
 
 
-def _value_converters(connection: Any) -> tuple[list[Any], Any]:
+def _value_converters(connection: BaseDatabaseWrapper) -> tuple[list[rows.Converter], Col]:
     """The converters the ORM applies to a `value` column (a JSONField: the same on both tables)."""
     col = PolicySetting._meta.get_field("value").get_col(PolicySetting._meta.db_table)
     return [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)], col
@@ -214,8 +217,8 @@ def effective_policy(patient: Patient, rule: Rule[Any, Any, Any] | str) -> Mappi
             [patient.pk, names[0], names[-1], patient.program_id, names[0], names[-1]],
         )
         found = cursor.fetchall()
-    stored: dict[tuple[str, str], Any] = {}
-    overrides: dict[tuple[str, str], Any] = {}
+    stored: dict[tuple[str, str], object] = {}
+    overrides: dict[tuple[str, str], object] = {}
     for kind, owner, field, value, _at, _n in found:
         for func in funcs:
             value = func(value, col, connection)

@@ -16,6 +16,7 @@ from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import Program, User
 from keel.db import rows
+from keel.db.params import SQLParam
 from keel.patients.models import EnrollmentStatus, FlagKind, Patient, PatientFlag, day_in, local_today
 from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
@@ -255,7 +256,7 @@ _TAKE_HOME_TODAY = (
 _IN_FORCE_ON_ZONE_DAY = IN_FORCE_SQL % ("%s", 'z."day"', 'z."day"')
 
 
-def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str, list[Any]]:
+def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str, list[SQLParam]]:
     """Whether this person's row of `medication` is due (1) or not (0, or no row), and its parameters; a
     methadone row on a plan's bottle day is not due only when the plan's record covers every bottle day up
     to today (`_RECORDED_TO_TODAY`). `unsure`: instead, whether the methadone row is due unless today is a
@@ -270,7 +271,7 @@ def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str
         + _GIVEN_MG
         + " <= 0"
     )
-    params: list[Any] = [
+    params: list[SQLParam] = [
         *(medication, OrderStatus.STOPPED),
         *(medication, DoseStatus.HELD, FlagKind.DOSE_HELD, "dose"),
         *(DoseStatus.GIVEN, medication),
@@ -332,10 +333,11 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     ]
 
 
-def _zone_days(zones: set[str], now: datetime | None) -> tuple[list[str], list[Any]]:
+def _zone_days(zones: set[str], now: datetime | None) -> tuple[list[str], list[SQLParam]]:
     """Each time zone's today as one row of a `UNION ALL` (zone, day, ISO day), and their parameters."""
     day = connection.ops.adapt_datefield_value
-    zone_rows, zone_params = [], []
+    zone_rows: list[str] = []
+    zone_params: list[SQLParam] = []
     for zone in sorted(zones):
         today = day_in(zone, now)
         zone_rows.append("SELECT CAST(%s AS TEXT) AS zone, %s AS day, CAST(%s AS TEXT) AS iso")
@@ -345,7 +347,7 @@ def _zone_days(zones: set[str], now: datetime | None) -> tuple[list[str], list[A
 
 def _still_due_sql(
     user: User, people: QuerySet[Patient], zones: set[str], now: datetime | None
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[SQLParam]]:
     """`still_due`'s one statement and its parameters: each of `people` on the window (an order in force on
     their own today), with whether they are off the team, their due rows and whether methadone's is unsure."""
     zone_rows, zone_params = _zone_days(zones, now)
