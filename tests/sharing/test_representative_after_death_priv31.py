@@ -247,3 +247,30 @@ def test_the_audit_page_says_the_refusal_in_spanish(world: World) -> None:
     row = AuditEvent.objects.filter(patient_id=world.alice.pk, reason__contains=ENDED_WORDS).get()
     with translation.override("es"):
         assert ENDED_WORDS_ES in reason_words(row.reason)
+
+
+# --- the executor's (personal representative's) consent, signed after the death, still releases -----------
+
+
+def _executors(world: World) -> Consent:
+    raw = {
+        "signer": "representative",
+        "representative_name": "Teodora Salinas",
+        "representative_relationship": "personal_representative",
+        "representative_authority": "Letters of administration from the county probate court",
+        "recipient_name": RECIPIENT,
+        "purpose": "treatment",
+        "categories": ["record", "medication"],
+        "expires_on": (local_today(world.alice) + timedelta(days=90)).isoformat(),
+        "signature": "Teodora Salinas",
+        "understood": True,
+    }
+    return record_paper_consent(by=world.staff["counselor"], patient_id=world.alice.pk, raw=raw)
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_a_personal_representatives_consent_signed_after_the_death_releases(world: World, route: str) -> None:
+    _record_death(world)
+    call, ok = ROUTES[route]
+    answer = call(world, _executors(world))
+    assert answer.status_code == ok, answer.content[:300]
