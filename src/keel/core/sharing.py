@@ -108,7 +108,20 @@ NOT_COVERED = N_("The consent does not cover: %(kinds)s.")
 NO_SECTION = N_("The consent covers no section of a progress report.")
 NOT_THE_RECIPIENT = N_("is not the recipient this consent names")
 NOT_THE_PURPOSE = N_("is not the purpose this consent names")
-REFUSALS = (REVOKED, ENDED, UNKNOWN_KINDS, NOT_COVERED, NO_SECTION, NOT_THE_RECIPIENT, NOT_THE_PURPOSE)
+SIGNER_AUTHORITY_ENDED = N_(
+    "The person who signed this consent for the patient can no longer consent for them: the record leaves "
+    "only on a new consent, signed by whoever has that authority now."
+)
+REFUSALS = (
+    REVOKED,
+    ENDED,
+    UNKNOWN_KINDS,
+    NOT_COVERED,
+    NO_SECTION,
+    NOT_THE_RECIPIENT,
+    NOT_THE_PURPOSE,
+    SIGNER_AUTHORITY_ENDED,
+)
 
 CATEGORIES: dict[str, str] = {
     "enrollment": N_("Enrollment: when care started and whether it is ongoing"),
@@ -586,6 +599,29 @@ class DisclosureDetails(TypedDict):
     categories: list[str]
 
 
+# A consent a representative signed while the patient lived, read once the record shows her death (lane
+# priv31, decided the safe way): the signer's authority to consent for her ended at the death. HIPAA 45 CFR
+# 164.502(g)(4): after a death the personal representative is the executor, administrator or other person
+# with authority under applicable law to act for the deceased or her estate, not her guardian or agent; 42
+# CFR 2.15(b)(2): a deceased patient's written consent is given by an executor, administrator or other
+# personal representative (or, when none is appointed, spouse or family). So a consent signed by her
+# guardian, her health-care agent or, for a minor, her parent (2.14(b): a joint consent, one of whose
+# signers no longer has standing) stops releasing at the recorded death; her own consent keeps releasing
+# until its own end (lane dead29a); a personal representative's is the one signed after the death. The words
+# never name the death: the recipient's own system (a token) is told only that the signer's authority ended
+# (HIPAA 164.502(b), minimum necessary); the staff page shows the death itself. An undone death (recorded by
+# mistake) makes such a consent release again: the rule reads the death as recorded now.
+AUTHORITY_ENDS_AT_DEATH = frozenset({"parent", "guardian", "health_care_agent"})
+SOURCES_AUTHORITY_AT_DEATH = ("hipaa-164-502-g", "cfr-2-14-2024", "cfr-2-15-2024")
+
+
+def signer_authority_ended(signed_by: str, *, deceased: bool) -> bool:
+    """Whether the consent's signer (`signed_by`: its representative's relationship, "" when the patient
+    signed) can no longer consent for the patient: a living patient's representative once the record shows
+    the death (`AUTHORITY_ENDS_AT_DEATH`, sources `SOURCES_AUTHORITY_AT_DEATH`)."""
+    return deceased and signed_by in AUTHORITY_ENDS_AT_DEATH
+
+
 def check_disclosure(
     *,
     expires_on: date,
@@ -593,13 +629,19 @@ def check_disclosure(
     consent_categories: tuple[str, ...],
     asked: tuple[str, ...],
     today: date,
+    signed_by: str = "",
+    deceased: bool = False,
 ) -> Decision[NoPolicy, DisclosureDetails]:
-    """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
+    """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`.
+    `signed_by` (its representative's relationship, "" for the patient) and `deceased` (the record shows the
+    death now) decide whether its signer still had authority (`signer_authority_ended`)."""
     state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
         return _refuse(REVOKED)
     if state == "expired":
         return _refuse(ENDED, date=expires_on.isoformat())
+    if signer_authority_ended(signed_by, deceased=deceased):
+        return _refuse(SIGNER_AUTHORITY_ENDED, sources=SOURCES_AUTHORITY_AT_DEATH)
     unknown = [c for c in asked if c not in CONSENT_CATEGORIES]
     if unknown:
         return _refuse(UNKNOWN_KINDS, kinds=", ".join(unknown))
@@ -732,13 +774,15 @@ def mismatches(
     return errors
 
 
-def _refuse(why: str, **params: str) -> Decision[NoPolicy, DisclosureDetails]:
+def _refuse(
+    why: str, sources: tuple[str, ...] = SOURCES_CONSENT, **params: str
+) -> Decision[NoPolicy, DisclosureDetails]:
     """A refusal said from its template (`why`, marked for the catalogue), so a page can translate it."""
     return Decision(
         "part2-disclosure",
         "1",
         "refused",
-        (Reason.said(why, SOURCES_CONSENT, **params),),
+        (Reason.said(why, sources, **params),),
         details={"categories": []},
     )
 

@@ -165,6 +165,13 @@ _ALL = (
         "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-B/section-2.15",
     ),
     Source(
+        "hipaa-164-502-g",
+        "45 CFR 164.502(g) (HIPAA Privacy Rule): personal representatives; (g)(4) after an individual's death, "
+        "the executor, administrator or other person with authority under applicable law to act for the "
+        "deceased or the estate.",
+        "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-164/subpart-E/section-164.502",
+    ),
+    Source(
         "cfr-2-51-2024",
         "42 CFR 2.51 (as amended 2024): medical emergencies.",
         "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-D/section-2.51",

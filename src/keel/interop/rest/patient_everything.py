@@ -259,9 +259,10 @@ def _still_released(user: User, patient: Patient, at: datetime, secret: str, tar
     if released is None:
         raise _not_this_link()
     _, _, refusal = _covered(patient, released.consent_id, (core_sharing.RECORD,), local_today(patient))
-    if refusal is not None:  # revoked or expired since the first page: nothing more leaves
-        _deny_release(user, patient, "fhir", refusal.reason)
-        raise FhirError(422, "invalid", f"consent: {refusal.reason}", "consent")
+    if refusal is not None:  # revoked, ended or its signer's authority ended since the first page
+        said = f"{refusal.field}: {refusal.reason}"  # audited and answered as a first page's (lane priv31)
+        _deny_release(user, patient, "fhir", said)
+        raise FhirError(422, "invalid", said, refusal.field)
     if not accounts.token_releases_to(secret, released.recipient_name):
         raise _refuse_other_recipient(user, patient, target)
     return released

@@ -166,6 +166,8 @@ def discharge(
         # writer of the person takes its locks (the person's row, then the episode, then the audit chain's
         # head: an order's write, a dose, an activation code's use); its account read under it.
         own_account = lock_for_account_change(patient.pk) if form.reason == EndReason.DECEASED else None
+        if form.reason == EndReason.TRANSFERRED:  # its release asks `died_under_lock`: the row first (priv31)
+            lock_for_account_change(patient.pk)
         active = _active_episode(patient, form.ended_on)
         disclosure_id = None
         if (

@@ -18,7 +18,7 @@ from keel.core import sharing as core
 from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, died_under_lock
+from keel.patients.models import Patient, death_recorded, died_under_lock
 from keel.patients.services.common import death_refused
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, ConsentRevocation
@@ -213,7 +213,9 @@ def refuse_token_emergency(
 # HIPAA 164.508(b)(2)(i) makes an authorization defective once its expiry date has passed or its expiry
 # event is known to have occurred, and a Keel consent expires on a date. So `_covered` asks of it what it
 # asks while she lives: its end day, and a revocation, which her personal representative may now enter in
-# writing (`record_written_revocation`).
+# writing (`record_written_revocation`). A consent her guardian, health-care agent or parent signed for her
+# while she lived stops at the recorded death (lane priv31: their authority ended with it, HIPAA
+# 164.502(g)(4), 42 CFR 2.15(b)(2); `core.signer_authority_ended`), on every route through `_covered`.
 
 AFTER_DEATH: dict[str, str] = {
     Basis.PATIENT_REQUEST: N_(
@@ -249,8 +251,12 @@ def _covered(
     patient: Patient, consent_id: Any, asked: tuple[str, ...], today: date, *, lock: bool = False
 ) -> tuple[Consent | None, tuple[str, ...], FieldError | None]:
     """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
-    `lock` (inside the write's transaction) the consent row is locked, so a revocation waits or wins."""
+    `lock` (inside the write's transaction) the record's row is locked first (`died_under_lock`: the lock a
+    death's discharge and its undo take, in that order) and then the consent row, so a revocation or a death
+    waits or wins. A representative's consent stops at a recorded death (`core.signer_authority_ended`, lane
+    priv31) and, the death undone, releases again."""
     consent_pk = record_id(consent_id)
+    deceased = died_under_lock(patient.pk) if lock else death_recorded(patient.pk)
     rows = Consent.objects.select_for_update() if lock else Consent.objects
     consent = rows.filter(patient=patient, pk=consent_pk).first() if consent_pk else None
     if consent is None:
@@ -262,6 +268,8 @@ def _covered(
         consent_categories=tuple(consent.categories),
         asked=asked,
         today=today,
+        signed_by=consent.representative_relationship,
+        deceased=deceased,
     )
     if decision.decision != "allowed":
         why = decision.reasons[0]  # said again on a page in the reader's language
