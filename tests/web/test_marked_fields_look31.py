@@ -15,6 +15,7 @@ from django.test import Client
 from keel.sharing.models import EmergencyReview
 from keel.sharing.services import emergency_access
 from tests.conftest import PASSWORD, World, sign_in
+from tests.patients.test_undo_death_dead29b import _record_death
 
 pytestmark = pytest.mark.django_db
 
@@ -75,14 +76,14 @@ def _attest(world: World, language: str, note: str) -> tuple[EmergencyReview, st
 
 def test_a_refused_attest_names_the_review_it_is_about(world: World) -> None:
     review, page = _attest(world, "en", "ok")
-    assert f"Not attested: Emergency access (break the glass) · {review.patient.display_name}" in page
+    kind = "Emergency access (break the glass)"
+    assert f"The review of {review.patient.display_name} ({kind}) was not attested." in page
 
 
 def test_a_refused_attest_names_the_review_in_spanish(world: World) -> None:
     review, page = _attest(world, "es", "ok")
-    assert (
-        f"No se certificó: Acceso de emergencia (romper el cristal) · {review.patient.display_name}" in page
-    )
+    kind = "Acceso de emergencia (romper el cristal)"
+    assert f"No se certificó la revisión de {review.patient.display_name} ({kind})." in page
 
 
 def test_a_refused_note_is_kept_and_marked(world: World) -> None:
@@ -115,3 +116,10 @@ def test_a_refused_gap_is_named_by_its_label(world: World) -> None:
 def test_a_refused_day_comes_back_as_typed(world: World) -> None:
     page = _measures(world, "start=2026-02-30")
     assert '<input type="text" id="m-start" name="start" value="2026-02-30" aria-invalid="true"' in page
+
+
+def test_a_refused_undo_reason_is_marked_beside_its_field(world: World) -> None:
+    _record_death(world)
+    admin = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.staff["program_admin"])
+    page = admin.post(f"/patients/{world.alice.pk}/undo-death/", {"reason": "oops", "undo_confirmed": "on"})
+    assert 'aria-invalid="true" aria-describedby="undo-reason-error">oops</textarea>' in page.content.decode()
