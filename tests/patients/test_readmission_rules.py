@@ -118,7 +118,7 @@ def _at_back() -> Any:
 def test_the_page_shows_the_last_episodes_dates(world: World, signed_in: Any) -> None:
     _discharged(world)
     body = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/").content.decode()
-    assert "Last episode of care: from 2026-01-05 to 2026-03-01." in body
+    assert "Last episode of care: from Jan. 5, 2026 to March 1, 2026." in body
 
 
 @pytest.mark.usefixtures("_at_back")
@@ -150,7 +150,8 @@ def test_a_confirmed_readmission_opens_the_new_episode(world: World, signed_in: 
 def test_the_confirmation_in_spanish(world: World, signed_in: Any) -> None:
     _discharged(world)
     body = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/", HTTP_ACCEPT_LANGUAGE="es")
-    assert "Último episodio de atención: del 2026-01-05 al 2026-03-01." in body.content.decode()
+    said = "Último episodio de atención: del 5 de enero de 2026 al 1 de marzo de 2026."
+    assert said in body.content.decode()
 
 
 @pytest.mark.usefixtures("_at_back")

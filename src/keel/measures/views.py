@@ -53,6 +53,8 @@ def _report(
             "measures/measures.html",
             {
                 "errors": field_words.labelled(exc.errors, MEASURES_LABELS),  # review 29b H3
+                # each refused field marked beside it, its value shown as typed (lane look31)
+                "marks": field_words.by_field(exc.errors),
                 "asked": request.GET,
                 "message": _("Some choices are not valid."),
             },

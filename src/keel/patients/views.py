@@ -212,7 +212,12 @@ def undo_death(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     except FieldsInvalid as exc:  # lane priv30: the typed reason kept, the field named as the form labels it
         error = _episode_error(exc, {"reason": _("Why the death was recorded by mistake")})
         return _episodes_page(
-            request, patient_id, status=422, error=error, undo_reason=request.POST.get("reason", "")
+            request,
+            patient_id,
+            status=422,
+            error=error,
+            undo_reason=request.POST.get("reason", ""),
+            undo_marks=field_words.by_field(exc.errors),  # each beside its field too (lane look31)
         )
     messages.info(
         request,
@@ -255,6 +260,7 @@ def _episodes_page(
     status: int = 200,
     error: str = "",
     undo_reason: str = "",
+    undo_marks: dict[str, str] | None = None,
 ) -> HttpResponse:
     patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
@@ -273,6 +279,7 @@ def _episodes_page(
             "can_undo_death": policy.can_undo_death(request.user, patient.program_id) and not emergency,
             "undo_days": settings.KEEL_DEATH_UNDO_DAYS,
             "undo_reason": undo_reason,  # a refused undo's reason, typed again into its field (escaped)
+            "undo_marks": undo_marks or {},
             # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
             "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
             # under emergency access the services refuse a discharge or readmission: not offered (review 19d)

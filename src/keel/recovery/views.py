@@ -262,6 +262,7 @@ def plan_from_form(post: QueryDict) -> dict[str, Any]:
 @login_required
 def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: list[tuple[str, str]] = []
+    marks: dict[str, str] = {}
     if request.method == "POST":
         raw = plan_from_form(request.POST)
         version = _int_or_raw(request.POST.get("version"))
@@ -272,6 +273,7 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         except RecoveryInvalid as exc:
             named = {**labels.plan_field_labels(), **labels.person_labels(raw["people"])}
             errors = field_words.labelled(exc.errors, named)  # review 29b H3; which person: lane look30
+            marks = field_words.by_field(exc.errors)
         except services.StaleEdit:
             messages.error(request, _("Your plan was changed somewhere else. Here is the newest version."))
             return HttpResponseRedirect(reverse("recovery:plan_edit"))
@@ -290,14 +292,36 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "recovery/plan_edit.html",
         {
-            "form": form,
-            "people": people,
+            "people": _marked_people(people, marks),
+            "people_error": marks.get("people", ""),
             "version": version_shown,
             "errors": errors,
-            "sections": labels.plan_questions(),
+            "sections": [
+                (code, title, hint, form[code], _mark_of(marks, code))
+                for code, title, hint in labels.plan_questions()
+            ],
         },
         status=422 if errors else 200,
     )
+
+
+def _mark_of(marks: dict[str, str], field: str) -> str:
+    """A field's problem to show beside it: its own, or an item's of it ("triggers[2]" marks the
+    triggers box; lane look31: the page said "check the parts marked below" and marked none)."""
+    return marks.get(field) or next((why for key, why in marks.items() if key.startswith(f"{field}[")), "")
+
+
+def _marked_people(people: list[dict[str, str]], marks: dict[str, str]) -> list[dict[str, str]]:
+    """The people rows as shown, each with the problem of its name and of its phone (`people` in the order
+    the form sent them to `save_plan`, so an error's index is the row's)."""
+    return [
+        {
+            **person,
+            "name_error": _mark_of(marks, f"people[{i}].name") or marks.get(f"people[{i}]", ""),
+            "phone_error": _mark_of(marks, f"people[{i}].phone"),
+        }
+        for i, person in enumerate(people)
+    ]
 
 
 @require_safe

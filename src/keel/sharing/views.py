@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access.http import AuthenticatedHttpRequest
+from keel.accounts.models import User
 from keel.core import sharing as core
 from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.core.rules.inputs import FieldsInvalid
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today, zone_of
 from keel.sharing import queries, services, words
-from keel.sharing.models import Disclosure
+from keel.sharing.models import Disclosure, EmergencyReview
 from keel.sharing.schemas import DisclosureIn
 from keel.web import field_words
 
@@ -346,6 +347,17 @@ def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "sharing/reviews.html", {"reviews": rows, "errors": {}})
 
 
+def _review_named(by: User, rows: list[EmergencyReview], review_id: int) -> EmergencyReview | None:
+    """The review a refused attest was about, so the error above the list says which one (lane look31: it
+    did not); one attested in another tab is no longer waiting, so it is read among all of them."""
+    found = next((r for r in rows if r.pk == review_id), None)
+    if found is None:
+        found = next(
+            (r for r in queries.emergency_reviews(by, include_attested=True) if r.pk == review_id), None
+        )
+    return found
+
+
 @require_POST
 @login_required
 def attest(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
@@ -355,8 +367,14 @@ def attest(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
         raise PermissionDenied from None
     except services.SharingInvalid as exc:
         rows = queries.emergency_reviews(request.user)
-        listed = field_words.labelled(exc.errors, ATTEST_LABELS)
-        context = {"reviews": rows, "errors": listed, "failed": review_id}
+        context = {
+            "reviews": rows,
+            "errors": field_words.labelled(exc.errors, ATTEST_LABELS),
+            "failed": review_id,
+            "failed_review": _review_named(request.user, rows, review_id),
+            "note_error": field_words.by_field(exc.errors).get("note", ""),
+            "typed_note": request.POST.get("note", ""),
+        }
         return render(request, "sharing/reviews.html", context, status=422)
     messages.success(request, _("Attested. It stays in the audit trail."))
     return HttpResponseRedirect(reverse("sharing:reviews"))

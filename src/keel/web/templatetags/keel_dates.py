@@ -1,0 +1,37 @@
+"""How Keel shows a day to a reader: the one definition (lane look31).
+
+Staff pages showed days as ISO ("2026-12-06") while a patient's pages said them in words through Django's
+localized `DATE_FORMAT` ("Dec. 6, 2026"; "6 de diciembre de 2026"). Both now say them the patients' way, in
+the reader's language. What a machine reads stays ISO: an `<input type="date">` value, a `<time datetime>`
+attribute, a CSV cell, an API body.
+
+`{{ day|shown_date }}` the day; `{{ instant|shown_datetime }}` the day and the time (24-hour, as Keel shows
+times); `{{ instant|shown_datetime:"T" }}` with the zone's abbreviation too. An aware instant is shown in the
+active time zone (a template's `{% timezone %}` block: the program's), as Django's own `date` filter does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import dateformat, formats
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def shown_date(value: date | datetime | None) -> str:
+    """The day in the reader's words ("Dec. 6, 2026"); empty for no day."""
+    if not isinstance(value, date):
+        return ""
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True)
+def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
+    """The day in the reader's words and the time ("Dec. 6, 2026, 14:05"), with the zone's abbreviation
+    when asked ("T"); a bare day shows as `shown_date`."""
+    if not isinstance(value, datetime):
+        return shown_date(value)
+    clock = dateformat.format(value, "H:i T" if zone == "T" else "H:i")
+    return f"{formats.date_format(value, 'DATE_FORMAT')}, {clock}"
