@@ -124,12 +124,12 @@ def _spent(before: tuple[int, float], after: tuple[int, float]) -> float:
 
 def _variant(on: bool, original: str) -> None:
     """The death check as written (`on`) or patched out of both own-record reads, in this process."""
-    from keel.access import policy
+    from keel.access.policy import fetch
     from keel.patients import models
 
     sql = original if on else WITHOUT
     models.DEATH_RECORDED_SQL = sql  # read by user_for_token at each call
-    policy.DEATH_RECORDED_SQL = sql  # imported by name into the policy module
+    fetch.DEATH_RECORDED_SQL = sql  # imported by name into the policy's fetch module
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ def main() -> None:
     from django.db import connection
 
     from keel.access import policy
+    from keel.access.policy import fetch
     from keel.accounts import services
     from keel.accounts.models import User
     from keel.patients import models
@@ -84,7 +85,7 @@ def main() -> None:
     def death(on: bool) -> None:
         sql = original if on else WITHOUT
         models.DEATH_RECORDED_SQL = sql
-        policy.DEATH_RECORDED_SQL = sql
+        fetch.DEATH_RECORDED_SQL = sql  # imported by name into the policy's fetch module
 
     def request(headers: dict[str, str], path: str) -> Callable[[], object]:
         def call() -> object:

@@ -1,0 +1,237 @@
+"""The patient an action or a read is about, fetched through the policy and audited (as healthchecks'
+`_get_rw_check_for_user`): one in scope (`get_patient_or_404`), one for an action by role and not through
+emergency access (`get_patient_for_action_or_404`), the signed-in person's own (`own_patient_or_404`, refused
+after a death recorded), and a row of the record that is not theirs (`row_not_theirs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.utils.translation import gettext
+
+from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.access.policy.areas import Area, _active, areas_for_role
+from keel.access.policy.clinical_sql import _clinical_patient, clinical_scope_sql
+from keel.access.policy.emergency import through_emergency_access
+from keel.access.policy.scope import PatientNotFound, patients_visible_to
+from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.db import rows
+from keel.patients.models import (
+    DEATH_RECORDED,
+    DEATH_RECORDED_SQL,
+    CareTeamMember,
+    EndReason,
+    Patient,
+    death_recorded,
+)
+
+
+def _audit_read(
+    user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+) -> None:
+    # A clinician who sees this record only through emergency access: the read's audit row says so.
+    reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
+    target = target_id if target_id is not None else ""
+    audit.record_for_patient(user, patient, action, target_type, target, reason=reason)
+
+
+def get_patient_or_404(
+    user: User,
+    patient_id: int | str,
+    *,
+    area: Area = Area.IDENTITY,
+    action: Action = Action.READ,
+    target_type: str = "patient",
+    target_id: str | int | None = None,
+    prefetch: tuple[Any, ...] = (),
+    audit_success: bool = True,
+) -> Patient:
+    """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404.
+
+    `prefetch` names related rows to load in the same scoped query (Prefetch objects or lookups).
+    """
+    try:
+        pk = int(patient_id)
+    except (TypeError, ValueError):
+        raise PatientNotFound() from None
+    clinical = _active(user) and user.role in CLINICAL_ROLES
+    if not prefetch and clinical_scope_sql(user, area, pk):
+        patient = _clinical_patient(user, pk)  # every clinical write runs this: hand-written, the same answer
+    else:
+        scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
+        if clinical:  # in the same query: is it an emergency-access read?
+            on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
+            scoped = scoped.annotate(keel_off_team=~Exists(on_team))
+        patient = scoped.filter(pk=pk).first()
+    if patient is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type=target_type,
+            target_id=target_id if target_id is not None else pk,
+            reason=f"{action} {area}: outside scope or missing",
+            detail={"requested_patient_id": pk},
+        )
+        raise PatientNotFound()
+    if user.role in (Role.PATIENT, Role.SELF_GUIDED) and death_recorded(patient.pk):
+        # Her own record by another route than own_patient_or_404 (FHIR's Patient, $everything): the same
+        # refusal after a death recorded by any path (lane perf28's finding).
+        _refuse_after_death(user, patient, action, target_type, target_id)
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
+    return patient
+
+
+class ActionNotAllowed(AccessNotAllowed, PermissionDenied):
+    """The record is in scope but the caller's role may not do this to it (403; the denial is audited)."""
+
+
+def get_patient_for_action_or_404(
+    user: User,
+    patient_id: int | str | None,
+    action: Action,
+    *,
+    area: Area = Area.IDENTITY,
+    target_type: str = "patient",
+    target_id: str | int | None = None,
+    allowed: bool | Callable[[User, Patient], bool] = True,
+    what: str = "",
+    error: Callable[[str], Exception] = ActionNotAllowed,
+    message: str = "",
+    emergency_access: bool = False,
+    emergency_what: str = "",
+    audit_success: bool = True,
+) -> Patient:
+    """The one getter for a patient an action is about (as healthchecks' `_get_rw_check_for_user`).
+
+    `patient_id=None` is the signed-in person's own record, taken from the session (`own_patient_or_404`);
+    any other id is scoped by the policy (`get_patient_or_404`: out of scope or missing, the denial is audited
+    and PatientNotFound raised, a 404). In scope, the role first: `allowed` False (or, a callable, False for
+    (user, patient)) means the caller's role may not do `what`: the denial is audited against the patient and
+    `error(message)` raised (ActionNotAllowed, a 403, unless the app names its own). Then emergency access:
+    unless `emergency_access` is True (a read in an emergency), a clinician who reaches the record only
+    through break-the-glass is refused the same way (audited "emergency access: may not `emergency_what`",
+    `what` unless named). Success is audited as `action` unless `audit_success=False` (a write that
+    records what it did itself)."""
+    if patient_id is None:
+        patient = own_patient_or_404(
+            user, area=area, action=action, target_type=target_type, target_id=target_id, audit_success=False
+        )
+    else:
+        patient = get_patient_or_404(
+            user,
+            patient_id,
+            area=area,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            audit_success=False,
+        )
+    if allowed is not True and not (allowed(user, patient) if callable(allowed) else allowed):
+        _refuse(user, patient, target_type, target_id, f"role may not {what or action}")
+        raise error(message or f"Your role cannot {what or action}.")
+    if not emergency_access and patient_id is not None and through_emergency_access(user, patient):
+        _refuse(
+            user,
+            patient,
+            target_type,
+            target_id,
+            f"emergency access: may not {emergency_what or what or action}",
+        )
+        raise error(gettext("Emergency access is for reading the record. Only the care team can do this."))
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
+    return patient
+
+
+def _refuse(user: User, patient: Patient, target_type: str, target_id: str | int | None, reason: str) -> None:
+    target = target_id if target_id is not None else ""
+    audit.record_for_patient(
+        user, patient, Action.DENIED, target_type, target, outcome=Outcome.DENIED, reason=reason
+    )
+
+
+def row_not_theirs(
+    user: User, patient: Patient, target_type: str, target_id: str | int = "", *, reason: str
+) -> NoReturn:
+    """A row of this patient's record (a dose, a take-home plan, an appointment, a consent) that is missing or
+    another patient's: the same answer as a patient out of scope. The denial is audited against the patient
+    (`Action.DENIED`, outcome denied, the fixed words of `reason`; no `target_id`: the patient's) and
+    PatientNotFound raised, a 404. The lookup stays the caller's (a row, an `exists()`, a locked row); a
+    caller that looks inside a transaction calls this once the transaction is over, so the denial's row
+    stays."""
+    audit.record_for_patient(
+        user, patient, Action.DENIED, target_type, target_id, outcome=Outcome.DENIED, reason=reason
+    )
+    raise PatientNotFound()
+
+
+def own_patient_or_404(
+    user: User,
+    *,
+    area: Area = Area.IDENTITY,
+    action: Action = Action.READ,
+    target_type: str = "patient",
+    target_id: str | int | None = None,
+    prefetch: tuple[Any, ...] = (),
+    audit_success: bool = True,
+) -> Patient:
+    """The signed-in person's own record, taken from the session, never from the request: a patient's, or a
+    self-guided account's for the areas of its companion (`area`)."""
+    if not _active(user) or user.role not in (Role.PATIENT, Role.SELF_GUIDED):
+        raise PatientNotFound()
+    if area not in areas_for_role(user.role):
+        raise PatientNotFound()
+    # Read with the user by the API's token sign-in (`user_for_token`, the same row), taken once: a later call
+    # in the same request reads it again.
+    patient: Patient | None = user.__dict__.pop(OWN_PATIENT, None)
+    if patient is None:
+        # Every patient request runs this: hand-written SQL (keel.db.rows), the program joined as
+        # select_related.
+        found = rows.fetch(
+            'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
+            'WHERE p."user_id" = %s ORDER BY p."id" LIMIT 1',
+            [EndReason.DECEASED.value, user.pk],
+            (Patient, "p"),
+            (Program, "g"),
+            extra=(DEATH_RECORDED_SQL,),
+        )
+        if not found:
+            raise PatientNotFound()
+        patient = found[0][0]
+        program: Program = found[0][1]
+        Patient.program.field.set_cached_value(patient, program)
+        patient.__dict__[DEATH_RECORDED] = bool(found[0][2])
+    if patient.__dict__.get(DEATH_RECORDED):
+        _refuse_after_death(user, patient, action, target_type, target_id)
+    if prefetch:
+        prefetch_related_objects([patient], *prefetch)
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
+    return patient
+
+
+def _refuse_after_death(
+    user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+) -> NoReturn:
+    """After a death is recorded (an episode ended `deceased`), nothing is read or written in the person's
+    name by her own account (lane dead27): recording the death turns the account off (`episodes.discharge`);
+    this refuses, audited, a request that still comes in her name (an episode ended by another path)."""
+    audit.record_for_patient(
+        user,
+        patient,
+        Action.DENIED,
+        target_type,
+        target_id="" if target_id is None else target_id,
+        outcome=Outcome.DENIED,
+        reason="own account after a death was recorded",
+        detail={"action": str(action)},
+    )
+    raise ActionNotAllowed(gettext("This account is closed. Talk to the program if you have questions."))

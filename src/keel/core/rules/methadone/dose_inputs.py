@@ -1,0 +1,106 @@
+"""The methadone dose check's inputs (`DOSE_INPUTS`, typed as `DoseInput`): the day in treatment, today's
+doses, the comparison doses of the titration, missed days, a hold and the order.
+
+Sources: Keel clinical reference section 10 and corrections 6-8 (the fields the guard rails read); the re-dose
+and order fields share the window's help (`keel.core.rules.window`).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from keel.core.rules.inputs import Field
+from keel.core.rules.window import (
+    ORDERED_FIELD_HELP,
+    REDOSE_FIELD_HELP,
+)
+
+DOSE_INPUTS = (
+    Field("treatment_day", "integer", minimum=1, maximum=100000, help="1 on the first day of dosing"),
+    Field("given_today_mg", "number", minimum=0, maximum=1000, help="methadone already given today (mg)"),
+    Field("requested_mg", "number", minimum=0.1, maximum=1000, help="the dose to give now (mg)"),
+    Field(
+        "previous_day_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="yesterday's total (mg), to check the titration step",
+    ),
+    Field("sedated_or_intoxicated", "bool", required=False, default=False),
+    Field(
+        "hold_open",
+        "bool",
+        required=False,
+        default=False,
+        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold",
+    ),
+    Field(
+        "missed_days_in_a_row",
+        "integer",
+        required=False,
+        default=0,
+        minimum=0,
+        maximum=1000,
+        help="days in a row with no dose before today (no dose given and no take-home)",
+    ),
+    Field(
+        "documented_rationale",
+        "bool",
+        required=False,
+        default=False,
+        help="a prescriber documented a clinical reason to exceed a limit",
+    ),
+    Field(
+        "last_observed_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="the total of the last day with an observed dose before today (the titration's comparison "
+        "dose; a take-home, closure or missed day never replaces it). Absent: yesterday's total",
+    ),
+    Field(
+        "days_since_last_increase",
+        "integer",
+        required=False,
+        minimum=1,
+        maximum=100000,
+        help="days since the last observed day whose total was above the observed day before it",
+    ),
+    Field(
+        "window_low_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="the lowest observed daily total in the titration window before today",
+    ),
+    Field(
+        "hours_since_last_dose",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=24 * 365,
+        help=REDOSE_FIELD_HELP,
+    ),
+    Field("ordered_mg", "number", required=False, minimum=0, maximum=1000, help=ORDERED_FIELD_HELP),
+)
+
+
+class DoseInput(TypedDict):
+    """DOSE_INPUTS as `Rule.run` checks them (a field not given: its default, else None)."""
+
+    treatment_day: int
+    given_today_mg: float
+    requested_mg: float
+    previous_day_mg: float | None
+    sedated_or_intoxicated: bool
+    hold_open: bool
+    missed_days_in_a_row: int
+    documented_rationale: bool
+    last_observed_mg: float | None
+    days_since_last_increase: int | None
+    window_low_mg: float | None
+    hours_since_last_dose: float | None
+    ordered_mg: float | None

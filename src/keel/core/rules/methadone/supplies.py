@@ -1,0 +1,64 @@
+"""Methadone take-home supplies beyond the eligibility ladder (issue #13): one dose for a day the program is
+closed, and a supply schedule below the maximum (weekends only, say).
+
+Sources: 42 CFR 8.12(i) (2024 rule: a closure day's take-home to a person not otherwise eligible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import NoPolicy
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone.take_home_inputs import TakeHomeDetails
+from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
+
+# --- Take-home supplies beyond the eligibility ladder (issue #13) --------------------------------------------
+
+
+def closure_day_supply(
+    closure_day: date, closure_days: Sequence[date], today: date
+) -> Decision[NoPolicy, TakeHomeDetails]:
+    """One take-home dose for a day the program is closed (42 CFR 8.12(i)): allowed to a person who is not
+    otherwise eligible, only for a closure day the program configured, and never for a day already past."""
+    name = "take-home-eligibility"
+    if closure_day < today:
+        raise InvalidInput(
+            [FieldError("closure_day", N_("is already past: give today or a later closure day"))]
+        )
+    if closure_day not in set(closure_days):
+        raise InvalidInput(
+            [FieldError("closure_day", N_("is not one of the program's closure days (program settings)"))]
+        )
+    reason = Reason.said(
+        gettext_noop("The program is closed on %(day)s: one take-home dose for that day."),
+        ("42cfr8.12-2024",),
+        day=closure_day.isoformat(),
+    )
+    return Decision(
+        name, "1", "closure_day", (reason,), {}, {"max_supply_days": 1, "bottles": [closure_day.isoformat()]}
+    )
+
+
+def bottle_schedule_problems(days: Sequence[date], limit: int, today: date) -> list[FieldError]:
+    """A supply schedule below the maximum (weekends only, say): at most `limit` bottles, each on its own day,
+    none before today, all within `limit` days of the first one."""
+    if not days:
+        return [FieldError("bottle_days", N_("give at least one day, or leave it empty for every day"))]
+    problems = []
+    if len(set(days)) != len(days):
+        problems.append(FieldError("bottle_days", N_("each day once")))
+    if len(days) > limit:
+        problems.append(
+            FieldError.said("bottle_days", N_("at most %(limit)s days: the supply allowed now"), limit=limit)
+        )
+    if min(days) < today:
+        problems.append(FieldError("bottle_days", N_("a day already past cannot be covered")))
+    elif (max(days) - min(days)).days >= max(limit, 1):
+        problems.append(
+            FieldError.said("bottle_days", N_("all within %(limit)s days of the first one"), limit=limit)
+        )
+    return problems

@@ -1,0 +1,195 @@
+"""The treatment API's doses at the window: a dose recorded or held, its corrections (amendments), a
+prescriber's overrides, XR-naltrexone injections, and the dosing list's rows; and their bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from keel.schemas import In, Out
+from keel.treatment import queries
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+)
+from keel.treatment.schemas.decisions import ReasonOut, StoredDecision
+
+
+class AmendmentOut(Out):
+    corrected_mg: str | None  # decimal text; null: a void
+    voided: bool
+    reason: str
+    at: str  # ISO datetime
+
+
+class DoseOut(Out):
+    id: int
+    date: str  # the local date, ISO
+    sequence: int
+    status: str
+    amount_mg: str  # decimal text, as given
+    effective_mg: str  # decimal text, after corrections
+    treatment_day: int | None
+    decision: StoredDecision
+    override_id: int | None
+    amendments: list[AmendmentOut]
+    recorded_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> DoseOut:
+        return cls(**_dose_fields(d))
+
+
+class DoseRecordedOut(Out):
+    """Lane tok27 (review 26a's principle): a dose recorded by a staff member's API token (a dispensing
+    system), answered with what the system needs to reconcile the dose it gave and to have a person correct
+    it: never the order's decision, the treatment day, the corrections or an override, which stay in Keel
+    where a staff member signed in reads them (`api_auth.may_hear_the_record` chooses)."""
+
+    id: int
+    date: str  # the local date, ISO
+    sequence: int
+    status: str
+    amount_mg: str  # decimal text, as given
+    recorded_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> DoseRecordedOut:
+        return cls(
+            id=d.pk,
+            date=d.local_date.isoformat(),
+            sequence=d.sequence,
+            status=d.status,
+            amount_mg=str(d.amount_mg),
+            recorded_at=d.recorded_at.isoformat(),
+        )
+
+
+def _dose_fields(d: DoseRecord) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "date": d.local_date.isoformat(),
+        "sequence": d.sequence,
+        "status": d.status,
+        "amount_mg": str(d.amount_mg),
+        "effective_mg": str(queries.effective_mg(d)),
+        "treatment_day": d.treatment_day,
+        "decision": d.decision,
+        "override_id": d.override_id,
+        "amendments": [
+            AmendmentOut(
+                corrected_mg=None if a.corrected_mg is None else str(a.corrected_mg),
+                voided=a.voided,
+                reason=a.reason,
+                at=a.amended_at.isoformat(),
+            )
+            for a in d.amendments.all()
+        ],
+        "recorded_at": d.recorded_at.isoformat(),
+    }
+
+
+class InjectionOut(DoseOut):
+    site: str  # left_gluteal | right_gluteal
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> InjectionOut:
+        return cls(**_dose_fields(d), site=d.site)
+
+
+class AmendmentSavedOut(Out):
+    """The correction just saved, with what it changed of the take-home bottles (review 22t hole 4: taken
+    back, who to call; kept back; handed out), each its reason and source ids."""
+
+    id: int
+    dose_id: int
+    voided: bool
+    reason: str
+    warnings: list[ReasonOut]
+
+    @classmethod
+    def saved(cls, a: DoseAmendment) -> AmendmentSavedOut:
+        return cls(
+            id=a.pk,
+            dose_id=a.dose_id,
+            voided=a.voided,
+            reason=a.reason,
+            warnings=[ReasonOut(text=r.text, sources=list(r.sources)) for r in a.warnings],
+        )
+
+
+class OverrideSavedOut(Out):
+    id: int
+    date: str  # ISO date
+    max_total_mg: str  # decimal text ("0" for an hours, start or interval override)
+
+
+class OverrideOut(OverrideSavedOut):
+    reason: str
+
+
+class DosingRowOut(Out):
+    patient_id: int
+    name: str
+    medication: str
+    ordered_mg: str  # decimal text
+    status: str  # due, given, held, take_home
+    given_today_mg: str  # decimal text
+    treatment_day: int | None
+    missed_days_in_a_row: int
+    next_sequence: int
+    last_dose: str | None  # ISO date
+    take_home_max_days: int | None
+    open_flags: int
+
+
+class DoseIn(In):
+    amount_mg: object = Field(  # a JSON number or text ("30.5"): the service reads it, with its own words
+        default=None,
+        description="the amount given (mg); required unless sedated (never the ordered dose by default)",
+    )
+    sequence: int | None = Field(
+        default=None,
+        description="required: the dose slot of the day (1 for the first); a recorded slot again is a 409",
+    )
+    sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+    medication: str = Field(default="methadone", description="methadone or buprenorphine")
+    given_at: object = Field(  # ISO text, read by the service ("a date and time like ...")
+        default=None, description="when it was given, if earlier today (with its time zone)"
+    )
+    bottle_returned: bool = Field(
+        default=False,
+        description="today is a take-home day and today's bottle was returned unopened (else refused, 422)",
+    )
+
+
+class AmendmentIn(In):
+    corrected_mg: object = None  # as a dose's amount_mg: read by the service
+    void: bool = False
+    reason: str
+
+
+class OverrideIn(In):
+    max_total_mg: object = None  # as a dose's amount_mg: read by the service
+    reason: str
+    medication: str = Field(
+        default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
+    )
+    kind: str = Field(
+        default="limit",
+        description=(
+            "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
+            "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
+            "injection sooner than the program's minimum interval (no max_total_mg); switch: methadone the "
+            "same day as buprenorphine given here (medication methadone, no max_total_mg)"
+        ),
+    )
+
+
+class InjectionIn(In):
+    site: str = Field(description="left_gluteal or right_gluteal (alternate)")
+    naloxone_challenge_negative: bool = Field(
+        default=False, description="a naloxone challenge was done today and brought on no withdrawal"
+    )
