@@ -42,23 +42,3 @@ def record_death(client: Client, world: World) -> Any:
         {"reason": "deceased", "ended_on": local_today(world.alice).isoformat()},
         content_type="application/json",
     )
-
-
-def everything_body(consent: Consent) -> dict[str, Any]:
-    """`$everything`'s basis as a staff token POSTs it: Alice's consent to its recipient, for treatment."""
-    params = {
-        "basis": "consent",
-        "consent": str(consent.pk),
-        "recipient_name": consent.recipient_name,
-        "purpose": consent.purpose,
-    }
-    return {
-        "resourceType": "Parameters",
-        "parameter": [{"name": k, "valueString": v} for k, v in params.items()],
-    }
-
-
-def next_link(bundle: dict[str, Any]) -> str:
-    """The path and query of a searchset's next link."""
-    url = next(link["url"] for link in bundle["link"] if link["relation"] == "next")
-    return str(url.split("://", 1)[1].partition("/")[2]).join(["/", ""])
