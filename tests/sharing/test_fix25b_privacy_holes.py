@@ -109,7 +109,7 @@ def test_a_token_bound_when_issued_releases_to_its_recipient_and_the_accounting_
     employer = _consent(world, "Acme Logistics", "employment")
     ehr = _bearer(world.staff["nurse"], recipient_name="County Hospital")
     wrong = ehr.get(f"/fhir/R4/Patient/{world.alice.pk}", HTTP_KEEL_CONSENT=str(employer.pk))
-    assert wrong.status_code == 403
+    assert wrong.status_code == 422  # fix31b: was 403 "another recipient", which told the consent exists
     right = ehr.get(f"/fhir/R4/Patient/{world.alice.pk}", HTTP_KEEL_CONSENT=str(consent.pk))
     assert right.status_code == 200
     assert list(Disclosure.objects.filter(patient=world.alice).values_list("recipient_name", flat=True)) == [

@@ -1,8 +1,10 @@
 """Lane priv30, item 2: what a token's refusal on the release routes (`/disclosures`, `/fhir/export`, FHIR
 with `Keel-Consent`) tells about a consent's state. A token bound to a recipient is told the state of the
 consents naming its own recipient (revoked, ended: its integration needs it to stop asking or ask for a new
-one), never the state of a consent naming another recipient: that consent is answered as "another
-recipient" (403) before its state is read, as FHIR already did (`interop.rest.auth._bound_build`)."""
+one), never the state of a consent naming another recipient: that consent is answered before its state is
+read, as FHIR already did (`interop.rest.auth._bound_build`). Lane fix31b (review 31b H3): no longer as
+"another recipient" (403), which told that the consent exists, but as an id of no consent: the JSON API's
+404 of an id nobody has (review 31b H2), FHIR's 422 "no such consent for this patient"."""
 
 from __future__ import annotations
 
@@ -111,7 +113,7 @@ def test_another_recipients_consent_is_answered_as_another_recipient_not_by_its_
 ) -> None:
     consent = state(world, COURT)
     answer = route(world, consent, COURT)
-    assert answer.status_code == 403, answer.content[:300]
+    assert answer.status_code == 404, answer.content[:300]  # fix31b: was 403 "another recipient" (31b H3)
     assert _says_no_state(answer, consent)
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
@@ -122,7 +124,7 @@ def test_naming_its_own_recipient_for_another_recipients_consent_tells_no_state(
 ) -> None:
     consent = _revoked(world, COURT)
     answer = route(world, consent, ED)
-    assert answer.status_code == 403, answer.content[:300]
+    assert answer.status_code == 404, answer.content[:300]  # fix31b: was 403 "another recipient" (31b H3)
     assert _says_no_state(answer, consent)
 
 
@@ -130,7 +132,7 @@ def test_naming_its_own_recipient_for_another_recipients_consent_tells_no_state(
 def test_the_fhir_header_answers_another_recipients_consent_the_same_way(world: World, state: Any) -> None:
     consent = state(world, COURT)
     answer = _read(world, consent)
-    assert answer.status_code == 403
+    assert answer.status_code == 422  # fix31b: was 403 "another recipient" (review 31b H3)
     assert _says_no_state(answer, consent)
 
 

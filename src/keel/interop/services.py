@@ -31,7 +31,7 @@ from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base, with_terms
 from keel.interop.fhir.record import record_bundle
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Patient, local_today, zone_of
-from keel.sharing.services import release_record
+from keel.sharing.services import export_by_token, release_record
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -65,6 +65,8 @@ def export_record(
     def build(patient: Patient, at: datetime) -> dict[str, Any]:
         return record_bundle(patient, policy.areas_of(user), at, base)
 
+    if token is not None:  # review 31b H2, H3: answered alike for every person until a consent of theirs
+        export_by_token(user, patient_id, raw, "fhir_bundle", token)
     _, bundle = release_record(
         by=user,
         patient_id=patient_id,

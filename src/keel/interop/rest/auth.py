@@ -191,17 +191,25 @@ def _bound_build(
     target: str,
     consent_id: object,
     build: Callable[[Patient, datetime], dict[str, Any]],
+    field: str = CONSENT_HEADER,
 ) -> Callable[[Patient, datetime], dict[str, Any]]:
     """`build`, run only when the token releases to the named consent's recipient: refused at once when the
     token is bound to another, and checked again (binding an unbound token) inside the release's transaction,
-    so nothing leaves and no Disclosure row is written for another recipient."""
+    so nothing leaves and no Disclosure row is written for another recipient. Review 31b H3: a consent naming
+    another recipient is answered as an id of no consent (`_basis_patient`'s 422 naming `field`), audited
+    as another recipient's: the token learns nothing of a consent its recipient is not named on."""
     secret = bearer_credential(request) or ""
     pk = record_id(str(consent_id)) if consent_id is not None else None
     consents = Consent.objects.filter(patient=patient, pk=pk) if pk is not None else Consent.objects.none()
     found = consents.values_list("recipient_name", flat=True).first()
     recipient = found or ""
     if found is not None and not accounts.token_releases_to(secret, recipient):
-        raise _refuse_other_recipient(user, patient, target)
+        if not accounts.token_bound_to(user):
+            raise _refuse_other_recipient(user, patient, target)
+        audit.record_for_patient(
+            user, patient, Action.DENIED, "fhir", target[:200], outcome=Outcome.DENIED, reason=OTHER_RECIPIENT
+        )
+        raise _no_such_consent(field)
 
     def bound(subject: Patient, at: datetime) -> dict[str, Any]:
         if not accounts.bind_token_recipient(secret, recipient):
@@ -272,8 +280,13 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
         )
         if missing:
             raise _no_basis_error()
-        raise FhirError(422, "invalid", f"{field}: no such consent for this patient", field)
+        raise _no_such_consent(field)
     return int(found)
+
+
+def _no_such_consent(field: str) -> FhirError:
+    """The one answer to a consent id that is no consent a token may name (review 21f; review 31b H3)."""
+    return FhirError(422, "invalid", f"{field}: no such consent for this patient", field)
 
 
 # --- No basis for the person named: one answer, whoever they are (review 21f) -------------------------------

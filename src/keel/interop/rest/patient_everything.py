@@ -357,7 +357,7 @@ def _disclose_everything(
     returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
     build = _page_builder(request, user, base_for(request), count, offset, returned, disclosure=True)
     bound = _bound_build(
-        request, user, patient, target, raw.get("consent"), _only_for(lambda s: s.pk == pk, build)
+        request, user, patient, target, raw.get("consent"), _only_for(lambda s: s.pk == pk, build), "consent"
     )
     try:
         _, bundle = release_record(

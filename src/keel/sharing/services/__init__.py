@@ -6,6 +6,7 @@ one module per subdomain (as `keel.treatment.services`):
 - `disclosures`: a progress report released under a consent or in a medical emergency;
 - `releases`: the whole record leaving (the staff export, another system's pull or reads with a staff token);
 - `emergency`: emergency access (break-the-glass); `reviews`: a program admin attests one;
+- `token_first`: a release by an API token answered alike for every person until a consent of theirs;
 - `common`: the refusals, a denial's audit row, the password again, the consent check a disclosure makes.
 
 Every call goes through the access policy and leaves audit rows: a consent signed or revoked, a disclosure
@@ -24,6 +25,7 @@ from keel.sharing.services.emergency import NoEmergencyAccess, emergency_access,
 from keel.sharing.services.releases import CONSENT_HEADER, release_record, release_to_system
 from keel.sharing.services.reviews import attest_review
 from keel.sharing.services.revocations import record_written_revocation, revoke_consent
+from keel.sharing.services.token_first import export_by_token
 
 __all__ = [
     "CONSENT_HEADER",
@@ -36,6 +38,7 @@ __all__ = [
     "disclose",
     "emergency_access",
     "end_emergency_access",
+    "export_by_token",
     "legal_name",
     "reauthenticate",
     "record_paper_consent",

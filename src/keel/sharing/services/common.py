@@ -141,6 +141,9 @@ def refuse_other_recipient(
 # naming another recipient (that a person consented to a drug court, and took it back) is beyond what that
 # integration needs (HIPAA 164.502(b), minimum necessary; 2.13(a): no more than the consent lets out), so the
 # token is told "another recipient" (403, the review-22f answer) before that consent's state is read.
+# Review 31b H3: on the JSON API's release routes a token no longer reaches this: `token_first` answers
+# another recipient's consent as an id of no consent before the record is looked up (a transfer by a token,
+# refused by the API before the service, still hears "another recipient" here).
 
 
 def refuse_token_before_state(

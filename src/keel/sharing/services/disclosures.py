@@ -45,6 +45,7 @@ from keel.sharing.services.common import (
     refuse_token_emergency,
     with_terms,
 )
+from keel.sharing.services.token_first import disclosure_by_token
 from keel.treatment.models import DoseRecord, MedicationOrder, in_force_q
 
 if TYPE_CHECKING:
@@ -425,10 +426,15 @@ def disclose(
     bound to the county ED sent a report to the patient's employer), and only under a consent: a token never
     declares a medical emergency (review 22g, `refuse_token_emergency`). A token's refusals and the password
     come before the death is asked (`refuse_after_death`), so a token is answered the same for the living
-    and the dead (review 30c H2: 42 CFR 2.13(a))."""
+    and the dead (review 30c H2: 42 CFR 2.13(a)); and a token is answered alike for every person until the
+    consent it names is theirs and names its recipient (`disclosure_by_token`, review 31b H2, H3)."""
     now = now or timezone.now()
-    patient = _patient_to_disclose(by, patient_id)  # guard 1: a role that may not disclose, audited
-    body = _parse(by, patient, data)
+    if token is not None:  # review 31b H2, H3: the person looked up only past a consent naming the token's
+        body = disclosure_by_token(by, patient_id, data, token)  # recipient, else the 404 of no one
+        patient = _patient_to_disclose(by, patient_id)
+    else:
+        patient = _patient_to_disclose(by, patient_id)  # guard 1: a role that may not disclose, audited
+        body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
     _care_team_only(by, patient, basis)
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5

@@ -96,18 +96,26 @@ def _refuse_token_patient_request(
         # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
         # request is the staff export handed over in the app (with the password again); the patient's own
         # token is their right-of-access path.
-        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
-        raise SharingInvalid(
-            [
-                FieldError(
-                    "basis",
-                    N_(
-                        "must be consent for a pull by another system: the patient's own request is the "
-                        "export handed over in Keel, or the patient's own sign-in"
-                    ),
-                )
-            ]
-        )
+        _deny(by, patient, target_type, PATIENT_REQUEST_BY_TOKEN)
+        raise patient_request_by_token()
+
+
+PATIENT_REQUEST_BY_TOKEN = "patient_request basis claimed by an API token"
+
+
+def patient_request_by_token() -> SharingInvalid:
+    """The refusal of the patient's own request as the basis of a release by an API token (guard 3)."""
+    return SharingInvalid(
+        [
+            FieldError(
+                "basis",
+                N_(
+                    "must be consent for a pull by another system: the patient's own request is the "
+                    "export handed over in Keel, or the patient's own sign-in"
+                ),
+            )
+        ]
+    )
 
 
 def _parse_request(raw: Mapping[str, Any], basis: str) -> core.DisclosureRequest | None:

@@ -1,0 +1,1 @@
+"""Review 31b: privacy and security holes, one failing test each (HOLES.md)."""
