@@ -144,6 +144,13 @@ HOLD_SUSPENDS = N_(
     "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
     "prescriber decides take-home doses again."
 )
+# Lane take31: a hold's end re-run by a void of that day's dose (`bottles.HOLD_THEN_VOIDED`).
+HOLD_THEN_VOIDED = N_(
+    "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
+    "prescriber decides take-home doses again. The bottles for %(days)s went home with the dose given that "
+    "day, which was later voided or corrected to 0 mg: they may be at home. Call the person back to bring "
+    "them in, or record them brought back."
+)
 EARLIER_END = N_("Before that, the plan had been ended from %(day)s on: %(reason)s")
 
 
@@ -200,6 +207,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.CORRECTED_BACK_AT_HOME_DOWN), CORRECTED_BACK_AT_HOME_DOWN, ""),
         (_pattern(bottles.CORRECTED_BACK_NONE_HOME_DOWN), CORRECTED_BACK_NONE_HOME_DOWN, ""),
         (_pattern(bottles.ON_SHELF_END), ON_SHELF_END, ""),
+        (_pattern(bottles.HOLD_THEN_VOIDED), HOLD_THEN_VOIDED, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )
 

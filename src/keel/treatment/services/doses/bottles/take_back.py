@@ -25,6 +25,7 @@ from keel.treatment.services.doses.bottles.hand_out import (
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     EARLIER_END,
+    HOLD_THEN_VOIDED,
     KEPT_BACK,
     KEPT_BACK_AT_HOME,
     KEPT_BACK_BEFORE,
@@ -152,12 +153,18 @@ def _end_keeping_earlier(
 
 
 def _end_after_hold(
-    by: User, patient: Patient, plans: list[TakeHomePlan], today: date, now: datetime
+    by: User,
+    patient: Patient,
+    plans: list[TakeHomePlan],
+    today: date,
+    now: datetime,
+    not_out: list[tuple[TakeHomePlan, list[date]]],
 ) -> None:
     """Review 22t hole 7: nothing given today after a hold (a dose corrected to 0 or voided after the hold
     kept the run covered because a dose stood): the plans end as the hold ends them when no dose was
     given (`suspend_take_home_plans`, the other order of the same events), so no day stays covered with
-    no bottle."""
+    no bottle. Lane take31: a plan the hold ends whose run went home with that dose (`not_out`) says so in
+    its end (`hold_voided_words`)."""
     from keel.treatment.queries.contexts import hold_open_today
     from keel.treatment.services.take_homes import suspend_take_home_plans
 
@@ -166,6 +173,35 @@ def _end_after_hold(
     if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
         for plan in plans:
             plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    for plan, run in not_out:
+        hold_voided_words(plan, run, today)
+
+
+def hold_voided_words(plan: TakeHomePlan, run: list[date], day: date) -> None:
+    """Lane take31 (review 30d hole 3's leftover): the hold's end of `plan` on `day` (`HOLD_SUSPENDS`,
+    re-run by `_end_after_hold`) when the dose of `day` that `run` went home with stands no more: re-worded
+    as the hold told once and that dose voided, its bottles not brought back named as maybe at home
+    (`HOLD_THEN_VOIDED`), an earlier end or a note after the hold's words kept. Saved; no other end is
+    touched."""
+    from keel.treatment.services.take_homes import HOLD_SUSPENDS
+
+    held = HOLD_SUSPENDS.format(day=day.isoformat())
+    reason = plan.end_reason or ""
+    if plan.end_kind != PlanEnd.HOLD or not reason.startswith(held):
+        return
+    back = brought_back_days(plan)
+    out = [d.isoformat() for d in run if d.isoformat() not in back]
+    if not out:
+        return
+    tail = reason[len(held) :]
+    if tail.startswith(_VOIDED_AFTER_HOLD):
+        return  # said already (the same void read again)
+    plan.end_reason = HOLD_THEN_VOIDED.format(day=day.isoformat(), days=", ".join(out)) + tail
+    plan.save(update_fields=["end_reason"])
+
+
+# what `HOLD_THEN_VOIDED` says after the hold's own words
+_VOIDED_AFTER_HOLD = HOLD_THEN_VOIDED.split("again.", 1)[1].split("{days}", 1)[0]
 
 
 def _keep_back(

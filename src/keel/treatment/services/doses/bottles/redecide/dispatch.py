@@ -139,7 +139,7 @@ def _end_nothing_given(
     """`redecide_bottles`' last step when nothing given stands (a total of 0): a hold today ends the plans
     as it ends them with no dose (`_end_after_hold`); else each run that did not leave ends its plan
     (`_end_not_handed_out`)."""
-    _end_after_hold(change.by, change.patient, plans, change.today, change.now)
+    _end_after_hold(change.by, change.patient, plans, change.today, change.now, not_out)
     _end_not_handed_out(change.by, change.patient, not_out, change.today, change.now)
 
 
