@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from keel.patients.models import local_today
+from keel.patients.models import FlagKind, PatientFlag, local_today
+from keel.patients.services.flags import resolve_flag
 from keel.treatment.end_words import plan_end
-from keel.treatment.models import TakeHomePlan
+from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World
 from tests.factories import corrected, handed_out_today
@@ -52,3 +53,20 @@ def test_the_spanish_page_says_the_dose_was_voided(world: World) -> None:
     with translation.override("es"):
         said = plan_end(plan.end_reason, today, plan.bottles_taken_back, plan.end_kind, plan.ended_on).text
     assert "después se anuló o se corrigió a 0 mg" in said
+
+
+def test_a_correction_back_up_after_the_release_takes_the_void_out_of_the_end(world: World) -> None:
+    """The prescriber releases the hold and corrects today's voided dose back to 80 mg: the dose stands
+    again, so the end no longer says it was voided (the hold alone, as before the void)."""
+    plan = _held_then_voided(world)
+    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
+    resolve_flag(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        flag_id=flag.pk,
+        note="Assessed: alert and oriented, may have the rest of today's dose",
+    )
+    dose = DoseRecord.objects.filter(patient=world.alice, local_date=local_today(world.alice)).earliest("id")
+    corrected(world, dose, corrected_mg="80")
+    plan.refresh_from_db()
+    assert "voided" not in plan.end_reason

@@ -200,8 +200,26 @@ def hold_voided_words(plan: TakeHomePlan, run: list[date], day: date) -> None:
     plan.save(update_fields=["end_reason"])
 
 
-# what `HOLD_THEN_VOIDED` says after the hold's own words
+def hold_dose_stands(plan: TakeHomePlan, day: date) -> None:
+    """Lane take31: the dose of `day` whose void `hold_voided_words` told in a hold's end stands again (a
+    correction back up after the hold was released): the end says the hold alone again, as before the void
+    (the bottles at home are on the call-back list and the correction tells them), a note after it kept."""
+    from keel.treatment.services.take_homes import HOLD_SUSPENDS
+
+    held = HOLD_SUSPENDS.format(day=day.isoformat())
+    reason = plan.end_reason or ""
+    if plan.end_kind != PlanEnd.HOLD or not reason.startswith(held + _VOIDED_AFTER_HOLD):
+        return
+    at = reason.find(_VOIDED_END, len(held))
+    if at < 0:
+        return
+    plan.end_reason = held + reason[at + len(_VOIDED_END) :]
+    plan.save(update_fields=["end_reason"])
+
+
+# what `HOLD_THEN_VOIDED` says after the hold's own words, up to its days, and after its days
 _VOIDED_AFTER_HOLD = HOLD_THEN_VOIDED.split("again.", 1)[1].split("{days}", 1)[0]
+_VOIDED_END = HOLD_THEN_VOIDED.split("{days}", 1)[1]
 
 
 def _keep_back(
