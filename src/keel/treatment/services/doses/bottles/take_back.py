@@ -64,7 +64,7 @@ def _take_back_nothing_given(
     # calls back for neither
     back = brought_back_days(plan)
     call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
-    return [_taken_back(TAKEN_BACK, call)] if call else []
+    return [_taken_back(TAKEN_BACK, call, plan.pk)] if call else []
 
 
 def _end_not_handed_out(
@@ -255,7 +255,7 @@ def _keep_back(
         {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
     kept = Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
-    return _call_back_or(home or {}, kept)
+    return _call_back_or(home or {}, kept, plan.pk)
 
 
 def _record_take_back(
@@ -312,5 +312,5 @@ def _take_back_from_today(
         },
     )
     return _call_back_or(
-        left, Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
+        left, Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days), plan.pk
     )
