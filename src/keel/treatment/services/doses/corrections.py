@@ -5,7 +5,6 @@ audited)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -51,6 +50,7 @@ from keel.treatment.services.doses.bottles import (
     window_end_words,
 )
 from keel.treatment.services.doses.bottles.hand_out import _taken_back
+from keel.treatment.services.doses.bottles.told import telling
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -91,7 +91,8 @@ def amend_dose(
         )
         was = effective_mg(dose)  # lane fix30a (review 30p holes 1 and 2): what the dose stood at before
         amendment = _write_amendment(by, patient, dose, corrected, void, text, now)
-        _redecide_after_amendment(by, patient, dose, amendment, now, before, was)
+        with telling() as told:  # lane take31: the bottles each step told, by (plan, day)
+            _redecide_after_amendment(by, patient, dose, amendment, now, before, was, told)
     return amendment
 
 
@@ -191,6 +192,7 @@ def _redecide_after_amendment(
     now: datetime,
     before: dict[int, dict[date, Decimal]],
     was: Decimal,
+    told: set[tuple[int, str]],
 ) -> None:
     """Review 22o, 22t hole 5: a methadone dose of today or before re-decides the take-home bottles after its
     day against the day's corrected total (`bottles.redecide_bottles`), whatever changes it (up, down, to 0,
@@ -219,9 +221,9 @@ def _redecide_after_amendment(
         gone = window_end_words(by, patient, dose.local_date, now)
         if gone:
             amendment.warnings = (*(amendment.warnings or ()), *gone)
-        told = _newly_called_back(by, patient, dose, before, real_today, tuple(amendment.warnings or ()))
-        if told:
-            amendment.warnings = (*(amendment.warnings or ()), *told)
+        new = _newly_called_back(by, patient, dose, before, real_today, told)
+        if new:
+            amendment.warnings = (*(amendment.warnings or ()), *new)
 
 
 def _redecides(patient: Patient, dose: DoseRecord, now: datetime) -> bool:
@@ -249,7 +251,7 @@ def _newly_called_back(
     dose: DoseRecord,
     before: dict[int, dict[date, Decimal]],
     today: date,
-    said: tuple[Reason, ...],
+    told: set[tuple[int, str]],
 ) -> list[Reason]:
     """Lane fix28c (review 28c holes 1, 3, 7), path-independent: every bottle the correction newly put on the
     call-back list (`_certain_call_back`, before and after: a bottle only "maybe" at home before, its dose
@@ -257,13 +259,14 @@ def _newly_called_back(
     and audited it: one message, never two), is audited on its plan and told to the nurse once
     (`CORRECTION_CALL_BACK`, days and mg)."""
     after = _certain_call_back(patient, today)
-    # lane fix28d (review 28d hole 3): only a day another word told the nurse to CALL BACK was told and
-    # audited by its own step; a "handed out" word (or any other) names a day without calling it back
-    named = {iso for r in said if r.template in _CALL_BACK_WORDS for iso in _ISO_DAY.findall(r.text)}
+    # lane fix28d (review 28d hole 3): only a bottle another word told the nurse to CALL BACK was told and
+    # audited by its own step; lane take31: matched by (plan, day) (`told`, noted by each step), never by
+    # day alone (another plan's bottle of the same day is not told by it)
     call: dict[str, str] = {}
     for pk, days in after.items():
-        # a day another word of this correction called back was told and audited by its own step
-        new = {d: mg for d, mg in days.items() if d not in before.get(pk, {}) and d.isoformat() not in named}
+        # a bottle another word of this correction called back was told and audited by its own step
+        was_told = {d for d in days if d in before.get(pk, {}) or (pk, d.isoformat()) in told}
+        new = {d: mg for d, mg in days.items() if d not in was_told}
         if not new:
             continue
         _audit_plan(
@@ -274,7 +277,7 @@ def _newly_called_back(
             {"dose": dose.pk, "still_at_home": sorted(d.isoformat() for d in new)},
         )
         call.update({d.isoformat(): str(mg) for d, mg in new.items()})
-    return [_taken_back(CORRECTION_CALL_BACK, call)] if call else []
+    return [_taken_back(CORRECTION_CALL_BACK, call, None)] if call else []
 
 
 # lane fix28d (review 28d hole 3): the nurse's words that tell her to call the person back for bottles at home
@@ -293,4 +296,3 @@ _CALL_BACK_WORDS = frozenset(
         AT_HOME_AFTER_HOLD,
     }
 )
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

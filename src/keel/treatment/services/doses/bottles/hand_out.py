@@ -31,6 +31,7 @@ from keel.treatment.models import (
 from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.told import note_told
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
 
@@ -238,9 +239,11 @@ def _handed_out(amounts: dict[str, str]) -> Reason:
     return Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown)
 
 
-def _taken_back(template: str, had: dict[str, str]) -> Reason:
+def _taken_back(template: str, had: dict[str, str], plan_pk: int | None) -> Reason:
     """The words of bottles recorded as handed out that the record takes back (`TAKEN_BACK`,
-    `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
+    `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order). Lane
+    take31: noted as told for plan `plan_pk` (`told.note_told`)."""
+    note_told(plan_pk, had)
     days = sorted(had)
     amounts: list[str] = []
     for iso in days:
@@ -250,10 +253,10 @@ def _taken_back(template: str, had: dict[str, str]) -> Reason:
     return Reason.said(template, ("42cfr8.12-2024",), days=", ".join(days), mg=", ".join(amounts))
 
 
-def _call_back_or(call: dict[str, str], otherwise: Reason) -> Reason:
+def _call_back_or(call: dict[str, str], otherwise: Reason, plan_pk: int) -> Reason:
     """The nurse's message of a take-back or a keep back: the bottles still at home to call the person back
     for (`call`, ISO day -> mg: `TAKEN_BACK_PLAN_STOPS`), else `otherwise` (none at home)."""
-    return _taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else otherwise
+    return _taken_back(TAKEN_BACK_PLAN_STOPS, call, plan_pk) if call else otherwise
 
 
 def _left_with(patient: Patient, day: date) -> int | None:

@@ -103,6 +103,16 @@ ALL_BACK_FROM_TODAY = (
 # Review 22t hole 6: a plan a prescriber (or a hold) had already ended after today, kept back today: the
 # earlier end is kept in the reason, and such a plan is never resumed by a later part (its end stays today).
 EARLIER_END = " The plan had been ended before from {day} on: {reason}"
+# Lane take31 (review 30d hole 3's leftover): a hold's end (`take_homes.HOLD_SUSPENDS`) re-run by a void of
+# that day's dose (`_end_after_hold`): the hold told once, then the dose the run went home with, which stands
+# no more, and the bottles that may be at home (`hold_voided_words`). Starts with the hold's own words, so the
+# same hold run again keeps it (`holds._end_by_hold`).
+HOLD_THEN_VOIDED = (
+    "A dose was held on {day} (sedation or intoxication): the bottles for the days after it stop until a "
+    "prescriber decides take-home doses again. The bottles for {days} went home with the dose given that "
+    "day, which was later voided or corrected to 0 mg: they may be at home. Call the person back to bring "
+    "them in, or record them brought back."
+)
 # The reasons a dose's check carries of the bottles that went home with it, or did not (the dose row shows
 # them; the page in the reader's language).
 HANDED_OUT = N_("Take-home bottles handed out with this dose: %(bottles)s.")

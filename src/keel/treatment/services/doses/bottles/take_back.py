@@ -25,6 +25,7 @@ from keel.treatment.services.doses.bottles.hand_out import (
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     EARLIER_END,
+    HOLD_THEN_VOIDED,
     KEPT_BACK,
     KEPT_BACK_AT_HOME,
     KEPT_BACK_BEFORE,
@@ -63,7 +64,7 @@ def _take_back_nothing_given(
     # calls back for neither
     back = brought_back_days(plan)
     call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
-    return [_taken_back(TAKEN_BACK, call)] if call else []
+    return [_taken_back(TAKEN_BACK, call, plan.pk)] if call else []
 
 
 def _end_not_handed_out(
@@ -152,12 +153,18 @@ def _end_keeping_earlier(
 
 
 def _end_after_hold(
-    by: User, patient: Patient, plans: list[TakeHomePlan], today: date, now: datetime
+    by: User,
+    patient: Patient,
+    plans: list[TakeHomePlan],
+    today: date,
+    now: datetime,
+    not_out: list[tuple[TakeHomePlan, list[date]]],
 ) -> None:
     """Review 22t hole 7: nothing given today after a hold (a dose corrected to 0 or voided after the hold
     kept the run covered because a dose stood): the plans end as the hold ends them when no dose was
     given (`suspend_take_home_plans`, the other order of the same events), so no day stays covered with
-    no bottle."""
+    no bottle. Lane take31: a plan the hold ends whose run went home with that dose (`not_out`) says so in
+    its end (`hold_voided_words`)."""
     from keel.treatment.queries.contexts import hold_open_today
     from keel.treatment.services.take_homes import suspend_take_home_plans
 
@@ -166,6 +173,53 @@ def _end_after_hold(
     if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
         for plan in plans:
             plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
+    for plan, run in not_out:
+        hold_voided_words(plan, run, today)
+
+
+def hold_voided_words(plan: TakeHomePlan, run: list[date], day: date) -> None:
+    """Lane take31 (review 30d hole 3's leftover): the hold's end of `plan` on `day` (`HOLD_SUSPENDS`,
+    re-run by `_end_after_hold`) when the dose of `day` that `run` went home with stands no more: re-worded
+    as the hold told once and that dose voided, its bottles not brought back named as maybe at home
+    (`HOLD_THEN_VOIDED`), an earlier end or a note after the hold's words kept. Saved; no other end is
+    touched."""
+    from keel.treatment.services.take_homes import HOLD_SUSPENDS
+
+    held = HOLD_SUSPENDS.format(day=day.isoformat())
+    reason = plan.end_reason or ""
+    if plan.end_kind != PlanEnd.HOLD or not reason.startswith(held):
+        return
+    back = brought_back_days(plan)
+    out = [d.isoformat() for d in run if d.isoformat() not in back]
+    if not out:
+        return
+    tail = reason[len(held) :]
+    if tail.startswith(_VOIDED_AFTER_HOLD):
+        return  # said already (the same void read again)
+    plan.end_reason = HOLD_THEN_VOIDED.format(day=day.isoformat(), days=", ".join(out)) + tail
+    plan.save(update_fields=["end_reason"])
+
+
+def hold_dose_stands(plan: TakeHomePlan, day: date) -> None:
+    """Lane take31: the dose of `day` whose void `hold_voided_words` told in a hold's end stands again (a
+    correction back up after the hold was released): the end says the hold alone again, as before the void
+    (the bottles at home are on the call-back list and the correction tells them), a note after it kept."""
+    from keel.treatment.services.take_homes import HOLD_SUSPENDS
+
+    held = HOLD_SUSPENDS.format(day=day.isoformat())
+    reason = plan.end_reason or ""
+    if plan.end_kind != PlanEnd.HOLD or not reason.startswith(held + _VOIDED_AFTER_HOLD):
+        return
+    at = reason.find(_VOIDED_END, len(held))
+    if at < 0:
+        return
+    plan.end_reason = held + reason[at + len(_VOIDED_END) :]
+    plan.save(update_fields=["end_reason"])
+
+
+# what `HOLD_THEN_VOIDED` says after the hold's own words, up to its days, and after its days
+_VOIDED_AFTER_HOLD = HOLD_THEN_VOIDED.split("again.", 1)[1].split("{days}", 1)[0]
+_VOIDED_END = HOLD_THEN_VOIDED.split("{days}", 1)[1]
 
 
 def _keep_back(
@@ -201,7 +255,7 @@ def _keep_back(
         {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
     kept = Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
-    return _call_back_or(home or {}, kept)
+    return _call_back_or(home or {}, kept, plan.pk)
 
 
 def _record_take_back(
@@ -258,5 +312,5 @@ def _take_back_from_today(
         },
     )
     return _call_back_or(
-        left, Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
+        left, Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days), plan.pk
     )

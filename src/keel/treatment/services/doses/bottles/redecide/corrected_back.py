@@ -72,7 +72,7 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         {"dose_day": day.isoformat(), "mg": mg, "still_at_home": sorted(call)},
     )
     told = _CORRECTED_BACK_WORDS[before][2]
-    said = [_taken_back(told, call)] if call else []
+    said = [_taken_back(told, call, plan.pk)] if call else []
     shelf = on_shelf(plan, run, today)
     if shelf:
         said.append(stays_on_shelf(change, plan, shelf))
@@ -158,4 +158,4 @@ def voided_since(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         "plan stays ended: the dose of the day it ended on was voided",
         {"dose_day": change.today.isoformat(), "still_at_home": sorted(call)},
     )
-    return [_taken_back(TAKEN_BACK, call)] if call else []
+    return [_taken_back(TAKEN_BACK, call, plan.pk)] if call else []

@@ -40,6 +40,7 @@ from keel.treatment.services.doses.bottles.take_back import (
     _end_after_hold,
     _end_not_handed_out,
     _take_back_nothing_given,
+    hold_dose_stands,
 )
 
 
@@ -113,6 +114,8 @@ def _redecide_plan(
     if today < real_today and _taken_back_from(plan, today, real_today):
         # review 24b hole 3: the slip's take-back, undone when the total lets the run go
         return never_over_window(change, plan, undo_take_back(change, plan))
+    if total > 0 and plan.ended_on == today:
+        hold_dose_stands(plan, today)  # lane take31: a hold's end that told the dose voided
     run = _run_at(change, plan)
     if not run:
         return []
@@ -139,7 +142,7 @@ def _end_nothing_given(
     """`redecide_bottles`' last step when nothing given stands (a total of 0): a hold today ends the plans
     as it ends them with no dose (`_end_after_hold`); else each run that did not leave ends its plan
     (`_end_not_handed_out`)."""
-    _end_after_hold(change.by, change.patient, plans, change.today, change.now)
+    _end_after_hold(change.by, change.patient, plans, change.today, change.now, not_out)
     _end_not_handed_out(change.by, change.patient, not_out, change.today, change.now)
 
 

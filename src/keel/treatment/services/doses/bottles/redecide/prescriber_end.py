@@ -160,7 +160,7 @@ def _call_back_past(change: DayChange, plan: TakeHomePlan, last: date, had: dict
         "bottles at home called back after a correction",
         {"dose_day": change.today.isoformat(), "still_at_home": sorted(call)},
     )
-    return [_taken_back(AT_HOME_PAST_END if change.at_window else CORRECTION_CALL_BACK, call)]
+    return [_taken_back(AT_HOME_PAST_END if change.at_window else CORRECTION_CALL_BACK, call, plan.pk)]
 
 
 _DOSE_PATH_ENDS = (

@@ -31,6 +31,7 @@ from keel.treatment.services.doses.bottles.redecide.change import DayChange
 from keel.treatment.services.doses.bottles.take_back import (
     _end_keeping_earlier,
 )
+from keel.treatment.services.doses.bottles.told import note_told
 
 
 def never_over_window(change: DayChange, plan: TakeHomePlan, said: list[Reason]) -> list[Reason]:
@@ -78,6 +79,7 @@ def never_over_window(change: DayChange, plan: TakeHomePlan, said: list[Reason])
             "dose_day": change.today.isoformat(),
         },
     )
+    note_told(plan.pk, call)  # lane take31: told for this plan's bottles (`told`)
     return _window_words([r for r in said if r not in recover], window, call)
 
 
@@ -147,6 +149,7 @@ def window_end_words(by: User, patient: Patient, today: date, now: datetime) -> 
         )
         if today in named and today not in still:
             said.append(Reason.said(WINDOW_VOIDED, ("42cfr8.12-2024",), day=today.isoformat(), days=shown))
+            note_told(plan.pk, [d.isoformat() for d in days])  # lane take31 (`told`)
     return tuple(said)
 
 

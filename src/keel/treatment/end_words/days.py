@@ -1,0 +1,46 @@
+"""Days as a person reads them in an end's words (`day_words`: "Sun, Dec 6"; `days_words`: the service's
+ISO list said as runs)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+
+def day_words(day: date, today: date | None = None) -> str:
+    """A day as a person reads it in a sentence: its weekday, month and day ("Sun, Dec 6"; "dom 6 dic"),
+    with the year when it is not this year's."""
+    if today is not None and day.year != today.year:
+        return formats.date_format(day, pgettext("a day in a sentence, with its year", "D, M j, Y"))
+    return formats.date_format(day, pgettext("a day in a sentence", "D, M j"))
+
+
+def days_words(text: str, today: date | None = None) -> str:
+    """ISO days as the service lists them ("2026-12-06, 2026-12-07") said as a person reads them: each run
+    of days in a row as its first and last ("Sun, Dec 6 to Tue, Dec 8"), two in a row joined by "and".
+    Text that is not a list of days is kept as it is."""
+    try:
+        days = sorted({date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()})
+    except ValueError:
+        return text
+    if not days:
+        return text
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    said = []
+    for run in runs:
+        first, last = day_words(run[0], today), day_words(run[-1], today)
+        if len(run) == 1:
+            said.append(first)
+        elif len(run) == 2:
+            said.append(_("%(first)s and %(last)s") % {"first": first, "last": last})
+        else:
+            said.append(_("%(first)s to %(last)s") % {"first": first, "last": last})
+    return "; ".join(said)

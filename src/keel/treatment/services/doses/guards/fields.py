@@ -1,0 +1,112 @@
+"""The dose's fields and its order (`order_for_dose`, `body_fields` before the record is read,
+`dose_fields` as they meet it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient, local_today, zone_of
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseOverride, MedicationOrder
+from keel.treatment.queries.orders import order_and_overrides
+from keel.treatment.services.common import (
+    _decimal,
+)
+
+
+def order_for_dose(
+    patient: Patient, medication: str, today: date
+) -> tuple[MedicationOrder, list[DoseOverride]]:
+    """Guard 1, the order: a dose is given against the person's active order of this medication; none is
+    TreatmentInvalid (a prescriber writes one first). Read with the person's lock, in the same statement as
+    a prescriber's overrides of this medication for today (`order_and_overrides`: `active_order` and
+    `day_overrides` merged, issue #21), which `prescriber_cover` weighs."""
+    order, overrides = order_and_overrides(patient, medication, today, lock=True)
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
+        )
+    return order, overrides
+
+
+class PostedFields(NamedTuple):
+    """The dose's own fields, checked before the record is read (`body_fields`): the amount (None: a hold
+    posted with none, given the order's dose once it is read) and when it was given (None: when recorded)."""
+
+    amount: Decimal | None
+    given: datetime | None
+
+
+def body_fields(
+    amount_mg: object,
+    sedated: bool,
+    sequence: int | None,
+    slot_required: bool,
+    given_at: object,
+    now: datetime,
+) -> PostedFields:
+    """Guard 0, the body alone (lane after28): what holds for every person, checked before the record is
+    read (no order, no episode, no lock): the amount (required unless a hold; a number of mg between 0.01
+    and the absolute 1000, at most 2 decimals), the slot of the day (1 to 10; required where
+    `slot_required`) and when it was given (a date and time with its zone, not after now). Every bad field
+    is named at once, marked `body_alone`: the API says it to a staff token too, it says nothing of the
+    record. Whether `given_at` is the person's today (her program's zone) is `dose_fields`', after the
+    order."""
+    errors: list[FieldError] = []
+    amount: Decimal | None = None
+    if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
+        if not sedated:  # never the ordered dose by default: the nurse types what is given
+            errors.append(FieldError("amount_mg", N_("write the amount to give (mg)")))
+        # a hold gives nothing: the amount is not needed (the order's dose, `dose_fields`)
+    else:
+        amount = _decimal(amount_mg, "amount_mg", errors)
+    if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
+        errors.append(FieldError("sequence", N_("the dose slot of the day, 1 to 10")))
+    elif sequence is None and slot_required:
+        errors.append(
+            FieldError(
+                "sequence",
+                N_("which dose of the day this is (1 for the first): a retry is then 'already given'"),
+            )
+        )
+    given = _given_at(given_at, now, errors)
+    if errors:
+        raise TreatmentInvalid(errors).body_alone()
+    return PostedFields(amount, given)
+
+
+def dose_fields(
+    patient: Patient, order: MedicationOrder, posted: PostedFields, now: datetime
+) -> tuple[Decimal, datetime | None]:
+    """Guard 2, the fields as they meet the record (their shape was checked before it was read:
+    `body_fields`): a hold posted with no amount is the order's dose; the time given must be the person's
+    today (her program's zone). Returns the amount and the time given (None: when recorded)."""
+    amount = order.dose_mg if posted.amount is None else posted.amount
+    given = posted.given
+    if given is not None and given.astimezone(zone_of(patient)).date() != local_today(patient, now):
+        raise TreatmentInvalid([FieldError("given_at", N_("must be today, the day of this dose"))])
+    return amount, given
+
+
+def _given_at(raw: object, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a dose recorded now was given, if earlier: with its time zone, not later than now (whether it
+    is the dose's day is `dose_fields`'). Blank: given when recorded."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError("given_at", N_("a date and time like 2026-11-20T09:30:00-05:00")))
+            return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("given_at", N_("a date and time with its time zone")))
+        return None
+    if raw > now:
+        errors.append(FieldError("given_at", N_("cannot be after the dose is recorded")))
+        return None
+    return raw

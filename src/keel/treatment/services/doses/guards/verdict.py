@@ -1,0 +1,107 @@
+"""The rule's verdict on a dose at the window: a prescriber's cover for today (`prescriber_cover`), the
+window's whole verdict (`window_verdict`) and its refusal (`refuse_if_blocked`: a blocking verdict is
+DoseBlocked, its denial audited, unless the slot was recorded meanwhile)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from keel.audit.models import Action, Outcome
+from keel.core.decision import Decision
+from keel.core.rules.buprenorphine import StartGate
+from keel.treatment.models import DoseOverride, Medication, OverrideKind
+from keel.treatment.queries.doses import hours_since, slot_recorded
+from keel.treatment.services.common import (
+    DoseBlocked,
+    DoseConflict,
+    _audit,
+)
+from keel.treatment.services.doses.guards.day import DoseDay, slot_taken
+from keel.treatment.services.doses.guards.qtc import order_on_high_qtc
+from keel.treatment.services.doses.rule import BLOCKING, dose_decision
+from keel.treatment.services.start import start_gate
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What a prescriber allowed for today's dose (`prescriber_cover`)."""
+
+    total: Decimal  # the day's total with this dose
+    override: DoseOverride | None  # the override the dose names if the rule passes it on a rationale
+    documented: bool  # a limit override for today covers the day's total
+    start: StartGate | None  # buprenorphine: the start gate's inputs to the rule
+
+
+def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
+    """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
+    (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
+    a start override that passes names the dose's override when no limit override does)."""
+    patient, medication, order, ctx, overrides = (
+        day.patient,
+        day.medication,
+        day.order,
+        day.ctx,
+        day.overrides,
+    )
+    total = ctx.given_today_mg + amount
+    override = max(
+        (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
+    )
+    documented = override is not None and total <= override.max_total_mg
+    start = None
+    if medication == Medication.BUPRENORPHINE:
+        start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=day.policy)
+        if start.get("start_override") and not documented:
+            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
+    return Cover(total, override, documented, start)
+
+
+# The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
+
+
+def window_verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
+    """The window's whole verdict on an observed dose of `amount` on the day (the one definition: the window
+    runs it on every dose, a take-home bottle's amount is put to it, `bottles.bottle_verdict`): the rule's
+    verdict (`dose_decision`: titration step, day limits, missed days, a hold, with the hours since the
+    last dose at `at` answered from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard
+    4b). Blocking verdicts are `rule.BLOCKING`."""
+    since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
+    decision = dose_decision(
+        day.patient,
+        day.medication,
+        day.ctx,
+        amount,
+        sedated,
+        cover.documented,
+        cover.start,
+        since,
+        day.order.dose_mg,
+        settings=day.policy,
+    )
+    return order_on_high_qtc(day, cover.total, decision)
+
+
+def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decimal, total: Decimal) -> None:
+    """Guard 5, the rule's verdict: a blocking one (BLOCKING) is DoseBlocked, its denial audited; but if the
+    slot was recorded meanwhile it is DoseConflict instead."""
+    if decision.decision in BLOCKING and slot_recorded(day.patient, day.medication, day.today, slot):
+        # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
+        # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
+        raise DoseConflict(slot_taken(slot))
+    if decision.decision in BLOCKING:
+        _audit(
+            day.by,
+            day.patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+            detail={
+                "requested_mg": str(amount),
+                "total_mg": str(total),
+                "treatment_day": day.ctx.treatment_day,
+            },
+        )
+        raise DoseBlocked(decision)
