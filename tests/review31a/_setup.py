@@ -1,5 +1,5 @@
-"""Review 31a set-up, copied from review 30a's: a three-bottle run that went home two days ago, and a four-bottle
-run that went home yesterday (rows: the history, not the behaviour under test)."""
+"""Review 31a set-up, copied from review 30a's: a three-bottle run that went home two days ago, and a
+four-bottle run that went home yesterday (rows: the history, not the behaviour under test)."""
 
 from __future__ import annotations
 
