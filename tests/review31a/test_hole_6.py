@@ -25,9 +25,16 @@ from tests.review31a._setup import four_bottles_home_three_days_ago
 pytestmark = pytest.mark.django_db
 
 
-def _corrected(world: World, dose_id: int, mg: str, reason: str, role: str, **kw: object) -> DoseAmendment:
+def _corrected(
+    world: World, dose_id: int, mg: str, reason: str, role: str, now: datetime | None = None
+) -> DoseAmendment:
     return amend_dose(
-        by=world.staff[role], patient_id=world.alice.pk, dose_id=dose_id, corrected_mg=mg, reason=reason, **kw
+        by=world.staff[role],
+        patient_id=world.alice.pk,
+        dose_id=dose_id,
+        corrected_mg=mg,
+        reason=reason,
+        now=now,
     )
 
 
