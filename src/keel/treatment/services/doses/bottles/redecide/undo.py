@@ -24,6 +24,7 @@ from keel.treatment.services.doses.bottles.reasons import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 
 
 def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -63,6 +64,8 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         left_with=_left_with(patient, day),
         recorded=had,
     )
+    if blocked is not None:  # lane fix31a (review 31a hole 2): the take-back stands, its words follow
+        end_said_again(change, plan, blocked)
     if not run or blocked is not None:
         return []
     # review 27a's note: the end's kind goes with it (a running plan never keeps `taken_back`)
