@@ -33,7 +33,11 @@ from keel.treatment.services.doses.bottles.redecide.prescriber_end import (
     after_end_over_earlier,
     over_earlier_on,
 )
-from keel.treatment.services.doses.bottles.redecide.undo import undo_take_back
+from keel.treatment.services.doses.bottles.redecide.undo import (
+    after_take_back_since,
+    taken_back_since,
+    undo_take_back,
+)
 from keel.treatment.services.doses.bottles.redecide.voided import after_voided, voided_on
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
 from keel.treatment.services.doses.bottles.take_back import (
@@ -113,6 +117,9 @@ def _redecide_plan(
     if today < real_today and _taken_back_from(plan, today, real_today):
         # review 24b hole 3: the slip's take-back, undone when the total lets the run go
         return never_over_window(change, plan, undo_take_back(change, plan))
+    if today < real_today and taken_back_since(plan, today):
+        # lane fix31a (review 31a hole 6): a take-back written on an earlier day stands; never "handed out"
+        return after_take_back_since(change, plan)
     run = _run_at(change, plan)
     if not run:
         return []
