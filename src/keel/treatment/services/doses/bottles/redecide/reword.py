@@ -31,7 +31,7 @@ from keel.treatment.services.doses.bottles.redecide.change import DayChange
 from keel.treatment.services.doses.bottles.redecide.corrected_back import _note_after
 
 # the end's own words by the kind of correction down that wrote it: (bottles at home, none at home)
-_WORDS = {
+_WORDS: dict[str, tuple[str, str]] = {
     PlanEnd.KEPT_BACK: (KEPT_BACK_AT_HOME, NOT_HANDED_OUT),
     PlanEnd.TAKEN_BACK: (TAKEN_BACK_FROM_TODAY, ALL_BACK_FROM_TODAY),
 }
