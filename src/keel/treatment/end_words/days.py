@@ -34,13 +34,21 @@ def days_words(text: str, today: date | None = None) -> str:
             runs[-1].append(day)
         else:
             runs.append([day])
-    said = []
-    for run in runs:
-        first, last = day_words(run[0], today), day_words(run[-1], today)
-        if len(run) == 1:
-            said.append(first)
-        elif len(run) == 2:
-            said.append(_("%(first)s and %(last)s") % {"first": first, "last": last})
-        else:
-            said.append(_("%(first)s to %(last)s") % {"first": first, "last": last})
-    return "; ".join(said)
+    return "; ".join(_run_words(run, today) for run in runs)
+
+
+def _run_words(run: list[date], today: date | None) -> str:
+    """Lane fix31a (review 31a hole 5): one run of days in a row as a sentence names it after its own
+    preposition ("The bottles for %(days)s"; "Los frascos del %(days)s"): one day, two joined by "and", or
+    the first and the last with no article of its own ("Sun, Dec 6 to Wed, Dec 9"; "dom 6 dic al mié 9
+    dic"), so the Spanish sentence's "del" is said once (the shared "%(first)s to %(last)s", "del ... al
+    ...", stands alone in a list of bottles and is not used here)."""
+    first, last = day_words(run[0], today), day_words(run[-1], today)
+    if len(run) == 1:
+        return first
+    if len(run) == 2:
+        return _("%(first)s and %(last)s") % {"first": first, "last": last}
+    return pgettext("a run of days after the sentence's preposition", "%(first)s to %(last)s") % {
+        "first": first,
+        "last": last,
+    }

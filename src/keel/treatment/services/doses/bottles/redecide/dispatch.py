@@ -33,7 +33,11 @@ from keel.treatment.services.doses.bottles.redecide.prescriber_end import (
     after_end_over_earlier,
     over_earlier_on,
 )
-from keel.treatment.services.doses.bottles.redecide.undo import undo_take_back
+from keel.treatment.services.doses.bottles.redecide.undo import (
+    after_take_back_since,
+    taken_back_since,
+    undo_take_back,
+)
 from keel.treatment.services.doses.bottles.redecide.voided import after_voided, voided_on
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
 from keel.treatment.services.doses.bottles.take_back import (
@@ -116,6 +120,9 @@ def _redecide_plan(
         return never_over_window(change, plan, undo_take_back(change, plan))
     if total > 0 and plan.ended_on == today:
         hold_dose_stands(plan, today)  # lane take31: a hold's end that told the dose voided
+    if today < real_today and taken_back_since(plan, today):
+        # lane fix31a (review 31a hole 6): a take-back written on an earlier day stands; never "handed out"
+        return after_take_back_since(change, plan)
     run = _run_at(change, plan)
     if not run:
         return []

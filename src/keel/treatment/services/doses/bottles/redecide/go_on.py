@@ -25,13 +25,9 @@ from keel.treatment.services.doses.bottles.kept_back import (
     _nothing_given_on,
     _resume_refused,
 )
-from keel.treatment.services.doses.bottles.reasons import KEPT_BACK_AT_HOME, NOT_HANDED_OUT
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
-from keel.treatment.services.doses.bottles.redecide.corrected_back import (
-    _note_after,
-    corrected_back,
-    voided_since,
-)
+from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.shelf import end_on_shelf, stays_on_shelf
 from keel.treatment.services.doses.bottles.take_back import (
     _keep_back,
@@ -85,8 +81,8 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         return _keep_back_after_nothing_given(change, plan, run, blocked)
     if not run or blocked is not None:
         plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
-        if blocked is not None and ended[4] == PlanEnd.KEPT_BACK and today < change.real_today:
-            kept_back_again(change, plan, blocked)  # lane fix30d (review 30d hole 5)
+        if blocked is not None:  # lane fix30d (review 30d hole 5); lane fix31a (review 31a holes 1 and 4)
+            end_said_again(change, plan, blocked)
         return []
     plan.save(update_fields=END_FIELDS)
     _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
@@ -98,34 +94,6 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         {"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
     )
     return [_handed_out(amounts)]
-
-
-def kept_back_again(change: DayChange, plan: TakeHomePlan, blocked: tuple[date, Decimal, Reason]) -> None:
-    """Lane fix30d (review 30d hole 5): an earlier day's keep back whose dose is corrected again to a total
-    the window still would not give the run after (80 -> 40 -> 60 mg): the end stands, its words judged
-    again at the amount that stands now (the window's reason, `blocked`), in the keep back's own template
-    (`KEPT_BACK_AT_HOME`, `NOT_HANDED_OUT`: its days kept), a note after it kept (`_note_after`), audited."""
-    from keel.treatment.end_words import _pattern
-
-    note = _note_after(plan)
-    head = plan.end_reason[: len(plan.end_reason) - len(note)]
-    _day, mg, reason = blocked
-    for template in (KEPT_BACK_AT_HOME, NOT_HANDED_OUT):
-        found = _pattern(template).fullmatch(head)
-        if found is None:
-            continue
-        text = template.format(**{**found.groupdict(), "mg": f"{mg.normalize():f}", "why": reason.text})
-        if text != head:
-            plan.end_reason = text + note
-            plan.save(update_fields=["end_reason"])
-            _audit_plan(
-                change.by,
-                change.patient,
-                plan,
-                "plan stays ended: its dose corrected again, still kept back",
-                {"dose_day": change.today.isoformat(), "mg": str(mg)},
-            )
-        return
 
 
 def _keep_back_after_nothing_given(

@@ -36,6 +36,7 @@ from keel.treatment.services.doses.bottles.reasons import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
 
@@ -124,7 +125,8 @@ def _give_earlier_back(
         left_with=_left_with(patient, day) if had else None,
         recorded=had,
     )
-    if blocked is not None:
+    if blocked is not None:  # lane fix31a (review 31a hole 3): the end stands, its words follow the dose
+        end_said_again(change, plan, blocked)
         return []
     last = earlier[0]
     new = {iso: mg for iso, mg in amounts.items() if iso not in had and date.fromisoformat(iso) <= last}

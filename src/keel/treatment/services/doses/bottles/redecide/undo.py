@@ -5,8 +5,11 @@ window dose stands today (lane end28)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 from keel.core.decision import Reason
-from keel.treatment.models import TakeHomePlan
+from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.doses.bottles.hand_out import (
     _audit_handed_out,
     _left_with,
@@ -23,7 +26,12 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKE_BACK_UNDONE,
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
-from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
+from keel.treatment.services.doses.bottles.redecide.corrected_back import (
+    again_after_corrected_back,
+    corrected_back,
+    voided_since,
+)
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 
 
 def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -50,19 +58,9 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         # lane end28 (defence in depth, probe 27): she was dosed at the window today while the take-back
         # stood; re-covering today would make today a take-home day with a dose already given: never
         return []
-    kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
-    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
-    _amounts, blocked = bottle_amounts(
-        patient,
-        run,
-        day,
-        total,
-        change.ctx,
-        change.now,
-        True,
-        left_with=_left_with(patient, day),
-        recorded=had,
-    )
+    kept, blocked = _judged_again(change, plan, run)
+    if blocked is not None:  # lane fix31a (review 31a hole 2): the take-back stands, its words follow
+        end_said_again(change, plan, blocked)
     if not run or blocked is not None:
         return []
     # review 27a's note: the end's kind goes with it (a running plan never keeps `taken_back`)
@@ -72,3 +70,58 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     ahead = [d.isoformat() for d in run if d >= today]
     _audit_handed_out(change.by, patient, plan, ahead, day)
     return [Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
+
+
+def _judged_again(
+    change: DayChange, plan: TakeHomePlan, run: list[date]
+) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
+    """The run the dose of the change's day sent home, judged again at the total that stands (the bottles
+    that left judged by the order in force when they left, `bottle_amounts`): the bottles it left with (ISO
+    day -> mg, those taken back since included) and the window's block (None: it would give them)."""
+    patient, day = change.patient, change.today
+    kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
+    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
+    _amounts, blocked = bottle_amounts(
+        patient,
+        run,
+        day,
+        change.total,
+        change.ctx,
+        change.now,
+        True,
+        left_with=_left_with(patient, day),
+        recorded=had,
+    )
+    return kept, blocked
+
+
+def taken_back_since(plan: TakeHomePlan, day: date) -> bool:
+    """Lane fix31a (review 31a hole 6): the plan's end is a take-back of the run that left with the dose of
+    `day` written on an earlier day than this change (`_take_back_from_today`, `PlanEnd.TAKEN_BACK`; or its
+    words said since as an end that stands, `PlanEnd.CORRECTED_BACK`): ended on or after `day`, the day
+    after its end a day of that run. Read from the stored kind, never the English (`_taken_back_from`
+    reads only a take-back written on the change's own day, which `undo_take_back` may undo)."""
+    if plan.ended_on is None or plan.ended_by_id is None or plan.ended_on < day:
+        return False
+    if plan.end_kind not in (PlanEnd.TAKEN_BACK, PlanEnd.CORRECTED_BACK):
+        return False
+    return plan.ended_on + timedelta(days=1) in _run_unended(plan, day)
+
+
+def after_take_back_since(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """Lane fix31a (review 31a hole 6): a correction of the dose whose run an earlier day's take-back ended
+    (`taken_back_since`). No past day is covered again (lane end28: a double dose lies there; the person
+    may have been dosed at the window since), so the end stands and the run is never announced handed out
+    (the call-back list still names its bottles at home): voided or 0 mg, the voided words
+    (`voided_since`); still blocked at the total that stands, the take-back's words at that amount
+    (`end_said_again`); the window would give the run again, the corrected-back end ("corrected down and
+    later back up", `corrected_back`: the nurse told to call back the bottles at home); an end already
+    corrected back, its words follow the dose (`again_after_corrected_back`)."""
+    if plan.end_kind == PlanEnd.CORRECTED_BACK or change.total <= 0:
+        return again_after_corrected_back(change, plan) if change.total > 0 else voided_since(change, plan)
+    run = _run_unended(plan, change.today)
+    _kept, blocked = _judged_again(change, plan, run) if run else ({}, None)
+    if blocked is not None:
+        end_said_again(change, plan, blocked)
+        return []
+    return corrected_back(change, plan)

@@ -1,0 +1,109 @@
+"""Lane fix31a (review 31a holes 1-4): the one re-wording of an end a correction down wrote (a keep back,
+`_keep_back`; a take-back from today, `_take_back_from_today`; either written over a prescriber's end,
+`PlanEnd.AFTER_EARLIER_END`) when its dose is corrected again to a total the window still would not give
+the run after (80 -> 40 -> 60 mg; 80 -> 40 -> void -> 60 mg). Every path that leaves such a plan ended
+calls `end_said_again` (`go_on._go_on_after_kept_back`, `undo.undo_take_back`,
+`undo.after_take_back_since`, `prescriber_end._give_earlier_back`): the end stands, its words are said
+again from the dose that stands now (the window's reason at that amount) in the end's own template, which
+agrees with its stored kind (a keep back's words for `PlanEnd.KEPT_BACK`, a take-back's for
+`PlanEnd.TAKEN_BACK`); words a void wrote since (`voided_since`: "voided or corrected to 0 mg") are said
+again from the record (the bottles at home named for the call-back, as the call-back list and FHIR name
+them); a note after the words kept (`_note_after`), audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from keel.core.decision import Reason
+from keel.treatment.models import PlanEnd, TakeHomePlan
+from keel.treatment.services.common import _audit_plan
+from keel.treatment.services.doses.bottles.hand_out import _run_unended, brought_back_days
+from keel.treatment.services.doses.bottles.reasons import (
+    ALL_BACK_FROM_TODAY,
+    KEPT_BACK_AT_HOME,
+    NOT_HANDED_OUT,
+    TAKEN_BACK_FROM_TODAY,
+    VOIDED_NOT_HANDED_OUT,
+    VOIDED_ON_SHELF,
+)
+from keel.treatment.services.doses.bottles.redecide.change import DayChange
+from keel.treatment.services.doses.bottles.redecide.corrected_back import _note_after
+
+# the end's own words by the kind of correction down that wrote it: (bottles at home, none at home)
+_WORDS: dict[str, tuple[str, str]] = {
+    PlanEnd.KEPT_BACK: (KEPT_BACK_AT_HOME, NOT_HANDED_OUT),
+    PlanEnd.TAKEN_BACK: (TAKEN_BACK_FROM_TODAY, ALL_BACK_FROM_TODAY),
+}
+
+
+def end_said_again(change: DayChange, plan: TakeHomePlan, blocked: tuple[date, Decimal, Reason]) -> None:
+    """Lane fix31a (review 31a holes 1-4): a keep back's or a take-back's end that stands after its dose
+    was corrected again to a total the window still would not give the run after (`blocked`: the window's
+    reason at that total): its words said again at the amount that stands (`_said_again`), a note after
+    them kept, saved and audited when they change. Any other end (a prescriber's, a hold's, a "nothing
+    given") is left as it is."""
+    kind = _down_kind(plan)
+    if kind is None:
+        return
+    note = _note_after(plan)
+    head = plan.end_reason[: len(plan.end_reason) - len(note)]
+    _day, mg, reason = blocked
+    amount = f"{mg.normalize():f}"
+    text = _said_again(change, plan, kind, head, {"mg": amount, "why": reason.text})
+    if text is None or text == head:
+        return
+    plan.end_reason = text + note
+    plan.save(update_fields=["end_reason"])
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "plan stays ended: its dose corrected again, still kept back",
+        {"dose_day": change.today.isoformat(), "mg": amount},
+    )
+
+
+def _down_kind(plan: TakeHomePlan) -> str | None:
+    """The correction down that wrote the plan's end, read from its stored kind (never the English):
+    `PlanEnd.KEPT_BACK` or `PlanEnd.TAKEN_BACK`, or the same written over an earlier end
+    (`PlanEnd.AFTER_EARLIER_END`, its `earlier_end` "over"); None for any other end."""
+    kind = str(plan.end_kind or "")
+    if kind == PlanEnd.AFTER_EARLIER_END:
+        kind = str((plan.earlier_end or {}).get("over") or "")
+    return kind if kind in _WORDS else None
+
+
+def _said_again(
+    change: DayChange, plan: TakeHomePlan, kind: str, head: str, now: dict[str, str]
+) -> str | None:
+    """The end's words (`head`, its note cut off) at the amount that stands (`now`: mg and the window's
+    reason): in the template they match, their days kept; words a void wrote since (`voided_words`),
+    the end's own template from the record (`_from_record`); anything else, None (left as it is)."""
+    from keel.treatment.end_words import _pattern
+
+    for template in _WORDS[kind]:
+        found = _pattern(template).fullmatch(head)
+        if found is not None:
+            return template.format(**{**found.groupdict(), **now})
+    for template in (VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF):
+        if _pattern(template).fullmatch(head) is not None:
+            return _from_record(change, plan, kind, now)
+    return None
+
+
+def _from_record(change: DayChange, plan: TakeHomePlan, kind: str, now: dict[str, str]) -> str:
+    """Lane fix31a (review 31a hole 4): the end's own words after a void and a correction back up, read from
+    the record: the run's days after the end, those at home (`bottles_at_home`, less those brought back)
+    named for the call-back (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`); none at home, every day after
+    the end (`NOT_HANDED_OUT`, `ALL_BACK_FROM_TODAY`)."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    ended = plan.ended_on or change.today
+    ahead = [d for d in _run_unended(plan, change.today) if d > ended]
+    back = brought_back_days(plan)
+    home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
+    call = sorted(d.isoformat() for d in home if d in ahead and d.isoformat() not in back)
+    at_home, none_home = _WORDS[kind]
+    days = ", ".join(call) if call else ", ".join(d.isoformat() for d in ahead)
+    return (at_home if call else none_home).format(days=days, day=change.today.isoformat(), **now)
