@@ -26,7 +26,7 @@ def test_another_recipient_is_a_403(world: dict[str, Any]) -> None:
     client, _ = client_for(world["staff"]["prescriber"])
     _read(client, world, consent(world))
     r = _read(client, world, consent(world, "Acme Employer", "employment"))
-    assert r.status_code == 403
+    assert r.status_code == 422  # review 31b H3 (was 403)
 
 
 def test_another_recipient_is_an_operation_outcome(world: dict[str, Any]) -> None:
@@ -55,7 +55,7 @@ def test_a_search_under_another_recipient_is_refused(world: dict[str, Any]) -> N
     _read(client, world, consent(world))
     other = consent(world, "Acme Employer", "employment")
     r = client.get(f"/fhir/R4/Consent?patient={world['patient'].pk}", HTTP_KEEL_CONSENT=str(other.pk))
-    assert r.status_code == 403
+    assert r.status_code == 422  # review 31b H3 (was 403)
 
 
 def test_everything_posted_under_another_recipient_is_refused(world: dict[str, Any]) -> None:
@@ -67,7 +67,7 @@ def test_everything_posted_under_another_recipient_is_refused(world: dict[str, A
         basis_body(other),
         content_type="application/fhir+json",
     )
-    assert r.status_code == 403
+    assert r.status_code == 422  # review 31b H3 (was 403)
 
 
 def test_everything_by_an_unbound_token_is_refused_and_binds_nothing(world: dict[str, Any]) -> None:
@@ -89,7 +89,7 @@ def test_everything_by_an_unbound_token_is_refused_and_binds_nothing(world: dict
 
 def test_a_token_issued_for_a_recipient_refuses_another_on_its_first_use(world: dict[str, Any]) -> None:
     client, _ = client_for(world["staff"]["prescriber"], recipient_name="Acme Employer")
-    assert _read(client, world, consent(world)).status_code == 403
+    assert _read(client, world, consent(world)).status_code == 422  # review 31b H3 (was 403)
 
 
 def test_a_token_issued_for_a_recipient_reads_under_its_consent(world: dict[str, Any]) -> None:
@@ -138,7 +138,7 @@ def test_another_token_of_the_same_staff_member_has_its_own_recipient(world: dic
     second, _ = client_for(doc, recipient_name="Acme Employer")
     employer = consent(world, "Acme Employer", "employment")
     assert _read(second, world, employer).status_code == 200
-    assert _read(first, world, employer).status_code == 403
+    assert _read(first, world, employer).status_code == 422  # review 31b H3 (was 403)
     assert sorted(Disclosure.objects.values_list("recipient_name", flat=True)) == [
         "Acme Employer",
         "County HIE",
@@ -155,7 +155,9 @@ def test_a_nurse_token_is_bound_the_same_way(world: dict[str, Any]) -> None:
     )
     client, _ = client_for(world["staff"]["nurse"])
     _read(client, world, consent(world))
-    assert _read(client, world, consent(world, "Acme Employer", "employment")).status_code == 403
+    assert (
+        _read(client, world, consent(world, "Acme Employer", "employment")).status_code == 422
+    )  # review 31b H3 (was 403)
 
 
 def test_the_token_api_shows_the_recipient(world: dict[str, Any]) -> None:

@@ -162,7 +162,9 @@ def test_the_same_recipient_is_one_test_with_letters_of_any_script() -> None:
 def test_a_token_bound_to_one_arabic_name_is_refused_for_another(world: Any) -> None:
     consent = consent_for(world.alice, "مستشفى النور")
     secret = token_of(world.staff["prescriber"], recipient="مستشفى الأمل")
-    assert system_get(f"Patient/{world.alice.pk}", secret, consent.pk).status_code == 403
+    assert (
+        system_get(f"Patient/{world.alice.pk}", secret, consent.pk).status_code == 422
+    )  # review 31b H3 (was 403)
     assert not Disclosure.objects.exists()
 
 

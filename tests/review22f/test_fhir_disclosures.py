@@ -265,7 +265,7 @@ def test_a_token_bound_to_one_recipient_discloses_to_another_through_the_json_ap
     )
     secret = _token(world, recipient=RECIPIENT)
     fhir = _get(f"/fhir/R4/Patient/{alice.pk}", secret, HTTP_KEEL_CONSENT=str(employer.pk))
-    assert fhir.status_code == 403  # the FHIR door keeps the token to its recipient
+    assert fhir.status_code == 422  # the FHIR door keeps the token to its recipient (review 31b H3: was 403)
 
     resp = Client().post(
         f"/api/v1/patients/{alice.pk}/disclosures",
@@ -284,6 +284,7 @@ def test_a_token_bound_to_one_recipient_discloses_to_another_through_the_json_ap
     )
 
     sent = Disclosure.objects.filter(patient=alice, consent=employer)
-    assert resp.status_code == 403 and not sent.exists(), (
+    # review 31b H2-H3 (session 31): answered as no consent to this recipient, 404; was 403
+    assert resp.status_code == 404 and not sent.exists(), (
         f"the ED's token disclosed to the employer ({resp.status_code}, {sent.count()} Disclosure row)"
     )

@@ -397,5 +397,6 @@ def test_an_unbound_tokens_report_is_refused_and_one_token_has_one_recipient(wor
     sent = _disclosure(world, bound, report)
     assert sent.status_code == 201, sent.content
     read = _get(f"/fhir/R4/Patient/{world.alice.pk}", bound, HTTP_KEEL_CONSENT=str(ed.pk))
-    assert read.status_code == 403  # bound to the employer when issued: not the ED's
+    # bound to the employer when issued: not the ED's (review 31b H3, session 31: 422 as no consent; was 403)
+    assert read.status_code == 422
     assert not Disclosure.objects.filter(consent=ed).exists()
