@@ -5,17 +5,19 @@ the day with a reason of substance; the dosing page says the window is closed an
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from keel.accounts.models import Program
 from keel.audit.models import AuditEvent
 from keel.treatment import services
 from keel.treatment.models import DoseRecord
+from keel.web.templatetags.keel_dates import shown_date
 from tests.conftest import World, sign_in
 from tests.treatment.test_window_guards import order
 
@@ -176,7 +178,9 @@ def test_the_dosing_page_says_the_window_is_closed(hours: World) -> None:
 
 
 def test_the_dosing_page_says_when_it_opens(hours: World) -> None:
-    assert "It opens on 2026-11-26 at 06:30." in page(hours, "nurse", EVENING)
+    with translation.override("en"):
+        day = shown_date(EVENING.date() + timedelta(days=1))
+    assert f"It opens on {day} at 06:30." in page(hours, "nurse", EVENING)
 
 
 def test_the_dosing_page_says_the_hours_while_open(hours: World) -> None:
@@ -185,7 +189,9 @@ def test_the_dosing_page_says_the_hours_while_open(hours: World) -> None:
 
 def test_the_dosing_page_shows_closure_days_ahead(hours: World) -> None:
     Program.objects.filter(pk=hours.riverside.pk).update(closure_days=["2026-12-25"])
-    assert "2026-12-25" in page(hours, "nurse", NOON)
+    with translation.override("en"):
+        day = shown_date(date(2026, 12, 25))
+    assert f"Closure days ahead: {day}" in page(hours, "nurse", NOON)
 
 
 def test_the_dosing_page_says_the_window_is_closed_in_spanish(hours: World) -> None:

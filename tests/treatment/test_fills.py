@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from keel.audit.models import AuditEvent
 from keel.measures import queries
 from keel.treatment.models import MedicationFill, MedicationOrder
+from keel.web.templatetags.keel_dates import shown_date
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +112,9 @@ def test_the_medication_page_records_and_lists_fills(world: World, order: Medica
     )
     assert response.status_code == 302
     html = client.get(page).content.decode()
-    assert "2026-11-20: Buprenorphine, 14 days · The pharmacy" in html
+    with translation.override("en"):
+        filled = shown_date(date(2026, 11, 20))
+    assert f"{filled}: Buprenorphine, 14 days · The pharmacy" in html
     fill = MedicationFill.objects.get()
     client.post(page + f"fills/{fill.pk}/void/", {"reason": "wrong patient"})
-    assert "Fill of 2026-11-20 voided: wrong patient" in client.get(page).content.decode()
+    assert f"Fill of {filled} voided: wrong patient" in client.get(page).content.decode()

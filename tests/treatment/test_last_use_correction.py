@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.test import Client
+from django.utils import translation
 
 from keel.assessments.models import Assessment
 from keel.assessments.services import NotAllowed, submit_assessment
@@ -28,6 +30,7 @@ from keel.treatment.models import _OPIOID_CODES, Intake, LastUseCorrection, Last
 from keel.treatment.schemas import IntakeIn
 from keel.treatment.services import last_use as last_use_service
 from keel.treatment.services.last_use import record_last_use
+from keel.web.templatetags.keel_dates import shown_datetime
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import COWS_13
 
@@ -38,6 +41,12 @@ REASON = "Nurse typed 22:00 for 02:00; the person confirmed the time again today
 
 def ago(hours: float) -> datetime:
     return NOON - timedelta(hours=hours)
+
+
+def _shown(at: datetime) -> str:
+    """An instant as the page says it: in Riverside's zone, in English."""
+    with translation.override("en"):
+        return shown_datetime(at.astimezone(ZoneInfo("America/New_York")))
 
 
 def intake(world: World, *, at: datetime = NOON - timedelta(hours=1), **hours: float | None) -> Intake:
@@ -708,7 +717,7 @@ def test_the_page_reads_the_local_time_in_the_programs_zone(world: World) -> Non
 def test_after_the_correction_the_page_shows_the_time_used(world: World) -> None:
     intake(world, heroin=2)
     _page_post(world, _form())
-    assert "2026-11-24 22:00" in text_of(_page(world, "nurse"))
+    assert _shown(ago(14)) in text_of(_page(world, "nurse"))
 
 
 def test_after_the_correction_the_page_says_who_when_and_why(world: World) -> None:
@@ -716,9 +725,8 @@ def test_after_the_correction_the_page_says_who_when_and_why(world: World) -> No
     _page_post(world, _form())
     prescriber = world.staff["prescriber"]
     who = prescriber.get_full_name() or prescriber.username
-    assert f"Corrected by {who} on 2026-11-25 12:00 (the record said 2026-11-25 10:00)" in text_of(
-        _page(world, "nurse")
-    )
+    said = f"Corrected by {who} on {_shown(NOON)} (the record said {_shown(ago(2))})"
+    assert said in text_of(_page(world, "nurse"))
 
 
 def test_after_the_correction_the_page_gives_the_reason(world: World) -> None:

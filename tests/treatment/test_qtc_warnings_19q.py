@@ -11,16 +11,18 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.qtc import record_qtc
+from keel.web.templatetags.keel_dates import shown_date
 from tests.conftest import World, sign_in
 from tests.factories import methadone_with_qtc
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # noon in New York
 TODAY = date(2026, 11, 25)
-NOTICE = "QTc of 500 ms or more on 2026-11-25: review the methadone dose"
+NOTICE = "QTc of 500 ms or more on {day}: review the methadone dose"
 
 
 @pytest.fixture(autouse=True)
@@ -112,13 +114,17 @@ def test_the_order_page_shows_no_warning_at_450(world: World) -> None:
 
 def test_the_record_shows_the_notice_on_a_qtc_of_500_or_more(world: World) -> None:
     methadone_with_qtc(world, 520)
-    assert NOTICE in _page(world, f"/patients/{world.alice.pk}/", role="nurse")
+    with translation.override("en"):
+        notice = NOTICE.format(day=shown_date(TODAY))
+    assert notice in _page(world, f"/patients/{world.alice.pk}/", role="nurse")
 
 
 def test_the_record_shows_the_notice_in_spanish(world: World) -> None:
     methadone_with_qtc(world, 520)
     page = _page(world, f"/patients/{world.alice.pk}/", role="nurse", lang="es")
-    assert "QTc de 500 ms o más el 2026-11-25: revise la dosis de metadona" in page
+    with translation.override("es"):
+        day = shown_date(TODAY)
+    assert f"QTc de 500 ms o más el {day}: revise la dosis de metadona" in page
 
 
 def test_the_record_shows_no_notice_on_a_qtc_of_470(world: World) -> None:

@@ -9,10 +9,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from keel.assessments.models import Assessment
 from keel.assessments.services import submit_assessment
@@ -28,6 +30,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.schemas import IntakeIn
 from keel.treatment.services.last_use import record_last_use
+from keel.web.templatetags.keel_dates import shown_datetime
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +272,9 @@ def test_the_page_shows_which_cows_was_used_when_and_how_old(world: World) -> No
     intake(world, heroin=14)
     cows(world, NOON - timedelta(minutes=35))
     card = readiness_card(page(world))
-    assert "COWS used: 13, scored 2026-11-25 11:25 (35 minutes ago)." in card
+    with translation.override("en"):
+        scored = shown_datetime((NOON - timedelta(minutes=35)).astimezone(ZoneInfo("America/New_York")))
+    assert f"COWS used: 13, scored {scored} (35 minutes ago)." in card
 
 
 def test_a_stale_cows_is_said_on_the_page(world: World) -> None:

@@ -4,7 +4,7 @@
 it for every row. After each dose the page answers with one row, and rendering that template cost about a
 third of the page's Python calls (a lazy translation per `{% translate %}`, every number through the
 locale's number format, a node per `if`). `row_html` writes the same bytes with the same parts Django's
-template uses (gettext / ngettext of the same message ids, `localize`, the `floatformat` and `date`
+template uses (gettext / ngettext of the same message ids, `localize`, the `floatformat` and `shown_date`
 filters, `reverse` as `{% url %}` calls it, `conditional_escape`, the request's CSRF token), so the answer
 is byte for byte the template's (the CSRF token aside: a fresh mask each time). A function writes each part
 of the row as the template lays it out (`_person_cell` with its `_tags`, `_order_cells`, `_today_cell` with
@@ -22,7 +22,6 @@ from typing import Literal, Protocol, TypedDict
 from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import translation
@@ -32,6 +31,7 @@ from django.utils.translation import trans_real
 
 from keel.patients.models import Patient
 from keel.treatment.queries import DosingRow
+from keel.web.templatetags.keel_dates import shown_date
 
 _BOTTLE = "today's bottle returned unopened"
 
@@ -183,7 +183,7 @@ def _order_cells(row: _Row) -> str:
         f'    <td data-label="{t.gettext("Ordered")}">{floatformat(r.order.dose_mg, "-2")} mg</td>\n'
         f'    <td data-label="{t.gettext("Day")}">{_number(r.today.treatment_day)}</td>\n'
         f'    <td data-label="{t.gettext("Last dose")}">'
-        f"{_text(date_filter(last.local_date, 'Y-m-d')) if last else '—'}</td>\n"
+        f"{_text(shown_date(last.local_date)) if last else '—'}</td>\n"
         f'    <td data-label="{t.gettext("Take-homes")}">'
         f"{t.gettext('up to %(n)s days') % {'n': _number(plan.max_supply_days)} if plan else '—'}</td>\n"
     )
