@@ -65,13 +65,18 @@ def deny_unseen(by: User, patient_id: int | str, target_type: str, reason: str) 
     if patient is not None:
         _deny(by, patient, target_type, reason)
         return
+    _deny_id(by, pk, target_type, _TRIED.get(target_type, Action.EXPORT), Area.CLINICAL)
+
+
+def _deny_id(by: User, pk: int | None, target_type: str, action: Action, area: Area) -> None:
+    """An id out of the caller's scope or missing, audited in the policy's own words for it."""
     audit.record(
         actor=by,
         action=Action.DENIED,
         outcome=Outcome.DENIED,
         target_type=target_type,
         target_id=pk or "",
-        reason=f"{_TRIED.get(target_type, Action.EXPORT)} {Area.CLINICAL}: outside scope or missing",
+        reason=f"{action} {area}: outside scope or missing",
         detail={"requested_patient_id": pk},
     )
 
