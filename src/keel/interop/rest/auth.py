@@ -256,6 +256,8 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
             reason="role may not record consents or disclose",
         )
         raise FhirError(403, "forbidden", "Your role cannot release a person's record.")
+    if raw:
+        _refuse_unbound_token(user, target)
     pk = record_id(raw) if raw else None
     programs = policy.program_ids_of(user)
     # review 21z: a consent of a person outside the caller's scope is answered as an id nobody has too
@@ -282,6 +284,23 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
             raise _no_basis_error()
         raise _no_such_consent(field)
     return int(found)
+
+
+def _refuse_unbound_token(user: User, target: str) -> None:
+    """Review 31c H1: a token issued for no recipient releases nothing (review 25b H5), so a consent it names
+    is refused (403, audited) before any consent is looked up, as the JSON API refuses it (`token_first`):
+    the same answer for a real consent and an id nobody has. No consent named stays the 422 of no basis."""
+    if accounts.token_in_use(user) is None or accounts.token_bound_to(user):
+        return
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="fhir",
+        target_id=target[:200],
+        reason=NO_RECIPIENT,
+    )
+    raise _NoRecipient()
 
 
 def _no_such_consent(field: str) -> FhirError:
