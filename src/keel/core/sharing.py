@@ -599,27 +599,40 @@ class DisclosureDetails(TypedDict):
     categories: list[str]
 
 
-# A consent a representative signed while the patient lived, read once the record shows her death (lane
-# priv31, decided the safe way): the signer's authority to consent for her ended at the death. HIPAA 45 CFR
-# 164.502(g)(4): after a death the personal representative is the executor, administrator or other person
+# A consent a representative signed for the patient while she lived, read once the record shows her death
+# (lane priv31, decided the safe way): the signer's authority to consent for her ended at the death. HIPAA 45
+# CFR 164.502(g)(4): after a death the personal representative is the executor, administrator or other person
 # with authority under applicable law to act for the deceased or her estate, not her guardian or agent; 42
 # CFR 2.15(b)(2): a deceased patient's written consent is given by an executor, administrator or other
-# personal representative (or, when none is appointed, spouse or family). So a consent signed by her
-# guardian, her health-care agent or, for a minor, her parent (2.14(b): a joint consent, one of whose
-# signers no longer has standing) stops releasing at the recorded death; her own consent keeps releasing
-# until its own end (lane dead29a); a personal representative's is the one signed after the death. The words
-# never name the death: the recipient's own system (a token) is told only that the signer's authority ended
-# (HIPAA 164.502(b), minimum necessary); the staff page shows the death itself. An undone death (recorded by
-# mistake) makes such a consent release again: the rule reads the death as recorded now.
+# personal representative (or, when none is appointed, spouse or family). So a consent her guardian, her
+# health-care agent or her parent signed for her, with no signature of her own, stops releasing at the
+# recorded death. One she signed herself keeps releasing until its own end, alone (lane dead29a) or next to
+# her parent or guardian (review 31c H3: 42 CFR 2.14(b), a minor consents herself and the parent's consent
+# is in addition to hers; death is not among the defects of 2.31(c), so her own signature still stands). A
+# personal representative's is the one signed after the death. The words never name the death: the
+# recipient's own system (a token) is told only that the signer's authority ended (HIPAA 164.502(b), minimum
+# necessary); the staff page shows the death itself. An undone death (recorded by mistake) makes such a
+# consent release again: the rule reads the death as recorded now. Wherever a consent's state is shown (the
+# sharing page and API, the FHIR Consent) such a consent is `SIGNER_ENDED`, not "active" (review 31c H2).
 AUTHORITY_ENDS_AT_DEATH = frozenset({"parent", "guardian", "health_care_agent"})
 SOURCES_AUTHORITY_AT_DEATH = ("hipaa-164-502-g", "cfr-2-14-2024", "cfr-2-15-2024")
 
 
-def signer_authority_ended(signed_by: str, *, deceased: bool) -> bool:
+SIGNER_ENDED = "signer_ended"  # a consent's state once its signer's authority ended (with active, ...)
+
+
+def signer_authority_ended(signed_by: str, *, deceased: bool, patient_signed: bool = False) -> bool:
     """Whether the consent's signer (`signed_by`: its representative's relationship, "" when the patient
-    signed) can no longer consent for the patient: a living patient's representative once the record shows
-    the death (`AUTHORITY_ENDS_AT_DEATH`, sources `SOURCES_AUTHORITY_AT_DEATH`)."""
-    return deceased and signed_by in AUTHORITY_ENDS_AT_DEATH
+    signed alone) can no longer consent for the patient: a living patient's representative once the record
+    shows the death (`AUTHORITY_ENDS_AT_DEATH`, sources `SOURCES_AUTHORITY_AT_DEATH`), unless the patient
+    signed it too (`patient_signed`: her own signature stands, review 31c H3)."""
+    return deceased and not patient_signed and signed_by in AUTHORITY_ENDS_AT_DEATH
+
+
+def shown_status(state: str, *, authority_ended: bool) -> str:
+    """A consent's state as shown (`status`), `SIGNER_ENDED` when its end day and revocation leave it
+    active but its signer's authority ended (`signer_authority_ended`): what a release would do."""
+    return SIGNER_ENDED if state == "active" and authority_ended else state
 
 
 def check_disclosure(
@@ -629,18 +642,17 @@ def check_disclosure(
     consent_categories: tuple[str, ...],
     asked: tuple[str, ...],
     today: date,
-    signed_by: str = "",
-    deceased: bool = False,
+    authority_ended: bool = False,
 ) -> Decision[NoPolicy, DisclosureDetails]:
     """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`.
-    `signed_by` (its representative's relationship, "" for the patient) and `deceased` (the record shows the
-    death now) decide whether its signer still had authority (`signer_authority_ended`)."""
+    `authority_ended`: its signer can no longer consent (`signer_authority_ended`, asked of the consent row
+    by `Consent.signer_authority_ended`)."""
     state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
         return _refuse(REVOKED)
     if state == "expired":
         return _refuse(ENDED, date=expires_on.isoformat())
-    if signer_authority_ended(signed_by, deceased=deceased):
+    if authority_ended:
         return _refuse(SIGNER_AUTHORITY_ENDED, sources=SOURCES_AUTHORITY_AT_DEATH)
     unknown = [c for c in asked if c not in CONSENT_CATEGORIES]
     if unknown:

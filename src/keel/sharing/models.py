@@ -5,6 +5,7 @@ a consent, or a recorded medical emergency (its four facts); a database constrai
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -78,6 +79,20 @@ class Consent(models.Model):
     @property
     def by_representative(self) -> bool:
         return bool(self.representative_name)
+
+    def signer_authority_ended(self, *, deceased: bool) -> bool:
+        """The one rule (`keel.core.sharing.signer_authority_ended`) asked of this consent, by a release
+        (`_covered`) and wherever its state is shown (`shown_status`): `deceased`, the record shows the death
+        now. Her own signature on it, alone or next to her representative's, stands (review 31c H3)."""
+        return sharing.signer_authority_ended(
+            self.representative_relationship, deceased=deceased, patient_signed=bool(self.patient_signature)
+        )
+
+    def shown_status(self, *, revoked_at: datetime | None, today: date, deceased: bool) -> str:
+        """Its state as the sharing page and API and the FHIR Consent show it: what a release would do
+        (`keel.core.sharing.shown_status`; review 31c H2)."""
+        state = sharing.status(expires_on=self.expires_on, revoked_at=revoked_at, today=today)
+        return sharing.shown_status(state, authority_ended=self.signer_authority_ended(deceased=deceased))
 
 
 class ConsentRevocation(models.Model):

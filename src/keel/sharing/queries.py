@@ -16,8 +16,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core import sharing as core
-from keel.patients.models import Patient, local_today, zone_of
+from keel.patients.models import Patient, death_recorded, local_today, zone_of
 from keel.sharing.errors import SharingNotAllowed
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 
@@ -30,7 +29,7 @@ ACCOUNTING_DAYS = 3 * 365  # the patient's accounting of disclosures covers 3 ye
 @dataclass(frozen=True)
 class ConsentView:
     consent: Consent
-    status: str  # active | expired | revoked
+    status: str  # active | expired | revoked | signer_ended (`Consent.shown_status`)
     revoked_at: datetime | None
 
 
@@ -46,13 +45,12 @@ def _sharing(patient: Patient, now: datetime) -> Sharing:
     today = local_today(patient, now)
     since = today - timedelta(days=ACCOUNTING_DAYS)
     views = []
+    deceased = death_recorded(patient.pk)  # a representative's consent is shown as a release treats it
     for c in Consent.objects.filter(patient=patient).select_related("revocation"):
         revocation = getattr(c, "revocation", None)
         revoked_at = revocation.revoked_at if revocation else None
         views.append(
-            ConsentView(
-                c, core.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today), revoked_at
-            )
+            ConsentView(c, c.shown_status(revoked_at=revoked_at, today=today, deceased=deceased), revoked_at)
         )
     # midnight of `since` in the program's zone (review 28a H7): the first day the page says it covers
     start = datetime.combine(since, time.min, tzinfo=zone_of(patient))

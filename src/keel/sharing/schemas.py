@@ -88,7 +88,7 @@ def signer_of(c: Consent) -> PatientSignerOut | RepresentativeSignerOut:
 
 class ConsentOut(BaseModel):
     id: int
-    status: str  # active | expired | revoked
+    status: str  # active | expired | revoked | signer_ended (its signer can no longer consent)
     recipient_name: str
     purpose: str
     purpose_text: str

@@ -25,7 +25,7 @@ from keel.interop.fhir import treatment as treatment_fhir
 from keel.interop.fhir.base import Base, collection, last_updated
 from keel.interop.fhir.condition import condition_for
 from keel.interop.models import ImportedResponse
-from keel.patients.models import Enrollment, Patient, local_today, zone_of
+from keel.patients.models import Enrollment, Patient, death_recorded, local_today, zone_of
 from keel.sharing.models import Consent
 from keel.treatment.models import (
     DoseAmendment,
@@ -315,11 +315,13 @@ def _consents(rec: Record) -> list[dict[str, Any]]:
         Consent.objects.filter(patient=rec.patient).select_related("revocation").order_by("signed_at", "id")
     )
     today = local_today(rec.patient, rec.now)
+    deceased = death_recorded(rec.patient.pk)
     out = []
     for c in rows:
         revocation = getattr(c, "revocation", None)
         revoked_at = revocation.revoked_at if revocation is not None else None
-        out.append(r.consent(c, revoked_at=revoked_at, today=today, zone=zone_of(rec.patient)))
+        zone = zone_of(rec.patient)
+        out.append(r.consent(c, revoked_at=revoked_at, today=today, zone=zone, deceased=deceased))
     return out
 
 

@@ -357,12 +357,18 @@ def _part2_scope_and_category() -> dict[str, Any]:
 
 
 def consent(
-    c: Consent, *, revoked_at: datetime | None, today: date, zone: tzinfo | None = None
+    c: Consent,
+    *,
+    revoked_at: datetime | None,
+    today: date,
+    zone: tzinfo | None = None,
+    deceased: bool = False,
 ) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
-    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`. `zone`:
-    the program's time zone, in which the signing day is read."""
-    state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
+    recipient, the purpose, the categories, the expiry; revoked or expired consents, and a representative's
+    once the record shows the death (`deceased`; `Consent.shown_status`, review 31c H2), are `inactive`.
+    `zone`: the program's time zone, in which the signing day is read."""
+    state = c.shown_status(revoked_at=revoked_at, today=today, deceased=deceased)
     provision = _consent_provision(c, zone)
     scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
     performer: list[dict[str, Any]] = [ref("Patient", c.patient_id)]

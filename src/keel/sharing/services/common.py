@@ -217,8 +217,9 @@ def refuse_token_emergency(
 # event is known to have occurred, and a Keel consent expires on a date. So `_covered` asks of it what it
 # asks while she lives: its end day, and a revocation, which her personal representative may now enter in
 # writing (`record_written_revocation`). A consent her guardian, health-care agent or parent signed for her
-# while she lived stops at the recorded death (lane priv31: their authority ended with it, HIPAA
-# 164.502(g)(4), 42 CFR 2.15(b)(2); `core.signer_authority_ended`), on every route through `_covered`.
+# while she lived, with no signature of her own (review 31c H3), stops at the recorded death (lane priv31:
+# their authority ended with it, HIPAA 164.502(g)(4), 42 CFR 2.15(b)(2); `Consent.signer_authority_ended`),
+# on every route through `_covered`.
 
 AFTER_DEATH: dict[str, str] = {
     Basis.PATIENT_REQUEST: N_(
@@ -256,8 +257,8 @@ def _covered(
     """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
     `lock` (inside the write's transaction) the record's row is locked first (`died_under_lock`: the lock a
     death's discharge and its undo take, in that order) and then the consent row, so a revocation or a death
-    waits or wins. A representative's consent stops at a recorded death (`core.signer_authority_ended`, lane
-    priv31) and, the death undone, releases again."""
+    waits or wins. A representative's consent stops at a recorded death (`Consent.signer_authority_ended`,
+    lane priv31) and, the death undone, releases again."""
     consent_pk = record_id(consent_id)
     deceased = died_under_lock(patient.pk) if lock else death_recorded(patient.pk)
     rows = Consent.objects.select_for_update() if lock else Consent.objects
@@ -271,8 +272,7 @@ def _covered(
         consent_categories=tuple(consent.categories),
         asked=asked,
         today=today,
-        signed_by=consent.representative_relationship,
-        deceased=deceased,
+        authority_ended=consent.signer_authority_ended(deceased=deceased),
     )
     if decision.decision != "allowed":
         why = decision.reasons[0]  # said again on a page in the reader's language
