@@ -79,3 +79,7 @@ def test_no_consent_named_is_still_the_422_of_no_basis(world: World) -> None:
 def test_a_token_bound_to_the_consents_recipient_still_reads(world: World) -> None:
     court = _court(world)
     assert _read(world, counselor_token(world, "County Drug Court"), court).status_code == 200
+
+
+def test_text_that_is_no_id_is_still_the_422_of_no_such_consent(world: World) -> None:
+    assert _read(world, counselor_token(world, ""), "1.5").status_code == 422

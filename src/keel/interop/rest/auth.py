@@ -256,9 +256,9 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
             reason="role may not record consents or disclose",
         )
         raise FhirError(403, "forbidden", "Your role cannot release a person's record.")
-    if raw:
-        _refuse_unbound_token(user, target)
     pk = record_id(raw) if raw else None
+    if pk is not None:
+        _refuse_unbound_token(user, target)
     programs = policy.program_ids_of(user)
     # review 21z: a consent of a person outside the caller's scope is answered as an id nobody has too
     visible = policy.patients_visible_to(user).values("pk")
@@ -289,7 +289,8 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
 def _refuse_unbound_token(user: User, target: str) -> None:
     """Review 31c H1: a token issued for no recipient releases nothing (review 25b H5), so a consent it names
     is refused (403, audited) before any consent is looked up, as the JSON API refuses it (`token_first`):
-    the same answer for a real consent and an id nobody has. No consent named stays the 422 of no basis."""
+    the same answer for a real consent and an id nobody has. No consent named, or text that is no id (review
+    21z), stays the 422 of no basis or of no such consent, whether or not any consent exists."""
     if accounts.token_in_use(user) is None or accounts.token_bound_to(user):
         return
     audit.record(
