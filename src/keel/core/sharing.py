@@ -30,10 +30,10 @@ must record. Plain Python: the caller passes today's date.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.reasons import REASON_MIXED_SCRIPT
@@ -216,7 +216,7 @@ class ConsentTerms:
     patient_signature: str = ""  # a minor's own signature next to their representative's (2.14(b))
 
 
-def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
+def _text(raw: Mapping[str, object], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
     value = raw.get(name)
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
@@ -231,7 +231,7 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
     return text
 
 
-def _recipient(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _recipient(raw: Mapping[str, object], errors: list[FieldError]) -> str:
     """The recipient's name (2 to 200 visible characters) with at least one letter or digit: "★★" or "--"
     names no one, and would be the same recipient as no other (`same_name`; review 21z); and no word mixing
     scripts (`_mixed_scripts`)."""
@@ -263,7 +263,7 @@ def _folded(name: str) -> str:
 NAMES_NO_ONE = N_("type a name in letters: this names no one")
 
 
-def _person_text(raw: Mapping[str, Any], name: str, errors: list[FieldError]) -> str:
+def _person_text(raw: Mapping[str, object], name: str, errors: list[FieldError]) -> str:
     """A typed person's name (2 to 200 visible characters, `_text`) with a letter once folded
     (`keel.core.names.names_a_person`): "--" or "''" names no one and is refused naming the field."""
     text = _text(raw, name, errors, low=2, high=200)
@@ -286,7 +286,7 @@ ONLY_PERSONAL_REPRESENTATIVE = N_(
 
 
 def _representative(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     errors: list[FieldError],
     *,
     date_of_birth: date | None,
@@ -330,7 +330,7 @@ def _representative(
     return Representative(name, relationship, authority)
 
 
-def _refuse_representative_fields(raw: Mapping[str, Any], errors: list[FieldError]) -> None:
+def _refuse_representative_fields(raw: Mapping[str, object], errors: list[FieldError]) -> None:
     """The patient signs: a representative's name, relationship or authority given anyway is refused once."""
     for name in ("representative_name", "representative_relationship", "representative_authority"):
         if raw.get(name) not in (None, ""):
@@ -419,7 +419,7 @@ def is_minor(date_of_birth: date | None, today: date, age_of_majority: int) -> b
     return date_of_birth is not None and age_on(date_of_birth, today) < age_of_majority
 
 
-def _purpose(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[Any, str]:
+def _purpose(raw: Mapping[str, object], errors: list[FieldError]) -> tuple[object, str]:
     """The purpose, one of PURPOSES, and its words (required, 5 characters at least, for other)."""
     purpose = raw.get("purpose")
     if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
@@ -430,7 +430,7 @@ def _purpose(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[Any, str
     return purpose, purpose_text
 
 
-def _categories(raw: Mapping[str, Any], errors: list[FieldError]) -> Any:
+def _categories(raw: Mapping[str, object], errors: list[FieldError]) -> Sequence[object]:
     """The kinds of information: a non-empty list of CONSENT_CATEGORIES (an empty list when it is not one)."""
     categories = raw.get("categories")
     if not isinstance(categories, list | tuple) or not categories:
@@ -445,7 +445,7 @@ def _categories(raw: Mapping[str, Any], errors: list[FieldError]) -> Any:
     return categories
 
 
-def _expires_on(raw: Mapping[str, Any], errors: list[FieldError], *, today: date) -> date:
+def _expires_on(raw: Mapping[str, object], errors: list[FieldError], *, today: date) -> date:
     """The expiry date: given, after today, at most MAX_YEARS ahead (today when it is missing or wrong)."""
     expires_raw = raw.get("expires_on")
     expires_on = today
@@ -467,7 +467,7 @@ def _expires_on(raw: Mapping[str, Any], errors: list[FieldError], *, today: date
 
 
 def _signatures(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     errors: list[FieldError],
     representative: Representative | None,
     patient_name: str,
@@ -497,7 +497,7 @@ def _signatures(
 
 
 def parse_consent(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     *,
     patient_name: str,
     today: date,
@@ -536,7 +536,7 @@ def parse_consent(
     )
 
 
-def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
+def parse_emergency(raw: Mapping[str, object]) -> EmergencyTerms:
     """What section 2.51 requires be named and recorded (the discloser and the time come from the session and
     the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
     only what the emergency needs. A court, an employer or any other non-medical recipient is refused."""
@@ -692,7 +692,7 @@ def same_name(a: str, b: str) -> bool:
     return bool(words) and words == name_words(b)
 
 
-def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
+def parse_request(raw: Mapping[str, object]) -> DisclosureRequest:
     """The recipient and the purpose a disclosure request carries; InvalidInput names each missing one."""
     errors: list[FieldError] = []
     recipient = _recipient(raw, errors)
@@ -727,7 +727,7 @@ class TermsInvalid(InvalidInput):
     trail records, naming the fields (a wrong basis or list of categories is refused before it)."""
 
 
-def _disclosure_basis(raw: Mapping[str, Any]) -> str:
+def _disclosure_basis(raw: Mapping[str, object]) -> str:
     """Step 1: the basis is a consent or an emergency."""
     basis = raw.get("basis")
     if not isinstance(basis, str) or basis not in BASES:
@@ -735,7 +735,7 @@ def _disclosure_basis(raw: Mapping[str, Any]) -> str:
     return basis
 
 
-def _disclosure_asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
+def _disclosure_asked(raw: Mapping[str, object]) -> tuple[str, ...]:
     """Step 2: the categories asked are a list of kinds of information, never the whole record."""
     asked = raw.get("categories") or []
     if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
@@ -747,7 +747,58 @@ def _disclosure_asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(asked)
 
 
-def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
+class DisclosureValues(TypedDict):
+    """The values of `DISCLOSURE` once `parse_disclosure` checked them, in its order: under a consent no
+    emergency's role (None), affiliation or nature (""); in an emergency no consent or purpose (None)."""
+
+    basis: str
+    consent: int | None
+    categories: list[str]
+    recipient_name: str
+    purpose: str | None
+    purpose_text: str
+    recipient_role: str | None
+    recipient_affiliation: str
+    nature: str
+    password: str
+
+
+def _consent_values(raw: Mapping[str, object], basis: str, asked: tuple[str, ...]) -> DisclosureValues:
+    """Under a consent: the recipient and purpose named (`parse_request`), the categories as asked and the
+    consent's id (None when it names no row); the emergency's fields at their `DISCLOSURE` defaults."""
+    request = parse_request(raw)
+    return DisclosureValues(
+        basis=basis,
+        consent=record_id(raw.get("consent")),
+        categories=list(asked),
+        recipient_name=request.recipient_name,
+        purpose=request.purpose,
+        purpose_text=request.purpose_text,
+        recipient_role=None,
+        recipient_affiliation="",
+        nature="",
+        password="",
+    )
+
+
+def _emergency_values(raw: Mapping[str, object], basis: str) -> DisclosureValues:
+    """In an emergency: its facts (`parse_emergency`) and the categories it needs; no consent, no purpose."""
+    terms = parse_emergency(raw)
+    return DisclosureValues(
+        basis=basis,
+        consent=None,
+        categories=list(terms.categories),
+        recipient_name=terms.recipient_name,
+        purpose=None,
+        purpose_text="",
+        recipient_role=terms.recipient_role,
+        recipient_affiliation=terms.recipient_affiliation,
+        nature=terms.nature,
+        password="",
+    )
+
+
+def parse_disclosure(raw: Mapping[str, object]) -> DisclosureValues:
     """The values of `DISCLOSURE`, each step refusing on its own: the basis, then the categories asked, then
     the recipient and purpose (`parse_request`) or the emergency's facts (`parse_emergency`), refused as
     TermsInvalid. Under a consent `categories` is what was asked (the consent decides what leaves) and
@@ -757,18 +808,13 @@ def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
     `keel.api_body.CoreIn.parse`: review 13a)."""
     basis = _disclosure_basis(raw)
     asked = _disclosure_asked(raw)
-    values: dict[str, Any] = {f.name: f.default for f in DISCLOSURE}
     try:
-        if basis == "consent":
-            request = parse_request(raw)
-            values.update(asdict(request), categories=list(asked), consent=record_id(raw.get("consent")))
-        else:
-            terms = parse_emergency(raw)
-            values.update(asdict(terms), categories=list(terms.categories))
+        values = _consent_values(raw, basis, asked) if basis == "consent" else _emergency_values(raw, basis)
     except InvalidInput as exc:
         raise TermsInvalid(exc.errors) from None
     password = raw.get("password")
-    return {**values, "basis": basis, "password": password if isinstance(password, str) else ""}
+    values["password"] = password if isinstance(password, str) else ""
+    return values
 
 
 def mismatches(
