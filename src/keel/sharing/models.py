@@ -5,12 +5,14 @@ a consent, or a recorded medical emergency (its four facts); a database constrai
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.base import ModelBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,15 @@ from keel.accounts.models import Program, Role
 from keel.core import sharing
 from keel.patients.models import Patient
 from keel.sharing.words import A_STAFF_MEMBER, STAFF_BY_ROLE
+
+
+class SaveOptions(TypedDict, total=False):
+    """What `Model.save` takes (keywords only, as Django 5.2 asks), passed on as given by a row's save."""
+
+    force_insert: bool | tuple[ModelBase, ...]
+    force_update: bool
+    using: str | None
+    update_fields: Iterable[str] | None
 
 
 class ConsentImmutable(Exception):
@@ -71,10 +82,10 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"consent {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, **kwargs: Unpack[SaveOptions]) -> None:
         if self.pk is not None:
             raise ConsentImmutable("A signed consent cannot change; revoke it and sign a new one.")
-        super().save(*args, **kwargs)
+        super().save(**kwargs)
 
     @property
     def by_representative(self) -> bool:
@@ -163,11 +174,11 @@ class Disclosure(models.Model):
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, **kwargs: Unpack[SaveOptions]) -> None:
         """A new row keeps its discloser's role of the moment (`disclosed_by_role`), whoever writes it."""
         if self._state.adding and not self.disclosed_by_role:
             self.disclosed_by_role = self.disclosed_by.role
-        super().save(*args, **kwargs)
+        super().save(**kwargs)
 
     @property
     def disclosed_by_role_shown(self) -> str:

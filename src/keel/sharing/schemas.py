@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -193,9 +193,10 @@ class ConsentRevokedOut(BaseModel):
 
 class DisclosedOut(BaseModel):
     disclosure: DisclosureOut
-    # The progress report as it left: the sections named (their content varies by category), the notice and
-    # the scope; free-form by nature.
-    document: dict[str, Any]
+    # The progress report as it left (`sharing.services.disclosures.ReleasedReport`): the sections named, the
+    # notice, the scope and the disclosure's stamp. Declared as any JSON object, as the API has always
+    # described it (its OpenAPI schema and its JSON unchanged).
+    document: Mapping[str, object]
 
 
 class EmergencyAccessOut(BaseModel):

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -94,7 +95,7 @@ class DisclosureShown:
     by: str
 
 
-def _labelled(view: queries.Sharing) -> dict[str, Any]:
+def _labelled(view: queries.Sharing) -> dict[str, object]:
     return {
         "consents": [
             ConsentShown(
@@ -116,8 +117,9 @@ def _labelled(view: queries.Sharing) -> dict[str, Any]:
 @require_safe
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
-    context = _labelled(queries.my_sharing(request.user))
-    context["disclosures"] = [DisclosureShown(d, d.discloser_for_patient) for d in context["disclosures"]]
+    view = queries.my_sharing(request.user)
+    context = _labelled(view)
+    context["disclosures"] = [DisclosureShown(d, d.discloser_for_patient) for d in view.disclosures]
     return render(request, "sharing/mine.html", context)
 
 
@@ -125,7 +127,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def new_consent(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
-    asked: dict[str, Any] = {"categories": []}
+    asked: Mapping[str, object] = {"categories": []}
     status = 200
     if request.method == "POST":
         asked = _consent_from_post(request.POST)
@@ -171,7 +173,7 @@ def patient_page(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     return render(request, "sharing/patient.html", _staff_context(request, patient_id))
 
 
-def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
+def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: object) -> dict[str, object]:
     context = _labelled(queries.patient_sharing(request.user, patient_id))
     context.update(
         {
@@ -223,7 +225,25 @@ def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     return render(request, "sharing/document.html", {"document": document, "disclosure": disclosure})
 
 
-def _consent_from_post(post: QueryDict) -> dict[str, Any]:
+class ConsentPosted(TypedDict):
+    """A consent form as posted (the patient's, or the paper form entered by the care team), each field as
+    typed; `keel.core.sharing.parse_consent` checks it."""
+
+    recipient_name: str
+    purpose: str
+    purpose_text: str
+    categories: list[str]
+    expires_on: str
+    signature: str
+    understood: bool
+    signer: str
+    representative_name: str
+    representative_relationship: str
+    representative_authority: str
+    patient_signature: str
+
+
+def _consent_from_post(post: QueryDict) -> ConsentPosted:
     return {
         "recipient_name": post.get("recipient_name", ""),
         "purpose": post.get("purpose", ""),

@@ -4,8 +4,9 @@ consent entered on the patient's behalf, and the consent check a disclosure make
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext
 
@@ -31,7 +32,7 @@ def legal_name(patient: Patient) -> str:
     return f"{patient.given_name} {patient.family_name}"
 
 
-def with_terms(document: dict[str, Any], notice: str, scope: str) -> dict[str, Any]:
+def with_terms(document: Mapping[str, object], notice: str, scope: str) -> dict[str, object]:
     """A JSON document that leaves (a progress report, a transfer) with the terms every disclosure carries
     (SECURITY.md; 42 CFR 2.32): the re-disclosure notice and the consent's scope (or an emergency's facts).
     A FHIR release carries them its own way (`keel.interop.fhir.base.with_terms`); each release names its
@@ -147,7 +148,7 @@ def refuse_other_recipient(
 
 
 def refuse_token_before_state(
-    by: User, patient: Patient, target_type: str, token: str | None, consent_id: Any
+    by: User, patient: Patient, target_type: str, token: str | None, consent_id: object
 ) -> None:
     """Before a consent's state is read: a token (`token`, its secret; None for a session) naming a consent
     of this patient whose recipient is not the token's is refused as `refuse_other_recipient` refuses it
@@ -252,7 +253,7 @@ def died_meanwhile(patient: Patient, basis: str) -> bool:
 
 
 def _covered(
-    patient: Patient, consent_id: Any, asked: tuple[str, ...], today: date, *, lock: bool = False
+    patient: Patient, consent_id: object, asked: tuple[str, ...], today: date, *, lock: bool = False
 ) -> tuple[Consent | None, tuple[str, ...], FieldError | None]:
     """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
     `lock` (inside the write's transaction) the record's row is locked first (`died_under_lock`: the lock a

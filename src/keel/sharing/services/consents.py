@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -32,14 +32,14 @@ CHANGED_MEANWHILE = N_(
 )
 
 
-def sign_consent(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> Consent:
+def sign_consent(*, by: User, raw: Mapping[str, object], now: datetime | None = None) -> Consent:
     """The signed-in patient signs a consent (typed signature = their name on the record)."""
     patient = policy.own_patient_or_404(by, action=Action.CREATE, target_type="consent", audit_success=False)
     return _consent(by, patient, raw, now or timezone.now(), on_paper=False)
 
 
 def record_paper_consent(
-    *, by: User, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int | str, raw: Mapping[str, object], now: datetime | None = None
 ) -> Consent:
     """A consent the patient signed on the program's paper form, entered by a counselor, nurse or prescriber
     on the team, who keeps the paper in the chart (42 CFR 2.31 allows paper or electronic)."""
@@ -47,7 +47,9 @@ def record_paper_consent(
     return _consent(by, patient, raw, now or timezone.now(), on_paper=True)
 
 
-def _consent(by: User, patient: Patient, raw: Mapping[str, Any], now: datetime, *, on_paper: bool) -> Consent:
+def _consent(
+    by: User, patient: Patient, raw: Mapping[str, object], now: datetime, *, on_paper: bool
+) -> Consent:
     deceased = death_recorded(patient.pk)  # the one answer (lane fix27b)
     try:
         terms = core.parse_consent(

@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +43,6 @@ from keel.sharing.services.common import (
     refuse_other_recipient,
     refuse_token_before_state,
     refuse_token_emergency,
-    with_terms,
 )
 from keel.sharing.services.token_first import disclosure_by_token
 from keel.treatment.models import DoseRecord, MedicationOrder, in_force_q
@@ -52,15 +51,56 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 
+class ReportPatient(TypedDict):
+    """Whom a progress report is about: the name on the record, the birth date ("" when not shown)."""
+
+    name: str
+    date_of_birth: str
+
+
+class ReportSection(TypedDict):
+    """One section of a progress report: its category, its title (`core.CATEGORIES`) and its lines."""
+
+    category: str
+    title: str
+    lines: list[str]
+
+
+class ProgressReport(TypedDict):
+    """The progress report `report` builds: whom it is about, the program, when, and its sections."""
+
+    patient: ReportPatient
+    program: str
+    prepared_at: str  # ISO datetime
+    sections: list[ReportSection]
+
+
+class DisclosureStamp(TypedDict):
+    """The disclosure a released report belongs to, added once its row is written."""
+
+    id: int
+    basis: str
+    sha256: str  # of the document before the stamp
+
+
+class ReleasedReport(ProgressReport):
+    """The report as it leaves: the terms every disclosure carries (`with_terms`' keys: the 2.32 notice and
+    the consent's scope, or the emergency's facts) and, on its way out, the disclosure's stamp."""
+
+    notice: str
+    scope: str
+    disclosure: NotRequired[DisclosureStamp]
+
+
 def report(
     patient: Patient, categories: tuple[str, ...], now: datetime, *, areas: frozenset[Area]
-) -> dict[str, Any]:
+) -> ProgressReport:
     """The progress report: only the sections named. Plain facts, no notes, no free text. The patient's
     protected fields (the birth date) only for a discloser whose role sees them (`policy.field_visible`, the
     one field-level policy every output asks)."""
     today = local_today(patient, now)
     month_ago = today - timedelta(days=30)
-    sections: list[dict[str, Any]] = []
+    sections: list[ReportSection] = []
     for category in categories:
         said = _SECTIONS.get(category)
         lines = said(patient, today, month_ago) if said is not None else []
@@ -221,7 +261,7 @@ def _recheck_consent(
     return late
 
 
-def _document(by: User, patient: Patient, release: _Release, now: datetime) -> dict[str, Any]:
+def _document(by: User, patient: Patient, release: _Release, now: datetime) -> ReleasedReport:
     """Step 8: the report of the sections named, with the notice and the scope (or the emergency's)."""
     document = report(patient, release.categories, now, areas=policy.areas_of(by))
     scope = release.scope or (
@@ -229,7 +269,14 @@ def _document(by: User, patient: Patient, release: _Release, now: datetime) -> d
         f"({core.MEDICAL_ROLES[release.role]}), {release.affiliation}. "
         f"Nature of the emergency: {release.nature}."
     )
-    return with_terms(document, core.NOTICE, scope)
+    return ReleasedReport(  # the report's keys, then the terms as `with_terms` carries them
+        patient=document["patient"],
+        program=document["program"],
+        prepared_at=document["prepared_at"],
+        sections=document["sections"],
+        notice=core.NOTICE,
+        scope=scope,
+    )
 
 
 def _record_disclosure(
@@ -370,7 +417,7 @@ def _same_emergency(by: User, patient: Patient, release: _Release, now: datetime
     return next((d for d in same if d.categories == wanted), None)
 
 
-def _replayed(by: User, patient: Patient, release: _Release, first: Disclosure) -> tuple[dict[str, Any], str]:
+def _replayed(by: User, patient: Patient, release: _Release, first: Disclosure) -> tuple[ReleasedReport, str]:
     """The first disclosure's document again (as it was prepared), and its digest; audited as a replay."""
     document = _document(by, patient, release, first.disclosed_at)
     audit.record_for_patient(by, patient, Action.READ, "disclosure", first.pk, reason="idempotent replay")
@@ -379,7 +426,7 @@ def _replayed(by: User, patient: Patient, release: _Release, first: Disclosure) 
 
 def _released(
     by: User, patient: Patient, release: _Release, asked: _Asked, token: str | None
-) -> tuple[Disclosure, dict[str, Any], str]:
+) -> tuple[Disclosure, ReleasedReport, str]:
     """Guards 7-10 in one transaction: the consent checked again (locked), the token bound to its recipient,
     the document, its row and its audit row; the row, the document and its digest back. A refusal is audited
     outside the transaction, which wrote nothing."""
@@ -418,7 +465,7 @@ def disclose(
     data: Posted[DisclosureIn],
     now: datetime | None = None,
     token: str | None = None,
-) -> tuple[Disclosure, dict[str, Any]]:
+) -> tuple[Disclosure, ReleasedReport]:
     """Release a progress report under a consent, or in a medical emergency; returns the row and the document
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
     passes; each refusal is audited. `token`: the secret of the API token the report is released with (None

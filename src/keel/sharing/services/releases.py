@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 
 # How a release puts the notice and the scope into its document (`release_record`'s `carry`).
-Carrier = Callable[[dict[str, Any], str, str], dict[str, Any]]
+Carrier = Callable[[dict[str, object], str, str], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _for_export(by: User, patient_id: int | str, target_type: str) -> Patient:
     )
 
 
-def _basis(raw: Mapping[str, Any]) -> str:
+def _basis(raw: Mapping[str, object]) -> str:
     """Guard 2: the basis is a consent or the patient's own request."""
     basis = raw.get("basis")
     if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
@@ -118,7 +118,7 @@ def patient_request_by_token() -> SharingInvalid:
     )
 
 
-def _parse_request(raw: Mapping[str, Any], basis: str) -> core.DisclosureRequest | None:
+def _parse_request(raw: Mapping[str, object], basis: str) -> core.DisclosureRequest | None:
     """Guard 4: a consent's request names its recipient and purpose."""
     try:
         return core.parse_request(raw) if basis == Basis.CONSENT else None
@@ -129,7 +129,7 @@ def _parse_request(raw: Mapping[str, Any], basis: str) -> core.DisclosureRequest
 def _consented(
     by: User,
     patient: Patient,
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     request: core.DisclosureRequest,
     today: date,
     target_type: str,
@@ -198,7 +198,7 @@ def _audit_release(
     disclosure: Disclosure,
     *,
     by_token: bool,
-    detail: Mapping[str, Any] | None,
+    detail: Mapping[str, object] | None,
 ) -> None:
     """Step 9 (inside the write's transaction): the export's audit row, saying how it left."""
     reasons = ["the patient's own request" if basis == Basis.PATIENT_REQUEST else ""]
@@ -222,16 +222,16 @@ def release_record(
     *,
     by: User,
     patient_id: int | str,
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     target_type: str,
     description: str,
-    build: Callable[[Patient, datetime], dict[str, Any]],
+    build: Callable[[Patient, datetime], dict[str, object]],
     now: datetime | None = None,
     by_token: bool = False,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     carry: Carrier = with_terms,
     token: str | None = None,
-) -> tuple[Disclosure, dict[str, Any]]:
+) -> tuple[Disclosure, dict[str, object]]:
     """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
     consent naming the recipient, the purpose and the whole record; or the patient's own request), the
     password again, and is recorded in the accounting of disclosures; only counselors, nurses and prescribers
@@ -276,13 +276,13 @@ class _Release:
     description: str
     now: datetime
     from_system: bool
-    detail: Mapping[str, Any] | None
+    detail: Mapping[str, object] | None
 
 
 def _checked_recipient(
     by: User,
     patient: Patient,
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     basis: str,
     target_type: str,
     now: datetime,
@@ -313,9 +313,9 @@ def _released(
     release: _Release,
     today: date,
     token: str | None,
-    build: Callable[[Patient, datetime], dict[str, Any]],
+    build: Callable[[Patient, datetime], dict[str, object]],
     carry: Carrier,
-) -> tuple[Disclosure, dict[str, Any]]:
+) -> tuple[Disclosure, dict[str, object]]:
     """The release in one transaction: the consent checked again (`_recheck_consent`), the token bound to the
     recipient, the document built and carrying its terms, then its Disclosure and audit rows
     (`_disclosed`). A refusal, or a token bound to another recipient, is audited outside the transaction,
@@ -340,7 +340,7 @@ def _released(
     return disclosure, document
 
 
-def _disclosed(release: _Release, document: dict[str, Any]) -> Disclosure:
+def _disclosed(release: _Release, document: dict[str, object]) -> Disclosure:
     """The document's digest, its row in the accounting of disclosures and the export's audit row."""
     digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
     disclosure = _record_release(
@@ -375,11 +375,11 @@ def release_to_system(
     consent_id: str,  # the Keel-Consent header's text, read by record_id
     target_type: str,
     description: str,
-    build: Callable[[Patient, datetime], dict[str, Any]],
+    build: Callable[[Patient, datetime], dict[str, object]],
     now: datetime | None = None,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     carry: Carrier = with_terms,
-) -> tuple[Disclosure, dict[str, Any]]:
+) -> tuple[Disclosure, dict[str, object]]:
     """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
     naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
     (`Keel-Consent: <consent id>`, never in the URL). The one basis check as for `Patient/$everything`
