@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 
-# How a release puts the notice and the scope into its document (`release_record`'s `carry`).
+# How a release puts the notice and the scope into its document (`release_record`'s `carry`). The document
+# (a FHIR resource or Bundle, a transfer) is the caller's JSON: here it is only digested and passed on.
 Carrier = Callable[[dict[str, object], str, str], dict[str, object]]
 
 
