@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.accounts.names import staff_name
 from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
@@ -339,7 +340,7 @@ def _flag_events(span: _Span) -> list[Event]:
     for f in resolved:
         assert f.resolved_at is not None  # resolved_at__gte: a resolved flag
         d, t = span.at(f.resolved_at)
-        who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
+        who = staff_name(f.resolved_by)
         detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
         title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}
         events.append(Event(d, t, "clinical", "flag", title, detail))
