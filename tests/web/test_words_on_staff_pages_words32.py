@@ -4,17 +4,22 @@ readable name, never their username (a login name is half of a sign-in)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 
-from keel.patients.models import local_today
+from keel.core.decision import Reason
+from keel.patients.models import local_today, zone_of
+from keel.patients.services import activation
 from keel.sharing.models import EmergencyReview
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+from keel.treatment.services.doses.bottles import bottle_refusal
+from keel.web.charts import trend
 from keel.web.dates import shown_date
 from tests.conftest import World
 
@@ -145,3 +150,48 @@ def test_the_reviews_page_names_a_staff_member_by_full_name(world: World, signed
     _review(world, attested=False)
     text = signed_in("program_admin").get("/program/emergency-reviews/").content.decode()
     assert "Ana Ruiz" in text
+
+
+# --- Days Python writes into words, said through `keel.web.dates` ----------------------------------------
+
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "keel"
+# A translated sentence's parts (`_("...") % {...}`) with a day in ISO: a person reads that sentence.
+ISO_IN_WORDS = re.compile(r"\)\s*%\s*\{[^}]*\.isoformat\(\)", re.DOTALL)
+
+
+def test_no_translated_sentence_says_a_day_in_iso() -> None:
+    """A day in a sentence a person reads is said by `keel.web.dates.shown_date`; stored text written with
+    `.format(...)` (a plan's end words, a decision's reasons) is not this pattern and stays as stored."""
+    found = sorted(
+        str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py") if ISO_IN_WORDS.search(p.read_text())
+    )
+    assert found == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_trend_charts_summary_says_its_days_in_words(lang: str) -> None:
+    now = timezone.now()
+    series = [(now - timedelta(days=30), 12), (now - timedelta(days=2), 6)]
+    with translation.override(lang):
+        chart = trend(series, y_max=27, title="PHQ-9")
+        first = shown_date(series[0][0])
+    assert chart is not None and first in chart.summary and first in chart.dots[0].label
+    assert (now - timedelta(days=30)).date().isoformat() not in chart.summary
+    assert ("puntuaciones del" in chart.summary) == (lang == "es")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bottle_refusal_says_its_day_in_words(lang: str) -> None:
+    day = date.today() + timedelta(days=2)
+    with translation.override(lang):
+        said = bottle_refusal(day, Decimal(70), Reason.said("QTc above 500 ms.", ()))
+    assert _said(day, lang) in said and day.isoformat() not in said
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_activation_message_says_until_when_in_words(world: World, lang: str) -> None:
+    patient = world.alice
+    patient.preferred_language = lang
+    expires = timezone.now() + timedelta(days=3)
+    text = activation._code_words(patient, "ABCD-EFGH", "https://keel.example/activate/", expires)
+    assert _said(timezone.localtime(expires, zone_of(patient)).date(), lang) in text
