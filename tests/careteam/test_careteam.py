@@ -301,7 +301,7 @@ def test_the_bam_flowsheet_draws_its_three_composites_by_month(world: World) -> 
     html = sign_in(Client(), counselor).get(f"/patients/{world.alice.pk}/flowsheet/bam/").content.decode()
     assert html.count('class="line bam-use"') == html.count('class="line bam-risk"') == 1
     assert html.count('class="dot bam-protective"') == 4
-    assert "4 results from 2026-08-10 to 2026-11-10; latest Use 0, Risk 2, Protective 7." in html
+    assert "4 results from Aug. 10, 2026 to Nov. 10, 2026; latest Use 0, Risk 2, Protective 7." in html
     assert "Use 3 · Risk 2 · Protective 4" in html  # the first month, in the table
     assert '<span class="swatch bam-risk" aria-hidden="true"></span>Risk factors' in html
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from keel.accounts import services as accounts
+from keel.accounts.names import staff_name
 from keel.audit.models import AuditEvent
 from keel.patients.schemas import SecondFactorResetIn
 from keel.patients.services.second_factor import reset_second_factor
@@ -45,7 +46,7 @@ def test_the_care_team_sees_when_who_and_why(
     assert "Past resets" in body
     assert REASON in body
     nurse = world.staff["nurse"]
-    assert (nurse.get_full_name() or nurse.username) in body
+    assert staff_name(nurse) in body  # never a username (lane words32)
     assert "(Nurse)" in body
 
 

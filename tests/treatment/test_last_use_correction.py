@@ -20,6 +20,7 @@ from django.http import Http404
 from django.test import Client
 from django.utils import translation
 
+from keel.accounts.names import staff_name
 from keel.assessments.models import Assessment
 from keel.assessments.services import NotAllowed, submit_assessment
 from keel.audit.models import AuditEvent
@@ -724,7 +725,7 @@ def test_after_the_correction_the_page_says_who_when_and_why(world: World) -> No
     intake(world, heroin=2)
     _page_post(world, _form())
     prescriber = world.staff["prescriber"]
-    who = prescriber.get_full_name() or prescriber.username
+    who = staff_name(prescriber)  # never a username (lane words32)
     said = f"Corrected by {who} on {_shown(NOON)} (the record said {_shown(ago(2))})"
     assert said in text_of(_page(world, "nurse"))
 

@@ -23,6 +23,7 @@ from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries.take_home_plans import call_back, plan_days
 from keel.treatment.services import PlanAlreadyEnded, record_bottles_brought_back
 from keel.treatment.services.doses.window import record_dose
+from keel.web.dates import shown_date
 from tests.conftest import World, sign_in
 from tests.factories import (
     corrected,
@@ -141,7 +142,7 @@ def test_a_double_post_is_one_end_then_a_conflict(world: World) -> None:
     second = _api_end(world, plan)
     assert (first.status_code, second.status_code) == (200, 409)
     plan.refresh_from_db()
-    assert (_today(world) - timedelta(days=1)).isoformat() in second.json()["message"]
+    assert shown_date(_today(world) - timedelta(days=1)) in second.json()["message"]  # lane words32: in words
     assert _ends(plan) == 1
 
 
@@ -173,7 +174,7 @@ def test_an_end_that_changes_nothing_is_a_conflict_naming_the_current_end(world:
     plan = _plan(world)
     _api_end(world, plan, reason=OTHER, from_day=_day(world, 2).isoformat())
     r = _api_end(world, plan, from_day=_day(world, later).isoformat())
-    assert r.status_code == 409 and _day(world, 1).isoformat() in r.json()["message"]
+    assert r.status_code == 409 and shown_date(_day(world, 1)) in r.json()["message"]
     plan.refresh_from_db()
     assert plan.ended_on == _day(world, 1) and plan.end_reason == OTHER
 
@@ -220,7 +221,7 @@ def test_a_stale_end_that_changes_nothing_records_no_bottle(world: World) -> Non
         from_day=_day(world, 4).isoformat(),
         returned_days=[_day(world, 3).isoformat()],
     )
-    assert r.status_code == 409 and _day(world, 2).isoformat() in r.json()["message"]
+    assert r.status_code == 409 and shown_date(_day(world, 2)) in r.json()["message"]
     plan.refresh_from_db()
     assert plan.returned_days == [] and plan.end_reason == OTHER
     page = _page_end(

@@ -297,7 +297,10 @@ def _stale_order(world: World, language: str, where: str) -> str:
 @pytest.mark.parametrize("where", ["start", "medication"])
 def test_the_409_names_the_medication_and_its_order_now(world: World, where: str) -> None:
     body = _stale_order(world, "en", where)
-    assert "Not saved: the methadone order changed since you read it. r-prescriber wrote a new order" in body
+    assert (
+        "Not saved: the methadone order changed since you read it. "
+        "Prescriber (no name on file) wrote a new order" in body
+    )
     assert "40 mg, starting today." in body  # lane words25: the API's words too
 
 

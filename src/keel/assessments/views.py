@@ -40,6 +40,7 @@ from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.web.charts import daily_chart, trend
+from keel.web.dates import shown_date
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -240,8 +241,8 @@ def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
         len(points),
     ) % {
         "n": len(points),
-        "first": points[0][0].isoformat(),
-        "last": points[-1][0].isoformat(),
+        "first": shown_date(points[0][0]),
+        "last": shown_date(points[-1][0]),
         "use": last["use"],
         "risk": last["risk"],
         "protective": last["protective"],

@@ -4,7 +4,7 @@ peer specialist sees check-ins, never clinical flags or doses). `keel.careteam.q
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.accounts.names import staff_name
 from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
@@ -23,6 +24,7 @@ from keel.audit.models import Action
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import Enrollment, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
+from keel.treatment import words
 from keel.treatment.models import (
     CareGoal,
     DoseRecord,
@@ -32,6 +34,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
+from keel.web.dates import shown_date
 
 TIMELINE_DAYS = (30, 90, 365)
 
@@ -44,6 +47,13 @@ class Event:
     kind: str
     title: str
     detail: str = ""
+    run: tuple[date, date] | None = None  # a run of doses: its first and last day (lane words32)
+
+    @property
+    def detail_words(self) -> str:
+        """The detail as the page says it: a run's days in the reader's words ("Dec. 1, 2026 to Dec. 5,
+        2026"); the API's `detail` keeps them ISO, as a machine reads them (lane words32)."""
+        return self.detail if self.run is None else _days_said(*self.run, said=shown_date)
 
     @property
     def kind_words(self) -> str:
@@ -216,7 +226,7 @@ def _order_events(span: _Span) -> list[Event]:
                 "clinical",
                 "order",
                 _("%(medication)s order") % {"medication": o.get_medication_display()},
-                f"{o.dose_mg.normalize():f} mg, {o.frequency}",
+                f"{o.dose_mg.normalize():f} mg, {words.frequency(o.frequency)}",
             )
         )
     return events
@@ -249,16 +259,21 @@ def _dose_events(span: _Span) -> list[Event]:
 
 def _dose_run_event(medication: str, first: date, last: date, n: int) -> Event:
     """One run of `n` observed doses from `first` to `last`, dated on its last day."""
-    days = (
-        first.isoformat()
-        if first == last
-        else _("%(first)s to %(last)s") % {"first": first.isoformat(), "last": last.isoformat()}
-    )
+    days = _days_said(first, last, said=date.isoformat)
     title = ngettext("%(medication)s: %(n)s observed dose", "%(medication)s: %(n)s observed doses", n) % {
         "medication": medication,
         "n": n,
     }
-    return Event(last, None, "clinical", "dose", title, days)
+    return Event(last, None, "clinical", "dose", title, days, run=(first, last))
+
+
+def _days_said(first: date, last: date, *, said: Callable[[date], str]) -> str:
+    """A run's days, one day alone or "first to last", each day said by `said`."""
+    return (
+        said(first)
+        if first == last
+        else _("%(first)s to %(last)s") % {"first": said(first), "last": said(last)}
+    )
 
 
 def _take_home_events(span: _Span) -> list[Event]:
@@ -325,7 +340,7 @@ def _flag_events(span: _Span) -> list[Event]:
     for f in resolved:
         assert f.resolved_at is not None  # resolved_at__gte: a resolved flag
         d, t = span.at(f.resolved_at)
-        who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
+        who = staff_name(f.resolved_by)
         detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
         title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}
         events.append(Event(d, t, "clinical", "flag", title, detail))

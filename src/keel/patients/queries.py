@@ -13,6 +13,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts import queries as account_queries
 from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
+from keel.accounts.names import staff_name
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.patients.errors import NotAllowed
@@ -211,7 +212,7 @@ def _resolved_flag_row(f: PatientFlag) -> ResolvedFlagView:
         words=flag_reasons(f),
         raised_at=f.raised_at,
         resolved_at=f.resolved_at,
-        resolved_by=(f.resolved_by.get_full_name() or f.resolved_by.username) if f.resolved_by else "",
+        resolved_by=staff_name(f.resolved_by),
         note=f.resolution_note,
     )
 
@@ -377,7 +378,7 @@ def second_factor_page(*, by: User, patient_id: int) -> SecondFactorPage:
     resets = [
         PastReset(
             at=r.at,
-            by=r.by.get_full_name() or r.by.username,
+            by=staff_name(r.by),
             by_role=str(r.by.get_role_display()),
             reason=r.reason,
         )

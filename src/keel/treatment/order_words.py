@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from keel.accounts.names import staff_name
 from keel.patients.models import Enrollment, Patient, local_today, zone_of
 from keel.treatment.end_words import day_words
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus
@@ -66,7 +67,7 @@ def _written(patient: Patient, order: MedicationOrder, today: date) -> str:
         else f"{day_words(at.date(), today)}, {clock}"
     )
     values = {
-        "who": order.prescriber.get_full_name() or order.prescriber.get_username(),
+        "who": staff_name(order.prescriber),
         "when": when,
         "mg": mg_words(order.dose_mg),
         "day": day_words(order.starts_on, today),

@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.utils.translation import ngettext
+
+from keel.web.dates import shown_date, shown_datetime
+
 
 @dataclass(frozen=True)
 class Dot:
@@ -52,14 +56,26 @@ def trend(
     def y_of(value: int) -> float:
         return round(bottom - min(max(value, 0), y_max) / (y_max or 1) * (bottom - top), 1)
 
-    dots = tuple(Dot(x_of(t), y_of(v), v, t.strftime("%Y-%m-%d %H:%M")) for t, v in series)
+    dots = tuple(Dot(x_of(t), y_of(v), v, shown_datetime(t)) for t, v in series)  # lane words32: in words
     step = max(1, round(y_max / 4))
     ticks = tuple(Tick(y_of(v), v) for v in range(0, y_max + 1, step))
     values = [v for _, v in series]
-    summary = (
-        f"{title}: {len(values)} scores from {dots[0].label} to {dots[-1].label}; "
-        f"first {values[0]}, last {values[-1]}, lowest {min(values)}, highest {max(values)}."
-    )
+    summary = ngettext(
+        "%(title)s: %(n)s score from %(first)s to %(last)s; first %(a)s, last %(b)s, lowest %(low)s, "
+        "highest %(high)s.",
+        "%(title)s: %(n)s scores from %(first)s to %(last)s; first %(a)s, last %(b)s, lowest %(low)s, "
+        "highest %(high)s.",
+        len(values),
+    ) % {
+        "title": title,
+        "n": len(values),
+        "first": dots[0].label,
+        "last": dots[-1].label,
+        "a": values[0],
+        "b": values[-1],
+        "low": min(values),
+        "high": max(values),
+    }
     return Trend(width, height, left, bottom, " ".join(f"{d.x},{d.y}" for d in dots), dots, ticks, summary)
 
 
@@ -115,7 +131,7 @@ def daily_chart(
 
     drawn = []
     for name, css, series, top_value in lines:
-        dots = tuple(Dot(x_of(d), y_of(v, top_value), v, d.isoformat()) for d, v in series)
+        dots = tuple(Dot(x_of(d), y_of(v, top_value), v, shown_date(d)) for d, v in series)
         drawn.append(DailyLine(name, css, " ".join(f"{d.x},{d.y}" for d in dots), dots))
     scale = lines[0][3] if lines else 10
     ticks = tuple(Tick(y_of(v, scale), v) for v in sorted({0, scale // 2, scale}))
@@ -126,10 +142,10 @@ def daily_chart(
         top,
         bottom,
         tuple(drawn),
-        tuple(Marker(x_of(d), d.isoformat()) for d in marked),
+        tuple(Marker(x_of(d), shown_date(d)) for d in marked),
         ticks,
-        start.isoformat(),
-        end.isoformat(),
+        shown_date(start),
+        shown_date(end),
         summary,
     )
 

@@ -27,10 +27,12 @@ from keel.patients.models import (
     Patient,
     death_recorded,
     lock_for_account_change,
+    zone_of,
 )
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import death_refused, in_language
 from keel.reminders.channels import Message, SmsSender, sms_sender
+from keel.web.dates import shown_date
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
 CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
@@ -161,10 +163,11 @@ def _store_code(
 
 def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:
     """The message with the code, in the patient's language: no program, no health words."""
+    day = timezone.localtime(expires_at, zone_of(patient))  # the program's clock (lane words32: in words)
     with translation.override(patient.preferred_language):  # the patient's language, not the desk's
         return _(
             "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
-        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+        ) % {"code": code, "url": activate_url, "day": shown_date(day)}
 
 
 def _email_code(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> None:

@@ -34,6 +34,7 @@ from keel.treatment.end_words import day_words, days_words, plan_end
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, TakeHomePlan, order_in_force
 from keel.treatment.order_words import mg_words
 from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
+from keel.web.dates import shown_date
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -238,12 +239,12 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[OrderLine]:
         if current is not None and current.pk == o.pk:
             standing = (
                 _("in force today; the newer order starts on %(day)s")
-                % {"day": min(n.starts_on for n in later).isoformat()}
+                % {"day": shown_date(min(n.starts_on for n in later))}
                 if later
                 else _("in force today")
             )
         elif o.status == OrderStatus.ACTIVE and o.deferred and o.starts_on > today:
-            standing = _("written to start on %(day)s: not in force yet") % {"day": o.starts_on.isoformat()}
+            standing = _("written to start on %(day)s: not in force yet") % {"day": shown_date(o.starts_on)}
         else:
             standing, shown = str(o.get_status_display()), False
         lines.append(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
+from keel.accounts.names import staff_name
 from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.core import intake as core_intake
 from keel.core import wall_time
@@ -138,7 +139,7 @@ def _last_use_shown(
         correctable=use.at is not None and use.source in ("intake", "report", "corrected"),
         struck=use.at.isoformat() if use.at else "",
         correction=CorrectionShown(
-            by=fix.corrected_by.get_full_name() or fix.corrected_by.username,
+            by=staff_name(fix.corrected_by),
             on=fix.recorded_at,
             struck=fix.struck_at,
             reason=fix.reason,

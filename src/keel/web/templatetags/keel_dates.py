@@ -1,4 +1,4 @@
-"""How Keel shows a day to a reader: the one definition (lane look31).
+"""How Keel shows a day to a reader in a template (lane look31); the one definition is `keel.web.dates`.
 
 Staff pages showed days as ISO ("2026-12-06") while a patient's pages said them in words through Django's
 localized `DATE_FORMAT` ("Dec. 6, 2026"; "6 de diciembre de 2026"). Both now say them the patients' way, in
@@ -14,24 +14,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
-from django.utils import dateformat, formats
+
+from keel.web import dates
 
 register = template.Library()
 
 
 @register.filter(expects_localtime=True)
 def shown_date(value: date | datetime | None) -> str:
-    """The day in the reader's words ("Dec. 6, 2026"); empty for no day."""
-    if not isinstance(value, date):
-        return ""
-    return formats.date_format(value, "DATE_FORMAT")
+    """The day in the reader's words ("Dec. 6, 2026"); empty for no day (`keel.web.dates.shown_date`)."""
+    return dates.shown_date(value)
 
 
 @register.filter(expects_localtime=True)
 def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
     """The day in the reader's words and the time ("Dec. 6, 2026, 14:05"), with the zone's abbreviation
-    when asked ("T"); a bare day shows as `shown_date`."""
-    if not isinstance(value, datetime):
-        return shown_date(value)
-    clock = dateformat.format(value, "H:i T" if zone == "T" else "H:i")
-    return f"{formats.date_format(value, 'DATE_FORMAT')}, {clock}"
+    when asked ("T") (`keel.web.dates.shown_datetime`)."""
+    return dates.shown_datetime(value, zone)

@@ -29,6 +29,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import TakeHomeConcern, held_bottles, take_home_concerns
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.take_homes.dates import _a_date, _dates
+from keel.web.dates import shown_date
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
 # The eligibility's decision, or a closure day's one dose (with the eligibility's policy and reasons)
@@ -217,7 +218,7 @@ def _supply_problem(
         return FieldError(
             "start_on",
             _("a take-home plan already gives a bottle for %(days)s: one bottle a day")
-            % {"days": ", ".join(d.isoformat() for d in sorted(days & outstanding))},
+            % {"days": ", ".join(shown_date(d) for d in sorted(days & outstanding))},
         )
     allowed = int(decision.details.get("max_supply_days", 0))
     if outstanding and len(outstanding) + len(days) > allowed:

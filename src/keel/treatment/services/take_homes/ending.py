@@ -42,6 +42,7 @@ from keel.treatment.services.take_homes.brought_back import (
     _still_held,
 )
 from keel.treatment.services.take_homes.dates import _a_date, _dates
+from keel.web.dates import shown_date
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def _check_end_stops(asked: EndAsked, plan: TakeHomePlan, *, ended: bool, kept_b
     # running one a refused day (a kept back plan's end replaces the keep back, as before)
     if plan.ended_on is not None and ended and not stopped:
         raise PlanAlreadyEnded(
-            _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
+            _("This take-home plan already ended on %(day)s.") % {"day": shown_date(plan.ended_on)}
         )
     if not ended and not kept_back and not stopped:
         raise TreatmentInvalid([FieldError("from_day", N_("the plan gives no bottle from that day on"))])

@@ -34,6 +34,7 @@ from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_
 from keel.treatment.services.doses.bottles.told import note_told
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
+from keel.web.dates import shown_date
 
 
 def bottle_amounts(
@@ -118,7 +119,7 @@ def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
     return _(
         "the bottle for %(day)s would hold %(mg)s mg, a dose the window would not give today: %(why)s A "
         "prescriber re-writes the order (a lower dose, or the QTc reason) before take-home bottles go home"
-    ) % {"day": day.isoformat(), "mg": f"{mg.normalize():f}", "why": words.reason_text(reason)}
+    ) % {"day": shown_date(day), "mg": f"{mg.normalize():f}", "why": words.reason_text(reason)}
 
 
 def run_from(plan: TakeHomePlan, today: date) -> list[date]:
