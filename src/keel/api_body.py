@@ -222,7 +222,7 @@ class CoreIn(BaseModel):
         schema = json_schema(cls.FIELDS)
         for name, kind in cls.NESTED.items():
             schema["properties"][name] = dict(cls.PART_SCHEMAS.get(name) or _nested_schema(kind))
-        return schema
+        return dict(schema)
 
     @classmethod
     def __get_pydantic_json_schema__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypedDict, cast
+from typing import Generic, TypedDict, cast
 
 from typing_extensions import TypeVar
 
@@ -56,6 +56,26 @@ class NoDetails(TypedDict):
     """The details of a decision without other outputs."""
 
 
+class ReasonDict(TypedDict):
+    """A reason as a decision's JSON carries it: its English text and its source ids."""
+
+    text: str
+    sources: list[str]
+
+
+class DecisionDict(TypedDict):
+    """A decision as JSON (`Decision.as_dict`: the API's answer, the row that keeps it): the policy values and
+    the details as the rule's TypedDicts gave them."""
+
+    rule: str
+    version: str
+    decision: str
+    reasons: list[ReasonDict]
+    sources: list[str]
+    policy: dict[str, object]
+    details: dict[str, object]
+
+
 @dataclass(frozen=True)
 class Decision(Generic[PolicyT, DetailsT]):
     """A rule's output: what it recommends, why, from which sources, and the policy values it used.
@@ -78,7 +98,7 @@ class Decision(Generic[PolicyT, DetailsT]):
                 seen.setdefault(source, None)
         return tuple(seen)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DecisionDict:
         return {
             "rule": self.rule,
             "version": self.version,

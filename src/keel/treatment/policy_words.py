@@ -4,22 +4,60 @@ provenance, the bounds sentence, a choice's values). Call it inside the language
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TypedDict
 
 from django.utils.translation import gettext as _
 
 from keel.core.rules import policy as core_policy
+from keel.core.rules.policy import Setting
 from keel.treatment.queries.policy import PolicyValue
 
 
-def said(v: PolicyValue) -> dict[str, Any]:
+class PolicyWords(TypedDict):
+    """`PolicyValue`'s fields (its words in the active language), with a choice's values in words and the
+    value in force and the default as a reader sees them."""
+
+    rule: str
+    field: str
+    value: Setting
+    default: Setting
+    help: str
+    tighter: str | None
+    set_by: str | None
+    set_at: datetime | None
+    reason: str
+    floor: float | None
+    ceiling: float | None
+    bounds: str
+    stored: Setting
+    choices: tuple[str, ...]
+    label: str
+    rule_label: str
+    choice_words: list[tuple[str, str]]
+    shown_value: Setting
+    shown_default: Setting
+
+
+def said(v: PolicyValue) -> PolicyWords:
     """One value's fields, its words in the active language; a choice's values in words (a form still sends
     the value itself: `choice_words` pairs them)."""
     words = {c: _(core_policy.CHOICE_LABELS.get(c, c)) for c in v.choices}
     return {
-        **vars(v),
+        "rule": v.rule,
+        "field": v.field,
+        "value": v.value,
+        "default": v.default,
         "help": _(v.help) if v.help else "",  # gettext("") is the catalogue's header
+        "tighter": v.tighter,
+        "set_by": v.set_by,
+        "set_at": v.set_at,
+        "reason": v.reason,
+        "floor": v.floor,
+        "ceiling": v.ceiling,
         "bounds": _(v.bounds) if v.bounds else "",
+        "stored": v.stored,
+        "choices": v.choices,
         "label": _(v.label),
         "rule_label": _(v.rule_label),
         "choice_words": list(words.items()),

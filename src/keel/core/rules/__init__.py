@@ -3,25 +3,21 @@ policy values used. Callable statelessly: `keel rule NAME --input JSON`, `POST /
 
 from __future__ import annotations
 
-from typing import Any
-
 from keel.core.rules import buprenorphine, early_warning, methadone, naltrexone, overdose, qtc
-from keel.core.rules.base import Rule
+from keel.core.rules.base import AnyRule
 
-RULES: dict[str, Rule[Any, Any]] = {  # rules of every input and policy type
-    rule.name: rule
-    for rule in (
-        buprenorphine.READINESS,
-        buprenorphine.DOSE_LIMIT,
-        buprenorphine.HOME_START,
-        methadone.DOSE_CHECK,
-        methadone.TAKE_HOME,
-        naltrexone.READINESS,
-        qtc.QTC,
-        overdose.OVERDOSE,
-        early_warning.EARLY_WARNING,
-    )
-}
+_ALL: tuple[AnyRule, ...] = (  # rules of every input and policy type
+    buprenorphine.READINESS,
+    buprenorphine.DOSE_LIMIT,
+    buprenorphine.HOME_START,
+    methadone.DOSE_CHECK,
+    methadone.TAKE_HOME,
+    naltrexone.READINESS,
+    qtc.QTC,
+    overdose.OVERDOSE,
+    early_warning.EARLY_WARNING,
+)
+RULES: dict[str, AnyRule] = {rule.name: rule for rule in _ALL}
 
 
 class UnknownRule(KeyError):
@@ -29,7 +25,7 @@ class UnknownRule(KeyError):
         return f"unknown rule {self.args[0]!r}; known: {', '.join(sorted(RULES))}"
 
 
-def get(name: str) -> Rule[Any, Any]:
+def get(name: str) -> AnyRule:
     if name not in RULES:
         raise UnknownRule(name)
     return RULES[name]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypedDict, cast
+from typing import Generic, Protocol, TypedDict, cast
 
 from typing_extensions import TypeVar
 
 from keel.core.decision import Decision
-from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, ObjectSchema, check_fields, json_schema
 from keel.core.rules.policy import limit_errors, limit_for
 
 InputT = TypeVar("InputT")  # the rule's checked input, a TypedDict of its `inputs`
@@ -30,6 +30,27 @@ class NoPolicy(TypedDict):
     """The policy of a rule without policy values."""
 
 
+class AnyRule(Protocol):
+    """A rule of any input, policy and details (`keel.core.rules.RULES`, `get`): what a caller that names the
+    rule at run time may use. Its decision carries mappings of unknown values, narrowed before use."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[Field, ...]: ...
+    @property
+    def policy(self) -> tuple[Field, ...]: ...
+    def schema(self) -> dict[str, object]: ...
+    def policy_schema(self) -> ObjectSchema: ...
+    def run(
+        self, raw_input: Mapping[str, object], policy: Mapping[str, object] | None = None
+    ) -> Decision: ...
+
+
 @dataclass(frozen=True)
 class Rule(Generic[InputT, PolicyT, DetailsT]):
     name: str
@@ -39,10 +60,11 @@ class Rule(Generic[InputT, PolicyT, DetailsT]):
     policy: tuple[Field, ...]
     evaluate: Callable[[InputT, PolicyT], Decision[PolicyT, DetailsT]]
     # For inputs that are not a flat set of fields (e.g. a series of check-ins): a parser and its schema.
-    parse_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
-    input_schema: dict[str, Any] | None = None
+    # It returns the rule's input (`InputT`'s keys and values), checked.
+    parse_input: Callable[[Mapping[str, object]], Mapping[str, object]] | None = None
+    input_schema: ObjectSchema | None = None
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self) -> dict[str, object]:
         return {
             "rule": self.name,
             "version": self.version,
@@ -51,7 +73,7 @@ class Rule(Generic[InputT, PolicyT, DetailsT]):
             "policy": self.policy_schema(),
         }
 
-    def policy_schema(self) -> dict[str, Any]:
+    def policy_schema(self) -> ObjectSchema:
         """The policy fields' schema with each value's safe bounds and where they come from."""
         schema = json_schema(self.policy)
         for name, prop in schema["properties"].items():
@@ -67,18 +89,19 @@ class Rule(Generic[InputT, PolicyT, DetailsT]):
         return schema
 
     def run(
-        self, raw_input: Mapping[str, object], policy: Mapping[str, Any] | None = None
+        self, raw_input: Mapping[str, object], policy: Mapping[str, object] | None = None
     ) -> Decision[PolicyT, DetailsT]:
-        """Check the input and any policy values, then decide. Raises InvalidInput naming every bad field."""
+        """Check the input and any policy values, then decide. Raises InvalidInput naming every bad field.
+        The checks give each value of the rule's fields its field's kind: the rule's own TypedDicts."""
         errors: list[FieldError] = []
-        values: dict[str, Any] = {}
-        settings: dict[str, Any] = {}
+        values: Mapping[str, object] = {}
+        settings: Mapping[str, object] = {}
         try:
-            values = self.parse_input(raw_input) if self.parse_input else parse(self.inputs, raw_input)
+            values = self.parse_input(raw_input) if self.parse_input else check_fields(self.inputs, raw_input)
         except InvalidInput as exc:
             errors += exc.errors
         try:
-            settings = parse(self.policy, policy or {}, prefix="policy.")
+            settings = check_fields(self.policy, policy or {}, prefix="policy.")
             errors += limit_errors(self.name, settings)  # the safe floor and ceiling of every value
         except InvalidInput as exc:
             errors += exc.errors

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 
 from keel.core.decision import Decision, Reason, SaidDict
 from keel.core.rules.base import Rule
-from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.rules.inputs import Field, FieldError, FieldValue, InvalidInput, check_fields, json_schema
 from keel.core.words import gettext_noop as N_
 
 CHECKIN = (
@@ -172,15 +172,16 @@ def default_policy() -> Policy:
     return cast(Policy, {f.name: f.default for f in POLICY})
 
 
-def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str, Any]]:
+def _parse_list(raw: object, fields: tuple[Field, ...], name: str) -> list[dict[str, FieldValue]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise InvalidInput([FieldError(name, N_("must be a list"))])
-    out, errors = [], []
+    out: list[dict[str, FieldValue]] = []
+    errors: list[FieldError] = []
     for i, item in enumerate(raw):
         try:
-            out.append(parse(fields, item, prefix=f"{name}[{i}]."))
+            out.append(check_fields(fields, item, prefix=f"{name}[{i}]."))
         except InvalidInput as exc:
             errors += exc.errors
     if errors:
@@ -349,7 +350,13 @@ def evaluate(
     return Decision("early-warning", "1", "flags" if flags else "none", reasons, p.copy(), details)
 
 
-def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
+def _after(item: Mapping[str, FieldValue], today: date) -> bool:
+    """Whether a check-in's or a screen's date (a date field: always a date) is after today."""
+    day = item["date"]
+    return isinstance(day, date) and day > today
+
+
+def _parse_input(raw: Mapping[str, object]) -> Input:
     """today, checkins and screens, every problem named (e.g. checkins[2].craving)."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
@@ -358,26 +365,27 @@ def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
         for k in raw
         if k not in {"today", "checkins", "screens"}
     ]
-    values: dict[str, Any] = {"today": None, "checkins": [], "screens": []}
+    today: FieldValue = None
+    lists: dict[str, list[dict[str, FieldValue]]] = {"checkins": [], "screens": []}
     try:
-        values["today"] = parse((Field("today", "date"),), {"today": raw.get("today")})["today"]
+        today = check_fields((Field("today", "date"),), {"today": raw.get("today")})["today"]
     except InvalidInput as exc:
         errors += exc.errors
     for name, fields in (("checkins", CHECKIN), ("screens", SCREEN)):
         try:
-            values[name] = _parse_list(raw.get(name), fields, name)
+            lists[name] = _parse_list(raw.get(name), fields, name)
         except InvalidInput as exc:
             errors += exc.errors
-    if values["today"] is not None:
+    if isinstance(today, date):
         errors += [
             FieldError(f"{name}[{i}].date", N_("is after today"))
             for name in ("checkins", "screens")
-            for i, c in enumerate(values[name])
-            if c["date"] > values["today"]
+            for i, c in enumerate(lists[name])
+            if _after(c, today)
         ]
     if errors:
         raise InvalidInput(errors)
-    return values
+    return cast(Input, {"today": today, **lists})  # CHECKIN and SCREEN checked, each of its field's kind
 
 
 def _evaluate(v: Input, p: Policy) -> Decision[Policy, Details]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from keel.core.digits import ascii_digits
 from keel.core.words import gettext_noop as N_
@@ -149,6 +149,21 @@ def _depth_exceeds(value: object, limit: int) -> bool:
     return False
 
 
+# A field's value once checked (`parse`, by the field's kind): a number, true or false, text or a choice, a date,
+# a list of choices (a default may be a tuple), or None (not given, no default).
+FieldValue = bool | int | float | str | date | list[str] | tuple[str, ...] | None
+
+
+class ObjectSchema(TypedDict):
+    """The JSON Schema of a list of fields (`json_schema`): an object of exactly those properties. Each
+    property's schema is a JSON object Keel writes (`Field.schema`), nested for a list of objects."""
+
+    type: str
+    properties: dict[str, dict[str, object]]
+    required: list[str]
+    additionalProperties: bool
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -157,11 +172,11 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
-    default: Any = None
+    default: FieldValue = None
     help: str = ""
 
-    def schema(self) -> dict[str, Any]:
-        types: dict[str, dict[str, Any]] = {
+    def schema(self) -> dict[str, object]:
+        types: dict[str, dict[str, object]] = {
             "number": {"type": "number"},
             "integer": {"type": "integer"},
             "bool": {"type": "boolean"},
@@ -186,7 +201,7 @@ class Field:
         return out
 
 
-def json_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
+def json_schema(fields: tuple[Field, ...]) -> ObjectSchema:
     return {
         "type": "object",
         "properties": {f.name: f.schema() for f in fields},
@@ -214,7 +229,7 @@ def _out_of_range(name: str, f: Field, value: int) -> FieldError:
     return FieldError(name, N_("must be a number of at most 15 digits"))
 
 
-def _convert(name: str, f: Field, value: Any) -> tuple[Any, FieldError | None]:
+def _convert(name: str, f: Field, value: object) -> tuple[FieldValue, FieldError | None]:
     """`value` converted for the field `f`, or its problem (named `name`): words marked for the catalogue, a
     problem with a value said from a template (`FieldError.said`), so a page or the API says it in the
     reader's language (`keel.web.field_words.said`)."""
@@ -269,12 +284,21 @@ def _convert(name: str, f: Field, value: Any) -> tuple[Any, FieldError | None]:
 
 
 def parse(fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
-    """Checked, converted values (defaults filled in). Raises InvalidInput naming every bad field."""
+    """`check_fields` for a caller that reads each value as its field's kind gives it without naming the
+    shape (`core.intake`, `core.recovery`: once each casts to its own TypedDict, `parse` is `check_fields`)."""
+    return check_fields(fields, raw, prefix)
+
+
+def check_fields(
+    fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = ""
+) -> dict[str, FieldValue]:
+    """Checked, converted values (defaults filled in). Raises InvalidInput naming every bad field. Each value
+    is of its field's kind; a caller that knows the fields casts the result to its TypedDict."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError(prefix.rstrip(".") or "input", N_("must be a JSON object"))])
     known = {f.name for f in fields}
     errors = [FieldError(f"{prefix}{k}", N_("not an input of this rule")) for k in raw if k not in known]
-    values: dict[str, Any] = {}
+    values: dict[str, FieldValue] = {}
     for f in fields:
         value = raw.get(f.name)
         if value is None:

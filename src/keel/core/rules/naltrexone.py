@@ -21,12 +21,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 from keel.core.decision import Decision, Reason
 from keel.core.opioids import AGONIST_TREATMENTS, NAME, OPIOIDS
 from keel.core.rules.base import NoPolicy, Rule
-from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.rules.inputs import (
+    Field,
+    FieldError,
+    FieldValue,
+    InvalidInput,
+    ObjectSchema,
+    check_fields,
+    json_schema,
+)
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
@@ -157,17 +165,19 @@ _CHALLENGE = ("naltrexone-oral-label",)
 _REPLACED = {"days_since_last_opioid": "replaced by opioids: a list of {opioid, days_since_last_use}"}
 
 
-def _parse(raw: Mapping[str, object]) -> dict[str, Any]:
+def _parse(raw: Mapping[str, object]) -> ReadinessInput:
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
     errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
-    values: dict[str, Any] = {}
+    values: dict[str, FieldValue] = {}
     try:
-        values = parse(INPUTS, {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"})
+        values = check_fields(INPUTS, {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"})
     except InvalidInput as exc:
         errors += exc.errors
-    last = values.get("last_injection_on")
-    if last is not None and last > date.max - timedelta(days=INTERVAL_DAYS):  # its due day overflowed: a 500
+    last = values.get("last_injection_on")  # a date field: a date or None
+    if isinstance(last, date) and last > date.max - timedelta(
+        days=INTERVAL_DAYS
+    ):  # its due day overflowed: a 500
         errors.append(
             FieldError(
                 "last_injection_on", N_("give the day of the last injection (it cannot be this far ahead)")
@@ -178,10 +188,10 @@ def _parse(raw: Mapping[str, object]) -> dict[str, Any]:
         errors.append(FieldError("opioids", N_("list each opioid used, with the days since its last use")))
         uses = []
     seen: set[str] = set()
-    parsed = []
+    parsed: list[OpioidUse] = []
     for i, item in enumerate(uses):
         try:
-            use = parse(USE_FIELDS, item, prefix=f"opioids[{i}].")
+            use = cast(OpioidUse, check_fields(USE_FIELDS, item, prefix=f"opioids[{i}]."))
         except InvalidInput as exc:
             errors += exc.errors
             continue
@@ -192,11 +202,10 @@ def _parse(raw: Mapping[str, object]) -> dict[str, Any]:
         parsed.append(use)
     if errors:
         raise InvalidInput(errors)
-    values["opioids"] = parsed
-    return values
+    return cast(ReadinessInput, {**values, "opioids": parsed})  # INPUTS checked, each of its field's kind
 
 
-def _schema() -> dict[str, Any]:
+def _schema() -> ObjectSchema:
     schema = json_schema(INPUTS)
     schema["properties"] = {
         "opioids": {

@@ -28,13 +28,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from keel.core.rules.inputs import FieldError, InvalidInput, parse
+from keel.core.rules.inputs import FieldError, InvalidInput, check_fields
 from keel.core.words import gettext_noop as N_
 
 if TYPE_CHECKING:
-    from keel.core.rules.base import Rule
+    from keel.core.rules.base import AnyRule
+
+# A policy value as a rule runs with it: a number, a choice's text, or None (no program limit, where the rule
+# allows it). A program's stored JSON and a caller's values are checked into these (`checked_values`).
+Setting = int | float | str | None
+
+
+def setting(value: object) -> Setting:
+    """A policy field's checked value or default as a `Setting` (every policy field is a number or a choice)."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    raise TypeError(f"a policy value is a number, a choice or None, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -48,12 +59,14 @@ class Limit:
     order: tuple[str, ...] = ()  # a choice's values, loosest first
     nullable: bool = False  # None = no program limit (the loosest), where the rule allows it
 
-    def problem(self, value: Any) -> str:
+    def problem(self, value: object) -> str:
         """Why `value` is outside the bounds ("" when it is inside)."""
         if value is None:
             return "" if self.nullable else "required"
         if self.stricter == "order":
             return "" if value in self.order else f"must be one of {', '.join(self.order)}"
+        if not isinstance(value, int | float):  # a number field's value is checked a number before its Limit
+            return N_("must be a number")
         if self.floor is not None and value < self.floor:
             return f"must be at least {self.floor:g} (the safe floor: {self.why})"
         if self.ceiling is not None and value > self.ceiling:
@@ -518,7 +531,7 @@ def limit_errors(rule: str, values: Mapping[str, object], prefix: str = "policy.
     return errors
 
 
-def is_tighter_or_equal(rule: str, field: str, candidate: Any, current: Any) -> bool:
+def is_tighter_or_equal(rule: str, field: str, candidate: object, current: object) -> bool:
     """Whether `candidate` is at least as strict as `current` (None = no program limit, the loosest)."""
     limit = limit_for(rule, field)
     if limit is None:
@@ -530,29 +543,33 @@ def is_tighter_or_equal(rule: str, field: str, candidate: Any, current: Any) -> 
     if limit.stricter == "order":
         order = limit.order
         return candidate in order and current in order and order.index(candidate) >= order.index(current)
-    return bool(candidate <= current) if limit.stricter == "lower" else bool(candidate >= current)
+    if not (isinstance(candidate, int | float) and isinstance(current, int | float)):
+        return False  # a number's Limit compares numbers (both are checked before)
+    return candidate <= current if limit.stricter == "lower" else candidate >= current
 
 
-def defaults(rule: Rule[Any, Any]) -> dict[str, Any]:
-    return {f.name: f.default for f in rule.policy}
+def defaults(rule: AnyRule) -> dict[str, Setting]:
+    return {f.name: setting(f.default) for f in rule.policy}
 
 
-def checked_values(rule: Rule[Any, Any], values: Mapping[str, object]) -> dict[str, Any]:
+def checked_values(rule: AnyRule, values: Mapping[str, object]) -> dict[str, Setting]:
     """Parse stored or proposed values against the rule's policy fields and their Limits."""
-    parsed = {k: v for k, v in parse(rule.policy, values, prefix="policy.").items() if k in values}
+    parsed = {
+        k: setting(v) for k, v in check_fields(rule.policy, values, prefix="policy.").items() if k in values
+    }
     errors = limit_errors(rule.name, parsed)
     if errors:
         raise InvalidInput(errors)
     return parsed
 
 
-def within_limits(rule: Rule[Any, Any], stored: Mapping[str, object]) -> dict[str, Any]:
+def within_limits(rule: AnyRule, stored: Mapping[str, object]) -> dict[str, Setting]:
     """Stored values (a program's settings, a patient's override) as the rule may use them today. A number
     set before its bound existed is brought to the nearest bound (a COWS threshold of 0 stored long ago runs
     as the floor, 8); anything else that no longer parses is left out, so the rule's default applies. The
     policy page shows both as not in force."""
     fields = {f.name for f in rule.policy}
-    kept = {}
+    kept: dict[str, Setting] = {}
     for name, value in stored.items():
         if name not in fields:
             continue
@@ -578,8 +595,8 @@ def within_limits(rule: Rule[Any, Any], stored: Mapping[str, object]) -> dict[st
 
 
 def tighten_only(
-    rule: Rule[Any, Any], base: Mapping[str, object], requested: Mapping[str, object]
-) -> dict[str, Any]:
+    rule: AnyRule, base: Mapping[str, Setting], requested: Mapping[str, object]
+) -> dict[str, Setting]:
     """`base` with the caller's `requested` values, each of which must be at least as strict. Raises
     InvalidInput naming each value that would loosen the policy."""
     values = checked_values(rule, requested)

@@ -3,8 +3,6 @@ only tighten)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import reads_no_one, token_may_write
 from keel.core import rules
@@ -20,10 +18,10 @@ def list_rules(request: AuthenticatedApiRequest) -> list[RuleSummaryOut]:
     return [RuleSummaryOut(name=r.name, version=r.version, summary=r.summary) for r in rules.RULES.values()]
 
 
-# Free-form on purpose: each rule's own JSON Schema of its inputs and policy values.
+# Each rule's own JSON Schema of its inputs and policy values (`Rule.schema`), as JSON.
 @router.get("/rules/{name}", summary="A rule's input and policy schema")
 @reads_no_one
-def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, Any]:
+def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, object]:
     _staff_only(request)
     return rules.get(name).schema()
 

@@ -15,8 +15,9 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
-from keel.core.rules.base import PolicyT, Rule
+from keel.core.rules.base import AnyRule, DetailsT, InputT, PolicyT, Rule
 from keel.core.rules.inputs import FieldError
+from keel.core.rules.policy import Setting
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
@@ -68,7 +69,7 @@ def owning_rule(rule_name: str, field: str) -> str:
     return rule_name
 
 
-def _usable(rule_name: str, stored: dict[tuple[str, str], object]) -> dict[str, Any]:
+def _usable(rule_name: str, stored: dict[tuple[str, str], object]) -> dict[str, Setting]:
     """Stored values (keyed by (owning rule, field)) that the rule may run with today, inside the bounds."""
     rule = rules.get(rule_name)
     mine = {
@@ -84,7 +85,7 @@ def _rules_read(rule_name: str) -> tuple[str, ...]:
     return (rule_name,) if owner is None else (rule_name, owner)
 
 
-def program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
+def program_policy(program_id: int, rule_name: str) -> dict[str, Setting]:
     """The values rule `rule_name` runs with in this program: its defaults, then the program's settings that
     are inside today's bounds (keel.core.rules.policy.within_limits)."""
     rule = rules.get(rule_name)
@@ -128,6 +129,7 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
     out = []
     for name in PROGRAM_RULES:
         in_force = program_policy(program.pk, name)
+        default = core_policy.defaults(rules.get(name))
         for f in rules.get(name).policy:
             if owning_rule(name, f.name) != name:
                 continue  # shown once, under the rule that owns it
@@ -138,7 +140,7 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
                     name,
                     f.name,
                     in_force[f.name],
-                    f.default,
+                    default[f.name],
                     f.help,
                     core_policy.TIGHTER.get((name, f.name)),
                     s.set_by.username if s else None,
@@ -195,10 +197,12 @@ def _value_converters(connection: BaseDatabaseWrapper) -> tuple[list[rows.Conver
 
 
 @overload
-def effective_policy(patient: Patient, rule: Rule[Any, PolicyT, Any]) -> PolicyT: ...
+def effective_policy(patient: Patient, rule: Rule[InputT, PolicyT, DetailsT]) -> PolicyT: ...
+# Given a rule's name: each value a `Setting`, typed `Any` while its one caller (`services.doses.rule`) reads
+# a value by name; once it calls `services.common.guard_rail_policy` (a Policy TypedDict) this is `Setting`.
 @overload
 def effective_policy(patient: Patient, rule: str) -> dict[str, Any]: ...
-def effective_policy(patient: Patient, rule: Rule[Any, Any, Any] | str) -> Mapping[str, Any]:
+def effective_policy(patient: Patient, rule: AnyRule | str) -> Mapping[str, object]:
     """Program policy with the patient's active overrides (a prescriber's, each with a reason): given the rule
     (`methadone.TAKE_HOME`), typed as its policy; given its name, a dict.
 

@@ -5,7 +5,7 @@ value for one person, a discharge ends the person's overrides. The reads are in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from keel.core import rules
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.policy import Setting
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.treatment.errors import TreatmentInvalid
@@ -197,7 +198,7 @@ def _replace_override(
 
 def _checked_change(
     rule: str, field: str, value: object, reason: str, missing_reason: str
-) -> tuple[Any, Any, str]:
+) -> tuple[Setting, Setting, str]:
     """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
     the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
     problem. The reason is a reason of substance (`reason_problem`, the one check of a typed reason; review
@@ -222,7 +223,7 @@ def _checked_change(
         )
     text = reason_text(reason)  # kept as measured (review 24r)
     errors = [] if visible_length(text) else [FieldError("reason", missing_reason)]
-    checked: dict[str, Any] = {}
+    checked: dict[str, Setting] = {}
     try:
         checked = core_policy.checked_values(spec, {field: value})
     except InvalidInput as exc:

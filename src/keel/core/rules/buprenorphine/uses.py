@@ -4,10 +4,10 @@ share, its parser and its JSON schema."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict
+from typing import TypedDict, cast
 
 from keel.core.opioids import OPIOIDS
-from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.rules.inputs import Field, FieldError, FieldValue, InvalidInput, ObjectSchema, check_fields
 from keel.core.words import gettext_noop as N_
 
 
@@ -26,7 +26,7 @@ USE_FIELDS = (
 )
 
 
-_OPIOIDS_SCHEMA = {
+_OPIOIDS_SCHEMA: dict[str, object] = {
     "type": "array",
     "minItems": 1,
     "description": "every opioid used, each once, with the hours since its last use",
@@ -43,7 +43,7 @@ _REPLACED = {
 }
 
 
-def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
+def parse_uses(raw: object, name: str = "opioids") -> list[OpioidUse]:
     """Every opioid used, each once, with the hours since its last use. Raises InvalidInput naming each bad
     entry."""
     if not isinstance(raw, list) or not raw:
@@ -53,7 +53,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
     seen: set[str] = set()
     for i, item in enumerate(raw):
         try:
-            use = parse(USE_FIELDS, item, prefix=f"{name}[{i}].")
+            use = cast(OpioidUse, check_fields(USE_FIELDS, item, prefix=f"{name}[{i}]."))
         except InvalidInput as exc:
             errors += exc.errors
             continue
@@ -67,15 +67,17 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
     return uses
 
 
-def _parse_with_uses(fields: tuple[Field, ...]) -> Callable[[Mapping[str, object]], dict[str, Any]]:
-    def parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
+def _parse_with_uses(
+    fields: tuple[Field, ...],
+) -> Callable[[Mapping[str, object]], dict[str, FieldValue | list[OpioidUse]]]:
+    def parse_input(raw: Mapping[str, object]) -> dict[str, FieldValue | list[OpioidUse]]:
         if not isinstance(raw, Mapping):
             raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
         errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
         rest = {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"}
-        values: dict[str, Any] = {}
+        values: dict[str, FieldValue | list[OpioidUse]] = {}
         try:
-            values = parse(fields, rest)
+            values = {**check_fields(fields, rest)}
         except InvalidInput as exc:
             errors += exc.errors
         try:
@@ -89,7 +91,7 @@ def _parse_with_uses(fields: tuple[Field, ...]) -> Callable[[Mapping[str, object
     return parse_input
 
 
-def _schema_with_uses(fields: tuple[Field, ...]) -> dict[str, Any]:
+def _schema_with_uses(fields: tuple[Field, ...]) -> ObjectSchema:
     from keel.core.rules.inputs import json_schema
 
     schema = json_schema(fields)

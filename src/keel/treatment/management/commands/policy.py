@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
 from keel.core.rules.inputs import InvalidInput, loads_json
+from keel.core.rules.policy import Setting
 from keel.treatment import policy_words
+from keel.treatment.policy_words import PolicyWords
 from keel.treatment.queries import policy as policy_reads
 from keel.treatment.services import policy as policy_writes
 
@@ -52,7 +54,7 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else str(localize(value))
 
 
-def _lines(program_name: str, values: list[dict[str, Any]]) -> list[str]:
+def _lines(program_name: str, values: list[PolicyWords]) -> list[str]:
     """`show` as text: the program, then each rule's values under its name, each with its provenance, its
     safe range and its last change, and the codes that `set` takes."""
     out = [_("Program policy: %(name)s") % {"name": program_name}]
@@ -62,7 +64,8 @@ def _lines(program_name: str, values: list[dict[str, Any]]) -> list[str]:
         if v["rule"] != rule:
             rule = v["rule"]
             out += ["", v["rule_label"]]
-        stricter = {"lower": _("lower is stricter"), "higher": _("higher is stricter")}.get(v["tighter"])
+        stricters = {"lower": _("lower is stricter"), "higher": _("higher is stricter")}
+        stricter = stricters.get(v["tighter"] or "")
         if v["tighter"] == "order":
             order = "; ".join(w for _c, w in v["choice_words"])
             stricter = _("from the loosest to the strictest:") + f" {order}"
@@ -71,7 +74,8 @@ def _lines(program_name: str, values: list[dict[str, Any]]) -> list[str]:
             outside = _(
                 "The value set (%(s)s) is outside the safe range: the rule uses the nearest allowed value."
             )
-            stored = dict(v["choice_words"]).get(v["stored"], v["stored"]) if v["choices"] else v["stored"]
+            choice_words: dict[Setting, Setting] = dict(v["choice_words"])
+            stored = choice_words.get(v["stored"], v["stored"]) if v["choices"] else v["stored"]
             out.append("    " + outside % {"s": _shown(stored)})
         out.append(f"    {default}: {_shown(v['shown_default'])} · {v['help']}")
         if v["floor"] is not None:
