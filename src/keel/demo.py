@@ -10,7 +10,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -632,7 +632,14 @@ def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: d
     return patient
 
 
-def as_json(accounts_list: list[DemoAccount]) -> dict[str, Any]:
+class DemoJson(TypedDict):
+    """What `keel demo --json` prints: a note and each account's fields (`DemoAccount`)."""
+
+    password_note: str
+    accounts: list[dict[str, str | int | None]]
+
+
+def as_json(accounts_list: list[DemoAccount]) -> DemoJson:
     return {
         "password_note": "demo-only credentials created by `keel demo`",
         "accounts": [a.__dict__ for a in accounts_list],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -136,7 +136,7 @@ _TOTP_READ = 'FROM "otp_totp_totpdevice" d WHERE d."id" = %s ORDER BY d."id" LIM
 _MAX_ID = 2**63 - 1
 
 
-def _device_model(label: str) -> type[Any] | None:
+def _device_model(label: str) -> type[Model] | None:
     """The installed django-otp device model a persistent id's `app.model` label names, or None. django-otp
     reads any model's label as a device's: another model's (`accounts.user/1`) fails with an AttributeError, a
     500 on every request of that session (review 14b). Not a device model means no device: the person has not
@@ -160,7 +160,7 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # djan
     the device to the user, its confirmation and the session's cleanup stay django-otp's (`_finalize_device`).
     tests/accounts/test_otp_device_read.py holds it to django-otp's on SQLite and PostgreSQL."""
 
-    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+    def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
         normalized = self._normalize_persistent_id(persistent_id)
         label, _, device_id = normalized.rpartition("/")
         if (

@@ -10,7 +10,6 @@ and PostgreSQL. Everything else (saving, creating, deleting, expiry) is Django's
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
@@ -37,7 +36,7 @@ class SessionStore(DatabaseSessionStore):
         self.modified = False
         self.serializer = _serializer(settings.SESSION_SERIALIZER)
 
-    def _get_session_from_db(self) -> Any:
+    def _get_session_from_db(self) -> Session | None:
         key = self.session_key
         if key is None or "\x00" in key:  # the ORM's `session_key=None` is IS NULL: no row
             # No key holds NUL (Django makes them of [a-z0-9]); PostgreSQL refuses one in any text parameter

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -103,12 +103,29 @@ def is_later(a: Assessment, b: Assessment) -> bool:
 # --- One patient's assessments, scoped by the policy and audited ------------------------------------------
 
 
-def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patient:
+def _scoped_patient(
+    user: User,
+    patient_id: int | None,
+    *,
+    target_type: str,
+    target_id: int | None = None,
+    audit_success: bool = True,
+) -> Patient:
     """`patient_id` None means "my own record" (patient routes: from the session); otherwise the policy
-    scopes the id (a patient may name only themselves; staff their care-team patients)."""
+    scopes the id (a patient may name only themselves; staff their care-team patients). The read is audited
+    as `target_type` (and `target_id`), unless `audit_success` is False (the caller audits it)."""
     if patient_id is None:
-        return policy.own_patient_or_404(user, **kwargs)
-    return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
+        return policy.own_patient_or_404(
+            user, target_type=target_type, target_id=target_id, audit_success=audit_success
+        )
+    return policy.get_patient_or_404(
+        user,
+        patient_id,
+        area=Area.CLINICAL,
+        target_type=target_type,
+        target_id=target_id,
+        audit_success=audit_success,
+    )
 
 
 def list_assessments(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -103,7 +103,7 @@ def submit_assessment(
     patient_id: int | None,
     instrument: str,
     answers: Mapping[str, object],
-    extras: Mapping[str, Any] | None = None,
+    extras: Mapping[str, object] | None = None,
     filled_at: datetime | None = None,
 ) -> tuple[Assessment, Result]:
     """Score and store one completed instrument; raise a care-team flag on a positive suicide screen.
@@ -135,7 +135,7 @@ def _store(
     patient: Patient,
     instrument: str,
     answers: Mapping[str, object],
-    extras: Mapping[str, Any] | None,
+    extras: Mapping[str, object] | None,
     filled_at: datetime,
     result: Result,
     now: datetime,

@@ -17,7 +17,7 @@ list, its parser naming every bad field at once in the words the pages translate
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
@@ -28,6 +28,34 @@ MAX_RESET_REASON = 500
 # A box ticked on a page posts "on"; the API sends true.
 _TICKED = (True, "on", "true", "1")
 CHECK_IDENTITY = N_("check who the person is first, then confirm it here")
+
+
+class SecondFactorReset(TypedDict):
+    """A second factor reset as checked: the reason as measured, the identity check, the password as text."""
+
+    reason: str
+    identity_checked: bool
+    password: str
+
+
+class UndoDeath(TypedDict):
+    """Why a death recorded by mistake is undone, as measured."""
+
+    reason: str
+
+
+class ResetCode(TypedDict):
+    """The identity check confirmed before a password reset code."""
+
+    identity_checked: bool
+
+
+class ActivationCode(TypedDict):
+    """Whether an activation code also goes by text message and by email."""
+
+    send_by_text: bool
+    send_by_email: bool
+
 
 ACTIVATION_CODE = (
     Field("send_by_text", "bool", required=False, default=False, help="also text it to the record's phone"),
@@ -49,7 +77,7 @@ SECOND_FACTOR_RESET = (
 )
 
 
-def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_second_factor_reset(raw: Mapping[str, object]) -> SecondFactorReset:
     """The reason (as measured: `reason_text`) and the identity check; InvalidInput names each missing one.
     The reason is a reason of substance (`reason_problem`, review 23s): removing a patient's second factor
     leaves the account guarded by its password alone, and the record of why says something."""
@@ -87,7 +115,7 @@ UNDO_DEATH = (
 )
 
 
-def parse_undo_death(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_undo_death(raw: Mapping[str, object]) -> UndoDeath:
     """The reason a death recorded by mistake is undone (as measured: `reason_text`), required, at most
     `MAX_UNDO_DEATH_REASON` characters and of substance (`reason_problem`); InvalidInput names `reason`."""
     value = raw.get("reason")
@@ -107,14 +135,14 @@ def parse_undo_death(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"reason": reason}
 
 
-def parse_reset_code(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_reset_code(raw: Mapping[str, object]) -> ResetCode:
     """The identity check confirmed; InvalidInput names it when it is not."""
     if raw.get("identity_checked") not in _TICKED:
         raise InvalidInput([FieldError("identity_checked", CHECK_IDENTITY)])
     return {"identity_checked": True}
 
 
-def parse_activation_code(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_activation_code(raw: Mapping[str, object]) -> ActivationCode:
     """Whether the code also goes by text message and by email: only when asked with true."""
     return {
         "send_by_text": raw.get("send_by_text") is True,

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from keel.core.names import name_words
 from keel.core.reasons import reason_problem, reason_text
@@ -406,7 +405,7 @@ NO_EMERGENCY = N_(
 )
 
 
-def _nature(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _nature(raw: Mapping[str, object], errors: list[FieldError]) -> str:
     """The nature of the emergency, as measured and stored (`reason_text`: as shown, spaces folded), judged by
     the one test of a reason (`reason_problem`; review 20b: ten x's are no nature of an emergency) and no
     other length rule (review 24r: "heroin OD" opens a record by break-the-glass, so it names the emergency

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict, cast
 
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
@@ -60,7 +60,35 @@ OPIOID = (
 )
 
 
-def parse_last_use(raw: Any, now: datetime) -> tuple[str, str]:
+class OpioidUse(TypedDict):
+    """One opioid on an intake: its code, the routes it was used by, the ISO time of its last use (or "")."""
+
+    opioid: str
+    routes: list[str]
+    last_use_at: str
+
+
+class IntakeValues(TypedDict):
+    """An intake as checked (`parse_intake`): each of `FIELDS` (choices as lists) and the opioids used."""
+
+    other_substances: list[str]
+    prior_overdoses: int
+    prior_treatment: list[str]
+    pregnant: str
+    uses_alone: bool
+    recent_lost_tolerance: bool
+    serious_mental_illness: bool
+    breathing_or_clearance_illness: bool
+    has_naloxone: bool
+    family_history: bool
+    trauma: bool
+    mental_health: bool
+    peer_environment: bool
+    note: str
+    opioids: list[OpioidUse]
+
+
+def parse_last_use(raw: object, now: datetime) -> tuple[str, str]:
     """An ISO date-time of a last use with its zone, not after `now`: (ISO text or "", problem or "")."""
     if raw in (None, ""):
         return "", ""
@@ -79,7 +107,7 @@ def parse_last_use(raw: Any, now: datetime) -> tuple[str, str]:
     return when.isoformat(), ""
 
 
-def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def parse_intake(raw: Mapping[str, object], now: datetime) -> IntakeValues:
     """Checked intake values; `opioids` is a list of {opioid, routes, last_use_at}, each last use not after
     `now`. Every bad field named."""
     if not isinstance(raw, Mapping):
@@ -91,7 +119,7 @@ def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     except InvalidInput as exc:
         errors += exc.errors
         values = {}
-    opioids: list[dict[str, Any]] = []
+    opioids: list[OpioidUse] = []
     raw_opioids = raw.get("opioids") or []
     if not isinstance(raw_opioids, list):
         errors.append(FieldError("opioids", N_("must be a list")))
@@ -107,38 +135,50 @@ def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice")))
             continue
         seen.add(o["opioid"])
-        o["last_use_at"], problem = parse_last_use(o["last_use_at"], now)
+        last_use_at, problem = parse_last_use(o["last_use_at"], now)
         if problem:
             errors.append(FieldError(f"opioids[{i}].last_use_at", problem))
             continue
-        o["routes"] = list(o["routes"])
-        opioids.append(o)
+        opioids.append(OpioidUse(opioid=o["opioid"], routes=list(o["routes"]), last_use_at=last_use_at))
     if errors:
         raise InvalidInput(errors)
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
     values["opioids"] = opioids
-    return values
+    return cast("IntakeValues", values)  # the keys of FIELDS, each checked by `parse`, and the opioids
 
 
-def last_use_times(intake: Mapping[str, Any]) -> dict[str, datetime | None]:
+def _opioid_rows(intake: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """The opioids of an intake as stored (old or new JSON): each entry that is an object."""
+    rows = intake.get("opioids", [])
+    return [o for o in rows if isinstance(o, Mapping)] if isinstance(rows, list) else []
+
+
+def _codes(value: object) -> set[str]:
+    """The codes of a stored list of choices (none when it is no list)."""
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list | tuple) else set()
+
+
+def last_use_times(intake: Mapping[str, object]) -> dict[str, datetime | None]:
     """Each opioid on an intake (old or new) -> the time of its last use, or None when the intake has none."""
     out: dict[str, datetime | None] = {}
-    for o in intake.get("opioids", []):
-        if not isinstance(o, Mapping) or o.get("opioid") not in OPIOIDS:
+    for o in _opioid_rows(intake):
+        opioid = o.get("opioid")
+        if not isinstance(opioid, str) or opioid not in OPIOIDS:
             continue
         when = o.get("last_use_at")
-        out[o["opioid"]] = datetime.fromisoformat(when) if when else None
+        out[opioid] = datetime.fromisoformat(when) if isinstance(when, str) and when else None
     return out
 
 
-def overdose_inputs(intake: Mapping[str, Any], *, has_kit: bool) -> dict[str, bool]:
+def overdose_inputs(intake: Mapping[str, object], *, has_kit: bool) -> dict[str, bool]:
     """The overdose-risk rule's inputs (reference section 13) from an intake."""
-    opioids = {o["opioid"] for o in intake.get("opioids", [])}
-    routes = {r for o in intake.get("opioids", []) for r in o.get("routes", [])}
-    other = set(intake.get("other_substances", []))
+    opioids = {o.get("opioid") for o in _opioid_rows(intake)}
+    routes = {r for o in _opioid_rows(intake) for r in _codes(o.get("routes", []))}
+    other = _codes(intake.get("other_substances", []))
+    prior = intake.get("prior_overdoses", 0)
     return {
         "lost_tolerance": bool(intake.get("recent_lost_tolerance")),
-        "prior_overdose": int(intake.get("prior_overdoses", 0)) > 0,
+        "prior_overdose": isinstance(prior, int) and prior > 0,
         "uses_sedatives": bool(other & {"benzodiazepines", "alcohol"}),
         "uses_stimulants": "stimulants" in other,
         "fentanyl_or_unknown_supply": bool(opioids & {"fentanyl", "heroin"}),

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db import connections
@@ -23,9 +23,18 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import diagnosis
+from keel.core.decision import Param
 from keel.core.digits import ascii_digits
 from keel.core.measures.coverage import Span, cover_days, day_spans, join
-from keel.core.measures.program import NEVER_STARTED, Measure, Params, Person, Point, program_measures
+from keel.core.measures.program import (
+    NEVER_STARTED,
+    Measure,
+    MeasureDict,
+    Params,
+    Person,
+    Point,
+    program_measures,
+)
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.core.words import gettext_noop as N_
@@ -69,7 +78,7 @@ class Report:
     def measure(self, code: str) -> Measure:
         return next(m for m in self.measures if m.code == code)
 
-    def as_dict(self, *, raw_counts: bool = False) -> dict[str, Any]:
+    def as_dict(self, *, raw_counts: bool = False) -> ReportDict:
         """For the API: counts from 1 to 10, and cells they could be worked out from, as "<11" unless the
         raw counts were asked for (`report(raw_counts=True)`, audited)."""
         return {
@@ -376,7 +385,7 @@ def report(
     measures = program_measures(people, start=start, end=end, as_of=today, params=params)
     if export is not None and export not in {m.code for m in measures}:
         raise MeasuresInvalid([FieldError("measure", N_("no such measure"))])
-    detail: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
+    detail: dict[str, object] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
     if export:
         detail["measure"] = export
     if raw_counts:
@@ -402,6 +411,54 @@ def _small(n: object) -> bool:
 Cell = int | float | str | None
 
 
+class ShownMonth(TypedDict):
+    """A month of `Measure.as_dict`'s series as shown: a count may be "<11" (`suppressed`)."""
+
+    month: str
+    numerator: Cell
+    denominator: Cell
+    pending: Cell
+    percent: Cell
+    median_days: Cell
+
+
+class ShownMeasure(TypedDict):
+    """`Measure.as_dict` as shown: counts, value and left-out counts may be "<11" (`suppressed`)."""
+
+    code: str
+    title: str
+    version: str
+    unit: str
+    value: Cell
+    numerator: Cell
+    denominator: Cell
+    pending: Cell
+    excluded: dict[str, Cell]
+    params: dict[str, Param]
+    sources: list[str]
+    definition: str
+    series: list[ShownMonth]
+
+
+class ReportDict(TypedDict):
+    """`Report.as_dict`: the program, the window, the people (maybe "<11") and each measure as shown."""
+
+    program: str
+    as_of: str
+    start: str
+    end: str
+    people: Cell
+    small_counts: str
+    measures: list[ShownMeasure]
+
+
+def _shown(out: MeasureDict) -> ShownMeasure:
+    """`Measure.as_dict` as a dict whose cells may become "<11": the same keys and values."""
+    return ShownMeasure(
+        **{**out, "excluded": dict(out["excluded"]), "series": [ShownMonth(**m) for m in out["series"]]}
+    )
+
+
 def _never(measure: Measure, p: Point) -> int:
     """The month's admissions that never started (intake measure): the rest of its denominator."""
     return p.denominator - p.numerator - p.pending if measure.unit == "days" else 0
@@ -413,10 +470,13 @@ SUPPRESSION_RULE = (
     "(retention at 30, 90 and 180 days and NQF 3175): when a part of a month's cohort (counted, pending or "
     "left out) is hidden, its other parts are hidden too, so no part follows from another measure"
 )
-LINKED = ("denominator", "pending")  # a cohort's parts: counted (met or not) and pending
+Column = Literal["numerator", "denominator", "pending"]  # a count cell of a month or of the totals
+COLUMNS: tuple[Column, ...] = ("numerator", "denominator", "pending")
+# a cohort's parts: counted (met or not) and pending
+LINKED: tuple[Column, ...] = ("denominator", "pending")
 
 
-def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
+def suppressed(measure: Measure, *, raw_counts: bool = False) -> ShownMeasure:
     """The measure as `Measure.as_dict`, with CMS cell-size suppression (reference correction 14) unless the
     program admin asked for raw counts: a count from 1 to 10 is "<11", and so is every cell it could be
     worked out from, within the measure and across the measures of one report.
@@ -438,7 +498,7 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
     the shown months gives it away); the value with them; a left-out count when small or when it was 1-10
     in a month, and never started when any month's never-started count is hidden. "<11" marks every hidden
     cell, whatever the count behind it."""
-    out = measure.as_dict()
+    out = _shown(measure.as_dict())
     if raw_counts:
         return out
     hidden_in: dict[str, bool] = {"numerator": False, "denominator": False, "pending": False, "never": False}
@@ -458,10 +518,10 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
     return out
 
 
-def _month_hidden(measure: Measure, cell: dict[str, Any], p: Point) -> tuple[set[str], set[str]]:
+def _month_hidden(measure: Measure, cell: ShownMonth, p: Point) -> tuple[set[Column], set[str]]:
     """Which of a month's cells `suppressed` hides (within the measure, then its shared cohort's other parts),
     and the left-out reasons that were 1-10 that month."""
-    hide = {k for k in ("numerator", "denominator", "pending") if _small(cell[k])}
+    hide = {k for k in COLUMNS if _small(cell[k])}
     if measure.unit == "percent" and _small(p.denominator - p.numerator):
         hide.add("numerator")
     never = _never(measure, p)
@@ -476,16 +536,14 @@ def _month_hidden(measure: Measure, cell: dict[str, Any], p: Point) -> tuple[set
 
 
 def _hide_totals(
-    measure: Measure, out: dict[str, Any], hidden_in: dict[str, bool], small_reasons: set[str]
+    measure: Measure, out: ShownMeasure, hidden_in: dict[str, bool], small_reasons: set[str]
 ) -> None:
     """Hides in `out` the totals, the value and the left-out counts `suppressed` hides, given the months'
     hidden columns (`hidden_in`) and the reasons 1-10 in some month."""
-    hidden_total = {
-        k: _small(out[k]) or (hidden_in[k] and bool(out[k])) for k in ("numerator", "denominator", "pending")
-    }
+    hidden_total = {k: _small(out[k]) or (hidden_in[k] and bool(out[k])) for k in COLUMNS}
     if measure.unit == "percent" and any(hidden_total[k] for k in LINKED):
         hidden_total.update({k: True for k in LINKED if out[k]})
-    for k in ("numerator", "denominator", "pending"):
+    for k in COLUMNS:
         if hidden_total[k]:
             out[k] = SUPPRESSED
             if k != "pending" and out["value"] is not None:

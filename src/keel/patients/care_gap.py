@@ -27,7 +27,7 @@ The refusal in words (`gap_words`) names the staff member, and the people only t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -298,7 +298,7 @@ def record_refusal(
     target_type: str,
     target_id: int,
     patient_id: int | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
     """The audit row of a change refused for the gap it would open (after the refused transaction)."""
     audit.record(

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -318,8 +317,10 @@ def readmission(data: Mapping[str, object], today: date) -> dict[str, object]:
 # --- Care teams ---
 
 
-def _whole_or_none(value: Any) -> int | None:
+def _whole_or_none(value: object) -> int | None:
     """A staff member's id as `int()` reads it (None: not one; judged after the access checks)."""
+    if not isinstance(value, str | int | float):  # a list, an object or null: int() refuses it too
+        return None
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
@@ -396,7 +396,7 @@ GUARD_RAILS = {
     "not_ready": _("not ready for a first dose"),
 }
 # Reasons Keel writes as a fixed beginning and a code: the beginning in words, then the code's words.
-REASON_CODES: dict[str, tuple[Any, dict[str, Any]]] = {
+REASON_CODES: dict[str, tuple[Promise, Mapping[str, str | Promise]]] = {
     "early warning: ": (_("early warning"), dict(FlagKind.choices)),
     "guard rail: ": (_("guard rail"), GUARD_RAILS),
 }
@@ -507,7 +507,7 @@ class ReasonFamily:
 
     pattern: str
     words: Promise
-    parts: Mapping[str, Mapping[str, Any] | None]
+    parts: Mapping[str, Mapping[str, str | Promise] | None]
 
     def said(self, reason: str) -> str | None:
         """The reason in words, or None when it is not one of this family's."""

@@ -25,7 +25,6 @@ the client's address as the right-most entry that is not itself a trusted proxy,
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -51,7 +50,7 @@ def _trusted() -> frozenset[str]:
 
 
 @receiver(setting_changed)
-def _forget_trusted(*, setting: str, **kwargs: Any) -> None:
+def _forget_trusted(*, setting: str, **kwargs: object) -> None:
     if setting == "KEEL_TRUSTED_PROXIES":
         _parsed.cache_clear()
 

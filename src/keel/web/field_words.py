@@ -8,7 +8,6 @@ never shows an English reason that has a translation."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -132,13 +131,14 @@ PYDANTIC_ONE = {
 OR = N_("or")  # the last join of pydantic's list of choices ("'a', 'b' or 'c'")
 
 
-def pydantic_said(error: Mapping[str, Any]) -> str:
+def pydantic_said(error: Mapping[str, object]) -> str:
     """One of pydantic's errors (an item of `ValidationError.errors`) in the active language: its type's
     words from the catalogue with the error's `ctx` as their parts; pydantic's own English sentence when the
     active language has no entry for them (English itself) or the type is not listed in `PYDANTIC`."""
     english = str(error.get("msg", "invalid"))
     kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
+    found = error.get("ctx")
+    ctx: Mapping[str, object] = found if isinstance(found, Mapping) else {}  # pydantic's parts, maybe none
     one = kind in PYDANTIC_ONE and 1 in (ctx.get("min_length"), ctx.get("max_length"))
     template = PYDANTIC_ONE[kind] if one else PYDANTIC.get(kind)
     if template is None:

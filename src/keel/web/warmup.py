@@ -8,8 +8,9 @@ from __future__ import annotations
 import gc
 import io
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.db import connections
@@ -19,6 +20,9 @@ from django.template.utils import get_app_template_dirs
 from django.urls import get_resolver
 from django.utils import translation
 from django.utils.translation import trans_real
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 KEEL_ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +43,23 @@ def _templates() -> int:
     return count
 
 
-def _healthz(application: Any) -> None:
+class Application(Protocol):
+    """A WSGI application as a server calls it (`keel.wsgi`'s Django handler, or a test's)."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse, /) -> Iterable[bytes]: ...
+
+
+def _discard(data: bytes) -> None:
+    """The warm-up's response body is written nowhere."""
+
+
+def _start_response(
+    status: str, headers: list[tuple[str, str]], exc_info: object = None, /
+) -> Callable[[bytes], object]:
+    return _discard
+
+
+def _healthz(application: Application) -> None:
     """One anonymous GET /healthz through the whole middleware list (the request path's first-use costs)."""
     environ = {
         "REQUEST_METHOD": "GET",
@@ -51,14 +71,14 @@ def _healthz(application: Any) -> None:
         "wsgi.input": io.BytesIO(b""),
         "wsgi.errors": io.StringIO(),
     }
-    body = application(environ, lambda status, headers, exc_info=None: None)
+    body = application(environ, _start_response)
     try:
         b"".join(body)
     finally:
         getattr(body, "close", lambda: None)()
 
 
-def warm(application: Any) -> None:
+def warm(application: Application) -> None:
     """Import every route's module, load each language's catalog, compile the templates and run /healthz once;
     then close the database connection it opened (each serving thread opens its own). A failure here is
     logged (without request data) and the worker starts cold, as before."""

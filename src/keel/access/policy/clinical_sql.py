@@ -5,14 +5,13 @@ joined and whether the clinician is off the care team (tests/access/test_scoped_
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import connection
 from django.utils import timezone
 
 from keel.access.policy.areas import Area, _active, areas_for_role
 from keel.accounts.models import CLINICAL_ROLES, Program, User
 from keel.db import rows
+from keel.db.params import SQLParam
 from keel.patients.models import (
     Patient,
 )
@@ -52,7 +51,7 @@ def clinical_scope_sql(user: User, area: Area, pk: int) -> bool:
     )
 
 
-def clinical_scope_params(user: User, pk: int) -> list[Any]:
+def clinical_scope_params(user: User, pk: int) -> list[SQLParam]:
     """CLINICAL_SCOPE_WHERE's parameters, in order (now: the emergency access's expiry)."""
     return [pk, user.pk, False, user.pk, user.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
 

@@ -7,10 +7,10 @@ after a death recorded), and a row of the record that is not theirs (`row_not_th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import NoReturn, TypeAlias
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils.translation import gettext
 
 from keel.access.errors import NotAllowed as AccessNotAllowed
@@ -31,6 +31,9 @@ from keel.patients.models import (
     death_recorded,
 )
 
+# What a scoped read also loads in its query (`prefetch`): a lookup's name or a Prefetch with its queryset.
+PrefetchLookup: TypeAlias = str | Prefetch[str]
+
 
 def _audit_read(
     user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
@@ -49,7 +52,7 @@ def get_patient_or_404(
     action: Action = Action.READ,
     target_type: str = "patient",
     target_id: str | int | None = None,
-    prefetch: tuple[Any, ...] = (),
+    prefetch: tuple[PrefetchLookup, ...] = (),
     audit_success: bool = True,
 ) -> Patient:
     """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404.
@@ -180,7 +183,7 @@ def own_patient_or_404(
     action: Action = Action.READ,
     target_type: str = "patient",
     target_id: str | int | None = None,
-    prefetch: tuple[Any, ...] = (),
+    prefetch: tuple[PrefetchLookup, ...] = (),
     audit_success: bool = True,
 ) -> Patient:
     """The signed-in person's own record, taken from the session, never from the request: a patient's, or a

@@ -4,12 +4,13 @@ ones seen only through emergency access and, for one program's people, that prog
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from django.db.models import Q
 
 from keel.access.policy.areas import Area
 from keel.access.policy.emergency import emergency_only_ids
+from keel.access.policy.fetch import PrefetchLookup
 from keel.access.policy.scope import patients_visible_to
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -25,7 +26,7 @@ def audit_list_read(
     target_type: str,
     patient_ids: list[int],
     target_id: str = "",
-    detail: dict[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     emergency_ids: list[int] | None = None,
     programs: dict[int, int] | None = None,
 ) -> None:
@@ -43,7 +44,7 @@ def audit_list_read(
     (Left open: such a row leaves a program's trail when its reader leaves that program.)"""
     emergency = emergency_only_ids(user, patient_ids) if emergency_ids is None else emergency_ids
     owners = {programs[pk] for pk in patient_ids} if programs is not None else set()
-    shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
+    shown: dict[str, object] = {**(detail or {}), "patient_ids": patient_ids}
     if emergency:
         shown["emergency_patient_ids"] = emergency
     audit.record(
@@ -58,7 +59,11 @@ def audit_list_read(
 
 
 def list_patients_audited(
-    user: User, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = (), where: Any = None
+    user: User,
+    *,
+    area: Area = Area.IDENTITY,
+    prefetch: tuple[PrefetchLookup, ...] = (),
+    where: Q | None = None,
 ) -> list[Patient]:
     """The caller's visible patients (narrowed by `where`, a Q, when given), with one audit row for the list
     naming the ids shown."""
@@ -76,16 +81,17 @@ def list_patients_audited(
 
 
 def list_patient_values_audited(
-    user: User, *fields: str, area: Area = Area.IDENTITY, where: Q | None = None
-) -> list[tuple[Any, ...]]:
+    user: User, field: str, *, area: Area = Area.IDENTITY, where: Q | None = None
+) -> list[tuple[int, str]]:
     """`list_patients_audited` as plain values: the same people, the same one audit row naming them, each
-    as a tuple of (pk, *fields) instead of a Patient, in no order (the caseload, issue #21)."""
+    as (pk, the value of `field`, a text column such as "program__time_zone") instead of a Patient, in no
+    order (the caseload, issue #21)."""
     visible = patients_visible_to(user, area)
     if where is not None:
         visible = visible.filter(where)
     # In no order (the caller orders them; sorting 100,000 people by name spilled to disk, issue #21); the
     # audit row names them by id, in order.
-    found = list(visible.order_by().values_list("pk", "program_id", *fields))
+    found = list(visible.order_by().values_list("pk", "program_id", field))
     programs = {p[0]: p[1] for p in found}  # the read is its programs' to audit (review 19b)
     audit_list_read(user, target_type="patient_list", patient_ids=sorted(programs), programs=programs)
-    return [(p[0], *p[2:]) for p in found]
+    return [(p[0], p[2]) for p in found]

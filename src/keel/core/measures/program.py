@@ -31,7 +31,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TypedDict
 
 from keel.core.decision import Param, SaidDict
 from keel.core.measures.coverage import Span, join, still_open, up_to
@@ -90,6 +90,35 @@ class Point:
         return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
 
 
+class MonthDict(TypedDict):
+    """One month of a measure's series as `Measure.as_dict` gives it."""
+
+    month: str
+    numerator: int
+    denominator: int
+    pending: int
+    percent: float | None
+    median_days: float | None
+
+
+class MeasureDict(TypedDict):
+    """A measure as `Measure.as_dict` gives it (the output: no person, no left-out detail by month)."""
+
+    code: str
+    title: str
+    version: str
+    unit: str
+    value: float | None
+    numerator: int
+    denominator: int
+    pending: int
+    excluded: dict[str, int]
+    params: dict[str, Param]
+    sources: list[str]
+    definition: str
+    series: list[MonthDict]
+
+
 @dataclass(frozen=True)
 class Measure:
     code: str
@@ -109,7 +138,7 @@ class Measure:
     # shows it in the reader's language (`keel.patients.flagwords.said_text`); not part of the output
     said: dict[str, SaidDict] = field(default_factory=dict, compare=False)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> MeasureDict:
         return {
             "code": self.code,
             "title": self.title,

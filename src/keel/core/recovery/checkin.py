@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict, cast
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
 from keel.core.words import gettext_noop as N_
@@ -49,27 +49,45 @@ FIELDS = (
 PRIVATE = ("note", "trigger_other")  # stored encrypted
 
 
-def parse_checkin(raw: Mapping[str, Any]) -> dict[str, Any]:
+class CheckIn(TypedDict):
+    """A check-in as checked (`parse_checkin`): each of `FIELDS`, its choices as lists."""
+
+    craving: int
+    mood: int
+    used: bool
+    used_what: list[str]
+    used_how: list[str]
+    medication: str
+    meeting: bool
+    counseling: bool
+    triggers: list[str]
+    trigger_other: str
+    sleep: str
+    note: str
+
+
+def parse_checkin(raw: Mapping[str, object]) -> CheckIn:
     """Checked values with defaults, or InvalidInput naming every bad field."""
     values = parse(FIELDS, raw)
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
     if not values["used"] and (values["used_what"] or values["used_how"]):
         raise InvalidInput([FieldError("used", N_("is no, but what or how was filled in"))])
-    return values
+    return cast("CheckIn", values)  # each of FIELDS, checked by `parse`
 
 
-def fingerprint(values: Mapping[str, Any]) -> str:
+def fingerprint(values: Mapping[str, object]) -> str:
     """A stable digest of checked values: the same check-in sent twice has the same fingerprint."""
     canonical = json.dumps(dict(values), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def offers(values: Mapping[str, Any], *, craving_high_at: int = 7) -> tuple[str, ...]:
+def offers(values: Mapping[str, object], *, craving_high_at: int = 7) -> tuple[str, ...]:
     """What the app offers right after this check-in: a safety message after use (never blame) and a
     thought record when craving is high (issue #7: craving 7 or more)."""
     out = []
     if values["used"]:
         out.append("safety")
-    if values["craving"] >= craving_high_at:
+    craving = values["craving"]
+    if isinstance(craving, int) and craving >= craving_high_at:
         out.append("thought_record")
     return tuple(out)

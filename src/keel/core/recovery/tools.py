@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
@@ -70,7 +70,45 @@ PLAN_ITEM_MAX = 300
 PEOPLE_MAX = 10
 
 
-def parse_thought_record(raw: Mapping[str, Any]) -> dict[str, Any]:
+class ThoughtRecord(TypedDict):
+    """A thought record as checked (`THOUGHT_RECORD`): its texts and intensities 0-100 (after: maybe none)."""
+
+    situation: str
+    automatic_thought: str
+    feeling: str
+    intensity_before: int
+    evidence_for: str
+    evidence_against: str
+    balanced_thought: str
+    intensity_after: int | None
+
+
+class SkillTry(TypedDict):
+    """A coping skill tried (one of `SKILL_CODES`) and whether it helped (one of `HELPED`)."""
+
+    skill: str
+    helped: str
+
+
+class PlanPerson(TypedDict):
+    """Someone on the plan to call: a name and, maybe, a phone."""
+
+    name: str
+    phone: str
+
+
+class Plan(TypedDict):
+    """The relapse-prevention plan as checked (`parse_plan`): each of `PLAN_LISTS` and the people."""
+
+    warning_signs: list[str]
+    triggers: list[str]
+    instead: list[str]
+    meetings: list[str]
+    reasons: list[str]
+    people: list[PlanPerson]
+
+
+def parse_thought_record(raw: Mapping[str, object]) -> ThoughtRecord:
     values = parse(THOUGHT_RECORD, raw)
     errors = [
         FieldError(name, N_("missing: required"))
@@ -79,14 +117,14 @@ def parse_thought_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     ]
     if errors:
         raise InvalidInput(errors)
-    return values
+    return cast("ThoughtRecord", values)  # each of THOUGHT_RECORD, checked by `parse`
 
 
-def parse_skill_try(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return parse(SKILL_TRY, raw)
+def parse_skill_try(raw: Mapping[str, object]) -> SkillTry:
+    return cast("SkillTry", parse(SKILL_TRY, raw))  # each of SKILL_TRY, checked by `parse`
 
 
-def _text_list(raw: Any, name: str, errors: list[FieldError]) -> list[str]:
+def _text_list(raw: object, name: str, errors: list[FieldError]) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -113,13 +151,13 @@ def _text_list(raw: Any, name: str, errors: list[FieldError]) -> list[str]:
     return out
 
 
-def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_plan(raw: Mapping[str, object]) -> Plan:
     """The relapse-prevention plan: lists of short texts and up to 10 people (name and phone)."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("plan", N_("must be an object"))])
     errors = [FieldError(k, N_("not a part of the plan")) for k in raw if k not in {*PLAN_LISTS, "people"}]
-    plan: dict[str, Any] = {name: _text_list(raw.get(name), name, errors) for name in PLAN_LISTS}
-    people = []
+    lists = {name: _text_list(raw.get(name), name, errors) for name in PLAN_LISTS}
+    people: list[PlanPerson] = []
     raw_people = raw.get("people") or []
     if not isinstance(raw_people, list):
         errors.append(FieldError("people", N_("must be a list")))
@@ -140,10 +178,16 @@ def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
         if p["phone"] and not all(ascii_digits(c) or c in " +-().ext" for c in p["phone"]):
             errors.append(FieldError(f"people[{i}].phone", N_("use digits, spaces, + - ( ) only")))
             continue
-        people.append(p)
+        people.append(PlanPerson(name=p["name"], phone=p["phone"]))
     if len(people) > PEOPLE_MAX:
         errors.append(FieldError.said("people", N_("at most %(people_max)s people"), people_max=PEOPLE_MAX))
     if errors:
         raise InvalidInput(errors)
-    plan["people"] = people
-    return plan
+    return Plan(
+        warning_signs=lists["warning_signs"],
+        triggers=lists["triggers"],
+        instead=lists["instead"],
+        meetings=lists["meetings"],
+        reasons=lists["reasons"],
+        people=people,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -283,7 +283,7 @@ def _end_own_account(by: User, patient: Patient, user_id: int | None) -> bool:
     return True
 
 
-def _end_with_episode(by: User, patient: Patient, ended: date) -> dict[str, Any]:
+def _end_with_episode(by: User, patient: Patient, ended: date) -> dict[str, list[int]]:
     """Step: what stops with the episode (its audit row's detail): active medication orders, take-home plans
     (issue #13), overrides (issue #18), the prescriber's policy values for this person (review 13d), coming
     visits and their reminders (issue #19)."""
