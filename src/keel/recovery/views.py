@@ -46,9 +46,9 @@ def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def checkin_from_form(post: QueryDict) -> dict[str, Any]:
+def checkin_from_form(post: QueryDict) -> dict[str, object]:
     """The form's strings as the core's check-in input; the core names what is wrong."""
-    raw: dict[str, Any] = {
+    raw: dict[str, object] = {
         "craving": _int_or_raw(post.get("craving")),
         "mood": _int_or_raw(post.get("mood")),
         "used": _yes_no(post.get("used")),
@@ -191,7 +191,7 @@ def progress(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
+    values: dict[str, str] = {}
     if request.method == "POST":
         values = {f.name: request.POST.get(f.name, "") for f in tools.THOUGHT_RECORD}
         raw = {k: (_int_or_raw(v) if k.startswith("intensity") else v) for k, v in values.items()}
