@@ -1,5 +1,5 @@
 """The plan's edit page once a person to call is saved (type32d: typing `plan_from_form` showed the page
-spread each saved person, a schema and no mapping, into its row: a 500 for anyone whose plan names someone)."""
+spread each saved person, a schema and no mapping, into its row: a 500 whenever the plan names someone)."""
 
 from __future__ import annotations
 
