@@ -5,8 +5,9 @@ Kind words: "use", "return to use", never blame (issue #7, PRODUCT.md principles
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -156,7 +157,19 @@ def field_name(field: str) -> str | Promise:
     return FIELD_NAMES.get(field, field)
 
 
-def checkin_labels() -> dict[str, Any]:
+class CheckinLabels(TypedDict):
+    """The check-in form's choices with their words, for its template."""
+
+    cravings: range
+    moods: Mapping[int, tuple[int, Promise]]
+    substances: Mapping[str, Promise]
+    routes: Mapping[str, Promise]
+    medication: Mapping[str, Promise]
+    triggers: Mapping[str, Promise]
+    sleep: Mapping[str, Promise]
+
+
+def checkin_labels() -> CheckinLabels:
     return {
         "cravings": range(11),
         "moods": MOODS,
@@ -168,7 +181,7 @@ def checkin_labels() -> dict[str, Any]:
     }
 
 
-def reminder_kinds() -> list[tuple[str, Any]]:
+def reminder_kinds() -> list[tuple[str, str | Promise]]:
     from keel.recovery.models import ReminderKind
 
     return list(ReminderKind.choices)

@@ -3,7 +3,7 @@ built in memory for the request and never stored."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NoReturn
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -25,5 +25,5 @@ def plan_pdf(request: HttpRequest, view: PlanView) -> bytes:
     return bytes(HTML(string=html, url_fetcher=_no_fetch).write_pdf())
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _no_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise ValueError(f"the plan PDF loads nothing from outside ({url[:40]})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -366,14 +366,52 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
 # --- One's own data: the copy to download (issue #20) ------------------------------------------------------
 
 
-def own_data(user: User) -> dict[str, Any]:
+class OwnAccount(TypedDict):
+    username: str
+    time_zone: str
+    language: str
+    created: str
+
+
+class OwnSkillTry(TypedDict):
+    skill: str
+    helped: str
+    tried_at: str
+
+
+class OwnReminder(TypedDict):
+    kind: str
+    at: str
+    active: bool
+
+
+class OwnMeeting(TypedDict):
+    name: str
+    date: str
+
+
+class OwnData(TypedDict):
+    """The download of one's own recovery companion (`format` names this shape). The check-ins and thought
+    records are their API schemas dumped; the plan is its stored JSON as it was saved, passed on."""
+
+    format: str
+    account: OwnAccount
+    checkins: list[dict[str, object]]
+    thought_records: list[dict[str, object]]
+    skill_tries: list[OwnSkillTry]
+    relapse_prevention_plan: object
+    reminders: list[OwnReminder]
+    meetings_attended: list[OwnMeeting]
+
+
+def own_data(user: User) -> OwnData:
     """Everything of the signed-in person's recovery companion, decrypted, for them to download (one audited
     export). Patients and self-guided accounts alike."""
     patient = policy.get_patient_for_action_or_404(
         user, None, Action.EXPORT, area=Area.RECOVERY, target_type="own_data"
     )
     plan = PlanRow.objects.filter(patient=patient).first()
-    data = {
+    data: OwnData = {
         "format": "keel-own-data/1",
         "account": {
             "username": user.get_username(),

@@ -54,7 +54,7 @@ class CheckInSavedOut(Out):
     nudges: list[str]  # the early-warning flags this check-in raised
 
     @classmethod
-    def of(cls, body: Mapping[str, Any]) -> CheckInSavedOut:
+    def of(cls, body: Mapping[str, object]) -> CheckInSavedOut:
         return cls.model_validate(body)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,9 +46,9 @@ def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def checkin_from_form(post: QueryDict) -> dict[str, Any]:
+def checkin_from_form(post: QueryDict) -> dict[str, object]:
     """The form's strings as the core's check-in input; the core names what is wrong."""
-    raw: dict[str, Any] = {
+    raw: dict[str, object] = {
         "craving": _int_or_raw(post.get("craving")),
         "mood": _int_or_raw(post.get("mood")),
         "used": _yes_no(post.get("used")),
@@ -191,7 +191,7 @@ def progress(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
+    values: dict[str, str] = {}
     if request.method == "POST":
         values = {f.name: request.POST.get(f.name, "") for f in tools.THOUGHT_RECORD}
         raw = {k: (_int_or_raw(v) if k.startswith("intensity") else v) for k, v in values.items()}
@@ -249,13 +249,12 @@ def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
 NO_PLAN_VERSION = 2**63  # past any plan's version (a database integer)
 
 
-def plan_from_form(post: QueryDict) -> dict[str, Any]:
-    raw: dict[str, Any] = {name: post.get(name, "").splitlines() for name in tools.PLAN_LISTS}
+def plan_from_form(post: QueryDict) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """The plan's lists by name, and the people to call (rows left empty dropped), as the form sent them."""
+    lists = {name: post.get(name, "").splitlines() for name in tools.PLAN_LISTS}
     names, phones = post.getlist("person_name"), post.getlist("person_phone")
-    raw["people"] = [
-        {"name": n, "phone": p} for n, p in zip(names, phones, strict=False) if n.strip() or p.strip()
-    ]
-    return raw
+    people = [{"name": n, "phone": p} for n, p in zip(names, phones, strict=False) if n.strip() or p.strip()]
+    return lists, people
 
 
 @require_http_methods(["GET", "POST"])
@@ -264,14 +263,15 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     marks: dict[str, str] = {}
     if request.method == "POST":
-        raw = plan_from_form(request.POST)
+        lists, people = plan_from_form(request.POST)
+        raw = {**lists, "people": people}
         version = _int_or_raw(request.POST.get("version"))
         try:
             # A version that is not a whole number was not read from any plan: stale, as always.
             read = version if isinstance(version, int) else NO_PLAN_VERSION
             services.save_plan(by=request.user, data=PlanIn.posted({"version": read, "plan": raw}))
         except RecoveryInvalid as exc:
-            named = {**labels.plan_field_labels(), **labels.person_labels(raw["people"])}
+            named = {**labels.plan_field_labels(), **labels.person_labels(people)}
             errors = field_words.labelled(exc.errors, named)  # review 29b H3; which person: lane look30
             marks = field_words.by_field(exc.errors)
         except services.StaleEdit:
@@ -280,13 +280,13 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your plan is saved."))
             return HttpResponseRedirect(reverse("recovery:plan"))
-        form = {name: "\n".join(raw[name]) for name in tools.PLAN_LISTS}
-        people = raw["people"]
+        form = {name: "\n".join(lists[name]) for name in tools.PLAN_LISTS}
         version_shown = request.POST.get("version", "0")
     else:
         view = services.get_plan(request.user, patient_id=None)
         form = {name: "\n".join(getattr(view.plan, name)) for name in tools.PLAN_LISTS}
-        people, version_shown = view.plan.people, str(view.version)
+        # as rows to mark (`_marked_people` spreads each): a saved person is a schema, not a dict (type32d)
+        people, version_shown = [p.model_dump() for p in view.plan.people], str(view.version)
     people = list(people) + [{"name": "", "phone": ""}] * max(0, 3 - len(people) + 1)
     return render(
         request,

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -381,7 +380,7 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
     age = None if cows is None else max(0.0, (now - cows.filled_at).total_seconds() / 3600)
     readiness = None
     if not missing and cows is not None and age is not None:
-        raw: dict[str, Any] = {
+        raw: dict[str, object] = {
             "opioids": uses.hours_since(now),
             "cows_total": cows.total,
             "cows_age_hours": age,
@@ -508,7 +507,7 @@ def naltrexone_readiness(
     if missing:
         return NaltrexoneRead(uses, None, tuple(missing))
     asked = uses.asked_hours_ago(now)
-    raw: dict[str, Any] = {
+    raw: dict[str, object] = {
         "opioids": [
             {"opioid": u["opioid"], "days_since_last_use": u["hours_since_last_use"] / 24}
             for u in uses.hours_since(now)

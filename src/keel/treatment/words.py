@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.utils.translation import get_language, gettext_lazy, trans_real
 from django.utils.translation import gettext as _
@@ -134,7 +133,7 @@ def _words(value: str) -> str:
     )
 
 
-def reason_text(reason: Reason | dict[str, Any]) -> str:
+def reason_text(reason: Reason | Mapping[str, object]) -> str:
     """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
     reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
     if not isinstance(reason, Reason):

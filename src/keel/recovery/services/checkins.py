@@ -3,9 +3,10 @@ hot path of the recovery companion)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from django.db import IntegrityError, connection
 from django.utils import timezone
@@ -39,10 +40,36 @@ from keel.recovery.schemas import CheckInIn
 from keel.recovery.services.flags import _flags_for, _raise_once, _rule_checkins
 
 
+class CheckInBody(TypedDict):
+    """A saved check-in's reply (`CheckInSavedOut`'s shape), stored with its idempotency key to replay."""
+
+    checkin: dict[str, object]  # `CheckInOut` dumped
+    created: bool
+    offers: list[str]
+    nudges: list[str]
+
+
+class CheckInValues(TypedDict):
+    """A check-in's checked values (`CheckInIn`'s fields, in the core's order), as stored."""
+
+    craving: int
+    mood: int
+    used: bool
+    used_what: list[str]
+    used_how: list[str]
+    medication: str
+    meeting: bool
+    counseling: bool
+    triggers: list[str]
+    trigger_other: str
+    sleep: str
+    note: str
+
+
 @dataclass(frozen=True)
 class CheckInOutcome:
     status_code: int  # 201 created, 200 edited today's check-in (or a replay of either)
-    body: dict[str, Any]
+    body: CheckInBody
     replay: bool
 
 
@@ -73,12 +100,12 @@ def record_checkin(
                 "Idempotency-Key", N_("at most %(key_max)s printable characters"), key_max=KEY_MAX
             )
         )
+    values: CheckInValues | None = None
     try:
-        values = data.parse().checked_values()
+        values = _values_of(data.parse())
     except InvalidInput as exc:
         errors = exc.errors + errors
-        values = {}
-    if errors:
+    if errors or values is None:
         raise RecoveryInvalid(errors)
     fingerprint = core_checkin.fingerprint(values)
     now = now or timezone.now()
@@ -97,6 +124,24 @@ def record_checkin(
     raise AssertionError("unreachable")
 
 
+def _values_of(checkin: CheckInIn) -> CheckInValues:
+    """The checked check-in's values, in the core's order (`checked_values`, typed)."""
+    return {
+        "craving": checkin.craving,
+        "mood": checkin.mood,
+        "used": checkin.used,
+        "used_what": checkin.used_what,
+        "used_how": checkin.used_how,
+        "medication": checkin.medication,
+        "meeting": checkin.meeting,
+        "counseling": checkin.counseling,
+        "triggers": checkin.triggers,
+        "trigger_other": checkin.trigger_other,
+        "sleep": checkin.sleep,
+        "note": checkin.note,
+    }
+
+
 @dataclass(frozen=True)
 class _CheckInAsked:
     """One check-in request, checked: who, for which patient, its key, its values and when."""
@@ -104,7 +149,7 @@ class _CheckInAsked:
     by: User
     patient: Patient
     key: str
-    values: dict[str, Any]
+    values: CheckInValues
     fingerprint: str
     now: datetime
 
@@ -157,7 +202,7 @@ def _key_seen_and_series(user_id: int, key: str, patient: Patient, today: date) 
 
 
 def _today_and_flags(
-    patient: Patient, today: date, values: dict[str, Any], series: list[CheckIn] | None = None
+    patient: Patient, today: date, values: CheckInValues, series: list[CheckIn] | None = None
 ) -> tuple[CheckIn | None, list[early_warning.RaisedFlag]]:
     """Today's check-in as stored (None if there is none yet) and the flags this check-in raises (`series`:
     the last HISTORY_DAYS days as `_series` reads them, if already read)."""
@@ -258,7 +303,7 @@ def _write_row(
     asked: _CheckInAsked,
     today: date,
     row: CheckIn | None,
-    fields: dict[str, Any],
+    fields: Mapping[str, object],
     blob: bytes | None,
     locked: rows.Locked | None,
 ) -> tuple[CheckIn, int, str] | None:
@@ -302,9 +347,10 @@ def _save_checkin(
     written nothing, if today's row is no longer as read (`row`: one exists by now, or its version moved).
     `lock`: the patient's row is locked first by the same statement as today's row (`_locking`); an edit
     whose row moved may return None before it takes the lock (the caller's full path takes it)."""
-    by, patient, values, now = asked.by, asked.patient, asked.values, asked.now
+    by, patient, now = asked.by, asked.patient, asked.now
+    values: Mapping[str, object] = asked.values  # read by name: the private ones and the rest
     locked = _locking(patient) if lock else None
-    private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
+    private = {k: v for k in core_checkin.PRIVATE if isinstance(v := values[k], str) and v}  # words, all
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
     written = _write_row(asked, today, row, fields, blob, locked)
@@ -314,7 +360,7 @@ def _save_checkin(
     raised = [
         flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
     ]
-    body = {
+    body: CheckInBody = {
         "checkin": _checkin_out(row, private).model_dump(),
         "created": status == 201,
         "offers": list(core_checkin.offers(values)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import NotRequired, TypedDict
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,6 +16,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit.models import Action
+from keel.core.decision import SaidDict
 from keel.core.rules import early_warning
 from keel.patients.flags import raise_flag
 from keel.patients.models import Patient, PatientFlag, local_today
@@ -84,11 +85,19 @@ def _what_and_how(checkin_id: int) -> _WhatAndHow:
     return {"text": text, "template": template, "params": params}
 
 
+class _AskedFlag(TypedDict):
+    """A flag not raised by a rule (the patient's request for contact): its priority and English reason."""
+
+    priority: int
+    reason: str
+    said: NotRequired[SaidDict]
+
+
 def _raise_once(
     by: User | None,
     patient: Patient,
     code: str,
-    flag: Mapping[str, Any],
+    flag: early_warning.RaisedFlag | _AskedFlag,
     source_type: str,
     source_id: int,
     now: datetime,
@@ -101,7 +110,8 @@ def _raise_once(
     ) | PatientFlag.objects.filter(kind=kind, source_type=source_type, source_id=source_id)
     if open_or_same.exists():
         return False
-    reasons, said = [flag["reason"]], [flag.get("said") or {}]
+    reasons = [flag["reason"]]
+    said: list[Mapping[str, object]] = [flag.get("said") or {}]
     if code == "reported_use" and source_type == "checkin":
         what_how = _what_and_how(source_id)
         reasons.append(what_how["text"])
@@ -131,7 +141,10 @@ def request_contact(*, by: User, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         row = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).first()
-        flag = {"priority": 1, "reason": "The patient asked the care team to reach out after a check-in."}
+        flag: _AskedFlag = {
+            "priority": 1,
+            "reason": "The patient asked the care team to reach out after a check-in.",
+        }
         return _raise_once(by, patient, "contact_request", flag, "checkin_contact", row.pk if row else 0, now)
 
 

@@ -5,10 +5,10 @@ the day is recorded (`slot_recorded`, read again under the person's lock)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
@@ -145,14 +145,15 @@ def last_dose_day_before(patient: Patient, medication: str, today: date, since: 
 
 
 def episode_firsts(
-    people: Any, medication: str
+    people: Iterable[int], medication: str
 ) -> tuple[dict[int, date | None], dict[int, tuple[int, date]]]:
     """Each person's current episode: its first dose (None: none yet) and its active enrollment (id, start),
     keyed by patient id; no active enrollment: not in either. The first dose is the first observed dose on
     or after the current enrollment's start (one query for everyone; a readmission starts a new episode). A
     dose belongs to the episode open when it was recorded: a readmission dated on the last discharge day
     never takes the old episode's dose of that day as its first (issue #18) — on or before that day, only
-    doses recorded after the readmission (its consent to treatment) count. `people`: ids or a subquery."""
+    doses recorded after the readmission (its consent to treatment) count. `people`: ids or a subquery
+    (`values_list("pk", flat=True)`)."""
     first_dose = episode_first_dose(
         medication,
         patient=OuterRef("patient_id"),

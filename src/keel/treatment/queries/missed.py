@@ -7,9 +7,9 @@ the definition; tests/careteam/test_caseload_missed_sql.py holds this to it on S
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeAlias
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -109,13 +109,18 @@ MISSED_READS = ("missed_episode", "missed_started", "missed_first", "missed_newe
 
 
 class MissedReads(NamedTuple):
-    """What one person's count is made of (`with_missed_day_reads`' values, in MISSED_READS' order)."""
+    """What one person's count is made of (`with_missed_day_reads`' values, in MISSED_READS' order), as the
+    driver returns them (SQLite: a date as its ISO text, a flag as 0 or 1; `_as_date` reads a date)."""
 
     episode: int | None  # the active enrollment (None: no episode, nothing missed)
-    started_on: date | None  # its start
-    first: date | None  # the episode's first observed dose (`episode_firsts`' rule); None: none yet
-    newest: date | None  # the newest day before today, in the look-back, with an amount above 0
-    plans: bool  # a take-home plan that may cover a day of the look-back (its days are read only then)
+    started_on: date | str | None  # its start
+    first: date | str | None  # the episode's first observed dose (`episode_firsts`' rule); None: none yet
+    newest: date | str | None  # the newest day before today, in the look-back, with an amount above 0
+    plans: bool | int  # a take-home plan that may cover a day of the look-back (its days are read only then)
+
+
+# `MissedReads`' values as a plain tuple (a row of `values_list`), what `count_missed` takes.
+MissedRow: TypeAlias = tuple[int | None, date | str | None, date | str | None, date | str | None, bool | int]
 
 
 def with_missed_day_reads(
@@ -182,7 +187,7 @@ def with_missed_day_reads(
 
 
 def count_missed(
-    reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date], *, methadone: bool = True
+    reads: Mapping[int, MissedRow], todays: Mapping[int, date], *, methadone: bool = True
 ) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
     same answer) from `with_missed_day_reads`' values (patient id -> MISSED_READS' values) and each one's
@@ -243,11 +248,13 @@ def missed_days(
     by_today: dict[date, list[int]] = {}
     for pk, today in todays.items():
         by_today.setdefault(today, []).append(pk)
-    reads: dict[int, tuple[Any, ...]] = {}
+    reads: dict[int, MissedRow] = {}
     with without_jit():  # a subquery per person: estimated costly at thousands; compiling is wasted
         for today, group in by_today.items():
             wanted = set(group)
-            chunks: list[Any] = [among.values("pk").order_by()] if among is not None else in_chunks(group)
+            chunks: Sequence[Iterable[int]] = (
+                [among.values_list("pk", flat=True).order_by()] if among is not None else in_chunks(group)
+            )
             for chunk in chunks:
                 people = with_missed_day_reads(Patient.objects.filter(pk__in=chunk), medication, today)
                 for pk, *values in people.order_by().values_list("pk", *MISSED_READS):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.db import connection
 from django.db.models import Count, Max, Q
@@ -265,7 +265,7 @@ def last_day_in_force(order: MedicationOrder, orders: Sequence[MedicationOrder] 
 
 def order_fhir(
     order: MedicationOrder, *, today: date | None = None, orders: Sequence[MedicationOrder] | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The order as a FHIR R4 MedicationRequest, its status on `today` (the person's today when not given;
     `fhir_status`); an order written to start later has its start day in
     `dosageInstruction[0].timing.repeat.boundsPeriod.start`, and an order a newer one replaces its last day

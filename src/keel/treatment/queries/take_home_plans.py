@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -36,7 +36,7 @@ from keel.treatment.queries.doses import taken_doses
 
 
 def episode_take_home_plans(
-    ids: list[int], episodes_of: Mapping[int, tuple[int, date]], *, among: Any = None
+    ids: list[int], episodes_of: Mapping[int, tuple[int, date]], *, among: Iterable[int] | None = None
 ) -> list[TakeHomePlan]:
     """The take-home plans of each person's current episode (`episodes_of`: patient id -> the active
     enrollment's id and start): a plan of an earlier episode never covers a day of this one (issue #13). A

@@ -4,7 +4,7 @@ prescriber's overrides, XR-naltrexone injections, and the dosing list's rows; an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from pydantic import Field
 
@@ -67,7 +67,23 @@ class DoseRecordedOut(Out):
         )
 
 
-def _dose_fields(d: DoseRecord) -> dict[str, Any]:
+class _DoseFields(TypedDict):
+    """`DoseOut`'s fields of a dose (`InjectionOut`'s with its site)."""
+
+    id: int
+    date: str
+    sequence: int
+    status: str
+    amount_mg: str
+    effective_mg: str
+    treatment_day: int | None
+    decision: StoredDecision
+    override_id: int | None
+    amendments: list[AmendmentOut]
+    recorded_at: str
+
+
+def _dose_fields(d: DoseRecord) -> _DoseFields:
     return {
         "id": d.pk,
         "date": d.local_date.isoformat(),

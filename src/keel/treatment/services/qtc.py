@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
@@ -40,12 +39,18 @@ from keel.treatment.services.common import _audit, _scoped_for, has_qtc_reason
 
 
 def record_qtc(
-    *, by: User, patient_id: int, qtc_ms: Any, measured_on: date | None = None, now: datetime | None = None
+    *,
+    by: User,
+    patient_id: int,
+    qtc_ms: int | str,
+    measured_on: date | None = None,
+    now: datetime | None = None,
 ) -> QtcRecord:
     """A QTc measured on a day not after the person's today in the program's zone (review 19a: a QTc typed
     with next year's date became "the latest" and hid today's 520 ms) and not before 1900 (lane tok26: the
     floor of every date input, `inputs.EARLIEST_DAY`; 0001-01-01 was kept); raises TreatmentInvalid naming
-    each bad field, nothing written."""
+    each bad field, nothing written. `qtc_ms` as sent (a page's text that is no whole number: the rule's to
+    refuse)."""
     patient = _scoped_for(
         by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc", emergency_access=True
     )
@@ -54,7 +59,7 @@ def record_qtc(
     current = MedicationOrder.objects.filter(
         in_force_q(today), patient=patient, medication=Medication.METHADONE
     ).first()
-    raw: dict[str, Any] = {"qtc_ms": qtc_ms}
+    raw: dict[str, object] = {"qtc_ms": qtc_ms}
     if current is not None:
         raw["daily_dose_mg"] = float(current.dose_mg)
     errors: list[FieldError] = []

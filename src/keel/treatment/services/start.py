@@ -3,10 +3,10 @@ a low-dose start's schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,7 @@ from keel.core.rules.buprenorphine import (
     StartGate,
     schedule_rise_problem,
 )
+from keel.core.rules.buprenorphine.dose_limit import DosePolicy as DoseLimitPolicy
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -55,7 +56,7 @@ def start_gate(
     total: Decimal,
     overrides: list[DoseOverride],
     *,
-    dose_limit: Mapping[str, Any] | None = None,
+    dose_limit: DoseLimitPolicy | None = None,
 ) -> StartGate:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
@@ -97,7 +98,7 @@ def _start_gate_read(
     overrides: list[DoseOverride],
     *,
     any_dose: bool = False,
-    dose_limit: Mapping[str, Any] | None = None,
+    dose_limit: DoseLimitPolicy | None = None,
 ) -> StartGate:
     """`start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
     verdict and a start override covering `total`. `any_dose`: on the induction's first day, the gate on this
@@ -129,7 +130,7 @@ def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at:
 
 
 def _induction(
-    patient: Patient, ctx: DoseContext, now: datetime, dose_limit: Mapping[str, Any] | None = None
+    patient: Patient, ctx: DoseContext, now: datetime, dose_limit: DoseLimitPolicy | None = None
 ) -> induction_rules.Induction:
     """Today's place in the buprenorphine induction, from this episode's latest buprenorphine doses (today's
     and those of the two dosing days before: at most 10 slots a day, so 30 rows) and the methadone taken

@@ -4,7 +4,7 @@ from a page's form."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import TypedDict
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -91,10 +91,18 @@ def ago(delta: timedelta) -> str:
     return ngettext("%(d)s day ago", "%(d)s days ago", days) % {"d": days}
 
 
-def _last_use_from_form(post: QueryDict, zone: tzinfo) -> tuple[dict[str, Any], dict[str, str]]:
+class LastUseForm(TypedDict):
+    """A report of last use as the page posts it to the core: each opioid's code and typed time (ISO)."""
+
+    opioids: list[dict[str, str]]
+    none_since: bool
+
+
+def _last_use_from_form(post: QueryDict, zone: tzinfo) -> tuple[LastUseForm, dict[str, str]]:
     """The report as the core reads it (a time of last use read the later way on the night the clocks go
     back: the longer wait), and the fields whose time the clocks skip."""
-    opioids, skipped = [], {}
+    opioids: list[dict[str, str]] = []
+    skipped: dict[str, str] = {}
     for code in core_intake.OPIOIDS:
         typed = post.get(f"last_{code}", "").strip()
         if not typed:
@@ -108,7 +116,7 @@ def _last_use_from_form(post: QueryDict, zone: tzinfo) -> tuple[dict[str, Any], 
     return {"opioids": opioids, "none_since": post.get("none_since") == "on"}, skipped
 
 
-def _last_use_errors(exc: InvalidInput, raw: dict[str, Any]) -> dict[str, str]:
+def _last_use_errors(exc: InvalidInput, raw: LastUseForm) -> dict[str, str]:
     sent = [o["opioid"] for o in raw["opioids"]]
     out = {}
     for e in exc.errors:

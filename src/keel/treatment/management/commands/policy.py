@@ -25,7 +25,7 @@ from keel.treatment.queries import policy as policy_reads
 from keel.treatment.services import policy as policy_writes
 
 
-def _value(raw: str) -> Any:
+def _value(raw: str) -> object:
     """JSON when it parses (numbers, null, true), else the text itself."""
     try:
         return loads_json(raw)  # "NaN", "Infinity": text, refused by name
@@ -47,7 +47,7 @@ def _language(code: str | None) -> str:
         ) from None
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     """A value as the page shows it: a number in the language's format, "—" for none."""
     if value is None:
         return "—"

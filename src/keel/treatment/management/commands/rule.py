@@ -12,7 +12,7 @@ from keel.core import rules
 from keel.core.rules.inputs import InvalidInput, loads_json
 
 
-def _object(raw: str, flag: str) -> dict[str, Any]:
+def _object(raw: str, flag: str) -> dict[str, object]:
     try:
         value = loads_json(raw)  # NaN and Infinity arrive as text: the rule refuses them by name
     except json.JSONDecodeError as exc:

@@ -5,23 +5,22 @@ it on a dose (`window.record_dose`) and a correction runs it again on that day's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.inputs import FieldError
+from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import HOLD_OPEN, REFUSED
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import DoseContext
-from keel.treatment.queries.policy import effective_policy
-from keel.treatment.services.common import GUARD_RAILS
+from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
 
 BLOCKING = ("needs_override", NEEDS_NEW_ORDER, "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
@@ -37,7 +36,7 @@ def dose_decision(
     hours_since_last: float | None = None,
     ordered_mg: Decimal | None = None,
     *,
-    settings: Mapping[str, Any] | None = None,
+    settings: GuardRailPolicy | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
     gate (`start.start_gate`, the core's `StartGate`: the first dose's inputs, the induction's phase, a
@@ -50,7 +49,7 @@ def dose_decision(
         raise TreatmentInvalid(
             [FieldError("medication", N_("doses at the window are methadone or buprenorphine"))]
         )
-    common: dict[str, Any] = {
+    common: dict[str, object] = {
         "given_today_mg": float(ctx.given_today_mg),
         "requested_mg": float(amount),
         "sedated_or_intoxicated": sedated,
@@ -62,11 +61,12 @@ def dose_decision(
     if ordered_mg is not None:
         common["ordered_mg"] = float(ordered_mg)
     if medication == "methadone":
-        settings = effective_policy(patient, name) if settings is None else settings
+        read = guard_rail_policy(patient, name) if settings is None else settings
+        settings = cast(MethadoneDosePolicy, read)  # methadone's guard rail: its dose check's policy
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
         window = [mg for day, mg in ctx.observed.items() if day >= since]
         last = ctx.last_observed_mg
-        raw: dict[str, Any] = {
+        raw: dict[str, object] = {
             **common,
             "treatment_day": ctx.treatment_day,
             "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
@@ -81,4 +81,4 @@ def dose_decision(
         # low-dose schedule's step (no phase given) keeps the treatment day's.
         phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
         raw = {**common, "phase": phase, **(start or {})}
-    return rules.get(name).run(raw, effective_policy(patient, name) if settings is None else settings)
+    return rules.get(name).run(raw, guard_rail_policy(patient, name) if settings is None else settings)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -88,11 +87,11 @@ def _take_home_request(
 
 def _eligibility_inputs(
     days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: object
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
     bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""
     first = asked.start or (min(asked.days) if asked.days else today + timedelta(days=1))
-    raw: dict[str, Any] = {
+    raw: dict[str, object] = {
         "days_in_treatment": days,
         "today": today.isoformat(),  # review 25a hole 1: the first bottle's floor and ceiling count from it
         "start_on": first.isoformat(),
@@ -107,7 +106,11 @@ def _eligibility_inputs(
 
 
 def _eligibility(
-    patient: Patient, raw: dict[str, Any], closure: date | None, today: date, start_field: str = "start_on"
+    patient: Patient,
+    raw: Mapping[str, object],
+    closure: date | None,
+    today: date,
+    start_field: str = "start_on",
 ) -> TakeHomeDecision:
     """The rule's decision with the program's policy; for a closure day, the one dose 42 CFR 8.12 allows
     someone not otherwise eligible (refused for someone who is: their supply covers the day). A first bottle's

@@ -8,10 +8,10 @@ row of a write to a plan, `common._audit_plan`), and the words of bottles handed
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -29,10 +29,10 @@ from keel.treatment.models import (
     order_in_force,
 )
 from keel.treatment.queries import DoseContext, bottle_days
-from keel.treatment.services.common import _audit_plan
+from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
 from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
 from keel.treatment.services.doses.bottles.told import note_told
-from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
+from keel.treatment.services.doses.guards import Cover, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
 from keel.web.dates import shown_date
 
@@ -74,6 +74,22 @@ def bottle_amounts(
     return amounts, None
 
 
+@dataclass(frozen=True)
+class _BottleDay:
+    """A methadone bottle's day as the window's verdict reads it (`guards.VerdictDay`; a dose's is
+    `guards.DoseDay`): its person, the order, the day and its context; its policy read when first asked."""
+
+    patient: Patient
+    order: MedicationOrder
+    today: date
+    ctx: DoseContext
+    medication: str = Medication.METHADONE
+
+    @cached_property
+    def policy(self) -> GuardRailPolicy:
+        return guard_rail_policy(self.patient, GUARD_RAILS[self.medication])
+
+
 def bottle_verdict(
     patient: Patient,
     order: MedicationOrder,
@@ -105,9 +121,7 @@ def bottle_verdict(
             missed_days_in_a_row=0,
             days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
         )
-    day = DoseDay(
-        cast(Any, None), patient, Medication.METHADONE, order, today, now, day_ctx, cast(Any, None), []
-    )
+    day = _BottleDay(patient, order, today, day_ctx)
     decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
     if decision.decision not in BLOCKING:
         return None

@@ -9,7 +9,13 @@ DoseBlocked, its denial audited, unless the slot was recorded meanwhile). Lane t
 
 from __future__ import annotations
 
-from keel.treatment.services.doses.guards.day import DoseDay, day_guards, slot_taken, take_home_day_guard
+from keel.treatment.services.doses.guards.day import (
+    DoseDay,
+    VerdictDay,
+    day_guards,
+    slot_taken,
+    take_home_day_guard,
+)
 from keel.treatment.services.doses.guards.fields import (
     PostedFields,
     _given_at,
@@ -34,6 +40,7 @@ __all__ = [
     "Cover",
     "DoseDay",
     "PostedFields",
+    "VerdictDay",
     "_given_at",
     "body_fields",
     "day_guards",

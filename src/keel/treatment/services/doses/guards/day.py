@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,38 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder
 from keel.treatment.queries import DoseContext, RecordedDose
 from keel.treatment.queries.contexts import _Reads
-from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseConflict,
+    GuardRailPolicy,
+    guard_rail_policy,
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
+
+
+class VerdictDay(Protocol):
+    """What the window's verdict reads of a day (`window_verdict`, `order_on_high_qtc`): a dose's `DoseDay`,
+    or a take-home bottle's day (`bottles.hand_out`: no one records it, no rows but its context)."""
+
+    @property
+    def patient(self) -> Patient: ...
+
+    @property
+    def medication(self) -> str: ...
+
+    @property
+    def order(self) -> MedicationOrder: ...
+
+    @property
+    def today(self) -> date: ...
+
+    @property
+    def ctx(self) -> DoseContext: ...
+
+    @property
+    def policy(self) -> GuardRailPolicy: ...
 
 
 @dataclass(frozen=True)
@@ -48,11 +72,11 @@ class DoseDay:
     overrides: list[DoseOverride]  # a prescriber's overrides of this medication for today, newest first
 
     @cached_property
-    def policy(self) -> dict[str, Any]:
+    def policy(self) -> GuardRailPolicy:
         """The medication's guard-rail policy for the person (the program's, with the person's overrides:
-        `effective_policy`), read once for the dose when a step first needs it: the start gate's restart gap
+        `guard_rail_policy`), read once for the dose when a step first needs it: the start gate's restart gap
         and the rule's verdict share it (issue #21: a buprenorphine dose read it twice)."""
-        return effective_policy(self.patient, GUARD_RAILS[self.medication])
+        return guard_rail_policy(self.patient, GUARD_RAILS[self.medication])
 
     def recorded(self, dose: DoseRecord) -> RecordedDose:
         """The dose saved with what it read (`record_dose`'s `then`)."""

@@ -12,13 +12,13 @@ from keel.patients.models import Patient, local_today
 from keel.treatment.models import Medication, MedicationOrder
 from keel.treatment.queries.orders import level_given_under
 from keel.treatment.queries.qtc import recent_qtc
-from keel.treatment.services.doses.guards.day import DoseDay
+from keel.treatment.services.doses.guards.day import VerdictDay
 from keel.treatment.services.qtc import level_since, qtc_reason_covers, qtc_unseen, restart_day
 
 PASSED_OR_RELEASABLE = ("allowed", "allowed_with_rationale", "needs_override", "needs_reassessment")
 
 
-def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decision:
+def order_on_high_qtc(day: VerdictDay, total: Decimal, decision: Decision) -> Decision:
     """Guard 4b, the order on a high QTc (Krantz 2009: at 500 ms or more consider reducing or stopping): a
     methadone total above the active order on a recent QTc of 500 ms or more is blocked whatever day's
     override covers it (`above_order_on_high_qtc`: the prescriber raises the order itself, where the QTc

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import StartGate
+from keel.core.rules.buprenorphine.dose_limit import DosePolicy as DoseLimitPolicy
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.doses import hours_since, slot_recorded
 from keel.treatment.services.common import (
@@ -18,7 +20,7 @@ from keel.treatment.services.common import (
     DoseConflict,
     _audit,
 )
-from keel.treatment.services.doses.guards.day import DoseDay, slot_taken
+from keel.treatment.services.doses.guards.day import DoseDay, VerdictDay, slot_taken
 from keel.treatment.services.doses.guards.qtc import order_on_high_qtc
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.start import start_gate
@@ -52,7 +54,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     documented = override is not None and total <= override.max_total_mg
     start = None
     if medication == Medication.BUPRENORPHINE:
-        start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=day.policy)
+        dose_limit = cast(DoseLimitPolicy, day.policy)  # buprenorphine's guard rail: its dose limit
+        start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=dose_limit)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     return Cover(total, override, documented, start)
@@ -61,7 +64,7 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
 
 
-def window_verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
+def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
     """The window's whole verdict on an observed dose of `amount` on the day (the one definition: the window
     runs it on every dose, a take-home bottle's amount is put to it, `bottles.bottle_verdict`): the rule's
     verdict (`dose_decision`: titration step, day limits, missed days, a hold, with the hours since the
