@@ -43,3 +43,16 @@ def test_whole_record_release_carries_no_consent_to_another_recipient(world: Wor
     consents = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent"]
     assert len(consents) == 1, "another recipient's consent left with the record"
     assert "Harbor Family Court" not in text
+
+
+def test_consent_search_under_one_consent_finds_no_consent_to_another_recipient(world: World) -> None:
+    mine = consent_for_alice(world, "Acme Treatment Clinic", ["record"])
+    consent_for_alice(world, "Harbor Family Court Probation", ["medication"])
+    secret = accounts.create_token(user=world.staff["counselor"], recipient_name="Acme Treatment Clinic").secret
+    response = Client().get(
+        f"/fhir/R4/Consent?patient={world.alice.pk}",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_KEEL_CONSENT=str(mine.pk),
+    )
+    assert response.status_code == 200, response.content[:400]
+    assert "Harbor Family Court" not in response.content.decode()
