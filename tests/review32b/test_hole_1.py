@@ -9,7 +9,7 @@ import json
 from django.test import Client
 
 from keel.accounts import services as accounts
-from tests.conftest import World
+from tests.conftest import PASSWORD, World
 from tests.review32b._setup import consent_for_alice
 
 
@@ -53,6 +53,27 @@ def test_consent_search_under_one_consent_finds_no_consent_to_another_recipient(
         f"/fhir/R4/Consent?patient={world.alice.pk}",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
         HTTP_KEEL_CONSENT=str(mine.pk),
+    )
+    assert response.status_code == 200, response.content[:400]
+    assert "Harbor Family Court" not in response.content.decode()
+
+
+def test_json_export_under_one_consent_carries_no_consent_to_another_recipient(world: World) -> None:
+    mine = consent_for_alice(world, "Acme Treatment Clinic", ["record"])
+    consent_for_alice(world, "Harbor Family Court Probation", ["medication"])
+    secret = accounts.create_token(user=world.staff["counselor"], recipient_name="Acme Treatment Clinic").secret
+    body = {
+        "basis": "consent",
+        "consent": mine.pk,
+        "recipient_name": "Acme Treatment Clinic",
+        "purpose": "treatment",
+        "password": PASSWORD,
+    }
+    response = Client().post(
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert response.status_code == 200, response.content[:400]
     assert "Harbor Family Court" not in response.content.decode()
