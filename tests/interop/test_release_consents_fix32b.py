@@ -1,5 +1,6 @@
-"""Lane fix32b (review 32b H1): a release carries the consent it is made under and no consent naming another
-recipient (42 CFR 2.13(a), 2.31(a)(3)), on every route that releases: FHIR `$everything`, reads and
+"""Lane fix32b (review 32b H1): a release carries the consent it is made under (and her other consents naming
+its recipient, review 14's guardian consent) and no consent naming another recipient (42 CFR 2.13(a),
+2.31(a)(3)), on every route that releases: FHIR `$everything`, reads and
 searches under `Keel-Consent`, the JSON API's export by a token or a session, a next page of `$everything`.
 The care team's own views, the patient's own record and a release on her own request keep every consent;
 the words she reads for the `record` category say so, in English and in Spanish."""
@@ -78,6 +79,12 @@ def _consent_ids(bundle: dict[str, Any]) -> list[str]:
 def test_everything_carries_its_own_consent_only(world: World) -> None:
     mine, _other, client = _two(world)
     assert _consent_ids(_everything(client, world, mine).json()) == [_id(mine)]
+
+
+def test_everything_carries_her_other_consent_to_the_same_recipient(world: World) -> None:
+    mine, _other, client = _two(world)
+    again = _consent(world, "  acme   treatment CLINIC ", ["medication"], days_ago=1)
+    assert _consent_ids(_everything(client, world, mine).json()) == [_id(mine), _id(again)]
 
 
 def test_everything_counts_no_other_recipients_consent_in_its_total(world: World) -> None:
@@ -167,6 +174,10 @@ def test_a_next_page_still_stops_when_the_record_itself_changed(world: World) ->
     _mine, _other, client, following = _first_page(world)
     prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="70")
     assert client.get(following).status_code == 409
+
+
+def test_the_record_category_says_her_consents_to_its_recipient_go_with_it() -> None:
+    assert "my consents to this recipient" in sharing.CONSENT_CATEGORIES[sharing.RECORD]
 
 
 def test_the_record_category_says_no_other_consent_goes_with_it() -> None:

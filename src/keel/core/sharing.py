@@ -146,8 +146,8 @@ RECORD = "record"
 CONSENT_CATEGORIES: dict[str, str] = {
     **CATEGORIES,
     RECORD: N_(
-        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, and this "
-        "consent (never my consents to anyone else)"
+        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, and my "
+        "consents to this recipient (never my consents to anyone else)"
     ),
 }
 PURPOSES: dict[str, str] = {
