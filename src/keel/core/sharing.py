@@ -140,12 +140,14 @@ def progress_report_description(categories: tuple[str, ...] | list[str]) -> str:
 
 
 # The whole record as a file (the FHIR export): never a section of a progress report, so a consent must name
-# it apart for the record itself to leave (42 CFR 2.31(a)(3): how much and what kind of information).
+# it apart for the record itself to leave (42 CFR 2.31(a)(3): how much and what kind of information). Of her
+# consents it carries the one it leaves under, never one to anyone else (review 32b H1, `sharing.carried`).
 RECORD = "record"
 CONSENT_CATEGORIES: dict[str, str] = {
     **CATEGORIES,
     RECORD: N_(
-        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, consents"
+        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, and my "
+        "consents to this recipient (never my consents to anyone else)"
     ),
 }
 PURPOSES: dict[str, str] = {

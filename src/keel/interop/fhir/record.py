@@ -26,6 +26,7 @@ from keel.interop.fhir.base import Base, collection, last_updated
 from keel.interop.fhir.condition import condition_for
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, death_recorded, local_today, zone_of
+from keel.sharing.carried import carries_consent_to
 from keel.sharing.models import Consent
 from keel.treatment.models import (
     DoseAmendment,
@@ -308,7 +309,9 @@ def _answered(a: Assessment) -> tuple[str, str | None]:
 def _consents(rec: Record) -> list[dict[str, Any]]:
     """The person's consents; none for a clinician who reaches the record only through emergency access (the
     scoped getter's `keel_off_team`; review 19b: whom a person let her records go to is no part of treating an
-    emergency, as the sharing page and API refuse it)."""
+    emergency, as the sharing page and API refuse it). A release under a consent carries those naming its
+    recipient, never her consents to others (`sharing.carried`, review 32b H1); the care team's own views and
+    her own record show every one."""
     if getattr(rec.patient, "keel_off_team", False):
         return []
     rows = (
@@ -317,7 +320,7 @@ def _consents(rec: Record) -> list[dict[str, Any]]:
     today = local_today(rec.patient, rec.now)
     deceased = death_recorded(rec.patient.pk)
     out = []
-    for c in rows:
+    for c in (c for c in rows if carries_consent_to(c.recipient_name)):
         revocation = getattr(c, "revocation", None)
         revoked_at = revocation.revoked_at if revocation is not None else None
         zone = zone_of(rec.patient)

@@ -48,6 +48,7 @@ from keel.interop.rest.auth import (
 from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, PAGING, _check_request, _page, _searchset
 from keel.patients.models import Patient, local_today
+from keel.sharing.carried import released_to
 from keel.sharing.models import Basis, Disclosure
 from keel.sharing.services import SharingInvalid, SharingNotAllowed, release_record
 from keel.sharing.services.common import _covered
@@ -280,7 +281,8 @@ def _next_page(
     at = datetime.fromisoformat(str(data.get("a")))
     released = _still_released(user, patient, at, secret, target)
     base = base_for(request)
-    resources = Record(patient, _areas(user), base, at).everything()
+    with released_to(released.recipient_name):  # what the first page released (review 32b H1)
+        resources = Record(patient, _areas(user), base, at).everything()
     if _digest(resources) != data.get("h"):  # never more (or other) than what was released
         raise FhirError(
             409, "conflict", "The record changed since the first page: POST the basis again.", PAGE_PARAM

@@ -22,6 +22,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
+from keel.sharing.carried import released_to
 from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure
 from keel.sharing.services.common import (
@@ -318,7 +319,8 @@ def _released(
     carry: Carrier,
 ) -> tuple[Disclosure, dict[str, object]]:
     """The release in one transaction: the consent checked again (`_recheck_consent`), the token bound to the
-    recipient, the document built and carrying its terms, then its Disclosure and audit rows
+    recipient, the document built carrying no consent naming another recipient (`released_to`, review 32b H1)
+    and carrying its terms, then its Disclosure and audit rows
     (`_disclosed`). A refusal, or a token bound to another recipient, is audited outside the transaction,
     which wrote nothing, and raised."""
     by, patient, target_type = release.by, release.patient, release.target_type
@@ -328,7 +330,8 @@ def _released(
             refusal = None if died else _recheck_consent(patient, release.recipient.consent, today)
             if refusal is None and not died:
                 bind_token(token, release.recipient.name)
-                document = carry(build(patient, release.now), core.NOTICE, release.recipient.scope)
+                with released_to(release.recipient.name if release.recipient.consent else None):
+                    document = carry(build(patient, release.now), core.NOTICE, release.recipient.scope)
                 disclosure = _disclosed(release, document)
     except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, OTHER_RECIPIENT)

@@ -1,0 +1,40 @@
+"""Which of the person's consents a release carries (review 32b H1): those naming its recipient (the consent
+it is made under among them), never one naming another recipient. A consent to someone else is no part of
+"how much and what kind of information" the recipient needs (42 CFR 2.13(a), 2.31(a)(3); HIPAA 45 CFR
+164.502(b), minimum necessary), and it tells a fact of its own (a drug court, an employer's program, a
+representative's name) to a party no consent names; a consent naming the recipient is its own to know
+(review 14: a guardian's consent to the recipient travels as signed, `#representative`).
+
+The one place that decides it is the release (`sharing.services.releases._released`): it builds what leaves
+inside `released_to(recipient)`, so every route that releases under a consent (FHIR reads, searches and
+`$everything`, the JSON API's export by a token or a session, a next page of `$everything`) carries the same
+consents; the record's builder (`interop.fhir.record._consents`) asks `carries_consent_to`. Outside a release
+(the care team's own views, the patient's own record) and on the patient's own request (she is the
+recipient) nothing is set and every consent is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from keel.core.sharing import same_name
+
+_TO: ContextVar[str | None] = ContextVar("keel_release_to", default=None)
+
+
+@contextmanager
+def released_to(recipient_name: str | None) -> Iterator[None]:
+    """Build what leaves to `recipient_name` under a consent (None: no consent's release, every consent)."""
+    token = _TO.set(recipient_name)
+    try:
+        yield
+    finally:
+        _TO.reset(token)
+
+
+def carries_consent_to(recipient_name: str) -> bool:
+    """Whether what is being built carries a consent naming `recipient_name`: always outside a release under
+    a consent; inside one, only when it names the release's recipient (`core.sharing.same_name`)."""
+    to = _TO.get()
+    return to is None or same_name(recipient_name, to)
