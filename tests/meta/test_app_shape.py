@@ -42,7 +42,7 @@ NONE_BECAUSE: dict[str, dict[str, str]] = {
     "interop": {"templates/": "speaks FHIR and REST: its one download is a file, no page"},
     "jobs": {
         **{f: "the worker: no pages" for f in ("views", "urls", "templates/")},
-        **{f: "the worker: no API (its jobs are run by the CLI and the scheduler)" for f in ("schemas", "api")},
+        **{f: "the worker: no API (the CLI and the scheduler run it)" for f in ("schemas", "api")},
     },
     "measures": {f: "only reads other apps' rows: nothing of its own stored" for f in ("models", "services")},
     "public": {
@@ -64,9 +64,9 @@ WRITE_BECAUSE: dict[tuple[str, str], str] = {
     ("measures/queries.py", "hidden_total.update"): "a Counter, no row",
     ("sharing/views.py", "context.update"): "the template's context dict, no row",
     ("treatment/queries/orders.py", "found.select_for_update"): (
-        "episode_open(lock=True): the one definition of an open episode, read under the episode's lock inside "
-        "prescribe's transaction (services/orders.py) and unlocked by the window; one function so the two "
-        "cannot drift (review 20a, tests/treatment/test_order_and_discharge_race.py)"
+        "episode_open(lock=True): the one definition of an open episode, read under the episode's lock "
+        "inside prescribe's transaction (services/orders.py) and unlocked by the window; one function so "
+        "the two cannot drift (review 20a, tests/treatment/test_order_and_discharge_race.py)"
     ),
 }
 
@@ -93,7 +93,11 @@ def _modules_named(where: Path, *names: str, ending: str = "") -> Iterator[Path]
         if "migrations" in path.parts:
             continue
         inside = path.relative_to(where).parts
-        if path.stem in names or (ending and path.stem.endswith(ending)) or any(p in names for p in inside[:-1]):
+        if (
+            path.stem in names
+            or (ending and path.stem.endswith(ending))
+            or any(p in names for p in inside[:-1])
+        ):
             yield path
 
 
@@ -120,7 +124,9 @@ def _found_writes() -> set[tuple[str, str]]:
     for app in _apps():
         reading += _modules_named(app, "views", "api", ending="_views")
     for path in reading:
-        found |= {(path.relative_to(KEEL).as_posix(), call) for call in _writes(path.read_text(encoding="utf-8"))}
+        found |= {
+            (path.relative_to(KEEL).as_posix(), call) for call in _writes(path.read_text(encoding="utf-8"))
+        }
     return found
 
 
