@@ -28,11 +28,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "validating an invitation's role field (input, not access)",
     ("accounts/staff.py", "role not in {r.value for r in STAFF_ROLES}"): "validating a role change's field",
     (
-        "accounts/services.py",
+        "accounts/services/people.py",
         "role != Role.PATIENT",
     ): "making an account: staff get a second factor and a program",
     (
-        "accounts/services.py",
+        "accounts/services/setup.py",
         "admin.role == Role.PROGRAM_ADMIN",
     ): "setup run twice: is the existing admin the same",
     ("accounts/management/commands/createuser.py", 'options["role"] != Role.PATIENT'): "making an account",
