@@ -55,7 +55,7 @@ def main() -> None:
     from django.db import connection
     from django.test import RequestFactory
 
-    from keel.audit import services as audit_services
+    from keel.audit.services import sealing as audit_services
 
     logging.disable(logging.WARNING)
     handler = BaseHandler()

@@ -162,7 +162,7 @@ WHY: tuple[tuple[str, str], ...] = (
         "src/keel/careteam/queries/",
         "raw SQL rows: a hand-written read's driver values, the ORM-compiled parameters",
     ),
-    ("src/keel/treatment/queries/window.py", "raw SQL rows: a hand-written read's driver values"),
+    ("src/keel/treatment/queries/window/", "raw SQL rows: a hand-written read's driver values"),
     ("src/keel/web/health.py", "raw SQL rows and driver connections (the probe's prepared statement)"),
     ("src/keel/crypto.py", "JSON: any JSON value, encrypted and decrypted as it is"),
     (

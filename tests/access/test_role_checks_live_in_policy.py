@@ -28,17 +28,23 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "validating an invitation's role field (input, not access)",
     ("accounts/staff.py", "role not in {r.value for r in STAFF_ROLES}"): "validating a role change's field",
     (
-        "accounts/services.py",
+        "accounts/services/people.py",
         "role != Role.PATIENT",
     ): "making an account: staff get a second factor and a program",
     (
-        "accounts/services.py",
+        "accounts/services/setup.py",
         "admin.role == Role.PROGRAM_ADMIN",
     ): "setup run twice: is the existing admin the same",
     ("accounts/management/commands/createuser.py", 'options["role"] != Role.PATIENT'): "making an account",
     ("accounts/middleware.py", 'getattr(user, "role", "") in PERSON_ROLES'): "the idle timeout's length",
-    ("audit/services.py", "actor_role == SELF_GUIDED"): "a self-guided account's audit row names no one",
-    ("audit/services.py", "actor_role in _CLINICAL"): "marking an audit row 'emergency access' (a label)",
+    (
+        "audit/services/recording.py",
+        "actor_role == SELF_GUIDED",
+    ): "a self-guided account's audit row names no one",
+    (
+        "audit/services/recording.py",
+        "actor_role in _CLINICAL",
+    ): "marking an audit row 'emergency access' (a label)",
     ("assessments/fhir.py", 'getattr(user, "role", "") == "patient"'): "FHIR author: Patient or Practitioner",
     (
         "assessments/views.py",

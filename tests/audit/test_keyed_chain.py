@@ -99,7 +99,7 @@ def test_every_new_row_names_the_sealing_key() -> None:
 
 def test_a_row_hash_is_an_hmac_under_the_key() -> None:
     event = _seed(1)[0]
-    key = dict(chain.parse_keys(audit.settings.KEEL_AUDIT_KEYS))["k1"]
+    key = dict(chain.parse_keys(settings.KEEL_AUDIT_KEYS))["k1"]
     assert event.hash == chain.seal(audit._fields_of(event), event.prev_hash, "k1", key)
 
 

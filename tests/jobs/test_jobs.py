@@ -210,12 +210,12 @@ def test_the_silence_scan_runs_as_a_job(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_the_audit_verification_fails_on_a_broken_chain(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keel.audit import services as audit
+    from keel.audit.services import checkpoints
 
     class Report:
         ok, first_broken_id, checked, problem = False, 7, 6, "hash mismatch"
 
-    monkeypatch.setattr(audit, "verify_chain", lambda: Report())
+    monkeypatch.setattr(checkpoints, "verify_chain", lambda: Report())
     run = JobRun.objects.create(job="audit_checkpoint", slot="2026-06-10", scheduled_for=NOW)
     with pytest.raises(services.JobAttemptFailed, match="AuditChainBroken"):
         services.execute(run.pk)

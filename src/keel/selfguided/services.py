@@ -105,9 +105,11 @@ def sign_up(
     time_zone: str,
     understood: bool,
     address: str | None,
+    language: str = "en",
 ) -> User:
     """Make a self-guided account and its personal space. Raises SelfGuidedInvalid naming every bad field
-    (nothing is written), TooManySignups past the visitor's limit."""
+    (nothing is written), TooManySignups past the visitor's limit. `language`: the one the sign-up page was
+    read in, kept as the account's."""
     username = (username or "").strip()
     errors: list[FieldError] = []
     problem = _check_username(username)
@@ -131,7 +133,7 @@ def sign_up(
     space = Program.objects.create(
         slug=f"self-{secrets.token_hex(8)}", name="", time_zone=time_zone, is_personal=True
     )
-    user = User(username=username, role=Role.SELF_GUIDED)
+    user = User(username=username, role=Role.SELF_GUIDED, preferred_language=language)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

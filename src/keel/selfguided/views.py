@@ -46,6 +46,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "")[:150]
         zone = request.POST.get("time_zone", "")
         understood = request.POST.get("understood") == "on"
+        language = (get_language() or "en")[:2]
         try:
             user = services.sign_up(
                 username=username,
@@ -54,6 +55,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 time_zone=zone,
                 understood=understood,
                 address=client_network(request),
+                language=language,
             )
         except SelfGuidedInvalid as exc:
             errors = _errors(exc)
@@ -62,9 +64,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             from keel.accounts.views import _complete_login  # the one way every sign-in is completed
 
-            language = (get_language() or "en")[:2]
-            user.preferred_language = language
-            user.save(update_fields=["preferred_language"])
             response = _complete_login(request, user, device=None)
             # The signed-in pages' addresses carry no language: keep the one the person chose, as the
             # language form does for everyone signed in.

@@ -1,0 +1,87 @@
+"""Accounts: create people, enrol TOTP, check passwords and codes, issue and revoke API tokens; one module per
+subdomain (callers import this package).
+
+`people`: making accounts and checking who signs in; `totp`: two-step codes; `tokens`: personal access
+tokens; `deactivation`: sessions and tokens ended, an account deactivated; `setup`: the first program of a
+new database; `program_settings`: a program's settings; `errors`: `AccountError`.
+"""
+
+from __future__ import annotations
+
+from keel.accounts.services.deactivation import PENDING_SIGN_IN, deactivate_user, end_sessions, revoke_tokens
+from keel.accounts.services.errors import AccountError
+from keel.accounts.services.people import (
+    MAX_PASSWORD_LENGTH,
+    check_password,
+    create_user,
+    reauthenticate,
+    record_failed_login,
+    verify_totp,
+)
+from keel.accounts.services.program_settings import SETTINGS_FIELDS, update_program_settings
+from keel.accounts.services.setup import SetupResult, otpauth_uri, setup_first_program
+from keel.accounts.services.tokens import (
+    TOKEN_NOT_THEIRS,
+    TOKEN_PREFIX,
+    IssuedToken,
+    bind_token_recipient,
+    create_token,
+    revoke_token,
+    token_bound_to,
+    token_id,
+    token_in_use,
+    token_recipient,
+    token_releases_to,
+    user_for_token,
+)
+from keel.accounts.services.totp import (
+    confirm_totp_enrollment,
+    disable_totp,
+    enroll_totp,
+    is_setup_of,
+    refuse_disable_totp,
+    setup_marker,
+    start_totp_enrollment,
+    totp_secret_base32,
+    totp_secret_base32_of_key,
+)
+
+__all__ = [
+    "MAX_PASSWORD_LENGTH",
+    "PENDING_SIGN_IN",
+    "SETTINGS_FIELDS",
+    "TOKEN_NOT_THEIRS",
+    "TOKEN_PREFIX",
+    "AccountError",
+    "IssuedToken",
+    "SetupResult",
+    "bind_token_recipient",
+    "check_password",
+    "confirm_totp_enrollment",
+    "create_token",
+    "create_user",
+    "deactivate_user",
+    "disable_totp",
+    "end_sessions",
+    "enroll_totp",
+    "is_setup_of",
+    "otpauth_uri",
+    "reauthenticate",
+    "record_failed_login",
+    "refuse_disable_totp",
+    "revoke_token",
+    "revoke_tokens",
+    "setup_first_program",
+    "setup_marker",
+    "start_totp_enrollment",
+    "token_bound_to",
+    "token_id",
+    "token_in_use",
+    "token_recipient",
+    "token_releases_to",
+    "totp_secret_base32",
+    "totp_secret_base32_of_key",
+    "update_program_settings",
+    "user_for_token",
+    "verify_totp",
+]

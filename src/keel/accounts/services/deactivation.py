@@ -1,0 +1,54 @@
+"""Ending an account's ways in: its sessions and tokens, and deactivating it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.accounts.models import ApiToken, User
+from keel.audit import services as audit
+from keel.audit.models import Action
+
+PENDING_SIGN_IN = "keel_mfa_pending"
+
+
+def _session_of(data: dict[str, object], key: str) -> bool:
+    """Whether a session's data is the person's (id `key`): signed in as them, or a sign-in of theirs half
+    done (the password given, the code not yet)."""
+    if data.get("_auth_user_id") == key:
+        return True
+    pending = data.get(PENDING_SIGN_IN)
+    return isinstance(pending, dict) and str(pending.get("user_id")) == key
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every database session of this user except `keep` (a session key); return how many ended. The
+    one definition of "end this person's sessions" (review 23o): the signed-in ones and the sign-ins half
+    done (`PENDING_SIGN_IN`), so a password reset or a second factor reset also ends a code step begun with
+    the old password."""
+    from django.contrib.sessions.models import Session
+
+    key = str(user.pk)
+    doomed = [s.pk for s in Session.objects.iterator() if s.pk != keep and _session_of(s.get_decoded(), key)]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+def revoke_tokens(user: User) -> None:
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord | None = None) -> None:
+    """Disable a user: every session ends (Django drops inactive users) and every token is revoked.
+    `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
+    dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
+    privacy officer finds it in her audit trail; a staff member's account names no patient."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    revoke_tokens(user)
+    end_sessions(user)
+    if patient is not None:
+        audit.record_for_patient(by, patient, Action.UPDATE, "user", user.pk, reason="deactivated")
+        return
+    audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")

@@ -1,0 +1,132 @@
+"""Make people's accounts and check who they are: passwords, re-authentication, codes, failed sign-ins."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from keel.accounts.models import Program, ProgramMembership, Role, User
+from keel.accounts.services.errors import AccountError
+from keel.accounts.services.totp import enroll_totp
+from keel.audit import context as audit_context
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
+from keel.core.words import gettext_noop as N_
+
+MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    program_slug: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    totp_key_hex: str | None = None,
+    by: User | None = None,
+) -> tuple[User, TOTPDevice | None]:
+    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required)."""
+    if role not in Role.values:
+        raise AccountError(
+            "role",
+            N_("unknown role %(role)s; choose one of %(roles)s"),
+            role=repr(role),
+            roles=", ".join(Role.values),
+        )
+    if not username or len(username) > 150:
+        raise AccountError("username", N_("give a username of 1 to 150 characters"))
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError("username", N_("that username is taken"))
+    program: Program | None = None
+    if program_slug:
+        program = Program.objects.filter(slug=program_slug).first()
+        if program is None:
+            raise AccountError("program", N_("no program with slug %(slug)s"), slug=repr(program_slug))
+    elif role != Role.PATIENT:
+        raise AccountError("program", N_("staff must belong to a program"))
+    user = User(username=username, role=role, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("password", " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if program is not None and role != Role.PATIENT:
+        ProgramMembership.objects.create(user=user, program=program)
+    device = enroll_totp(user=user, key_hex=totp_key_hex) if role != Role.PATIENT else None
+    audit.record(
+        actor=by,
+        action=Action.CREATE,
+        target_type="user",
+        target_id=user.pk,
+        program_id=program.pk if program else None,
+    )
+    return user, device
+
+
+def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
+    """Authenticate through django-axes (which counts failures per username + IP)."""
+    user = authenticate(request=request, username=username, password=password)
+    return user if isinstance(user, User) else None
+
+
+def reauthenticate(user: User, password: object, *, purpose: str) -> bool:  # any JSON value: str checked
+    """The password asked again before a record leaves, an export or emergency access (SECURITY.md T17).
+
+    Checked through django-axes like a sign-in, from the address the request came from, so a wrong password
+    counts toward the same lockout (username + IP) and, once locked, even the right one is refused until the
+    cool-off ends. Each failure is audited as a failed sign-in naming what it was for."""
+    if not isinstance(user, User):
+        return False
+    if isinstance(password, str) and password and len(password) <= MAX_PASSWORD_LENGTH:
+        attempt = HttpRequest()  # the services have no request; axes needs the caller's address
+        attempt.method = "POST"
+        attempt.META["REMOTE_ADDR"] = audit_context.current().ip_address or ""
+        found = check_password(attempt, username=user.username, password=password)
+        if found is not None and found.pk == user.pk:
+            return True
+        locked = bool(getattr(attempt, "axes_locked_out", False))
+        reason = f"re-authentication for {purpose}" + ("; locked out" if locked else "")
+    else:
+        reason = f"re-authentication for {purpose}: no password"
+    record_failed_login(username=user.username, reason=reason)
+    return False
+
+
+def verify_totp(user: User, code: str) -> TOTPDevice | None:
+    """Check a TOTP code against the user's confirmed device; codes are single-use and throttled (django-otp's
+    `verify_is_allowed` and `last_t`). The device rows are locked for the check (review 23o): two requests
+    carrying the same code at once are serialised, and the second reads the step the first used (`last_t`)
+    and is refused. On SQLite the IMMEDIATE transaction holds the one writer lock."""
+    code = (code or "").strip().replace(" ", "")
+    if not ascii_digits(code):
+        return None
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_is_allowed()[0] and device.verify_token(code):
+                return device
+    return None
+
+
+def record_failed_login(*, username: str, reason: str) -> None:
+    """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
+    found = User.objects.filter(username=username).values_list("id", "role").first()
+    existing = found[0] if found and found[1] != Role.SELF_GUIDED else None  # self-guided: named by no row
+    audit.record(
+        actor=None,
+        actor_id=existing,
+        action=Action.FAILED_LOGIN,
+        outcome=Outcome.FAILURE,
+        target_type="user",
+        target_id=existing or "",
+        reason=reason,
+    )
