@@ -18,6 +18,7 @@ from keel.core.rules import methadone, qtc
 from keel.treatment import services
 from keel.treatment.models import QtcRecord, TakeHomePlan
 from keel.treatment.words import reason_text, stored_reason_text, stored_reasons
+from keel.web.dates import shown_date
 from tests.conftest import World, sign_in
 from tests.treatment.test_take_home_safety import NOON, TODAY, decide, observed, order
 
@@ -61,15 +62,19 @@ def _order_line(body: str, mg: str) -> str:
 def test_the_order_in_force_and_the_one_to_start_later_are_told_apart(world: World, record: Any) -> None:
     body = _page(world, "en")
     current, later = _order_line(body, "60"), _order_line(body, "70")
-    assert f"in force today; the newer order starts on {LATER.isoformat()}" in current
+    with translation.override("en"):
+        later_day = shown_date(LATER)  # the day in words (lane words32; was ISO)
+    assert f"in force today; the newer order starts on {later_day}" in current
     assert "Replaced by a newer order" not in current  # it is the one that governs today's dose
-    assert f"written to start on {LATER.isoformat()}: not in force yet" in later
+    assert f"written to start on {later_day}: not in force yet" in later
     assert "Active" not in later
 
 
 def test_in_spanish_the_orders_frequency_and_criteria_are_spanish(world: World, record: Any) -> None:
     body = _page(world, "es")
-    assert f"en vigor hoy; la orden más nueva empieza el {LATER.isoformat()}" in _order_line(body, "60")
+    with translation.override("es"):
+        later_day = shown_date(LATER)  # the day in words (lane words32; was ISO)
+    assert f"en vigor hoy; la orden más nueva empieza el {later_day}" in _order_line(body, "60")
     assert "una vez al día" in body and "once daily" not in body
     assert "asistencia regular a las dosis supervisadas" in body
     assert "regular attendance for supervised dosing" not in body
