@@ -1,0 +1,44 @@
+"""Review 32a hole 1: a take-back written yesterday (80 -> 40 mg), corrected back up today (80 mg: the
+corrected-back end, "corrected down and later back up"), then corrected again today to 60 mg. The dose was
+never 0 mg nor voided, yet the end and the nurse's message say "corrected to 0 mg and ... back"
+(`corrected_back._before_back_up` reads the stored kind, now `PlanEnd.CORRECTED_BACK`, and then only the
+last two amendments: 80 then 60, neither a void, so "zero")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from keel.treatment.services.doses.corrections import amend_dose
+from tests.review32a._setup import four_bottles_home_three_days_ago
+
+pytestmark = pytest.mark.django_db
+
+WHY = "Pump log: the amount typed at the window was wrong, corrected from the log."
+
+
+def _corrected_40_80_60(world):  # type: ignore[no-untyped-def]
+    plan, dose, today = four_bottles_home_three_days_ago(world)
+    yesterday = datetime.combine(today - timedelta(days=1), time(18), tzinfo=UTC)
+    nurse, alice = world.staff["nurse"], world.alice
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="40", now=yesterday)
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="80")
+    last = amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="60")
+    plan.refresh_from_db()
+    return plan, last
+
+
+def test_the_end_never_says_the_dose_was_corrected_to_zero(world) -> None:  # type: ignore[no-untyped-def]
+    plan, _last = _corrected_40_80_60(world)
+    assert "corrected to 0 mg" not in plan.end_reason
+
+
+def test_the_end_still_says_it_was_corrected_down(world) -> None:  # type: ignore[no-untyped-def]
+    plan, _last = _corrected_40_80_60(world)
+    assert "corrected down" in plan.end_reason
+
+
+def test_the_nurse_is_not_told_the_dose_was_corrected_to_zero(world) -> None:  # type: ignore[no-untyped-def]
+    _plan, last = _corrected_40_80_60(world)
+    assert not any("corrected to 0 mg" in reason.text for reason in last.warnings)
