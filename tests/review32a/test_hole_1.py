@@ -42,3 +42,26 @@ def test_the_end_still_says_it_was_corrected_down(world) -> None:  # type: ignor
 def test_the_nurse_is_not_told_the_dose_was_corrected_to_zero(world) -> None:  # type: ignore[no-untyped-def]
     _plan, last = _corrected_40_80_60(world)
     assert not any("corrected to 0 mg" in reason.text for reason in last.warnings)
+
+
+def test_a_keep_back_with_a_bottle_brought_back_never_says_zero(world) -> None:  # type: ignore[no-untyped-def]
+    """The same root by another path: yesterday's dose corrected down today (a keep back), tomorrow's bottle
+    recorded brought back, then 60 mg (the corrected-back end, "corrected down"), then 80 mg: the end says
+    "corrected to 0 mg and later back to 80 mg"."""
+    from keel.treatment.services.take_homes.ending import record_bottles_brought_back
+    from tests.factories import handed_out_yesterday
+
+    plan, dose = handed_out_yesterday(world)
+    nurse, alice = world.staff["nurse"], world.alice
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="40")
+    record_bottles_brought_back(
+        by=nurse,
+        patient_id=alice.pk,
+        plan_id=plan.pk,
+        reason="She brought tomorrow's bottle back unopened at the window.",
+        returned_days=[plan.bottles[1]],
+    )
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="60")
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="80")
+    plan.refresh_from_db()
+    assert "corrected to 0 mg" not in plan.end_reason
