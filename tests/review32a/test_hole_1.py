@@ -65,3 +65,16 @@ def test_a_keep_back_with_a_bottle_brought_back_never_says_zero(world) -> None: 
     amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="80")
     plan.refresh_from_db()
     assert "corrected to 0 mg" not in plan.end_reason
+
+
+def test_corrected_down_again_is_never_told_as_back_up(world) -> None:  # type: ignore[no-untyped-def]
+    """The undo of the undo: the take-back written yesterday (40 mg), back up today (80 mg), then down again
+    today (40 mg): the nurse is told "the dose was corrected to 0 mg and is now back up" of a dose just
+    corrected down."""
+    _plan, dose, today = four_bottles_home_three_days_ago(world)
+    yesterday = datetime.combine(today - timedelta(days=1), time(18), tzinfo=UTC)
+    nurse, alice = world.staff["nurse"], world.alice
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="40", now=yesterday)
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="80")
+    down = amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, reason=WHY, corrected_mg="40")
+    assert not any("is now back up" in reason.text for reason in down.warnings)
