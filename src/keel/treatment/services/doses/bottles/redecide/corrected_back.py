@@ -54,6 +54,7 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     zero); a correction down (no lower total before) the window would not give the run at is said as one
     (`reword.down_again`), never "back up"."""
     from keel.treatment.queries.take_home_plans import bottles_at_home
+    from keel.treatment.services.doses.bottles.redecide.reword import down_again
 
     day, today = change.today, change.real_today
     run = _run_unended(plan, day)
@@ -63,14 +64,11 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     mg = f"{change.total.normalize():f}"
     # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before; lane
     # fix32a (review 32a hole 1): read from the day's dose history, never "back up" from nothing
-    before = low_before(day_steps(change.patient.pk, day))
-    if before is None:
-        from keel.treatment.services.doses.bottles.redecide.reword import down_again
-
-        down = down_again(change, plan)
-        if down is not None:
-            return down
-    before = before or _before_back_up(change.patient, day, plan)
+    low = low_before(day_steps(change.patient.pk, day))
+    down = down_again(change, plan) if low is None else None
+    if down is not None:
+        return down
+    before: str = low or _before_back_up(change.patient, day, plan)
     template = _CORRECTED_BACK_WORDS[before][0 if call else 1]
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)

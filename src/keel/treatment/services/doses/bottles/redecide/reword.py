@@ -8,7 +8,10 @@ again from the dose that stands now (the window's reason at that amount) in the 
 agrees with its stored kind (a keep back's words for `PlanEnd.KEPT_BACK`, a take-back's for
 `PlanEnd.TAKEN_BACK`); words a void wrote since (`voided_since`: "voided or corrected to 0 mg") are said
 again from the record (the bottles at home named for the call-back, as the call-back list and FHIR name
-them); a note after the words kept (`_note_after`), audited."""
+them); a note after the words kept (`_note_after`), audited. Lane fix32a (review 32a holes 1 and 2): the
+bottles at home an end's own words name are read from the record too (`_from_record`), never kept from the
+old words; a corrected-back end whose dose is corrected down again is said as a correction down
+(`down_again`)."""
 
 from __future__ import annotations
 
