@@ -184,3 +184,24 @@ def test_hold_then_zero_again_says_the_voided_dose_again(world: World) -> None:
     _amend(world, dose.pk, "0")
     plan.refresh_from_db()
     assert "later voided or corrected to 0 mg" in plan.end_reason
+
+
+def test_keep_back_corrected_down_again_is_said_in_spanish(world: World) -> None:
+    """The down-again words (a keep back's own, from the record) are read in the reader's language (the
+    "Brought back" note cut off first, as the medication page cuts it)."""
+    from django.utils import translation
+
+    from keel.treatment.end_words import plan_end
+
+    plan, dose = _keep_back_brought_back_60(world)
+    _amend(world, dose.pk, "40")
+    plan.refresh_from_db()
+    with translation.override("es"):
+        said = plan_end(
+            plan.end_reason.split(" Brought back (", 1)[0],
+            local_today(world.alice),
+            plan.bottles_taken_back or {},
+            plan.end_kind,
+            plan.ended_on,
+        ).text
+    assert "The bottles for" not in said
