@@ -14,8 +14,9 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
+from keel.core.dose_history import DoseStep
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, TakeHomePlan
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
 
@@ -247,3 +248,16 @@ def slot_recorded(patient: Patient, medication: str, today: date, slot: int) -> 
     return DoseRecord.objects.filter(
         patient=patient, medication=medication, local_date=today, sequence=slot
     ).exists()
+
+
+def day_steps(patient_id: int, day: date) -> list[DoseStep]:
+    """Lane fix32a (review 32a hole 1): the history of the observed methadone given on `day` (the person's
+    day), as `keel.core.dose_history` reads it: each dose recorded given (its amount, at its recording) and
+    each amendment of one (its corrected amount, None for a void, at its instant), in the order made."""
+    doses = DoseRecord.objects.filter(
+        patient_id=patient_id, medication=Medication.METHADONE, status=DoseStatus.GIVEN, local_date=day
+    ).order_by("recorded_at", "id")
+    steps = [DoseStep(d.recorded_at, d.pk, d.amount_mg) for d in doses]
+    rows = DoseAmendment.objects.filter(dose__in=doses).order_by("amended_at", "id")
+    steps += [DoseStep(a.amended_at, a.dose_id, None if a.voided else a.corrected_mg) for a in rows]
+    return steps

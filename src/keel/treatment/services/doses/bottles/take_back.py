@@ -18,6 +18,7 @@ from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
     _call_back_or,
+    _run_unended,
     _set_bottles,
     _taken_back,
     brought_back_days,
@@ -198,6 +199,20 @@ def hold_voided_words(plan: TakeHomePlan, run: list[date], day: date) -> None:
         return  # said already (the same void read again)
     plan.end_reason = HOLD_THEN_VOIDED.format(day=day.isoformat(), days=", ".join(out)) + tail
     plan.save(update_fields=["end_reason"])
+
+
+def hold_voided_again(plan: TakeHomePlan, day: date) -> None:
+    """Lane fix32a (review 32a hole 4): the dose of `day` is voided (or 0 mg) again after a hold's end on
+    `day` (`PlanEnd.HOLD`: an earlier void's `_end_after_hold` moved the end to the hold's day, so no run is
+    judged). The run that went home with that dose is found from the record (`_run_unended`: the bottles
+    recorded handed out with it, or taken back since) and the hold's end says again that it went home with
+    a dose that stands no more (`hold_voided_words`), the same words as after the first void."""
+    if plan.ended_on != day or plan.end_kind != PlanEnd.HOLD:
+        return
+    left = {**(plan.bottles_taken_back or {}), **(plan.bottle_mg or {})}
+    run = [d for d in _run_unended(plan, day) if d.isoformat() in left]
+    if run:
+        hold_voided_words(plan, run, day)
 
 
 def hold_dose_stands(plan: TakeHomePlan, day: date) -> None:

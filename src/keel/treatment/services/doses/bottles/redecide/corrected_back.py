@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from keel.core.decision import Reason
+from keel.core.dose_history import low_before
 from keel.patients.models import Patient
 from keel.treatment.models import PlanEnd, TakeHomePlan
+from keel.treatment.queries.doses import day_steps
 from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
     _run_unended,
@@ -47,8 +49,12 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     `_nothing_given_on`), its reason says what happened (`CORRECTED_BACK_AT_HOME`, naming the bottles at
     home from today on, `bottles_at_home`, less those brought back; none: `CORRECTED_BACK_NONE_HOME`; a
     "brought back" note after it is kept), audited, and the nurse is told which bottles to call back for
-    (`CORRECTED_BACK_CALL_BACK`) and which stay on the shelf (`ON_SHELF`)."""
+    (`CORRECTED_BACK_CALL_BACK`) and which stay on the shelf (`ON_SHELF`). Lane fix32a (review 32a hole 1):
+    what was done before is read from the day's dose history (`core.dose_history.low_before`: down, voided,
+    zero); a correction down (no lower total before) the window would not give the run at is said as one
+    (`reword.down_again`), never "back up"."""
     from keel.treatment.queries.take_home_plans import bottles_at_home
+    from keel.treatment.services.doses.bottles.redecide.reword import down_again
 
     day, today = change.today, change.real_today
     run = _run_unended(plan, day)
@@ -56,8 +62,13 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     home = bottles_at_home(change.patient, today).get(plan.pk, {})
     call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run and d.isoformat() not in back}
     mg = f"{change.total.normalize():f}"
-    # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before
-    before = _before_back_up(change.patient, day, plan)
+    # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before; lane
+    # fix32a (review 32a hole 1): read from the day's dose history, never "back up" from nothing
+    low = low_before(day_steps(change.patient.pk, day))
+    down = down_again(change, plan) if low is None else None
+    if down is not None:
+        return down
+    before: str = low or _before_back_up(change.patient, day, plan)
     template = _CORRECTED_BACK_WORDS[before][0 if call else 1]
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)
@@ -80,12 +91,14 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
 
 
 def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
-    """Lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): what was done to the methadone dose
-    of `day` that first ended the plan, as `corrected_back` says it: "down" (a keep back at a lower total
-    written over an earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`; lane fix30a,
-    review 30a holes 2 and 3: a plain keep back or take-back, `_DOWN_KINDS`; read from the stored kind,
-    never the English reason), else "voided" (the last amendment of that day's methadone doses
-    before the newest one is a void) or "zero" (corrected to 0 mg)."""
+    """Lane fix32a: what `corrected_back` says when the day's dose history shows no lower total before the one
+    that stands (`core.dose_history.low_before`) and the window gives the run. Lane fix28c (review 28c
+    hole 5), lane fix29c (review 29c hole 3): what was done to the methadone dose of `day` that first
+    ended the plan, as `corrected_back` says it: "down" (a keep back at a lower total written over an
+    earlier end, kept on the plan: `earlier_end` "over" `PlanEnd.KEPT_BACK`; lane fix30a, review 30a holes
+    2 and 3: a plain keep back or take-back, `_DOWN_KINDS`; read from the stored kind, never the English
+    reason), else "voided" (the last amendment of that day's methadone doses before the newest one is a
+    void) or "zero" (corrected to 0 mg)."""
     from keel.treatment.models import DoseAmendment, Medication
 
     if plan.end_kind in _DOWN_KINDS or str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:

@@ -45,6 +45,7 @@ from keel.treatment.services.doses.bottles.take_back import (
     _end_not_handed_out,
     _take_back_nothing_given,
     hold_dose_stands,
+    hold_voided_again,
 )
 
 
@@ -107,9 +108,11 @@ def _redecide_plan(
         return []
     if _kept_back_on(plan, today):
         return never_over_window(change, plan, after_keep_back(change, plan))
-    if total > 0 and over_earlier_on(plan, today) is not None:
-        # lane fix29a (review 29a holes 1 and 2): a keep back or "nothing given" written over an earlier end
-        return never_over_window(change, plan, after_end_over_earlier(change, plan))
+    if (total > 0 or today < real_today) and over_earlier_on(plan, today) is not None:
+        # lane fix29a (review 29a holes 1 and 2): a keep back or "nothing given" written over an earlier end;
+        # lane fix32a (review 32a hole 3): an earlier day's such dose voided too (its words; no re-cover)
+        said = after_end_over_earlier(change, plan)
+        return never_over_window(change, plan, said) if total > 0 else said
     if today < real_today and plan.ended_on == today and plan.end_kind == PlanEnd.CORRECTED_BACK:
         return again_after_corrected_back(change, plan)  # lane end28: the end stands, its words follow
     if total > 0 and today < real_today and voided_on(plan, today):
@@ -123,6 +126,8 @@ def _redecide_plan(
     if today < real_today and taken_back_since(plan, today):
         # lane fix31a (review 31a hole 6): a take-back written on an earlier day stands; never "handed out"
         return after_take_back_since(change, plan)
+    if total <= 0:
+        hold_voided_again(plan, today)  # lane fix32a (review 32a hole 4): the hold's end moved to its day
     run = _run_at(change, plan)
     if not run:
         return []

@@ -35,7 +35,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     TAKE_BACK_UNDONE,
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
-from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
+from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
 from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
@@ -76,12 +76,19 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
     its words say the dose stands again (`corrected_back`, the earlier end kept in the words). Blocked, after
     a hold, or another plan covering a day of the run (`_resume_refused`): the end stands. A bottle recorded
     brought back stays on the shelf (`plan_days` reads its day as a clinic day). The caller's
-    `never_over_window` ends the plan before a day dosed at the window."""
+    `never_over_window` ends the plan before a day dosed at the window. Lane fix32a (review 32a hole 3): a
+    void (or 0 mg) of an earlier day's dose whose keep back or take-back was written over the earlier end:
+    the end stands, re-worded as voided and the nurse told (`voided_since`), as without the earlier end."""
     patient, day, today = change.patient, change.today, change.real_today
     kind = str((plan.earlier_end or {}).get("over") or "")
     earlier = over_earlier_on(plan, day)
     if earlier is None:
         return []
+    if change.total <= 0:
+        # lane fix32a (review 32a hole 3): the earlier day's dose a keep back or a take-back was written at is
+        # voided (or 0 mg): the end stands, its words say so and the nurse is told, as without the earlier end
+        voided = kind in (PlanEnd.KEPT_BACK, PlanEnd.TAKEN_BACK) and day < today
+        return voided_since(change, plan) if voided else []
     if kind == PlanEnd.NOTHING_GIVEN and day < today:
         return corrected_back(change, plan)
     if _resume_refused(patient, plan, day, today):

@@ -8,7 +8,10 @@ again from the dose that stands now (the window's reason at that amount) in the 
 agrees with its stored kind (a keep back's words for `PlanEnd.KEPT_BACK`, a take-back's for
 `PlanEnd.TAKEN_BACK`); words a void wrote since (`voided_since`: "voided or corrected to 0 mg") are said
 again from the record (the bottles at home named for the call-back, as the call-back list and FHIR name
-them); a note after the words kept (`_note_after`), audited."""
+them); a note after the words kept (`_note_after`), audited. Lane fix32a (review 32a holes 1 and 2): the
+bottles at home an end's own words name are read from the record too (`_from_record`), never kept from the
+old words; a corrected-back end whose dose is corrected down again is said as a correction down
+(`down_again`)."""
 
 from __future__ import annotations
 
@@ -18,9 +21,17 @@ from decimal import Decimal
 from keel.core.decision import Reason
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit_plan
-from keel.treatment.services.doses.bottles.hand_out import _run_unended, brought_back_days
+from keel.treatment.services.doses.bottles.hand_out import (
+    _left_with,
+    _run_unended,
+    _taken_back,
+    _taken_back_in,
+    bottle_amounts,
+    brought_back_days,
+)
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
+    CORRECTION_CALL_BACK,
     KEPT_BACK_AT_HOME,
     NOT_HANDED_OUT,
     TAKEN_BACK_FROM_TODAY,
@@ -82,10 +93,14 @@ def _said_again(
     the end's own template from the record (`_from_record`); anything else, None (left as it is)."""
     from keel.treatment.end_words import _pattern
 
-    for template in _WORDS[kind]:
-        found = _pattern(template).fullmatch(head)
-        if found is not None:
-            return template.format(**{**found.groupdict(), **now})
+    at_home, none_home = _WORDS[kind]
+    if _pattern(at_home).fullmatch(head) is not None:
+        # lane fix32a (review 32a hole 2): the bottles at home are read from the record (those brought back
+        # since, or whose day is gone, are no longer named for the call-back), never kept from the old words
+        return _from_record(change, plan, kind, now)
+    found = _pattern(none_home).fullmatch(head)
+    if found is not None:
+        return none_home.format(**{**found.groupdict(), **now})
     for template in (VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF):
         if _pattern(template).fullmatch(head) is not None:
             return _from_record(change, plan, kind, now)
@@ -96,14 +111,78 @@ def _from_record(change: DayChange, plan: TakeHomePlan, kind: str, now: dict[str
     """Lane fix31a (review 31a hole 4): the end's own words after a void and a correction back up, read from
     the record: the run's days after the end, those at home (`bottles_at_home`, less those brought back)
     named for the call-back (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`); none at home, every day after
-    the end (`NOT_HANDED_OUT`, `ALL_BACK_FROM_TODAY`)."""
-    from keel.treatment.queries.take_home_plans import bottles_at_home
-
-    ended = plan.ended_on or change.today
-    ahead = [d for d in _run_unended(plan, change.today) if d > ended]
-    back = brought_back_days(plan)
-    home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
-    call = sorted(d.isoformat() for d in home if d in ahead and d.isoformat() not in back)
+    the end (`NOT_HANDED_OUT`, `ALL_BACK_FROM_TODAY`). Lane fix32a (review 32a hole 2): also the end's own
+    words with bottles at home said again (`_said_again`)."""
+    ahead = _ahead(change, plan)
+    call = sorted(_at_home(change, plan, ahead))
     at_home, none_home = _WORDS[kind]
     days = ", ".join(call) if call else ", ".join(d.isoformat() for d in ahead)
     return (at_home if call else none_home).format(days=days, day=change.today.isoformat(), **now)
+
+
+def _ahead(change: DayChange, plan: TakeHomePlan) -> list[date]:
+    """The days of the run that went home with the dose of the change's day after the plan's end."""
+    ended = plan.ended_on or change.today
+    return [d for d in _run_unended(plan, change.today) if d > ended]
+
+
+def _at_home(change: DayChange, plan: TakeHomePlan, ahead: list[date]) -> dict[str, str]:
+    """The bottles of `ahead` at home now (`bottles_at_home`, less those recorded brought back): ISO day ->
+    mg, the call-back's and the end's days."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
+    back = brought_back_days(plan)
+    home = bottles_at_home(change.patient, change.real_today).get(plan.pk, {})
+    return {d.isoformat(): str(mg) for d, mg in home.items() if d in ahead and d.isoformat() not in back}
+
+
+def judged_again(
+    change: DayChange, plan: TakeHomePlan, run: list[date]
+) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
+    """The run the dose of the change's day sent home, judged again at the total that stands (the bottles
+    that left judged by the order in force when they left, `bottle_amounts`): the bottles it left with (ISO
+    day -> mg, those taken back since included) and the window's block (None: it would give them)."""
+    patient, day = change.patient, change.today
+    kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
+    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
+    _amounts, blocked = bottle_amounts(
+        patient,
+        run,
+        day,
+        change.total,
+        change.ctx,
+        change.now,
+        True,
+        left_with=_left_with(patient, day),
+        recorded=had,
+    )
+    return kept, blocked
+
+
+def down_again(change: DayChange, plan: TakeHomePlan) -> list[Reason] | None:
+    """Lane fix32a (review 32a hole 1): an end that stands (a corrected-back end, `corrected_back`) whose dose
+    is corrected down again (the day's dose history, `core.dose_history.low_before`: no lower total before
+    the one that stands now) to a total the window would not give the run at (`judged_again`): never told
+    "back up". The end's words are the correction down's own at that amount, from the record
+    (`_from_record`: a keep back's for an end on the dose's day, a take-back's for one written since), a note
+    after them kept, the stored kind kept (no past day is covered again: lane end28), audited; the nurse is
+    told to call back the bottles at home (`CORRECTION_CALL_BACK`). None: the window gives the run (the
+    caller's words stand)."""
+    run = _run_unended(plan, change.today)
+    _kept, blocked = judged_again(change, plan, run) if run else ({}, None)
+    if blocked is None:
+        return None
+    kind = PlanEnd.KEPT_BACK if plan.ended_on == change.today else PlanEnd.TAKEN_BACK
+    _day, mg, reason = blocked
+    amount = f"{mg.normalize():f}"
+    plan.end_reason = _from_record(change, plan, kind, {"mg": amount, "why": reason.text}) + _note_after(plan)
+    plan.save(update_fields=["end_reason"])
+    call = _at_home(change, plan, _ahead(change, plan))
+    _audit_plan(
+        change.by,
+        change.patient,
+        plan,
+        "plan stays ended: its dose corrected again, still kept back",
+        {"dose_day": change.today.isoformat(), "mg": amount},
+    )
+    return [_taken_back(CORRECTION_CALL_BACK, call, plan.pk)] if call else []

@@ -6,7 +6,6 @@ window dose stands today (lane end28)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from keel.core.decision import Reason
 from keel.treatment.models import PlanEnd, TakeHomePlan
@@ -15,8 +14,6 @@ from keel.treatment.services.doses.bottles.hand_out import (
     _left_with,
     _run_unended,
     _set_bottles,
-    _taken_back_in,
-    bottle_amounts,
     on_shelf,
 )
 from keel.treatment.services.doses.bottles.kept_back import (
@@ -31,7 +28,7 @@ from keel.treatment.services.doses.bottles.redecide.corrected_back import (
     corrected_back,
     voided_since,
 )
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again, judged_again
 
 
 def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
@@ -58,7 +55,7 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
         # lane end28 (defence in depth, probe 27): she was dosed at the window today while the take-back
         # stood; re-covering today would make today a take-home day with a dose already given: never
         return []
-    kept, blocked = _judged_again(change, plan, run)
+    kept, blocked = judged_again(change, plan, run)
     if blocked is not None:  # lane fix31a (review 31a hole 2): the take-back stands, its words follow
         end_said_again(change, plan, blocked)
     if not run or blocked is not None:
@@ -70,29 +67,6 @@ def undo_take_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     ahead = [d.isoformat() for d in run if d >= today]
     _audit_handed_out(change.by, patient, plan, ahead, day)
     return [Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
-
-
-def _judged_again(
-    change: DayChange, plan: TakeHomePlan, run: list[date]
-) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
-    """The run the dose of the change's day sent home, judged again at the total that stands (the bottles
-    that left judged by the order in force when they left, `bottle_amounts`): the bottles it left with (ISO
-    day -> mg, those taken back since included) and the window's block (None: it would give them)."""
-    patient, day = change.patient, change.today
-    kept = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
-    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
-    _amounts, blocked = bottle_amounts(
-        patient,
-        run,
-        day,
-        change.total,
-        change.ctx,
-        change.now,
-        True,
-        left_with=_left_with(patient, day),
-        recorded=had,
-    )
-    return kept, blocked
 
 
 def taken_back_since(plan: TakeHomePlan, day: date) -> bool:
@@ -120,7 +94,7 @@ def after_take_back_since(change: DayChange, plan: TakeHomePlan) -> list[Reason]
     if plan.end_kind == PlanEnd.CORRECTED_BACK or change.total <= 0:
         return again_after_corrected_back(change, plan) if change.total > 0 else voided_since(change, plan)
     run = _run_unended(plan, change.today)
-    _kept, blocked = _judged_again(change, plan, run) if run else ({}, None)
+    _kept, blocked = judged_again(change, plan, run) if run else ({}, None)
     if blocked is not None:
         end_said_again(change, plan, blocked)
         return []
