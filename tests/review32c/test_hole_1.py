@@ -14,7 +14,7 @@ from django.utils import timezone
 from keel.accounts import services as accounts
 from keel.assessments.services import submit_assessment
 from keel.interop.models import ImportedResponse
-from tests.conftest import World
+from tests.conftest import PASSWORD, World
 from tests.review32c._setup import consent_for_alice
 
 COURT = "County Drug Court"
@@ -62,3 +62,26 @@ def test_a_release_to_acme_never_names_the_drug_court(world: World, client: Clie
     text = response.content.decode()
     assert COURT not in text, "the release to Acme names the drug court that sent a questionnaire"
     assert CASE not in text, "the release to Acme carries the drug court's case number for her"
+
+
+def test_the_json_export_to_acme_never_names_the_drug_court(world: World, client: Client) -> None:
+    acme = consent_for_alice(world, "Acme Health", ["record"])
+    _sent_by_the_court(world)
+    secret = accounts.create_token(user=world.staff["nurse"], recipient_name="Acme Health").secret
+    body = {
+        "basis": "consent",
+        "consent": acme.pk,
+        "recipient_name": "Acme Health",
+        "purpose": "treatment",
+        "password": PASSWORD,
+    }
+    response = client.post(
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert COURT not in text, "the JSON API's export to Acme names the drug court that sent a questionnaire"
+    assert CASE not in text, "the JSON API's export to Acme carries the drug court's case number for her"
