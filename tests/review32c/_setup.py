@@ -1,5 +1,5 @@
-"""Review 32c set-up (copied from review 32b): a consent signed for Alice by someone (rows: the history, not the behaviour under
-test), and her death recorded through the API as a clinician records it."""
+"""Review 32c set-up (a copy of review 32b's): a consent signed for Alice by someone (rows: the history,
+not the behaviour under test), and her death recorded through the API as a clinician records it."""
 
 from __future__ import annotations
 
