@@ -33,7 +33,7 @@ def _sent_by_the_court(world: World) -> None:
         assessment=assessment,
         sender_system=f"https://monitoring.example/{COURT}",
         sender_id="qr-1",
-        subject={"identifier": {"system": COURT, "value": CASE}, "display": "Alicia Zamorano"},
+        subject={"reference": f"Patient/{CASE}", "display": "Alicia Zamorano"},
         author={"display": f"{COURT} case manager"},
         authored=filled.isoformat(),
         matched_by="name and birth date",
