@@ -474,13 +474,13 @@ def provenance(imp: ImportedResponse) -> dict[str, Any]:
 ANOTHER_SYSTEM = "another system"
 
 
-def received(imp: ImportedResponse) -> dict[str, Any]:
+def received(imp: ImportedResponse) -> dict[str, object]:
     """An imported response's Provenance as a release carries it (review 32c H1: reduced, not dropped): that
     it was received from another system, when, which response it is about, how Keel matched it to the person
     and who filed it; never the sending system's name or identifiers, the sender's author, its id for the
     response or its reference for the person (42 CFR 2.13(a), 2.31(a)(3); HIPAA 45 CFR 164.502(b)).
     `agent.who` and `entity.what` are display-only References (required by FHIR R4)."""
-    out: dict[str, Any] = {
+    out: dict[str, object] = {
         "resourceType": "Provenance",
         "id": f"import-{imp.pk}",
         "target": [ref("QuestionnaireResponse", f"assessment-{imp.assessment_id}")],
