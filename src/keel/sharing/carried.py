@@ -10,7 +10,11 @@ inside `released_to(recipient)`, so every route that releases under a consent (F
 `$everything`, the JSON API's export by a token or a session, a next page of `$everything`) carries the same
 consents; the record's builder (`interop.fhir.record._consents`) asks `carries_consent_to`. Outside a release
 (the care team's own views, the patient's own record) and on the patient's own request (she is the
-recipient) nothing is set and every consent is shown."""
+recipient) nothing is set and every consent is shown.
+
+The same release names no other party through an imported response's Provenance (review 32c H1): inside
+it (`in_release`) the Provenance says the response was received from another system, when, and which
+response it is about, never the sender's name, identifiers, author or reference for the person."""
 
 from __future__ import annotations
 
@@ -38,3 +42,10 @@ def carries_consent_to(recipient_name: str) -> bool:
     a consent; inside one, only when it names the release's recipient (`core.sharing.same_name`)."""
     to = _TO.get()
     return to is None or same_name(recipient_name, to)
+
+
+def in_release() -> bool:
+    """Whether what is being built leaves to a recipient under a consent (review 32c H1): an imported
+    response's Provenance then names no other party (`interop.fhir.resources.received`). Outside a release
+    (the care team's own views, the patient's own record, a release at her own request) it is whole."""
+    return _TO.get() is not None

@@ -26,6 +26,7 @@ from keel.interop.fhir.base import (
     ref,
 )
 from keel.patients.models import death_changed, died_of
+from keel.sharing.carried import in_release
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -426,13 +427,20 @@ def _as_sent(reference: Any) -> dict[str, Any]:
     return out
 
 
+def _enterer(imp: ImportedResponse) -> dict[str, str]:
+    """Who filed the response in Keel: the person herself, or a staff member."""
+    if getattr(imp.received_by, "role", "") == "patient":
+        return ref("Patient", imp.assessment.patient_id)
+    return ref("Practitioner", imp.received_by_id)
+
+
 def provenance(imp: ImportedResponse) -> dict[str, Any]:
     """Where an imported QuestionnaireResponse came from: the sending system and its id for the response
-    (entity, role source), the author and subject as the sender named them, and who filed it in Keel."""
-    if getattr(imp.received_by, "role", "") == "patient":
-        enterer = ref("Patient", imp.assessment.patient_id)
-    else:
-        enterer = ref("Practitioner", imp.received_by_id)
+    (entity, role source), the author and subject as the sender named them, and who filed it in Keel.
+    Inside a release to a recipient (`sharing.carried.in_release`, review 32c H1) only what `received`
+    keeps: the sender, its author and its reference for the person are another party's facts."""
+    if in_release():
+        return received(imp)
     sent = (
         f"QuestionnaireResponse {imp.sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"
     )
@@ -456,8 +464,41 @@ def provenance(imp: ImportedResponse) -> dict[str, Any]:
                 "type": {"coding": [{"system": _PARTICIPANT, "code": "custodian"}]},
                 "who": {"display": imp.sender_system or "an unnamed system"},
             },
-            {"type": {"coding": [{"system": _PARTICIPANT, "code": "enterer"}]}, "who": enterer},
+            {"type": {"coding": [{"system": _PARTICIPANT, "code": "enterer"}]}, "who": _enterer(imp)},
         ],
         "entity": [{"role": "source", "what": what}],
+    }
+    return last_updated(out, imp.received_at)
+
+
+ANOTHER_SYSTEM = "another system"
+
+
+def received(imp: ImportedResponse) -> dict[str, object]:
+    """An imported response's Provenance as a release carries it (review 32c H1: reduced, not dropped): that
+    it was received from another system, when, which response it is about, how Keel matched it to the person
+    and who filed it; never the sending system's name or identifiers, the sender's author, its id for the
+    response or its reference for the person (42 CFR 2.13(a), 2.31(a)(3); HIPAA 45 CFR 164.502(b)).
+    `agent.who` and `entity.what` are display-only References (required by FHIR R4)."""
+    out: dict[str, object] = {
+        "resourceType": "Provenance",
+        "id": f"import-{imp.pk}",
+        "target": [ref("QuestionnaireResponse", f"assessment-{imp.assessment_id}")],
+        "recorded": instant(imp.received_at),
+        "agent": [
+            {
+                "type": {"coding": [{"system": _PARTICIPANT, "code": "custodian"}]},
+                "who": {"display": ANOTHER_SYSTEM},
+            },
+            {"type": {"coding": [{"system": _PARTICIPANT, "code": "enterer"}]}, "who": _enterer(imp)},
+        ],
+        "entity": [
+            {
+                "role": "source",
+                "what": {
+                    "display": f"QuestionnaireResponse from {ANOTHER_SYSTEM}; matched by {imp.matched_by}"
+                },
+            }
+        ],
     }
     return last_updated(out, imp.received_at)
