@@ -49,21 +49,8 @@ class CheckInBody(TypedDict):
     nudges: list[str]
 
 
-class CheckInValues(TypedDict):
-    """A check-in's checked values (`CheckInIn`'s fields, in the core's order), as stored."""
-
-    craving: int
-    mood: int
-    used: bool
-    used_what: list[str]
-    used_how: list[str]
-    medication: str
-    meeting: bool
-    counseling: bool
-    triggers: list[str]
-    trigger_other: str
-    sleep: str
-    note: str
+# A check-in's checked values, as stored: the core's one shape (`core.recovery.checkin.CheckIn`).
+CheckInValues = core_checkin.CheckIn
 
 
 @dataclass(frozen=True)
