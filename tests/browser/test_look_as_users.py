@@ -118,8 +118,14 @@ def test_a_prescriber_on_a_desktop(live_server: Any, browser: Any, shot: Any) ->
     page = context.new_page()
     page.goto(f"{live_server.url}/patients/{person.pk}/medication/")
     orders = page.locator("ul.orders").inner_text()
-    assert f"en vigor hoy; la orden más nueva empieza el {later.isoformat()}" in orders
-    assert f"escrita para empezar el {later.isoformat()}: todavía no está en vigor" in orders
+    from django.utils import translation
+
+    from keel.web.dates import shown_date
+
+    with translation.override("es"):
+        later_day = shown_date(later)  # the day in words (lane words32; was ISO)
+    assert f"en vigor hoy; la orden más nueva empieza el {later_day}" in orders
+    assert f"escrita para empezar el {later_day}: todavía no está en vigor" in orders
     text = page.locator("main").inner_text()
     assert "La metadona y el QTc:" in text
     assert "contados contra cualquier suministro nuevo" in text

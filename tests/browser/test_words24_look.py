@@ -104,8 +104,9 @@ def test_a_prescriber_reads_the_409_on_the_start_page(
     alert.wait_for()
     said = alert.inner_text()
     assert said.startswith(
-        "Not saved: the methadone order changed since you read it. r-prescriber wrote a new order"
-    )  # lane words25: the API's words too
+        "Not saved: the methadone order changed since you read it. "
+        "Prescriber (no name on file) wrote a new order"
+    )  # lane words25: the API's words too; lane words32: a staff member by name or role, never a username
     assert "version" not in said and ISO.search(said) is None, said
     assert page.get_by_role("link", name="See this person's orders").is_visible()  # the orders it names
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
