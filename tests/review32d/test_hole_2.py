@@ -46,3 +46,23 @@ def test_end_never_says_no_dose_stands_when_one_does(world: World) -> None:
 def test_end_never_says_not_handed_out_when_they_are_at_home(world: World) -> None:
     plan = _dose_hold_void_back(world)
     assert "were not handed out" not in plan.end_reason
+
+
+def _dose_hold_void_new_dose(world: World) -> TakeHomePlan:
+    """As above, but after the void the nurse records a new 80 mg dose at the window (another route to a dose
+    that stands today). The plan."""
+    plan, _first = methadone_with_take_home_plan(world, timezone.now() - timedelta(days=1))
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
+    dose = DoseRecord.objects.filter(
+        patient=world.alice, local_date=local_today(world.alice), status=DoseStatus.GIVEN
+    ).latest("id")
+    held_then_released(world)
+    corrected(world, dose, void=True)
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    return plan
+
+
+def test_end_after_a_new_dose_never_says_no_dose_stands(world: World) -> None:
+    plan = _dose_hold_void_new_dose(world)
+    assert "no dose given today stands" not in plan.end_reason
