@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from keel.treatment.models import TakeHomePlan
 from tests.conftest import World
-from tests.factories import corrected
+from tests.factories import corrected, handed_out_today
 from tests.review32d._setup import four_bottles_home_three_days_ago
 
 
@@ -36,3 +36,19 @@ def test_no_bottle_was_recorded_brought_back(world: World) -> None:
 def test_end_never_says_brought_back_when_none_came_back(world: World) -> None:
     plan = _down_then_again_two_days_later(world)
     assert "were brought back" not in plan.end_reason
+
+
+def _kept_back_at_home_then_again_three_days_later(world: World) -> TakeHomePlan:
+    """The keep back's twin: today 80 mg at the window, two bottles home; corrected to 40 mg today (kept
+    back, bottles at home, called back); three days later corrected to 60 mg. The plan."""
+    plan, dose = handed_out_today(world)
+    corrected(world, dose, corrected_mg="40")
+    with time_machine.travel(timezone.now() + timedelta(days=3), tick=True):
+        corrected(world, dose, corrected_mg="60")
+    plan.refresh_from_db()
+    return plan
+
+
+def test_kept_back_end_never_says_not_handed_out_of_bottles_that_left(world: World) -> None:
+    plan = _kept_back_at_home_then_again_three_days_later(world)
+    assert "were not handed out" not in plan.end_reason
