@@ -68,3 +68,21 @@ def test_over_a_prescribers_end_no_kept_back_bottle_is_at_home(world: World) -> 
     plan, _amendment = _kept_back_yesterday_corrected_today(world, prescriber_end=True)
     today = local_today(world.alice)
     assert today not in bottles_at_home(world.alice, today).get(plan.pk, {})
+
+
+def test_fhir_never_says_the_kept_back_bottle_was_dispensed(world: World) -> None:
+    from keel.access.policy.areas import Area
+    from keel.interop.fhir.base import Base
+    from keel.interop.fhir.record import record_bundle
+    from keel.interop.fhir.treatment import bottle_id
+
+    plan, _amendment = _kept_back_yesterday_corrected_today(world)
+    today = local_today(world.alice)
+    bundle = record_bundle(world.alice, frozenset(Area), timezone.now(), Base("https://keel.test/fhir/R4/"))
+    wanted = bottle_id(plan.pk, today)
+    statuses = [
+        e["resource"]["status"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationDispense" and e["resource"]["id"] == wanted
+    ]
+    assert statuses != ["completed"]
