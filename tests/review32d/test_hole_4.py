@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, TakeHomePlan
-from keel.treatment.queries.take_home_plans import bottles_at_home
+from keel.treatment.queries.take_home_plans import bottles_at_home, call_back
 from keel.treatment.services import record_dose
 from tests.conftest import World
 from tests.factories import corrected, methadone_with_take_home_plan, prescriber_ends
@@ -86,3 +86,17 @@ def test_fhir_never_says_the_kept_back_bottle_was_dispensed(world: World) -> Non
         if e["resource"]["resourceType"] == "MedicationDispense" and e["resource"]["id"] == wanted
     ]
     assert statuses != ["completed"]
+
+
+def test_dosed_at_the_window_today_nobody_is_called_back_for_bottles_never_given(world: World) -> None:
+    """Yesterday 40 mg, the bottles kept back; today an observed dose at the window (a clinic day); then
+    yesterday's dose corrected to 80 mg: the end becomes "a dose was given at the window after the bottles
+    went home" and the call-back list names two bottles that never left the clinic."""
+    now = timezone.now()
+    plan, _first = methadone_with_take_home_plan(world, now - timedelta(days=2), days_earlier=1)
+    with time_machine.travel(now - timedelta(days=1), tick=True):
+        record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="40")
+        dose = DoseRecord.objects.filter(patient=world.alice, status=DoseStatus.GIVEN).latest("id")
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="40")
+    corrected(world, dose, corrected_mg="80")
+    assert plan.pk not in call_back(world.alice, local_today(world.alice))
