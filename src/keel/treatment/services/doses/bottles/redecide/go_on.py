@@ -14,8 +14,10 @@ from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
     _handed_out,
     _left_with,
+    _run_recorded,
     _run_unended,
     _set_bottles,
+    _taken_back_in,
     bottle_amounts,
     brought_back_days,
     on_shelf,
@@ -40,14 +42,32 @@ def after_keep_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     """A plan kept back on the change's day (`_kept_back_on`) goes on when the day's total now lets its run
     go home (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given
     that day, never by a correction: lane end28, a correction back up of that day's dose leaves the end
-    standing and makes its words true (`corrected_back`)."""
+    standing and makes its words true (`corrected_back`); lane fix32d (review 32d hole 4): so does an
+    earlier day's keep back whose bottles never left (`never_left`)."""
     if change.total <= 0 and change.today < change.real_today and plan.end_kind == PlanEnd.KEPT_BACK:
         return voided_since(change, plan)  # lane fix30d (review 30d hole 4): the kept-back dose is voided
-    if change.today == change.real_today or not _nothing_given_on(plan, change.today):
+    # lane fix32d (review 32d hole 4): an earlier day's keep back whose bottles never left stands as its
+    # "nothing given" does; a correction back up never hands them out after the day
+    stands = _nothing_given_on(plan, change.today) or never_left(plan, change.today)
+    if change.today == change.real_today or not stands:
         return _go_on_after_kept_back(change, plan)
     if change.total > 0:
         return corrected_back(change, plan)
     return []
+
+
+def never_left(plan: TakeHomePlan, day: date) -> bool:
+    """Lane fix32d (review 32d hole 4): the plan's end is a keep back of `day` whose run never left the
+    clinic (the window kept it back: no bottle of it recorded handed out nor taken back)."""
+    return plan.end_kind == PlanEnd.KEPT_BACK and run_never_left(plan, day)
+
+
+def run_never_left(plan: TakeHomePlan, day: date) -> bool:
+    """Lane fix32d: the run of `day` (the plan's end set aside) has no bottle recorded handed out nor taken
+    back: it never left the clinic."""
+    run = _run_unended(plan, day)
+    had, _rest = _run_recorded(plan, run)
+    return bool(run) and not had and not _taken_back_in(plan, run)
 
 
 def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:

@@ -36,6 +36,7 @@ from keel.treatment.services.doses.bottles.reasons import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
+from keel.treatment.services.doses.bottles.redecide.go_on import run_never_left
 from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
@@ -72,8 +73,9 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
     bottles of the run are recorded handed out again at the mg they left with, the days the earlier end
     covers from today on are covered again (`TAKE_BACK_UNDONE`; new bottles of those days, `HANDED_OUT`),
     and those past it that are at home stay called back, the nurse told once (`CORRECTION_CALL_BACK`),
-    audited. A "nothing given" of an earlier day is undone by no correction (lane end28): its end stands and
-    its words say the dose stands again (`corrected_back`, the earlier end kept in the words). Blocked, after
+    audited. A "nothing given" of an earlier day is undone by no correction (lane end28), nor a keep back
+    of an earlier day whose bottles never left (lane fix32d, review 32d hole 4): its end stands and its
+    words say the dose stands again (`corrected_back`, the earlier end kept in the words). Blocked, after
     a hold, or another plan covering a day of the run (`_resume_refused`): the end stands. A bottle recorded
     brought back stays on the shelf (`plan_days` reads its day as a clinic day). The caller's
     `never_over_window` ends the plan before a day dosed at the window. Lane fix32a (review 32a hole 3): a
@@ -89,7 +91,9 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
         # voided (or 0 mg): the end stands, its words say so and the nurse is told, as without the earlier end
         voided = kind in (PlanEnd.KEPT_BACK, PlanEnd.TAKEN_BACK) and day < today
         return voided_since(change, plan) if voided else []
-    if kind == PlanEnd.NOTHING_GIVEN and day < today:
+    never = kind == PlanEnd.KEPT_BACK and run_never_left(plan, day)
+    if (kind == PlanEnd.NOTHING_GIVEN or never) and day < today:
+        # lane fix32d (review 32d hole 4): an earlier day's keep back whose bottles never left stands too
         return corrected_back(change, plan)
     if _resume_refused(patient, plan, day, today):
         if kind == PlanEnd.KEPT_BACK and day < today:

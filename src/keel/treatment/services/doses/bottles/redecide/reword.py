@@ -94,10 +94,15 @@ def _said_again(
     from keel.treatment.end_words import _pattern
 
     at_home, none_home = _WORDS[kind]
-    if _pattern(at_home).fullmatch(head) is not None:
+    found = _pattern(at_home).fullmatch(head)
+    if found is not None:
         # lane fix32a (review 32a hole 2): the bottles at home are read from the record (those brought back
-        # since, or whose day is gone, are no longer named for the call-back), never kept from the old words
-        return _from_record(change, plan, kind, now)
+        # since, or whose day is gone, are no longer named for the call-back), never kept from the old words;
+        # lane fix32d (review 32d hole 3): none at home and none recorded brought back, their days are gone:
+        # the old days kept (handed over, never brought back), never "brought back" nor "not handed out"
+        if _at_home(change, plan, _ahead(change, plan)) or brought_back_days(plan):
+            return _from_record(change, plan, kind, now)
+        return at_home.format(**{**found.groupdict(), **now})
     found = _pattern(none_home).fullmatch(head)
     if found is not None:
         return none_home.format(**{**found.groupdict(), **now})
