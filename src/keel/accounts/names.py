@@ -5,7 +5,7 @@ page). Templates say it through `{{ user|staff_name }}` (`web/templatetags/keel_
 
 from __future__ import annotations
 
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from keel.accounts.models import User
 
@@ -20,3 +20,14 @@ def staff_name(user: User | None) -> str:
     return pgettext("a staff member with no full name", "%(role)s (no name on file)") % {
         "role": user.get_role_display()
     }
+
+
+def staff_name_and_role(user: User, role: str = "") -> str:
+    """A pick-list's or a byline's words (lane words33): "Ana Ruiz (Nurse)", else "Nurse (no name on file)"
+    (the role said once). `role`: the role to say (a row's role of the moment, in the reader's words); by
+    default the one they hold now."""
+    role = role or str(user.get_role_display())
+    name = user.get_full_name().strip()
+    if name:
+        return gettext("%(name)s (%(role)s)") % {"name": name, "role": role}
+    return pgettext("a staff member with no full name", "%(role)s (no name on file)") % {"role": role}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from keel.accounts.names import staff_name
 from keel.appointments.models import Appointment
 from keel.patients.models import zone_of
 from keel.schemas import In
@@ -42,7 +43,10 @@ class AppointmentOut(BaseModel):
     kind: str
     kind_label: str
     with_id: int | None
-    with_name: str
+    with_name: str = Field(
+        description="who it is with, as a person reads it: the staff member's full name, else their role "
+        '("Nurse (no name on file)"), in the request\'s language; empty for no one; never a username'
+    )
     status: str
 
     @classmethod
@@ -59,7 +63,7 @@ class AppointmentOut(BaseModel):
             kind=row.kind,
             kind_label=str(row.get_kind_display()),
             with_id=who.pk if who else None,
-            with_name=(who.get_full_name() or who.username) if who else "",
+            with_name=staff_name(who),  # a person reads it: never a username (lane words33)
             status=row.status,
         )
 

@@ -34,6 +34,7 @@ from django.utils.translation import ngettext
 
 from keel.access import policy
 from keel.accounts.models import Role, User
+from keel.accounts.names import staff_name
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient
@@ -162,7 +163,7 @@ def gap_words(*, by: User, staff: User, left: Sequence[Left]) -> str:
     NAMES_SHOWN of them, then counted; to anyone else, only counted. Nothing else about them."""
     need = _narrowest(left)
     n = len(left)
-    values = {"staff": staff.get_full_name() or staff.username, "n": n}
+    values = {"staff": staff_name(staff), "n": n}  # never a username (lane words33)
     named = _names(by, [entry.patient for entry in left])
     if named:
         values["people"] = named

@@ -183,7 +183,7 @@ def _care_team_rows(patient: Patient) -> list[CareTeamMemberView]:
     return [
         CareTeamMemberView(
             id=m.user_id,
-            name=m.user.get_full_name() or m.user.username,
+            name=staff_name(m.user),  # never a username (lane words33)
             role=m.user.role,
             role_label=Role(m.user.role).label,
         )

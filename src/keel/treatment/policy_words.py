@@ -25,6 +25,7 @@ class PolicyWords(TypedDict):
     help: str
     tighter: str | None
     set_by: str | None
+    set_by_name: str
     set_at: datetime | None
     reason: str
     floor: float | None
@@ -51,6 +52,7 @@ def said(v: PolicyValue) -> PolicyWords:
         "help": _(v.help) if v.help else "",  # gettext("") is the catalogue's header
         "tighter": v.tighter,
         "set_by": v.set_by,
+        "set_by_name": v.set_by_name,
         "set_at": v.set_at,
         "reason": v.reason,
         "floor": v.floor,

@@ -259,10 +259,14 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
     return grant
 
 
+NO_NAME_ON_FILE = gettext_noop("(no name on file)")  # a flag's `name` parameter, translated when shown
+
+
 def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str, now: datetime) -> None:
     """The care team's flag: who opened the record (role and name, the role in English for the stored
-    reason) and why, as written."""
-    name = by.get_full_name() or by.username
+    reason) and why, as written. No full name on file: "(no name on file)" in its place, never the username
+    (lane words33: the flag's reason is read on the care team's pages)."""
+    name = by.get_full_name().strip() or NO_NAME_ON_FILE
     with translation.override("en"):
         role = str(by.get_role_display())
     raise_flag(

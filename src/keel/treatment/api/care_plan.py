@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.names import staff_name
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, GoalIn, MyCarePlanOut
@@ -38,7 +39,8 @@ def my_care_plan(request: AuthenticatedApiRequest) -> MyCarePlanOut:
             CareGoalLineOut(
                 area=g.area,
                 goal=g.goal,
-                responsible=g.responsible.get_full_name() or g.responsible.username,
+                responsible=staff_name(g.responsible),  # the person reads it: never a username (words33)
+                responsible_name=staff_name(g.responsible),
                 review_on=g.review_on.isoformat(),
             )
             for g in goals

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.names import staff_name
 from keel.api_body import request_body
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
@@ -71,6 +72,7 @@ def treatment_start(request: AuthenticatedApiRequest, patient_id: int) -> StartO
                 area=g.area,
                 goal=g.goal,
                 responsible=g.responsible.username,
+                responsible_name=staff_name(g.responsible),
                 review_on=g.review_on.isoformat(),
             )
             for g in v.goals

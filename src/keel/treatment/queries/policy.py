@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, overload
 
 from keel.accounts.models import Program, ProgramMembership, User
+from keel.accounts.names import staff_name
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import rules
@@ -59,6 +60,7 @@ class PolicyValue:
     choices: tuple[str, ...] = ()
     label: str = ""  # what a clinician reads for `field` (English, marked: the page translates)
     rule_label: str = ""  # what a clinician reads for `rule`
+    set_by_name: str = ""  # who set it, as a page names them (`staff_name`); `set_by` stays the username
 
 
 def owning_rule(rule_name: str, field: str) -> str:
@@ -153,6 +155,7 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
                     choices=f.choices,
                     label=core_policy.LABELS.get((name, f.name), f.name),
                     rule_label=core_policy.RULE_LABELS.get(name, name),
+                    set_by_name=staff_name(s.set_by) if s else "",
                 )
             )
     audit.record(actor=user, action=Action.READ, program_id=program.pk, target_type="program_policy")

@@ -3,6 +3,8 @@ bodies."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from keel.schemas import In, Out
 
 
@@ -20,7 +22,14 @@ class NaloxoneKitSavedOut(Out):
 class CareGoalLineOut(Out):
     area: str
     goal: str
-    responsible: str
+    responsible: str = Field(
+        description="who is responsible: the staff member's username on the care team's routes (kept for "
+        "integrators); on the person's own care plan (`/me/care-plan`), their readable name, never a username"
+    )
+    responsible_name: str = Field(
+        description="who is responsible, as a person reads it: the staff member's full name, else their role "
+        '("Nurse (no name on file)"), in the request\'s language; never a username (lane words33)'
+    )
     review_on: str  # ISO date
 
 

@@ -12,6 +12,7 @@ from ninja import Schema
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
+from keel.accounts.names import staff_name
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.reasons import REASON_FIELD_HELP
@@ -33,7 +34,11 @@ class LastUseCorrectionOut(Schema):
     struck_at: str  # ISO datetime
     corrected_at: str | None
     reason: str
-    corrected_by: str  # username
+    corrected_by: str = Field(description="the username of the staff member who corrected it (integrators)")
+    corrected_by_name: str = Field(
+        description="who corrected it, as a person reads it: their full name, else their role, in the "
+        "request's language; never a username (lane words33)"
+    )
     recorded_at: str  # ISO datetime
 
     @classmethod
@@ -45,6 +50,7 @@ class LastUseCorrectionOut(Schema):
             corrected_at=row.corrected_at.isoformat() if row.corrected_at else None,
             reason=row.reason,
             corrected_by=row.corrected_by.username,
+            corrected_by_name=staff_name(row.corrected_by),
             recorded_at=row.recorded_at.isoformat(),
         )
 

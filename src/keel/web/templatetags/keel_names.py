@@ -14,3 +14,9 @@ register = template.Library()
 def staff_name(user: User | None) -> str:
     """The full name, else the role with "no name on file" (`keel.accounts.names.staff_name`)."""
     return names.staff_name(user)
+
+
+@register.filter
+def staff_name_and_role(user: User, role: str = "") -> str:
+    """The full name and the role, else the role with "no name on file" (`keel.accounts.names`)."""
+    return names.staff_name_and_role(user, role)
