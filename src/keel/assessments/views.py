@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,11 +127,12 @@ def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> 
         "assessments/flowsheet.html",
         {
             "emergency": emergency,
+            "zone": zone_of(patient),  # the program's clock (lane words33)
             "can_add": not emergency or code in services.EMERGENCY_INSTRUMENTS,
             "patient": patient,
             "instrument": instrument,
             "rows": rows,
-            **_chart(instrument, rows),
+            **_chart(instrument, rows, zone_of(patient)),
         },
     )
 
@@ -177,7 +178,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             "patient": patient,
             "rows": rows,
             "now": now,
-            **_chart(instrument, rows),
+            **_chart(instrument, rows, zone_of(patient)),
         },
         status=status,
     )
@@ -217,13 +218,13 @@ COMPOSITE_NAMES = {
 BAM_SCALES = (("use", 12), ("risk", 24), ("protective", 24))  # BAM composites' ranges (reference 4)
 
 
-def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
+def _bam_chart(rows: list[Assessment], zone: tzinfo) -> dict[str, Any]:
     """The BAM has no total: its Use, Risk and Protective composites over time, one line each, on the 0-24
-    scale of the widest (Use runs 0-12)."""
+    scale of the widest (Use runs 0-12). Each day is the program's (`zone`), not the server's (words33)."""
     # `rows` come oldest first (time, then entry order): the last point is the latest, and two BAMs on one
     # date keep that order instead of being compared as dicts.
     points = [
-        (timezone.localtime(a.filled_at).date(), a.result.get("composites") or {})
+        (timezone.localtime(a.filled_at, zone).date(), a.result.get("composites") or {})
         for a in rows
         if isinstance(a.result, dict)
     ]
@@ -255,10 +256,11 @@ def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
     }
 
 
-def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
+def _chart(instrument: Instrument, rows: list[Assessment], zone: tzinfo) -> dict[str, Any]:
+    """The instrument's chart, its times on the program's clock (`zone`: `zone_of`), never the server's."""
     if instrument.code == "bam":
-        return _bam_chart(rows)
-    series = [(timezone.localtime(a.filled_at), a.total) for a in rows if a.total is not None]
+        return _bam_chart(rows, zone)
+    series = [(timezone.localtime(a.filled_at, zone), a.total) for a in rows if a.total is not None]
     title = _("%(instrument)s totals over time") % {"instrument": name(instrument.code)}
     y_max = interpretation.top_of_scale(instrument)
     return {"chart": trend(series, y_max=y_max, title=title), "chart_title": title}

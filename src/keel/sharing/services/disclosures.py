@@ -23,7 +23,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today, zone_of
 from keel.recovery.models import CheckIn
 from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
@@ -178,7 +178,7 @@ def _screening_lines(patient: Patient, today: date, month_ago: date) -> list[str
         if latest is None:
             lines.append(f"{name}: none on record.")
         else:
-            when = timezone.localtime(latest.filled_at).date().isoformat()
+            when = timezone.localtime(latest.filled_at, zone_of(patient)).date().isoformat()  # program day
             lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
     return lines
 
