@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
+from keel.web.dates import iso_day, shown_date, shown_days_in
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -127,7 +128,11 @@ def opioid(code: str) -> str:
 
 
 def _words(value: str) -> str:
-    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry."""
+    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry; a day
+    (ISO) as the reader's shown day (lane words33)."""
+    day = iso_day(value)
+    if day is not None:
+        return shown_date(day)
     return (
         LIST_SEPARATOR.join(_(part) if part else "" for part in value.split(LIST_SEPARATOR)) if value else ""
     )
@@ -137,14 +142,14 @@ def reason_text(reason: Reason | Mapping[str, object]) -> str:
     """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
     reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
     if not isinstance(reason, Reason):
-        return str(reason.get("text", ""))
+        return shown_days_in(str(reason.get("text", "")))
     if not reason.template:
-        return reason.text
+        return shown_days_in(reason.text)
     values = {k: _words(v) if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
     try:
-        return _(reason.template) % values
+        return shown_days_in(_(reason.template) % values)  # a list of days in a part too (lane words33)
     except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500
-        return reason.text
+        return shown_days_in(reason.text)
 
 
 # A stored decision (a dose's check, a take-home decision, a QTc's) keeps each reason's English text only (the
@@ -209,8 +214,8 @@ def stored_reason_text(reason: object) -> str:
         return ""
     language = get_language() or "en"
     if language.split("-")[0] == "en":
-        return text
-    return _stored_text(language, text)
+        return shown_days_in(text)  # lane words33: its days as the reader's, wherever they stand
+    return shown_days_in(_stored_text(language, text))
 
 
 def stored_reasons(decision: object) -> list[str]:

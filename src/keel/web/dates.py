@@ -4,10 +4,15 @@ Django's localized `DATE_FORMAT`, in the active language: "Dec. 6, 2026"; "6 de 
 templates say it through `{{ day|shown_date }}` / `{{ instant|shown_datetime }}`
 (`web/templatetags/keel_dates.py`, which calls these); Python that writes a day into words a person reads
 when the page is drawn calls them too. What a machine reads stays ISO (an API body, FHIR, a CSV cell, an
-input's value), and so does text written once and stored (a flag's reason, a plan's end words, audit rows)."""
+input's value), and so does text written once and stored (a flag's reason, a plan's end words, audit rows).
+
+Lane words33: a stored sentence is shown through `shown_days_in` (`{{ text|shown_days }}`), which says every
+ISO day inside it as the reader's shown day; words built when shown from a template and its parts say their
+day parts with `shown_date` (`iso_day` tells a part that is a day)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.utils import dateformat, formats
@@ -28,3 +33,35 @@ def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
         return shown_date(value)
     clock = dateformat.format(value, "H:i T" if zone == "T" else "H:i")
     return f"{formats.date_format(value, 'DATE_FORMAT')}, {clock}"
+
+
+# An ISO day standing alone: not part of a longer number, an ISO instant ("2026-12-06T14:05") nor a range
+# of digits with more dashes
+_ISO_DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-]|:\d)")
+
+
+def iso_day(text: str) -> date | None:
+    """The day `text` is when it is exactly an ISO day ("2026-12-06"), else None."""
+    found = _ISO_DAY.fullmatch(text.strip()) if isinstance(text, str) else None
+    return _day(found) if found else None
+
+
+def _day(found: re.Match[str]) -> date | None:
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:  # "2026-02-30" is no day: kept as written
+        return None
+
+
+def shown_days_in(text: str) -> str:
+    """A stored sentence (a reason, an end, a note written once, in English or as typed) with every ISO day
+    inside it said as the reader's shown day ("the bottles from 2026-12-06" -> "the bottles from Dec. 6,
+    2026"; "6 de diciembre de 2026" in Spanish). Anything else in it is kept as written."""
+    if not text or not isinstance(text, str):
+        return text or ""
+
+    def said(found: re.Match[str]) -> str:
+        day = _day(found)
+        return shown_date(day) if day else found[0]
+
+    return _ISO_DAY.sub(said, text)

@@ -38,6 +38,7 @@ from keel.treatment.end_words.templates import (
     WINDOW_DOSED_END,
     WINDOW_VOIDED_END,
 )
+from keel.web.dates import shown_days_in
 
 
 @dataclass(frozen=True)
@@ -199,4 +200,5 @@ def plan_end(
     text, by_window = _said(end_reason or "", today, frozenset(taken_back), past)
     if kind:
         by_window = kind in WINDOW_KINDS
-    return PlanEnd(text=text, by_window=by_window)
+    # lane words33: a day its templates did not say (a typed reason, an older wording) as the reader's too
+    return PlanEnd(text=shown_days_in(text), by_window=by_window)

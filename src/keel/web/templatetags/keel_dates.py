@@ -31,3 +31,10 @@ def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
     """The day in the reader's words and the time ("Dec. 6, 2026, 14:05"), with the zone's abbreviation
     when asked ("T") (`keel.web.dates.shown_datetime`)."""
     return dates.shown_datetime(value, zone)
+
+
+@register.filter
+def shown_days(value: object) -> str:
+    """A stored sentence with every ISO day inside it said as the reader's day (lane words33;
+    `keel.web.dates.shown_days_in`)."""
+    return dates.shown_days_in(str(value)) if value else ""
