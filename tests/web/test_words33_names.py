@@ -79,6 +79,12 @@ def test_the_care_team_pick_list_shows_no_username(world: World, signed_in: Any,
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_persons_care_team_pick_list_shows_no_username(world: World, signed_in: Any, lang: str) -> None:
+    text = _page(signed_in, "program_admin", f"/patients/{world.bob.pk}/care-team/", lang)
+    assert all(world.staff[r].username not in text for r in ("nurse", "prescriber", "counselor"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_goals_responsible_pick_list_shows_no_username(world: World, signed_in: Any, lang: str) -> None:
     text = _page(signed_in, "prescriber", f"/patients/{world.alice.pk}/start/", lang)
     assert all(world.staff[r].username not in text for r in ("nurse", "prescriber", "counselor"))
