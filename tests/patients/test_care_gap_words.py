@@ -1,7 +1,8 @@
 """The care-gap refusal in plain words (session 18, lane care18b; keel.patients.care_gap.gap_words): it names
 the staff member and, to a caller who may see them, the people in care who would be left without a clinician
 (a few names, then "and N more"; a count otherwise), and says what to add to their care team first. In
-Spanish too; nothing of it in the logs."""
+Spanish too; nothing of it in the logs. The staff member by name, else by role, never by username (lane
+words33)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ def test_the_page_says_the_same_words(world: World, signed_in: Any) -> None:
     )
     assert r.status_code == 422
     assert (
-        "r-prescriber is the last prescriber on the care team of Alicia Zamorano, who is in care now."
-        in r.content.decode()
+        "Prescriber (no name on file) is the last prescriber on the care team of Alicia Zamorano, "
+        "who is in care now." in r.content.decode()
     )
 
 
@@ -85,7 +86,8 @@ def test_the_last_nurse_or_prescriber_is_told_to_add_a_nurse_or_prescriber(
         f"/api/v1/patients/{world.alice.pk}/care-team/{world.staff['nurse'].pk}"
     )
     assert _reason(r) == (
-        "r-nurse is the last nurse or prescriber on the care team of Alicia Zamorano, who is in care now. "
+        "Nurse (no name on file) is the last nurse or prescriber on the care team of Alicia Zamorano, "
+        "who is in care now. "
         "Without a nurse or prescriber, no one can give them a dose. "
         "No clinician would be left to see their record. "
         "Add another nurse or prescriber to their care team first, then try again."
@@ -104,14 +106,17 @@ def test_the_last_counselor_is_told_to_add_a_clinician(world: World, signed_in: 
 
 def test_turning_off_the_last_prescriber_names_the_person(world: World, signed_in: Any) -> None:
     reason = _reason(_deactivate(signed_in("program_admin"), world.staff["prescriber"]))
-    assert reason.startswith("r-prescriber is the last prescriber on the care team of Alicia Zamorano,")
+    assert reason.startswith(
+        "Prescriber (no name on file) is the last prescriber on the care team of Alicia Zamorano,"
+    )
 
 
 def test_many_people_are_named_up_to_three_then_counted(world: World, signed_in: Any) -> None:
     _in_care_on_team(world, 4, world.staff["prescriber"])
     reason = _reason(_deactivate(signed_in("program_admin"), world.staff["prescriber"]))
     assert reason.startswith(
-        "r-prescriber is the last prescriber on the care teams of Alicia Zamorano, Person0 Extra, "
+        "Prescriber (no name on file) is the last prescriber on the care teams of Alicia Zamorano, "
+        "Person0 Extra, "
         "Person1 Extra and 2 more, who are in care now."
     )
     assert "Add another prescriber to each of their care teams first, then try again." in reason
@@ -128,7 +133,10 @@ def test_a_role_change_says_the_words(world: World, signed_in: Any) -> None:
         f"/program/staff/{world.staff['prescriber'].pk}/role/", {"role": "nurse"}
     )
     assert r.status_code == 422
-    assert "r-prescriber is the last prescriber on the care team of Alicia Zamorano" in r.content.decode()
+    assert (
+        "Prescriber (no name on file) is the last prescriber on the care team of Alicia Zamorano"
+        in r.content.decode()
+    )
 
 
 def _left(world: World, *people: Patient) -> list[care_gap.Left]:
@@ -141,7 +149,7 @@ def test_a_caller_who_may_not_see_the_person_gets_a_count(world: World) -> None:
     )
     assert "Alicia" not in words
     assert words.startswith(
-        "r-prescriber is the last prescriber on the care team of a person who is in care now."
+        "Prescriber (no name on file) is the last prescriber on the care team of a person who is in care now."
     )
 
 
@@ -160,7 +168,8 @@ def test_the_words_are_in_spanish(world: World) -> None:
             by=world.staff["program_admin"], staff=world.staff["prescriber"], left=_left(world, world.alice)
         )
     assert words == (
-        "r-prescriber es el último prescriptor del equipo de atención de Alicia Zamorano, que está en "
+        "Médico/a que receta (sin nombre registrado) es el último prescriptor del equipo de atención de "
+        "Alicia Zamorano, que está en "
         "tratamiento ahora. Sin un prescriptor, nadie puede cambiar sus órdenes de medicamentos ni revisar "
         "una dosis retenida. Agregue primero otro prescriptor a su equipo de atención y vuelva a intentarlo."
     )
@@ -196,6 +205,7 @@ def test_the_cli_says_the_words(world: World) -> None:
             str(world.staff["prescriber"].pk),
         )
     assert str(raised.value).startswith(
-        "user_id: r-prescriber is the last prescriber on the care team of Alicia Zamorano, who is in care "
+        "user_id: Prescriber (no name on file) is the last prescriber on the care team of Alicia Zamorano, "
+        "who is in care "
         "now."
     )

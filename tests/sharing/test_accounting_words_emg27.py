@@ -160,13 +160,13 @@ def test_a_staff_member_with_no_name_on_file_is_named_by_role_to_the_patient(
     world: World, signed_in: Any, language: str, role: str
 ) -> None:
     """Lane fix27b (review 27b H6): the patient's page names a staff member with no full name on file by the
-    role alone, never by username (half of a staff sign-in); the clinician's page keeps the fallback every
-    staff page uses (the care team's `get_full_name() or username`)."""
+    role alone, never by username (half of a staff sign-in); the clinician's page too, by the role with "no
+    name on file" (lane words33: no page shows a username)."""
     _disclosed(world, signed_in, named=False)
     page = _page(world, signed_in("patient"), "patient", language)
     assert role in page
     assert "r-prescriber" not in page
-    assert "r-prescriber (Prescriber)" in _page(world, signed_in("prescriber"), "prescriber", "en")
+    assert "Prescriber (no name on file)" in _page(world, signed_in("prescriber"), "prescriber", "en")
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
-"""Lane words33: a day inside a stored sentence (a flag's reason, a plan's end typed by a prescriber, a rule's
-reason kept with a dose, a consent's or a measure's reason) is shown as the reader's day, never ISO; and a
-chart says its times on the program's clock, never the server's."""
+"""Lane words33: a day inside a stored sentence (a flag's reason on the record's page, a plan's end typed by a
+prescriber) is shown as the reader's day, never ISO; and a chart says its times on the program's clock, never
+the server's."""
 
 from __future__ import annotations
 
@@ -13,13 +13,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from keel.assessments.models import Assessment
-from keel.core.rules.inputs import FieldError
-from keel.core.sharing import ENDED
 from keel.patients.flags import raise_flag
-from keel.patients.flagwords import said_text
 from keel.patients.models import local_today
-from keel.treatment import words
-from keel.web import field_words
 from keel.web.dates import shown_date, shown_datetime, shown_days_in
 from tests.conftest import World
 from tests.factories import methadone_with_take_home_plan, prescriber_ends
@@ -131,33 +126,6 @@ def test_a_plans_typed_end_reason_never_shows_an_iso_day(world: World, signed_in
     day = _ended_with_a_typed_day(world)
     text = _page(signed_in, "prescriber", f"/patients/{world.alice.pk}/medication/", lang)
     assert day.isoformat() not in text
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_stored_decisions_reason_says_its_day_in_words(lang: str) -> None:
-    day = date.today() - timedelta(days=3)
-    decision = {"reasons": [{"text": f"Last dose given {day.isoformat()}.", "sources": []}]}
-    with translation.override(lang):
-        assert words.stored_reasons(decision) == [f"Last dose given {shown_date(day)}."]
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_consents_refusal_says_its_day_in_words(lang: str) -> None:
-    day = date.today() - timedelta(days=3)
-    with translation.override(lang):
-        said = field_words.said(FieldError.said("consent", ENDED, date=day.isoformat()))
-        assert said.endswith(f"{shown_date(day)}.")
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_measures_reason_says_its_days_in_words(lang: str) -> None:
-    start, end = date.today() - timedelta(days=90), date.today() - timedelta(days=1)
-    entry = {
-        "template": "Counted between %(start)s and %(end)s",
-        "params": {"start": start.isoformat(), "end": end.isoformat()},
-    }
-    with translation.override(lang):
-        assert said_text(entry, "") == f"Counted between {shown_date(start)} and {shown_date(end)}"
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
 """A flag's reasons in the reader's language (issue #15): each reason as the rule said it (`PatientFlag.said`:
 a template marked for the catalogue where it was written, and its parameters) translated here; numbers stay
 numbers, words and lists of words are translated one by one. A reason stored without a template (older rows,
-free text such as an emergency's reason) is shown as it was written, its ISO days said as the reader's
-(`keel.web.dates.shown_days_in`, lane words33)."""
+free text such as an emergency's reason) is shown as it was written."""
 
 from __future__ import annotations
 
@@ -10,15 +9,11 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from keel.web.dates import iso_day, shown_date, shown_days_in
-
 if TYPE_CHECKING:
     from keel.patients.models import PatientFlag
 
 
-def _value(value: object) -> str:  # a stored parameter: JSON, free-form; a day as the reader's (words33)
-    if isinstance(value, str) and (day := iso_day(value)) is not None:
-        return shown_date(day)
+def _value(value: object) -> str:  # a stored parameter: JSON, free-form
     if isinstance(value, list):
         return ", ".join(_(str(v)) for v in value)
     if isinstance(value, bool):
@@ -32,13 +27,12 @@ def said_text(entry: object, fallback: str) -> str:  # a stored `said` entry: JS
     """One reason: its template translated and filled, or `fallback` (the English text) when there is none
     or a translation's placeholder is broken (never a 500)."""
     if not isinstance(entry, dict) or not entry.get("template"):
-        # a fixed sentence marked in the core (N_) is catalogued; its days said as the reader's (lane words33)
-        return shown_days_in(_(fallback)) if fallback else fallback
+        return _(fallback) if fallback else fallback  # a fixed sentence marked in the core (N_) is catalogued
     params = entry.get("params") or {}
     try:
-        return shown_days_in(_(entry["template"]) % {k: _value(v) for k, v in dict(params).items()})
+        return _(entry["template"]) % {k: _value(v) for k, v in dict(params).items()}
     except (KeyError, TypeError, ValueError):
-        return shown_days_in(fallback)
+        return fallback
 
 
 def flag_reasons(flag: PatientFlag) -> list[str]:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
-from keel.web.dates import iso_day, shown_date, shown_days_in
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -128,11 +127,7 @@ def opioid(code: str) -> str:
 
 
 def _words(value: str) -> str:
-    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry; a day
-    (ISO) as the reader's shown day (lane words33)."""
-    day = iso_day(value)
-    if day is not None:
-        return shown_date(day)
+    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry."""
     return (
         LIST_SEPARATOR.join(_(part) if part else "" for part in value.split(LIST_SEPARATOR)) if value else ""
     )
@@ -142,14 +137,14 @@ def reason_text(reason: Reason | Mapping[str, object]) -> str:
     """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
     reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
     if not isinstance(reason, Reason):
-        return shown_days_in(str(reason.get("text", "")))
+        return str(reason.get("text", ""))
     if not reason.template:
-        return shown_days_in(reason.text)
+        return reason.text
     values = {k: _words(v) if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
     try:
-        return shown_days_in(_(reason.template) % values)  # a list of days in a part too (lane words33)
+        return _(reason.template) % values
     except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500
-        return shown_days_in(reason.text)
+        return reason.text
 
 
 # A stored decision (a dose's check, a take-home decision, a QTc's) keeps each reason's English text only (the
@@ -214,8 +209,8 @@ def stored_reason_text(reason: object) -> str:
         return ""
     language = get_language() or "en"
     if language.split("-")[0] == "en":
-        return shown_days_in(text)  # lane words33: its days as the reader's, wherever they stand
-    return shown_days_in(_stored_text(language, text))
+        return text
+    return _stored_text(language, text)
 
 
 def stored_reasons(decision: object) -> list[str]:

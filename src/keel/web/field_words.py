@@ -16,7 +16,6 @@ from keel.core.decision import LIST_SEPARATOR
 from keel.core.instruments.model import ItemError
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
-from keel.web.dates import iso_day, shown_date
 
 
 def said(error: FieldError | ItemError) -> str:
@@ -34,11 +33,7 @@ def said(error: FieldError | ItemError) -> str:
 
 def _words(value: str) -> str:
     """A part of a reason in the reader's language: a list ("a; b") part by part, each its own entry (the
-    convention of `keel.core.decision.Reason`); a day (ISO) as the reader's shown day (lane words33); a
-    number or a code has none and stays as it is."""
-    day = iso_day(value) if isinstance(value, str) else None
-    if day is not None:
-        return shown_date(day)
+    convention of `keel.core.decision.Reason`); a number, a date or a code has none and stays as it is."""
     return LIST_SEPARATOR.join(gettext(part) if part else "" for part in value.split(LIST_SEPARATOR))
 
 
