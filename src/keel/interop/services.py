@@ -147,7 +147,7 @@ class AlreadyFiled(Exception):
     sender's `entered-in-error`): answered 409 naming `identifier`; nothing is filed."""
 
 
-def _parse(patient: Patient, doc: Any, now: datetime) -> Parsed:
+def _parse(patient: Patient, doc: object, now: datetime) -> Parsed:
     """The response read, its `authored` inside the person's life (review 33d H4, H5) and not ahead of Keel's
     clock by more than the leeway for the sender's (H9)."""
     leeway = timedelta(seconds=settings.KEEL_FHIR_CLOCK_LEEWAY_SECONDS)

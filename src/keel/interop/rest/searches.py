@@ -218,7 +218,9 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
         found = [q for q in found if all(q.get(k) == v for k, v in wanted)]
         page = found[offset : offset + count]
         more = len(found) > offset + count
-        return _json(_searchset(request, base, page, offset, count, more, None if more else len(found)))
+        return _json(
+            _searchset(request, base, page, offset, count, more, None if more and count else len(found))
+        )
 
     return _handle(request, work)
 
