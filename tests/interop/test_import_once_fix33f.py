@@ -186,3 +186,12 @@ def test_two_filings_at_the_same_moment_leave_one_row(world: World) -> None:
     for t in threads:
         t.join()
     assert (sorted(codes), _phq9s(world)) == ([201, 409], 1)
+
+
+def test_the_409_says_so_in_spanish(world: World, nurse: Client) -> None:
+    when = _at()
+    post_qr(nurse, world, qr(world, authored=when))
+    sent = post_qr(
+        nurse, world, qr(world, authored=when, answers=AMENDED, status="amended"), HTTP_ACCEPT_LANGUAGE="es"
+    )
+    assert sent.json()["message"].startswith("Esta respuesta ya se archivó")

@@ -137,8 +137,7 @@ def _notes(parsed: Parsed, total: int | None, matched_by: str, now: datetime) ->
 # Lane fix33f (review 33d H1, H2): a response is the sender's (system + its id); filed once, never amended
 # by the feed: the clinic corrects the filed one.
 ALREADY_FILED = N_(
-    "This response was already filed with other answers or another time: nothing was filed. "
-    "The clinic corrects the filed one in Keel."
+    "This response was already filed: nothing new was filed. The clinic corrects the filed one in Keel."
 )
 
 
