@@ -509,6 +509,19 @@ def _age_of_majority() -> int:
 
 
 KEEL_AGE_OF_MAJORITY = _age_of_majority()
+
+
+# How far ahead of Keel's clock another system may stamp a FHIR QuestionnaireResponse's `authored` (its clock
+# runs fast) and still have it filed, at Keel's time, with a note; beyond it: 422 `authored`. Seconds, with
+# the floor, default and ceiling of keel.core.instruments.fhir_import.CLOCK_LEEWAY_LIMIT, which says why.
+def _clock_leeway() -> int:
+    from keel.core.instruments.fhir_import import CLOCK_LEEWAY_LIMIT
+
+    floor, default, ceiling = CLOCK_LEEWAY_LIMIT
+    return env_int("KEEL_FHIR_CLOCK_LEEWAY_SECONDS", default, floor=floor, ceiling=ceiling)
+
+
+KEEL_FHIR_CLOCK_LEEWAY_SECONDS = _clock_leeway()
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
 KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
 # A password-reset link works once, for this many minutes (Django's token generator reads the seconds).

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 from keel.assessments.models import Assessment
@@ -144,6 +145,21 @@ def _kept_answers(a: Assessment, imported: bool) -> list[dict[str, Any]]:
     return out
 
 
+def answered(a: Assessment, imported: bool) -> str:
+    """When the answers were given, as FHIR says it: the instant, or (lane fix33f, review 33d H3) the date
+    alone when another system sent a date without a time (`ImportedResponse.authored`, kept as sent): never
+    the program's midnight Keel files it at, a time nobody gave. `imported`: the row's `imported_from` is
+    loaded (select_related), so no query per assessment."""
+    provenance = getattr(a, "imported_from", None) if imported else None
+    sent = getattr(provenance, "authored", "")
+    if len(sent) == 10:
+        try:
+            return date.fromisoformat(sent).isoformat()
+        except ValueError:
+            pass
+    return instant(a.filled_at)
+
+
 def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False) -> dict[str, Any]:
     """The answers, each coded; `authored` as sent when the response came from another system date-only."""
     instrument = registry.get(a.instrument)
@@ -167,7 +183,7 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
         "questionnaire": response_canonical(base, a.instrument, a.instrument_version),
         "status": "completed",
         "subject": ref("Patient", a.patient_id),
-        "authored": instant(a.filled_at),
+        "authored": answered(a, imported),
         "item": items,
     }
     if not imported:  # an imported response's author is the sender's, kept in its Provenance
@@ -175,7 +191,9 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
     return last_updated(out, a.created_at or a.filled_at)  # stored once, never changed (session 24)
 
 
-def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+def _observation(
+    a: Assessment, suffix: str, code: dict[str, Any], value: dict[str, Any], imported: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"assessment-{a.pk}-{suffix}",
@@ -183,14 +201,14 @@ def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[s
         "category": [SURVEY],
         "code": code,
         "subject": ref("Patient", a.patient_id),
-        "effectiveDateTime": instant(a.filled_at),
+        "effectiveDateTime": answered(a, imported),
         "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }
     return last_updated(out, a.created_at or a.filled_at)
 
 
-def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _panel(a: Assessment, total: dict[str, Any] | None, imported: bool) -> list[dict[str, Any]]:
     """PHQ-9 and GAD-7: an Observation per item (its LOINC code and answer) and the panel holding them."""
     doc = registry.questionnaire(a.instrument)
     panel_code = next((c for c in doc.get("code", []) if c.get("system") == LOINC), None)
@@ -213,6 +231,7 @@ def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:
                         "coding": [answer_coding(a.instrument, option.code, option.display)]
                     }
                 },
+                imported,
             )
         )
     panel = _observation(
@@ -223,11 +242,13 @@ def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:
             "hasMember": [ref("Observation", m["id"]) for m in members]
             + ([ref("Observation", total["id"])] if total else [])
         },
+        imported,
     )
     return [panel, *members]
 
 
-def observations(a: Assessment) -> list[dict[str, Any]]:
+def observations(a: Assessment, *, imported: bool = False) -> list[dict[str, Any]]:
+    """The results as Observations; `imported`: as in `answered`."""
     instrument = registry.get(a.instrument)
     result = a.result
     out = []
@@ -241,20 +262,24 @@ def observations(a: Assessment) -> list[dict[str, Any]]:
         value: dict[str, Any] = {"valueInteger": a.total}
         if result.get("band"):
             value["interpretation"] = [{"text": result["band"]["label"]}]
-        total = _observation(a, "total", {"coding": coding, "text": f"{a.instrument} total"}, value)
+        total = _observation(a, "total", {"coding": coding, "text": f"{a.instrument} total"}, value, imported)
         out.append(total)
     for name, number in (result.get("composites") or {}).items():
         code = {
             "coding": [{"system": KEEL_SCORES, "code": f"{a.instrument}-{name}"}],
             "text": f"{a.instrument} {name}",
         }
-        out.append(_observation(a, name, code, {"valueInteger": number}))
+        out.append(_observation(a, name, code, {"valueInteger": number}, imported))
     if a.instrument == "cssrs-screen" and result.get("band"):
         code = {"coding": [{"system": LOINC, "code": CSSRS_RISK_LEVEL_LOINC}], "text": "Suicide risk level"}
-        out.append(_observation(a, "risk", code, {"valueCodeableConcept": {"text": result["band"]["label"]}}))
-    return out + _panel(a, total)
+        out.append(
+            _observation(
+                a, "risk", code, {"valueCodeableConcept": {"text": result["band"]["label"]}}, imported
+            )
+        )
+    return out + _panel(a, total, imported)
 
 
 def resources(a: Assessment, base: Base, *, imported: bool = False) -> list[dict[str, Any]]:
     """The QuestionnaireResponse first, then its Observations."""
-    return [questionnaire_response(a, base, imported=imported), *observations(a)]
+    return [questionnaire_response(a, base, imported=imported), *observations(a, imported=imported)]

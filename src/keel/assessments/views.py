@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.web.charts import daily_chart, trend
-from keel.web.dates import shown_date
+from keel.web.dates import shown_date, shown_datetime
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -356,9 +356,21 @@ class ImportedFrom:
 
     system: str
     their_id: str
-    authored: str  # as sent (a date-only one stays a date)
+    authored: str  # in the reader's words (a date-only one stays a date)
     matched: str  # how it was matched to this person
     total_note: str  # the other system's total where it differs from the answers' sum; else ""
+
+
+def _answered_on(assessment: Assessment, as_sent: str) -> str:
+    """Lane fix33f (review 33d H8): when it was answered, in the reader's words on the program's clock (the
+    day and time Keel filed, `shown_datetime`); a date sent alone stays that date. The sender's text, in its
+    own offset, is FHIR's (the Provenance), never the page's."""
+    if len(as_sent) == 10:
+        try:
+            return shown_date(date.fromisoformat(as_sent))
+        except ValueError:
+            pass
+    return shown_datetime(timezone.localtime(assessment.filled_at, zone_of(assessment.patient)))
 
 
 def _imported(assessment: Assessment) -> ImportedFrom | None:
@@ -379,7 +391,7 @@ def _imported(assessment: Assessment) -> ImportedFrom | None:
     return ImportedFrom(
         system=found.sender_system or _("a system that did not name itself"),
         their_id=found.sender_id,
-        authored=found.authored,
+        authored=_answered_on(assessment, found.authored),
         matched=matched,
         total_note=total_note,
     )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Router
 from ninja.errors import HttpError
 
@@ -14,6 +15,7 @@ from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import release_token, releases_record
 from keel.api_body import json_object
+from keel.api_errors import ApiRefused, error_body
 from keel.interop import queries, services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 from keel.interop.schemas import ExportIn
@@ -84,6 +86,9 @@ def import_questionnaire_response(request: AuthenticatedApiRequest, patient_id: 
         )
     except ClinicalNotAllowed as exc:
         raise HttpError(403, str(exc)) from None
+    except services.AlreadyFiled:  # review 33d H1, H2: never a second row; the clinic corrects the first
+        said = gettext(services.ALREADY_FILED)
+        raise ApiRefused(409, error_body(said, [{"field": "identifier", "reason": said}])) from None
     a = filed.assessment
     body = {
         "id": a.pk,

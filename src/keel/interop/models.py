@@ -30,6 +30,16 @@ class ImportedResponse(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            # Lane fix33f (review 33d H1, H2): a response is the sender's system and its id for it, filed
+            # once; two requests filing it at the same moment cannot both (the second answers 409 or 200).
+            models.UniqueConstraint(
+                fields=["sender_system", "sender_id"],
+                condition=~models.Q(sender_system="") & ~models.Q(sender_id=""),
+                name="imported_response_once_per_sender_id",
+                violation_error_message="This response from that system was already filed.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"imported response {self.pk}"

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from keel.access import policy
@@ -22,15 +23,17 @@ from keel.core.instruments.fhir_import import (
 )
 from keel.core.instruments.fhir_import import (
     Person,
+    authored_within_life,
     match_subject,
     parse_questionnaire_response,
 )
-from keel.core.rules.inputs import FieldsInvalid, InvalidInput
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.core.words import gettext_noop as N_
 from keel.interop.fhir import resources
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base, with_terms
 from keel.interop.fhir.record import record_bundle
 from keel.interop.models import ImportedResponse
-from keel.patients.models import Patient, local_today, zone_of
+from keel.patients.models import Patient, death_day, local_today, zone_of
 from keel.sharing.services import export_by_token, release_record
 
 if TYPE_CHECKING:
@@ -102,15 +105,16 @@ def person_of(patient: Patient, base: Base) -> Person:
     )
 
 
-def _filled_at(parsed: Parsed, patient: Patient) -> datetime:
+def _filled_at(parsed: Parsed, patient: Patient, now: datetime) -> datetime:
     if parsed.authored is not None:
-        return parsed.authored
+        # A sender's clock ahead of Keel's, inside the leeway (KEEL_FHIR_CLOCK_LEEWAY_SECONDS): Keel's now.
+        return min(parsed.authored, now)
     assert parsed.authored_on is not None
     # A date alone: the start of that day in the program's time zone; the date as sent is kept and sent back.
     return datetime.combine(parsed.authored_on, time(0, 0), tzinfo=zone_of(patient))
 
 
-def _notes(parsed: Parsed, total: int | None, matched_by: str) -> list[dict[str, str]]:
+def _notes(parsed: Parsed, total: int | None, matched_by: str, now: datetime) -> list[dict[str, str]]:
     notes = [{"field": "subject", "reason": f"matched to this patient by {matched_by}"}]
     if parsed.sender_total is not None and parsed.sender_total != total:
         notes.append(
@@ -122,48 +126,133 @@ def _notes(parsed: Parsed, total: int | None, matched_by: str) -> list[dict[str,
         )
     if parsed.authored_on is not None:
         notes.append({"field": "authored", "reason": "a date without a time: kept as that date"})
+    elif parsed.authored is not None and parsed.authored > now:
+        ahead = int((parsed.authored - now).total_seconds())
+        notes.append(
+            {"field": "authored", "reason": f"{ahead} s ahead of Keel's clock: filed at Keel's time"}
+        )
     return notes
+
+
+# Lane fix33f (review 33d H1, H2): a response is the sender's (system + its id); filed once, never amended
+# by the feed: the clinic corrects the filed one.
+ALREADY_FILED = N_(
+    "This response was already filed: nothing new was filed. The clinic corrects the filed one in Keel."
+)
+
+
+class AlreadyFiled(Exception):
+    """The sender's id names a response already filed, and this one differs from it (an amendment, or the
+    sender's `entered-in-error`): answered 409 naming `identifier`; nothing is filed."""
+
+
+def _parse(patient: Patient, doc: object, now: datetime) -> Parsed:
+    """The response read, its `authored` inside the person's life (review 33d H4, H5) and not ahead of Keel's
+    clock by more than the leeway for the sender's (H9)."""
+    leeway = timedelta(seconds=settings.KEEL_FHIR_CLOCK_LEEWAY_SECONDS)
+    try:
+        parsed = parse_questionnaire_response(
+            doc, instrument="phq9", now=now, today=local_today(patient, now + leeway), leeway=leeway
+        )
+        day = (
+            parsed.authored_on
+            or timezone.localtime(_filled_at(parsed, patient, now), zone_of(patient)).date()
+        )
+        authored_within_life(day, born=patient.date_of_birth, died=death_day(patient.pk))
+    except InvalidInput as exc:
+        raise FhirInvalid(exc.errors) from None
+    return parsed
+
+
+def _same_authored(kept: str, parsed: Parsed) -> bool:
+    """Whether `authored` as kept and as sent again say the same moment (or the same date)."""
+    if parsed.authored_on is not None:
+        return kept == parsed.authored_on.isoformat()
+    try:
+        return datetime.fromisoformat(kept.replace("Z", "+00:00")) == parsed.authored
+    except ValueError:
+        return False
+
+
+def _filed_before(patient: Patient, parsed: Parsed, now: datetime) -> ImportedResponse | None:
+    """The filing under the sender's id, or (no id) the same answers at the same time for this patient; None
+    when it is new. AlreadyFiled when the sender's id was filed with other content, or is withdrawn."""
+    if parsed.source_id:
+        rows = ImportedResponse.objects.filter(sender_system=parsed.source_system, sender_id=parsed.source_id)
+        if not parsed.source_system:  # no system: an id is only the sender's among this person's responses
+            rows = rows.filter(assessment__patient=patient)
+        found = rows.select_related("assessment").first()
+        if found is None:
+            return None
+        a = found.assessment
+        same = (
+            a.patient_id == patient.pk
+            and a.answers == parsed.answers
+            and _same_authored(found.authored, parsed)
+        )
+        if parsed.status == "entered-in-error" or not same:
+            raise AlreadyFiled
+        return found
+    existing = (
+        Assessment.objects.filter(
+            patient=patient, instrument=parsed.instrument, filled_at=_filled_at(parsed, patient, now)
+        )
+        .select_related("imported_from")
+        .order_by("id")
+    )
+    for a in existing:
+        if a.answers == parsed.answers and hasattr(a, "imported_from"):
+            return a.imported_from
+    return None
+
+
+def _resent(user: User, patient: Patient, found: ImportedResponse) -> Filed:
+    a = found.assessment
+    audit.record_for_patient(user, patient, Action.READ, "assessment", a.pk, reason="FHIR resend")
+    return Filed(a, False, found, list(found.notes))
 
 
 def import_response(
     user: User, patient_id: int | str, doc: Any, *, base: Base, now: datetime | None = None
 ) -> Filed:
     """File a PHQ-9 QuestionnaireResponse from another system for this patient, after checking it is about
-    them. The same answers at the same time for the same patient are the same response, filed once (a resend
-    answers with the first)."""
+    them. A response is the sender's system and its id for it: filed once; sent again alike, answered with
+    the first filing; sent again otherwise (amended, entered-in-error), AlreadyFiled (review 33d H1, H2),
+    held by the database too (two at the same moment). Without an id, the same answers at the same time
+    for the same patient are the same response."""
     now = now or timezone.now()
     patient = patient_for_recording(
         user, patient_id if isinstance(patient_id, int) else None, "phq9", imported=True
     )
-    try:
-        parsed = parse_questionnaire_response(
-            doc, instrument="phq9", now=now, today=local_today(patient, now)
-        )
-    except InvalidInput as exc:
-        raise FhirInvalid(exc.errors) from None
+    parsed = _parse(patient, doc, now)
     try:
         match = match_subject(parsed.subject, person_of(patient, base))
     except InvalidInput as exc:
         raise SubjectMismatch(exc.errors) from None
-    filled_at = _filled_at(parsed, patient)
-    existing = (
-        Assessment.objects.filter(patient=patient, instrument=parsed.instrument, filled_at=filled_at)
-        .select_related("imported_from")
-        .order_by("id")
-        .first()
-    )
-    if existing is not None and existing.answers == parsed.answers and hasattr(existing, "imported_from"):
-        audit.record_for_patient(user, patient, Action.READ, "assessment", existing.pk, reason="FHIR resend")
-        return Filed(existing, False, existing.imported_from, list(existing.imported_from.notes))
+    found = _filed_before(patient, parsed, now)
+    if found is not None:
+        return _resent(user, patient, found)
+    if parsed.status == "entered-in-error":  # nothing of the sender's to withdraw
+        raise FhirInvalid([FieldError("status", N_("must be completed or amended"))])
+    try:
+        return _file(user, patient, parsed, match.matched_by, now)
+    except IntegrityError:  # the same sender's id filed by another request meanwhile
+        found = _filed_before(patient, parsed, now)
+        if found is None:
+            raise
+        return _resent(user, patient, found)
+
+
+def _file(user: User, patient: Patient, parsed: Parsed, matched_by: str, now: datetime) -> Filed:
     with transaction.atomic():
         assessment, _result = submit_assessment(
             by=user,
             patient_id=patient.pk,
             instrument=parsed.instrument,
             answers=parsed.answers,
-            filled_at=filled_at,
+            filled_at=_filled_at(parsed, patient, now),
         )
-        notes = _notes(parsed, assessment.total, match.matched_by)
+        notes = _notes(parsed, assessment.total, matched_by, now)
         provenance = ImportedResponse.objects.create(
             assessment=assessment,
             sender_system=parsed.source_system,
@@ -172,7 +261,7 @@ def import_response(
             author=parsed.author,
             questionnaire=parsed.questionnaire[:500],
             authored=parsed.authored_as_sent[:40],
-            matched_by=match.matched_by,
+            matched_by=matched_by,
             sender_total=parsed.sender_total,
             notes=notes,
             extra_answers=parsed.extra_answers,

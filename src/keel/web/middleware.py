@@ -19,6 +19,7 @@ from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.messages.storage import default_storage
+from django.core.exceptions import RequestDataTooBig
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import (
@@ -227,6 +228,23 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self._checked(request)
+        except RequestDataTooBig:
+            # Lane fix33f (review 33d H6): Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE from its
+            # Content-Length, before reading it (or as soon as a read passes the limit); the API and FHIR
+            # answer it in their own error shape, never Django's HTML page. A page keeps Django's 400.
+            if not request.path.startswith(_API_CHANNEL):
+                raise
+            limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes"
+            reason = f"is larger than Keel accepts ({limit} at most)"
+            if request.path.startswith("/fhir/"):
+                from keel.interop.rest.outcomes import outcome
+
+                return outcome(413, "too-costly", f"body {reason}", "body")
+            return api_error("The request body is too large.", "body", reason, status=413)
+
+    def _checked(self, request: HttpRequest) -> HttpResponse:
         if (
             request.path.startswith(API_PREFIXES)
             and request.method not in ("GET", "HEAD", "OPTIONS")

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from keel.core.decision import LIST_SEPARATOR
@@ -68,6 +68,7 @@ class ImportedResponse:
     authored_on: date | None  # or a date alone
     authored_as_sent: str
     questionnaire: str
+    status: str  # completed | amended | entered-in-error (the sender withdrawing one it sent)
     source_id: str
     source_system: str
     subject: Subject
@@ -116,8 +117,10 @@ def _definition_loinc(raw: Any) -> str | None:
 
 
 def _parse_authored(
-    raw: Any, now: datetime, today: date, errors: list[FieldError]
+    raw: Any, latest: datetime, today: date, errors: list[FieldError]
 ) -> tuple[datetime | None, date | None]:
+    """`authored` as a date and time with its zone, or a date alone; neither after `latest` (Keel's clock
+    and the leeway for the sender's, `CLOCK_LEEWAY_LIMIT`) nor, a date alone, after the person's `today`."""
     if not isinstance(raw, str) or not raw.strip():
         errors.append(FieldError("authored", N_("is required: the date (and time) the answers were given")))
         return None, None
@@ -144,9 +147,38 @@ def _parse_authored(
     if at.tzinfo is None:
         errors.append(FieldError("authored", N_("needs a time zone (e.g. 2026-11-20T09:30:00-05:00)")))
         return None, None
-    if at > now:
+    if at > latest:
         errors.append(FieldError("authored", N_("cannot be in the future")))
     return at, None
+
+
+# Lane fix33f (review 33d H9): another system's clock is never Keel's. A response stamped ahead of Keel's
+# clock by no more than this leeway was answered "now" on a clock that runs fast; beyond it, it is refused as
+# in the future. Seconds: floor 0 (no leeway), default five minutes (the drift NTP-less hosts reach between
+# syncs, and an engine's queue delay), ceiling 15 minutes (past that, the clock is wrong, not fast).
+CLOCK_LEEWAY_LIMIT = (0, 300, 900)  # (floor, default, ceiling)
+
+
+def authored_within_life(day: date, *, born: date | None, died: date | None) -> None:
+    """Lane fix33f (review 33d H4, H5): answers given before the person's birth date or after the day of
+    their recorded death are not theirs (a wrong-person match, a mistyped year, or a death recorded in
+    error): InvalidInput naming `authored`. The day of the death itself stands (answered that morning)."""
+    if born is not None and day < born:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "authored", N_("is before the person's birth date: check whom the response is about")
+                )
+            ]
+        )
+    if died is not None and day > died:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "authored", N_("is after the person's recorded death: check whom the response is about")
+                )
+            ]
+        )
 
 
 def _number(answer: Mapping[str, object]) -> int | None:
@@ -312,10 +344,11 @@ def _questions(instrument: str) -> _Questions:
 
 
 def _check_resource(qr: Mapping[str, object], here: list[FieldError]) -> None:
-    """A QuestionnaireResponse, completed or amended."""
+    """A QuestionnaireResponse, completed or amended (or entered-in-error: the sender withdrawing one it sent,
+    answered by the service: a response already filed is corrected at the clinic, never by the feed)."""
     if qr.get("resourceType") != "QuestionnaireResponse":
         here.append(FieldError("resourceType", N_("must be QuestionnaireResponse (or a Bundle holding one)")))
-    if qr.get("status") not in ("completed", "amended"):
+    if qr.get("status") not in ("completed", "amended", "entered-in-error"):
         here.append(FieldError("status", N_("must be completed or amended")))
 
 
@@ -476,6 +509,7 @@ def _imported(
         authored_on=authored_on,
         authored_as_sent=str(qr.get("authored")),
         questionnaire=questionnaire if isinstance(questionnaire, str) else "",
+        status=str(qr.get("status")),
         source_id=source_id,
         source_system=system,
         subject=_subject(qr, bundle),
@@ -486,10 +520,16 @@ def _imported(
 
 
 def parse_questionnaire_response(
-    doc: Any, *, instrument: str = "phq9", now: datetime, today: date | None = None
+    doc: Any,
+    *,
+    instrument: str = "phq9",
+    now: datetime,
+    today: date | None = None,
+    leeway: timedelta = timedelta(0),
 ) -> ImportedResponse:
     """The answers of a completed QuestionnaireResponse for `instrument`; InvalidInput names each problem.
-    `today`: the patient's calendar day (a date-only `authored` may not be after it)."""
+    `today`: the patient's calendar day (a date-only `authored` may not be after it); `leeway`: how far ahead
+    of `now` the sender's clock may stamp it (`CLOCK_LEEWAY_LIMIT`)."""
     if instrument not in IMPORTABLE:
         raise InvalidInput(
             [FieldError.said("instrument", N_("must be one of: %(items)s"), items=", ".join(IMPORTABLE))]
@@ -502,7 +542,7 @@ def parse_questionnaire_response(
         raise InvalidInput(errors)
     here: list[FieldError] = []  # problems inside the response, prefixed with its path in a Bundle
     _check_resource(qr, here)
-    authored, authored_on = _parse_authored(qr.get("authored"), now, today or now.date(), here)
+    authored, authored_on = _parse_authored(qr.get("authored"), now + leeway, today or now.date(), here)
     questions = _questions(instrument)
     read = _read_items(qr, questions, here)
     _check_complete(questions, read.scored, here)

@@ -266,7 +266,10 @@ def _responses(rec: Record) -> list[dict[str, Any]]:
 
 def _observations(rec: Record) -> list[dict[str, Any]]:
     """The questionnaires' results, then each QTc reading (review 20c), oldest first."""
-    scores = [o for a in rec.assessments() for o in instrument_fhir.observations(a)]
+    imported = _imported_ids(rec.assessments())
+    scores = [
+        o for a in rec.assessments() for o in instrument_fhir.observations(a, imported=a.pk in imported)
+    ]
     qtc = QtcRecord.objects.filter(patient=rec.patient).order_by("measured_on", "id")
     return scores + [treatment_fhir.qtc_observation(q) for q in qtc]
 

@@ -96,10 +96,11 @@ def _page(request: HttpRequest) -> tuple[int, int]:
 
 def _collect(
     records: Iterator[Record], resource_type: str, filters: list[Any], offset: int, count: int
-) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]]]:
+) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]], int]:
     """Matches from one record after another until the page (and one more, to know there is a next page).
     With `count` 0 (just the total) every match is counted and none returned: the page is empty and `seen`
-    lists every match, for the total and the audit row."""
+    lists every match, for the total and the audit row. The last: how many matches there were when the
+    search ran to its end (the ones skipped before the page too: review 33d H7), else -1."""
     page: list[dict[str, Any]] = []
     seen: list[tuple[int, str]] = []
     skipped = 0
@@ -114,10 +115,10 @@ def _collect(
                 skipped += 1
                 continue
             if len(page) == count:
-                return page, True, seen
+                return page, True, seen, -1
             page.append(res)
             seen.append((rec.patient.pk, res["id"]))
-    return page, False, seen
+    return page, False, seen, skipped + len(page) if count else len(seen)
 
 
 def _searchset(
@@ -138,7 +139,8 @@ def _searchset(
     links = [{"relation": "self", "url": link(offset)}]
     if more and count > 0:
         links.append({"relation": "next", "url": link(offset + count)})
-    if offset > 0 and count > 0:
+    past_end = not page and not more and total is not None and offset >= total  # review 33d H7
+    if offset > 0 and count > 0 and not past_end:
         links.append({"relation": "previous", "url": link(max(0, offset - count))})
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
@@ -148,7 +150,7 @@ def _searchset(
         "link": links,
     }
     with_entries(bundle, entries(base, page, search={"mode": "match"}))
-    if total is not None:  # `_count=0`: every match counted
+    if total is not None:  # every match counted (`_count=0`, or a search run to its end)
         bundle["total"] = total
     elif not more:
         bundle["total"] = offset + len(page)

@@ -115,11 +115,11 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
                 programs[rec.patient.pk] = rec.patient.program_id
                 yield rec
 
-        page, more, seen = _collect(noted(records), resource_type, filters, offset - skipped, count)
+        page, more, seen, matched = _collect(noted(records), resource_type, filters, offset - skipped, count)
         returned = [f"{x['resourceType']}/{x['id']}" for x in page]
         patient_ids = sorted({pid for pid, _ in seen})
         _audit_read(user, single, f"{resource_type}?", returned, patient_ids, programs)
-        total = None if count else skipped + len(seen)
+        total = None if more else skipped + matched
         return _json(_searchset(request, base, page, offset, count, more, total))
 
     return _handle(request, work)
@@ -174,9 +174,9 @@ def _search_by_system(
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
         matching = list(_named_filter(request, [subject])) if resource_type == "Patient" else [subject]
         records = (Record(p, _areas(user), base, at) for p in matching)
-        page, more, seen = _collect(records, resource_type, filters, offset if count else 0, count)
+        page, more, _seen, matched = _collect(records, resource_type, filters, offset if count else 0, count)
         returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
-        return _searchset(request, base, page, offset, count, more, None if count else len(seen))
+        return _searchset(request, base, page, offset, count, more, None if more else matched)
 
     def names(subject: Patient) -> bool:
         return subject.pk == person
@@ -218,7 +218,9 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
         found = [q for q in found if all(q.get(k) == v for k, v in wanted)]
         page = found[offset : offset + count]
         more = len(found) > offset + count
-        return _json(_searchset(request, base, page, offset, count, more, None if count else len(found)))
+        return _json(
+            _searchset(request, base, page, offset, count, more, None if more and count else len(found))
+        )
 
     return _handle(request, work)
 
@@ -351,7 +353,9 @@ def _apply_patient_params(request: HttpRequest, qs: Any, offset: int) -> tuple[I
         if not text:
             raise FhirError(400, "invalid", f"{kind} needs a value (the start of a name)", kind)
     if not names:
-        return qs[offset:].iterator(), offset
+        # Past the end, the database skipped every match, not `_offset` of them (review 33d H7: the total).
+        skipped = offset if offset == 0 or qs[offset - 1 : offset].exists() else qs.count()
+        return qs[offset:].iterator(), skipped
     return _named(qs, names), 0
 
 
