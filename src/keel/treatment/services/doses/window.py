@@ -84,7 +84,7 @@ def record_dose(
 ) -> DoseOutcome:
     """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
     only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
-    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
+    that no prescriber released stops every dose, whatever day it was (review 33c hole 2); a first buprenorphine dose waits for the
     readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
     bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
     prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
