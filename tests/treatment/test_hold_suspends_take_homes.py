@@ -46,7 +46,10 @@ def _release(world: Any, when: Any) -> None:
     flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
     with time_machine.travel(when, tick=False):
         resolve_flag(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, flag_id=flag.pk, note="Assessed at the window: alert and oriented, may be dosed"
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            flag_id=flag.pk,
+            note="Assessed at the window: alert and oriented, may be dosed",
         )
 
 

@@ -21,6 +21,9 @@ __all__ = ["ascii_digits", "decimal_comma", "plain_decimal"]
 # An optional sign (a range check after it names a negative amount), then digits with at most one point.
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _COMMA_DECIMAL = re.compile(r"[+-]?[0-9]*,[0-9]+")
+# Full-width digits and point (an East Asian keyboard's width of 0-9 and "."; review 13c: a full-width 30 is
+# 30 mg) are those same characters: folded to ASCII. No other script's digits ("٣٠", "३०") are.
+_FULL_WIDTH = str.maketrans({0xFF0E: ".", **{0xFF10 + n: str(n) for n in range(10)}})
 
 
 def ascii_digits(text: str) -> bool:
@@ -32,10 +35,11 @@ def ascii_digits(text: str) -> bool:
 
 def plain_decimal(text: str) -> Decimal | None:
     """The amount typed as plain decimal digits ("30", "30.5", "030", "30.", ".5", " 30 ": spaces around
-    it are a form's), else None ("1_00", "3e1", "٣٠", "NaN", "Infinity", "30,5", "", "1.2.3").
+    it are a form's; full-width digits are 0-9), else None ("1_00", "3e1", "٣٠", "NaN", "Infinity",
+    "30,5", "", "1.2.3").
 
     The one reader of an amount from text (lane fix33d): never `Decimal(text)` alone."""
-    stripped = text.strip()
+    stripped = text.strip().translate(_FULL_WIDTH)
     if not stripped.isascii() or _PLAIN_DECIMAL.fullmatch(stripped) is None:
         return None
     return Decimal(stripped)
