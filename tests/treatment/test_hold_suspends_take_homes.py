@@ -38,6 +38,21 @@ def _days(world: Any, today: date) -> set[date]:
         return services.dose_context(world.alice, "methadone", today).take_home_days
 
 
+def _release(world: Any, when: Any) -> None:
+    """The prescriber releases Alice's open hold at `when` (lane fix33d: a hold stands until released)."""
+    from keel.patients.models import FlagKind, PatientFlag
+    from keel.patients.services import resolve_flag
+
+    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
+    with time_machine.travel(when, tick=False):
+        resolve_flag(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            flag_id=flag.pk,
+            note="Assessed at the window: alert and oriented, may be dosed",
+        )
+
+
 def _plan_row(world: Any) -> Any:
     from keel.treatment.models import TakeHomePlan
 
@@ -93,6 +108,7 @@ def test_the_person_can_be_dosed_at_the_window_on_the_former_bottle_day(world: A
     methadone_on(world, MON, "30", 12)
     _plan(world, MON + timedelta(days=4), MON + timedelta(days=12))
     dose(world, "", at(MON + timedelta(days=8), 11), sedated=True)
+    _release(world, at(MON + timedelta(days=8), 14))  # lane fix33d: a hold stands until released
     outcome = dose(world, "30", at(MON + timedelta(days=12), 9))
     assert outcome.dose.status == "given"
 
@@ -101,6 +117,7 @@ def test_a_hold_before_the_plan_was_decided_leaves_it_alone(world: Any) -> None:
     """The prescriber decided after the hold, with the held dose among the concerns acknowledged."""
     methadone_on(world, MON, "30", 12)
     dose(world, "", at(MON + timedelta(days=12), 11), sedated=True)
+    _release(world, at(MON + timedelta(days=12), 14))  # lane fix33d: no bottles while a hold stands
     from keel.treatment.queries import take_home_concerns
 
     concerns = take_home_concerns(world.alice, MON + timedelta(days=13))

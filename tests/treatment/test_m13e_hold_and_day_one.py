@@ -72,7 +72,7 @@ def test_the_refusal_of_todays_bottle_names_the_hold(world: Any) -> None:
     with pytest.raises(services.TreatmentInvalid) as refused:
         _decide(world, D)
     assert refused.value.errors[0].field == "start_on"
-    assert "held today" in refused.value.errors[0].reason
+    assert "no prescriber has released the hold" in refused.value.errors[0].reason
 
 
 def test_while_todays_hold_stands_no_bottles_from_tomorrow_either(world: Any) -> None:
@@ -81,7 +81,7 @@ def test_while_todays_hold_stands_no_bottles_from_tomorrow_either(world: Any) ->
     dose(world, "", at(D, 9), sedated=True, sequence=1)
     with pytest.raises(services.TreatmentInvalid) as refused:
         _decide(world, D + timedelta(days=1))
-    assert "held today" in refused.value.errors[0].reason
+    assert "no prescriber has released the hold" in refused.value.errors[0].reason
 
 
 def test_after_the_hold_is_released_bottles_from_tomorrow_are_given(world: Any) -> None:

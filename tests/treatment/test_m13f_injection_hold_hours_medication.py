@@ -195,9 +195,26 @@ def test_a_methadone_hold_this_morning_stops_the_injection_and_is_audited(world:
     ).exists()
 
 
-def test_a_hold_yesterday_does_not_stop_todays_injection(world: Any) -> None:
+def test_a_hold_yesterday_not_released_still_stops_todays_injection(world: Any) -> None:
+    """Lane fix33d (review 33c hole 2, the lead's decision): a hold stands until a prescriber releases it,
+    past midnight too (this test said the opposite before)."""
     on_naltrexone(world)
     methadone_with_a_hold(world, DUE - timedelta(days=1))
+    with pytest.raises(services.DoseBlocked) as info:
+        inject(world, at(DUE, 10))
+    assert info.value.decision.decision == "held_earlier"
+
+
+def test_a_hold_yesterday_released_does_not_stop_todays_injection(world: Any) -> None:
+    from keel.patients import services as patients
+
+    on_naltrexone(world)
+    held = methadone_with_a_hold(world, DUE - timedelta(days=1))
+    flag = PatientFlag.objects.get(kind=FlagKind.DOSE_HELD, source_id=held.pk)
+    with time_machine.travel(at(DUE - timedelta(days=1), 10, 40), tick=False):
+        patients.resolve_flag(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, flag_id=flag.pk, note=NOTE
+        )
     assert inject(world, at(DUE, 10)).decision.decision == "repeat"
 
 
@@ -241,7 +258,7 @@ def test_a_hold_this_morning_is_said_on_the_page_in_spanish(world: Any) -> None:
             HTTP_ACCEPT_LANGUAGE="es",
         )
     text = response.content.decode()
-    assert "Not given: held earlier today" not in text
+    assert "Not given: a hold stands until a prescriber releases it" not in text
     assert "held_earlier" not in text
     assert "No dose until a prescriber" not in text
     assert not injected_on(DUE)

@@ -34,6 +34,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
+from keel.treatment.queries.doses import effective_mg
 from keel.web.dates import shown_date
 
 TIMELINE_DAYS = (30, 90, 365)
@@ -234,23 +235,31 @@ def _order_events(span: _Span) -> list[Event]:
 
 def _dose_events(span: _Span) -> list[Event]:
     """A held dose or an injection is an event of its own; observed doses given on consecutive days are one
-    event per run and medication."""
+    event per run and medication. Each dose as it stands after its amendments (`effective_mg`, the window's
+    and FHIR's one definition; lane fix33d, review 33c hole 1): a voided dose is no event, a dose corrected
+    to 0 mg is no observed dose, a held dose corrected to a given amount is given, an injection shows its
+    corrected amount."""
     doses = DoseRecord.objects.filter(
         patient=span.patient, local_date__gte=span.since, local_date__lte=span.until
-    )
+    ).prefetch_related("amendments")
     events: list[Event] = []
     given: dict[str, list[date]] = {}
     for dose in doses.order_by():
-        if dose.status == "given" and dose.medication != "naltrexone_xr":
+        amendments = list(dose.amendments.all())
+        if amendments and amendments[-1].voided:
+            continue  # entered in error: not part of the care given
+        mg = effective_mg(dose, amendments)
+        if mg > 0 and dose.medication != "naltrexone_xr":
             given.setdefault(dose.get_medication_display(), []).append(dose.local_date)
-        else:
+        elif mg > 0 or dose.status == "held":
             label = (
                 _("Dose held")
-                if dose.status == "held"
+                if mg <= 0
                 else _("%(medication)s injection") % {"medication": dose.get_medication_display()}
             )
+            shown = mg if mg > 0 else dose.amount_mg
             events.append(
-                Event(dose.local_date, None, "clinical", "dose", label, f"{dose.amount_mg.normalize():f} mg")
+                Event(dose.local_date, None, "clinical", "dose", label, f"{shown.normalize():f} mg")
             )
     for medication, dates in given.items():
         events.extend(_dose_run_event(medication, first, last, n) for first, last, n in _runs(dates))

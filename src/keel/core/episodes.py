@@ -34,7 +34,15 @@ def treatment_day(first_dose_on: date | None, today: date) -> int:
 
 def days_in_treatment(first_dose_on: date | None, today: date, admission_day_number: int) -> int:
     """Days in treatment for take-home doses: the episode's first dose day is day 0 or day 1 (policy)."""
-    return treatment_day(first_dose_on, today) - 1 + admission_day_number
+    return counted_day(treatment_day(first_dose_on, today), admission_day_number)
+
+
+def counted_day(day_of_episode: int, admission_day_number: int) -> int:
+    """The day in treatment every screen shows (reference correction 9: "every screen shows the same
+    count"; lane fix33d, review 33c hole 3) for the `day_of_episode`-th day of the episode (1 on the first
+    dose day: `treatment_day`, what a dose stores and the induction steps read): the first dose day is day 0
+    or day 1 by the program's policy (`admission_day_number`)."""
+    return day_of_episode - 1 + admission_day_number
 
 
 def days_in_treatment_since(admitted_on: date, today: date, admission_day_number: int) -> int:

@@ -38,7 +38,7 @@ NALTREXONE = {
     "not_eligible": gettext_lazy("Not yet: not opioid-free long enough"),
     "repeat": gettext_lazy("Next injection"),
     "too_soon": gettext_lazy("Not yet: sooner than the program's minimum interval between injections"),
-    "held_earlier": gettext_lazy("Not given: held earlier today"),
+    "held_earlier": gettext_lazy("Not given: a hold stands until a prescriber releases it"),
 }
 NEEDS = {
     "last_use": gettext_lazy("the time of last use of each opioid (the intake)"),
@@ -98,7 +98,7 @@ DOSE = {
     ),
     "needs_reassessment": gettext_lazy("Not given: a prescriber must reassess"),
     "refused": gettext_lazy("Not given: past the hard bound"),
-    "held_earlier": gettext_lazy("Not given: held earlier today"),
+    "held_earlier": gettext_lazy("Not given: a hold stands until a prescriber releases it"),
     "not_ready": gettext_lazy("Not given: the start verdict is not ready"),
     "eligible": gettext_lazy("Can be started: opioid-free long enough"),
     "caution": gettext_lazy("Can be started, with care: recent methadone or buprenorphine"),

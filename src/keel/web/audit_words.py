@@ -392,7 +392,7 @@ GUARD_RAILS = {
     "needs_new_order": _("needs the prescriber to re-write the order with a reason for the QTc"),
     "needs_reassessment": _("needs a new assessment"),
     "refused": _("past a limit no override passes"),
-    "held_earlier": _("a dose was held earlier today"),
+    "held_earlier": _("a hold no prescriber has released"),
     "not_ready": _("not ready for a first dose"),
 }
 # Reasons Keel writes as a fixed beginning and a code: the beginning in words, then the code's words.

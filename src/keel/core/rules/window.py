@@ -18,7 +18,7 @@ from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
 from keel.core.words import gettext_noop
 
-HOLD_OPEN = "held_earlier"  # a hold today that no prescriber has released: no dose
+HOLD_OPEN = "held_earlier"  # a hold that no prescriber has released, past midnight too: no dose
 REFUSED = "refused"  # past a hard bound: no override can pass it
 HOLD_SOURCES = ("tip63-summary", "reference-13")
 CEILING_SOURCES = ("keel-policy",)
@@ -41,8 +41,8 @@ def hold_open_reasons() -> tuple[Reason, ...]:
     return (
         Reason.said(
             gettext_noop(
-                "A dose was held earlier today for sedation or intoxication. No dose until a prescriber "
-                "assesses the person and releases the hold."
+                "A dose was held for sedation or intoxication and no prescriber has released the hold. No "
+                "dose until a prescriber assesses the person and releases the hold."
             ),
             HOLD_SOURCES,
         ),

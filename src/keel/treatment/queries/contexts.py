@@ -1,5 +1,5 @@
 """The dosing window's context for each person: the one place doses, amendments, the episode, take-home days
-and holds are read together. `dose_contexts` reads many people in four set-based ORM queries (the dosing
+and holds are read together. `dose_contexts` reads many people in five set-based ORM queries (the dosing
 list; its spec); `dose_context` reads one person in two hand-written statements (`keel.db.rows`) and gives
 the same answer (tests/treatment/test_dose_context_sql.py)."""
 
@@ -12,7 +12,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from keel.core import episodes
 from keel.core.rules.agonists import SWITCH_LOOKBACK_DAYS
@@ -35,9 +35,9 @@ def dose_context(
 ) -> DoseContext:
     """One person's context (the dose at the window, the start page, the take-home day count): the same
     answer as `dose_contexts` for that person, read in two hand-written statements (`keel.db.rows`)
-    instead of its four ORM ones, whose compiling cost more than running them (issue #21;
+    instead of its five ORM ones, whose compiling cost more than running them (issue #21;
     tests/treatment/test_dose_context_sql.py holds it to `dose_contexts`' answer on varied histories).
-    `with_other_holds`: also whether a dose of another medication was held today and not released
+    `with_other_holds`: also whether a dose of another medication was held on or before today and not released
     (`other_hold_open`; the dose at the window reads it), from the same rows."""
     return dose_context_and_reads(patient, medication, today, with_other_holds=with_other_holds)[0]
 
@@ -76,7 +76,7 @@ def context_after_dose(
         reads.firsts,
         reads.episodes_of,
         reads.plans,
-        None if reads.released is None else set(reads.released),  # a new hold's flag is open
+        {pk: (this or new.status == DoseStatus.HELD, other) for pk, (this, other) in reads.holds.items()},
         reads.every_plan,  # as the dose left them (a bottle back is on its plan)
     )
     return _assemble([(patient, today)], medication, after)[pk]
@@ -91,7 +91,8 @@ class _Reads:
     order), the other medications' held doses and doses of today (with_other_holds: `other_held`), the
     amendments of both (oldest first),
     the current episode (its first dose, the active enrollment) and its take-home plans (oldest first).
-    `released`: the held doses whose hold a prescriber released; None: read them when a hold is found."""
+    `holds`: per person, whether a hold stands on their day (`OPEN_HOLD`) of this medication and of another
+    (the latter read only with_other_holds)."""
 
     doses: dict[int, list[DoseRecord]]
     other_held: dict[int, list[DoseRecord]]
@@ -99,7 +100,7 @@ class _Reads:
     firsts: dict[int, date | None]
     episodes_of: dict[int, tuple[int, date]]
     plans: list[TakeHomePlan]
-    released: set[int] | None = None
+    holds: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     # every take-home plan of each person (oldest first), those of earlier episodes and ended ones included:
     # what `DoseContext.bottles_maybe_held` is told from (review 20a)
     every_plan: list[TakeHomePlan] = field(default_factory=list)
@@ -114,7 +115,7 @@ UNUSED_DOSE_COLUMNS = ("decision",)
 def dose_contexts(
     patients: list[tuple[Patient, date]], medication: str, *, with_other_holds: bool = False
 ) -> dict[int, DoseContext]:
-    """Dose contexts for many patients at once, in four set-based queries (the dosing list)."""
+    """Dose contexts for many patients at once, in five set-based queries (the dosing list)."""
     if not patients:
         return {}
     ids = [p.pk for p, _ in patients]
@@ -146,8 +147,35 @@ def dose_contexts(
     # every plan of these people, in `episode_take_home_plans`' one statement; the episode's kept apart
     every_plan = list(TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"))
     plans = episode_plans(every_plan, episodes_of)
-    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans, every_plan=every_plan)
+    holds = open_holds(patients, medication, with_other_holds)
+    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans, holds, every_plan=every_plan)
     return _assemble(patients, medication, reads)
+
+
+def open_holds(
+    patients: list[tuple[Patient, date]], medication: str, with_other_holds: bool
+) -> dict[int, tuple[bool, bool]]:
+    """Whether a hold stands on each person's day, of `medication` and (with_other_holds) of another: a dose
+    held on that day or before whose `dose_held` flag no prescriber has resolved (`OPEN_HOLD`, the one
+    definition; lane fix33d, review 33c hole 2: a hold stands until a prescriber releases it, never only
+    to midnight). One query."""
+    today_of = {p.pk: today for p, today in patients}
+    holds = dict.fromkeys(today_of, (False, False))
+    open_flag = PatientFlag.objects.filter(
+        kind=FlagKind.DOSE_HELD, source_type="dose", source_id=OuterRef("pk"), resolved_at__isnull=True
+    )
+    held = DoseRecord.objects.filter(
+        patient_id__in=list(today_of), status=DoseStatus.HELD, local_date__lte=max(today_of.values())
+    ).filter(Exists(open_flag))
+    for pk, held_medication, day in held.values_list("patient_id", "medication", "local_date"):
+        if day > today_of[pk]:
+            continue
+        this, other = holds[pk]
+        if held_medication == medication:
+            holds[pk] = (True, other)
+        elif with_other_holds:
+            holds[pk] = (this, True)
+    return holds
 
 
 # dose_contexts' statements for one person, hand-written. The taken test is taken_doses' (the latest
@@ -174,12 +202,13 @@ _EPISODE = (
 )
 
 
-# Released: a prescriber resolved the hold's flag (only asked of the holds of today).
-_RELEASED = (
-    'CASE WHEN d."status" = %s AND d."local_date" = %s THEN EXISTS (SELECT 1 FROM "patients_patientflag" f '
-    'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
-    'AND f."resolved_at" IS NOT NULL) '
-    "ELSE %s END"
+# A hold stands (the one definition, `open_holds`' too): a dose of the person held on their day or before,
+# of this medication (`=`) or another (`<>`), whose `dose_held` flag no prescriber has resolved.
+OPEN_HOLD = (
+    'EXISTS (SELECT 1 FROM "treatment_doserecord" h WHERE h."patient_id" = e."patient_id" '
+    'AND h."status" = %s AND h."local_date" <= %s AND h."medication" {op} %s '
+    'AND EXISTS (SELECT 1 FROM "patients_patientflag" f WHERE f."kind" = %s AND f."source_type" = %s '
+    'AND f."source_id" = h."id" AND f."resolved_at" IS NULL))'
 )
 
 
@@ -192,12 +221,14 @@ _DOSES = (
 
 
 def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
-    """One person's reads for the dose at the window, in two statements: the doses with their amendments and
-    holds released (`_person_doses`), then the episode with its take-home plans and first dose
+    """One person's reads for the dose at the window, in two statements: the doses with their amendments
+    (`_person_doses`), then the episode with its take-home plans, first dose and whether a hold stands
     (`_person_episode`)."""
     pk = patient.pk
-    doses, other_held, amended, released = _person_doses(pk, medication, today, with_other_holds)
-    firsts, episodes_of, plans = _person_episode(pk, medication)
+    doses, other_held, amended = _person_doses(pk, medication, today, with_other_holds)
+    firsts, episodes_of, plans, holds = _person_episode(pk, medication, today)
+    if not with_other_holds:
+        holds = {p: (this, False) for p, (this, _other) in holds.items()}
     return _Reads(
         {pk: doses},
         {pk: other_held},
@@ -205,36 +236,30 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
         firsts,
         episodes_of,
         episode_plans(plans, episodes_of),
-        released,
+        holds,
         plans,
     )
 
 
 def _person_doses(
     pk: int, medication: str, today: date, with_other_holds: bool
-) -> tuple[list[DoseRecord], list[DoseRecord], dict[int, list[DoseAmendment]], set[int]]:
+) -> tuple[list[DoseRecord], list[DoseRecord], dict[int, list[DoseAmendment]]]:
     """The first statement (`_DOSES`): this medication's doses since the missed-dose lookback, the other
-    doses (held ones, and with `with_other_holds` another medication's recent ones), each dose's amendments
-    and the holds a prescriber released; one row per dose and amendment."""
+    doses (held ones, and with `with_other_holds` another medication's recent ones) and each dose's
+    amendments; one row per dose and amendment."""
     day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     doses: list[DoseRecord] = []
     other_held: list[DoseRecord] = []
     amended: dict[int, list[DoseAmendment]] = {}
-    released: set[int] = set()
     # Without with_other_holds only this medication: a status no dose has stands for "or held", the last day
     # a date can be for "or recent" (another medication's doses of the last SWITCH_LOOKBACK_DAYS days and
     # today: a second agonist is read in hours, up to the policy's ceiling, review 22m, lane policy22).
     status = DoseStatus.HELD if with_other_holds else ""
     others_on = today - timedelta(days=SWITCH_LOOKBACK_DAYS) if with_other_holds else date.max
     seen: set[int] = set()
-    for dose, amendment, freed in rows.fetch(
+    for dose, amendment in rows.fetch(
         _DOSES,
         [
-            DoseStatus.HELD,
-            day(today),
-            FlagKind.DOSE_HELD,
-            "dose",
-            False,
             pk,
             day(today - timedelta(days=MISS_LOOKBACK)),
             medication,
@@ -243,28 +268,31 @@ def _person_doses(
         ],
         (DoseRecord, "d", UNUSED_DOSE_COLUMNS),
         (DoseAmendment, "a"),
-        extra=(_RELEASED,),
     ):
         if dose.pk not in seen:
             seen.add(dose.pk)
             (doses if dose.medication == medication else other_held).append(dose)
-            if freed:
-                released.add(dose.pk)
         if amendment is not None:
             amended.setdefault(dose.pk, []).append(amendment)
-    return doses, other_held, amended, released
+    return doses, other_held, amended
 
 
 def _person_episode(
-    pk: int, medication: str
-) -> tuple[dict[int, date | None], dict[int, tuple[int, date]], list[TakeHomePlan]]:
+    pk: int, medication: str, today: date
+) -> tuple[
+    dict[int, date | None], dict[int, tuple[int, date]], list[TakeHomePlan], dict[int, tuple[bool, bool]]
+]:
     """The second statement (`_EPISODE`): the person's active enrollment (one, a constraint), its first
-    dose of the medication given and its take-home plans, oldest first."""
+    dose of the medication given, its take-home plans, oldest first, and whether a hold stands on `today`
+    of this medication and of another (`OPEN_HOLD`)."""
     day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
     plans: list[TakeHomePlan] = []
-    for enrollment, plan, first in rows.fetch(
+    holds: dict[int, tuple[bool, bool]] = {}
+    held = (DoseStatus.HELD, day(today))
+    flag = (FlagKind.DOSE_HELD, "dose")
+    for enrollment, plan, first, this, other in rows.fetch(
         _EPISODE,
         [
             medication,
@@ -273,24 +301,27 @@ def _person_episode(
             day(date(1, 1, 1)),
             False,
             0,
+            *(*held, medication, *flag),
+            *(*held, medication, *flag),
             pk,
             EnrollmentStatus.ACTIVE,
         ],
         (Enrollment, "e"),
         (TakeHomePlan, "t"),
-        extra=(_FIRST_DOSE,),
+        extra=(_FIRST_DOSE, OPEN_HOLD.format(op="="), OPEN_HOLD.format(op="<>")),
     ):
+        holds[pk] = (bool(this), bool(other))
         firsts[pk] = _as_date(first)  # one active enrollment per person (a constraint)
         episodes_of[pk] = (enrollment.pk, enrollment.started_on)
         if plan is not None:
             plans.append(plan)
-    return firsts, episodes_of, plans
+    return firsts, episodes_of, plans, holds
 
 
 def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:
     """The contexts from what was read (the same for the set-based reads and the one-person ones): each
     person's context of this medication's doses and plans, what another medication's doses say, then whether
-    a hold stands."""
+    a hold stands (`holds`, read with them)."""
     if medication == Medication.METHADONE:
         _as_handed_out(patients, reads)
     covered, latest = _covered_by_plans(patients, reads.plans)
@@ -302,11 +333,7 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
         ctx = contexts[p.pk]
         _add_episode_and_plans(ctx, p.pk, today, reads, covered[p.pk], latest.get(p.pk))
         _add_others_taken(ctx, reads.other_held[p.pk], today, reads.amended)
-    others_today = {
-        p.pk: [d for d in reads.other_held[p.pk] if d.local_date == today and d.status == DoseStatus.HELD]
-        for p, today in patients
-    }
-    _add_holds_open(contexts, others_today, reads.released)
+        ctx.hold_open, ctx.other_hold_open = reads.holds.get(p.pk, (False, False))
     return contexts
 
 
@@ -373,26 +400,6 @@ def _add_others_taken(
         and d.status == DoseStatus.GIVEN
         and is_taken(d, amended.get(d.pk, []))
     ]
-
-
-def _add_holds_open(
-    contexts: dict[int, DoseContext], others_today: dict[int, list[DoseRecord]], released: set[int] | None
-) -> None:
-    """Whether a hold of today stands, of this medication (`hold_open`) or another (`other_hold_open`): a hold
-    stands until a prescriber releases it (resolves its flag). `released` None: one query, only when held."""
-    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
-    held += [d.pk for ds in others_today.values() for d in ds]
-    if not held:
-        return
-    if released is None:
-        released = set(
-            PatientFlag.objects.filter(
-                kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
-            ).values_list("source_id", flat=True)
-        )
-    for pk, ctx in contexts.items():
-        ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
-        ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
 
 
 def _as_handed_out(patients: list[tuple[Patient, date]], reads: _Reads) -> None:
@@ -534,7 +541,8 @@ def clinic_day(patient: Patient, today: date) -> ClinicDay:
 
 
 def hold_open_today(patient: Patient, today: date) -> bool:
-    """A dose of any medication held today (sedation, intoxication) whose hold no prescriber has released
-    (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
-    `other_hold_open`). It stops an injection that day too."""
+    """A dose of any medication held on `today` or before (sedation, intoxication) whose hold no prescriber
+    has released (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
+    `other_hold_open`, `OPEN_HOLD`). A hold stands until released, past midnight too (review 33c hole 2). It
+    stops an injection too."""
     return clinic_day(patient, today).hold_open

@@ -43,7 +43,7 @@ class DoseContext:
     next_sequence: int
     last_dose: DoseRecord | None
     doses_today: list[DoseRecord] = field(default_factory=list)
-    hold_open: bool = False  # a dose held today whose hold no prescriber has released
+    hold_open: bool = False  # a dose held on or before today whose hold no prescriber has released
     observed: dict[date, Decimal] = field(default_factory=dict)  # this episode's observed totals before today
     days_since_last_increase: int | None = None
     first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
@@ -53,7 +53,7 @@ class DoseContext:
     # When each dose of this medication taken today or yesterday (or dated later) was given, else recorded:
     # hours_since_last_dose's answer from the rows already read (the re-dose interval).
     taken_times: list[datetime] = field(default_factory=list)
-    other_hold_open: bool = False  # a dose of another medication held today, not released (with_other_holds)
+    other_hold_open: bool = False  # another medication's hold, by the same test (with_other_holds)
     # The doses of another medication given today and taken (not voided or corrected to 0 mg), by medication
     # and slot (with_other_holds): a second opioid agonist the same day, a first dose already given today.
     others_taken_today: list[DoseRecord] = field(default_factory=list)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.core import episodes
 from keel.core.decision import Reason
 from keel.core.rules.qtc import qtc_warning
 from keel.patients.models import Patient, local_today, zone_of
@@ -28,6 +29,7 @@ from keel.treatment.queries.doses import DoseContext
 from keel.treatment.queries.orders import order_versions
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.queries.take_home_plans import as_handed_out, call_back
+from keel.treatment.queries.take_homes import admission_day_number
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ class MedicationRecord:
     # review 24b hole 6: by ended plan, the bottles still at home for days it no longer covers (`call_back`):
     # the person is to be called back to bring them in (the page and the API show it to the next shift)
     call_back: dict[int, dict[date, Decimal]] = field(default_factory=dict)
+    # lane fix33d (review 33c hole 3): the program's day 0 or 1 (`take_homes.admission_day_number`): every day
+    # in treatment the page shows is `episodes.counted_day` of it, the take-home review's count too
+    admission_day_number: int = 0
+
+    @property
+    def days_in_treatment(self) -> int | None:
+        """Today's day in treatment (None: no methadone in force), as the take-home review counts it."""
+        if self.context is None:
+            return None
+        return episodes.counted_day(self.context.treatment_day, self.admission_day_number)
 
 
 DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two months of daily doses)
@@ -88,4 +100,5 @@ def medication_record(
         qtc_warnings=qtc_warning(recent_qtc_ms(patient, today)),
         order_versions=versions,
         call_back=call_back(patient, today),
+        admission_day_number=admission_day_number(patient),
     )

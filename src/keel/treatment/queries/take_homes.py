@@ -27,8 +27,13 @@ def take_home_days_in_treatment(patient: Patient, today: date) -> int:
     """Days in treatment for take-home doses: the one definition (`keel.core.episodes`), counted from the
     methadone episode's first observed dose, not from admission. Every screen and the API call this."""
     ctx = dose_context(patient, Medication.METHADONE, today)
-    number = int(effective_policy(patient, TAKE_HOME)["admission_day_number"])
-    return episodes.days_in_treatment(ctx.first_dose_on, today, number)
+    return episodes.days_in_treatment(ctx.first_dose_on, today, admission_day_number(patient))
+
+
+def admission_day_number(patient: Patient) -> int:
+    """Whether the episode's first dose day is day 0 or day 1 for the person's program (the take-home policy's
+    `admission_day_number`): what every shown day in treatment counts from (`episodes.counted_day`)."""
+    return int(effective_policy(patient, TAKE_HOME)["admission_day_number"])
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ by medication and the dose's outcome and refusals."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
@@ -14,6 +14,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.decision import Decision
+from keel.core.digits import decimal_comma, plain_decimal
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules import methadone
 from keel.core.rules.buprenorphine import DOSE_LIMIT
@@ -107,12 +108,18 @@ def _scoped_for(
 def _decimal(
     raw: object, name: str, errors: list[FieldError], *, minimum: str = "0.01", maximum: str = "1000"
 ) -> Decimal:
-    try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        errors.append(FieldError(name, N_("must be a number of mg")))
+    """An amount in mg (a dose, an order, a correction, a limit) from a JSON number or a form's text: plain
+    decimal digits only (`core.digits.plain_decimal`, lane fix33d, review 33c hole 5), within the range and
+    at most 2 decimals; else a FieldError naming `name` and 0."""
+    text = format(raw, "f") if isinstance(raw, (int, float)) and not isinstance(raw, bool) else str(raw)
+    value = plain_decimal(text)
+    if value is None:
+        if decimal_comma(text):  # "30,5": the reader's decimal comma, told to use a point (never read)
+            errors.append(FieldError(name, N_("use a point for decimals (30.5), not a comma")))
+        else:
+            errors.append(FieldError(name, N_("must be a number of mg")))
         return Decimal(0)
-    if not value.is_finite() or not Decimal(minimum) <= value <= Decimal(maximum):
+    if not Decimal(minimum) <= value <= Decimal(maximum):
         errors.append(
             FieldError.said(
                 name, N_("must be between %(minimum)s and %(maximum)s mg"), minimum=minimum, maximum=maximum

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
+from keel.core import episodes
 from keel.core.decision import Reason
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
@@ -81,6 +82,8 @@ def _record_in_words(record: queries.MedicationRecord) -> date:
     for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
         setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
+        # lane fix33d (review 33c hole 3): the day in treatment as every screen counts it
+        setattr(dose, "day_shown", episodes.counted_day(dose.treatment_day, record.admission_day_number))  # noqa: B010
     today = local_today(record.patient, timezone.now())
     for plan in record.take_homes:
         _plan_in_words(plan, record, today)

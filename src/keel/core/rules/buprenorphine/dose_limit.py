@@ -51,7 +51,7 @@ DOSE_INPUTS = (
         "bool",
         required=False,
         default=False,
-        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold",
+        help="a dose was held (today or before; sedation or intoxication) and no prescriber has released the hold",
     ),
     Field(
         "first_dose",

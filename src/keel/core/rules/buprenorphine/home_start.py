@@ -56,7 +56,7 @@ HOME_INPUTS = (
         "bool",
         required=False,
         default=False,
-        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold: the "
+        help="a dose was held (today or before; sedation or intoxication) and no prescriber has released the hold: the "
         "window's definition (review 18a)",
     ),
     Field(

@@ -33,7 +33,7 @@ DOSE_INPUTS = (
         "bool",
         required=False,
         default=False,
-        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold",
+        help="a dose was held (today or before; sedation or intoxication) and no prescriber has released the hold",
     ),
     Field(
         "missed_days_in_a_row",

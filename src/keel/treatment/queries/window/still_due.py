@@ -49,11 +49,12 @@ _LATEST_AMENDMENT = (
     '(SELECT w."id" FROM "treatment_doseamendment" w WHERE w."dose_id" = d."id" '
     'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1)'
 )
+# A hold stands (`contexts.OPEN_HOLD`, the one definition): held on the person's day or before, its flag open.
 _HELD_OPEN = (
     'EXISTS (SELECT 1 FROM "treatment_doserecord" d WHERE d."patient_id" = p."id" AND d."medication" = %s '
-    'AND d."local_date" = z."day" AND d."status" = %s AND NOT EXISTS (SELECT 1 FROM "patients_patientflag" f '
+    'AND d."local_date" <= z."day" AND d."status" = %s AND EXISTS (SELECT 1 FROM "patients_patientflag" f '
     'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
-    'AND f."resolved_at" IS NOT NULL))'
+    'AND f."resolved_at" IS NULL))'
 )
 _GIVEN_MG = (
     '(SELECT COALESCE(SUM(CASE WHEN a."id" IS NULL THEN '  # noqa: S608 # nosec B608

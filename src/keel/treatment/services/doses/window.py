@@ -84,22 +84,22 @@ def record_dose(
 ) -> DoseOutcome:
     """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
     only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
-    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
-    readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
-    bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
-    prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
-    person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
-    The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
-    double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
-    today"). A medication other than methadone or buprenorphine (another spelling, an injection) is refused,
-    naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
-    this order, one step each: the body's own fields (before the record is read: `guards.body_fields`), the
-    order, the fields as they meet the record, the day, the prescriber's cover, the rule's verdict;
-    then the dose is saved. `then`: called with the dose saved and what it read (the dosing page swaps its
-    row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite, after the dose's
-    audit rows (one writer: its reads and its audit row commit with the dose's), after it commits on
-    PostgreSQL (the row's audit row is in another chain; two chains locked in one transaction could wait on
-    each other)."""
+    that no prescriber released stops every dose, whatever day it was (review 33c hole 2); a first
+    buprenorphine dose waits for the readiness verdict "ready" or a prescriber's start override; ceilings
+    against entry errors (past the hard bound nothing passes); methadone's first day, titration over time,
+    missed doses and re-induction need a prescriber's override for the day (DoseBlocked otherwise, the denial
+    audited); a sedated or intoxicated person is held (recorded, flagged to a prescriber). A person whose
+    episode of care ended is not dosed. The slot `sequence` defaults to the next one, except where
+    `slot_required` (the API: a client's retry or double tap must not become a second dose); a slot already
+    recorded is DoseConflict ("already given today"). A medication other than methadone or buprenorphine
+    (another spelling, an injection) is refused, naming `medication`: a dose is never recorded as a medication
+    it was not posted as. The checks run in this order, one step each: the body's own fields (before the
+    record is read: `guards.body_fields`), the order, the fields as they meet the record, the day, the
+    prescriber's cover, the rule's verdict; then the dose is saved. `then`: called with the dose saved and
+    what it read (the dosing page swaps its row in from them, `window.row_after_dose`), inside the dose's
+    transaction on SQLite, after the dose's audit rows (one writer: its reads and its audit row commit with
+    the dose's), after it commits on PostgreSQL (the row's audit row is in another chain; two chains locked in
+    one transaction could wait on each other)."""
     patient = _scoped_for(
         by, patient_id, "dose", policy.can_record_dose(by), "record doses", emergency_access=True
     )

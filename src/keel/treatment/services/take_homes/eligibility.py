@@ -203,7 +203,7 @@ def _supply_problem(
         return FieldError(
             "start_on",
             _(
-                "a dose was held today for sedation or intoxication and no prescriber has released the hold: "
+                "a dose was held for sedation or intoxication and no prescriber has released the hold: "
                 "no take-home bottles. Assess the person and release the hold first"
             ),
         )
