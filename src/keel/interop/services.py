@@ -17,6 +17,7 @@ from keel.assessments.models import Assessment
 from keel.assessments.services import patient_for_recording, submit_assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
+from keel.core import disclosure_words
 from keel.core.instruments.fhir_import import (
     ImportedResponse as Parsed,
 )
@@ -72,7 +73,7 @@ def export_record(
         patient_id=patient_id,
         raw=raw,
         target_type="fhir_bundle",
-        description="The whole record as a FHIR R4 file",
+        description=disclosure_words.AS_A_FILE,
         build=build,
         now=now,
         carry=with_terms,
