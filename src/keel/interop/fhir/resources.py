@@ -260,11 +260,11 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def _consent_provision(c: Consent, zone: tzinfo | None) -> dict[str, Any]:
+def _consent_provision(c: Consent, zone: tzinfo) -> dict[str, Any]:
     """What the consent permits: the period from the signing day to expiry, both on the program's clock
     (`zone`; review 20c: 23:30 in Los Angeles is that day, not the next UTC day), the recipient (IRCP), the
     categories, and the purpose of use when it has an HL7 code."""
-    signed_on = (c.signed_at.astimezone(zone) if zone is not None else c.signed_at).date()
+    signed_on = c.signed_at.astimezone(zone).date()
     provision: dict[str, Any] = {
         "type": "permit",
         "period": {"start": signed_on.isoformat(), "end": c.expires_on.isoformat()},
@@ -362,13 +362,14 @@ def consent(
     *,
     revoked_at: datetime | None,
     today: date,
-    zone: tzinfo | None = None,
+    zone: tzinfo,
     deceased: bool = False,
 ) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
     recipient, the purpose, the categories, the expiry; revoked or expired consents, and a representative's
     once the record shows the death (`deceased`; `Consent.shown_status`, review 31c H2), are `inactive`.
-    `zone`: the program's time zone, in which the signing day is read."""
+    `zone`: the program's time zone, in which the signing day is read (required: never the server's or UTC's
+    day, review 33b H3)."""
     state = c.shown_status(revoked_at=revoked_at, today=today, deceased=deceased)
     provision = _consent_provision(c, zone)
     scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
