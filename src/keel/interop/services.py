@@ -90,6 +90,7 @@ class Filed:
     created: bool
     provenance: ImportedResponse
     notes: list[dict[str, str]]
+    patient: Patient  # scoped for the filer: its Provenance names the sender as `sender_named` says
 
 
 def person_of(patient: Patient, base: Base) -> Person:
@@ -155,7 +156,7 @@ def import_response(
     )
     if existing is not None and existing.answers == parsed.answers and hasattr(existing, "imported_from"):
         audit.record_for_patient(user, patient, Action.READ, "assessment", existing.pk, reason="FHIR resend")
-        return Filed(existing, False, existing.imported_from, list(existing.imported_from.notes))
+        return Filed(existing, False, existing.imported_from, list(existing.imported_from.notes), patient)
     with transaction.atomic():
         assessment, _result = submit_assessment(
             by=user,
@@ -180,8 +181,8 @@ def import_response(
             received_by=user,
             received_at=now,
         )
-    return Filed(assessment, True, provenance, notes)
+    return Filed(assessment, True, provenance, notes, patient)
 
 
 def provenance_resource(filed: Filed) -> dict[str, Any]:
-    return resources.provenance(filed.provenance)
+    return resources.provenance(filed.provenance, filed.patient)

@@ -26,7 +26,7 @@ from keel.interop.fhir.base import (
     ref,
 )
 from keel.patients.models import death_changed, died_of
-from keel.sharing.carried import in_release
+from keel.sharing.carried import sender_named
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -435,12 +435,13 @@ def _enterer(imp: ImportedResponse) -> dict[str, str]:
     return ref("Practitioner", imp.received_by_id)
 
 
-def provenance(imp: ImportedResponse) -> dict[str, Any]:
+def provenance(imp: ImportedResponse, patient: Patient) -> dict[str, Any]:
     """Where an imported QuestionnaireResponse came from: the sending system and its id for the response
     (entity, role source), the author and subject as the sender named them, and who filed it in Keel.
-    Inside a release to a recipient (`sharing.carried.in_release`, review 32c H1) only what `received`
+    Where `sharing.carried.sender_named` says no for `patient` (the scoped patient it is built for: inside a
+    release to a recipient, review 32c H1; through emergency access, review 33b H2) only what `received`
     keeps: the sender, its author and its reference for the person are another party's facts."""
-    if in_release():
+    if not sender_named(patient):
         return received(imp)
     sent = (
         f"QuestionnaireResponse {imp.sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"
