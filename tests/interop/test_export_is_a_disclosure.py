@@ -102,14 +102,14 @@ def test_the_export_shows_on_the_patients_accounting_page(world: World) -> None:
     _export(world, basis="patient_request")
     page = sign_in(Client(), world.alice.user).get("/me/sharing/").content.decode()
     assert "Your own request" in page
-    assert "The whole record as a FHIR R4 file" in page
+    assert "The whole record, as a file" in page  # plain words (fix33c, review 33b H1)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_export_shows_on_the_care_teams_sharing_page(world: World) -> None:
     _export(world, basis="patient_request")
     page = sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/sharing/")
-    assert "The whole record as a FHIR R4 file" in page.content.decode()
+    assert "The whole record, as a file" in page.content.decode()
 
 
 @time_machine.travel(NOW, tick=False)

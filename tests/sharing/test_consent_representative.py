@@ -263,7 +263,7 @@ def test_a_minors_fhir_consent_has_both_signers(world: World) -> None:
     assert _paper(world, body).status_code == 201
     from keel.interop.fhir.resources import consent as fhir_consent
 
-    resource = fhir_consent(Consent.objects.get(), revoked_at=None, today=NOW.date())
+    resource = fhir_consent(Consent.objects.get(), revoked_at=None, today=NOW.date(), zone=UTC)
     assert resource["performer"][1] == {"reference": f"Patient/{world.alice.pk}"}
 
 

@@ -155,6 +155,7 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
         )
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
+    assessment.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
     return assessment
 
 

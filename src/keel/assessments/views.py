@@ -39,6 +39,7 @@ from keel.core.instruments.registry import UnknownInstrument
 from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
+from keel.sharing.carried import sender_named
 from keel.web.charts import daily_chart, trend
 from keel.web.dates import shown_date, shown_datetime
 
@@ -374,10 +375,14 @@ def _answered_on(assessment: Assessment, as_sent: str) -> str:
 
 
 def _imported(assessment: Assessment) -> ImportedFrom | None:
-    """Where a result that came from another system came from (its FHIR Provenance), in plain words."""
+    """Where a result that came from another system came from (its FHIR Provenance), in plain words; the
+    sender and its id for it only where `sharing.carried.sender_named` says so (review 33b H2: never through
+    emergency access, the FHIR Provenance's one rule), else "another system"."""
     found = getattr(assessment, "imported_from", None)
     if found is None:
         return None
+    named = sender_named(assessment.patient)
+    system = found.sender_system or _("a system that did not name itself")
     matched = {
         "identifier": _("the record number"),
         "name and birth date": _("name and birth date"),
@@ -389,8 +394,8 @@ def _imported(assessment: Assessment) -> ImportedFrom | None:
             "The other system's total was %(theirs)s; the answers add up to %(ours)s, the score shown here."
         ) % {"theirs": found.sender_total, "ours": assessment.total}
     return ImportedFrom(
-        system=found.sender_system or _("a system that did not name itself"),
-        their_id=found.sender_id,
+        system=system if named else _("another system"),
+        their_id=found.sender_id if named else "",
         authored=_answered_on(assessment, found.authored),
         matched=matched,
         total_note=total_note,

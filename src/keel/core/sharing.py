@@ -145,9 +145,12 @@ def progress_report_description(categories: tuple[str, ...] | list[str]) -> str:
 RECORD = "record"
 CONSENT_CATEGORIES: dict[str, str] = {
     **CATEGORIES,
+    # what a whole-record release carries, named (review 33b): her contact details and emergency contacts,
+    # take-home doses and heart-rhythm (QTc) results too; the key stays `record`
     RECORD: N_(
-        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, and my "
-        "consents to this recipient (never my consents to anyone else)"
+        "My whole record as a file: my name, birth date and contact details (with my emergency contacts), "
+        "diagnoses, medicines and doses (take-home doses too), questionnaires and their scores, heart-rhythm "
+        "(QTc) results, care episodes, and my consents to this recipient (never my consents to anyone else)"
     ),
 }
 PURPOSES: dict[str, str] = {

@@ -18,6 +18,7 @@ from keel.assessments.models import Assessment
 from keel.assessments.services import patient_for_recording, submit_assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
+from keel.core import disclosure_words
 from keel.core.instruments.fhir_import import (
     ImportedResponse as Parsed,
 )
@@ -75,7 +76,7 @@ def export_record(
         patient_id=patient_id,
         raw=raw,
         target_type="fhir_bundle",
-        description="The whole record as a FHIR R4 file",
+        description=disclosure_words.AS_A_FILE,
         build=build,
         now=now,
         carry=with_terms,
@@ -92,6 +93,7 @@ class Filed:
     created: bool
     provenance: ImportedResponse
     notes: list[dict[str, str]]
+    patient: Patient  # scoped for the filer: its Provenance names the sender as `sender_named` says
 
 
 def person_of(patient: Patient, base: Base) -> Person:
@@ -209,7 +211,7 @@ def _filed_before(patient: Patient, parsed: Parsed, now: datetime) -> ImportedRe
 def _resent(user: User, patient: Patient, found: ImportedResponse) -> Filed:
     a = found.assessment
     audit.record_for_patient(user, patient, Action.READ, "assessment", a.pk, reason="FHIR resend")
-    return Filed(a, False, found, list(found.notes))
+    return Filed(a, False, found, list(found.notes), patient)
 
 
 def import_response(
@@ -268,8 +270,8 @@ def _file(user: User, patient: Patient, parsed: Parsed, matched_by: str, now: da
             received_by=user,
             received_at=now,
         )
-    return Filed(assessment, True, provenance, notes)
+    return Filed(assessment, True, provenance, notes, patient)
 
 
 def provenance_resource(filed: Filed) -> dict[str, Any]:
-    return resources.provenance(filed.provenance)
+    return resources.provenance(filed.provenance, filed.patient)

@@ -14,7 +14,9 @@ recipient) nothing is set and every consent is shown.
 
 The same release names no other party through an imported response's Provenance (review 32c H1): inside
 it (`in_release`) the Provenance says the response was received from another system, when, and which
-response it is about, never the sender's name, identifiers, author or reference for the person."""
+response it is about, never the sender's name, identifiers, author or reference for the person. A reader
+outside the person's care team (emergency access) is told no more (review 33b H2, `sender_named`): the one
+rule for the FHIR Provenance, an assessment's bundle and the result page's "where it came from"."""
 
 from __future__ import annotations
 
@@ -49,3 +51,13 @@ def in_release() -> bool:
     response's Provenance then names no other party (`interop.fhir.resources.received`). Outside a release
     (the care team's own views, the patient's own record, a release at her own request) it is whole."""
     return _TO.get() is not None
+
+
+def sender_named(patient: object) -> bool:
+    """Whether what is built for a reader of `patient` (scoped) names an imported response's sender
+    (its system, its ids, its author, its reference for the person): never inside a release to a recipient
+    (`in_release`, review 32c H1), never to a clinician who reaches the record only through emergency access
+    (the scoped getter's `keel_off_team`; review 33b H2: which outside party exchanges her SUD information is
+    no part of treating an emergency, as review 19b keeps her consents from it; 42 CFR 2.51, HIPAA 45 CFR
+    164.502(b)). The care team's own views and her own record: whole."""
+    return not in_release() and not getattr(patient, "keel_off_team", False)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program, Role
-from keel.core import sharing
+from keel.core import disclosure_words, sharing
 from keel.patients.models import Patient
 from keel.sharing.words import A_STAFF_MEMBER, STAFF_BY_ROLE
 
@@ -205,8 +205,10 @@ class Disclosure(models.Model):
     def description_shown(self) -> str:
         """What left, in the reader's language (review 26b H11): a progress report said from its sections
         through the catalogue when the stored English sentence is the one its categories make (every row
-        written so, old ones too); any other description as stored, through the catalogue when it has a
-        translation."""
+        written so, old ones too); any other through its entry in `core.disclosure_words` (review 33b H1: a
+        record read or pulled by another system, exported or transferred, in plain words; a row stored with
+        the earlier English words said through the entry that replaced them, never rewritten), else as
+        stored."""
         cats = self.categories if isinstance(self.categories, list) else []
         if (
             cats
@@ -215,7 +217,7 @@ class Disclosure(models.Model):
         ):
             sections = "; ".join(gettext(sharing.CATEGORIES[c]) for c in cats)
             return gettext(sharing.PROGRESS_REPORT) % {"sections": sections}
-        return gettext(self.description) if self.description else ""
+        return gettext(disclosure_words.current(self.description)) if self.description else ""
 
 
 class ReviewKind(models.TextChoices):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from keel.api_body import CoreIn
-from keel.core import sharing
+from keel.core import disclosure_words, sharing
 from keel.core.reasons import REASON_FIELD_HELP
 from keel.schemas import In
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
@@ -148,7 +148,7 @@ class DisclosureOut(BaseModel):
             purpose_text=d.purpose_text,
             emergency_nature=d.emergency_nature,
             categories=d.categories,
-            description=d.description,
+            description=disclosure_words.current(d.description),  # earlier rows in today's words (33b H1)
             notice=d.notice,
             scope=d.scope,
             disclosed_at=d.disclosed_at.isoformat(),

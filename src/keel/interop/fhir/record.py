@@ -337,7 +337,7 @@ def _provenance(rec: Record) -> list[dict[str, Any]]:
         .select_related("received_by", "assessment")
         .order_by("received_at", "id")
     )
-    return [r.provenance(imp) for imp in rows]
+    return [r.provenance(imp, rec.patient) for imp in rows]
 
 
 def _practitioners(rec: Record) -> list[dict[str, Any]]:
@@ -369,14 +369,17 @@ def record_bundle(patient: Patient, areas: frozenset[Area], now: datetime, base:
 
 
 def assessment_bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any]:
-    """One assessment with everything its references name: the Questionnaire, the patient, the staff."""
+    """One assessment with everything its references name: the Questionnaire, the patient (identity only:
+    name and program, never a protected field; minimum necessary, review 33b), the staff. `a.patient` is the
+    scoped row (`assessments.queries.get_assessment`): its Provenance as `sharing.carried.sender_named`
+    says."""
     imported = getattr(a, "imported_from", None) is not None
     own: list[dict[str, Any]] = instrument_fhir.resources(a, base, imported=imported)
     code, version = _answered(a)
     own.append(instrument_fhir.questionnaire(code, base, version))
     if imported:
-        own.append(r.provenance(a.imported_from))
-    own.append(r.patient(a.patient, frozenset(Area)))
+        own.append(r.provenance(a.imported_from, a.patient))
+    own.append(r.patient(a.patient, frozenset({Area.IDENTITY})))
     own.append(r.organization(a.patient.program))
     staff = User.objects.in_bulk(r.practitioner_ids(own))
     own += [r.practitioner(u) for u in staff.values()]

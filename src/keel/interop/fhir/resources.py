@@ -26,7 +26,7 @@ from keel.interop.fhir.base import (
     ref,
 )
 from keel.patients.models import death_changed, died_of
-from keel.sharing.carried import in_release
+from keel.sharing.carried import sender_named
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -260,11 +260,11 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def _consent_provision(c: Consent, zone: tzinfo | None) -> dict[str, Any]:
+def _consent_provision(c: Consent, zone: tzinfo) -> dict[str, Any]:
     """What the consent permits: the period from the signing day to expiry, both on the program's clock
     (`zone`; review 20c: 23:30 in Los Angeles is that day, not the next UTC day), the recipient (IRCP), the
     categories, and the purpose of use when it has an HL7 code."""
-    signed_on = (c.signed_at.astimezone(zone) if zone is not None else c.signed_at).date()
+    signed_on = c.signed_at.astimezone(zone).date()
     provision: dict[str, Any] = {
         "type": "permit",
         "period": {"start": signed_on.isoformat(), "end": c.expires_on.isoformat()},
@@ -362,13 +362,14 @@ def consent(
     *,
     revoked_at: datetime | None,
     today: date,
-    zone: tzinfo | None = None,
+    zone: tzinfo,
     deceased: bool = False,
 ) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
     recipient, the purpose, the categories, the expiry; revoked or expired consents, and a representative's
     once the record shows the death (`deceased`; `Consent.shown_status`, review 31c H2), are `inactive`.
-    `zone`: the program's time zone, in which the signing day is read."""
+    `zone`: the program's time zone, in which the signing day is read (required: never the server's or UTC's
+    day, review 33b H3)."""
     state = c.shown_status(revoked_at=revoked_at, today=today, deceased=deceased)
     provision = _consent_provision(c, zone)
     scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
@@ -434,12 +435,13 @@ def _enterer(imp: ImportedResponse) -> dict[str, str]:
     return ref("Practitioner", imp.received_by_id)
 
 
-def provenance(imp: ImportedResponse) -> dict[str, Any]:
+def provenance(imp: ImportedResponse, patient: Patient) -> dict[str, Any]:
     """Where an imported QuestionnaireResponse came from: the sending system and its id for the response
     (entity, role source), the author and subject as the sender named them, and who filed it in Keel.
-    Inside a release to a recipient (`sharing.carried.in_release`, review 32c H1) only what `received`
+    Where `sharing.carried.sender_named` says no for `patient` (the scoped patient it is built for: inside a
+    release to a recipient, review 32c H1; through emergency access, review 33b H2) only what `received`
     keeps: the sender, its author and its reference for the person are another party's facts."""
-    if in_release():
+    if not sender_named(patient):
         return received(imp)
     sent = (
         f"QuestionnaireResponse {imp.sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"

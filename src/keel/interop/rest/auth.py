@@ -18,6 +18,7 @@ from keel.accounts.middleware import authenticates_by_session, bearer_credential
 from keel.api_auth import RELEASE_CREDENTIAL, RELEASE_CREDENTIAL_SAID, keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import disclosure_words
 from keel.core.rules.inputs import record_id
 from keel.interop.fhir.base import with_terms
 from keel.interop.fhir.record import CLINICAL_TYPES
@@ -403,7 +404,7 @@ def _released(
             patient_id=patient.pk,
             consent_id=consent,
             target_type="fhir",
-            description=f"FHIR {target.split('?')[0].split('/')[0]} read by another system",
+            description=disclosure_words.read_by_a_system(target.split("?")[0].split("/")[0]),
             build=bound,
             detail=detail,
             carry=with_terms,

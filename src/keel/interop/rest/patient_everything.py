@@ -22,6 +22,7 @@ from keel.accounts.middleware import authenticates_by_session, bearer_credential
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import disclosure_words
 from keel.core import sharing as core_sharing
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import DuplicateKey, loads_json
@@ -183,7 +184,7 @@ def _refuse_basis_for_own_read(raw: dict[str, str], *, disclosure: bool) -> None
 PAGE_PARAM = "_page"
 _PAGE_SALT = "keel.interop.everything-next-page"
 _PAGE_MAX_AGE = 3600
-_DESCRIPTION = "The whole record as FHIR R4 (Patient/$everything, pulled by another system)"
+_DESCRIPTION = disclosure_words.SENT_TO_A_SYSTEM  # in the accounting, in plain words (review 33b H1)
 
 
 def _digest(resources: list[dict[str, Any]]) -> str:
@@ -255,7 +256,11 @@ def _still_released(user: User, patient: Patient, at: datetime, secret: str, tar
     """The disclosure the link pages through, while its consent still covers the record and the token still
     releases to its recipient; refused (audited) otherwise: nothing more leaves."""
     released = Disclosure.objects.filter(
-        patient=patient, disclosed_by=user, disclosed_at=at, description=_DESCRIPTION, consent__isnull=False
+        patient=patient,
+        disclosed_by=user,
+        disclosed_at=at,
+        description__in=disclosure_words.stored_as(_DESCRIPTION),
+        consent__isnull=False,
     ).first()
     if released is None:
         raise _not_this_link()

@@ -18,6 +18,7 @@ from keel.accounts.models import User
 from keel.appointments.services import cancel_coming
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import disclosure_words
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
@@ -78,7 +79,7 @@ def _transfer_disclosure(
             patient_id=patient.pk,
             raw=raw,
             target_type="transfer",
-            description="Transfer of care: who the person is and their episode of care",
+            description=disclosure_words.TRANSFER,
             build=_transfer_document(raw, active, form.ended_on),
             token=token,
         )

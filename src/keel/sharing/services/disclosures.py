@@ -171,14 +171,16 @@ def _checkin_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
 
 
 def _screening_lines(patient: Patient, today: date, month_ago: date) -> list[str]:
-    """The latest PHQ-9 and GAD-7 (the one definition of "latest"), or none on record."""
-    lines = []
+    """The latest PHQ-9 and GAD-7 (the one definition of "latest"), or none on record; each dated on the
+    person's program's clock (`zone_of`, the day her pages and FHIR `authored` show; review 33b H3: never the
+    server's)."""
+    lines, zone = [], zone_of(patient)
     for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
         latest = assessment_queries.latest(patient, code)
         if latest is None:
             lines.append(f"{name}: none on record.")
         else:
-            when = timezone.localtime(latest.filled_at, zone_of(patient)).date().isoformat()  # program day
+            when = latest.filled_at.astimezone(zone).date().isoformat()
             lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
     return lines
 
