@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from keel.access import policy
@@ -48,8 +48,17 @@ def oldest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 
 def standing(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    """The assessments that stand: none marked "entered in error" (review 33c hole 4)."""
-    return queryset.exclude(corrections__entered_in_error=True)
+    """The assessments that stand: none marked "entered in error" (review 33c hole 4), each marked in the
+    same query with whether it has a correction (`with_corrections` then reads only those: no query more
+    for a record with none)."""
+    return marked(queryset.exclude(corrections__entered_in_error=True))
+
+
+def marked(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Each assessment marked, in the same query, with whether it has a correction at all."""
+    return queryset.annotate(
+        has_correction=Exists(AssessmentCorrection.objects.filter(assessment=OuterRef("pk")))
+    )
 
 
 def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
@@ -57,7 +66,7 @@ def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
     answers, total, band and result in place of those entered, or `entered_in_error` set. The rows are read
     only: an assessment's own row is never written back (`AssessmentCorrection`)."""
     out = list(rows)
-    by_id = {a.pk: a for a in out}
+    by_id = {a.pk: a for a in out if getattr(a, "has_correction", True)}  # `standing` said which
     if not by_id:
         return out
     fixes = AssessmentCorrection.objects.filter(assessment_id__in=by_id).select_related("corrected_by")
@@ -177,7 +186,7 @@ def list_assessments(
     if instrument is not None:
         registry.get(instrument)  # UnknownInstrument for a code that does not exist
     patient = _scoped_patient(user, patient_id, target_type="assessment_list")
-    qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
+    qs = marked(Assessment.objects.filter(patient=patient).select_related("filled_by"))
     if instrument:
         qs = qs.filter(instrument=instrument)
     return patient, with_corrections(oldest_first(qs))  # the last row standing is the latest
@@ -188,9 +197,9 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     patient = _scoped_patient(
         user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False
     )
-    assessment = (
-        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
-    )
+    assessment = marked(
+        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by")
+    ).first()
     if assessment is None:  # the denial names whose record was probed (the patient and the program)
         policy.row_not_theirs(
             user, patient, "assessment", assessment_id, reason="not this patient's or missing"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -118,11 +118,20 @@ def result_for_patient(
     return _result_page(request, assessment)
 
 
+class CorrectionForm(TypedDict, total=False):
+    """The correction's form on the result page: its questions (`_form_context`), as sent back if refused."""
+
+    questions: dict[str, object]
+    error: str
+    reason: str
+    kind: str  # "error" (entered in error) or "answers"
+
+
 def _result_page(
     request: AuthenticatedHttpRequest,
     assessment: Assessment,
     *,
-    fix: dict[str, Any] | None = None,
+    fix: CorrectionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The result for the care team; with the correction's form for a role that may correct it while it
@@ -175,12 +184,12 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
         return HttpResponseRedirect(reverse("assessments:result", args=[patient_id, assessment_id]))
     assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
     shown = answers if answers is not None else assessment.answers
-    fix = {
-        "questions": _form_context(instrument, shown, extras or assessment.extras, errors, True),
-        "error": said or _("Not saved: fix the answers marked below."),
-        "reason": post.get("reason", ""),
-        "kind": "error" if struck else "answers",
-    }
+    fix = CorrectionForm(
+        questions=_form_context(instrument, shown, extras or assessment.extras, errors, True),
+        error=said or _("Not saved: fix the answers marked below."),
+        reason=post.get("reason", ""),
+        kind="error" if struck else "answers",
+    )
     return _result_page(request, assessment, fix=fix, status=status)
 
 

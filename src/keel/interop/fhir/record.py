@@ -17,7 +17,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
-from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first, with_corrections
+from keel.assessments.queries import SELF_CHECK_ROLES, marked, oldest_first, with_corrections
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
@@ -60,7 +60,7 @@ def _assessments(p: Patient) -> list[Assessment]:
     # Oldest first by the one definition of "latest" (time, then entry order): the last is the latest; each
     # as corrected, one entered in error kept with that status (review 33c hole 4).
     rows = Assessment.objects.filter(patient=p).select_related("filled_by", "imported_from")
-    return with_corrections(oldest_first(rows))
+    return with_corrections(oldest_first(marked(rows)))
 
 
 def _imported_ids(assessments: list[Assessment]) -> set[int]:
