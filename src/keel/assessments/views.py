@@ -143,7 +143,7 @@ def _result_page(
         form = fix or {
             "questions": _form_context(instrument, assessment.answers, assessment.extras, [], True)
         }
-        context.update({**form["questions"], "instrument": instrument, "fix": form, "can_correct": True})
+        context = {**context, **form["questions"], "instrument": instrument, "fix": form, "can_correct": True}
     return render(request, "assessments/result.html", context, status=status)
 
 
