@@ -69,6 +69,9 @@ _CLINICAL_FILE = {
     "program_admin": (403, 403, 404),
 }
 
+# Correcting a result (lane fix33e, review 33c hole 4): the staff who file instruments; never the person.
+_CORRECT_RESULT = {**_CLINICAL_FILE, "patient": (403, 404, 404)}
+
 # Recording a dose or a measurement: nurses and prescribers; other in-scope roles are refused (403).
 _DOSE_WRITE = {
     **_CLINICAL_READ,
@@ -696,6 +699,20 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/assessments/{assessment}/fhir",
         {"anonymous": (401, 401, 401), **_CLINICAL_READ},
         patient_scoped=True,
+    ),
+    "api:correct_assessment": Route(  # review 33c hole 4 (lane fix33e): a result entered in error
+        "POST",
+        "/api/v1/patients/{patient}/assessments/{assessment}/corrections",
+        {"anonymous": (401, 401, 401), **_CORRECT_RESULT},
+        patient_scoped=True,
+        body={"entered_in_error": True, "reason": "charted on the wrong person"},
+    ),
+    "assessments:correct": Route(  # the page: a body the service refuses (no reason), shown again (422)
+        "POST",
+        "/patients/{patient}/assessments/{assessment}/corrections/",
+        {"anonymous": (302, 302, 302), **_on_page(_CORRECT_RESULT)},
+        patient_scoped=True,
+        body={"kind": "error", "reason": ""},
     ),
     "api:create_my_assessment": Route(
         "POST", "/api/v1/me/assessments", {**_all(404, 401), "patient": 201}, body=PHQ9_ZEROS

@@ -14,6 +14,8 @@ from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import reads_no_one
 from keel.assessments import queries, services
 from keel.assessments.schemas import (
+    AssessmentCorrectionIn,
+    AssessmentCorrectionOut,
     AssessmentFilter,
     AssessmentIn,
     AssessmentOut,
@@ -121,6 +123,27 @@ def assessment_fhir(request: AuthenticatedApiRequest, patient_id: int, assessmen
 
     assessment = queries.get_assessment(request.auth, patient_id=patient_id, assessment_id=assessment_id)
     return fhir_response(assessment_bundle(assessment, base_for(request), timezone.now()))
+
+
+@router.post(
+    "/patients/{patient_id}/assessments/{assessment_id}/corrections",
+    response={201: AssessmentCorrectionOut},
+    tags=["assessments"],
+    summary="Correct a result: entered in error, or the corrected answers (with a reason; the original kept)",
+)
+def correct_assessment(
+    request: AuthenticatedApiRequest, patient_id: int, assessment_id: int, payload: AssessmentCorrectionIn
+) -> Status[AssessmentCorrectionOut]:
+    row = services.correct_assessment(
+        by=request.auth,
+        patient_id=patient_id,
+        assessment_id=assessment_id,
+        entered_in_error=payload.entered_in_error,
+        answers=payload.answers,
+        extras=payload.extras,
+        reason=payload.reason,
+    )
+    return Status(201, AssessmentCorrectionOut.of(row))
 
 
 @router.post(

@@ -15,10 +15,11 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from keel.assessments.models import Assessment
+from keel.assessments.schemas import status_of
 from keel.core.instruments import registry
 from keel.core.instruments.fhir_import import EXTRA_ITEM_LOINC
 from keel.interop.fhir.base import KEEL, LOINC, Base, instant, last_updated, ref
@@ -160,6 +161,16 @@ def answered(a: Assessment, imported: bool) -> str:
     return instant(a.filled_at)
 
 
+# Review 33c hole 4: a corrected response is `amended` (its answers the corrected ones), one entered in error
+# `entered-in-error` (R4 QuestionnaireResponse.status; an Observation's status says the same words).
+_RESPONSE_STATUS = {"final": "completed", "amended": "amended", "entered-in-error": "entered-in-error"}
+
+
+def _changed_at(a: Assessment) -> datetime:
+    """When the resource last changed: its correction in force, else when it was stored."""
+    return a.correction.corrected_at if a.correction is not None else (a.created_at or a.filled_at)
+
+
 def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False) -> dict[str, Any]:
     """The answers, each coded; `authored` as sent when the response came from another system date-only."""
     instrument = registry.get(a.instrument)
@@ -181,14 +192,14 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
         "resourceType": "QuestionnaireResponse",
         "id": f"assessment-{a.pk}",
         "questionnaire": response_canonical(base, a.instrument, a.instrument_version),
-        "status": "completed",
+        "status": _RESPONSE_STATUS[status_of(a)],
         "subject": ref("Patient", a.patient_id),
         "authored": answered(a, imported),
         "item": items,
     }
     if not imported:  # an imported response's author is the sender's, kept in its Provenance
         out["author"] = author_ref(a)
-    return last_updated(out, a.created_at or a.filled_at)  # stored once, never changed (session 24)
+    return last_updated(out, _changed_at(a))  # stored once, changed only by a correction (review 33c)
 
 
 def _observation(
@@ -197,7 +208,7 @@ def _observation(
     out: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"assessment-{a.pk}-{suffix}",
-        "status": "final",
+        "status": status_of(a),  # final, amended (the corrected value) or entered-in-error
         "category": [SURVEY],
         "code": code,
         "subject": ref("Patient", a.patient_id),
@@ -205,7 +216,7 @@ def _observation(
         "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }
-    return last_updated(out, a.created_at or a.filled_at)
+    return last_updated(out, _changed_at(a))
 
 
 def _panel(a: Assessment, total: dict[str, Any] | None, imported: bool) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from keel.accounts.models import Program
 from keel.patients.models import Patient
@@ -27,6 +28,11 @@ class Assessment(models.Model):
     filled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filled_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not columns: the correction in force, set by `keel.assessments.queries.with_corrections` on a row read
+    # back (the answers, total, band and result above are then the corrected ones; `entered_in_error`: the
+    # result no longer stands). A row not read through it is as entered.
+    correction: AssessmentCorrection | None = None
+    entered_in_error: bool = False
 
     class Meta:
         ordering = ["filled_at", "id"]
@@ -34,3 +40,49 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} #{self.pk}"
+
+
+class AssessmentCorrection(models.Model):
+    """A correction of a stored assessment (review 33c hole 4): either "entered in error" (on the wrong
+    person, the wrong form: the result no longer stands) or the corrected answers, scored again by the core,
+    with who, when and a reason. Append-only: the assessment's own row is never changed, and a correction is
+    never edited or deleted. The latest correction of an assessment is the one in force
+    (`keel.assessments.queries.with_corrections`); nothing follows an "entered in error"."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="corrections")
+    entered_in_error = models.BooleanField(default=False)
+    answers = models.JSONField(null=True, blank=True)
+    extras = models.JSONField(default=dict, blank=True)
+    total = models.IntegerField(null=True, blank=True)
+    band = models.CharField(max_length=40, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    reason = models.TextField()
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="assessment_fix_has_reason",
+                violation_error_message="A correction needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_in_error=True, result__isnull=True, answers__isnull=True)
+                | Q(entered_in_error=False, result__isnull=False, answers__isnull=False),
+                name="assessment_fix_strikes_or_rescores",
+                violation_error_message=(
+                    "A correction either strikes the result or gives the corrected answers."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(entered_in_error=True),
+                name="assessment_struck_once",
+                violation_error_message="This result is already marked entered in error.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"assessment correction {self.pk}"

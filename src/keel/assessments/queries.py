@@ -1,7 +1,9 @@
 """Reads of assessments: the one definition of "latest", and one patient's assessments for a caller.
 
 The latest assessment is the one given last (`filled_at`), and of two given at the same moment, the one
-entered last (the higher id). Every screen that picks or orders assessments (the start page, the home start,
+entered last (the higher id), of those that stand: one marked "entered in error" is no result at all, and
+one corrected says its corrected answers and score (review 33c hole 4: `standing`, `with_corrections`).
+Every screen that picks or orders assessments (the start page, the home start,
 readiness, the flowsheets, the timeline, the progress report, the FHIR export) uses these, so two screens
 never disagree about which score is current.
 
@@ -17,11 +19,12 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
-from keel.assessments.models import Assessment
+from keel.assessments.models import Assessment, AssessmentCorrection
 from keel.assessments.schemas import ExtraOut, InstrumentOut
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -44,17 +47,64 @@ def oldest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     return queryset.order_by(*OLDEST_FIRST)
 
 
+def standing(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """The assessments that stand: none marked "entered in error" (review 33c hole 4), each marked in the
+    same query with whether it has a correction (`with_corrections` then reads only those: no query more
+    for a record with none)."""
+    return marked(queryset.exclude(corrections__entered_in_error=True))
+
+
+def marked(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Each assessment marked, in the same query, with whether it has a correction at all."""
+    return queryset.annotate(
+        has_correction=Exists(AssessmentCorrection.objects.filter(assessment=OuterRef("pk")))
+    )
+
+
+def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
+    """`rows`, each as its correction in force says (one query for them all): the latest correction's
+    answers, total, band and result in place of those entered, or `entered_in_error` set. The rows are read
+    only: an assessment's own row is never written back (`AssessmentCorrection`)."""
+    out = list(rows)
+    by_id = {a.pk: a for a in out if getattr(a, "has_correction", True)}  # `standing` said which
+    if not by_id:
+        return out
+    fixes = AssessmentCorrection.objects.filter(assessment_id__in=by_id).select_related("corrected_by")
+    for fix in fixes.order_by("corrected_at", "id"):  # the latest last: the one in force
+        a = by_id[fix.assessment_id]
+        a.correction = fix
+        if fix.entered_in_error:
+            a.entered_in_error = True
+        elif not a.entered_in_error:
+            a.answers, a.extras = fix.answers, fix.extras
+            a.total, a.band, a.result = fix.total, fix.band, fix.result
+    return out
+
+
+def band_in_force() -> Coalesce:
+    """An assessment's band as its latest correction says (else as entered), for a query that reads bands
+    in the database (the measures); of the assessments that stand (`standing`), as `with_corrections`."""
+    fixes = AssessmentCorrection.objects.filter(assessment=OuterRef("pk")).order_by("-corrected_at", "-id")
+    return Coalesce(Subquery(fixes.values("band")[:1]), F("band"))
+
+
+def _one(queryset: QuerySet[Assessment]) -> Assessment | None:
+    found = queryset.first()
+    return with_corrections([found])[0] if found is not None else None
+
+
 def recent(patient: Patient, count: int) -> list[Assessment]:
-    """The patient's `count` latest assessments, latest first (their own page's list)."""
-    return list(newest_first(Assessment.objects.filter(patient=patient))[:count])
+    """The patient's `count` latest assessments that stand, latest first (their own page's list)."""
+    return with_corrections(newest_first(standing(Assessment.objects.filter(patient=patient)))[:count])
 
 
 def latest(patient: Patient | int, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
-    """The patient's latest assessment of one instrument (given at or before `as_of`, when given), or None."""
-    rows = Assessment.objects.filter(patient=patient, instrument=instrument)
+    """The patient's latest assessment of one instrument (given at or before `as_of`, when given) that
+    stands, as corrected, or None."""
+    rows = standing(Assessment.objects.filter(patient=patient, instrument=instrument))
     if as_of is not None:
         rows = rows.filter(filled_at__lte=as_of)
-    return newest_first(rows).first()
+    return _one(newest_first(rows))
 
 
 def latest_by_instrument(
@@ -89,10 +139,10 @@ def diagnosis(patient: Patient | int, *, as_of: datetime | None = None) -> Asses
     """The record's DSM-5 diagnosis: the latest DSM-5 result a clinician gave (whatever its band, so a later
     "does not meet" or a remission replaces an older active one), never a person's own self-check. The
     patient page, the start page, the FHIR Condition and the measures all read it here (issue #15)."""
-    rows = clinicians_only(Assessment.objects.filter(patient=patient, instrument="dsm5-oud"))
+    rows = standing(clinicians_only(Assessment.objects.filter(patient=patient, instrument="dsm5-oud")))
     if as_of is not None:
         rows = rows.filter(filled_at__lte=as_of)
-    return newest_first(rows).first()
+    return _one(newest_first(rows))
 
 
 def is_later(a: Assessment, b: Assessment) -> bool:
@@ -130,15 +180,16 @@ def _scoped_patient(
 
 def list_assessments(
     user: User, *, patient_id: int | None, instrument: str | None = None
-) -> tuple[Patient, QuerySet[Assessment]]:
-    """One patient's assessments (optionally one instrument), oldest first; audited as one read."""
+) -> tuple[Patient, list[Assessment]]:
+    """One patient's assessments (optionally one instrument), oldest first, each as corrected (one marked
+    entered in error is kept, said so: the record keeps it); audited as one read."""
     if instrument is not None:
         registry.get(instrument)  # UnknownInstrument for a code that does not exist
     patient = _scoped_patient(user, patient_id, target_type="assessment_list")
-    qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
+    qs = marked(Assessment.objects.filter(patient=patient).select_related("filled_by"))
     if instrument:
         qs = qs.filter(instrument=instrument)
-    return patient, oldest_first(qs)  # the last row is the latest, by the one definition
+    return patient, with_corrections(oldest_first(qs))  # the last row standing is the latest
 
 
 def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
@@ -146,17 +197,18 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     patient = _scoped_patient(
         user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False
     )
-    assessment = (
-        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
-    )
+    assessment = marked(
+        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by")
+    ).first()
     if assessment is None:  # the denial names whose record was probed (the patient and the program)
         policy.row_not_theirs(
             user, patient, "assessment", assessment_id, reason="not this patient's or missing"
         )
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
-    assessment.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
-    return assessment
+    out = with_corrections([assessment])[0]
+    out.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
+    return out
 
 
 def describe_instrument(code: str) -> InstrumentOut:

@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import BaseModel, Field
 
-from keel.assessments.models import Assessment
+from keel.assessments.models import Assessment, AssessmentCorrection
 from keel.schemas import In, IsoDateTime
 
 
@@ -39,6 +39,44 @@ class ResultOut(BaseModel):
     sources: list[str]
 
 
+class AssessmentCorrectionIn(In):
+    entered_in_error: bool = Field(
+        default=False,
+        description="true: the result was entered in error (the wrong person, the wrong form) and no longer "
+        "stands; nothing can follow it",
+    )
+    answers: dict[str, object] | None = Field(
+        default=None,
+        description="the corrected answers, every item (scored again); not with entered_in_error",
+    )
+    extras: dict[str, object] | None = Field(
+        default=None, description="the corrected inputs (default: as entered)"
+    )
+    reason: str = Field(description="why the result is corrected: what was wrong (required)")
+
+
+class AssessmentCorrectionOut(BaseModel):
+    id: int
+    assessment_id: int
+    entered_in_error: bool
+    total: int | None
+    band: str
+    corrected_by_id: int
+    corrected_at: datetime
+
+    @classmethod
+    def of(cls, c: AssessmentCorrection) -> AssessmentCorrectionOut:
+        return cls(
+            id=c.pk,
+            assessment_id=c.assessment_id,
+            entered_in_error=c.entered_in_error,
+            total=c.total,
+            band=c.band,
+            corrected_by_id=c.corrected_by_id,
+            corrected_at=c.corrected_at,
+        )
+
+
 class AssessmentOut(BaseModel):
     id: int
     patient_id: int
@@ -49,7 +87,11 @@ class AssessmentOut(BaseModel):
     extras: dict[str, Any]
     filled_at: datetime
     filled_by_id: int
-    result: ResultOut
+    result: ResultOut  # as corrected (review 33c hole 4)
+    status: str = Field(
+        description="final, amended (corrected: the answers and result are the corrected ones) "
+        "or entered-in-error (it no longer stands)"
+    )
 
     @classmethod
     def of(cls, a: Assessment) -> AssessmentOut:
@@ -64,7 +106,15 @@ class AssessmentOut(BaseModel):
             filled_at=a.filled_at,
             filled_by_id=a.filled_by_id,
             result=ResultOut.model_validate(a.result),
+            status=status_of(a),
         )
+
+
+def status_of(a: Assessment) -> str:
+    """An assessment's status as FHIR says it (read through `queries.with_corrections`)."""
+    if a.entered_in_error:
+        return "entered-in-error"
+    return "amended" if a.correction is not None else "final"
 
 
 class ExtraOut(BaseModel):

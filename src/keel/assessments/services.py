@@ -6,20 +6,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
-from keel.assessments.models import SCORER_VERSION, Assessment
+from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid
+from keel.assessments.models import SCORER_VERSION, Assessment, AssessmentCorrection
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
+from keel.core.reasons import reason_problem, reason_text
+from keel.core.rules.inputs import FieldError
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, zone_of
@@ -158,16 +162,139 @@ def _store(
         by, patient, Action.CREATE, "assessment", assessment.pk, detail={"instrument": instrument}
     )
     if SUICIDE_FLAG in result.flags:
-        raise_flag(
-            by=by,
-            patient=patient,
-            kind=FlagKind.SUICIDE_RISK,
-            priority=0,
-            reasons=result.reasons,
-            sources=result.sources,
-            source_type="assessment",
-            source_id=assessment.pk,
-            now=now,
-            audit_reason="positive suicide screen",
-        )
+        _flag_suicide_risk(by, patient, result, assessment.pk, now)
     return assessment, result
+
+
+def _flag_suicide_risk(by: User, patient: Patient, result: Result, assessment_id: int, now: datetime) -> None:
+    """A positive suicide screen (entered, or corrected into one) raises the care team's flag."""
+    raise_flag(
+        by=by,
+        patient=patient,
+        kind=FlagKind.SUICIDE_RISK,
+        priority=0,
+        reasons=result.reasons,
+        sources=result.sources,
+        source_type="assessment",
+        source_id=assessment_id,
+        now=now,
+        audit_reason="positive suicide screen",
+    )
+
+
+# --- A correction of a result entered in error (review 33c hole 4) ---------------------------------------
+
+ALREADY_STRUCK = N_("This result is already marked entered in error. Nothing more can change it.")
+EITHER_OR = N_("either mark the result entered in error or give the corrected answers, not both")
+NEITHER = N_("mark the result entered in error, or give the corrected answers")
+
+
+def assessment_to_correct(by: User, patient_id: int, assessment_id: int) -> Assessment:
+    """The assessment a correction is about: the patient through the one getter (404 out of scope; 403 for a
+    role that may not correct, `policy.can_correct_assessment`; never through emergency access alone), then
+    the row (another person's or none at all: the same 404, audited). Success is audited by the write."""
+    patient = policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.UPDATE,
+        area=Area.CLINICAL,
+        target_type="assessment_correction",
+        allowed=policy.can_correct_assessment(by),
+        what="correct an assessment",
+        error=NotAllowed,
+        message=gettext("Your role cannot correct a result."),
+        audit_success=False,
+    )
+    found = Assessment.objects.filter(pk=assessment_id, patient=patient).first()
+    if found is None:
+        policy.row_not_theirs(
+            by, patient, "assessment", assessment_id, reason="not this patient's or missing"
+        )
+    found.patient = patient  # the scoped patient (its emergency mark), no second read
+    return found
+
+
+def _correction_reason(raw: object) -> str:
+    """The reason as measured and kept (`reason_text`), of substance (`reason_problem`): else 422 `reason`."""
+    text = reason_text(raw)
+    problem = N_("write the reason (required)") if not visible_length(text) else reason_problem(text)
+    if problem:
+        raise AssessmentInvalid([FieldError("reason", problem)]).body_alone()
+    return text
+
+
+def correct_assessment(
+    *,
+    by: User,
+    patient_id: int,
+    assessment_id: int,
+    entered_in_error: bool = False,
+    answers: Mapping[str, object] | None = None,
+    extras: Mapping[str, object] | None = None,
+    reason: object = "",
+    now: datetime | None = None,
+) -> AssessmentCorrection:
+    """Correct a stored result with a reason: mark it entered in error (the wrong person, the wrong form: it
+    no longer stands anywhere) or give the corrected answers, scored again by the core (`score`: the one
+    scoring; `extras` as entered unless given). Append-only (`AssessmentCorrection`): the assessment's row
+    is never changed. Under the assessment's row lock, a second "entered in error" or a correction after it
+    is refused (AlreadyEnteredInError, 409). Audited in the write's transaction; the typed reason only on
+    the row. Raises AssessmentInvalid (422 naming the field) or InvalidAnswers (the answers)."""
+    assessment = assessment_to_correct(by, patient_id, assessment_id)
+    text = _correction_reason(reason)
+    if entered_in_error and answers is not None:
+        raise AssessmentInvalid([FieldError("answers", EITHER_OR)]).body_alone()
+    if not entered_in_error and answers is None:
+        raise AssessmentInvalid([FieldError("answers", NEITHER)]).body_alone()
+    kept = dict(assessment.extras if extras is None else extras)
+    result = None if entered_in_error else score(assessment.instrument, answers or {}, kept)
+    with transaction.atomic():
+        row = _write_correction(by, assessment, entered_in_error, answers, kept, result, text, now)
+    return row
+
+
+def _write_correction(
+    by: User,
+    assessment: Assessment,
+    entered_in_error: bool,
+    answers: Mapping[str, object] | None,
+    extras: dict[str, object],
+    result: Result | None,
+    text: str,
+    now: datetime | None,
+) -> AssessmentCorrection:
+    """The correction's row and its audit row (a corrected suicide screen that is positive raises the flag),
+    under the assessment's row lock: two hands at once (a double submit) are one after the other, and a
+    second "entered in error" is refused (409; the constraint `assessment_struck_once` holds the rest)."""
+    now = now or timezone.now()
+    Assessment.objects.select_for_update().filter(pk=assessment.pk).exists()
+    if AssessmentCorrection.objects.filter(assessment=assessment, entered_in_error=True).exists():
+        raise AlreadyEnteredInError(gettext(ALREADY_STRUCK))
+    try:
+        with transaction.atomic():  # a savepoint: a mark made meanwhile is the same 409, never a 500
+            row = AssessmentCorrection.objects.create(
+                assessment=assessment,
+                entered_in_error=bool(entered_in_error),
+                answers=None if result is None else dict(answers or {}),
+                extras={} if result is None else extras,
+                total=None if result is None else result.total,
+                band=result.band.code if result is not None and result.band else "",
+                result=None if result is None else result.as_dict(),
+                reason=text,
+                corrected_by=by,
+                corrected_at=now,
+            )
+    except IntegrityError:
+        raise AlreadyEnteredInError(gettext(ALREADY_STRUCK)) from None
+    audit.record_for_patient(
+        by,
+        assessment.patient,
+        Action.CREATE,
+        "assessment_correction",
+        row.pk,
+        reason="entered in error" if entered_in_error else "corrected",  # the typed reason only on the row
+        detail={"assessment_id": assessment.pk, "instrument": assessment.instrument},
+    )
+    if result is not None and SUICIDE_FLAG in result.flags:  # the corrected answers screen positive
+        _flag_suicide_risk(by, assessment.patient, result, assessment.pk, now)
+    return row

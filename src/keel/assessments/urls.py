@@ -8,6 +8,11 @@ urlpatterns = [
     path(
         "patients/<int:patient_id>/assessments/<int:assessment_id>/", views.result_for_patient, name="result"
     ),
+    path(
+        "patients/<int:patient_id>/assessments/<int:assessment_id>/corrections/",
+        views.correct,
+        name="correct",
+    ),
     path("patients/<int:patient_id>/flowsheet/<str:code>/", views.flowsheet, name="flowsheet"),
     path("patients/<int:patient_id>/cows/", views.cows_bedside, name="cows_bedside"),
     path("me/instruments/", views.my_instruments, name="my_instruments"),

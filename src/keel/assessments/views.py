@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries, services
+from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid
 from keel.assessments.forms import _form_context, _parse
 from keel.assessments.meaning import (
     SCREEN_NOTE,
@@ -42,6 +45,7 @@ from keel.patients.models import zone_of
 from keel.sharing.carried import sender_named
 from keel.web.charts import daily_chart, trend
 from keel.web.dates import shown_date, shown_datetime
+from keel.web.field_words import said as field_said
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -112,7 +116,82 @@ def result_for_patient(
     request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int
 ) -> HttpResponse:
     assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
-    return render(request, "assessments/result.html", _result_context(assessment, staff=True))
+    return _result_page(request, assessment)
+
+
+class CorrectionForm(TypedDict, total=False):
+    """The correction's form on the result page: its questions (`_form_context`), as sent back if refused."""
+
+    questions: dict[str, object]
+    error: str
+    reason: str
+    kind: str  # "error" (entered in error) or "answers"
+
+
+def _result_page(
+    request: AuthenticatedHttpRequest,
+    assessment: Assessment,
+    *,
+    fix: CorrectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The result for the care team; with the correction's form for a role that may correct it while it
+    stands (`fix`: the form as sent back, its errors)."""
+    context = _result_context(assessment, staff=True)
+    may_fix = policy.can_correct_assessment(request.user) and not assessment.entered_in_error
+    if may_fix and not policy.through_emergency_access(request.user, assessment.patient):
+        instrument = context["instrument"]
+        form = fix or {
+            "questions": _form_context(instrument, assessment.answers, assessment.extras, [], True)
+        }
+        context = {**context, **form["questions"], "instrument": instrument, "fix": form, "can_correct": True}
+    return render(request, "assessments/result.html", context, status=status)
+
+
+@require_POST
+@login_required
+def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+    """Review 33c hole 4: mark a result entered in error, or give its corrected answers, with a reason (the
+    original kept); back to the result, or its page again with what to fix (422; 409 once struck)."""
+    post = request.POST
+    struck = post.get("kind") == "error"
+    try:  # 404 out of scope; 403 for a role that may not correct (audited)
+        target = services.assessment_to_correct(request.user, patient_id, assessment_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    instrument = _instrument_or_404(target.instrument)
+    answers, extras = _parse(instrument, post, True) if not struck else (None, None)
+    errors: list[ItemError] = []
+    said = ""
+    status = 422
+    try:
+        services.correct_assessment(
+            by=request.user,
+            patient_id=patient_id,
+            assessment_id=assessment_id,
+            entered_in_error=struck,
+            answers=answers,
+            extras=extras,
+            reason=post.get("reason", ""),
+        )
+    except InvalidAnswers as exc:
+        errors = exc.errors
+    except AssessmentInvalid as exc:
+        said = " ".join(field_said(e) for e in exc.errors)
+    except AlreadyEnteredInError as exc:
+        said, status = str(exc), 409
+    else:
+        messages.success(request, _("Correction saved. The original result is kept."))
+        return HttpResponseRedirect(reverse("assessments:result", args=[patient_id, assessment_id]))
+    assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
+    shown = answers if answers is not None else assessment.answers
+    fix = CorrectionForm(
+        questions=_form_context(instrument, shown, extras or assessment.extras, errors, True),
+        error=said or _("Not saved: fix the answers marked below."),
+        reason=post.get("reason", ""),
+        kind="error" if struck else "answers",
+    )
+    return _result_page(request, assessment, fix=fix, status=status)
 
 
 @require_safe
@@ -120,7 +199,7 @@ def result_for_patient(
 def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument=code)
-    rows = _labelled(list(qs))
+    rows = _labelled([a for a in qs if not a.entered_in_error])  # review 33c hole 4: those that stand
     # under emergency access only the point-of-care measures are recorded: no other is offered (review 19d)
     emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
     return render(
@@ -163,7 +242,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
                 )
             status = 422
     patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument="cows")
-    rows = _labelled(list(qs))
+    rows = _labelled([a for a in qs if not a.entered_in_error])  # review 33c hole 4: those that stand
     if not context:
         context = _form_context(instrument, {}, {}, [], staff=True)
     zone = zone_of(patient)

@@ -19,7 +19,7 @@ from keel.accounts.models import User
 from keel.accounts.names import staff_name
 from keel.assessments import meaning
 from keel.assessments.models import Assessment
-from keel.assessments.queries import newest_first
+from keel.assessments.queries import newest_first, standing, with_corrections
 from keel.audit.models import Action
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import Enrollment, Patient, PatientFlag, local_today, zone_of
@@ -196,7 +196,9 @@ def _assessment_events(span: _Span) -> list[Event]:
     """Each assessment with its score, band and (for DSM-5 OUD) diagnosis code. Newest first, so that two
     given at the same moment keep the one definition of "latest" (the final sort is stable)."""
     events: list[Event] = []
-    for a in newest_first(Assessment.objects.filter(patient=span.patient, filled_at__gte=span.start)):
+    # those that stand, as corrected (review 33c hole 4: one entered in error is no result)
+    rows = standing(Assessment.objects.filter(patient=span.patient, filled_at__gte=span.start))
+    for a in with_corrections(newest_first(rows)):
         d, t = span.at(a.filled_at)
         score = _("score %(total)s") % {"total": a.total} if a.total is not None else ""
         flags = a.result.get("flags") if isinstance(a.result, dict) else ()

@@ -162,12 +162,19 @@ def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
     clinician gave up to then (`keel.assessments.queries.diagnosis`: whatever its band, so a later "does not
     meet" replaces an older diagnosis; never a person's own self-check), counted when it is mild, moderate or
     severe, active or in remission (issue #15)."""
-    from keel.assessments.queries import clinicians_only, diagnosis_cutoff, newest_first
+    from keel.assessments.queries import (
+        band_in_force,
+        clinicians_only,
+        diagnosis_cutoff,
+        newest_first,
+        standing,
+    )
 
-    rows = clinicians_only(Assessment.objects.filter(patient=OuterRef("pk"), instrument="dsm5-oud"))
+    rows = standing(clinicians_only(Assessment.objects.filter(patient=OuterRef("pk"), instrument="dsm5-oud")))
     if as_of is not None:
         rows = rows.filter(filled_at__lte=diagnosis_cutoff(as_of, program.time_zone))
-    latest_band = Subquery(newest_first(rows).values("band")[:1])
+    # review 33c hole 4: one entered in error is no result; a corrected one, its corrected band
+    latest_band = Subquery(newest_first(rows).values(in_force=band_in_force())[:1])
     return set(
         Patient.objects.filter(program=program)
         .annotate(latest_band=latest_band)

@@ -36,6 +36,7 @@ from __future__ import annotations
 from keel.access.policy.actions import (
     SELF_REPORT_INSTRUMENTS,
     can_change_policy,
+    can_correct_assessment,
     can_disclose,
     can_manage_care_team,
     can_manage_episode,
@@ -132,6 +133,7 @@ __all__ = [
     "audit_program_ids",
     "bound_token_may",
     "can_change_policy",
+    "can_correct_assessment",
     "can_disclose",
     "can_give_link_code",
     "can_manage_care_team",

@@ -35,6 +35,14 @@ def can_record_assessment(user: User, instrument: str) -> bool:
     return user.role in _ASSESSING_ROLES
 
 
+def can_correct_assessment(user: User) -> bool:
+    """Review 33c hole 4: a result entered in error is corrected (or marked entered in error) by the staff
+    who enter instruments for the care team (counselors, nurses, prescribers: any instrument, so any
+    result); a person's own self-entered check-ups are not corrected here (they fill one again), so a
+    patient may not (scope is checked separately)."""
+    return _active(user) and user.role in _ASSESSING_ROLES
+
+
 _DOSING_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
 
 

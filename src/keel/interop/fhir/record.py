@@ -17,7 +17,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
-from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first
+from keel.assessments.queries import SELF_CHECK_ROLES, marked, oldest_first, with_corrections
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
@@ -57,9 +57,10 @@ PATIENT_TYPES = ("Patient", "Organization", *CLINICAL_TYPES, "Practitioner")
 
 
 def _assessments(p: Patient) -> list[Assessment]:
-    # Oldest first by the one definition of "latest" (time, then entry order): the last is the latest.
+    # Oldest first by the one definition of "latest" (time, then entry order): the last is the latest; each
+    # as corrected, one entered in error kept with that status (review 33c hole 4).
     rows = Assessment.objects.filter(patient=p).select_related("filled_by", "imported_from")
-    return list(oldest_first(rows))
+    return with_corrections(oldest_first(marked(rows)))
 
 
 def _imported_ids(assessments: list[Assessment]) -> set[int]:
@@ -186,6 +187,7 @@ def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
     patient's own later self-check (or an imported one) never replaces the clinician's diagnosis; the
     self-checks only when no clinician assessed (they leave `provisional`)."""
     imported = _imported_ids(assessments)
+    assessments = [a for a in assessments if not a.entered_in_error]  # no result at all (review 33c)
     clinicians = [
         a
         for a in assessments
