@@ -32,6 +32,10 @@ def test_void_back_then_a_little_down_is_not_back_up() -> None:
     assert low_before(_steps(None, "80", "70")) is None
 
 
+def test_a_lower_dose_given_before_the_rise_is_still_down() -> None:
+    assert low_before(_steps("40", "80", "60")) == "down"
+
+
 def test_void_back_down_then_up_again_is_down() -> None:
     assert low_before(_steps(None, "80", "40", "60")) == "down"
 

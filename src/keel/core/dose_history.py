@@ -8,8 +8,9 @@ re-induction thinking), so they are read from the totals the day actually stood 
 after each; `low_before` the low point the dose now stands back up from (down, voided, zero), or None when
 the newest change leaves the day at or below every earlier total since its last rise (a correction down,
 never told as "back up": lane fix33a, review 32d hole 1, a void then back up then down is a correction
-down); `lowered_from` what a dose that stands was lowered from before, wherever it lies in the day (the
-words of an end that stands after a correction the window allows)."""
+down; a lower dose given before the rise stays "down", review 32a hole 1); `lowered_from` what a dose that
+stands was lowered from before, wherever it lies in the day (the words of an end that stands after a
+correction the window allows)."""
 
 from __future__ import annotations
 
@@ -44,17 +45,19 @@ def day_totals(steps: Iterable[DoseStep]) -> list[tuple[Decimal, bool]]:
 
 
 def low_before(steps: Iterable[DoseStep]) -> LowPoint | None:
-    """What the day's dose stands back up from after its newest step, looking back only since its last rise:
-    the newest step raises the total (a correction up, a dose or a later part given), and the latest earlier
-    total below the one that stands now is read as "voided" (a void left nothing given), "zero" (corrected
-    to 0 mg) or "down" (a lower total above 0). None: the newest step leaves the total at or below the one
-    before it, so at or below every total since the last rise (a correction down, whatever lower totals came
-    before that rise: lane fix33a, review 32d hole 1, 80 -> void -> 80 -> 40 is a correction down), or the
-    dose never went below it: the dose is not "back up" from anything."""
+    """What the day's dose stands back up from after its newest step: the latest earlier total below the one
+    that stands now, read as "voided" (a void left nothing given), "zero" (corrected to 0 mg) or "down" (a
+    lower total above 0). None: no earlier total is below the one that stands (the dose never went below
+    it), or the newest step lowers the total and, looking back only since the last rise, nothing lower than
+    it was given there: the nothing given before that rise was undone by it (the dose stood again), so a
+    correction down after it is a correction down, never "back" from the void (lane fix33a, review 32d
+    hole 1: 80 -> void -> 80 -> 40). A lower dose given before the rise (80 -> 40 -> 80 -> 60) is still what
+    the dose was corrected down from ("down", review 32a hole 1)."""
     totals = day_totals(steps)
-    if len(totals) < 2 or totals[-1][0] <= totals[-2][0]:
-        return None
-    return _latest_below(totals)
+    low = _latest_below(totals)
+    if low is None or low == "down" or len(totals) < 2 or totals[-1][0] > totals[-2][0]:
+        return low
+    return None
 
 
 def lowered_from(steps: Iterable[DoseStep]) -> LowPoint | None:
