@@ -41,7 +41,7 @@ def _zero_back_then_down(world: World) -> tuple[TakeHomePlan, DoseAmendment]:
 
 def test_zero_back_then_down_is_not_said_back(world: World) -> None:
     plan, _last = _zero_back_then_down(world)
-    assert "later corrected back to 30 mg" not in plan.end_reason
+    assert "later back to 30 mg" not in plan.end_reason
 
 
 def test_zero_back_then_down_names_the_window_reason(world: World) -> None:
