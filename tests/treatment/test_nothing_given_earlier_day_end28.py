@@ -36,6 +36,7 @@ from keel.treatment.queries.take_home_plans import (
 from keel.treatment.services.doses.bottles import (
     CORRECTED_BACK_CALL_BACK,
     CORRECTED_BACK_CALL_BACK_VOIDED,
+    CORRECTION_CALL_BACK,
     ON_SHELF,
 )
 from keel.treatment.services.doses.window import record_dose
@@ -262,6 +263,15 @@ def test_new_york_day1_late_and_just_after_midnight(world: World, clock: time) -
             assert _told(back) == [CORRECTED_BACK_CALL_BACK]
     with time_machine.travel(at + timedelta(days=1), tick=False):
         back = corrected(world, dose, corrected_mg="40")
+        if clock == time(23, 50):
+            # lane fix33a (review 32d hole 1): 0 -> 80 -> 40 is a correction down after the dose stood again,
+            # never "corrected to 0 mg and later back to 40 mg": the window's reason at 40 mg, the call-back
+            plan.refresh_from_db()
+            assert plan.end_kind == PlanEnd.CORRECTED_BACK
+            assert "later back to 40 mg" not in plan.end_reason
+            assert "the window would not give their 80 mg" in plan.end_reason
+            assert _told(back) == [CORRECTION_CALL_BACK]
+            return
         _assert_end_stands_and_says_so(world, plan, real, "40")
         assert _told(back) == [CORRECTED_BACK_CALL_BACK]
 

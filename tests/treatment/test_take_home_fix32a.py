@@ -35,8 +35,8 @@ def _amend(world: World, dose_id: int, mg: str | None = None, **kw: object):  # 
 
 
 def _keep_back_brought_back_60(world: World):  # type: ignore[no-untyped-def]
-    """Yesterday's dose corrected down today (a keep back), tomorrow's bottle brought back, then 60 mg (the
-    corrected-back end: "corrected down and later back up")."""
+    """Yesterday's dose corrected down today (a keep back), tomorrow's bottle brought back, then 60 mg (still
+    kept back: lane fix33a, review 32d hole 5)."""
     plan, dose = handed_out_yesterday(world)
     _amend(world, dose.pk, "40")
     record_bottles_brought_back(
@@ -72,11 +72,13 @@ def test_keep_back_corrected_down_again_names_the_bottle_at_home(world: World) -
     )
 
 
-def test_keep_back_corrected_down_again_keeps_the_end_as_corrected_back(world: World) -> None:
+def test_keep_back_corrected_down_again_keeps_the_end_as_kept_back(world: World) -> None:
+    # lane fix33a (review 32d hole 5): 60 mg over a bottle on the shelf is still kept back (never
+    # `CORRECTED_BACK` while the window would not give the bottles), and so is 40 mg after it
     plan, dose = _keep_back_brought_back_60(world)
     _amend(world, dose.pk, "40")
     plan.refresh_from_db()
-    assert plan.end_kind == PlanEnd.CORRECTED_BACK
+    assert plan.end_kind == PlanEnd.KEPT_BACK
 
 
 def test_keep_back_down_again_then_up_says_corrected_down(world: World) -> None:

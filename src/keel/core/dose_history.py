@@ -7,7 +7,10 @@ re-induction thinking), so they are read from the totals the day actually stood 
 `DoseStep` is one change of the day's total (a dose recorded, an amendment of it); `day_totals` the total
 after each; `low_before` the low point the dose now stands back up from (down, voided, zero), or None when
 the newest change leaves the day at or below every earlier total since its last rise (a correction down,
-never told as "back up")."""
+never told as "back up": lane fix33a, review 32d hole 1, a void then back up then down is a correction
+down; a lower dose given before the rise stays "down", review 32a hole 1); `lowered_from` what a dose that
+stands was lowered from before, wherever it lies in the day (the words of an end that stands after a
+correction the window allows)."""
 
 from __future__ import annotations
 
@@ -44,9 +47,29 @@ def day_totals(steps: Iterable[DoseStep]) -> list[tuple[Decimal, bool]]:
 def low_before(steps: Iterable[DoseStep]) -> LowPoint | None:
     """What the day's dose stands back up from after its newest step: the latest earlier total below the one
     that stands now, read as "voided" (a void left nothing given), "zero" (corrected to 0 mg) or "down" (a
-    lower total above 0). None: no earlier total is below the one that stands (the newest step is a
-    correction down, or the dose never went below it): the dose is not "back up" from anything."""
+    lower total above 0). None: no earlier total is below the one that stands (the dose never went below
+    it), or the newest step lowers the total and, looking back only since the last rise, nothing lower than
+    it was given there: the nothing given before that rise was undone by it (the dose stood again), so a
+    correction down after it is a correction down, never "back" from the void (lane fix33a, review 32d
+    hole 1: 80 -> void -> 80 -> 40). A lower dose given before the rise (80 -> 40 -> 80 -> 60) is still what
+    the dose was corrected down from ("down", review 32a hole 1)."""
     totals = day_totals(steps)
+    low = _latest_below(totals)
+    if low is None or low == "down" or len(totals) < 2 or totals[-1][0] > totals[-2][0]:
+        return low
+    return None
+
+
+def lowered_from(steps: Iterable[DoseStep]) -> LowPoint | None:
+    """Lane fix33a: the latest earlier total below the one that stands, wherever it lies in the day's history
+    (before the last rise too), read as `low_before` reads it: what a dose that stands now was lowered from
+    at some point (80 -> void -> 80 -> 75: "voided"). None: it never stood lower. The words of an end that
+    stands whatever the newest step was; whether the dose is "back up" now is `low_before`'s."""
+    return _latest_below(day_totals(steps))
+
+
+def _latest_below(totals: list[tuple[Decimal, bool]]) -> LowPoint | None:
+    """The latest total before the last one below it, as a low point; None: none is below it."""
     if len(totals) < 2:
         return None
     now = totals[-1][0]

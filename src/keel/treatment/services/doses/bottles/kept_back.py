@@ -58,6 +58,13 @@ def _resume_refused(patient: Patient, plan: TakeHomePlan, day: date, today: date
     double supply)."""
     if held_since(patient, plan, day, today or day):
         return True
+    return other_plan_covers(patient, plan, day)
+
+
+def other_plan_covers(patient: Patient, plan: TakeHomePlan, day: date) -> bool:
+    """Another plan of the person covers a day of the run that went home with the dose of `day` (the plan's
+    end set aside): a prescriber decided take-home doses again, so this plan never covers those days again
+    (no double supply: `_resume_refused`; lane fix33a, a hold's end given back, `redecide.hold_back`)."""
     run = set(_run_unended(plan, day))
     others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
     return any(run & plan_days(other) for other in others)

@@ -29,7 +29,7 @@ from keel.treatment.services.doses.bottles.kept_back import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
+from keel.treatment.services.doses.bottles.redecide.reword import end_said_again, judged_again
 from keel.treatment.services.doses.bottles.redecide.shelf import end_on_shelf, stays_on_shelf
 from keel.treatment.services.doses.bottles.take_back import (
     _keep_back,
@@ -84,7 +84,7 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     if (refused or shelf) and today < change.real_today and plan.end_kind == PlanEnd.KEPT_BACK:
         # lane fix30a (review 30a hole 2, fix29c's leftover): an earlier day's keep back that stays (a hold
         # since the decision, another plan, a bottle on the shelf): its words follow the dose that stands
-        return corrected_back(change, plan)
+        return kept_back_stays(change, plan)
     if refused:
         return []
     if shelf:  # review 27a holes 1 and 3: never over bottles recorded brought back; the plan stays ended
@@ -114,6 +114,23 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
         {"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
     )
     return [_handed_out(amounts)]
+
+
+def kept_back_stays(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """An earlier day's keep back that stays whatever the total (a hold since the decision, another plan, a
+    bottle of its run on the shelf: `_go_on_after_kept_back`; or the same written over an earlier end,
+    `prescriber_end.after_end_over_earlier`), its words following the dose that stands.
+    Lane fix33a (review 32d hole 5): the run is judged at that total first (`judged_again`, as the window
+    judges it): still blocked, the keep back is said again at it (`end_said_again`: the window's reason,
+    the kind kept, never `CORRECTED_BACK`), the nurse told of the bottles on the shelf (`stays_on_shelf`);
+    given, the dose is back up and the end stands as corrected back (`corrected_back`, lane fix30a)."""
+    run = _run_unended(plan, change.today)
+    _kept, blocked = judged_again(change, plan, run) if run else ({}, None)
+    if blocked is None:
+        return corrected_back(change, plan)
+    end_said_again(change, plan, blocked)
+    shelf = on_shelf(plan, run, change.real_today)
+    return [stays_on_shelf(change, plan, shelf)] if shelf else []
 
 
 def _keep_back_after_nothing_given(

@@ -1,8 +1,10 @@
 """Lane fix29a, lane fix29c (review 29a holes 1-2, 29c hole 1): a prescriber's end under a dose-path end.
 `over_earlier_on` reads the one case (a keep back, a "nothing given" or a take-back written over an earlier
 end, `PlanEnd.AFTER_EARLIER_END`); `after_end_over_earlier` gives that end back whole when the dose stands
-again and the window gives the run; `restore_after_end` (lane end26) hands out again the bottles a 0 took
-back from a plan ended since by a prescriber or a discharge (never a dose-path end, `_DOSE_PATH_ENDS`)."""
+again and the window gives the run (lane fix33a: a hold's end under today's "nothing given" given back
+when the dose stands again, `hold_given_back`); `restore_after_end` (lane end26) hands out again the
+bottles a 0 took back from a plan ended since by a prescriber or a discharge (never a dose-path end,
+`_DOSE_PATH_ENDS`)."""
 
 from __future__ import annotations
 
@@ -28,18 +30,21 @@ from keel.treatment.services.doses.bottles.hand_out import (
 )
 from keel.treatment.services.doses.bottles.kept_back import (
     _resume_refused,
+    other_plan_covers,
 )
 from keel.treatment.services.doses.bottles.reasons import (
+    AT_HOME_AFTER_HOLD,
     AT_HOME_PAST_END,
     CORRECTION_CALL_BACK,
     TAKE_BACK_UNDONE,
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
-from keel.treatment.services.doses.bottles.redecide.go_on import run_never_left
+from keel.treatment.services.doses.bottles.redecide.go_on import judge_run, kept_back_stays, run_never_left
 from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
+from keel.treatment.services.doses.bottles.told import note_told
 
 
 def over_earlier_on(
@@ -77,7 +82,9 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
     of an earlier day whose bottles never left (lane fix32d, review 32d hole 4): its end stands and its
     words say the dose stands again (`corrected_back`, the earlier end kept in the words). Blocked, after
     a hold, or another plan covering a day of the run (`_resume_refused`): the end stands. A bottle recorded
-    brought back stays on the shelf (`plan_days` reads its day as a clinic day). The caller's
+    brought back stays on the shelf (`plan_days` reads its day as a clinic day). Lane fix33a (review 32d
+    hole 2): today's "nothing given" written over a hold's end of the same day, its dose standing again:
+    the hold's end is given back (`hold_given_back`). The caller's
     `never_over_window` ends the plan before a day dosed at the window. Lane fix32a (review 32a hole 3): a
     void (or 0 mg) of an earlier day's dose whose keep back or take-back was written over the earlier end:
     the end stands, re-worded as voided and the nurse told (`voided_since`), as without the earlier end."""
@@ -99,14 +106,60 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
         if kind == PlanEnd.KEPT_BACK and day < today:
             # lane fix29c (review 29c hole 3): the end stands (a hold since the dose, another plan), but the
             # dose stands again: its words follow it, as on the void path (`corrected_back`; the earlier end
-            # kept in the words), never the lower total's reason
-            return corrected_back(change, plan)
+            # kept in the words), never the lower total's reason; lane fix33a (review 32d hole 5's family):
+            # still blocked at the total that stands, the keep back said again, never "back up"
+            return kept_back_stays(change, plan)
+        if kind == PlanEnd.NOTHING_GIVEN:
+            # lane fix33a (review 32d hole 2): today's "nothing given" over a released hold's end, and a dose
+            # stands again: the hold's end given back, never "no dose given today stands"
+            return hold_given_back(change, plan, earlier) or []
         return []
     back = brought_back_days(plan)
     run = [d for d in _run_unended(plan, day) if d.isoformat() not in back]
     if not run:
         return []
     return _give_earlier_back(change, plan, run, earlier)
+
+
+def hold_given_back(
+    change: DayChange, plan: TakeHomePlan, earlier: tuple[date, int | None, datetime | None, str, str]
+) -> list[Reason] | None:
+    """Lane fix33a (review 32d hole 2): today a dose sent a run home, a hold later that day ended the plan
+    after that run (`earlier`, from `over_earlier_on`: `PlanEnd.HOLD`; the bottles at home stay covered,
+    `suspend_take_home_plans`), the hold was released and the dose voided (or 0 mg), so today's "nothing
+    given" end was written over the hold's; now a dose stands again today (a correction back up, a new
+    dose at the window). The void is undone as the other order of the same events undoes it (hold open at
+    the void, released, back up: `take_back.hold_dose_stands`), when no other plan covers a day of the run
+    (no double supply): the hold's end is given back whole (last covered day, by, at, words, kind; the
+    hold's day kept for the call-back list, `held_only`), the run's bottles not brought back recorded handed
+    out again at the mg they left with, and the run judged at the total that stands (`judge_run`, as a
+    direct correction judges it): given, audited and the nurse told they are at home after the hold
+    (`AT_HOME_AFTER_HOLD`); blocked, the keep back that correction writes over the hold's end (the window's
+    reason, the bottles at home called back). None: not this case (the caller's words stand)."""
+    day = change.today
+    if day != change.real_today or earlier[4] != PlanEnd.HOLD:
+        return None
+    if other_plan_covers(change.patient, plan, day):
+        return None
+    plan.ended_on, plan.ended_by_id, plan.ended_at, plan.end_reason, plan.end_kind = earlier
+    plan.earlier_end = held_only(plan)
+    plan.save(update_fields=[*END_FIELDS, "earlier_end"])
+    back = brought_back_days(plan)
+    run = [d for d in _run_unended(plan, day) if d <= earlier[0]]
+    isos = {d.isoformat() for d in run}
+    left = {**_taken_back_in(plan, run), **(plan.bottle_mg or {})}
+    had = {iso: left[iso] for iso in sorted(isos) if iso in left and iso not in back}
+    if not had:
+        return []
+    rest = {iso: mg for iso, mg in (plan.bottle_mg or {}).items() if iso not in isos}
+    _set_bottles(plan, {**rest, **had})
+    said = judge_run(change, plan, run, had, rest)
+    if plan.end_kind != PlanEnd.HOLD:
+        return said  # blocked at the total that stands: kept back over the hold's end
+    _audit_handed_out(change.by, change.patient, plan, sorted(had), day)
+    note_told(plan.pk, had)
+    shown = "; ".join(f"{iso} {Decimal(mg).normalize():f} mg" for iso, mg in sorted(had.items()))
+    return [*said, Reason.said(AT_HOME_AFTER_HOLD, ("42cfr8.12-2024",), bottles=shown)]
 
 
 def _give_earlier_back(
