@@ -23,8 +23,9 @@ def test_down_then_back_up_is_down() -> None:
     assert low_before(_steps("40", "80")) == "down"
 
 
-def test_down_up_then_part_way_down_is_still_down() -> None:
-    assert low_before(_steps("40", "80", "60")) == "down"
+def test_down_up_then_part_way_down_is_a_correction_down() -> None:
+    # lane fix33a (review 32d hole 1): looked back only since the last rise, 80 -> 60 is a correction down
+    assert low_before(_steps("40", "80", "60")) is None
 
 
 def test_down_up_then_down_to_the_low_is_not_back_up() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from keel.core.decision import Reason
-from keel.core.dose_history import low_before
+from keel.core.dose_history import low_before, lowered_from
 from keel.patients.models import Patient
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.queries.doses import day_steps
@@ -51,8 +51,9 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     "brought back" note after it is kept), audited, and the nurse is told which bottles to call back for
     (`CORRECTED_BACK_CALL_BACK`) and which stay on the shelf (`ON_SHELF`). Lane fix32a (review 32a hole 1):
     what was done before is read from the day's dose history (`core.dose_history.low_before`: down, voided,
-    zero); a correction down (no lower total before) the window would not give the run at is said as one
-    (`reword.down_again`), never "back up"."""
+    zero); a correction down (no lower total before since its last rise) the window would not give the run
+    at is said as one (`reword.down_again`), never "back up"; one the window gives keeps the words of what
+    the dose was lowered from before (`lowered_from`)."""
     from keel.treatment.queries.take_home_plans import bottles_at_home
     from keel.treatment.services.doses.bottles.redecide.reword import down_again
 
@@ -64,11 +65,14 @@ def corrected_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     mg = f"{change.total.normalize():f}"
     # lane fix28c (review 28c hole 5), lane fix29c (review 29c hole 3): say what was done before; lane
     # fix32a (review 32a hole 1): read from the day's dose history, never "back up" from nothing
-    low = low_before(day_steps(change.patient.pk, day))
+    # lane fix33a (review 32d hole 1): "back up" only since the last rise; a correction down after a void and
+    # a back up the window would not give the run at is a correction down (`down_again`)
+    steps = day_steps(change.patient.pk, day)
+    low = low_before(steps)
     down = down_again(change, plan) if low is None else None
     if down is not None:
         return down
-    before: str = low or _before_back_up(change.patient, day, plan)
+    before: str = low or lowered_from(steps) or _before_back_up(change.patient, day, plan)
     template = _CORRECTED_BACK_WORDS[before][0 if call else 1]
     days = ", ".join(sorted(call)) if call else ", ".join(d.isoformat() for d in run)
     text = template.format(days=days, day=day.isoformat(), mg=mg)
