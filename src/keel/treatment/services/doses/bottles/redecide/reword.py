@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from keel.core.decision import Reason
+from keel.core.take_home_bottles import BottleDay, bottle_day
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit_plan
 from keel.treatment.services.doses.bottles.hand_out import (
@@ -89,40 +90,68 @@ def _said_again(
     change: DayChange, plan: TakeHomePlan, kind: str, head: str, now: dict[str, str]
 ) -> str | None:
     """The end's words (`head`, its note cut off) at the amount that stands (`now`: mg and the window's
-    reason): in the template they match, their days kept; words a void wrote since (`voided_words`),
-    the end's own template from the record (`_from_record`); anything else, None (left as it is)."""
+    reason): the end's own template with the days the record gives (`_from_record`), or, none-home words
+    whose every day the record still says the same of, their days kept; anything else, None (left as it is).
+    Lane fix33b (review 33a hole 1): each day is told by what the record says of that day
+    (`core.take_home_bottles.bottle_day`), never "none at home, so all brought back" nor "not handed out"
+    of a bottle that went home and never came back."""
     from keel.treatment.end_words import _pattern
 
     at_home, none_home = _WORDS[kind]
-    found = _pattern(at_home).fullmatch(head)
-    if found is not None:
-        # lane fix32a (review 32a hole 2): the bottles at home are read from the record (those brought back
-        # since, or whose day is gone, are no longer named for the call-back), never kept from the old words;
-        # lane fix32d (review 32d hole 3): none at home and none recorded brought back, their days are gone:
-        # the old days kept (handed over, never brought back), never "brought back" nor "not handed out"
-        if _at_home(change, plan, _ahead(change, plan)) or brought_back_days(plan):
-            return _from_record(change, plan, kind, now)
-        return at_home.format(**{**found.groupdict(), **now})
+    if _pattern(at_home).fullmatch(head) is not None:
+        return _from_record(change, plan, kind, now)
     found = _pattern(none_home).fullmatch(head)
     if found is not None:
-        return none_home.format(**{**found.groupdict(), **now})
-    for template in (VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF):
+        try:
+            named = [date.fromisoformat(iso.strip()) for iso in found["days"].split(",")]
+        except ValueError:  # words not written with ISO days: the record's
+            return _from_record(change, plan, kind, now)
+        said = "brought_back" if kind == PlanEnd.TAKEN_BACK else "not_handed_out"
+        states = _day_states(change, plan, named)
+        if all(states.get(d) == said for d in named):
+            return none_home.format(**{**found.groupdict(), **now})
+        return _from_record(change, plan, kind, now)
+    for template in (VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF, *_ALSO.get(kind, ())):
         if _pattern(template).fullmatch(head) is not None:
             return _from_record(change, plan, kind, now)
     return None
 
 
+# lane fix33b: the words `_from_record` may write for a kind besides its own two (all brought back)
+_ALSO: dict[str, tuple[str, ...]] = {PlanEnd.KEPT_BACK: (ALL_BACK_FROM_TODAY,)}
+
+
 def _from_record(change: DayChange, plan: TakeHomePlan, kind: str, now: dict[str, str]) -> str:
-    """Lane fix31a (review 31a hole 4): the end's own words after a void and a correction back up, read from
-    the record: the run's days after the end, those at home (`bottles_at_home`, less those brought back)
-    named for the call-back (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`); none at home, every day after
-    the end (`NOT_HANDED_OUT`, `ALL_BACK_FROM_TODAY`). Lane fix32a (review 32a hole 2): also the end's own
-    words with bottles at home said again (`_said_again`)."""
+    """Lane fix31a (review 31a hole 4), lane fix32a (review 32a hole 2): the end's own words read from the
+    record, day by day (lane fix33b, review 33a hole 1: `_day_states`): the run's days after the end handed
+    over and not brought back, at home or their day past (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`:
+    handed over, never brought back); none such, those brought back (`ALL_BACK_FROM_TODAY`); else those never
+    handed out (a keep back's `NOT_HANDED_OUT`)."""
     ahead = _ahead(change, plan)
-    call = sorted(_at_home(change, plan, ahead))
+    states = _day_states(change, plan, ahead)
+    out = [d for d, s in states.items() if s in ("at_home", "gone")]
+    back = [d for d, s in states.items() if s == "brought_back"]
     at_home, none_home = _WORDS[kind]
-    days = ", ".join(call) if call else ", ".join(d.isoformat() for d in ahead)
-    return (at_home if call else none_home).format(days=days, day=change.today.isoformat(), **now)
+    template = at_home if out else ALL_BACK_FROM_TODAY if back else none_home
+    days = out or back or list(states) or ahead
+    shown = ", ".join(d.isoformat() for d in sorted(days))
+    return template.format(days=shown, day=change.today.isoformat(), **now)
+
+
+def _day_states(change: DayChange, plan: TakeHomePlan, days: list[date]) -> dict[date, BottleDay]:
+    """Lane fix33b (review 33a hole 1): what the record says of each of `days` (`bottle_day`: brought back,
+    at home, gone, never handed out), read from the plan's record of what left (`bottle_mg`, and
+    `bottles_taken_back`: handed out, then called back) and of what came back (`brought_back_days`). A day
+    past an earlier end kept under this one (a prescriber's) whose bottle never left is left out: it was
+    never to go home."""
+    left = {date.fromisoformat(iso) for iso in {**(plan.bottles_taken_back or {}), **(plan.bottle_mg or {})}}
+    back = {date.fromisoformat(iso) for iso in brought_back_days(plan)}
+    states = {d: bottle_day(d, today=change.real_today, left=left, returned=back) for d in days}
+    last = (plan.earlier_end or {}).get("ended_on")
+    if plan.end_kind == PlanEnd.AFTER_EARLIER_END and last:
+        cap = date.fromisoformat(str(last))
+        states = {d: s for d, s in states.items() if d <= cap or s != "not_handed_out"}
+    return states
 
 
 def _ahead(change: DayChange, plan: TakeHomePlan) -> list[date]:
