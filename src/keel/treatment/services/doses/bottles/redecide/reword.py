@@ -124,12 +124,14 @@ _ALSO: dict[str, tuple[str, ...]] = {PlanEnd.KEPT_BACK: (ALL_BACK_FROM_TODAY,)}
 def _from_record(change: DayChange, plan: TakeHomePlan, kind: str, now: dict[str, str]) -> str:
     """Lane fix31a (review 31a hole 4), lane fix32a (review 32a hole 2): the end's own words read from the
     record, day by day (lane fix33b, review 33a hole 1: `_day_states`): the run's days after the end handed
-    over and not brought back, at home or their day past (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`:
-    handed over, never brought back); none such, those brought back (`ALL_BACK_FROM_TODAY`); else those never
-    handed out (a keep back's `NOT_HANDED_OUT`)."""
+    over and at home, or, none at home, those handed over whose day is gone, never brought back
+    (`KEPT_BACK_AT_HOME`, `TAKEN_BACK_FROM_TODAY`); none such, those brought back (`ALL_BACK_FROM_TODAY`);
+    else those never handed out (a keep back's `NOT_HANDED_OUT`)."""
     ahead = _ahead(change, plan)
     states = _day_states(change, plan, ahead)
-    out = [d for d, s in states.items() if s in ("at_home", "gone")]
+    # lane fix32a (review 32a hole 2): those at home are called back, a day gone no longer named beside them;
+    # none at home, those whose day is gone (lane fix32d: handed over, never brought back)
+    out = [d for d, s in states.items() if s == "at_home"] or [d for d, s in states.items() if s == "gone"]
     back = [d for d, s in states.items() if s == "brought_back"]
     at_home, none_home = _WORDS[kind]
     template = at_home if out else ALL_BACK_FROM_TODAY if back else none_home
