@@ -23,12 +23,13 @@ from keel.treatment.queries.take_home_plans import bottles_at_home
 from keel.treatment.services import record_bottles_brought_back, record_dose
 from keel.treatment.services.doses.bottles import KEPT_BACK_STAYS
 from tests.conftest import World
-from tests.factories import corrected, handed_out_today, methadone_with_take_home_plan
+from tests.factories import corrected, handed_out_today, methadone_with_take_home_plan, prescriber_ends
 from tests.review23b.test_holes import _morning, _on_80_with_plan
 from tests.review33a._setup import four_bottles_home_three_days_ago
 
 pytestmark = pytest.mark.django_db
 
+RELAPSE = "Relapse reported by the person; no take-home doses after tomorrow."
 TODAY = date(2000, 1, 10)  # the core's rule has no clock: any day, the others relative to it
 
 
@@ -218,3 +219,28 @@ def test_one_back_the_other_at_home_is_named_for_the_call_back(world: World) -> 
 def test_one_back_the_bottle_brought_back_is_not_said_at_home(world: World) -> None:
     plan, today, _tomorrow = _take_back_one_back_same_day(world)
     assert f"{today}," not in plan.end_reason.split(" were ", 1)[0]
+
+
+def _over_a_prescribers_end_corrected_up(world: World) -> tuple[TakeHomePlan, date]:
+    """A plan (bottles today and tomorrow) decided two days ago; yesterday a prescriber ended it from
+    tomorrow, then 40 mg at the window kept today's bottle back (over that end); today that dose corrected to
+    80 mg. The plan and tomorrow."""
+    now = timezone.now()
+    plan, first = methadone_with_take_home_plan(world, now - timedelta(days=2), days_earlier=1)
+    with time_machine.travel(now - timedelta(days=1), tick=True):
+        prescriber_ends(world, plan, RELAPSE, from_day=(first + timedelta(days=1)).isoformat())
+        record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="40")
+        dose = DoseRecord.objects.filter(patient=world.alice, status=DoseStatus.GIVEN).latest("id")
+    corrected(world, dose, corrected_mg="80")
+    plan.refresh_from_db()
+    return plan, first + timedelta(days=1)
+
+
+def test_over_a_prescribers_end_the_words_never_name_a_day_it_took_out(world: World) -> None:
+    plan, tomorrow = _over_a_prescribers_end_corrected_up(world)
+    assert tomorrow.isoformat() not in plan.end_reason.split(" were ", 1)[0]
+
+
+def test_over_a_prescribers_end_the_earlier_end_stays_in_the_words(world: World) -> None:
+    plan, _tomorrow = _over_a_prescribers_end_corrected_up(world)
+    assert RELAPSE in plan.end_reason
