@@ -77,7 +77,8 @@ CORRECTED_BACK_NONE_HOME_DOWN = (
 )
 # Lane fix33b (review 33a holes 2 and 3; the lead's decision): a keep back whose bottles never left the
 # clinic, the dose it was written at later corrected to a total the window would give them at: a correction
-# is never a hand-out, so the end stands and says so (`redecide.never_left`); the nurse's message below.
+# is never a hand-out, so the end stands and says so (`redecide.reword.kept_back_stands`); the nurse's
+# message below.
 KEPT_BACK_STANDS = (
     "The bottles for {days} were not handed out: they were kept back at the window with the dose of {day}, "
     "and that dose was later corrected to {mg} mg. A correction does not hand them out: they stay at the "

@@ -29,11 +29,11 @@ from keel.treatment.services.doses.bottles.kept_back import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
-from keel.treatment.services.doses.bottles.redecide.never_left import (
+from keel.treatment.services.doses.bottles.redecide.reword import (
     corrected_after_keep_back,
+    end_said_again,
     kept_back_stands,
 )
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.shelf import end_on_shelf, stays_on_shelf
 from keel.treatment.services.doses.bottles.take_back import (
     _keep_back,

@@ -37,11 +37,11 @@ from keel.treatment.services.doses.bottles.reasons import (
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
 from keel.treatment.services.doses.bottles.redecide.go_on import run_never_left
-from keel.treatment.services.doses.bottles.redecide.never_left import (
+from keel.treatment.services.doses.bottles.redecide.reword import (
     corrected_after_keep_back,
+    end_said_again,
     kept_back_stands,
 )
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
 

@@ -11,7 +11,9 @@ again from the record (the bottles at home named for the call-back, as the call-
 them); a note after the words kept (`_note_after`), audited. Lane fix32a (review 32a holes 1 and 2): the
 bottles at home an end's own words name are read from the record too (`_from_record`), never kept from the
 old words; a corrected-back end whose dose is corrected down again is said as a correction down
-(`down_again`)."""
+(`down_again`). Lane fix33b (review 33a holes 1-3): each bottle day is told by what the record says of that
+day (`_day_states`, `core.take_home_bottles.bottle_day`); a keep back whose bottles never left stands after
+a correction of its dose (`kept_back_stands`)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
     CORRECTION_CALL_BACK,
     KEPT_BACK_AT_HOME,
+    KEPT_BACK_STANDS,
+    KEPT_BACK_STAYS,
     NOT_HANDED_OUT,
     TAKEN_BACK_FROM_TODAY,
     VOIDED_NOT_HANDED_OUT,
@@ -222,3 +226,54 @@ def down_again(change: DayChange, plan: TakeHomePlan) -> list[Reason] | None:
         {"dose_day": change.today.isoformat(), "mg": amount},
     )
     return [_taken_back(CORRECTION_CALL_BACK, call, plan.pk)] if call else []
+
+
+# Lane fix33b (review 33a holes 2 and 3; the lead's decision for the same day): a keep back whose bottles
+# never left the clinic (the window kept the run back at the dose of its day: `go_on.run_never_left`) and that
+# dose corrected, not given at the window (`DayChange.at_window` False), to a total above 0, on its day or
+# later (`corrected_after_keep_back`). A correction is never a hand-out. The run is judged at the new total
+# first (`judged_again`): still blocked, the keep back is said again with the window's reason at that total
+# (`NOT_HANDED_OUT`); no longer blocked, the end stands and says the bottles were kept back and stay at the
+# clinic, the dose corrected to the total that stands (`KEPT_BACK_STANDS`), the nurse told once
+# (`KEPT_BACK_STAYS`). Nothing is at home, the stored kind is kept (a later correction comes back here), a
+# note after the words kept, audited; never "brought back", never "corrected down" of a dose corrected up.
+
+
+def corrected_after_keep_back(change: DayChange, plan: TakeHomePlan, kind: str, never: bool) -> bool:
+    """Whether `kept_back_stands` decides: a correction (never a dose at the window) to a total above 0 of
+    the dose of a keep back (`kind`: the plan's end kind, or the kind an end over an earlier one was written
+    over) whose run never left (`never`)."""
+    return never and kind == PlanEnd.KEPT_BACK and change.total > 0 and not change.at_window
+
+
+def kept_back_stands(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
+    """The keep back of the change's day whose bottles never left stands after a correction of its dose
+    (module docstring): its words said again at the total that stands, audited; the nurse told
+    (`KEPT_BACK_STAYS`) when the window would now give the run, nothing said when it still would not (the
+    keep back's own words)."""
+    run = _run_unended(plan, change.today)
+    _kept, blocked = judged_again(change, plan, run)
+    days = _never_handed_out(change, plan) or run
+    shown = ", ".join(d.isoformat() for d in days)
+    if blocked is not None:
+        _day, mg, reason = blocked
+        text = NOT_HANDED_OUT.format(days=shown, mg=f"{mg.normalize():f}", why=reason.text)
+        what = "plan stays ended: its dose corrected again, still kept back"
+    else:
+        mg = change.total
+        text = KEPT_BACK_STANDS.format(days=shown, day=change.today.isoformat(), mg=f"{mg.normalize():f}")
+        what = "plan stays ended: kept-back bottles never left, a correction does not hand them out"
+    plan.end_reason = text + _note_after(plan)
+    plan.save(update_fields=["end_reason"])
+    amount = f"{mg.normalize():f}"
+    _audit_plan(change.by, change.patient, plan, what, {"dose_day": change.today.isoformat(), "mg": amount})
+    if blocked is not None:
+        return []
+    return [Reason.said(KEPT_BACK_STAYS, ("42cfr8.12-2024",), days=shown)]
+
+
+def _never_handed_out(change: DayChange, plan: TakeHomePlan) -> list[date]:
+    """The run's days after the end the record says never left (`reword._day_states`: a day past an earlier
+    end kept under this one left out), in order."""
+    states = _day_states(change, plan, _ahead(change, plan))
+    return sorted(d for d, s in states.items() if s == "not_handed_out")
