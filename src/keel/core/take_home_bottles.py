@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date, timedelta
+from typing import Literal
+
+# Lane fix33b (review 33a hole 1): what the record says of one bottle day of a run (`bottle_day`)
+BottleDay = Literal["brought_back", "at_home", "gone", "not_handed_out"]
 
 
 def run_start(day: date, bottles: set[date]) -> date:
@@ -195,3 +199,17 @@ def bottles_held(
             or handed_out(day, days, decided_on, seen, ended_day)
         )
     }
+
+
+def bottle_day(day: date, *, today: date, left: Collection[date], returned: Collection[date]) -> BottleDay:
+    """Lane fix33b (review 33a hole 1): what the record says of the bottle for `day`, that day alone (never
+    read from the other bottles of its run): recorded brought back unopened (`returned`: on the clinic's
+    shelf); never handed out (not in `left`, the days the record holds as having left the clinic: kept back
+    at the window, or its run never went home); handed over and not brought back, its day `today` or later
+    (at home: the person is called back for it), or its day past (gone: handed over, never brought back,
+    never to be said "brought back" nor "not handed out"). `today`: the person's own today."""
+    if day in returned:
+        return "brought_back"
+    if day not in left:
+        return "not_handed_out"
+    return "at_home" if day >= today else "gone"

@@ -229,6 +229,10 @@ REASONS = {
     "plan stays ended: its dose corrected again, still kept back": _(
         "take-home plan stays ended: its dose was corrected again and is still kept back"
     ),
+    "plan stays ended: kept-back bottles never left, a correction does not hand them out": _(
+        "take-home plan stays ended: its bottles were kept back and never left; a dose correction does not "
+        "hand them out"
+    ),
     "bottles brought back after the plan ended": _("take-home bottles brought back after the plan ended"),
     "plan not resumed: bottles brought back stay at the clinic": _(
         "take-home plan not resumed: bottles recorded brought back stay at the clinic"

@@ -25,6 +25,7 @@ from keel.treatment.end_words.templates import (
     HOLD_SUSPENDS,
     HOLD_THEN_VOIDED,
     KEPT_BACK_AT_HOME,
+    KEPT_BACK_STANDS,
     NEEDS_OVERRIDE,
     NOT_HANDED_OUT,
     NOT_HANDED_OUT_TAKEN_BACK,
@@ -90,6 +91,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.CORRECTED_BACK_AT_HOME_DOWN), CORRECTED_BACK_AT_HOME_DOWN, ""),
         (_pattern(bottles.CORRECTED_BACK_NONE_HOME_DOWN), CORRECTED_BACK_NONE_HOME_DOWN, ""),
         (_pattern(bottles.ON_SHELF_END), ON_SHELF_END, ""),
+        (_pattern(bottles.KEPT_BACK_STANDS), KEPT_BACK_STANDS, ""),
         (_pattern(bottles.HOLD_THEN_VOIDED), HOLD_THEN_VOIDED, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )

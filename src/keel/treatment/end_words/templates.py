@@ -101,6 +101,12 @@ CORRECTED_BACK_NONE_HOME_DOWN = N_(
     "they were to go home with was corrected down and later back up to %(mg)s mg. The person doses at the "
     "window until a prescriber decides take-home doses again."
 )
+# Lane fix33b (review 33a holes 2 and 3): a keep back whose bottles never left, its dose corrected since.
+KEPT_BACK_STANDS = N_(
+    "The bottles for %(days)s were not handed out: they were kept back at the window with the dose of "
+    "%(day)s, and that dose was later corrected to %(mg)s mg. A correction does not hand them out: they "
+    "stay at the clinic. The person doses at the window until a prescriber decides take-home doses again."
+)
 # Lane fix28c (review 28c hole 4): the window dose that ended the plan no longer stands; the plan stays ended.
 WINDOW_VOIDED_END = N_(
     "The bottles for %(days)s are no longer take-home doses: the plan ended before %(day)s, when a dose was "

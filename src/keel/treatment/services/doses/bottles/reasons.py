@@ -75,6 +75,15 @@ CORRECTED_BACK_NONE_HOME_DOWN = (
     "were to go home with was corrected down and later back up to {mg} mg. The person comes to the window "
     "until a prescriber decides take-home doses again."
 )
+# Lane fix33b (review 33a holes 2 and 3; the lead's decision): a keep back whose bottles never left the
+# clinic, the dose it was written at later corrected to a total the window would give them at: a correction
+# is never a hand-out, so the end stands and says so (`redecide.reword.kept_back_stands`); the nurse's
+# message below.
+KEPT_BACK_STANDS = (
+    "The bottles for {days} were not handed out: they were kept back at the window with the dose of {day}, "
+    "and that dose was later corrected to {mg} mg. A correction does not hand them out: they stay at the "
+    "clinic. The person comes to the window until a prescriber decides take-home doses again."
+)
 # Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
 # of days before today stand (they left and were drunk); those of today and later are taken back, and the
 # plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
@@ -250,6 +259,11 @@ BOTTLE_NAMED_TODAY = N_(
     "Today's take-home bottle (%(mg)s mg) is on the call-back list: it may be at home (the dose it went home "
     "with was voided or corrected). Ask the person for it; if they have it, record it brought back."
 )
+KEPT_BACK_STAYS = N_(
+    "The take-home bottles for %(days)s were not handed out (kept back at the window) and stay at the "
+    "clinic: a correction does not hand them out, and the take-home plan stays stopped. Tell the "
+    "prescriber, who may decide take-home doses again."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
 BOTTLE_REASONS = (
     HANDED_OUT,
@@ -269,5 +283,6 @@ BOTTLE_REASONS = (
     WINDOW_VOIDED,
     CORRECTED_BACK_CALL_BACK_DOWN,
     BOTTLE_NAMED_TODAY,
+    KEPT_BACK_STAYS,
 )
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant

@@ -29,7 +29,12 @@ from keel.treatment.services.doses.bottles.kept_back import (
 )
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again, judged_again
+from keel.treatment.services.doses.bottles.redecide.reword import (
+    corrected_after_keep_back,
+    end_said_again,
+    judged_again,
+    kept_back_stands,
+)
 from keel.treatment.services.doses.bottles.redecide.shelf import end_on_shelf, stays_on_shelf
 from keel.treatment.services.doses.bottles.take_back import (
     _keep_back,
@@ -46,6 +51,8 @@ def after_keep_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     earlier day's keep back whose bottles never left (`never_left`)."""
     if change.total <= 0 and change.today < change.real_today and plan.end_kind == PlanEnd.KEPT_BACK:
         return voided_since(change, plan)  # lane fix30d (review 30d hole 4): the kept-back dose is voided
+    if corrected_after_keep_back(change, plan, plan.end_kind, never_left(plan, change.today)):
+        return kept_back_stands(change, plan)  # lane fix33b (review 33a holes 2, 3): never a hand-out
     # lane fix32d (review 32d hole 4): an earlier day's keep back whose bottles never left stands as its
     # "nothing given" does; a correction back up never hands them out after the day
     stands = _nothing_given_on(plan, change.today) or never_left(plan, change.today)

@@ -41,7 +41,11 @@ from keel.treatment.services.doses.bottles.reasons import (
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back, voided_since
 from keel.treatment.services.doses.bottles.redecide.go_on import judge_run, kept_back_stays, run_never_left
-from keel.treatment.services.doses.bottles.redecide.reword import end_said_again
+from keel.treatment.services.doses.bottles.redecide.reword import (
+    corrected_after_keep_back,
+    end_said_again,
+    kept_back_stands,
+)
 from keel.treatment.services.doses.bottles.redecide.voided import earlier_end
 from keel.treatment.services.doses.bottles.redecide.window import never_over_window
 from keel.treatment.services.doses.bottles.told import note_told
@@ -99,6 +103,8 @@ def after_end_over_earlier(change: DayChange, plan: TakeHomePlan) -> list[Reason
         voided = kind in (PlanEnd.KEPT_BACK, PlanEnd.TAKEN_BACK) and day < today
         return voided_since(change, plan) if voided else []
     never = kind == PlanEnd.KEPT_BACK and run_never_left(plan, day)
+    if corrected_after_keep_back(change, plan, kind, never):
+        return kept_back_stands(change, plan)  # lane fix33b (review 33a holes 2, 3): never a hand-out
     if (kind == PlanEnd.NOTHING_GIVEN or never) and day < today:
         # lane fix32d (review 32d hole 4): an earlier day's keep back whose bottles never left stands too
         return corrected_back(change, plan)
