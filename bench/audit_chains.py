@@ -42,13 +42,9 @@ def _throwaway(server: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _round(programs: list[int], clients: int, seconds: float, stripes: int = 1) -> tuple[float, float]:
-    """(audited writes per second, p99 ms) of `clients` threads writing for `programs` in turn, each client
-    about its own person (patient id = client), the program's chain in `stripes` stripes."""
-    from django.conf import settings
+def _round(programs: list[int], clients: int, seconds: float) -> tuple[float, float]:
+    """(audited writes per second, p99 ms) of `clients` threads writing for `programs` in turn."""
     from django.db import connection, transaction
-
-    settings.KEEL_AUDIT_STRIPES = stripes
 
     from keel.audit import services as audit
 
@@ -65,16 +61,9 @@ def _round(programs: list[int], clients: int, seconds: float, stripes: int = 1) 
             start.wait()
             n = 0
             while (began := time.perf_counter()) < stop_at[0]:
-                with contextlib.nullcontext() if stripes > 1 else transaction.atomic():
-                    # striped: record() is its own transaction (a row is striped only when its head is
-                    # locked last in its transaction: keel.audit.services.recording._append)
+                with transaction.atomic():
                     audit.record(
-                        actor=None,
-                        action="update",
-                        program_id=program,
-                        patient_id=index + 1,
-                        target_type="bench",
-                        target_id=n,
+                        actor=None, action="update", program_id=program, target_type="bench", target_id=n
                     )
                 mine.append(time.perf_counter() - began)
                 n += 1
@@ -112,12 +101,6 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--stripes",
-        type=int,
-        default=0,
-        help="compare one program in one chain with one program in N stripes (instead of N programs)",
-    )
     args = parser.parse_args()
     with _throwaway(args.server) as url:
         from bench.directory import _setup
@@ -128,10 +111,7 @@ def main() -> None:
         from keel.audit import services as audit
 
         one, many = [1], list(range(1, args.programs + 1))
-        striped = args.stripes or 1
-        if args.stripes:
-            many = one
-        _round(many, args.clients, 0.5, striped)  # every chain's head row exists; warm connections and code
+        _round(many, args.programs, 0.5)  # every chain's head row exists; warm connections and code
         connection.close()
         single: list[float] = []
         spread: list[float] = []
@@ -142,7 +122,7 @@ def main() -> None:
         for r in range(args.rounds):
             order = [(one, single, single_p99), (many, spread, spread_p99)]
             for programs, rates, p99s in order if r % 2 == 0 else order[::-1]:
-                rate, p99 = _round(programs, args.clients, args.seconds, striped if rates is spread else 1)
+                rate, p99 = _round(programs, args.clients, args.seconds)
                 rates.append(rate)
                 p99s.append(p99)
             ratios.append(spread[-1] / single[-1])
@@ -155,11 +135,9 @@ def main() -> None:
         )
         print(f"{'':28}{'writes/s':>22}{'p99 ms':>22}")
         print(f"{'one program (one chain)':28}{_spread(single):>22}{_spread(single_p99):>22}")
-        label = (
-            f"{striped} stripes, one program" if args.stripes else f"{args.programs} programs (a chain each)"
-        )
+        label = f"{args.programs} programs (a chain each)"
         print(f"{label:28}{_spread(spread):>22}{_spread(spread_p99):>22}")
-        print(f"{'÷ one chain':28}{_spread(ratios, 2):>22}")
+        print(f"{f'{args.programs} programs ÷ one program':28}{_spread(ratios, 2):>22}")
         print(
             f"chain check after the runs: {'OK' if report.ok else 'BROKEN'}, {report.checked} rows in "
             f"{len(report.heads)} chains" + ("" if report.ok else f" ({report.problem})")

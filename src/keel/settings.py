@@ -359,15 +359,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
 KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
 # The daily signed audit checkpoints (`keel audit checkpoint`), appended as JSON lines outside the database.
-# Stripes of each program's audit chain (keel.audit.chain.chain_of): N chains per program, a person's events
-# in one of them, so that a program's writers queue on N head rows, not one. Why 8 (session 33, bench/
-# audit_stripes.py and audit_chains.py --stripes): a head is held ~9 ms per write (the commit's flush
-# included), so one chain passes ~100-200 writes/s; 8 heads take 32 writers of one program past what the
-# 2-core reference machine serves (the check-in's p99 and throughput); more heads add rows to every
-# checkpoint and chains to verify for no measured gain. Floor 1 (one chain per program: no stripes);
-# ceiling 64 (chain.STRIPE_SPACE, part of every striped chain id). Changing it later keeps every row
-# verifying: each row names its chain.
-KEEL_AUDIT_STRIPES = env_int("KEEL_AUDIT_STRIPES", 8, floor=1, ceiling=64)
 KEEL_AUDIT_CHECKPOINT_FILE = env_path("KEEL_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl")
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).

@@ -1,4 +1,4 @@
-"""The keyed audit chain and its signed checkpoints (SECURITY.md T2b, T15). Standard library, keel.core.
+"""The keyed audit chain and its signed checkpoints (SECURITY.md T2b, T15). Standard library only.
 
 Each audit row's `hash` is an HMAC-SHA256, under a key that lives outside the database and its backups
 (`KEEL_AUDIT_KEYS`: `id:base64key,...`, the first seals new rows, every key verifies), over the row's key id,
@@ -8,11 +8,7 @@ does not hold the key cannot rewrite a row and recompute the chain: the MACs wou
 One chain per program (issue #21), so that audited writes of different programs never wait for each other:
 each row names its `chain` (the program id; 0 for events of no program: sign-ins of people in no program,
 system events, self-guided accounts) and links to the previous row OF THAT CHAIN; each chain has its own
-head row, locked only by writers of that chain. A program's chain can be striped (`KEEL_AUDIT_STRIPES`,
-session 33): N chains, the event's stripe chosen by the person it concerns, else its actor (`chain_of`);
-stripe 0 is the program's chain as before, so no row is rewritten, and each stripe is a chain like any
-other (its own genesis, its own head row, its id sealed in each row), so that 32 writers of one program
-queue on N heads, not one. The chain id is sealed into the HMAC (a LATER_FIELD: hashed
+head row, locked only by writers of that chain. The chain id is sealed into the HMAC (a LATER_FIELD: hashed
 when not 0), so a row moved from one program's chain into another no longer matches its MAC. Chain 0 is the
 legacy global chain continued: the rows written before per-program chains were all chain 0 (the column was
 added with that default, no row was rewritten), so they keep their MACs and links, and the chain-0 head
@@ -40,8 +36,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
-
-from keel.core.digits import ascii_digits
 
 GENESIS_HASH = "0" * 64
 VARIABLE = "KEEL_AUDIT_KEYS"
@@ -78,32 +72,9 @@ def genesis(chain: int) -> str:
     return hashlib.sha256(f"keel-audit-chain-genesis\n{chain}".encode()).hexdigest()
 
 
-STRIPE_SPACE = 64  # the most stripes a program can have: part of every striped chain id, never changed
-
-
-def chain_of(program_id: int | None, subject: int | None = None, stripes: int = 1) -> int:
-    """The chain an event of this program goes to (program 0: no program): stripe `subject % stripes` of the
-    program's chains, `subject` the person the event concerns (else its actor; None: stripe 0). Stripe 0 is
-    the program's own chain, its id as before stripes; stripe k > 0 is -(program * STRIPE_SPACE + k),
-    negative so that it never meets a program's id, whatever the number of programs."""
-    program = int(program_id) if program_id else 0
-    stripes = max(1, min(stripes, STRIPE_SPACE))
-    stripe = int(subject) % stripes if subject and stripes > 1 else 0
-    return -(program * STRIPE_SPACE + stripe) if stripe else program
-
-
-def program_and_stripe(chain: int) -> tuple[int, int]:
-    """The program (0: none) and the stripe of a chain id (`chain_of`'s inverse)."""
-    if chain >= 0:
-        return chain, 0
-    return divmod(-chain, STRIPE_SPACE)
-
-
-def lock_order(chain: int) -> tuple[int, int]:
-    """The order a writer locks several chain heads in: every program's own chain (stripe 0) first, then
-    the stripes. A transaction locks stripe-0 heads as it goes and stripes only at its end, all at once, so
-    in this order no two writers ever wait for each other's heads in turn."""
-    return (1, -chain) if chain < 0 else (0, chain)
+def chain_of(program_id: int | None) -> int:
+    """The chain an event of this program goes to (0: no program)."""
+    return int(program_id) if program_id else 0
 
 
 class AuditKeyError(ValueError):
@@ -229,8 +200,7 @@ def _check_chains(chains: Any) -> None:
     if not isinstance(chains, dict):
         raise CheckpointFormatError("has no valid 'chains' (a JSON object)")
     for name, head in chains.items():
-        digits = name.removeprefix("-")  # a stripe's chain id is negative (`chain_of`)
-        if not ascii_digits(digits) or not isinstance(head, dict):
+        if not (name.isascii() and name.isdigit()) or not isinstance(head, dict):
             raise CheckpointFormatError(f"has no valid 'chains' entry {name!r}")
         for field in ("event_id", "rows"):
             number = head.get(field)

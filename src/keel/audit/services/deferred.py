@@ -24,10 +24,8 @@ def _open_savepoints(db: BaseDatabaseWrapper) -> tuple[str, ...]:
 class _Deferred:
     """The audit rows of one `deferred()` block, in the order recorded, waiting for its end."""
 
-    def __init__(self, db: BaseDatabaseWrapper, *, outermost: bool) -> None:
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
-        # the block is its transaction: its rows' heads are locked at its end, and none after them
-        self.outermost = outermost
         self.savepoints = _open_savepoints(db)
         self.events: list[tuple[AuditEvent, dict[str, Any]]] = []
 
@@ -58,9 +56,8 @@ def deferred() -> Iterator[None]:
     row recorded inside a savepoint opened within the block is written at once (it may be rolled back
     alone, with its write); a block inside another hands its rows to the outer one."""
     outer = _DEFERRED.get()
-    outermost = outer is None and not connections[DEFAULT_DB_ALIAS].in_atomic_block
     with transaction.atomic():
-        queue = _Deferred(connections[DEFAULT_DB_ALIAS], outermost=outermost)
+        queue = _Deferred(connections[DEFAULT_DB_ALIAS])
         token = _DEFERRED.set(queue)
         try:
             yield

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from keel.accounts.models import CLINICAL_ROLES
@@ -137,7 +135,7 @@ def _event_fields(
         "request_id": ctx.request_id,
         "ip_address": ip_address,
         "channel": ctx.channel,
-        "chain": chain.chain_of(program_id),  # stripe 0; `_append` may stripe it
+        "chain": chain.chain_of(program_id),
         "through_emergency": through_emergency,
     }
 
@@ -174,31 +172,13 @@ def _who(
 
 def _append(fields: dict[str, Any]) -> AuditEvent:
     """Seal the event after the chain's head (locked) and insert it, advancing the head; inside a
-    `deferred()` block, queue it for the block's end instead (the same row, sealed and inserted there).
-
-    The row goes to its stripe of the program's chains (`_stripe`) only when its head is locked as the last
-    step of its transaction: a row recorded outside any transaction (`_write` commits it at once) or queued
-    in an outermost `deferred()` block (every head locked at its end, in one order). A row recorded in the
-    middle of a caller's transaction stays in stripe 0, the program's own chain, as before stripes: that
-    transaction may record more rows and lock more heads afterwards, and two such transactions locking two
-    stripes of one program in turn, in opposite orders, would wait for each other (a deadlock)."""
+    `deferred()` block, queue it for the block's end instead (the same row, sealed and inserted there)."""
     event = AuditEvent(**fields)
     queue = _DEFERRED.get()
-    taken = queue is not None and queue.takes(event, fields)
-    locked_last = queue.outermost if queue is not None and taken else not connection.in_atomic_block
-    if locked_last:
-        subject = fields["patient_id"] or fields["actor_id"]
-        fields["chain"] = event.chain = _stripe(fields["program_id"], subject)
-    if not taken:
-        _write([(event, fields)])
+    if queue is not None and queue.takes(event, fields):
+        return event
+    _write([(event, fields)])
     return event
-
-
-def _stripe(program_id: int | None, subject: int | None) -> int:
-    """The event's chain among its program's stripes (`chain.chain_of`): chosen by the person it concerns,
-    else its actor, so one person's events land in one chain of the program; `KEEL_AUDIT_STRIPES` stripes
-    (1: the program's one chain)."""
-    return chain.chain_of(program_id, subject, settings.KEEL_AUDIT_STRIPES)
 
 
 class PatientEventExtras(TypedDict, total=False):

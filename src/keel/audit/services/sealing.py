@@ -54,17 +54,15 @@ def _lock_head(chain_id: int, cursor: CursorWrapper) -> str:
 
 def _write(events: list[tuple[AuditEvent, dict[str, Any]]]) -> None:
     """Seal each event after its chain's head and insert it, advancing the head: every chain's head locked
-    first (in one order, `chain.lock_order`: programs' own chains, then stripes, so two writers never wait
-    for each other's heads in turn), then the rows in the order they were recorded, each linked to the one
-    before it in its chain."""
+    first (in chain order, so two writers never wait for each other's heads in turn), then the rows in the
+    order they were recorded, each linked to the one before it in its chain."""
     if not events:
         return
     key_id, key = audit_keys()[0]
     # Joins the caller's transaction (a failure undoes both); its statements share one cursor.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         heads = {
-            chain_id: _lock_head(chain_id, cursor)
-            for chain_id in sorted({f["chain"] for _, f in events}, key=chain.lock_order)
+            chain_id: _lock_head(chain_id, cursor) for chain_id in sorted({f["chain"] for _, f in events})
         }
         postgres = cursor.db.vendor == "postgresql"
         for event, fields in events:

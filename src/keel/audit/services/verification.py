@@ -32,10 +32,8 @@ class ChainReport:
 
 
 def chain_name(chain_id: int) -> str:
-    """How a report names a chain (a stripe of a program's chains: `chain.chain_of`)."""
-    program, stripe = chain.program_and_stripe(chain_id)
-    name = f"the chain of program {program}" if program else "the chain of events of no program"
-    return f"stripe {stripe} of {name}" if stripe else name
+    """How a report names a chain."""
+    return f"the chain of program {chain_id}" if chain_id else "the chain of events of no program"
 
 
 def _fields_of(event: object) -> dict[str, Any]:
