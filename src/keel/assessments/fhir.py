@@ -166,7 +166,7 @@ def answered(a: Assessment, imported: bool) -> str:
 _RESPONSE_STATUS = {"final": "completed", "amended": "amended", "entered-in-error": "entered-in-error"}
 
 
-def _changed_at(a: Assessment) -> datetime:
+def changed_at(a: Assessment) -> datetime:
     """When the resource last changed: its correction in force, else when it was stored."""
     return a.correction.corrected_at if a.correction is not None else (a.created_at or a.filled_at)
 
@@ -199,7 +199,7 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
     }
     if not imported:  # an imported response's author is the sender's, kept in its Provenance
         out["author"] = author_ref(a)
-    return last_updated(out, _changed_at(a))  # stored once, changed only by a correction (review 33c)
+    return last_updated(out, changed_at(a))  # stored once, changed only by a correction (review 33c)
 
 
 def _observation(
@@ -216,7 +216,7 @@ def _observation(
         "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }
-    return last_updated(out, _changed_at(a))
+    return last_updated(out, changed_at(a))
 
 
 def _panel(a: Assessment, total: dict[str, Any] | None, imported: bool) -> list[dict[str, Any]]:

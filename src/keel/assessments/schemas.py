@@ -50,7 +50,8 @@ class AssessmentCorrectionIn(In):
         description="the corrected answers, every item (scored again); not with entered_in_error",
     )
     extras: dict[str, object] | None = Field(
-        default=None, description="the corrected inputs (default: as entered)"
+        default=None,
+        description="the corrected inputs (default: those in force, the latest correction's or as entered)",
     )
     reason: str = Field(description="why the result is corrected: what was wrong (required)")
 

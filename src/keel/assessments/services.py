@@ -26,7 +26,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
-from keel.patients.models import FlagKind, Patient, zone_of
+from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -246,11 +246,23 @@ def correct_assessment(
         raise AssessmentInvalid([FieldError("answers", EITHER_OR)]).body_alone()
     if not entered_in_error and answers is None:
         raise AssessmentInvalid([FieldError("answers", NEITHER)]).body_alone()
-    kept = dict(assessment.extras if extras is None else extras)
+    kept = dict(_extras_in_force(assessment) if extras is None else extras)
     result = None if entered_in_error else score(assessment.instrument, answers or {}, kept)
     with transaction.atomic():
         row = _write_correction(by, assessment, entered_in_error, answers, kept, result, text, now)
     return row
+
+
+def _extras_in_force(assessment: Assessment) -> Mapping[str, object]:
+    """The inputs beside the answers (sex, specifiers) as they stand now: the latest correction's, else as
+    entered (review 33e hole 3: a correction of answers alone never puts back what an earlier one fixed)."""
+    latest = (
+        AssessmentCorrection.objects.filter(assessment=assessment, entered_in_error=False)
+        .order_by("-corrected_at", "-id")
+        .first()
+    )
+    found: dict[str, object] = latest.extras if latest is not None else assessment.extras
+    return found
 
 
 def _write_correction(
@@ -295,6 +307,15 @@ def _write_correction(
         reason="entered in error" if entered_in_error else "corrected",  # the typed reason only on the row
         detail={"assessment_id": assessment.pk, "instrument": assessment.instrument},
     )
-    if result is not None and SUICIDE_FLAG in result.flags:  # the corrected answers screen positive
-        _flag_suicide_risk(by, assessment.patient, result, assessment.pk, now)
+    if result is not None and SUICIDE_FLAG in result.flags and not _flag_raised_for(assessment):
+        _flag_suicide_risk(by, assessment.patient, result, assessment.pk, now)  # corrected into a positive
     return row
+
+
+def _flag_raised_for(assessment: Assessment) -> bool:
+    """Whether this screen's suicide-risk flag was raised already (open or resolved): a screen has one flag
+    (`flag_once_per_source`); a correction that stays positive keeps it (review 33e hole 1: never a second
+    insert, never a 500)."""
+    return PatientFlag.objects.filter(
+        kind=FlagKind.SUICIDE_RISK, source_type="assessment", source_id=assessment.pk
+    ).exists()

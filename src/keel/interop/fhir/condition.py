@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from keel.assessments.fhir import changed_at
 from keel.core import diagnosis
 from keel.interop.fhir.base import ICD10CM, SNOMED, instant, last_updated, ref
 
@@ -76,7 +77,7 @@ def condition(a: Assessment) -> dict[str, Any]:
         "evidence": [{"detail": [ref("QuestionnaireResponse", f"assessment-{a.pk}")]}],
     }
     out["recorder"] = ref("Practitioner", a.filled_by_id) if staff else ref("Patient", a.patient_id)
-    return last_updated(out, a.created_at or a.filled_at)  # an assessment is never changed once stored
+    return last_updated(out, changed_at(a))  # its correction's time once corrected (review 33e hole 4)
 
 
 def condition_for(patient: Patient, assessments: list[Assessment], now: datetime) -> dict[str, Any] | None:
