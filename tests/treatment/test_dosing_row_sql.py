@@ -163,6 +163,11 @@ def test_held_given_take_home_and_due_rows_are_the_lists(world: World) -> None:
     hold(world, dose(world, 0, status=DoseStatus.HELD, amount_mg=Decimal(0)), released=False)
     assert _assert_same(nurse, world.alice.pk, "methadone", "held").status == "held"
     _order(world, "buprenorphine")
+    # the methadone hold stands for buprenorphine too (the dose reads it: lane fix33h, review 33e hole 6)
+    assert _assert_same(nurse, world.alice.pk, "buprenorphine", "held too").status == "held"
+    PatientFlag.objects.filter(patient=world.alice, kind=FlagKind.DOSE_HELD).update(
+        resolved_at=NOON, resolved_by=world.staff["prescriber"], resolution_note="assessed"
+    )  # released
     assert _assert_same(nurse, world.alice.pk, "buprenorphine", "due").status == "due"
     dose(world, 0, medication="buprenorphine")
     assert _assert_same(nurse, world.alice.pk, "buprenorphine", "given").status == "given"

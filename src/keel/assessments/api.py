@@ -142,6 +142,7 @@ def correct_assessment(
         answers=payload.answers,
         extras=payload.extras,
         reason=payload.reason,
+        read_version=payload.correction_version,
     )
     return Status(201, AssessmentCorrectionOut.of(row))
 

@@ -17,3 +17,12 @@ class AlreadyEnteredInError(StaleEdit):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="entered_in_error")
+
+
+class CorrectionChanged(StaleEdit):
+    """The result was corrected since the writer read it (lane fix33h, review 33e hole 2): a correction from
+    a page opened before would put back the answers the other one fixed; refused (409, naming
+    `correction_version`) so the writer sees the answers in force first."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="correction_version")

@@ -54,6 +54,13 @@ class AssessmentCorrectionIn(In):
         description="the corrected inputs (default: those in force, the latest correction's or as entered)",
     )
     reason: str = Field(description="why the result is corrected: what was wrong (required)")
+    correction_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="the version of the result you read: the id of the correction in force (the latest "
+        "correction's `id`), 0 for none. Given, a correction written since refuses this one (409, naming "
+        "correction_version: read the result again); left out, not checked",
+    )
 
 
 class AssessmentCorrectionOut(BaseModel):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
-from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid
+from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid, CorrectionChanged
 from keel.assessments.models import SCORER_VERSION, Assessment, AssessmentCorrection
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -187,6 +187,7 @@ def _flag_suicide_risk(by: User, patient: Patient, result: Result, assessment_id
 ALREADY_STRUCK = N_("This result is already marked entered in error. Nothing more can change it.")
 EITHER_OR = N_("either mark the result entered in error or give the corrected answers, not both")
 NEITHER = N_("mark the result entered in error, or give the corrected answers")
+NOT_A_VERSION = N_("the version of the result you read must be a whole number, 0 or more")
 
 
 def assessment_to_correct(by: User, patient_id: int, assessment_id: int) -> Assessment:
@@ -233,13 +234,16 @@ def correct_assessment(
     extras: Mapping[str, object] | None = None,
     reason: object = "",
     now: datetime | None = None,
+    read_version: int | None = None,
 ) -> AssessmentCorrection:
     """Correct a stored result with a reason: mark it entered in error (the wrong person, the wrong form: it
     no longer stands anywhere) or give the corrected answers, scored again by the core (`score`: the one
     scoring; `extras` as entered unless given). Append-only (`AssessmentCorrection`): the assessment's row
     is never changed. Under the assessment's row lock, a second "entered in error" or a correction after it
     is refused (AlreadyEnteredInError, 409). Audited in the write's transaction; the typed reason only on
-    the row. Raises AssessmentInvalid (422 naming the field) or InvalidAnswers (the answers)."""
+    the row. `read_version`: the correction in force the writer read (`correction_version`: its id, 0 for
+    none; None, not checked): one written since is CorrectionChanged (409; review 33e hole 2). Raises
+    AssessmentInvalid (422 naming the field) or InvalidAnswers (the answers)."""
     assessment = assessment_to_correct(by, patient_id, assessment_id)
     text = _correction_reason(reason)
     if entered_in_error and answers is not None:
@@ -249,8 +253,38 @@ def correct_assessment(
     kept = dict(_extras_in_force(assessment) if extras is None else extras)
     result = None if entered_in_error else score(assessment.instrument, answers or {}, kept)
     with transaction.atomic():
+        _check_read(assessment, read_version)
         row = _write_correction(by, assessment, entered_in_error, answers, kept, result, text, now)
     return row
+
+
+CHANGED_SINCE_READ = N_(
+    "This result was corrected since you opened it. Nothing was saved: read the answers now in force below, "
+    "then correct it again if you still need to."
+)
+
+
+def _check_read(assessment: Assessment, read_version: int | None) -> None:
+    """Under the assessment's row lock (one hand after the other): a correction written since the writer read
+    `read_version` refuses this one (CorrectionChanged, 409); a result struck meanwhile says so instead."""
+    Assessment.objects.select_for_update().filter(pk=assessment.pk).exists()
+    if read_version is None or read_version == correction_version(assessment):
+        return
+    if AssessmentCorrection.objects.filter(assessment=assessment, entered_in_error=True).exists():
+        raise AlreadyEnteredInError(gettext(ALREADY_STRUCK))
+    raise CorrectionChanged(gettext(CHANGED_SINCE_READ))
+
+
+def correction_version(assessment: Assessment) -> int:
+    """The version of a result's answers (`correction_version`): the id of the correction in force (the
+    latest, as `with_corrections` reads it), 0 for none."""
+    latest = (
+        AssessmentCorrection.objects.filter(assessment=assessment)
+        .order_by("-corrected_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest or 0
 
 
 def _extras_in_force(assessment: Assessment) -> Mapping[str, object]:

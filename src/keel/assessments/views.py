@@ -22,7 +22,7 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries, services
-from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid
+from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid, CorrectionChanged
 from keel.assessments.forms import _form_context, _parse
 from keel.assessments.meaning import (
     SCREEN_NOTE,
@@ -36,9 +36,11 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
+from keel.core.digits import ascii_digits
 from keel.core.instruments import interpretation, registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError, ResultDict
 from keel.core.instruments.registry import UnknownInstrument
+from keel.core.rules.inputs import FieldError
 from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
@@ -173,6 +175,7 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
             answers=answers,
             extras=extras,
             reason=post.get("reason", ""),
+            read_version=_read_version(post.get("correction_version", "0")),
         )
     except InvalidAnswers as exc:
         errors = exc.errors
@@ -180,6 +183,8 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
         said = " ".join(field_said(e) for e in exc.errors)
     except AlreadyEnteredInError as exc:
         said, status = str(exc), 409
+    except CorrectionChanged as exc:  # the form again with the answers now in force (review 33e hole 2)
+        said, status, answers, extras = str(exc), 409, None, None
     else:
         messages.success(request, _("Correction saved. The original result is kept."))
         return HttpResponseRedirect(reverse("assessments:result", args=[patient_id, assessment_id]))
@@ -192,6 +197,15 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
         kind="error" if struck else "answers",
     )
     return _result_page(request, assessment, fix=fix, status=status)
+
+
+def _read_version(text: str) -> int:
+    """The correction version the page showed (its hidden `correction_version`; a form without it read none:
+    0). Not a whole number: 422 naming it."""
+    text = text.strip() or "0"
+    if not ascii_digits(text):
+        raise AssessmentInvalid([FieldError("correction_version", services.NOT_A_VERSION)]).body_alone()
+    return int(text)
 
 
 @require_safe

@@ -37,8 +37,8 @@ def dose_context(
     answer as `dose_contexts` for that person, read in two hand-written statements (`keel.db.rows`)
     instead of its five ORM ones, whose compiling cost more than running them (issue #21;
     tests/treatment/test_dose_context_sql.py holds it to `dose_contexts`' answer on varied histories).
-    `with_other_holds`: also whether a dose of another medication was held on or before today and not released
-    (`other_hold_open`; the dose at the window reads it), from the same rows."""
+    `with_other_holds`: also another medication's held doses and doses of today (`others_taken_today`);
+    whether another medication's hold stands (`other_hold_open`) is read either way (review 33e hole 6)."""
     return dose_context_and_reads(patient, medication, today, with_other_holds=with_other_holds)[0]
 
 
@@ -92,7 +92,7 @@ class _Reads:
     amendments of both (oldest first),
     the current episode (its first dose, the active enrollment) and its take-home plans (oldest first).
     `holds`: per person, whether a hold stands on their day (`OPEN_HOLD`) of this medication and of another
-    (the latter read only with_other_holds)."""
+    (both read whatever with_other_holds)."""
 
     doses: dict[int, list[DoseRecord]]
     other_held: dict[int, list[DoseRecord]]
@@ -147,18 +147,17 @@ def dose_contexts(
     # every plan of these people, in `episode_take_home_plans`' one statement; the episode's kept apart
     every_plan = list(TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"))
     plans = episode_plans(every_plan, episodes_of)
-    holds = open_holds(patients, medication, with_other_holds)
+    holds = open_holds(patients, medication)
     reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans, holds, every_plan=every_plan)
     return _assemble(patients, medication, reads)
 
 
-def open_holds(
-    patients: list[tuple[Patient, date]], medication: str, with_other_holds: bool
-) -> dict[int, tuple[bool, bool]]:
-    """Whether a hold stands on each person's day, of `medication` and (with_other_holds) of another: a dose
-    held on that day or before whose `dose_held` flag no prescriber has resolved (`OPEN_HOLD`, the one
-    definition; lane fix33d, review 33c hole 2: a hold stands until a prescriber releases it, never only
-    to midnight). One query."""
+def open_holds(patients: list[tuple[Patient, date]], medication: str) -> dict[int, tuple[bool, bool]]:
+    """Whether a hold stands on each person's day, of `medication` and of another: a dose held on that day or
+    before whose `dose_held` flag no prescriber has resolved (`OPEN_HOLD`, the one definition; lane fix33d,
+    review 33c hole 2: a hold stands until a prescriber releases it, never only to midnight). One query,
+    every medication's holds whatever `with_other_holds` (lane fix33h, review 33e hole 6: the window's row
+    and count read the hold the dose reads)."""
     today_of = {p.pk: today for p, today in patients}
     holds = dict.fromkeys(today_of, (False, False))
     open_flag = PatientFlag.objects.filter(
@@ -173,7 +172,7 @@ def open_holds(
         this, other = holds[pk]
         if held_medication == medication:
             holds[pk] = (True, other)
-        elif with_other_holds:
+        else:  # read whatever `with_other_holds` says: the window's row reads it (review 33e hole 6)
             holds[pk] = (this, True)
     return holds
 
@@ -227,8 +226,6 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
     pk = patient.pk
     doses, other_held, amended = _person_doses(pk, medication, today, with_other_holds)
     firsts, episodes_of, plans, holds = _person_episode(pk, medication, today)
-    if not with_other_holds:
-        holds = {p: (this, False) for p, (this, _other) in holds.items()}
     return _Reads(
         {pk: doses},
         {pk: other_held},

@@ -57,10 +57,11 @@ def _with_held_bottle(row: DosingRow) -> DosingRow:
 
 
 def _row_status(ctx: DoseContext, on_take_home: bool) -> str:
-    """A row's status on the window: held (a hold stands), given, a take-home day, else due."""
+    """A row's status on the window: held (a hold stands, of any medication: the one the dose reads, review
+    33e hole 6), given, a take-home day, else due."""
     return (
         "held"
-        if ctx.hold_open
+        if ctx.hold_open or ctx.other_hold_open
         else "given"
         if ctx.given_today_mg > 0
         else "take_home"

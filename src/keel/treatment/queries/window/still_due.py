@@ -49,9 +49,10 @@ _LATEST_AMENDMENT = (
     '(SELECT w."id" FROM "treatment_doseamendment" w WHERE w."dose_id" = d."id" '
     'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1)'
 )
-# A hold stands (`contexts.OPEN_HOLD`, the one definition): held on the person's day or before, its flag open.
+# A hold stands (`contexts.OPEN_HOLD`, the one definition): held on the person's day or before, its flag open,
+# of any medication: the dose reads them all (lane fix33h, review 33e hole 6).
 _HELD_OPEN = (
-    'EXISTS (SELECT 1 FROM "treatment_doserecord" d WHERE d."patient_id" = p."id" AND d."medication" = %s '
+    'EXISTS (SELECT 1 FROM "treatment_doserecord" d WHERE d."patient_id" = p."id" '
     'AND d."local_date" <= z."day" AND d."status" = %s AND EXISTS (SELECT 1 FROM "patients_patientflag" f '
     'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
     'AND f."resolved_at" IS NULL))'
@@ -122,7 +123,7 @@ def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str
     )
     params: list[SQLParam] = [
         *(medication, OrderStatus.STOPPED),
-        *(medication, DoseStatus.HELD, FlagKind.DOSE_HELD, "dose"),
+        *(DoseStatus.HELD, FlagKind.DOSE_HELD, "dose"),
         *(DoseStatus.GIVEN, medication),
     ]
     if medication == Medication.METHADONE:  # only methadone's row is a take-home day
