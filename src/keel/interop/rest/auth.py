@@ -96,7 +96,8 @@ def _scoped(user: User, patient_id: int | None, resource_type: str, target: str)
 # A FHIR read by a staff bearer token is another system receiving Part 2 records: it names one person (a
 # search naming no patient is refused, never a silent bulk export), and each request is a disclosure under the
 # patient's consent, named in the `Keel-Consent` header (never in the URL), checked by the one basis function
-# (`sharing.services.release_to_system`) and written as one Disclosure row. The app's own pages (the session)
+# (`sharing.services.release_to_system`) and written as one Disclosure row (a search that releases nothing of
+# hers: none, the access audited as a read, lane priv34). The app's own pages (the session)
 # and the patient's own token are unchanged.
 
 
