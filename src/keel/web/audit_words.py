@@ -253,6 +253,9 @@ REASONS = {
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
+    "first dose's COWS corrected: prescriber to check": _(
+        "the COWS of a first dose was corrected: a prescriber will check"
+    ),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
     "emergency access: may not read consents and disclosures": _(
