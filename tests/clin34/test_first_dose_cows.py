@@ -1,6 +1,6 @@
-"""Lane clin34, 1: a first buprenorphine dose given on a COWS later struck or corrected below the threshold the
-dose needed raises one flag for a prescriber (with its reasons and sources), in English and Spanish; none for
-a correction that keeps the score at or above the threshold, nor for a second correction."""
+"""Lane clin34, 1: a first buprenorphine dose given on a COWS later struck or corrected below the threshold
+the dose needed raises one flag for a prescriber (with its reasons and sources), in English and Spanish;
+none for a correction that keeps the score at or above the threshold, nor for a second correction."""
 
 from __future__ import annotations
 

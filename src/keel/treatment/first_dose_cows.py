@@ -29,7 +29,9 @@ from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import buprenorphine_readiness
 
 
-def flag_first_doses_on(*, by: User, assessment: Assessment, correction: AssessmentCorrection, now: datetime) -> None:
+def flag_first_doses_on(
+    *, by: User, assessment: Assessment, correction: AssessmentCorrection, now: datetime
+) -> None:
     """After `correction` of the COWS `assessment` (inside its transaction): a flag for a prescriber on each
     standard first buprenorphine dose that rested on it, when the core says the correction matters."""
     if assessment.instrument != "cows":
@@ -126,7 +128,9 @@ def _total_then(assessment: Assessment, correction: AssessmentCorrection, at: da
     """The score in force at `at`: the latest correction made by then (not the one being written), else as
     entered."""
     earlier = (
-        AssessmentCorrection.objects.filter(assessment=assessment, corrected_at__lte=at, entered_in_error=False)
+        AssessmentCorrection.objects.filter(
+            assessment=assessment, corrected_at__lte=at, entered_in_error=False
+        )
         .exclude(pk=correction.pk)
         .order_by("-corrected_at", "-id")
         .first()

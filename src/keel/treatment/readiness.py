@@ -367,7 +367,9 @@ class ReadinessRead:
         return self.readiness is not None and self.readiness.decision == READY
 
 
-def buprenorphine_readiness(patient: Patient, now: datetime, *, cows: Assessment | None = None) -> ReadinessRead:
+def buprenorphine_readiness(
+    patient: Patient, now: datetime, *, cows: Assessment | None = None
+) -> ReadinessRead:
     """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
     the last use and fresh), the program's policy. No audit row: callers read the record through policy.
     `cows`: the COWS to read in place of the latest (clin34: a correction looking back at the score a first

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0016_death_undone'),
+        ("patients", "0016_death_undone"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='patientflag',
-            name='kind',
-            field=models.CharField(choices=[('suicide_risk', 'Positive suicide screen'), ('reported_use', 'Reported use'), ('rising_craving', 'Rising craving'), ('missed_medication', 'Missed medication'), ('worsening_mood', 'Worsening mood'), ('silence', 'No check-in after a daily habit'), ('contact_request', 'Asked the care team to reach out'), ('dose_held', 'Dose held: a prescriber must assess'), ('emergency_access', 'Emergency access to this record'), ('first_dose_cows', 'The COWS of a first dose was corrected: a prescriber must check')], max_length=40),
+            model_name="patientflag",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("suicide_risk", "Positive suicide screen"),
+                    ("reported_use", "Reported use"),
+                    ("rising_craving", "Rising craving"),
+                    ("missed_medication", "Missed medication"),
+                    ("worsening_mood", "Worsening mood"),
+                    ("silence", "No check-in after a daily habit"),
+                    ("contact_request", "Asked the care team to reach out"),
+                    ("dose_held", "Dose held: a prescriber must assess"),
+                    ("emergency_access", "Emergency access to this record"),
+                    ("first_dose_cows", "The COWS of a first dose was corrected: a prescriber must check"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
