@@ -180,7 +180,7 @@ def open_holds(patients: list[tuple[Patient, date]], medication: str) -> dict[in
 def held_before(patient_id: int, started_on: date) -> list[date]:
     """The days of the holds that stand (`OPEN_HOLD`'s test: held, the flag no prescriber has resolved) held
     before `started_on`, the current episode's first day: holds from an earlier episode of care, which a
-    discharge does not release (clin34: the refusal says so). Asked only when a dose was refused for a hold."""
+    discharge does not release (clin34: the refusal says so). Asked only when a hold refused a dose."""
     open_flag = PatientFlag.objects.filter(
         kind=FlagKind.DOSE_HELD, source_type="dose", source_id=OuterRef("pk"), resolved_at__isnull=True
     )

@@ -12,8 +12,8 @@ from typing import cast
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import StartGate
-from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.core.rules.buprenorphine.dose_limit import DosePolicy as DoseLimitPolicy
+from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.contexts import held_before
 from keel.treatment.queries.doses import hours_since, slot_recorded
