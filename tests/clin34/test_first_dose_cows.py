@@ -15,6 +15,7 @@ from keel.assessments.services import correct_assessment
 from keel.core.rules.buprenorphine.cows_corrected import first_dose_cows_corrected
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import FlagKind, PatientFlag
+from keel.treatment import services
 from keel.treatment.models import DoseRecord
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import COWS_13, cows, intake
@@ -131,8 +132,6 @@ def test_an_older_cows_the_gate_did_not_read_raises_none(world: World) -> None:
 def test_a_second_dose_of_the_day_is_not_a_first_dose(world: World) -> None:
     score, _dose = _given_on_cows(world)
     with time_machine.travel(NOON + timedelta(hours=2), tick=False):
-        from keel.treatment import services
-
         services.record_dose(
             by=world.staff["nurse"], patient_id=world.alice.pk, medication="buprenorphine", amount_mg="4"
         )
@@ -161,3 +160,13 @@ def test_the_record_page_shows_it_to_the_care_team(world: World) -> None:
         page = sign_in(Client(), world.staff["prescriber"]).get(f"/patients/{world.alice.pk}/")
     text = page.content.decode()
     assert "below the threshold of 8" in text and "Nov. 25, 2026" in text
+
+
+def test_a_token_note_does_not_resolve_it(world: World) -> None:
+    score, _dose = _given_on_cows(world)
+    _correct(world, score, entered_in_error=True)
+    [flag] = _flags()
+    with time_machine.travel(NOON + timedelta(hours=4), tick=False):
+        sign_in(doctor := Client(), world.staff["prescriber"])
+        doctor.post(f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "ok"})
+    assert PatientFlag.objects.get(pk=flag.pk).resolved_at is None
