@@ -705,7 +705,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/assessments/{assessment}/corrections",
         {"anonymous": (401, 401, 401), **_CORRECT_RESULT},
         patient_scoped=True,
-        body={"entered_in_error": True, "reason": "charted on the wrong person"},
+        body={"entered_in_error": True, "reason": "charted on the wrong person", "correction_version": 0},
     ),
     "assessments:correct": Route(  # the page: a body the service refuses (no reason), shown again (422)
         "POST",

@@ -64,8 +64,8 @@ def test_a_turned_off_account_registers_and_links_nothing(decide: Callable[[User
     assert decide(User(username="off", role="program_admin", is_active=False)) is False
 
 
-def test_only_a_held_dose_is_a_prescriber_only_flag() -> None:
-    assert frozenset({FlagKind.DOSE_HELD}) == policy.PRESCRIBER_ONLY_FLAGS
+def test_a_held_dose_and_a_first_doses_corrected_cows_are_the_prescriber_only_flags() -> None:
+    assert frozenset({FlagKind.DOSE_HELD, FlagKind.FIRST_DOSE_COWS}) == policy.PRESCRIBER_ONLY_FLAGS  # clin34
 
 
 def test_the_flags_service_names_the_same_set() -> None:

@@ -61,6 +61,7 @@ def _path(patient_id: int, assessment_id: int) -> str:
 
 
 def _post(client: Client, path: str, body: dict[str, Any]) -> Any:
+    body = {"correction_version": 0, **body}  # the version read: none (clin34: required)
     return client.post(path, json.dumps(body), content_type="application/json")
 
 

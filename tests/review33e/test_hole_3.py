@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from keel.assessments import queries
+from keel.assessments.models import AssessmentCorrection
 from keel.assessments.services import correct_assessment, submit_assessment
 from tests.conftest import World
 
@@ -57,6 +58,7 @@ def _corrected_twice(world: World, signed_in: Any) -> None:
         {
             "answers": {**answers, "ort_family_illegal": 1},
             "reason": "Family history of illegal drugs too: her brother, she told me today",
+            "correction_version": AssessmentCorrection.objects.get(assessment_id=ort).pk,  # clin34: required
         },
         content_type="application/json",
     )

@@ -32,6 +32,7 @@ class Assessment(models.Model):
     # back (the answers, total, band and result above are then the corrected ones; `entered_in_error`: the
     # result no longer stands). A row not read through it is as entered.
     correction: AssessmentCorrection | None = None
+    entered_total: int | None = None  # the total as entered, once `with_corrections` read a correction
     entered_in_error: bool = False
 
     class Meta:

@@ -54,12 +54,12 @@ class AssessmentCorrectionIn(In):
         description="the corrected inputs (default: those in force, the latest correction's or as entered)",
     )
     reason: str = Field(description="why the result is corrected: what was wrong (required)")
-    correction_version: int | None = Field(
-        default=None,
+    correction_version: int = Field(
         ge=0,
-        description="the version of the result you read: the id of the correction in force (the latest "
-        "correction's `id`), 0 for none. Given, a correction written since refuses this one (409, naming "
-        "correction_version: read the result again); left out, not checked",
+        description="required: the version of the result you read, as the assessment gives it "
+        "(`correction_version`: the id of the correction in force, 0 for none). A correction written since "
+        "refuses this one (409: read the result again, then correct it); left out, 422 naming "
+        "correction_version (clin34)",
     )
 
 
@@ -100,6 +100,10 @@ class AssessmentOut(BaseModel):
         description="final, amended (corrected: the answers and result are the corrected ones) "
         "or entered-in-error (it no longer stands)"
     )
+    correction_version: int = Field(
+        description="the version of these answers: the id of the correction in force, 0 for none. Send it "
+        "as `correction_version` with a correction (POST .../corrections): one written since is refused, 409"
+    )
 
     @classmethod
     def of(cls, a: Assessment) -> AssessmentOut:
@@ -115,6 +119,7 @@ class AssessmentOut(BaseModel):
             filled_by_id=a.filled_by_id,
             result=ResultOut.model_validate(a.result),
             status=status_of(a),
+            correction_version=a.correction.pk if a.correction is not None else 0,
         )
 
 

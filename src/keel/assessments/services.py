@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
+from keel.assessments.corrected_screen import note_on_open_flag
 from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid, CorrectionChanged
 from keel.assessments.models import SCORER_VERSION, Assessment, AssessmentCorrection
 from keel.audit import services as audit
@@ -341,9 +342,25 @@ def _write_correction(
         reason="entered in error" if entered_in_error else "corrected",  # the typed reason only on the row
         detail={"assessment_id": assessment.pk, "instrument": assessment.instrument},
     )
+    _flags_after(by, assessment, row, result, now)
+    return row
+
+
+def _flags_after(
+    by: User, assessment: Assessment, row: AssessmentCorrection, result: Result | None, now: datetime
+) -> None:
+    """The flags a correction raises, in its transaction: a suicide screen corrected into a positive (its one
+    flag); a COWS a first buprenorphine dose rested on, struck or corrected below its threshold (clin34: one
+    flag for a prescriber, `treatment.first_dose_cows`). A screen corrected negative or struck: its open flag
+    says so (`corrected_screen`, clin34)."""
     if result is not None and SUICIDE_FLAG in result.flags and not _flag_raised_for(assessment):
         _flag_suicide_risk(by, assessment.patient, result, assessment.pk, now)  # corrected into a positive
-    return row
+    else:  # corrected negative or struck: an open flag of the screen says so (clin34)
+        note_on_open_flag(by, assessment, result, row.answers, now)
+    if assessment.instrument == "cows":
+        from keel.treatment.first_dose_cows import flag_first_doses_on  # late: treatment reads assessments
+
+        flag_first_doses_on(by=by, assessment=assessment, correction=row, now=now)
 
 
 def _flag_raised_for(assessment: Assessment) -> bool:

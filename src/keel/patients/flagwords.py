@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from keel.web.dates import iso_day, shown_date
+
 if TYPE_CHECKING:
     from keel.patients.models import PatientFlag
+
+
+# Parameters kept as written, never looked up in the catalogue (a person's name: "May" is no month).
+AS_WRITTEN = frozenset({"name"})
 
 
 def _value(value: object) -> str:  # a stored parameter: JSON, free-form
@@ -20,6 +26,9 @@ def _value(value: object) -> str:  # a stored parameter: JSON, free-form
         return str(value)
     if isinstance(value, int | float):
         return f"{value:g}"
+    day = iso_day(value) if isinstance(value, str) else None
+    if day is not None:  # an ISO day: the reader's shown day (lane words33)
+        return shown_date(day)
     return _(str(value)) if value else ""
 
 
@@ -30,7 +39,9 @@ def said_text(entry: object, fallback: str) -> str:  # a stored `said` entry: JS
         return _(fallback) if fallback else fallback  # a fixed sentence marked in the core (N_) is catalogued
     params = entry.get("params") or {}
     try:
-        return _(entry["template"]) % {k: _value(v) for k, v in dict(params).items()}
+        return _(entry["template"]) % {
+            k: str(v) if k in AS_WRITTEN else _value(v) for k, v in dict(params).items()
+        }
     except (KeyError, TypeError, ValueError):
         return fallback
 

@@ -391,6 +391,7 @@ class FlagKind(models.TextChoices):
     CONTACT_REQUEST = "contact_request", _("Asked the care team to reach out")
     DOSE_HELD = "dose_held", _("Dose held: a prescriber must assess")
     EMERGENCY_ACCESS = "emergency_access", _("Emergency access to this record")
+    FIRST_DOSE_COWS = "first_dose_cows", _("The COWS of a first dose was corrected: a prescriber must check")
 
 
 class PatientFlag(models.Model):

@@ -367,11 +367,15 @@ class ReadinessRead:
         return self.readiness is not None and self.readiness.decision == READY
 
 
-def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
+def buprenorphine_readiness(
+    patient: Patient, now: datetime, *, cows: Assessment | None = None
+) -> ReadinessRead:
     """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
-    the last use and fresh), the program's policy. No audit row: callers read the record through policy."""
+    the last use and fresh), the program's policy. No audit row: callers read the record through policy.
+    `cows`: the COWS to read in place of the latest (clin34: a correction looking back at the score a first
+    dose was given on, as it stood then)."""
     uses = read_last_uses(patient, now)
-    cows = assessments.latest(patient, "cows", as_of=now)
+    cows = assessments.latest(patient, "cows", as_of=now) if cows is None else cows
     latest = {"cows": cows} if cows is not None else {}
     settings = effective_policy(patient, READINESS)
     missing = _missing(uses, now, settings["last_use_report_hours"])

@@ -260,6 +260,9 @@ REASONS = {
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
+    "first dose's COWS corrected: prescriber to check": _(
+        "the COWS of a first dose was corrected: a prescriber will check"
+    ),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
     "emergency access: may not read consents and disclosures": _(
@@ -331,6 +334,7 @@ REASONS = {
     "photo replaced": _("photo replaced"),
     "photo taken": _("photo taken"),
     "positive suicide screen": _("positive suicide screen"),
+    "suicide screen corrected: flag says so": _("the suicide screen was corrected: its flag says so"),
     "re-authentication failed": _("re-authentication failed"),
     # a staff token whose role never releases, refused before any consent is looked up (FHIR)
     "role may not record consents or disclose": _("this role may not record consents or disclose records"),

@@ -32,8 +32,9 @@ def reads_only_the_audit_trail(user: object) -> bool:
     return _role(user) == Role.AUDITOR
 
 
-# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
-PRESCRIBER_ONLY_FLAGS = frozenset({FlagKind.DOSE_HELD})
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them (a held
+# dose; a first buprenorphine dose whose COWS was later struck or corrected below its threshold, clin34).
+PRESCRIBER_ONLY_FLAGS = frozenset({FlagKind.DOSE_HELD, FlagKind.FIRST_DOSE_COWS})
 
 
 def can_resolve_flags(user: object) -> bool:

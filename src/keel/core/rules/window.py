@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from keel.core.decision import Param, Reason
+from keel.core.decision import LIST_SEPARATOR, Param, Reason
 from keel.core.rules.policy import limit_for
 from keel.core.words import gettext_noop
 
@@ -46,6 +46,17 @@ def hold_open_reasons() -> tuple[Reason, ...]:
             ),
             HOLD_SOURCES,
         ),
+    )
+
+
+def held_in_earlier_episode(days: list[str]) -> Reason:
+    """Clin34: a hold that stands from an earlier episode of care (the person was discharged and came back):
+    the day(s) it was held on (ISO days, said in the reader's words where shown). Closing an episode does not
+    release a hold: a prescriber must."""
+    return Reason.said(
+        gettext_noop("Held on %(days)s during an earlier episode of care; a prescriber must release it."),
+        HOLD_SOURCES,
+        days=LIST_SEPARATOR.join(days),
     )
 
 

@@ -19,7 +19,6 @@ from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import (
     EmergencyAccess,
-    FlagKind,
     Patient,
     PatientFlag,
 )
@@ -111,11 +110,12 @@ def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str |
 
 def _checked_note(note: str, kind: str | None) -> str:
     """The note as it is measured and kept (`reason_text`, the one cleaning of a reason; review 24s):
-    required, an assessment of substance for a held dose's flag, at most 2000 characters."""
+    required, an assessment of substance for a flag only a prescriber resolves (a held dose's, a first dose's
+    corrected COWS), at most 2000 characters."""
     note = reason_text(note)
     if not visible_length(note):
         raise FlagError(FieldError("note", FLAG_NOTE_REQUIRED))
-    if kind == FlagKind.DOSE_HELD and reason_problem(note):
+    if kind in PRESCRIBER_ONLY and reason_problem(note):  # a prescriber's assessment (a hold; clin34's COWS)
         raise FlagError(
             FieldError.said("note", N_("write the assessment: %(problem)s"), problem=reason_problem(note))
         )

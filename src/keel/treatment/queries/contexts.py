@@ -177,6 +177,17 @@ def open_holds(patients: list[tuple[Patient, date]], medication: str) -> dict[in
     return holds
 
 
+def held_before(patient_id: int, started_on: date) -> list[date]:
+    """The days of the holds that stand (`OPEN_HOLD`'s test: held, the flag no prescriber has resolved) held
+    before `started_on`, the current episode's first day: holds from an earlier episode of care, which a
+    discharge does not release (clin34: the refusal says so). Asked only when a hold refused a dose."""
+    open_flag = PatientFlag.objects.filter(
+        kind=FlagKind.DOSE_HELD, source_type="dose", source_id=OuterRef("pk"), resolved_at__isnull=True
+    )
+    held = DoseRecord.objects.filter(patient_id=patient_id, status=DoseStatus.HELD, local_date__lt=started_on)
+    return sorted(set(held.filter(Exists(open_flag)).values_list("local_date", flat=True)))
+
+
 # dose_contexts' statements for one person, hand-written. The taken test is taken_doses' (the latest
 # amendment neither voids the dose nor corrects it to 0 mg or blank), the first dose `first_dose`'s above.
 _FIRST_DOSE = (

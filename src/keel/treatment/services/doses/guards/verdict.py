@@ -4,7 +4,7 @@ DoseBlocked, its denial audited, unless the slot was recorded meanwhile)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
@@ -13,7 +13,9 @@ from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import StartGate
 from keel.core.rules.buprenorphine.dose_limit import DosePolicy as DoseLimitPolicy
+from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
+from keel.treatment.queries.contexts import held_before
 from keel.treatment.queries.doses import hours_since, slot_recorded
 from keel.treatment.services.common import (
     DoseBlocked,
@@ -93,6 +95,8 @@ def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decim
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
         # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
         raise DoseConflict(slot_taken(slot))
+    if decision.decision == HOLD_OPEN:
+        decision = _with_earlier_episode(day, decision)
     if decision.decision in BLOCKING:
         _audit(
             day.by,
@@ -108,3 +112,14 @@ def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decim
             },
         )
         raise DoseBlocked(decision)
+
+
+def _with_earlier_episode(day: DoseDay, decision: Decision) -> Decision:
+    """A refusal for a hold that stands says when the hold is from an earlier episode of care (clin34):
+    "held on <day> during an earlier episode; a prescriber must release it" (`held_in_earlier_episode`)."""
+    episode = day.reads.episodes_of.get(day.patient.pk)
+    days = held_before(day.patient.pk, episode[1]) if episode is not None else []
+    if not days:
+        return decision
+    said = held_in_earlier_episode([d.isoformat() for d in days])
+    return replace(decision, reasons=(*decision.reasons, said))

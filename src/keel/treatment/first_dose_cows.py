@@ -1,0 +1,144 @@
+"""A first buprenorphine dose given on a COWS later struck or corrected below its threshold (clin34): one flag
+for a prescriber, raised in the correction's transaction (`assessments.services.correct_assessment`).
+
+The dose keeps no record of the COWS the start gate read (its decision is the dose limit's), so the gate's
+read is done again, as it was at the dose's moment (`given_at`, else `recorded_at`): a standard first dose
+(no buprenorphine taken in the `restart_gap_days` before it), whose latest standing COWS then
+(`assessments.queries.latest`'s order, leaving out only the correction being written) is this one, at the
+score it had then, with the readiness verdict "ready" on it (`readiness.buprenorphine_readiness`: the one
+definition, with the threshold it applied). The core says whether the correction matters and in what words
+(`core.rules.buprenorphine.cows_corrected`). A dose has one such flag (`flag_once_per_source`): a second
+correction raises none. Left out: a first dose after methadone (`after_full_agonist`) inside the gap."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from keel.accounts.models import User
+from keel.assessments.models import Assessment, AssessmentCorrection
+from keel.core.rules.buprenorphine import DOSE_LIMIT, READINESS
+from keel.core.rules.buprenorphine.cows_corrected import first_dose_cows_corrected
+from keel.patients.flags import raise_flag
+from keel.patients.models import FlagKind, PatientFlag
+from keel.treatment.models import DoseRecord, DoseStatus, Medication
+from keel.treatment.queries.doses import taken_doses
+from keel.treatment.queries.policy import effective_policy
+from keel.treatment.readiness import buprenorphine_readiness
+
+
+def flag_first_doses_on(
+    *, by: User, assessment: Assessment, correction: AssessmentCorrection, now: datetime
+) -> None:
+    """After `correction` of the COWS `assessment` (inside its transaction): a flag for a prescriber on each
+    standard first buprenorphine dose that rested on it, when the core says the correction matters."""
+    if assessment.instrument != "cows":
+        return
+    fresh = float(effective_policy(assessment.patient, READINESS)["cows_fresh_hours"])
+    for dose in _doses_within(assessment, fresh):
+        threshold = _threshold_rested_on(assessment, correction, dose)
+        if threshold is None:
+            continue
+        total = None if correction.entered_in_error else correction.total
+        reason = first_dose_cows_corrected(
+            day=dose.local_date.isoformat(), threshold=threshold, corrected_total=total
+        )
+        if reason is None or _flagged(dose):
+            continue
+        raise_flag(
+            by=by,
+            patient=assessment.patient,
+            kind=FlagKind.FIRST_DOSE_COWS,
+            priority=1,
+            reasons=[reason.text],
+            said=[{"template": reason.template, "params": dict(reason.params)}],
+            sources=reason.sources,
+            source_type="dose",
+            source_id=dose.pk,
+            now=now,
+            audit_reason="first dose's COWS corrected: prescriber to check",
+        )
+
+
+def _moment(dose: DoseRecord) -> datetime:
+    return dose.given_at or dose.recorded_at
+
+
+def _doses_within(assessment: Assessment, fresh_hours: float) -> list[DoseRecord]:
+    """The buprenorphine doses taken while this COWS was fresh enough to open the start gate."""
+    start, end = assessment.filled_at, assessment.filled_at + timedelta(hours=fresh_hours)
+    doses = taken_doses(
+        DoseRecord.objects.filter(
+            patient_id=assessment.patient_id, medication=Medication.BUPRENORPHINE, status=DoseStatus.GIVEN
+        ).filter(Q(given_at__range=(start, end)) | Q(given_at__isnull=True, recorded_at__range=(start, end)))
+    )
+    return sorted(doses, key=lambda d: (_moment(d), d.pk))
+
+
+def _threshold_rested_on(
+    assessment: Assessment, correction: AssessmentCorrection, dose: DoseRecord
+) -> int | None:
+    """The COWS threshold `dose` needed, when it was a standard first dose whose start gate read this COWS
+    and found it ready; None otherwise."""
+    at = _moment(dose)
+    if not _first_dose(dose, at) or _cows_then(assessment, correction, at) != assessment.pk:
+        return None
+    then = copy.copy(assessment)
+    then.total = _total_then(assessment, correction, at)
+    # read as the gate did, before this dose was written (else the dose itself is the last use, 0 h ago)
+    read = buprenorphine_readiness(assessment.patient, at - timedelta(microseconds=1), cows=then)
+    if not read.ready or read.readiness is None:
+        return None
+    return int(read.readiness.details["cows"]["threshold"])
+
+
+def _first_dose(dose: DoseRecord, at: datetime) -> bool:
+    """No other buprenorphine dose taken in the restart gap before it (the induction's first dose)."""
+    gap = float(effective_policy(dose.patient, DOSE_LIMIT)["restart_gap_days"])
+    earlier = taken_doses(
+        DoseRecord.objects.filter(
+            patient_id=dose.patient_id, medication=Medication.BUPRENORPHINE, status=DoseStatus.GIVEN
+        ).exclude(pk=dose.pk)
+    ).filter(
+        Q(given_at__range=(at - timedelta(days=gap), at))
+        | Q(given_at__isnull=True, recorded_at__range=(at - timedelta(days=gap), at))
+    )
+    return not earlier.exists()
+
+
+def _cows_then(assessment: Assessment, correction: AssessmentCorrection, at: datetime) -> int | None:
+    """The id of the latest COWS standing at `at`, as the gate read it (struck ones left out, but for the
+    mark being written now)."""
+    struck = AssessmentCorrection.objects.filter(entered_in_error=True, corrected_at__lte=at).exclude(
+        pk=correction.pk
+    )
+    found = (
+        Assessment.objects.filter(patient_id=assessment.patient_id, instrument="cows", filled_at__lte=at)
+        .exclude(pk__in=struck.values("assessment_id"))
+        .order_by("-filled_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found
+
+
+def _total_then(assessment: Assessment, correction: AssessmentCorrection, at: datetime) -> int | None:
+    """The score in force at `at`: the latest correction made by then (not the one being written), else as
+    entered."""
+    earlier = (
+        AssessmentCorrection.objects.filter(
+            assessment=assessment, corrected_at__lte=at, entered_in_error=False
+        )
+        .exclude(pk=correction.pk)
+        .order_by("-corrected_at", "-id")
+        .first()
+    )
+    return earlier.total if earlier is not None else assessment.total
+
+
+def _flagged(dose: DoseRecord) -> bool:
+    return PatientFlag.objects.filter(
+        kind=FlagKind.FIRST_DOSE_COWS, source_type="dose", source_id=dose.pk
+    ).exists()
