@@ -61,3 +61,31 @@ def filed(world: World) -> int:
     from keel.assessments.models import Assessment
 
     return Assessment.objects.filter(patient=world.alice, instrument="phq9").count()
+
+
+def consent_to_acme(world: World) -> Any:
+    """Alice's whole-record consent to "Acme Health" for treatment, signed a week ago, ending in a year."""
+    from keel.patients.models import local_today
+    from keel.sharing.models import Consent
+
+    return Consent.objects.create(
+        patient=world.alice,
+        program=world.riverside,
+        recipient_name="Acme Health",
+        purpose="treatment",
+        purpose_text="",
+        categories=["record"],
+        expires_on=local_today(world.alice) + timedelta(days=365),
+        signature="Alicia Zamorano",
+        form_version="2024-1",
+        statements=["statement"],
+        signed_by=world.staff["counselor"],
+        signed_at=timezone.now() - timedelta(days=7),
+    )
+
+
+def acme_token(world: World) -> str:
+    """The counselor's API token bound to "Acme Health" (the receiving clinic's system)."""
+    from keel.accounts.services.tokens import create_token
+
+    return str(create_token(user=world.staff["counselor"], recipient_name="Acme Health").secret)

@@ -1,6 +1,6 @@
-"""Hole 1: the sender's system is read from `meta.source` whole, fragment and all. A FHIR server (HAPI FHIR, the
-usual one behind an integration engine) writes `meta.source` as `<system>#<request id>`: the same response
-resent carries another request id, and Keel files it a second time (review 34b)."""
+"""Hole 1: the sender's system is read from `meta.source` whole, fragment and all. A FHIR server (HAPI FHIR,
+the usual one behind an integration engine) writes `meta.source` as `<system>#<request id>`: the same
+response resent carries another request id, and Keel files it a second time (review 34b)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def test_a_resend_with_another_request_id_in_meta_source_is_the_same_response(
     assert filed(world) == 1
 
 
-def test_an_amendment_with_another_request_id_is_refused_naming_identifier(world: Any, signed_in: Any) -> None:
+def test_an_amendment_with_another_request_id_is_refused_naming_identifier(
+    world: Any, signed_in: Any
+) -> None:
     client = signed_in("nurse")
     assert post_qr(client, world, qr(world, source=f"{COURT}#a1b2c3d4e5f6")).status_code == 201
     amended = qr(world, source=f"{COURT}#0badc0ffee00", answers=[3, 3, 3, 3, 3, 3, 3, 3, 2], status="amended")

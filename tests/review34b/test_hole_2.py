@@ -1,6 +1,6 @@
-"""Hole 2: the sender's key for a response is its logical `id` when there is one, else `identifier.value`. The
-business identifier is the stable one: the same response sent once with the sender's server id and once without
-(a POST to create carries none; another route of the same engine) is filed twice (review 34b)."""
+"""Hole 2: the sender's key for a response is its logical `id` when there is one, else `identifier.value`.
+The business identifier is the stable one: the same response sent once with the sender's server id and once
+without (a POST to create carries none; another route of the same engine) is filed twice (review 34b)."""
 
 from __future__ import annotations
 

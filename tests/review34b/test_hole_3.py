@@ -1,7 +1,7 @@
-"""Hole 3: a response with no id of the sender's, withdrawn by the sender (`status: entered-in-error`, the same
-answers and time as the one filed), is answered 200 "already filed" as if it were a resend: the sender's engine
-marks its withdrawal delivered, the PHQ-9 stands, and nobody at the clinic is told. With an id the same
-withdrawal is 409 naming `identifier` (review 34b)."""
+"""Hole 3: a response with no id of the sender's, withdrawn by the sender (`status: entered-in-error`, the
+same answers and time as the one filed), is answered 200 "already filed" as if it were a resend: the
+sender's engine marks its withdrawal delivered, the PHQ-9 stands, and nobody at the clinic is told. With an
+id the same withdrawal is 409 naming `identifier` (review 34b)."""
 
 from __future__ import annotations
 

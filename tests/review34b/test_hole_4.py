@@ -1,7 +1,7 @@
 """Hole 4: a response with no id, sent from a clock a minute ahead of Keel's (inside
-KEEL_FHIR_CLOCK_LEEWAY_SECONDS), is filed at Keel's time; the engine's retry a few minutes later is looked up at
-the time as sent (`_filed_before` calls `_filled_at`, which now no longer clamps), does not find the first
-filing, and files the PHQ-9 a second time (review 34b)."""
+KEEL_FHIR_CLOCK_LEEWAY_SECONDS), is filed at Keel's time; the engine's retry a few minutes later is looked
+up at the time as sent (`_filed_before` calls `_filled_at`, which now no longer clamps), does not find the
+first filing, and files the PHQ-9 a second time (review 34b)."""
 
 from __future__ import annotations
 

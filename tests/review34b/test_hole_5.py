@@ -1,9 +1,9 @@
-"""Hole 5: "once per sender id" is held across the whole deployment, not per program. A county drug court sends
-the same PHQ-9 response (its id, its system) to the two programs treating the same woman (each a program on one
-Keel). The second program's nurse is answered 409 "This response was already filed", nothing is filed in her
-record there, and the answer tells that program her screening is on file in another Part 2 program
-(`interop.services._filed_before`: `a.patient_id != patient.pk` is "not the same"; the unique constraint
-`imported_response_once_per_sender_id` has no program in it) (review 34b)."""
+"""Hole 5: "once per sender id" is held across the whole deployment, not per program. A county drug court
+sends the same PHQ-9 response (its id, its system) to the two programs treating the same woman (each a
+program on one Keel). The second program's nurse is answered 409 "This response was already filed", nothing
+is filed in her record there, and the answer tells that program her screening is on file in another Part 2
+program (`interop.services._filed_before`: `a.patient_id != patient.pk` is "not the same"; the unique
+constraint `imported_response_once_per_sender_id` has no program in it) (review 34b)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def _by_name_and_birth(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_the_same_court_response_is_filed_in_her_record_at_the_second_program(world: Any, signed_in: Any) -> None:
+def test_the_same_court_response_is_filed_in_her_record_at_the_second_program(
+    world: Any, signed_in: Any
+) -> None:
     sent = _by_name_and_birth(qr(world))
     assert post_qr(signed_in("nurse"), world, sent).status_code == 201
     there = _make_patient(world.lakeside, "LH-0002", "Alicia", "Zamorano", "alicia-lakeside")
