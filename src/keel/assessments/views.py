@@ -488,7 +488,7 @@ def _imported(assessment: Assessment) -> ImportedFrom | None:
         ) % {"theirs": found.sender_total, "ours": assessment.total}
     return ImportedFrom(
         system=system if named else _("another system"),
-        their_id=found.sender_id if named else "",
+        their_id=found.sender_id_as_sent if named else "",
         authored=_answered_on(assessment, found.authored),
         matched=matched,
         total_note=total_note,

@@ -7,6 +7,10 @@ from django.db import models
 
 from keel.assessments.models import Assessment
 
+# Lane priv34: a later filing of a response already filed (before lane fix33f's rule) is taken off the rule by
+# `keel interop duplicate-imports --resolve`: its `sender_id` emptied, the id kept in a note under this key.
+KEPT_ID = "sender_id"
+
 
 class ImportedResponse(models.Model):
     """A QuestionnaireResponse received from another system and filed as an assessment: the sending system,
@@ -43,3 +47,12 @@ class ImportedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"imported response {self.pk}"
+
+    @property
+    def sender_id_as_sent(self) -> str:
+        """The sender's id for the response: the column, or for a later filing taken off the one-filing rule
+        (`keel.interop.duplicates`) the id kept in its note."""
+        if self.sender_id:
+            return self.sender_id
+        kept = [n.get(KEPT_ID) for n in self.notes if isinstance(n, dict) and n.get(KEPT_ID)]
+        return str(kept[-1]) if kept else ""

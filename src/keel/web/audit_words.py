@@ -58,6 +58,7 @@ RECORDS = {
     "emergency_review": _("emergency review"),
     "fhir": _("FHIR record"),
     "fhir_bundle": _("FHIR record export"),
+    "imported_response": _("response received from another system"),
     "program_measures": _("program measures"),
     "program_policy": _("program policy"),
     "program_settings": _("program settings"),
@@ -162,6 +163,12 @@ REASONS = {
     "bulk care team: outside scope or missing": _("care team change for many: outside scope or missing"),
     "bulk search by an API token": _("search of many records by an API token"),
     "pulled with an API token": _("taken by another system with an API token"),
+    "duplicate filing: its sender id moved off the one-filing rule, kept on the filing": _(
+        "filed twice: this later filing no longer holds the other system's id, which stays written on it"
+    ),
+    "searched with an API token under a consent: nothing of the record released": _(
+        "searched by another system with an API token, under a consent: nothing of the record was sent"
+    ),
     "API token bound to a recipient: it only releases records": _(
         "API token refused: it is bound to a recipient and only releases records to it, under a consent"
     ),

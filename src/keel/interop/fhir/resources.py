@@ -443,16 +443,15 @@ def provenance(imp: ImportedResponse, patient: Patient) -> dict[str, Any]:
     keeps: the sender, its author and its reference for the person are another party's facts."""
     if not sender_named(patient):
         return received(imp)
-    sent = (
-        f"QuestionnaireResponse {imp.sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"
-    )
+    sender_id = imp.sender_id_as_sent  # a later filing taken off the one-filing rule too (lane priv34)
+    sent = f"QuestionnaireResponse {sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"
     subject = _as_sent(imp.subject)
     what: dict[str, Any] = {
         "display": f"{sent}; subject as sent: {subject['display']}; matched by {imp.matched_by}"
     }
-    if imp.sender_id:
+    if sender_id:
         what["identifier"] = {
-            "value": imp.sender_id,
+            "value": sender_id,
             **({"system": imp.sender_system} if imp.sender_system else {}),
         }
     out: dict[str, Any] = {

@@ -26,6 +26,7 @@ from keel.interop.rest.outcomes import FhirError, _deny, _json
 from keel.patients.models import Patient
 from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
+from keel.sharing.services.releases import Releases
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,7 +96,8 @@ def _scoped(user: User, patient_id: int | None, resource_type: str, target: str)
 # A FHIR read by a staff bearer token is another system receiving Part 2 records: it names one person (a
 # search naming no patient is refused, never a silent bulk export), and each request is a disclosure under the
 # patient's consent, named in the `Keel-Consent` header (never in the URL), checked by the one basis function
-# (`sharing.services.release_to_system`) and written as one Disclosure row. The app's own pages (the session)
+# (`sharing.services.release_to_system`) and written as one Disclosure row (a search that releases nothing of
+# hers: none, the access audited as a read, lane priv34). The app's own pages (the session)
 # and the patient's own token are unchanged.
 
 
@@ -380,10 +382,12 @@ def _released(
     detail: dict[str, Any],
     names: Callable[[Patient], bool],
     field: str = "",
+    releases: Releases | None = None,
 ) -> HttpResponse:
     """A staff token's read or search released under the consent in Keel-Consent (of `patient`, its person):
     `names(patient)` false (the request names another person, `field` CONSENT_HEADER, or another's
-    resource, `field` "") is `_uncovered`."""
+    resource, `field` "") is `_uncovered`. `releases`: a search's test of whether its page carries anything
+    of hers (lane priv34: if not, no Disclosure row, the access audited)."""
     refuse_head(request)
     consent = request.headers.get(CONSENT_HEADER, "").strip()
     if not consent:
@@ -408,6 +412,7 @@ def _released(
             build=bound,
             detail=detail,
             carry=with_terms,
+            releases=releases,
         )
     except _OtherRecipient:
         raise _refuse_other_recipient(user, patient, target) from None

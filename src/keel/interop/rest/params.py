@@ -121,6 +121,23 @@ def _collect(
     return page, False, seen, skipped + len(page) if count else len(seen)
 
 
+def releases_any(bundle: dict[str, object]) -> bool:
+    """Whether a searchset released under a consent carries anything of the person's (lane priv34): a
+    resource, or how many of hers match (`total` above zero: `_count=0` asks for it, and how many Conditions
+    she has is her record too). Nothing matched, only what the release does not carry, or a page past the
+    end that says no total (`past_end_of_release`): nothing of hers left, so no Disclosure row."""
+    return bool(bundle.get("entry")) or bool(bundle.get("total"))
+
+
+def past_end_of_release(bundle: dict[str, object], offset: int, count: int) -> None:
+    """A page of a release past its last match (`_offset` beyond it: a stale or a hand-made next link) says
+    no total (lane priv34): the page carries nothing of hers, and its answer says nothing of her either,
+    as the accounting of disclosures records nothing for it. A page with matches, `_count=0`, and a first
+    page are unchanged."""
+    if count and offset and not bundle.get("entry"):
+        bundle.pop("total", None)
+
+
 def _searchset(
     request: HttpRequest,
     base: Base,

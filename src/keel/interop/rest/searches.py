@@ -40,7 +40,16 @@ from keel.interop.rest.auth import (
     use_of,
 )
 from keel.interop.rest.outcomes import FhirError, _handle, _json
-from keel.interop.rest.params import COMMON, SEARCH_PARAMS, _check_request, _collect, _page, _searchset
+from keel.interop.rest.params import (
+    COMMON,
+    SEARCH_PARAMS,
+    _check_request,
+    _collect,
+    _page,
+    _searchset,
+    past_end_of_release,
+    releases_any,
+)
 from keel.patients.models import Enrollment, Patient, with_death_day, zone_of
 from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER
@@ -176,12 +185,17 @@ def _search_by_system(
         records = (Record(p, _areas(user), base, at) for p in matching)
         page, more, _seen, matched = _collect(records, resource_type, filters, offset if count else 0, count)
         returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
-        return _searchset(request, base, page, offset, count, more, None if more else matched)
+        bundle = _searchset(request, base, page, offset, count, more, None if more else matched)
+        past_end_of_release(bundle, offset, count)
+        return bundle
 
     def names(subject: Patient) -> bool:
         return subject.pk == person
 
-    return _released(request, user, patient, target, build, returned, names, CONSENT_HEADER)
+    # lane priv34: a page carrying nothing of hers is no disclosure (the access is audited all the same)
+    return _released(
+        request, user, patient, target, build, returned, names, CONSENT_HEADER, releases=releases_any
+    )
 
 
 def questionnaire_search(request: HttpRequest) -> HttpResponse:

@@ -87,6 +87,7 @@ def _transfer_disclosure(
         raise NotAllowed(str(exc)) from None
     except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
         raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
+    assert disclosure is not None  # a transfer always leaves (no `releases` test): always accounted
     return disclosure.pk
 
 

@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 # How a release puts the notice and the scope into its document (`release_record`'s `carry`). The document
 # (a FHIR resource or Bundle, a transfer) is the caller's JSON: here it is only digested and passed on.
 Carrier = Callable[[dict[str, object], str, str], dict[str, object]]
+# Whether a document built for a release carries anything of the person's (lane priv34): a search under a
+# consent that matches nothing of hers (or only what the release does not carry) sends nothing, so it is no
+# disclosure: no Disclosure row (her "who saw my record" page would say a recipient received her record),
+# only the audit row of the access (`_looked`). None: whatever is built leaves (an export, a read).
+Releases = Callable[[dict[str, object]], bool]
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,8 @@ def release_record(
     detail: Mapping[str, object] | None = None,
     carry: Carrier = with_terms,
     token: str | None = None,
-) -> tuple[Disclosure, dict[str, object]]:
+    releases: Releases | None = None,
+) -> tuple[Disclosure | None, dict[str, object]]:
     """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
     consent naming the recipient, the purpose and the whole record; or the patient's own request), the
     password again, and is recorded in the accounting of disclosures; only counselors, nurses and prescribers
@@ -252,7 +258,10 @@ def release_record(
     `carry(document, notice, scope)`: what is released carries the re-disclosure notice and the consent's
     scope (the patient's own request: no scope), the terms its Disclosure row records as sent, put there in
     the document's own format (a JSON document's keys, `with_terms`; FHIR's `meta.tag`), before the digest
-    (review 22f: a FHIR read or search released under a consent carried neither)."""
+    (review 22f: a FHIR read or search released under a consent carried neither).
+
+    `releases(document)`: false when the document carries nothing of the person's (a search that matched
+    nothing): then no Disclosure row (None is returned for it), the access audited all the same."""
     now = now or timezone.now()
     patient = _for_export(by, patient_id, target_type)
     basis = _basis(raw)
@@ -261,7 +270,9 @@ def release_record(
         by, patient, raw, basis, target_type, now, by_token=by_token, from_system=from_system, token=token
     )
     refuse_other_recipient(by, patient, target_type, token, recipient.name)
-    release = _Release(by, patient, target_type, basis, recipient, description, now, from_system, detail)
+    release = _Release(
+        by, patient, target_type, basis, recipient, description, now, from_system, detail, releases
+    )
     return _released(release, today, token, build, carry)
 
 
@@ -279,6 +290,7 @@ class _Release:
     now: datetime
     from_system: bool
     detail: Mapping[str, object] | None
+    releases: Releases | None = None
 
 
 def _checked_recipient(
@@ -317,7 +329,7 @@ def _released(
     token: str | None,
     build: Callable[[Patient, datetime], dict[str, object]],
     carry: Carrier,
-) -> tuple[Disclosure, dict[str, object]]:
+) -> tuple[Disclosure | None, dict[str, object]]:
     """The release in one transaction: the consent checked again (`_recheck_consent`), the token bound to the
     recipient, the document built carrying no consent naming another recipient (`released_to`, review 32b H1)
     and carrying its terms, then its Disclosure and audit rows
@@ -344,8 +356,12 @@ def _released(
     return disclosure, document
 
 
-def _disclosed(release: _Release, document: dict[str, object]) -> Disclosure:
-    """The document's digest, its row in the accounting of disclosures and the export's audit row."""
+def _disclosed(release: _Release, document: dict[str, object]) -> Disclosure | None:
+    """The document's digest, its row in the accounting of disclosures and the export's audit row; a document
+    that carries nothing of the person's (`releases`), only the audit row of the access (`_looked`)."""
+    if release.releases is not None and not release.releases(document):
+        _looked(release)
+        return None
     digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
     disclosure = _record_release(
         release.by,
@@ -369,6 +385,27 @@ def _disclosed(release: _Release, document: dict[str, object]) -> Disclosure:
     return disclosure
 
 
+NOTHING_RELEASED = "searched with an API token under a consent: nothing of the record released"
+
+
+def _looked(release: _Release) -> None:
+    """A release that found nothing of the person's to send (lane priv34): the access is audited (a read,
+    under the consent it named), and the accounting of disclosures says nothing left, as nothing did."""
+    audit.record_for_patient(
+        release.by,
+        release.patient,
+        Action.READ,
+        release.target_type,
+        reason=NOTHING_RELEASED,
+        detail={
+            **(release.detail or {}),
+            "basis": str(release.basis),
+            "consent_id": release.recipient.consent.pk if release.recipient.consent else None,
+            "disclosure_id": None,
+        },
+    )
+
+
 CONSENT_HEADER = "Keel-Consent"
 
 
@@ -383,12 +420,14 @@ def release_to_system(
     now: datetime | None = None,
     detail: Mapping[str, object] | None = None,
     carry: Carrier = with_terms,
-) -> tuple[Disclosure, dict[str, object]]:
+    releases: Releases | None = None,
+) -> tuple[Disclosure | None, dict[str, object]]:
     """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
     naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
     (`Keel-Consent: <consent id>`, never in the URL). The one basis check as for `Patient/$everything`
     (`release_record`): the patient's consent, live, not revoked, covering the whole record; its recipient and
-    purpose are the disclosure's; one Disclosure row per request, in the accounting of disclosures."""
+    purpose are the disclosure's; one Disclosure row per request that releases anything of hers (`releases`),
+    in the accounting of disclosures."""
     now = now or timezone.now()
     patient = _for_export(by, patient_id, target_type)
     pk = record_id(consent_id)
@@ -415,6 +454,7 @@ def release_to_system(
             by_token=True,
             detail=detail,
             carry=carry,
+            releases=releases,
         )
     except SharingInvalid as exc:  # named as the header that carried the consent
         raise SharingInvalid(
