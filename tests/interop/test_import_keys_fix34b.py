@@ -101,9 +101,10 @@ def test_a_withdrawal_without_id_of_nothing_filed_is_refused_naming_status(
 def test_no_id_two_responses_a_minute_apart_are_both_filed(world: World, signed_in: Any) -> None:
     """The leeway looks back for a clamped filing; it never makes two moments one."""
     client = signed_in("nurse")
-    assert post_qr(client, world, qr(world, rid=None, source=None, authored=_when(-30))).status_code == 201
-    assert post_qr(client, world, qr(world, rid=None, source=None, authored=_when(-29))).status_code == 201
-    assert post_qr(client, world, qr(world, rid=None, source=None, authored=_when(-29))).status_code == 200
+    first, second = _when(-30), _when(-29)
+    assert post_qr(client, world, qr(world, rid=None, source=None, authored=first)).status_code == 201
+    assert post_qr(client, world, qr(world, rid=None, source=None, authored=second)).status_code == 201
+    assert post_qr(client, world, qr(world, rid=None, source=None, authored=second)).status_code == 200
     assert filed(world) == 2
 
 
