@@ -113,7 +113,11 @@ def _charlie_qr(world: World, when: str) -> dict[str, Any]:
     return qr(world, authored=when, subject=subject)
 
 
-def test_the_same_sender_id_for_another_person_is_a_409_never_her_filing(world: World, nurse: Client) -> None:
+def test_the_same_sender_id_in_another_program_is_that_programs_own_filing(
+    world: World, nurse: Client
+) -> None:
+    """Review 34b H5 (lane fix34b): once per sender id is per program; another program files its own copy
+    and is told nothing of the first (was 409 here, lane fix33f)."""
     when = _at()
     post_qr(nurse, world, qr(world, authored=when))
     lakeside = sign_in(Client(), world.lakeside_nurse)
@@ -122,7 +126,8 @@ def test_the_same_sender_id_for_another_person_is_a_409_never_her_filing(world: 
         _charlie_qr(world, when),
         content_type="application/fhir+json",
     )
-    assert sent.status_code == 409
+    assert sent.status_code == 201
+    assert "already filed" not in sent.content.decode()
 
 
 def test_the_database_refuses_a_second_row_for_one_sender_id(world: World, nurse: Client) -> None:

@@ -1,8 +1,11 @@
-"""Responses from another system filed more than once under the sender's system and id (before lane fix33f's
-rule, `interop/0002`: a response is filed once), listed and resolved so a clinic can upgrade (lane priv34).
+"""Responses from another system filed more than once in one program under the sender's system and id
+(before lane fix33f's rule: a response is filed once; per program since review 34b H5, `interop/0003`),
+listed and resolved so a clinic can upgrade (lane priv34). Copies filed in two programs (each its own) are
+not duplicates and are never listed together: the program is the filing's person's.
 
-Works on a database still at `interop/0001` (the migration that adds the rule stops, naming
-`keel interop duplicate-imports`, while any are left): it reads and writes only the columns 0001 made.
+Works on a database still before `interop/0003` (that migration stops, naming
+`keel interop duplicate-imports`, while any are left): it reads and writes only the columns 0001 made
+(`program` is deferred; a filing's program is read through its assessment's patient).
 
 Resolving a set keeps the first filing (the earliest received) on the sender's id. Each later one:
 - about the same person: marked entered in error through the assessment correction service (the one way a
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from keel.access import policy
@@ -54,6 +57,7 @@ class Filing:
 
 @dataclass(frozen=True)
 class DuplicateSet:
+    program_id: int
     sender_system: str
     sender_id: str
     filings: list[Filing]  # the first (kept) first, then by when they were received
@@ -66,25 +70,35 @@ def _status(assessment_id: int) -> str:
     return "corrected" if fixes.exists() else "stands"
 
 
-def _pairs() -> Iterator[tuple[str, str]]:
+PROGRAM = "assessment__patient__program_id"  # a filing's program, on a database before interop/0003 too
+
+
+def _rows() -> QuerySet[ImportedResponse]:
+    return ImportedResponse.objects.defer("program")
+
+
+def _triples() -> Iterator[tuple[int, str, str]]:
     rows = (
-        ImportedResponse.objects.exclude(Q(sender_system="") | Q(sender_id=""))
-        .values("sender_system", "sender_id")
+        _rows()
+        .exclude(Q(sender_system="") | Q(sender_id=""))
+        .values(PROGRAM, "sender_system", "sender_id")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
-        .order_by("sender_system", "sender_id")
+        .order_by(PROGRAM, "sender_system", "sender_id")
     )
     for row in rows:
-        yield row["sender_system"], row["sender_id"]
+        yield row[PROGRAM], row["sender_system"], row["sender_id"]
 
 
 def duplicate_sets() -> list[DuplicateSet]:
-    """Every sender system and id filed more than once, each filing in the order received."""
+    """Every sender system and id filed more than once in one program, each filing in the order received."""
     found = []
-    for system, sender_id in _pairs():
+    for program, system, sender_id in _triples():
         rows = list(
-            ImportedResponse.objects.filter(sender_system=system, sender_id=sender_id)
+            _rows()
+            .filter(sender_system=system, sender_id=sender_id, **{PROGRAM: program})
             .select_related("assessment")
+            .defer("program")
             .order_by("received_at", "pk")
         )
         first = rows[0].assessment
@@ -100,7 +114,7 @@ def duplicate_sets() -> list[DuplicateSet]:
             )
             for r in rows
         ]
-        found.append(DuplicateSet(system, sender_id, filings))
+        found.append(DuplicateSet(program, system, sender_id, filings))
     return found
 
 
@@ -122,7 +136,7 @@ def resolve(by: User, found: DuplicateSet) -> list[int]:
     struck = []
     with transaction.atomic():
         for filing in later:
-            row = ImportedResponse.objects.select_for_update().get(pk=filing.pk)
+            row = _rows().select_for_update().get(pk=filing.pk)
             correction = None
             if filing.same_person and filing.status != "entered in error":
                 correction = correct_assessment(
@@ -141,7 +155,7 @@ def _move_off(by: User, row: ImportedResponse, kept: int, correction: Assessment
     """The filing's sender id off the rule, kept in its notes; audited (ids only)."""
     said = f"a later filing of imported response {kept}: entered in error or checked by a clinician"
     note = {"field": "identifier", "reason": said, KEPT_ID: row.sender_id}
-    ImportedResponse.objects.filter(pk=row.pk).update(sender_id="", notes=[*row.notes, note])
+    _rows().filter(pk=row.pk).update(sender_id="", notes=[*row.notes, note])
     audit.record_for_patient(
         by,
         row.assessment.patient,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
+from keel.accounts.models import Program
 from keel.assessments.models import Assessment
 
 # Lane priv34: a later filing of a response already filed (before lane fix33f's rule) is taken off the rule by
@@ -19,8 +22,13 @@ class ImportedResponse(models.Model):
     Never edited."""
 
     assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="imported_from")
-    sender_system = models.CharField(max_length=500, blank=True)  # meta.source, or the identifier's system
-    sender_id = models.CharField(max_length=200, blank=True)  # the response's id (or identifier value) there
+    # The program of the person it was filed for (review 34b H5): a response is filed once per program; a
+    # second program treating her files its own copy. Always the assessment's patient's (`save`).
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    # The sender's key it was filed under (`fhir_import.sender_keys`' first): the identifier's system and
+    # value, or meta.source (without its #fragment) and the response's id.
+    sender_system = models.CharField(max_length=500, blank=True)
+    sender_id = models.CharField(max_length=200, blank=True)
     subject = models.JSONField()  # the sender's Reference to the subject, as sent
     author = models.JSONField(default=dict, blank=True)  # the sender's Reference to the author, as sent
     questionnaire = models.CharField(max_length=500, blank=True)  # the canonical it named
@@ -35,18 +43,25 @@ class ImportedResponse(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
-            # Lane fix33f (review 33d H1, H2): a response is the sender's system and its id for it, filed
-            # once; two requests filing it at the same moment cannot both (the second answers 409 or 200).
+            # Lane fix33f (review 33d H1, H2), per program since review 34b H5: a response is the sender's
+            # system and its key for it, filed once in a program; two requests filing it at the same moment
+            # cannot both (the second answers 409 or 200). Another program files its own copy.
             models.UniqueConstraint(
-                fields=["sender_system", "sender_id"],
+                fields=["program", "sender_system", "sender_id"],
                 condition=~models.Q(sender_system="") & ~models.Q(sender_id=""),
-                name="imported_response_once_per_sender_id",
+                name="imported_response_once_per_program",
                 violation_error_message="This response from that system was already filed.",
             )
         ]
 
     def __str__(self) -> str:
         return f"imported response {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.program_id = Assessment.objects.filter(pk=self.assessment_id).values_list(
+            "patient__program_id", flat=True
+        )[0]
+        super().save(*args, **kwargs)
 
     @property
     def sender_id_as_sent(self) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from keel.access import policy
@@ -167,7 +168,9 @@ def _parse(patient: Patient, doc: object, now: datetime) -> Parsed:
 
 
 def _same_authored(kept: str, parsed: Parsed) -> bool:
-    """Whether `authored` as kept and as sent again say the same moment (or the same date)."""
+    """Whether `authored` as kept and as sent again say the same moment (or the same date); kept before
+    review 34b H6 it may carry the spaces the reader stripped."""
+    kept = kept.strip()
     if parsed.authored_on is not None:
         return kept == parsed.authored_on.isoformat()
     try:
@@ -176,36 +179,59 @@ def _same_authored(kept: str, parsed: Parsed) -> bool:
         return False
 
 
-def _filed_before(patient: Patient, parsed: Parsed, now: datetime) -> ImportedResponse | None:
-    """The filing under the sender's id, or (no id) the same answers at the same time for this patient; None
-    when it is new. AlreadyFiled when the sender's id was filed with other content, or is withdrawn."""
-    if parsed.source_id:
-        rows = ImportedResponse.objects.filter(sender_system=parsed.source_system, sender_id=parsed.source_id)
-        if not parsed.source_system:  # no system: an id is only the sender's among this person's responses
-            rows = rows.filter(assessment__patient=patient)
-        found = rows.select_related("assessment").first()
-        if found is None:
-            return None
-        a = found.assessment
-        same = (
-            a.patient_id == patient.pk
-            and a.answers == parsed.answers
-            and _same_authored(found.authored, parsed)
-        )
-        if parsed.status == "entered-in-error" or not same:
-            raise AlreadyFiled
-        return found
+def _under_keys(patient: Patient, parsed: Parsed) -> ImportedResponse | None:
+    """The first filing in her program (or of hers) under any of the sender's keys for the response
+    (`sender_keys`: the identifier, or `meta.source` + id; whichever the first filing used). A key with no
+    system is only the sender's among this person's responses; a system kept with its #fragment (before
+    review 34b H1) is the same system."""
+    named = Q()
+    for system, value in parsed.keys:
+        here = Q(sender_id=value) & (Q(sender_system=system) | Q(sender_system__startswith=f"{system}#"))
+        named |= here & Q(assessment__patient=patient) if not system else here
+    rows = ImportedResponse.objects.filter(named).filter(
+        Q(program_id=patient.program_id) | Q(assessment__patient=patient)
+    )
+    return rows.select_related("assessment").order_by("received_at", "pk").first()
+
+
+def _without_key(patient: Patient, parsed: Parsed, now: datetime) -> ImportedResponse | None:
+    """A response with no key: her filing of the same answers `authored` at the same moment (or date). The
+    filing's time is Keel's when the sender's clock was ahead (inside the leeway): looked for from that far
+    back (review 34b H4)."""
+    at = _filled_at(parsed, patient, parsed.authored or now)
+    leeway = timedelta(seconds=settings.KEEL_FHIR_CLOCK_LEEWAY_SECONDS)
     existing = (
         Assessment.objects.filter(
-            patient=patient, instrument=parsed.instrument, filled_at=_filled_at(parsed, patient, now)
+            patient=patient,
+            instrument=parsed.instrument,
+            filled_at__gte=at - leeway,
+            filled_at__lte=at,
+            imported_from__isnull=False,
         )
         .select_related("imported_from")
         .order_by("id")
     )
     for a in existing:
-        if a.answers == parsed.answers and hasattr(a, "imported_from"):
+        if a.answers == parsed.answers and _same_authored(a.imported_from.authored, parsed):
             return a.imported_from
     return None
+
+
+def _filed_before(patient: Patient, parsed: Parsed, now: datetime) -> ImportedResponse | None:
+    """The filing under the sender's key in her program, or (no key) the same answers at the same time for
+    her; None when it is new. AlreadyFiled when it was filed with other content, or is withdrawn
+    (`entered-in-error`, with a key or without: review 34b H3). Another program's filing is never looked
+    at (review 34b H5): nothing here tells one program what another holds."""
+    found = _under_keys(patient, parsed) if parsed.keys else _without_key(patient, parsed, now)
+    if found is None:
+        return None
+    a = found.assessment
+    same = (
+        a.patient_id == patient.pk and a.answers == parsed.answers and _same_authored(found.authored, parsed)
+    )
+    if parsed.status == "entered-in-error" or not same:
+        raise AlreadyFiled
+    return found
 
 
 def _resent(user: User, patient: Patient, found: ImportedResponse) -> Filed:
@@ -218,10 +244,11 @@ def import_response(
     user: User, patient_id: int | str, doc: Any, *, base: Base, now: datetime | None = None
 ) -> Filed:
     """File a PHQ-9 QuestionnaireResponse from another system for this patient, after checking it is about
-    them. A response is the sender's system and its id for it: filed once; sent again alike, answered with
-    the first filing; sent again otherwise (amended, entered-in-error), AlreadyFiled (review 33d H1, H2),
-    held by the database too (two at the same moment). Without an id, the same answers at the same time
-    for the same patient are the same response."""
+    them. A response is the sender's system and its key for it (`sender_keys`), filed once per program
+    (review 34b H5); sent again alike, answered with the first filing; sent again otherwise (amended,
+    entered-in-error), AlreadyFiled (review 33d H1, H2), held by the database too (two at the same moment).
+    Without a key, the same answers `authored` at the same moment for the same patient are the same
+    response (found at the time Keel filed it, review 34b H4; withdrawn: AlreadyFiled, H3)."""
     now = now or timezone.now()
     patient = patient_for_recording(
         user, patient_id if isinstance(patient_id, int) else None, "phq9", imported=True
@@ -259,6 +286,7 @@ def _file(user: User, patient: Patient, parsed: Parsed, matched_by: str, now: da
             assessment=assessment,
             sender_system=parsed.source_system,
             sender_id=parsed.source_id,
+            program_id=patient.program_id,
             subject=parsed.subject.reference,
             author=parsed.author,
             questionnaire=parsed.questionnaire[:500],

@@ -16,6 +16,13 @@ Keel's record-number system, a reference to Keel's own endpoint, or a Patient's 
 patient the caller named, and refuses a response about someone else (a record number of another Keel
 program is someone else, whatever the name and birth date say), or one that names nobody Keel can check.
 
+Who sent it and under which key (`sender_keys`, review 34b H1, H2): the key is the response's `identifier`
+(system + value) when it has one, the business identifier being what stays the same across servers and
+retries; else `meta.source` + its logical `id`. `meta.source` is read without its `#fragment` (R4: "may be
+a URI with a fragment identifier (e.g. #request-id)"; HAPI FHIR puts a new request id there on each pass).
+A response is filed under its first key, and a resend is looked up under every key it carries, so one that
+carries both an identifier and an id finds a filing made under either, whichever the first filing used.
+
 Every problem is named by its JSON path, so the sender can fix it.
 """
 
@@ -69,8 +76,9 @@ class ImportedResponse:
     authored_as_sent: str
     questionnaire: str
     status: str  # completed | amended | entered-in-error (the sender withdrawing one it sent)
-    source_id: str
+    source_id: str  # the sender's key it is filed under (`sender_keys`' first), or "" with no key
     source_system: str
+    keys: tuple[tuple[str, str], ...]  # every key of the sender's that names it (`sender_keys`)
     subject: Subject
     author: dict[str, Any]
     sender_total: int | None = None
@@ -269,16 +277,33 @@ def _subject(doc: Mapping[str, object], bundle: Mapping[str, Any] | None) -> Sub
     return Subject(dict(raw), tuple(identifiers), names, birth, url)
 
 
-def _source_system(doc: Mapping[str, Any]) -> tuple[str, str]:
-    """The sending system and its id for the response: meta.source, or the identifier's system."""
+def _sender_system(doc: Mapping[str, Any]) -> str:
+    """`meta.source` without its fragment: R4 lets a server add `#<request id>` (HAPI FHIR does), which
+    changes on every pass of the same response, so it is never part of who sent it (review 34b H1)."""
     meta: Mapping[str, Any] = doc["meta"] if isinstance(doc.get("meta"), Mapping) else {}
     source: str = meta["source"] if isinstance(meta.get("source"), str) else ""
+    return source.split("#", 1)[0].strip()
+
+
+def sender_keys(doc: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The sender's keys for the response (system, value), the one it is filed under first: its
+    `identifier` (system + value) when it has one; then its logical `id` in `meta.source` (without its
+    fragment; the identifier's system when there is no `meta.source`); with no `id`, an identifier value in
+    `meta.source` (how it was keyed before review 34b, and the key of an identifier without a system).
+    Empty: the sender gave no key (review 34b H1, H2)."""
     ident: Mapping[str, Any] = doc["identifier"] if isinstance(doc.get("identifier"), Mapping) else {}
-    system: str = source or (ident["system"] if isinstance(ident.get("system"), str) else "")
-    rid: str = doc["id"] if isinstance(doc.get("id"), str) else ""
-    if not rid and isinstance(ident.get("value"), str):
-        rid = ident["value"]
-    return system[:500], rid[:200]
+    i_system = ident["system"].strip() if isinstance(ident.get("system"), str) else ""
+    i_value = ident["value"].strip() if isinstance(ident.get("value"), str) else ""
+    source = _sender_system(doc)
+    rid = doc["id"].strip() if isinstance(doc.get("id"), str) else ""
+    keys: list[tuple[str, str]] = []
+    if i_system and i_value:
+        keys.append((i_system, i_value))
+    if rid:
+        keys.append((source or i_system, rid))
+    elif i_value and (source or not i_system):
+        keys.append((source, i_value))
+    return tuple(dict.fromkeys((system[:500], value[:200]) for system, value in keys))
 
 
 def _unwrap(
@@ -500,18 +525,20 @@ def _imported(
 ) -> ImportedResponse:
     """The response as Keel keeps it: the answers, when they were given, and who sent them about whom."""
     questionnaire = qr.get("questionnaire")
-    system, source_id = _source_system(qr)
+    keys = sender_keys(qr)
+    system, source_id = keys[0] if keys else (_sender_system(qr)[:500], "")
     author = qr.get("author")
     return ImportedResponse(
         instrument=instrument,
         answers=read.scored,
         authored=authored,
         authored_on=authored_on,
-        authored_as_sent=str(qr.get("authored")),
+        authored_as_sent=str(qr.get("authored")).strip(),  # as the reader accepted it (review 34b H6)
         questionnaire=questionnaire if isinstance(questionnaire, str) else "",
         status=str(qr.get("status")),
         source_id=source_id,
         source_system=system,
+        keys=keys,
         subject=_subject(qr, bundle),
         author=dict(author) if isinstance(author, Mapping) else {},
         sender_total=read.sender_total,

@@ -1,18 +1,19 @@
-"""`keel interop duplicate-imports`: responses from another system filed more than once under the sender's
-system and id, before Keel filed each response once (lane priv34; the upgrade to `interop/0002` stops while
-any are left, naming this command).
+"""`keel interop duplicate-imports`: responses from another system filed more than once in one program under
+the sender's system and id, before Keel filed each response once per program (lane priv34, review 34b H5;
+the upgrade to `interop/0003` stops while any are left, naming this command). Copies in two programs are
+not duplicates.
 
     keel interop duplicate-imports
-        read-only: each set (sender system, id) and its filings: which filing, its assessment and person ids,
-        the day received, whether it stands, and whether it is about the same person and has the same
-        answers as the first (never the answers, never a name)
+        read-only: each set (sender system, id, its program) and its filings: which filing, its
+        assessment and person ids, the day received, whether it stands, and whether it is about the
+        same person and has the same answers as the first (never the answers, never a name)
     keel interop duplicate-imports --resolve --by USERNAME
         the first filing kept on the id; each later one about the same person marked entered in error
         (the assessment correction service), each later one's sender id moved off the rule and kept on the
         filing, audited as USERNAME (`keel.interop.duplicates`). A set USERNAME may not correct is left:
         exit 1 naming it. Then `keel migrate`.
 
-Works on a database still at `interop/0001`. Bad input names its option and exits 2.
+Works on a database before `interop/0003`. Bad input names its option and exits 2.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.http import Http404
 
 from keel.access.errors import NotAllowed
 from keel.accounts.management.commands.staff import acting_user
+from keel.accounts.models import Program
 from keel.core.rules.inputs import FieldsInvalid
 from keel.interop.duplicates import DuplicateSet, NotYours, duplicate_sets, resolve
 
@@ -34,6 +36,13 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 NEEDS = ("assessments", "0002_corrections")  # the assessment correction service's table
+
+
+def _program_name(program_id: int) -> str:
+    return (
+        Program.objects.filter(pk=program_id).values_list("name", flat=True).first()
+        or f"program {program_id}"
+    )
 
 
 class Command(BaseCommand):
@@ -77,7 +86,10 @@ class Command(BaseCommand):
         self.stdout.write("Every set resolved. Now run: keel migrate")
 
     def _show(self, one: DuplicateSet) -> None:
-        self.stdout.write(f"From {one.sender_system}, id {one.sender_id}: {len(one.filings)} filings")
+        self.stdout.write(
+            f"From {one.sender_system}, id {one.sender_id}: {len(one.filings)} filings "
+            f"(in {_program_name(one.program_id)})"
+        )
         for n, f in enumerate(one.filings):
             said = "kept (first)" if n == 0 else "later"
             other = (
