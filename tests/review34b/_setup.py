@@ -15,6 +15,18 @@ from tests.conftest import World
 COURT = "https://court.example.org/fhir"
 
 
+# The lead (session 34): "an hour ago" is read once per world, so a resend built a second later carries
+# the same `authored` (lane fix34b: flaky on a loaded machine, a new second read as an amendment).
+_HOUR_AGO: dict[int, str] = {}
+
+
+def _an_hour_ago(world: World) -> str:
+    """An hour before the first call for this world, in UTC (`Z`), the same for every later call."""
+    return _HOUR_AGO.setdefault(
+        id(world), (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+
 def qr(
     world: World,
     *,
@@ -27,7 +39,7 @@ def qr(
 ) -> dict[str, Any]:
     """A PHQ-9 response naming Alice by her Riverside record number, authored an hour ago (UTC, `Z`)."""
     scores = answers if answers is not None else [1, 1, 1, 1, 1, 1, 1, 1, 0]
-    when = authored or (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = authored or _an_hour_ago(world)
     doc: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "status": status,
