@@ -4,7 +4,7 @@ to come and the bottles that count against a new supply (review 19a)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -15,6 +15,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.core import episodes
 from keel.core.rules.methadone import TAKE_HOME, federal_max_supply
+from keel.core.rules.policy import Setting
 from keel.patients.models import Patient, PatientFlag, local_today, zone_of
 from keel.treatment.models import Medication
 from keel.treatment.queries.contexts import dose_context
@@ -41,7 +42,7 @@ def admission_day_numbers(patients: Iterable[Patient]) -> dict[int, int]:
     """`admission_day_number` of each of these people (keyed by id), read together in one statement
     (`effective_policies`): a list counts every row's day in treatment with a fixed number of statements."""
     found = effective_policies(patients, TAKE_HOME.name)
-    return {pk: int(policy["admission_day_number"]) for pk, policy in found.items()}
+    return {pk: _day_number(policy) for pk, policy in found.items()}
 
 
 # `admission_day_number` as two expressions of a statement that reads the person as `p` (the window's row,
@@ -61,7 +62,15 @@ def admission_day_of(override: object, setting: object) -> int:
     stored = [(1, override), (0, setting)]
     field = "admission_day_number"
     found = [(kind, TAKE_HOME.name, field, value) for kind, value in stored if value is not None]
-    return int(policy_of_rows(TAKE_HOME.name, found)[field])
+    return _day_number(policy_of_rows(TAKE_HOME.name, found))
+
+
+def _day_number(found: Mapping[str, Setting]) -> int:
+    """The policy's `admission_day_number` (a number: its bounds admit 0 or 1)."""
+    value = found["admission_day_number"]
+    if not isinstance(value, int | float):
+        raise TypeError(f"admission_day_number is not a number: {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)

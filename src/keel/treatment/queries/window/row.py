@@ -244,7 +244,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     return row
 
 
-def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any, Any, Any] | None:
+def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[bool, int, bool, object, object] | None:
     """`_AFTER_DOSE`'s read for `row_after_dose`: the row's photo, open flags, off-team and the stored values
     of `admission_day_number` (`ADMISSION_DAY_SQL`), or None when the person's doses, amendments, order,
     episode or take-home plans changed since the dose read them."""
@@ -280,4 +280,4 @@ def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any,
         or (not held and open_plans != sum(1 for plan in plans if plan.ended_on is None))
     ):
         return None  # an order, an episode or a take-home plan changed meanwhile: read the row again
-    return has_photo, open_flags, off_team, override, setting
+    return bool(has_photo), int(open_flags), bool(off_team), override, setting

@@ -98,7 +98,7 @@ def _refused_form(
     }
 
 
-def _days_shown(view: StartView) -> dict[str, Any]:
+def _days_shown(view: StartView) -> dict[str, int | float | None]:
     """Today's day in treatment as every screen counts it (correction 9: `episodes.counted_day` with the
     program's `admission_day_number`), and the buprenorphine limit of the first or second dose day (the
     program's policy; the raw day of the episode, 1 or 2, picks it: `day_limit_day`), else None."""
