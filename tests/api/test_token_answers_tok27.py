@@ -29,6 +29,7 @@ WHOLE = {
     "amount_mg",
     "effective_mg",
     "treatment_day",
+    "day_in_treatment",  # lane day34: the count every screen shows, beside the raw day
     "decision",
     "override_id",
     "amendments",
@@ -74,7 +75,8 @@ def test_a_staff_tokens_dose_answers_what_a_dispensing_system_needs(world: World
 
 def test_a_staff_tokens_dose_answer_names_no_decision(world: World) -> None:
     body = _dose_by_token(world).content.decode()
-    assert not {"decision", "reasons", "treatment_day", "amendments", "override_id"} & set(json.loads(body))
+    never = {"decision", "reasons", "treatment_day", "day_in_treatment", "amendments", "override_id"}
+    assert not never & set(json.loads(body))
     assert "qtc" not in body.lower()
 
 
@@ -119,7 +121,11 @@ def test_a_nurse_signed_in_has_the_same_bytes_as_before(world: World, monkeypatc
 
     monkeypatch.setattr(services, "record_dose", spy)
     answer = _dose_signed_in(world)
-    expected = api.renderer.render(None, DoseOut.of(given[0]).model_dump(), response_status=201)  # type: ignore[arg-type]
+    from keel.treatment.queries.take_homes import admission_day_number
+
+    # lane day34: with the day in treatment the program counts (`day_in_treatment`, beside `treatment_day`)
+    counted = DoseOut.of(given[0], admission_day_number(world.alice))
+    expected = api.renderer.render(None, counted.model_dump(), response_status=201)  # type: ignore[arg-type]
     assert answer.content == str(expected).encode()
 
 

@@ -99,7 +99,8 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
     given.update(given_at=timezone.now() - timedelta(hours=2, minutes=5))  # the third meets the day limit
     doses = page.get_by_role("region", name="Buprenorphine doses")
     expect(doses).to_contain_text("8 mg given today")
-    expect(doses).to_contain_text("Day limit (program policy): 8")
+    expect(doses).to_contain_text("Day 0 in treatment: 8 mg given today")
+    expect(doses).to_contain_text("Limit on the first dose day (program policy): 8")
     page.get_by_label("Dose now (mg)").fill("4")
     page.get_by_role("button", name="Give dose").click()
     page.get_by_text("above the 8 mg limit").wait_for()

@@ -32,7 +32,9 @@ TODAY = date(2026, 11, 25)
 # Issue #21: one fewer for effective_policy's two reads in one, and one fewer again for the order in force and
 # the day's overrides in one (`order_and_overrides`: `active_order` and `day_overrides` merged).
 SERVICE_STATEMENTS = {"sqlite": 11, "postgresql": 10}
-API_STATEMENTS = {"sqlite": 15, "postgresql": 14}
+# Lane day34 (correction 9): one more for the answer's `day_in_treatment` (the program's
+# `admission_day_number`, `take_homes.admission_day_number`: the dose does not read the take-home policy).
+API_STATEMENTS = {"sqlite": 16, "postgresql": 15}
 
 
 @pytest.fixture

@@ -384,7 +384,9 @@ def test_the_dosing_list_stays_set_based(world: World, django_assert_max_num_que
             prescriber=world.staff["prescriber"],
             created_at=NOON,
         )
-    with django_assert_max_num_queries(12):
+    # 13 (was 12): lane day34 reads every row's `admission_day_number` (the day in treatment each row shows,
+    # correction 9) in one statement (`take_homes.admission_day_numbers`), never one per row
+    with django_assert_max_num_queries(13):
         rows = queries.dosing_list(world.staff["nurse"])
     assert len(rows) == 8
 

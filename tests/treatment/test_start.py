@@ -366,7 +366,7 @@ def test_home_start_follows_the_persons_sows_and_the_program_policy(world: World
     assert data["redose_interval_hours"] == 2
     page = alice.get("/me/home-start/").content.decode()
     assert "You can take your first dose now." in page
-    assert "more than 8 mg on day 1" in page
+    assert "more than 8 mg on your first day of doses" in page
 
 
 def test_a_low_dose_start_is_the_clinicians_schedule(world: World) -> None:

@@ -9,6 +9,7 @@ from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import may_hear_the_record, token_may_write
 from keel.treatment import services
 from keel.treatment.api.common import router
+from keel.treatment.queries.take_homes import admission_day_number
 from keel.treatment.schemas import (
     AmendmentIn,
     AmendmentSavedOut,
@@ -48,7 +49,7 @@ def create_dose(
     )
     if not may_hear_the_record(request):  # lane tok27: a staff token has what it needs to reconcile
         return Status(201, DoseRecordedOut.of(outcome.dose))
-    return Status(201, DoseOut.of(outcome.dose))
+    return Status(201, DoseOut.of(outcome.dose, admission_day_number(outcome.dose.patient)))
 
 
 @router.post(

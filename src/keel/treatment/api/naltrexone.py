@@ -7,6 +7,7 @@ from ninja import Status
 from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
 from keel.treatment.api.common import router
+from keel.treatment.queries.take_homes import admission_day_number
 from keel.treatment.schemas import InjectionIn, InjectionOut
 
 
@@ -25,4 +26,4 @@ def injection(
         site=payload.site,
         naloxone_challenge_negative=payload.naloxone_challenge_negative,
     )
-    return Status(201, InjectionOut.of(outcome.dose))
+    return Status(201, InjectionOut.of(outcome.dose, admission_day_number(outcome.dose.patient)))

@@ -76,7 +76,7 @@ def medication(request: AuthenticatedApiRequest, patient_id: int) -> MedicationR
         orders_version=queries.orders_version(record.patient, record.order_versions),
         order_versions=record.order_versions,
         orders=[OrderOut.of(o) for o in record.orders],
-        doses=[DoseOut.of(d) for d in record.doses],
+        doses=[DoseOut.of(d, record.admission_day_number) for d in record.doses],
         overrides=[
             OverrideOut(
                 id=o.pk, date=o.local_date.isoformat(), max_total_mg=str(o.max_total_mg), reason=o.reason

@@ -24,6 +24,7 @@ def dosing_today(request: AuthenticatedApiRequest) -> list[DosingRowOut]:
             status=r.status,
             given_today_mg=str(r.today.given_today_mg),
             treatment_day=r.today.treatment_day,
+            day_in_treatment=r.day_in_treatment,
             missed_days_in_a_row=r.today.missed_days_in_a_row,
             next_sequence=r.today.next_sequence,
             last_dose=r.today.last_dose.local_date.isoformat() if r.today.last_dose else None,

@@ -4,7 +4,7 @@ a rule runs with for one person (the program's values and the person's overrides
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, overload
@@ -192,6 +192,17 @@ _POLICY_AND_OVERRIDES = (
     'ORDER BY "kind" DESC, "at" DESC, "n" DESC'
 )
 
+# effective_policies' read: `_POLICY_AND_OVERRIDES` for several people and their programs, each row naming
+# whose it is (the person's id for an override, the program's for a setting). Only the placeholders' count
+# varies.
+_POLICIES_AND_OVERRIDES = (
+    'SELECT 1 AS "kind", o."patient_id" AS "whose", o."rule", o."field", o."value" '
+    'FROM "treatment_patientpolicyoverride" o WHERE o."patient_id" IN ({people}) AND o."revoked_at" IS NULL '
+    'AND o."rule" IN (%s, %s) '
+    'UNION ALL SELECT 0, s."program_id", s."rule", s."field", s."value" '
+    'FROM "treatment_policysetting" s WHERE s."program_id" IN ({programs}) AND s."rule" IN (%s, %s)'
+)
+
 
 def _value_converters(connection: BaseDatabaseWrapper) -> tuple[list[rows.Converter], Col]:
     """The converters the ORM applies to a `value` column (a JSONField: the same on both tables)."""
@@ -212,23 +223,60 @@ def effective_policy(patient: Patient, rule: AnyRule | str) -> Mapping[str, obje
     Hand-written in one statement (issue #21): `program_policy`'s read and the overrides' (the model's
     order, newest first), each value converted as the ORM converts a JSONField's
     (tests/treatment/test_policy_reads_sql.py holds it to the ORM's answer on both databases)."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-
     rule_name = rule if isinstance(rule, str) else rule.name
-    connection = connections[DEFAULT_DB_ALIAS]
-    funcs, col = _value_converters(connection)
     names = _rules_read(rule_name)
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(
             _POLICY_AND_OVERRIDES,
             [patient.pk, names[0], names[-1], patient.program_id, names[0], names[-1]],
         )
         found = cursor.fetchall()
+    return policy_of_rows(rule_name, [(kind, owner, field, value) for kind, owner, field, value, *_ in found])
+
+
+def _connection() -> BaseDatabaseWrapper:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def policy_of_rows(rule_name: str, found: Iterable[tuple[int, str, str, object]]) -> dict[str, Setting]:
+    """The effective policy of rule `rule_name` from the stored values read as the database returns a `value`
+    column (not converted): each `(kind, owning rule, field, value)`, kind 1 a person's active override, 0 the
+    program's setting (at most one of each per field: a constraint). `effective_policy`, `effective_policies`
+    and a read that brings the values in its own statement (`take_homes.admission_day_of`) all answer this."""
+    connection = _connection()
+    funcs, col = _value_converters(connection)
     stored: dict[tuple[str, str], object] = {}
     overrides: dict[tuple[str, str], object] = {}
-    for kind, owner, field, value, _at, _n in found:
+    for kind, owner, field, value in found:
         for func in funcs:
             value = func(value, col, connection)
         (overrides if kind == 1 else stored)[(owner, field)] = value
     program = {**core_policy.defaults(rules.get(rule_name)), **_usable(rule_name, stored)}
     return {**program, **_usable(rule_name, overrides)}
+
+
+def effective_policies(patients: Iterable[Patient], rule_name: str) -> dict[int, dict[str, Setting]]:
+    """`effective_policy` of each of these people (keyed by id), read together in one statement (none for no
+    one): the settings of their programs and their active overrides. A list shows a policy value on every row
+    with a fixed number of statements (the dosing window's day in treatment)."""
+    people = {p.pk: p.program_id for p in patients}
+    if not people:
+        return {}
+    names = _rules_read(rule_name)
+    programs = sorted(set(people.values()))
+    sql = _POLICIES_AND_OVERRIDES.format(
+        people=", ".join(["%s"] * len(people)), programs=", ".join(["%s"] * len(programs))
+    )
+    with _connection().cursor() as cursor:
+        cursor.execute(sql, [*people, names[0], names[-1], *programs, names[0], names[-1]])
+        found = cursor.fetchall()
+    overrides: dict[int, list[tuple[int, str, str, object]]] = {}
+    settings: dict[int, list[tuple[int, str, str, object]]] = {}
+    for kind, whose, owner, field, value in found:
+        (overrides if kind == 1 else settings).setdefault(whose, []).append((kind, owner, field, value))
+    return {
+        pk: policy_of_rows(rule_name, [*settings.get(program, []), *overrides.get(pk, [])])
+        for pk, program in people.items()
+    }

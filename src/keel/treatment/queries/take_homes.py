@@ -4,6 +4,7 @@ to come and the bottles that count against a new supply (review 19a)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -14,10 +15,11 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.core import episodes
 from keel.core.rules.methadone import TAKE_HOME, federal_max_supply
+from keel.core.rules.policy import Setting
 from keel.patients.models import Patient, PatientFlag, local_today, zone_of
 from keel.treatment.models import Medication
 from keel.treatment.queries.contexts import dose_context
-from keel.treatment.queries.policy import effective_policy
+from keel.treatment.queries.policy import effective_policies, effective_policy, policy_of_rows
 from keel.treatment.queries.take_home_plans import held_bottles
 
 MISSED_CONCERN_DAYS = 7  # a missed observed dose this far back is a take-home concern (review 13d)
@@ -34,6 +36,41 @@ def admission_day_number(patient: Patient) -> int:
     """Whether the episode's first dose day is day 0 or day 1 for the person's program (the take-home policy's
     `admission_day_number`): what every shown day in treatment counts from (`episodes.counted_day`)."""
     return int(effective_policy(patient, TAKE_HOME)["admission_day_number"])
+
+
+def admission_day_numbers(patients: Iterable[Patient]) -> dict[int, int]:
+    """`admission_day_number` of each of these people (keyed by id), read together in one statement
+    (`effective_policies`): a list counts every row's day in treatment with a fixed number of statements."""
+    found = effective_policies(patients, TAKE_HOME.name)
+    return {pk: _day_number(policy) for pk, policy in found.items()}
+
+
+# `admission_day_number` as two expressions of a statement that reads the person as `p` (the window's row,
+# `queries.window.row`): the person's active override and their program's setting, as stored (NULL: none).
+# `admission_day_of` answers from them what `admission_day_number` answers. Constant text only.
+ADMISSION_DAY_SQL = (
+    '(SELECT o."value" FROM "treatment_patientpolicyoverride" o WHERE o."patient_id" = p."id" '
+    'AND o."revoked_at" IS NULL AND o."rule" = \'take-home-eligibility\' '
+    "AND o.\"field\" = 'admission_day_number')",
+    '(SELECT s."value" FROM "treatment_policysetting" s WHERE s."program_id" = p."program_id" '
+    "AND s.\"rule\" = 'take-home-eligibility' AND s.\"field\" = 'admission_day_number')",
+)
+
+
+def admission_day_of(override: object, setting: object) -> int:
+    """`admission_day_number` from `ADMISSION_DAY_SQL`'s two values (the override, the program's setting)."""
+    stored = [(1, override), (0, setting)]
+    field = "admission_day_number"
+    found = [(kind, TAKE_HOME.name, field, value) for kind, value in stored if value is not None]
+    return _day_number(policy_of_rows(TAKE_HOME.name, found))
+
+
+def _day_number(found: Mapping[str, Setting]) -> int:
+    """The policy's `admission_day_number` (a number: its bounds admit 0 or 1)."""
+    value = found["admission_day_number"]
+    if not isinstance(value, int | float):
+        raise TypeError(f"admission_day_number is not a number: {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)

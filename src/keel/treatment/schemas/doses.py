@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from pydantic import Field
 
+from keel.core import episodes
 from keel.schemas import In, Out
 from keel.treatment import queries
 from keel.treatment.models import (
@@ -15,6 +16,16 @@ from keel.treatment.models import (
     DoseRecord,
 )
 from keel.treatment.schemas.decisions import ReasonOut, StoredDecision
+
+# correction 9: the machine's day and the day every screen shows, side by side
+TREATMENT_DAY = (
+    "1 on the first dose day of this episode; the day-1 / day-2 limits read it (a naltrexone injection's: "
+    "the days since the last injection, 1 for the first)"
+)
+DAY_IN_TREATMENT = (
+    "the day in treatment every screen shows: treatment_day counted from the program's admission day number "
+    "(0 or 1, take-home policy `admission_day_number`)"
+)
 
 
 class AmendmentOut(Out):
@@ -31,15 +42,17 @@ class DoseOut(Out):
     status: str
     amount_mg: str  # decimal text, as given
     effective_mg: str  # decimal text, after corrections
-    treatment_day: int | None
+    treatment_day: int | None = Field(description=TREATMENT_DAY)
+    day_in_treatment: int | None = Field(description=DAY_IN_TREATMENT)
     decision: StoredDecision
     override_id: int | None
     amendments: list[AmendmentOut]
     recorded_at: str  # ISO datetime
 
     @classmethod
-    def of(cls, d: DoseRecord) -> DoseOut:
-        return cls(**_dose_fields(d))
+    def of(cls, d: DoseRecord, admission_day_number: int) -> DoseOut:
+        """The dose, its day in treatment counted from `admission_day_number` (`take_homes`)."""
+        return cls(**_dose_fields(d, admission_day_number))
 
 
 class DoseRecordedOut(Out):
@@ -77,13 +90,14 @@ class _DoseFields(TypedDict):
     amount_mg: str
     effective_mg: str
     treatment_day: int | None
+    day_in_treatment: int | None
     decision: StoredDecision
     override_id: int | None
     amendments: list[AmendmentOut]
     recorded_at: str
 
 
-def _dose_fields(d: DoseRecord) -> _DoseFields:
+def _dose_fields(d: DoseRecord, admission_day_number: int) -> _DoseFields:
     return {
         "id": d.pk,
         "date": d.local_date.isoformat(),
@@ -92,6 +106,7 @@ def _dose_fields(d: DoseRecord) -> _DoseFields:
         "amount_mg": str(d.amount_mg),
         "effective_mg": str(queries.effective_mg(d)),
         "treatment_day": d.treatment_day,
+        "day_in_treatment": episodes.counted_day(d.treatment_day, admission_day_number),
         "decision": d.decision,
         "override_id": d.override_id,
         "amendments": [
@@ -111,8 +126,8 @@ class InjectionOut(DoseOut):
     site: str  # left_gluteal | right_gluteal
 
     @classmethod
-    def of(cls, d: DoseRecord) -> InjectionOut:
-        return cls(**_dose_fields(d), site=d.site)
+    def of(cls, d: DoseRecord, admission_day_number: int) -> InjectionOut:
+        return cls(**_dose_fields(d, admission_day_number), site=d.site)
 
 
 class AmendmentSavedOut(Out):
@@ -153,7 +168,8 @@ class DosingRowOut(Out):
     ordered_mg: str  # decimal text
     status: str  # due, given, held, take_home
     given_today_mg: str  # decimal text
-    treatment_day: int | None
+    treatment_day: int | None = Field(description=TREATMENT_DAY)
+    day_in_treatment: int | None = Field(description=DAY_IN_TREATMENT)
     missed_days_in_a_row: int
     next_sequence: int
     last_dose: str | None  # ISO date

@@ -176,12 +176,13 @@ def _tags(row: _Row) -> str:
 
 
 def _order_cells(row: _Row) -> str:
-    """The order's dose, the day of treatment, the last dose's day and the take-home days allowed."""
+    """The order's dose, the day in treatment (`DosingRow.day_in_treatment`, the program's count), the last
+    dose's day and the take-home days allowed."""
     t, r = row.t, row.r
     last, plan = r.today.last_dose, r.take_home
     return (
         f'    <td data-label="{t.gettext("Ordered")}">{floatformat(r.order.dose_mg, "-2")} mg</td>\n'
-        f'    <td data-label="{t.gettext("Day")}">{_number(r.today.treatment_day)}</td>\n'
+        f'    <td data-label="{t.gettext("Day")}">{_number(r.day_in_treatment)}</td>\n'
         f'    <td data-label="{t.gettext("Last dose")}">'
         f"{_text(shown_date(last.local_date)) if last else '—'}</td>\n"
         f'    <td data-label="{t.gettext("Take-homes")}">'

@@ -24,6 +24,7 @@ from keel.treatment.queries.contexts import (
     dose_contexts,
 )
 from keel.treatment.queries.doses import DoseContext
+from keel.treatment.queries.take_homes import admission_day_numbers
 from keel.treatment.queries.window.row_status import (
     WINDOW_MEDICATIONS,
     DosingRow,
@@ -79,6 +80,7 @@ def dosing_list(
     patients = [p for p in patients if any((p.pk, med) in orders for med in medications)]
     ids = [p.pk for p in patients]
     flags = _open_flags(ids)
+    day_numbers = admission_day_numbers(patients)  # one statement for every row (correction 9)
     contexts = _window_contexts(patients, todays, orders, medications, one=patient_id is not None)
     rows = []
     for p in patients:
@@ -92,7 +94,15 @@ def dosing_list(
                 ctx, plan is not None and today in ctx.take_home_days
             )  # every plan: review 25c hole 3
             row = DosingRow(
-                p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med
+                p,
+                orders[(p.pk, med)],
+                ctx,
+                plan,
+                flags.get(p.pk, 0),
+                status == "due",
+                status,
+                med,
+                admission_day_number=day_numbers[p.pk],
             )
             rows.append(_with_held_bottle(row))
     policy.audit_list_read(

@@ -3,7 +3,7 @@ held to the list's row."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from keel.treatment.queries.contexts import (
     dose_context,
 )
 from keel.treatment.queries.doses import MISS_LOOKBACK
+from keel.treatment.queries.take_homes import ADMISSION_DAY_SQL, admission_day_of
 from keel.treatment.queries.window.listing import dosing_list
 from keel.treatment.queries.window.row_status import (
     WINDOW_MEDICATIONS,
@@ -69,6 +70,7 @@ _ROW_EXTRA = (
     '(SELECT COUNT(*) FROM "patients_patientflag" k '
     'WHERE k."patient_id" = p."id" AND k."resolved_at" IS NULL)',
     policy.OFF_TEAM,
+    *ADMISSION_DAY_SQL,  # the override and the program's setting the row's day in treatment counts from
 )
 
 
@@ -89,7 +91,7 @@ def dosing_row(
     if not found:
         policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
         return None
-    patient, program, order, has_photo, open_flags, off_team = found[0]
+    patient, program, order, has_photo, open_flags, off_team, override, setting = found[0]
     Patient.program.field.set_cached_value(patient, program)
     patient.has_photo = bool(has_photo)
     today = local_today(patient, now)
@@ -102,7 +104,10 @@ def dosing_row(
     if order.status == OrderStatus.STOPPED:
         policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
         return None
-    row = _row_of(patient, order, int(open_flags), medication, today)
+    row = replace(
+        _row_of(patient, order, int(open_flags), medication, today),
+        admission_day_number=admission_day_of(override, setting),
+    )
     policy.audit_list_read(
         user,
         target_type="dosing_list",
@@ -115,7 +120,8 @@ def dosing_row(
 
 def _fetch_row(user: User, medication: str, now: datetime | None, patient_id: int) -> list[tuple[Any, ...]]:
     """The clinician's row in one hand-written statement (`_ROW`): the person, the program, the newest order,
-    whether a photo is on file, the open flags, and whether the person is off the clinician's team."""
+    whether a photo is on file, the open flags, whether the person is off the clinician's team, and the
+    stored override and program setting of `admission_day_number` (`take_homes.ADMISSION_DAY_SQL`)."""
     return rows.fetch(
         _ROW,
         [
@@ -211,12 +217,22 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     read = _read_after_dose(user, recorded)
     if read is None:
         return None
-    has_photo, open_flags, off_team = read
+    has_photo, open_flags, off_team, override, setting = read
     patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, plan is not None and recorded.today in ctx.take_home_days)
     row = _with_held_bottle(
-        DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
+        DosingRow(
+            patient,
+            recorded.order,
+            ctx,
+            plan,
+            int(open_flags),
+            status == "due",
+            status,
+            medication,
+            admission_day_number=admission_day_of(override, setting),
+        )
     )
     policy.audit_list_read(
         user,
@@ -228,9 +244,10 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     return row
 
 
-def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any] | None:
-    """`_AFTER_DOSE`'s read for `row_after_dose`: the row's photo, open flags and off-team, or None when the
-    person's doses, amendments, order, episode or take-home plans changed since the dose read them."""
+def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[bool, int, bool, object, object] | None:
+    """`_AFTER_DOSE`'s read for `row_after_dose`: the row's photo, open flags, off-team and the stored values
+    of `admission_day_number` (`ADMISSION_DAY_SQL`), or None when the person's doses, amendments, order,
+    episode or take-home plans changed since the dose read them."""
     patient, medication = recorded.patient, recorded.medication
     since = connection.ops.adapt_datefield_value(recorded.today - timedelta(days=MISS_LOOKBACK))
     plans = [plan for plan in recorded.reads.plans if plan.patient_id == patient.pk]
@@ -248,9 +265,9 @@ def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any]
                 patient.pk,
             ),
         )
-        has_photo, open_flags, off_team, doses, amendments, order_id, episode_id, new_plans, open_plans = (
-            cursor.fetchone()
-        )
+        found = cursor.fetchone()
+    has_photo, open_flags, off_team, override, setting = found[:5]
+    doses, amendments, order_id, episode_id, new_plans, open_plans = found[5:]
     before = recorded.reads.doses[patient.pk]
     amended = sum(len(recorded.reads.amended.get(d.pk, ())) for d in before)
     if doses != len(before) + 1 or amendments != amended:
@@ -263,4 +280,4 @@ def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any]
         or (not held and open_plans != sum(1 for plan in plans if plan.ended_on is None))
     ):
         return None  # an order, an episode or a take-home plan changed meanwhile: read the row again
-    return has_photo, open_flags, off_team
+    return bool(has_photo), int(open_flags), bool(off_team), override, setting

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
+from keel.core import episodes
 from keel.patients.models import Patient
 from keel.treatment.models import (
     Medication,
@@ -33,6 +34,15 @@ class DosingRow:
     # review 20a: a due methadone row on a day the person still holds a bottle of an ended plan for
     # (`contexts.held_bottle_plan`): the row offers "today's bottle returned unopened" as on a take-home day
     bottle_held: bool = False
+    # correction 9: whether the episode's first dose day is day 0 or day 1 for the person's program
+    # (`take_homes.admission_day_number`); the row shows `day_in_treatment`, `today.treatment_day` stays the
+    # raw day of the episode the day-1 / day-2 limits read
+    admission_day_number: int = 0
+
+    @property
+    def day_in_treatment(self) -> int:
+        """The day in treatment every screen shows for today (`episodes.counted_day`)."""
+        return episodes.counted_day(self.today.treatment_day, self.admission_day_number)
 
 
 WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)

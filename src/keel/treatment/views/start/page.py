@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import EMERGENCY_INSTRUMENTS
+from keel.core import episodes
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.patients.models import zone_of
 from keel.treatment import queries, words
@@ -48,7 +49,6 @@ def _render_start(
     view = queries.start_view(
         request.user, patient_id=patient_id, versions=policy.can_prescribe(request.user)
     )
-    limit = _day_limit_shown(view)
     ready, orphan = _ready_rows(view, form, typed)
     permissions = _start_permissions(request, view)
     return render(
@@ -65,7 +65,7 @@ def _render_start(
             ],
             **_assessments_shown(view),
             "last_use_rows": _last_use_rows(form, typed, field_errors),
-            "day_limit": limit,
+            **_days_shown(view),
             **permissions,
             # the versions of every medication's orders the order form (shown with no order in force) sends
             "order_versions": view.order_versions
@@ -98,15 +98,22 @@ def _refused_form(
     }
 
 
-def _day_limit_shown(view: StartView) -> float | None:
-    """Today's buprenorphine limit on day 1 or 2 of treatment (the program's policy), else None."""
-    limit: float | None = None
-    if view.context is not None:
-        from keel.treatment.queries.policy import effective_policy
+def _days_shown(view: StartView) -> dict[str, int | float | None]:
+    """Today's day in treatment as every screen counts it (correction 9: `episodes.counted_day` with the
+    program's `admission_day_number`), and the buprenorphine limit of the first or second dose day (the
+    program's policy; the raw day of the episode, 1 or 2, picks it: `day_limit_day`), else None."""
+    if view.context is None:
+        return {"day_in_treatment": None, "day_limit": None, "day_limit_day": None}
+    from keel.treatment.queries.policy import effective_policy
+    from keel.treatment.queries.take_homes import admission_day_number
 
-        p = effective_policy(view.patient, DOSE_LIMIT)
-        limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
-    return limit
+    raw = view.context.treatment_day
+    p = effective_policy(view.patient, DOSE_LIMIT)
+    return {
+        "day_in_treatment": episodes.counted_day(raw, admission_day_number(view.patient)),
+        "day_limit": {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(raw),
+        "day_limit_day": raw if raw in (1, 2) else None,
+    }
 
 
 def _ready_rows(view: StartView, form: str, typed: QueryDict | None) -> tuple[ReadinessCard | None, bool]:
