@@ -8,18 +8,18 @@ dose alone; review 21x closed the same door for a low-dose step (`any_dose`), no
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from keel.treatment.services.common import DoseBlocked
+from keel.treatment.services.common import DoseBlocked, DoseOutcome
 from tests.conftest import World
 from tests.review34c._setup import a_day, at, cows, dose, intake, order, override
 
 pytestmark = pytest.mark.django_db
 
 
-def _test_dose_on_override(world: World) -> tuple[object, object]:
+def _dose_on_override(world: World) -> tuple[DoseOutcome, datetime]:
     """Buprenorphine 8 mg written; the intake says methadone 30 h and heroin 14 h ago (not ready: 72 h for
     methadone); COWS 14; a start override up to 2 mg today; 2 mg given at 09:00. The first dose's outcome and
     the time two hours later (a fresh COWS 14 scored just before it)."""
@@ -35,8 +35,8 @@ def _test_dose_on_override(world: World) -> tuple[object, object]:
 
 
 def test_control_the_override_gives_the_2_mg_test_dose(world: World) -> None:
-    first, _later = _test_dose_on_override(world)
-    assert first.dose.amount_mg == 2  # type: ignore[attr-defined]
+    first, _later = _dose_on_override(world)
+    assert first.dose.amount_mg == 2
 
 
 def test_control_without_the_override_the_first_dose_waits(world: World) -> None:
@@ -49,6 +49,6 @@ def test_control_without_the_override_the_first_dose_waits(world: World) -> None
 
 
 def test_more_than_the_start_override_total_the_same_day_waits_for_readiness(world: World) -> None:
-    _first, later = _test_dose_on_override(world)
+    _first, later = _dose_on_override(world)
     with pytest.raises(DoseBlocked):
         dose(world, "6", later, medication="buprenorphine")

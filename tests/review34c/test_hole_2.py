@@ -15,7 +15,7 @@ import time_machine
 
 from keel.core.rules.inputs import FieldError
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseRecord
+from keel.treatment.models import DoseAmendment, DoseRecord
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses.corrections import amend_dose
 from tests.conftest import World
@@ -35,7 +35,7 @@ def _first_dose_on_override(world: World) -> tuple[DoseRecord, datetime]:
     return dose(world, "4", t, medication="buprenorphine").dose, t + timedelta(minutes=30)
 
 
-def _correct(world: World, given: DoseRecord, mg: str, when: datetime) -> object:
+def _correct(world: World, given: DoseRecord, mg: str, when: datetime) -> DoseAmendment:
     with time_machine.travel(when, tick=False):
         return amend_dose(
             by=world.staff["nurse"],
@@ -59,7 +59,7 @@ def test_control_8_mg_typed_at_the_window_is_refused(world: World) -> None:
 
 def test_control_a_correction_down_is_saved(world: World) -> None:
     given, when = _first_dose_on_override(world)
-    assert _correct(world, given, "2", when).corrected_mg == 2  # type: ignore[attr-defined]
+    assert _correct(world, given, "2", when).corrected_mg == 2
 
 
 def test_a_correction_up_past_the_start_override_is_refused_naming_corrected_mg(world: World) -> None:
