@@ -75,7 +75,7 @@ def start_gate(
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return _with_step({"first_dose": False}, step)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
-        gate = _start_gate_read(patient, ctx, now, total, overrides, dose_limit=dose_limit)
+        gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True, dose_limit=dose_limit)
         gate.pop("phase", None)
         gate.pop("restart_after_days", None)
         return _with_step(gate, step)
@@ -97,15 +97,18 @@ def _start_gate_read(
     total: Decimal,
     overrides: list[DoseOverride],
     *,
+    any_dose: bool = False,
     dose_limit: DoseLimitPolicy | None = None,
 ) -> StartGate:
     """`start_gate` without a low-dose step: the induction's phase and, on its first day, the readiness
-    verdict and a start override covering `total`, the day's total with this dose: every dose of the
-    induction's first day meets the gate, not only the first (review 21x for a low-dose day above its
-    step; lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness
-    "wait")."""
+    verdict and a start override covering `total`, the day's total with this dose: the gate is put to the
+    day's first dose, and every dose of the induction's first day when a start override is recorded for it
+    (lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
+    the override limits the day's total) or `any_dose` (a low-dose day above its step, review 21x). A later
+    dose after a first dose given on "ready" is not gated again (a fresh COWS is not asked for it)."""
     induction = _induction(patient, ctx, now, dose_limit)
-    first = induction.starts_today or induction.after_full_agonist
+    gated = any_dose or ctx.given_today_mg == 0 or any(o.kind == OverrideKind.START for o in overrides)
+    first = (induction.starts_today and gated) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
     if first:
         read = buprenorphine_readiness(patient, now)
