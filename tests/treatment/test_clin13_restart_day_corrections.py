@@ -115,7 +115,7 @@ def _restart(world: Any, mg: str = "8", cap: str = "8") -> tuple[date, Any]:
 
 
 def test_a_restart_day_correction_above_the_day_one_limit_is_refused(world: Any) -> None:
-    back, given = _restart(world)
+    back, given = _restart(world, cap="12")  # the start override covers 12 mg (fix34c: it limits the day)
     assert "day-1 limit" in _refused(world, given.pk, "12", back)
 
 
@@ -132,7 +132,7 @@ def test_the_day_after_a_restart_a_correction_meets_the_day_two_limit(world: Any
 
 
 def test_a_restart_day_correction_with_a_limit_override_is_saved(world: Any) -> None:
-    back, given = _restart(world)
+    back, given = _restart(world, cap="12")  # the start override covers 12 mg (fix34c: it limits the day)
     override(world, at(back, 11), medication="buprenorphine", mg="12")
     assert _amend(world, given.pk, "12", back).corrected_mg == 12
 
@@ -152,7 +152,7 @@ def test_a_correction_after_methadone_since_the_last_buprenorphine_meets_day_one
     switch = D + timedelta(days=3)
     order(world, "methadone", "30", at(switch, 7))
     dose(world, "30", at(switch, 9), sequence=1)
-    override(world, at(switch, 13), medication="buprenorphine", kind="start", mg="8")
+    override(world, at(switch, 13), medication="buprenorphine", kind="start", mg="12")  # fix34c: the day's
     given = dose(world, "8", at(switch, 14), medication="buprenorphine", sequence=1).dose
     assert "day-1 limit" in _refused(world, given.pk, "12", switch)
 

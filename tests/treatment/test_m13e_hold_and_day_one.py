@@ -157,18 +157,19 @@ def test_a_day_one_correction_downward_is_never_refused(world: Any) -> None:
     assert _amend(world, given.pk, "40").corrected_mg == 40
 
 
-def test_a_day_two_correction_is_not_held_to_the_day_one_limits(world: Any) -> None:
+def test_a_later_day_correction_is_not_held_to_the_day_one_limits(world: Any) -> None:
     order(world, "methadone", "30", at(D, 7))
-    dose(world, "30", at(D, 9), sequence=1)
-    day2 = D + timedelta(days=1)
-    order(world, "methadone", "40", at(day2, 8))  # the dose given follows the order
-    given = dose(world, "35", at(day2, 9), sequence=1).dose
-    assert _amend(world, given.pk, "40", day=day2).corrected_mg == 40
+    for i in range(3):  # fix34c: the first raise waits the days between increases from the first dose
+        dose(world, "30", at(D + timedelta(days=i), 9), sequence=1)
+    day4 = D + timedelta(days=3)
+    order(world, "methadone", "40", at(day4, 8))  # the dose given follows the order
+    given = dose(world, "35", at(day4, 9), sequence=1).dose
+    assert _amend(world, given.pk, "40", day=day4).corrected_mg == 40
 
 
 def test_a_buprenorphine_day_one_correction_above_the_day_one_limit_is_refused(world: Any) -> None:
     order(world, "buprenorphine", "8", at(D, 7))
-    override(world, at(D, 8), medication="buprenorphine", kind="start", mg="8")
+    override(world, at(D, 8), medication="buprenorphine", kind="start", mg="16")  # fix34c: the day's total
     given = dose(world, "8", at(D, 9), medication="buprenorphine", sequence=1).dose
     with pytest.raises(services.TreatmentInvalid) as refused:
         _amend(world, given.pk, "16")

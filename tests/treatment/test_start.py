@@ -191,13 +191,13 @@ def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> No
     services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=4
     )
-    with time_machine.travel(NOON, tick=False):  # the first dose waits for "ready" or a start override
-        services.add_override(
+    with time_machine.travel(NOON, tick=False):  # the first day waits for "ready" or a start override
+        services.add_override(  # covering the day's total (lane fix34c: every dose of the first day)
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
             medication="buprenorphine",
             kind="start",
-            max_total_mg=8,
+            max_total_mg=12,
             reason="transfer from another clinic, on 8 mg daily",
         )
     # doses 2 h apart: the re-dose interval (issue #13) stops a second dose sooner

@@ -100,11 +100,15 @@ def _start_gate_read(
     any_dose: bool = False,
     dose_limit: DoseLimitPolicy | None = None,
 ) -> StartGate:
-    """`start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
-    verdict and a start override covering `total`. `any_dose`: on the induction's first day, the gate on this
-    dose whatever dose of the day it is (a low-dose day's total above its step, review 21x)."""
+    """`start_gate` without a low-dose step: the induction's phase and, on its first day, the readiness
+    verdict and a start override covering `total`, the day's total with this dose: the gate is put to the
+    day's first dose, and every dose of the induction's first day when a start override is recorded for it
+    (lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
+    the override limits the day's total) or `any_dose` (a low-dose day above its step, review 21x). A later
+    dose after a first dose given on "ready" is not gated again (a fresh COWS is not asked for it)."""
     induction = _induction(patient, ctx, now, dose_limit)
-    first = (induction.starts_today and (any_dose or ctx.given_today_mg == 0)) or induction.after_full_agonist
+    gated = any_dose or ctx.given_today_mg == 0 or any(o.kind == OverrideKind.START for o in overrides)
+    first = (induction.starts_today and gated) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
     if first:
         read = buprenorphine_readiness(patient, now)

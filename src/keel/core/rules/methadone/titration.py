@@ -30,17 +30,8 @@ def _titration_checks(v: DoseInput, p: DosePolicy, comparison: float, total: flo
             last=comparison,
             limit=p["titration_step_max_mg"],
         )
-    since = v["days_since_last_increase"]
-    if step > 0 and since is not None and since < p["titration_min_days_between"]:
-        limits.over(
-            gettext_noop(
-                "The last increase was %(days)s days ago; the program waits %(min)s days between increases. "
-                "%(then)s"
-            ),
-            ("baxter-2013", "keel-policy"),
-            days=since,
-            min=p["titration_min_days_between"],
-        )
+    if step > 0:
+        _days_between_increases(v, p, limits)
     low = v["window_low_mg"]
     if low is not None and total - low > p["titration_window_max_mg"]:
         limits.over(
@@ -53,6 +44,36 @@ def _titration_checks(v: DoseInput, p: DosePolicy, comparison: float, total: flo
             days=p["titration_window_days"],
             low=low,
             limit=p["titration_window_max_mg"],
+        )
+
+
+def _days_between_increases(v: DoseInput, p: DosePolicy, limits: _Limits) -> None:
+    """An increase sooner than `titration_min_days_between` after the last one, the episode's first dose
+    counting as the first "increase" (lane fix34c, review 34c hole 3: 30 mg on day 1 and 40 mg on day 2 was
+    never counted): methadone builds up over 4-5 days, so the first raise waits as any raise does."""
+    since = v["days_since_last_increase"]
+    wait = p["titration_min_days_between"]
+    if since is not None and since < wait:
+        limits.over(
+            gettext_noop(
+                "The last increase was %(days)s days ago; the program waits %(min)s days between increases. "
+                "%(then)s"
+            ),
+            ("baxter-2013", "keel-policy"),
+            days=since,
+            min=wait,
+        )
+    elif since is None and v["treatment_day"] - 1 < wait:  # no increase yet: count from the first dose
+        limits.over(
+            gettext_noop(
+                "The first dose was on treatment day 1 and today is day %(day)s. The program waits %(min)s "
+                "days between increases, counting from the first dose: the first increase can come on day "
+                "%(earliest)s. %(then)s"
+            ),
+            ("baxter-2013", "keel-policy"),
+            day=v["treatment_day"],
+            min=wait,
+            earliest=1 + wait,
         )
 
 

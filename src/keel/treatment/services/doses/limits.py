@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from keel.core.decision import Reason
-from keel.core.rules.buprenorphine import induction_total_over, low_dose_total_over
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over, low_dose_total_over
 from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
@@ -42,7 +42,7 @@ from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_r
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
-from keel.treatment.services.start import low_dose_step, window_phase
+from keel.treatment.services.start import low_dose_step, start_gate, window_phase
 
 HOLD_STOPS_RAISE = N_(
     "A dose was held that day for sedation or intoxication and no prescriber has released the hold: a "
@@ -95,7 +95,10 @@ def amendment_ceilings(
         # review 18a: a hold of that day (any medication; the window's one definition) stops a raise as it
         # stops a dose, whatever override covers the day; a held dose itself is the prescriber's (amend_dose)
         raise TreatmentInvalid([FieldError("corrected_mg", HOLD_STOPS_RAISE)])
-    if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
+    if corrected <= effective_mg(dose):  # never a lowering
+        return
+    start_gate_over(patient, dose, corrected, total - corrected)  # no limit override passes the start gate
+    if covered:  # the override for that day passes the rest
         return
     before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
     over = induction_limits_over(patient, dose, corrected, total, before == 0, settings)
@@ -104,6 +107,31 @@ def amendment_ceilings(
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def start_gate_over(patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal) -> None:
+    """The window's start gate on a raised buprenorphine dose (lane fix34c, review 34c hole 2): the gate of
+    the dose's time (`start.start_gate`: on an induction's first day every dose, the readiness verdict
+    "ready" or a start override of that day covering the day's total), run by the window's rule
+    (`dose_decision`) on that day's context with the day's other doses, `others`. Refused naming
+    corrected_mg, in the rule's words; a limit override does not pass it, as at the window."""
+    if dose.medication != Medication.BUPRENORPHINE or dose.order is None:
+        return
+    ctx = replace(
+        dose_context(patient, dose.medication, dose.local_date), given_today_mg=others, hold_open=False
+    )
+    if ctx.first_dose_on is None or dose.local_date < ctx.first_dose_on:
+        return  # an earlier episode's dose: not this episode's induction
+    overrides = list(
+        DoseOverride.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
+        .order_by("-created_at")
+    )
+    at = dose.given_at or dose.recorded_at
+    gate = start_gate(patient, dose.order, ctx, at, others + corrected, overrides)
+    decision = dose_decision(patient, dose.medication, ctx, corrected, False, False, gate)
+    if decision.decision == NOT_READY_TO_DOSE:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in decision.reasons))])
 
 
 def _override_covers(patient: Patient, dose: DoseRecord, total: Decimal) -> bool:
