@@ -36,8 +36,10 @@ def test_readmission_restarts_first_dose_limit(world: Any) -> None:
     from keel.treatment import services
 
     methadone_order(world, "40", when=at(D0, 7))
-    dose_daily(world, D0, 1, "30")
-    dose_daily(world, D0 + timedelta(days=1), 5, "40")
+    # The lead (session 34, review 34c hole 3): the first raise waits the program's days between increases
+    # from the first dose, so 40 mg starts on day 4 (was day 2); the last dose is still D0 + 5.
+    dose_daily(world, D0, 3, "30")
+    dose_daily(world, D0 + timedelta(days=3), 3, "40")
     back = D0 + timedelta(days=20)
     _discharge_and_readmit(world, D0 + timedelta(days=6), back)
     methadone_order(world, "40", when=at(back, 8, 30))
