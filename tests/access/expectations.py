@@ -1086,7 +1086,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/doses/999999/amendments",
         {"anonymous": (401, 401, 401), **_DOSE_AMEND},
         patient_scoped=True,
-        body={"corrected_mg": "20", "reason": "typo in mg"},
+        body={"corrected_mg": "20", "reason": "typo in mg", "correction_version": 0},
     ),
     "api:dosing_today": Route(
         "GET", "/api/v1/dosing/today", {**_all(403, 401), "nurse": 200, "prescriber": 200}

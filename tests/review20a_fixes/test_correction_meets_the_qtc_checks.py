@@ -105,7 +105,7 @@ def test_the_amendment_api_refuses_the_raise_with_a_422_naming_corrected_mg(clin
         client = sign_in(Client(), clinic.nurse)
         response = client.post(
             f"/api/v1/patients/{clinic.patient.pk}/doses/{given.pk}/amendments",
-            json.dumps({"corrected_mg": "90", "reason": "typed 80, 90 was poured"}),
+            json.dumps({"corrected_mg": "90", "reason": "typed 80, 90 was poured", "correction_version": 0}),
             "application/json",
         )
     assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "corrected_mg")

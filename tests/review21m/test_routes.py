@@ -129,7 +129,13 @@ def test_the_correction_api_refuses_the_raise_naming_corrected_mg(world: World) 
     yesterday = _yesterday_under_a_raise(world)
     response = sign_in(Client(), world.staff["nurse"]).post(
         f"/api/v1/patients/{world.alice.pk}/doses/{yesterday.pk}/amendments",
-        json.dumps({"corrected_mg": "70", "reason": "typed 60 by mistake, the pump log shows 70 mg"}),
+        json.dumps(
+            {
+                "corrected_mg": "70",
+                "reason": "typed 60 by mistake, the pump log shows 70 mg",
+                "correction_version": 0,
+            }
+        ),
         "application/json",
     )
     assert response.status_code == 422

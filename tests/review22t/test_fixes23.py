@@ -467,7 +467,7 @@ def _api(world: World, mg: str) -> Any:
     client = sign_in(Client(), world.staff["nurse"])
     return client.post(
         f"/api/v1/patients/{world.alice.pk}/doses/{dose.pk}/amendments",
-        json.dumps({"corrected_mg": mg, "reason": DOWN}),
+        json.dumps({"corrected_mg": mg, "reason": DOWN, "correction_version": 0}),
         content_type="application/json",
     )
 

@@ -14,7 +14,7 @@ import pytest
 
 from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.queries import plan_days
-from keel.treatment.services.doses.bottles import NOTHING_GIVEN, TAKEN_BACK, VOIDED_NOT_HANDED_OUT
+from keel.treatment.services.doses.bottles import NOTHING_GIVEN, TAKEN_BACK, VOIDED_HANDED_OVER
 from tests.conftest import World
 from tests.factories import prescriber_ends
 from tests.review22t.test_fixes23 import _amend, _fhir, _on_80_handed_out_on
@@ -48,7 +48,8 @@ def test_the_end_of_a_void_of_yesterdays_dose_says_which_bottles_and_which_dose(
     _amend(world, dose, morning)
     today = morning.date()
     days = f"{today.isoformat()}, {(today + timedelta(days=1)).isoformat()}"
-    assert _ended(plan).end_reason == VOIDED_NOT_HANDED_OUT.format(days=days, day=dose.local_date.isoformat())
+    # lane fix34a (the lead's decision on review 34a question 1): bottles that left are never "not handed out"
+    assert _ended(plan).end_reason == VOIDED_HANDED_OVER.format(days=days, day=dose.local_date.isoformat())
 
 
 def test_after_a_correction_of_yesterdays_dose_to_zero_the_window_doses_her_today(world: World) -> None:

@@ -34,7 +34,7 @@ from keel.treatment.end_words import day_words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import MISSED_HAND_OUT
-from keel.treatment.services.doses.bottles import VOIDED_NOT_HANDED_OUT
+from keel.treatment.services.doses.bottles import VOIDED_HANDED_OVER
 from tests.conftest import World, sign_in
 from tests.factories import corrected, pinned_at_last_five_pm_utc
 
@@ -377,7 +377,7 @@ def test_a_void_of_the_day_before_dose_ends_the_plan_as_before(world: World) -> 
     days = f"{today(world).isoformat()}, {day(world, 1).isoformat()}"
     assert (plan.ended_on, plan.end_reason) == (
         day(world, -1),
-        VOIDED_NOT_HANDED_OUT.format(days=days, day=day(world, -1).isoformat()),
+        VOIDED_HANDED_OVER.format(days=days, day=day(world, -1).isoformat()),  # lane fix34a: they left
     )
     assert give(world).dose.status == "given"
 

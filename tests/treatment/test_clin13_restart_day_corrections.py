@@ -174,7 +174,7 @@ def test_the_api_refuses_a_restart_day_correction_naming_the_field(world: Any) -
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/doses/{given.pk}/amendments",
-            json.dumps({"corrected_mg": "12", "reason": REASON}),
+            json.dumps({"corrected_mg": "12", "reason": REASON, "correction_version": 0}),
             "application/json",
         )
     assert response.status_code == 422

@@ -152,7 +152,9 @@ def test_doses_are_append_only_corrections_are_amendments(world: World, order: M
     assert no_reason.status_code == 422
     assert no_reason.json()["errors"][0]["field"] == "reason"
     ok = client.post(
-        url, json.dumps({"corrected_mg": "25", "reason": "spilled 5 mg"}), content_type="application/json"
+        url,
+        json.dumps({"corrected_mg": "25", "reason": "spilled 5 mg", "correction_version": 0}),
+        content_type="application/json",
     )
     assert ok.status_code == 201
     given.refresh_from_db()

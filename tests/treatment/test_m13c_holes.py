@@ -146,7 +146,7 @@ def test_the_api_refuses_a_nurse_with_403_and_audits_it(world: Any) -> None:
         world,
         "nurse",
         f"doses/{held.pk}/amendments",
-        {"corrected_mg": "30", "reason": "gave it after all"},
+        {"corrected_mg": "30", "reason": "gave it after all", "correction_version": 0},
         at(today, 9, 5),
     )
     assert response.status_code == 403

@@ -282,7 +282,13 @@ def test_the_amendment_api_refuses_the_raise_after_a_hold(world: Any) -> None:
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/doses/{given.pk}/amendments",
-            json.dumps({"corrected_mg": "40", "reason": "rest of today's dose, entered short"}),
+            json.dumps(
+                {
+                    "corrected_mg": "40",
+                    "reason": "rest of today's dose, entered short",
+                    "correction_version": 0,
+                }
+            ),
             "application/json",
         )
     assert response.status_code == 422

@@ -419,7 +419,10 @@ def test_the_api_refuses_a_correction_to_900_naming_the_field(world: World) -> N
     steady(world)
     dose = give(world, amount_mg="30").dose
     response = api(
-        world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo in mg"}
+        world,
+        "nurse",
+        f"doses/{dose.pk}/amendments",
+        {"corrected_mg": "900", "reason": "typo in mg", "correction_version": 0},
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "corrected_mg"

@@ -57,6 +57,11 @@ def create_dose(
     response={201: AmendmentSavedOut},
     tags=["medication"],
     summary="Correct a dose (append-only)",
+    description=(
+        "A correction (`corrected_mg`) or a void, with its reason and the `correction_version` of the dose "
+        "you read (required). A correction or void written since that read refuses this one: 409 naming "
+        "correction_version, nothing written. The answer's `id` is the dose's correction_version after it."
+    ),
 )
 def amend(
     request: AuthenticatedApiRequest, patient_id: int, dose_id: int, payload: AmendmentIn
@@ -68,6 +73,7 @@ def amend(
         corrected_mg=payload.corrected_mg,
         void=payload.void,
         reason=payload.reason,
+        correction_version=payload.correction_version,
     )
     return Status(201, AmendmentSavedOut.saved(a))
 

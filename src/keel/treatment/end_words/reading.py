@@ -79,6 +79,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.NOTHING_GIVEN), NOTHING_GIVEN, NOTHING_GIVEN_TAKEN_BACK),
         (_pattern(bottles.VOIDED_NOT_HANDED_OUT), VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK),
         (_pattern(bottles.VOIDED_ON_SHELF), VOIDED_ON_SHELF, ""),
+        (_pattern(bottles.VOIDED_HANDED_OVER), VOIDED_TAKEN_BACK, ""),  # lane fix34a
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
         (_pattern(bottles.KEPT_BACK_AT_HOME), KEPT_BACK_AT_HOME, ""),
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),

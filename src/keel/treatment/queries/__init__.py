@@ -32,6 +32,7 @@ from keel.treatment.queries.contexts import (
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
     DoseContext,
+    correction_version,
     effective_mg,
     episode_firsts,
     hours_since,
@@ -118,6 +119,7 @@ __all__ = [
     "call_back",
     "closure_dates",
     "context_after_dose",
+    "correction_version",
     "count_missed",
     "day_overrides",
     "dose_context",

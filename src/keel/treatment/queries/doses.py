@@ -1,7 +1,8 @@
 """The parts of a dose context: the dataclass the dose check reads (`DoseContext`), what counts as a dose
-taken (`taken_doses`, `is_taken`, `effective_mg`), the hours since the last dose (the re-dose interval),
-each person's current episode (`episode_firsts`: its first dose and active enrollment) and whether a slot of
-the day is recorded (`slot_recorded`, read again under the person's lock)."""
+taken (`taken_doses`, `is_taken`, `effective_mg`; the version of its corrections, `correction_version`), the
+hours since the last dose (the re-dose interval), each person's current episode (`episode_firsts`: its first
+dose and active enrollment) and whether a slot of the day is recorded (`slot_recorded`, read again under the
+person's lock)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None
         return dose.amount_mg if dose.status == DoseStatus.GIVEN else Decimal(0)
     last = amendments[-1]
     return Decimal(0) if last.voided else Decimal(last.corrected_mg or 0)
+
+
+def correction_version(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> int:
+    """The version of a dose's corrections (`correction_version`, lane fix34a, review 34a hole 1): the id of
+    the correction in force (its latest, as `effective_mg` reads it), 0 for none. A correction or void
+    carries the version its writer read; one written since refuses it."""
+    amendments = list(dose.amendments.all()) if amendments is None else amendments
+    return amendments[-1].pk if amendments else 0
 
 
 @dataclass

@@ -47,6 +47,10 @@ class DoseOut(Out):
     decision: StoredDecision
     override_id: int | None
     amendments: list[AmendmentOut]
+    correction_version: int = Field(
+        description="the version of this dose's corrections: send it as `correction_version` with a "
+        "correction or void (the id of the correction in force, 0 for none)"
+    )
     recorded_at: str  # ISO datetime
 
     @classmethod
@@ -94,6 +98,7 @@ class _DoseFields(TypedDict):
     decision: StoredDecision
     override_id: int | None
     amendments: list[AmendmentOut]
+    correction_version: int
     recorded_at: str
 
 
@@ -118,6 +123,7 @@ def _dose_fields(d: DoseRecord, admission_day_number: int) -> _DoseFields:
             )
             for a in d.amendments.all()
         ],
+        "correction_version": queries.correction_version(d),
         "recorded_at": d.recorded_at.isoformat(),
     }
 
@@ -201,6 +207,13 @@ class AmendmentIn(In):
     corrected_mg: object = None  # as a dose's amount_mg: read by the service
     void: bool = False
     reason: str
+    correction_version: object = Field(  # read by the service: left out, 422 naming it
+        default=None,
+        description="required: the version of the dose's corrections you read, its `correction_version` "
+        "(GET /patients/{id}/medication: the id of the correction in force, 0 for none). A whole number, "
+        "else 422; a correction or void written since refuses this one (409 naming correction_version, "
+        "nothing written): read the dose again before you correct it",
+    )
 
 
 class OverrideIn(In):

@@ -33,6 +33,7 @@ from keel.treatment.services.common import (
     TakeHomeEndNotAllowed,
 )
 from keel.treatment.services.doses.bottles import kept_back_today
+from keel.treatment.services.doses.correction_versions import DoseCorrectionChanged
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.limits import amendment_ceilings
 from keel.treatment.services.doses.rule import BLOCKING
@@ -60,6 +61,7 @@ __all__ = [
     "SITES",
     "DoseBlocked",
     "DoseConflict",
+    "DoseCorrectionChanged",
     "DoseOutcome",
     "HeldDoseNotAllowed",
     "NotAllowed",

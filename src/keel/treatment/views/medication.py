@@ -50,13 +50,20 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
 
 
 def _medication_page(
-    request: AuthenticatedHttpRequest, patient_id: int, *, order_error: str = "", status: int = 200
+    request: AuthenticatedHttpRequest,
+    patient_id: int,
+    *,
+    order_error: str = "",
+    stale_dose: tuple[int, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """The medication page; after an order refused because another was written since the page was read
     (`order_error`, status 409), the same page with the current orders, a fresh order form carrying their
     version, and the reason beside it. Nothing typed is put back: the prescriber decides again on what is
-    now in force. In steps: the record read, its stored verdicts and plans in words (`_record_in_words`),
-    the order lines (`_order_lines`), the page's context (`_page_context`)."""
+    now in force. After a correction refused the same way (`stale_dose`: the dose and why, lane fix34a),
+    the page with the dose as it stands now and the reason beside its form. In steps: the record read, its
+    stored verdicts and plans in words (`_record_in_words`), the order lines (`_order_lines`), the page's
+    context (`_page_context`)."""
     all_doses = request.GET.get("doses") == "all"  # the page's "show all doses" link
     record = queries.medication_record(request.user, patient_id=patient_id, all_doses=all_doses)
     # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
@@ -71,7 +78,7 @@ def _medication_page(
     return render(
         request,
         "treatment/medication.html",
-        _page_context(request, record, shown, order_error),
+        _page_context(request, record, shown, order_error) | _stale_dose(stale_dose),
         status=status,
     )
 
@@ -84,6 +91,8 @@ def _record_in_words(record: queries.MedicationRecord) -> date:
         setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
         # lane fix33d (review 33c hole 3): the day in treatment as every screen counts it
         setattr(dose, "day_shown", episodes.counted_day(dose.treatment_day, record.admission_day_number))  # noqa: B010
+        # lane fix34a (review 34a hole 1): the version of its corrections the correction form sends back
+        setattr(dose, "correction_version", queries.correction_version(dose))  # noqa: B010
     today = local_today(record.patient, timezone.now())
     for plan in record.take_homes:
         _plan_in_words(plan, record, today)
@@ -330,9 +339,17 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
         return _medication_page(request, patient_id, order_error=order_changed_words(exc), status=409)
 
 
+def _stale_dose(stale: tuple[int, str] | None) -> dict[str, object]:
+    """The dose a correction was refused for (it changed since the page was read) and why, for its row."""
+    return {"stale_dose_id": stale[0], "stale_dose_error": stale[1]} if stale else {}
+
+
 @require_POST
 @login_required
 def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> HttpResponse:
+    """A correction or void from a dose's form, with the version of the dose's corrections the page showed
+    (`correction_version`; a form without it read none: 0). One written since (lane fix34a, review 34a hole
+    1): the page again with the dose as it stands now (409), nothing written."""
     post = request.POST
     told: list[str] = []
 
@@ -344,15 +361,19 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
             corrected_mg=post.get("corrected_mg") or None,
             void=post.get("void") == "on",
             reason=post.get("reason", ""),
+            correction_version=post.get("correction_version", "").strip() or "0",
         )
         # review 22t hole 4: the take-home bottles the correction took back (who to call), kept back or
         # handed out, in the reader's language; lane words24: a warning of its own under "saved" (not blue
         # text run on after it), its days as a person reads them ("Sun, Dec 6 and Mon, Dec 7")
-        today = timezone.localdate()
+        today = local_today(amendment.dose.patient)  # the program's day (review 34a question 3)
         told.append(words.reasons_text(_days_in_words(r, today) for r in amendment.warnings))
         return _("Correction saved. The original record is kept.")
 
-    response = _back(request, patient_id, act)
+    try:
+        response = _back(request, patient_id, act)
+    except services.DoseCorrectionChanged as exc:
+        return _medication_page(request, patient_id, stale_dose=(exc.dose_id, str(exc)), status=409)
     if any(told):
         messages.warning(request, told[0])
     return response

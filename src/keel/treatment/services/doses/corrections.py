@@ -51,6 +51,12 @@ from keel.treatment.services.doses.bottles import (
 )
 from keel.treatment.services.doses.bottles.hand_out import _taken_back
 from keel.treatment.services.doses.bottles.told import telling
+from keel.treatment.services.doses.correction_versions import (
+    NOT_READ,
+    NotRead,
+    check_correction_version,
+    read_correction_version,
+)
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -63,6 +69,7 @@ def amend_dose(
     void: bool = False,
     reason: str = "",
     now: datetime | None = None,
+    correction_version: object = NOT_READ,  # the version of the dose's corrections the writer read
 ) -> DoseAmendment:
     """Correct a recorded dose with a reason (append-only: the original row is never changed). Review 22o and
     22t hole 5: a correction of a methadone dose of any day (up, down, to 0 and back, a void) re-decides the
@@ -75,16 +82,19 @@ def amend_dose(
     holds today or later, `bottles._end_not_handed_out`). After a hold, a correction that leaves a dose
     given changes nothing at home (`suspend_take_home_plans` kept the run covered). Review 22t hole 4: what
     that decision said (bottles taken back, kept back, handed out) is returned on the amendment
-    (`DoseAmendment.warnings`), for the page and the API to tell the nurse."""
+    (`DoseAmendment.warnings`), for the page and the API to tell the nurse. Lane fix34a (review 34a hole
+    1): `correction_version` (`correction_versions`), read with the fields (422), compared under the
+    person's and the dose's locks before anything is checked or written (409)."""
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
     text, corrected = _amendment_fields(corrected_mg, void, reason)
+    read = read_correction_version(correction_version)
     dose = _dose_to_amend(by, patient, dose_id)
     _refuse_held_into_given(by, patient, dose, corrected)
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_for_amendment(patient, dose, corrected, void, now)
+        _lock_for_amendment(patient, dose, corrected, read, now)
         # lane fix28c (review 28c): the call-back list before the correction, compared after it
         before = (
             _certain_call_back(patient, local_today(patient, now)) if _redecides(patient, dose, now) else {}
@@ -143,15 +153,15 @@ def _refuse_held_into_given(by: User, patient: Patient, dose: DoseRecord, correc
 
 
 def _lock_for_amendment(
-    patient: Patient, dose: DoseRecord, corrected: Decimal | None, void: bool, now: datetime
+    patient: Patient, dose: DoseRecord, corrected: Decimal | None, read: int | NotRead, now: datetime
 ) -> None:
     """Under the person's lock (review 18a): a correction meets the window's limits of the dose's day
-    (`limits.amendment_ceilings`) before a hold or dose of that day; a void, the bottles it handed out."""
+    (`limits.amendment_ceilings`) before a hold or dose of that day; a void, the bottles it handed out.
+    Then under the dose's (lane fix34a): a correction or void written since the version read refuses it."""
+    lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
+    check_correction_version(dose, read)
     if corrected is not None:
-        lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
         amendment_ceilings(patient, dose, corrected, now)
-    elif void:
-        lock_person(patient)  # the bottles it handed out and a dose of that day, one after the other
 
 
 def _write_amendment(

@@ -28,6 +28,14 @@ VOIDED_NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
     "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
+# Lane fix34a (review 34a, the lead's decision on question 1): the same end naming the bottles the record
+# holds as having left the clinic with that dose (`core.take_home_bottles.bottle_day`: at home or their day
+# gone, never brought back): never "not handed out" of a bottle that left (the page's `VOIDED_TAKEN_BACK`).
+VOIDED_HANDED_OVER = (
+    "The bottles for {days}, recorded as handed out, were taken back: the dose of {day} they were to go home "
+    "with was voided or corrected to 0 mg. If the person has them, call them to bring them back. The person "
+    "comes to the window until a prescriber decides take-home doses again."
+)
 # Lane fix29c (review 29c hole 4): the same end when every bottle of the run is recorded brought back (it
 # left with that dose and came back: on the shelf), never "not handed out".
 VOIDED_ON_SHELF = (

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from keel.accounts.models import User
 from keel.core.decision import Reason
+from keel.core.take_home_bottles import bottle_day
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import PlanEnd, TakeHomePlan
 from keel.treatment.services.common import _audit_plan
@@ -35,6 +36,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     PLAN_STOPS_ALL_BACK,
     TAKEN_BACK,
     TAKEN_BACK_FROM_TODAY,
+    VOIDED_HANDED_OVER,
     VOIDED_NOT_HANDED_OUT,
     VOIDED_ON_SHELF,
 )
@@ -114,13 +116,20 @@ def voided_words(plan: TakeHomePlan, run: list[date], day: date) -> str:
     """The end's words when the dose of an earlier `day` no longer stands (voided or corrected to 0 mg) and
     `run` went home with it (`VOIDED_NOT_HANDED_OUT`). Lane fix29c (review 29c hole 4): a bottle recorded
     brought back left and came back (shelf): never named "not handed out"; all of them on the shelf, the end
-    says so (`VOIDED_ON_SHELF`). One wording for `_end_not_handed_out` and lane fix30a's
-    `again_after_corrected_back` (review 30p hole 3)."""
-    back = brought_back_days(plan)
-    out = [d for d in run if d.isoformat() not in back]
-    template = VOIDED_NOT_HANDED_OUT if out else VOIDED_ON_SHELF
-    shown = ", ".join(d.isoformat() for d in (out or run))
-    return template.format(days=shown, day=day.isoformat())
+    says so (`VOIDED_ON_SHELF`). Lane fix34a (the lead's decision on review 34a's question 1): each day
+    told by what the record says of it (`core.take_home_bottles.bottle_day`): the bottles that left and were
+    not brought back are named as handed out and taken back (`VOIDED_HANDED_OVER`), never "not handed out";
+    else those that never left (`VOIDED_NOT_HANDED_OUT`); else all brought back. One wording for
+    `_end_not_handed_out` and lane fix30a's `again_after_corrected_back` (review 30p hole 3)."""
+    left = {date.fromisoformat(iso) for iso in {**(plan.bottles_taken_back or {}), **(plan.bottle_mg or {})}}
+    back = {date.fromisoformat(iso) for iso in brought_back_days(plan)}
+    states = {d: bottle_day(d, today=day, left=left, returned=back) for d in run}
+    out = [d for d in run if states[d] in ("at_home", "gone")]
+    never = [d for d in run if states[d] == "not_handed_out"]
+    template, named = (VOIDED_HANDED_OVER, out) if out else (VOIDED_NOT_HANDED_OUT, never)
+    if not named:
+        template, named = VOIDED_ON_SHELF, run
+    return template.format(days=", ".join(d.isoformat() for d in named), day=day.isoformat())
 
 
 def _end_keeping_earlier(

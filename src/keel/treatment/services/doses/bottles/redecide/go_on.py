@@ -48,9 +48,13 @@ def after_keep_back(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     go home (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given
     that day, never by a correction: lane end28, a correction back up of that day's dose leaves the end
     standing and makes its words true (`corrected_back`); lane fix32d (review 32d hole 4): so does an
-    earlier day's keep back whose bottles never left (`never_left`)."""
-    if change.total <= 0 and change.today < change.real_today and plan.end_kind == PlanEnd.KEPT_BACK:
-        return voided_since(change, plan)  # lane fix30d (review 30d hole 4): the kept-back dose is voided
+    earlier day's keep back whose bottles never left (`never_left`). A void (or 0 mg) of the kept-back dose
+    says so (`voided_since`): of an earlier day, or of today when the bottles never left (lane fix34a)."""
+    # lane fix30d (review 30d hole 4): the kept-back dose is voided; lane fix34a (review 34a hole 2): of today
+    # too when its bottles never left (a correction up's words never outlive the dose)
+    voided = change.total <= 0 and plan.end_kind == PlanEnd.KEPT_BACK
+    if voided and (change.today < change.real_today or never_left(plan, change.today)):
+        return voided_since(change, plan)
     if corrected_after_keep_back(change, plan, plan.end_kind, never_left(plan, change.today)):
         return kept_back_stands(change, plan)  # lane fix33b (review 33a holes 2, 3): never a hand-out
     # lane fix32d (review 32d hole 4): an earlier day's keep back whose bottles never left stands as its

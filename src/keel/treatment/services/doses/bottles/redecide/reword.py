@@ -40,6 +40,7 @@ from keel.treatment.services.doses.bottles.reasons import (
     KEPT_BACK_STAYS,
     NOT_HANDED_OUT,
     TAKEN_BACK_FROM_TODAY,
+    VOIDED_HANDED_OVER,
     VOIDED_NOT_HANDED_OUT,
     VOIDED_ON_SHELF,
 )
@@ -115,7 +116,7 @@ def _said_again(
         if all(states.get(d) == said for d in named):
             return none_home.format(**{**found.groupdict(), **now})
         return _from_record(change, plan, kind, now)
-    for template in (VOIDED_NOT_HANDED_OUT, VOIDED_ON_SHELF, *_ALSO.get(kind, ())):
+    for template in (VOIDED_NOT_HANDED_OUT, VOIDED_HANDED_OVER, VOIDED_ON_SHELF, *_ALSO.get(kind, ())):
         if _pattern(template).fullmatch(head) is not None:
             return _from_record(change, plan, kind, now)
     return None

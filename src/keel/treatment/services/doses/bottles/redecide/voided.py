@@ -28,6 +28,8 @@ from keel.treatment.services.doses.bottles.reasons import (
 from keel.treatment.services.doses.bottles.redecide.change import END_FIELDS, DayChange, clear_end, held_only
 from keel.treatment.services.doses.bottles.redecide.corrected_back import corrected_back
 from keel.treatment.services.doses.bottles.redecide.go_on import judge_run
+from keel.treatment.services.doses.bottles.redecide.reword import down_again
+from keel.treatment.services.doses.bottles.redecide.shelf import stays_on_shelf
 
 
 def voided_on(plan: TakeHomePlan, day: date) -> bool:
@@ -93,8 +95,9 @@ def after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if shelf and (earlier is None or earlier[0] >= shelf[0]):
         # lane fix29a (review 29a hole 3): the end stands, but the dose stands again: its words say the
         # bottles of the run may be at home (called back) and those brought back stay on the shelf
-        # (`corrected_back`, as on the hold and other-plan paths above), never "not handed out"
-        return corrected_back(change, plan)
+        # (`corrected_back`, as on the hold and other-plan paths above), never "not handed out". Lane
+        # fix34a (review 34a hole 3): judged at the new total first (`_judged_over_shelf`)
+        return _judged_over_shelf(change, plan, shelf)
     recorded = dict(plan.bottle_mg or {})
     back = brought_back_days(plan)
     back_in = {iso: mg for iso, mg in _taken_back_in(plan, run).items() if iso not in back}
@@ -117,3 +120,19 @@ def after_voided(change: DayChange, plan: TakeHomePlan) -> list[Reason]:
     if not ahead:
         return said
     return [*said, Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
+
+
+def _judged_over_shelf(change: DayChange, plan: TakeHomePlan, shelf: list[date]) -> list[Reason]:
+    """Lane fix34a (review 34a hole 3): a voided end over a bottle of its run on the shelf, its dose
+    corrected back above 0: the run is judged at the new total first, as on the keep-back path
+    (`go_on.kept_back_stays`, review 33a hole 3's fix). Still blocked: the end stands on the dose's day as
+    the keep back a correction down to that total writes (`reword.down_again`: the window's reason, the days
+    from the record, a note after them kept; the kind `PlanEnd.KEPT_BACK`, so a later correction takes the
+    keep-back paths), the nurse told of the bottles at home and on the shelf. Given: `corrected_back`."""
+    said = down_again(change, plan)
+    if said is None:
+        return corrected_back(change, plan)
+    if plan.end_kind == PlanEnd.VOIDED:  # a voided end over a prescriber's keeps its kind (`earlier_end`)
+        plan.end_kind = PlanEnd.KEPT_BACK
+        plan.save(update_fields=["end_kind"])
+    return [*said, stays_on_shelf(change, plan, shelf)]
