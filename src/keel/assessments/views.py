@@ -46,8 +46,8 @@ from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.sharing.carried import sender_named
 from keel.web.charts import daily_chart, trend
-from keel.web.dates import shown_date, shown_datetime
-from keel.web.field_words import said as field_said
+from keel.web.dates import shown_date, shown_datetime, shown_days_in
+from keel.web.field_words import on_page as field_said
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -417,7 +417,10 @@ def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResp
 def _reasons(result: ResultDict) -> list[str]:
     """The result's reasons in the reader's language where the core kept them as templates (`said`)."""
     said = list(result.get("said") or [])
-    return [said_text(said[i] if i < len(said) else None, str(r)) for i, r in enumerate(result["reasons"])]
+    return [
+        shown_days_in(said_text(said[i] if i < len(said) else None, str(r)))  # its days in words (words34)
+        for i, r in enumerate(result["reasons"])
+    ]
 
 
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:

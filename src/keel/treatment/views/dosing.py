@@ -176,7 +176,7 @@ def _dose_result(
             then=then,
         )
     except services.DoseBlocked as exc:
-        why = words.reasons_text(exc.decision.reasons)
+        why = words.reasons_shown(exc.decision.reasons)
         return {"kind": "blocked", "text": _("Not given: %(why)s") % {"why": why}}
     except services.DoseConflict:
         return {
@@ -225,7 +225,7 @@ def _saved_verdict(outcome: services.DoseOutcome) -> Verdict:
     }
     # session 22: the take-home bottles that went home with the dose (their mg), or that must not
     bottles = [r for r in outcome.decision.reasons if r.template in BOTTLE_REASONS]
-    handed = words.reasons_text(words.bottles_as_runs(r) for r in bottles)  # runs of days, as the page says
+    handed = words.reasons_shown(words.bottles_as_runs(r) for r in bottles)  # runs of days, as the page says
     return {"kind": "given", "text": f"{given} {handed}" if bottles else given}
 
 
