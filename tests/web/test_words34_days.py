@@ -17,9 +17,9 @@ from keel.patients.flags import raise_flag
 from keel.patients.models import local_today
 from keel.treatment import words
 from keel.web import field_words
-from keel.web.dates import shown_date
+from keel.web.dates import shown_date, shown_near_day
 from tests.conftest import World
-from tests.factories import methadone_with_take_home_plan
+from tests.factories import methadone_with_take_home_plan, prescriber_ends
 
 pytestmark = pytest.mark.django_db
 LANGS = ["en", "es"]
@@ -87,7 +87,9 @@ def test_the_medication_pages_open_concerns_say_their_day_in_words(
     methadone_with_take_home_plan(world, timezone.now() - timedelta(days=1))
     _reported_use(world)
     text = _page(signed_in, "prescriber", f"/patients/{world.alice.pk}/medication/", lang)
-    assert _said(local_today(world.alice), lang) in text  # the day the flag was raised
+    today = local_today(world.alice)
+    with translation.override(lang):  # the day the flag was raised, in the take-home decision's style
+        assert f"({shown_near_day(today, today)})" in text
     assert not ISO_DAY.search(text), ISO_DAY.findall(text)
 
 
@@ -130,3 +132,17 @@ def test_a_fields_refusal_on_a_page_says_a_day_given_as_a_part(lang: str) -> Non
 def test_a_fields_own_example_of_what_to_type_is_kept_as_the_field_reads_it() -> None:
     error = FieldError.said("start", "must be a date like 2026-01-31")
     assert field_words.on_page(error) == "must be a date like 2026-01-31"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_take_home_plan_says_every_day_in_one_style(world: World, signed_in: Any, lang: str) -> None:
+    """Item 3: a typed end reason's day is said as the plan's other days ("Sun, Dec 6"), never beside them in
+    the record lines' style ("Dec. 6, 2026")."""
+    plan, _first = methadone_with_take_home_plan(world, timezone.now() - timedelta(days=1))
+    today = local_today(world.alice)
+    day = today - timedelta(days=9)
+    prescriber_ends(world, plan, f"She told us she used again on {day.isoformat()}, so we stop the plan now.")
+    text = _page(signed_in, "prescriber", f"/patients/{world.alice.pk}/medication/", lang)
+    with translation.override(lang):
+        assert shown_near_day(day, today) in text
+    assert _said(day, lang) not in text

@@ -214,13 +214,14 @@ def stored_reason_text(reason: object) -> str:
     return _stored_text(language, text)
 
 
-def stored_reasons(decision: object) -> list[str]:
+def stored_reasons(decision: object, near: date | None = None) -> list[str]:
     """Each reason of a stored decision (a JSON field), in the reader's language (`stored_reason_text`), as a
-    page says it: its ISO days in the reader's words (lane words34)."""
+    page says it: its ISO days in the reader's words (lane words34), as the take-home plan says a day with
+    `near` (today: "Sun, Dec 6"), else as a record's line ("Dec. 6, 2026"): `keel.web.dates.shown_days_in`."""
     reasons = decision.get("reasons") if isinstance(decision, dict) else None
     if not isinstance(reasons, list):
         return []
-    return [shown_days_in(said) for said in (stored_reason_text(r) for r in reasons) if said]
+    return [shown_days_in(said, near) for said in (stored_reason_text(r) for r in reasons) if said]
 
 
 # The frequency an order is written with (the model's default; the API and the pages write no other).

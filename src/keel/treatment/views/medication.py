@@ -95,7 +95,7 @@ def _record_in_words(record: queries.MedicationRecord) -> date:
 def _plan_in_words(plan: TakeHomePlan, record: queries.MedicationRecord, today: date) -> None:
     """A take-home plan as the page says it: its reasons, its bottles' days and mg, the day it was decided,
     whether a prescriber may still end it, its end, and the bottles still at home after it ended."""
-    setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
+    setattr(plan, "reason_words", words.stored_reasons(plan.decision, near=today))  # noqa: B010
     # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
     setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
     setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
@@ -158,7 +158,7 @@ def _page_context(
         # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
         "qtc_warnings": [(words.reason_shown(w), _citations(w.sources)) for w in record.qtc_warnings],
         "concerns": [
-            (c.id, shown.flag_words.get(c.kind, c.kind), shown_days_in(c.raised_on))  # its day in words
+            (c.id, shown.flag_words.get(c.kind, c.kind), shown_days_in(c.raised_on, near=today))
             for c in (review.concerns if review else [])
         ],
         # the version of each medication's orders this page shows: the order form sends it back (read
