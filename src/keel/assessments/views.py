@@ -165,8 +165,7 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
     instrument = _instrument_or_404(target.instrument)
     answers, extras = _parse(instrument, post, True) if not struck else (None, None)
     errors: list[ItemError] = []
-    said, marks = "", {}
-    status = 422
+    said, marks, status = "", dict[str, str](), 422
     try:
         services.correct_assessment(
             by=request.user,
