@@ -349,7 +349,7 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
         # handed out, in the reader's language; lane words24: a warning of its own under "saved" (not blue
         # text run on after it), its days as a person reads them ("Sun, Dec 6 and Mon, Dec 7")
         today = timezone.localdate()
-        told.append(words.reasons_shown(_days_in_words(r, today) for r in amendment.warnings))
+        told.append(words.reasons_shown(days_in_words(r, today) for r in amendment.warnings))
         return _("Correction saved. The original record is kept.")
 
     response = _back(request, patient_id, act)
@@ -361,7 +361,7 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
 _DAY_KEYS = frozenset({"days", "day", "window"})
 
 
-def _days_in_words(reason: Reason, today: date) -> Reason:
+def days_in_words(reason: Reason, today: date) -> Reason:
     """A bottle reason with its days ("2026-12-06, 2026-12-07"; a window dose's day "2026-12-05") and its
     bottles ("2026-12-05 80 mg; ...") said as a person reads them: no ISO day in a nurse's words (the
     window-day call-back named its day in ISO until session 29)."""
