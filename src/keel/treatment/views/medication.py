@@ -321,7 +321,8 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             order_version=chosen,
             other_versions=others,
         )
-        said = [words.reason_shown(w) for w in order.warnings]  # the QTc's, bottles at home (review 22n)
+        today = local_today(order.patient)  # the bottles' days in the take-home plan's style (words34)
+        said = [words.reason_shown(days_in_words(w, today)) for w in order.warnings]  # QTc, bottles (22n)
         return " ".join([_("Order saved."), *said])
 
     try:
