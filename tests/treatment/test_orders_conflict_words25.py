@@ -220,6 +220,7 @@ def test_the_409_carries_what_changed(world: World) -> None:
             "status": "active",
             "written_at": order.created_at.isoformat(),
             "written_by": "Rosa Medina",
+            "written_by_name": "Rosa Medina",  # lane words34: as a person reads it, beside
             "stopped_on": None,
         },
     }

@@ -29,6 +29,7 @@ from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
+from keel.web.dates import shown_near_day
 from tests.conftest import World, sign_in
 from tests.review22n.test_bottles import _mg, _on_80_with_a_bottle_tomorrow
 
@@ -189,7 +190,8 @@ def test_the_lowering_page_names_the_bottle_at_home(world: World) -> None:
     response = sign_in(Client(), world.staff["prescriber"]).post(
         reverse("treatment:create_order", args=[alice.pk]), data, follow=True
     )
-    assert f"{_tomorrow(world)} 80 mg" in response.content.decode()
+    today = local_today(alice)  # lane words34: the bottle's day in words, as the take-home plan says it
+    assert f"{shown_near_day(today + timedelta(days=1), today)}: 80 mg" in response.content.decode()
 
 
 def test_the_bottle_warning_is_in_spanish(world: World) -> None:

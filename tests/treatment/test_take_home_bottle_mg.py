@@ -28,6 +28,7 @@ from keel.treatment import queries, services
 from keel.treatment.end_words import day_words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
+from keel.web.dates import shown_near_day
 from tests.conftest import World, sign_in
 from tests.factories import pinned_at_last_five_pm_utc
 
@@ -388,7 +389,7 @@ def test_the_nurses_dosing_list_tells_the_mg_of_the_bottles_handed_out(world: Wo
     on_sixty(world)
     decide(world, [tomorrow(world)])
     assert (  # the days as runs, as the medication page says them (lane words23)
-        f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()}: 60 mg."
+        f"Take-home bottles handed out with this dose: {shown_near_day(tomorrow(world), today(world))}: 60 mg"
         in _nurse_gives_60(world)
     )
 
@@ -399,4 +400,4 @@ def test_the_nurses_dosing_list_says_the_bottles_must_not_go_home(world: World) 
     decide(world, [tomorrow(world)])
     qtc(world)
     body = _nurse_gives_60(world)
-    assert f"Take-home bottles for {tomorrow(world).isoformat()} not handed out" in body
+    assert f"Take-home bottles for {shown_near_day(tomorrow(world), today(world))} not handed out" in body

@@ -5,9 +5,14 @@ page). Templates say it through `{{ user|staff_name }}` (`web/templatetags/keel_
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
+from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 from keel.accounts.models import User
+from keel.web.dates import shown_date, shown_datetime
 
 
 def staff_name(user: User | None) -> str:
@@ -31,3 +36,32 @@ def staff_name_and_role(user: User, role: str = "") -> str:
     if name:
         return gettext("%(name)s (%(role)s)") % {"name": name, "role": role}
     return pgettext("a staff member with no full name", "%(role)s (no name on file)") % {"role": role}
+
+
+def staff_choices(users: Iterable[User]) -> list[tuple[int, str]]:
+    """A pick-list's options (lane words34): each staff member as `staff_name_and_role` says them, and two who
+    would read alike (two nurses with no name on file) told apart by the day each joined ("Nurse (no name on
+    file), joined Dec. 6, 2026"), or, when they joined the same day, the day and the time. The day a
+    colleague joined is something the team knows of them; a username or an id is not (and never shown)."""
+    people = list(users)
+    names = [staff_name_and_role(u) for u in people]
+    labels = names
+    for when in (_joined_day, _joined_time):
+        twice = {label for label, n in Counter(labels).items() if n > 1}
+        labels = [
+            _joined(name, when(u)) if label in twice else label
+            for name, label, u in zip(names, labels, people, strict=True)
+        ]
+    return [(u.pk, label) for u, label in zip(people, labels, strict=True)]
+
+
+def _joined(name: str, when: str) -> str:
+    return gettext("%(who)s, joined %(day)s") % {"who": name, "day": when}
+
+
+def _joined_day(user: User) -> str:
+    return shown_date(timezone.localtime(user.date_joined).date())
+
+
+def _joined_time(user: User) -> str:
+    return shown_datetime(timezone.localtime(user.date_joined))

@@ -11,7 +11,7 @@ from keel.core.digits import ascii_digits
 from keel.core.instruments.interpretation import EXTRAS, Extra
 from keel.core.instruments.model import Instrument, ItemError
 from keel.core.words import gettext_noop as N_
-from keel.web.field_words import said
+from keel.web.field_words import on_page
 
 # What a person sees for each kind of problem the core reports (the core's reasons are for developers).
 _PLAIN = (
@@ -92,7 +92,7 @@ def _plain(error: ItemError) -> str:
     English, "must be mild, moderate or severe")."""
     if error.template in _CHOICES:
         return str(_CHOOSE_SHOWN)
-    return str(next((text for key, text in _PLAIN if key in error.reason), None) or said(error))
+    return str(next((text for key, text in _PLAIN if key in error.reason), None) or on_page(error))
 
 
 def _display(instrument: Instrument, link_id: str, value: int) -> str:

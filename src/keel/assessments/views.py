@@ -46,8 +46,8 @@ from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.sharing.carried import sender_named
 from keel.web.charts import daily_chart, trend
-from keel.web.dates import shown_date, shown_datetime
-from keel.web.field_words import said as field_said
+from keel.web.dates import shown_date, shown_datetime, shown_days_in
+from keel.web.field_words import on_page as field_said
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -127,6 +127,7 @@ class CorrectionForm(TypedDict, total=False):
     questions: dict[str, object]
     error: str
     reason: str
+    reason_error: str  # the reason's problem, beside its field (lane words34)
     kind: str  # "error" (entered in error) or "answers"
 
 
@@ -164,8 +165,7 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
     instrument = _instrument_or_404(target.instrument)
     answers, extras = _parse(instrument, post, True) if not struck else (None, None)
     errors: list[ItemError] = []
-    said = ""
-    status = 422
+    said, marks, status = "", dict[str, str](), 422
     try:
         services.correct_assessment(
             by=request.user,
@@ -180,7 +180,7 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
     except InvalidAnswers as exc:
         errors = exc.errors
     except AssessmentInvalid as exc:
-        said = " ".join(field_said(e) for e in exc.errors)
+        said, marks = _not_saved(exc.errors)
     except AlreadyEnteredInError as exc:
         said, status = str(exc), 409
     except CorrectionChanged as exc:  # the form again with the answers now in force (review 33e hole 2)
@@ -194,9 +194,18 @@ def correct(request: AuthenticatedHttpRequest, patient_id: int, assessment_id: i
         questions=_form_context(instrument, shown, extras or assessment.extras, errors, True),
         error=said or _("Not saved: fix the answers marked below."),
         reason=post.get("reason", ""),
+        reason_error=marks.get("reason", ""),
         kind="error" if struck else "answers",
     )
     return _result_page(request, assessment, fix=fix, status=status)
+
+
+def _not_saved(errors: list[FieldError]) -> tuple[str, dict[str, str]]:
+    """A refused correction's words (lane words34): the reason's problem marked beside its field, the form's
+    line at the top saying to fix what is marked; any other problem said at the top."""
+    marks = {e.field: field_said(e) for e in errors if e.field == "reason"}
+    others = " ".join(field_said(e) for e in errors if e.field != "reason")
+    return others or _("Not saved: fix what is marked below."), marks
 
 
 def _read_version(text: str) -> int:
@@ -417,7 +426,10 @@ def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResp
 def _reasons(result: ResultDict) -> list[str]:
     """The result's reasons in the reader's language where the core kept them as templates (`said`)."""
     said = list(result.get("said") or [])
-    return [said_text(said[i] if i < len(said) else None, str(r)) for i, r in enumerate(result["reasons"])]
+    return [
+        shown_days_in(said_text(said[i] if i < len(said) else None, str(r)))  # its days in words (words34)
+        for i, r in enumerate(result["reasons"])
+    ]
 
 
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.queries.doses import effective_mg
-from keel.web.dates import shown_date
+from keel.web.dates import shown_date, shown_days_in
 
 TIMELINE_DAYS = (30, 90, 365)
 
@@ -53,8 +53,9 @@ class Event:
     @property
     def detail_words(self) -> str:
         """The detail as the page says it: a run's days in the reader's words ("Dec. 1, 2026 to Dec. 5,
-        2026"); the API's `detail` keeps them ISO, as a machine reads them (lane words32)."""
-        return self.detail if self.run is None else _days_said(*self.run, said=shown_date)
+        2026"); the API's `detail` keeps them ISO, as a machine reads them (lane words32). A day inside a
+        detail (a flag's reason: "Use reported in the check-in of 2026-12-05") is said too (lane words34)."""
+        return shown_days_in(self.detail) if self.run is None else _days_said(*self.run, said=shown_date)
 
     @property
     def kind_words(self) -> str:

@@ -21,6 +21,7 @@ from keel.measures import queries
 from keel.patients.flagwords import said_text
 from keel.web import field_words
 from keel.web.charts import bar_chart
+from keel.web.dates import shown_days_in
 
 # The report form's labels by field (the template's own entries): a problem listed above the form is said
 # under them (`field_words.labelled`, review 29b H3), never the field's key.
@@ -64,8 +65,9 @@ def _report(
 
 def _words(m: Measure, text: str) -> str:
     """A title, definition, version or left-out reason of the core in the reader's language (its catalogue
-    template and parameters, `Measure.said`); English when the core gave no template."""
-    return said_text(m.said.get(text), text)
+    template and parameters, `Measure.said`); English when the core gave no template. A day in it is said
+    in the reader's words, never ISO (lane words34; the CSV and the API keep ISO)."""
+    return shown_days_in(said_text(m.said.get(text), text))
 
 
 @require_GET

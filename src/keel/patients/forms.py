@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from keel.accounts.names import staff_name_and_role
+from keel.accounts.names import staff_choices
 from keel.patients.models import AdministrativeGender, BirthSex, EpisodeKind
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class CareTeamForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["user_id"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(u.pk, staff_name_and_role(u)) for u in candidates]  # never a username (words33)
+        field.choices = staff_choices(candidates)  # never a username; two alike told apart (words34)
 
 
 class ActivateForm(forms.Form):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.middleware import mark_session_start
+from keel.accounts.names import staff_choices
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -476,7 +477,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "program": program,
             "patients": patients,
-            "staff": queries.team_candidates(program),
+            "staff": staff_choices(queries.team_candidates(program)),  # two alike told apart (words34)
             "chosen": chosen,
             "errors": errors,
             "notice": notice,

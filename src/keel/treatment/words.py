@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
-from keel.web.dates import iso_day, shown_date
+from keel.web.dates import iso_day, shown_date, shown_days_in
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -218,12 +218,14 @@ def stored_reason_text(reason: object) -> str:
     return _stored_text(language, text)
 
 
-def stored_reasons(decision: object) -> list[str]:
-    """Each reason of a stored decision (a JSON field), in the reader's language (`stored_reason_text`)."""
+def stored_reasons(decision: object, near: date | None = None) -> list[str]:
+    """Each reason of a stored decision (a JSON field), in the reader's language (`stored_reason_text`), as a
+    page says it: its ISO days in the reader's words (lane words34), as the take-home plan says a day with
+    `near` (today: "Sun, Dec 6"), else as a record's line ("Dec. 6, 2026"): `keel.web.dates.shown_days_in`."""
     reasons = decision.get("reasons") if isinstance(decision, dict) else None
     if not isinstance(reasons, list):
         return []
-    return [said for said in (stored_reason_text(r) for r in reasons) if said]
+    return [shown_days_in(said, near) for said in (stored_reason_text(r) for r in reasons) if said]
 
 
 # The frequency an order is written with (the model's default; the API and the pages write no other).
@@ -246,6 +248,17 @@ def reasons_text(reasons: Iterable[Reason]) -> str:
             reason = replace(reason, params=tuple((k, "" if k == "then" else v) for k, v in reason.params))
         said.append(reason_text(reason).strip())
     return " ".join(said)
+
+
+def reason_shown(reason: Reason | Mapping[str, object]) -> str:
+    """A rule's reason as a page says it (`reason_text`, its ISO days said as the reader's days, lane
+    words34); the API and the CLI keep `reason_text`, ISO days and all, as a machine reads them."""
+    return shown_days_in(reason_text(reason))
+
+
+def reasons_shown(reasons: Iterable[Reason]) -> str:
+    """A refusal's reasons as one passage on a page (`reasons_text` with its days in words, lane words34)."""
+    return shown_days_in(reasons_text(reasons))
 
 
 def sources(decision: Decision | None) -> list[str]:

@@ -8,7 +8,13 @@ input's value), and so does text written once and stored (a flag's reason, a pla
 
 Lane words33: a stored sentence is shown through `shown_days_in` (`{{ text|shown_days }}`), which says every
 ISO day inside it as the reader's shown day; words built when shown from a template and its parts say their
-day parts with `shown_date` (`iso_day` tells a part that is a day)."""
+day parts with `shown_date` (`iso_day` tells a part that is a day).
+
+Lane words34: one style per kind of place. A record's line or column (a dose, an order, a fill, a QTc, an
+override, a flag, the timeline's day) says `shown_date` ("Dec. 6, 2026"). The take-home plan and its
+decision (its bottles, its end, its reasons, the concerns weighed before it), days near today a nurse
+hands out and counts by weekday, say `shown_near_day` ("Sun, Dec 6"; "dom 6 dic"; the year when not
+today's); a stored sentence there says its days so too (`shown_days_in(text, near=today)`)."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import re
 from datetime import date, datetime
 
 from django.utils import dateformat, formats
+from django.utils.translation import pgettext
 
 
 def shown_date(value: date | datetime | None) -> str:
@@ -33,6 +40,14 @@ def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
         return shown_date(value)
     clock = dateformat.format(value, "H:i T" if zone == "T" else "H:i")
     return f"{formats.date_format(value, 'DATE_FORMAT')}, {clock}"
+
+
+def shown_near_day(day: date, today: date | None = None) -> str:
+    """A day near today, in the take-home plan's words: its weekday, month and day ("Sun, Dec 6"; "dom 6
+    dic"), with the year when it is not `today`'s (lane words34: moved here from `end_words.day_words`)."""
+    if today is not None and day.year != today.year:
+        return formats.date_format(day, pgettext("a day in a sentence, with its year", "D, M j, Y"))
+    return formats.date_format(day, pgettext("a day in a sentence", "D, M j"))
 
 
 # An ISO day standing alone: not part of a longer number, an ISO instant ("2026-12-06T14:05") nor a range
@@ -53,15 +68,18 @@ def _day(found: re.Match[str]) -> date | None:
         return None
 
 
-def shown_days_in(text: str) -> str:
+def shown_days_in(text: str, near: date | None = None) -> str:
     """A stored sentence (a reason, an end, a note written once, in English or as typed) with every ISO day
     inside it said as the reader's shown day ("the bottles from 2026-12-06" -> "the bottles from Dec. 6,
-    2026"; "6 de diciembre de 2026" in Spanish). Anything else in it is kept as written."""
+    2026"; "6 de diciembre de 2026" in Spanish); with `near` (today, in the take-home plan's place) as
+    `shown_near_day` says it ("Sun, Dec 6"). Anything else in it is kept as written."""
     if not text or not isinstance(text, str):
         return text or ""
 
     def said(found: re.Match[str]) -> str:
         day = _day(found)
-        return shown_date(day) if day else found[0]
+        if day is None:
+            return found[0]
+        return shown_date(day) if near is None else shown_near_day(day, near)
 
     return _ISO_DAY.sub(said, text)

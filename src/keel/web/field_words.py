@@ -7,7 +7,7 @@ never shows an English reason that has a translation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -16,16 +16,21 @@ from keel.core.decision import LIST_SEPARATOR
 from keel.core.instruments.model import ItemError
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
+from keel.web.dates import shown_days_in
 
 
 def said(error: FieldError | ItemError) -> str:
     """The problem in the active language: the template translated with its parts, or the reason's own entry;
     a reason with no entry (what a validator said) as it is. A field's problem or an answer's (`ItemError`,
     the questionnaires' own: the same template and parts)."""
+    return _said(error, _words)
+
+
+def _said(error: FieldError | ItemError, part: Callable[[str], str]) -> str:
     if error.template:
         codes = error.codes if isinstance(error, ItemError) else ()  # values to send stay as sent
         try:
-            return gettext(error.template) % {k: v if k in codes else _words(v) for k, v in error.params}
+            return gettext(error.template) % {k: v if k in codes else part(v) for k, v in error.params}
         except (KeyError, ValueError, TypeError):  # a translation that lost a part: the English is right
             return error.reason
     return gettext(error.reason) if error.reason else error.reason
@@ -52,11 +57,15 @@ CHOICE_LISTS = frozenset(
 CHOOSE = N_("choose one of the options shown")
 
 
-def on_page(error: FieldError) -> str:
+def on_page(error: FieldError | ItemError) -> str:
     """The problem as a page says it: `said`, but a list of codes to choose from is "choose one of the
     options shown" (no internal code on a page; lane es21 found "must be one of medication, checkin,
-    meeting" on a person's reminders page)."""
-    return gettext(CHOOSE) if error.template in CHOICE_LISTS else said(error)
+    meeting" on a person's reminders page). A day given as a part is said in the reader's words, never ISO
+    (lane words34); the API's 422 keeps `said`, ISO days and all. A template's own example of what to type
+    ("must be a date like 2026-01-31") stays: it is the form the field reads."""
+    if error.template in CHOICE_LISTS:
+        return gettext(CHOOSE)
+    return _said(error, lambda value: shown_days_in(_words(value)))
 
 
 def by_field(errors: Iterable[FieldError]) -> dict[str, str]:

@@ -277,6 +277,6 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
         messages.error(request, _flag_refusal(exc.reason))
     except flags.FlagError as exc:
         messages.error(
-            request, _("The flag was not resolved: %(reason)s.") % {"reason": field_words.said(exc.error)}
+            request, _("The flag was not resolved: %(reason)s.") % {"reason": field_words.on_page(exc.error)}
         )
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

@@ -41,7 +41,8 @@ def create_order(
     The 409 (an order written or stopped since the version sent) says in words who changed which order,
     when, and what to do, in the request's language, and carries as a field `changed` (the medication, the
     version read, its newest order now: id, dose_mg, starts_on, status, written_at, written_by, stopped_on),
-    lane words25; no version now (lane api24): the client reads the orders again before it writes.
+    lane words25; and `written_by_name`, who wrote it as a person reads it, never a username (lane words34);
+    no version now (lane api24): the client reads the orders again before it writes.
 
     Lane tok26 (review 25d H4): refused to every API token, 403 audited, before the person or the version is
     read (`api_auth.versioned_write`, `policy.bound_token_may`): a token reads no person, so its version is

@@ -38,6 +38,7 @@ def get_policy(request: AuthenticatedApiRequest, slug: str) -> ProgramPolicyOut:
                 bounds=gettext(v.bounds) if v.bounds else "",  # gettext("") is the catalogue header
                 set_value_not_in_force=v.stored,
                 set_by=v.set_by,
+                set_by_name=v.set_by_name or None,  # as a person reads it, never a username (words34)
                 set_at=v.set_at.isoformat() if v.set_at else None,
                 reason=v.reason,
             )

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from keel.web.dates import shown_near_day
 
 
 def day_words(day: date, today: date | None = None) -> str:
     """A day as a person reads it in a sentence: its weekday, month and day ("Sun, Dec 6"; "dom 6 dic"),
-    with the year when it is not this year's."""
-    if today is not None and day.year != today.year:
-        return formats.date_format(day, pgettext("a day in a sentence, with its year", "D, M j, Y"))
-    return formats.date_format(day, pgettext("a day in a sentence", "D, M j"))
+    with the year when it is not this year's (`keel.web.dates.shown_near_day`, the one definition)."""
+    return shown_near_day(day, today)
 
 
 def days_words(text: str, today: date | None = None) -> str:

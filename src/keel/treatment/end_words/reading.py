@@ -204,4 +204,5 @@ def plan_end(
     if kind:
         by_window = kind in WINDOW_KINDS
     # lane words33: a day its templates did not say (a typed reason, an older wording) as the reader's too
-    return PlanEnd(text=shown_days_in(text), by_window=by_window)
+    # lane words34: in the plan's own style ("Sun, Dec 6"), as its other days
+    return PlanEnd(text=shown_days_in(text, near=today), by_window=by_window)

@@ -24,7 +24,10 @@ class PolicyValueOut(Out):
     ceiling: int | float | None
     bounds: str
     set_value_not_in_force: PolicyValue
-    set_by: str | None
+    set_by: str | None  # the username (integrators)
+    # who set it as a person reads it: their full name, else their role, in the request's language; never a
+    # username (lane words34, as `corrected_by_name`)
+    set_by_name: str | None
     set_at: str | None  # ISO datetime
     reason: str
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from keel.accounts.names import staff_name
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
@@ -109,6 +110,8 @@ def changed_answer(
             "status": newest.status,
             "written_at": newest.created_at.isoformat(),
             "written_by": newest.prescriber.get_full_name() or newest.prescriber.get_username(),
+            # as a person reads it: the full name, else the role; never a username (lane words34)
+            "written_by_name": staff_name(newest.prescriber),
             "stopped_on": _iso(discharge_day(patient, newest)) if stopped else None,
         }
     return {"changed": {"medication": medication, "version_read": read, "newest_order": order}}

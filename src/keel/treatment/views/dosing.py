@@ -24,6 +24,7 @@ from keel.treatment.queries import window_notes
 from keel.treatment.services.doses.bottles import BOTTLE_REASONS
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import DoseResult, Verdict, row_html
+from keel.treatment.views.medication import days_in_words
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
 
@@ -176,7 +177,7 @@ def _dose_result(
             then=then,
         )
     except services.DoseBlocked as exc:
-        why = words.reasons_text(exc.decision.reasons)
+        why = words.reasons_shown(exc.decision.reasons)
         return {"kind": "blocked", "text": _("Not given: %(why)s") % {"why": why}}
     except services.DoseConflict:
         return {
@@ -225,7 +226,8 @@ def _saved_verdict(outcome: services.DoseOutcome) -> Verdict:
     }
     # session 22: the take-home bottles that went home with the dose (their mg), or that must not
     bottles = [r for r in outcome.decision.reasons if r.template in BOTTLE_REASONS]
-    handed = words.reasons_text(words.bottles_as_runs(r) for r in bottles)  # runs of days, as the page says
+    # runs of days, in the take-home plan's day style ("Mon, Dec 7"), as the medication page says them
+    handed = words.reasons_shown(days_in_words(r, dose.local_date) for r in bottles)
     return {"kind": "given", "text": f"{given} {handed}" if bottles else given}
 
 

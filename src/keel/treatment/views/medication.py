@@ -35,7 +35,7 @@ from keel.treatment.end_words import day_words, days_words, plan_end
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, TakeHomePlan, order_in_force
 from keel.treatment.order_words import mg_words
 from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
-from keel.web.dates import shown_date
+from keel.web.dates import shown_date, shown_days_in
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -104,7 +104,7 @@ def _record_in_words(record: queries.MedicationRecord) -> date:
 def _plan_in_words(plan: TakeHomePlan, record: queries.MedicationRecord, today: date) -> None:
     """A take-home plan as the page says it: its reasons, its bottles' days and mg, the day it was decided,
     whether a prescriber may still end it, its end, and the bottles still at home after it ended."""
-    setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
+    setattr(plan, "reason_words", words.stored_reasons(plan.decision, near=today))  # noqa: B010
     # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
     setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
     setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
@@ -165,9 +165,9 @@ def _page_context(
         "bottles_held_runs": words.day_runs(review.bottles_held, today) if review else "",
         "today": today,
         # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
-        "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
+        "qtc_warnings": [(words.reason_shown(w), _citations(w.sources)) for w in record.qtc_warnings],
         "concerns": [
-            (c.id, shown.flag_words.get(c.kind, c.kind), c.raised_on)
+            (c.id, shown.flag_words.get(c.kind, c.kind), shown_days_in(c.raised_on, near=today))
             for c in (review.concerns if review else [])
         ],
         # the version of each medication's orders this page shows: the order form sends it back (read
@@ -289,7 +289,7 @@ def _naltrexone_view(patient: Patient) -> NaltrexoneShown:
     return NaltrexoneShown(
         code=decision.decision if decision else "needs",
         verdict=str(words.NALTREXONE.get(decision.decision, "")) if decision else "",
-        reasons=[words.reason_text(r) for r in decision.reasons] if decision else [],
+        reasons=[words.reason_shown(r) for r in decision.reasons] if decision else [],
         sources=words.sources(decision),
     )
 
@@ -330,7 +330,8 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             order_version=chosen,
             other_versions=others,
         )
-        said = [words.reason_text(w) for w in order.warnings]  # the QTc's, bottles at home (review 22n)
+        today = local_today(order.patient)  # the bottles' days in the take-home plan's style (words34)
+        said = [words.reason_shown(days_in_words(w, today)) for w in order.warnings]  # QTc, bottles (22n)
         return " ".join([_("Order saved."), *said])
 
     try:
@@ -367,7 +368,7 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
         # handed out, in the reader's language; lane words24: a warning of its own under "saved" (not blue
         # text run on after it), its days as a person reads them ("Sun, Dec 6 and Mon, Dec 7")
         today = local_today(amendment.dose.patient)  # the program's day (review 34a question 3)
-        told.append(words.reasons_text(_days_in_words(r, today) for r in amendment.warnings))
+        told.append(words.reasons_shown(days_in_words(r, today) for r in amendment.warnings))
         return _("Correction saved. The original record is kept.")
 
     try:
@@ -382,7 +383,7 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
 _DAY_KEYS = frozenset({"days", "day", "window"})
 
 
-def _days_in_words(reason: Reason, today: date) -> Reason:
+def days_in_words(reason: Reason, today: date) -> Reason:
     """A bottle reason with its days ("2026-12-06, 2026-12-07"; a window dose's day "2026-12-05") and its
     bottles ("2026-12-05 80 mg; ...") said as a person reads them: no ISO day in a nurse's words (the
     window-day call-back named its day in ISO until session 29)."""
@@ -542,7 +543,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
             naloxone_challenge_negative=request.POST.get("naloxone_challenge_negative") == "on",
         )
         verdict = words.NALTREXONE.get(outcome.decision.decision, "")
-        said = words.reasons_text(outcome.decision.reasons)
+        said = words.reasons_shown(outcome.decision.reasons)
         messages.success(
             request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
         )
@@ -552,7 +553,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         messages.error(request, str(exc))
     except services.DoseBlocked as exc:
         verdict = words.NALTREXONE.get(exc.decision.decision, "")
-        said = words.reasons_text(exc.decision.reasons)
+        said = words.reasons_shown(exc.decision.reasons)
         messages.error(request, _("Not given: %(verdict)s. %(why)s") % {"verdict": verdict, "why": said})
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})

@@ -34,7 +34,7 @@ def shown_datetime(value: datetime | date | None, zone: str = "") -> str:
 
 
 @register.filter
-def shown_days(value: object) -> str:
+def shown_days(value: object, near: date | None = None) -> str:
     """A stored sentence with every ISO day inside it said as the reader's day (lane words33;
-    `keel.web.dates.shown_days_in`)."""
-    return dates.shown_days_in(str(value)) if value else ""
+    `keel.web.dates.shown_days_in`); `{{ text|shown_days:today }}` in the take-home plan's style (words34)."""
+    return dates.shown_days_in(str(value), near if isinstance(near, date) else None) if value else ""

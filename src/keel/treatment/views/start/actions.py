@@ -48,7 +48,7 @@ def _act(
     except ClinicalNotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
-        why = words.reasons_text(exc.decision.reasons)
+        why = words.reasons_shown(exc.decision.reasons)
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
@@ -115,7 +115,7 @@ def dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             sedated=holds(post, "sedated"),
             sequence=_slot(post.get("sequence", "")),  # the form's slot: a second Enter is "already given"
         )
-        return words.reasons_text(outcome.decision.reasons)
+        return words.reasons_shown(outcome.decision.reasons)
 
     return _act(request, patient_id, "dose", act)
 

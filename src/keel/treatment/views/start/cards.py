@@ -140,7 +140,7 @@ def _readiness_view(read: ReadinessRead, now: datetime) -> ReadinessCard:
     return ReadinessCard(
         code=decision.decision if decision else "needs",
         verdict=str(words.READINESS.get(decision.decision, "")) if decision else "",
-        reasons=[words.reason_text(r) for r in decision.reasons] if decision else [],
+        reasons=[words.reason_shown(r) for r in decision.reasons] if decision else [],
         sources=words.sources(decision),
         rows=rows,
         cows=cows,

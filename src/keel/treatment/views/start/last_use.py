@@ -62,7 +62,7 @@ def _correction_errors(exc: InvalidInput) -> dict[str, str]:
                 else _("Give the date and the time of the last use.")
             )
         elif e.field == "reason":
-            out["reason"] = field_words.said(e)  # the one check's own answer (review 24r: one answer)
+            out["reason"] = field_words.on_page(e)  # the one check's own answer (review 24r: one answer)
         elif e.field == "struck_at" and e.reason == last_use_service.PROGRAM_RECORD:
             out["struck_at"] = _(
                 "This time comes from the program's own record (a dose given here, a take-home day or a "

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.accounts.names import staff_choices
 from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.core import episodes
 from keel.core.rules.buprenorphine import DOSE_LIMIT
-from keel.patients.models import zone_of
+from keel.patients.models import Patient, zone_of
 from keel.treatment import queries, words
 from keel.treatment.models import CareArea, NaloxoneProduct
 from keel.treatment.queries.start import StartView
@@ -61,7 +62,7 @@ def _render_start(
             "ready": ready,
             "correction_error_elsewhere": orphan,
             "overdose_reasons": [
-                words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
+                words.reason_shown(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
             **_assessments_shown(view),
             "last_use_rows": _last_use_rows(form, typed, field_errors),
@@ -166,5 +167,10 @@ def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> di
         "can_dose": policy.can_record_dose(request.user),
         "can_plan": can_plan,  # the time of last use: a point-of-care report
         "can_goal": can_plan and not emergency,
-        "team": view.patient.care_team.select_related("user") if can_plan and not emergency else [],
+        "team": _team(view.patient) if can_plan and not emergency else [],
     }
+
+
+def _team(patient: Patient) -> list[tuple[int, str]]:
+    """The care team as the goal form's pick-list names them: two alike told apart (lane words34)."""
+    return staff_choices(m.user for m in patient.care_team.select_related("user"))
