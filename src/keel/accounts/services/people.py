@@ -31,9 +31,12 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
     totp_key_hex: str | None = None,
+    totp_code: str | None = None,
     by: User | None = None,
 ) -> tuple[User, TOTPDevice | None]:
-    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required)."""
+    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required).
+    `totp_code`: the code that showed the person's authenticator holds `totp_key_hex`, recorded as used
+    (`enroll_totp`)."""
     if role not in Role.values:
         raise AccountError(
             "role",
@@ -58,11 +61,14 @@ def create_user(
     except ValidationError as exc:
         raise AccountError("password", " ".join(exc.messages)) from None
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise _account_error(exc) from None
     user.save()
     if program is not None and role != Role.PATIENT:
         ProgramMembership.objects.create(user=user, program=program)
-    device = enroll_totp(user=user, key_hex=totp_key_hex) if role != Role.PATIENT else None
+    device = enroll_totp(user=user, key_hex=totp_key_hex, code=totp_code) if role != Role.PATIENT else None
     audit.record(
         actor=by,
         action=Action.CREATE,
@@ -71,6 +77,19 @@ def create_user(
         program_id=program.pk if program else None,
     )
     return user, device
+
+
+def _account_error(exc: ValidationError) -> AccountError:
+    """The model's refusal of a new account (`full_clean`) as the AccountError naming its first field, so
+    every route that makes an account (activation, invitation, the commands) answers on the field, never a
+    500 (review 34d: a username with a space). The username's rule in plain words."""
+    problems = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+    field, errors = next(iter(problems.items()))
+    if field == "username" and any(e.code == "invalid" for e in errors):
+        return AccountError("username", N_("Use letters, numbers and @ . + - _ only. No spaces."))
+    if field == "username" and any(e.code == "unique" for e in errors):
+        return AccountError("username", N_("that username is taken"))
+    return AccountError(field, " ".join(m for e in errors for m in e.messages))
 
 
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
