@@ -92,9 +92,26 @@ def _account_error(exc: ValidationError) -> AccountError:
     return AccountError(field, " ".join(m for e in errors for m in e.messages))
 
 
+def sign_in_name(typed: object) -> str:
+    """The one username a typed sign-in name stands for (the lead's decision on review 34d's question 1):
+    spaces around it trimmed, case folded: the account's own username when one account has it regardless of
+    case (accounts are made unique regardless of case), else the typed name in lower case. Signing in and
+    django-axes' lockout (counted per this name + client) read it, so "ALICE" and "alice" are one person
+    with one count. Two accounts differing only by case (made before that rule): the exact one, if typed."""
+    name = str(typed or "").strip()
+    if not name:
+        return name
+    found = list(User.objects.filter(username__iexact=name).values_list("username", flat=True)[:2])
+    if len(found) == 1:
+        return found[0]
+    return name if name in found else name.lower()
+
+
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
-    """Authenticate through django-axes (which counts failures per username + IP)."""
-    user = authenticate(request=request, username=username, password=password)
+    """Authenticate through django-axes (which counts failures per username + IP), as `sign_in_name`: the
+    typed name trimmed, its case folded, on every password route (the page, the API token, the password
+    asked again)."""
+    user = authenticate(request=request, username=sign_in_name(username), password=password)
     return user if isinstance(user, User) else None
 
 
@@ -138,7 +155,7 @@ def verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def record_failed_login(*, username: str, reason: str) -> None:
     """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
-    found = User.objects.filter(username=username).values_list("id", "role").first()
+    found = User.objects.filter(username=sign_in_name(username)).values_list("id", "role").first()
     existing = found[0] if found and found[1] != Role.SELF_GUIDED else None  # self-guided: named by no row
     audit.record(
         actor=None,
