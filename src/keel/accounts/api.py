@@ -315,7 +315,8 @@ def put_program_settings(request: AuthenticatedApiRequest, slug: str) -> Program
 @router.post(
     "/me/password",
     response=MessageOut,
-    summary="Change my password: the current one again; every other session of mine ends",
+    summary="Change my password: the current one again; every other session and every API token of mine end"
+    " (the token the change is made with too)",
 )
 def change_password(request: AuthenticatedApiRequest, payload: PasswordChangeIn) -> MessageOut:
     """Lane tok26, by token: allowed: the caller's own password, changed only with the current one (the

@@ -1,7 +1,8 @@
 """Passwords (issue #18): changing one's own password while signed in (the current one again, Django's
-validators, audited, every other session of the person ends) and resetting a forgotten one through an emailed
-link that works once and expires (Django's token generator: the token is bound to the password hash and the
-last sign-in, so it stops working once used; PASSWORD_RESET_TIMEOUT from KEEL_PASSWORD_RESET_MINUTES).
+validators, audited, every other session and every API token of the person end) and resetting a forgotten
+one through an emailed link that works once and expires (Django's token generator: the token is bound to
+the password hash and the last sign-in, so it stops working once used; PASSWORD_RESET_TIMEOUT from
+KEEL_PASSWORD_RESET_MINUTES).
 
 The answer to a reset request never says whether an account has the address. A reset does not sign anyone
 in: the next sign-in asks for the second factor as always. Emails carry no health information."""
@@ -55,7 +56,8 @@ def change_password(
 ) -> None:
     """Change one's own password: the current one first (counted by django-axes like a sign-in), then the
     new one through Django's validators. Every other session of the person ends; `keep_session` (the
-    session the change was made in) stays."""
+    session the change was made in) stays. Every API token of theirs is revoked, the one the change was
+    made with too (review 34d: each was made with the old password, as after the email reset)."""
     if not isinstance(user, User) or not user.is_active:
         raise FieldsInvalid([FieldError("current_password", _("sign in first"))])
     errors: list[FieldError] = []
@@ -70,6 +72,7 @@ def change_password(
         user.set_password(new)
         user.save(update_fields=["password"])
         ended = services.end_sessions(user, keep=keep_session)
+        services.revoke_tokens(user)
         audit.record(
             actor=user,
             action=Action.UPDATE,

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.oath import TOTP
 
 from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
@@ -25,7 +24,6 @@ from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMember
 from keel.accounts.second_factor import programs_of, remove_second_factor
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients import care_gap
 from keel.web.field_words import said
@@ -155,16 +153,8 @@ def new_totp_key() -> str:
 
 
 def code_matches(key_hex: str, code: str) -> bool:
-    """A 6-digit code from the app for this key, now or one step either side (a phone's clock drifts)."""
-    code = (code or "").strip().replace(" ", "")
-    if not ascii_digits(code) or len(code) != 6:
-        return False
-    totp = TOTP(bytes.fromhex(key_hex))
-    for drift in (-1, 0, 1):
-        totp.drift = drift
-        if secrets.compare_digest(f"{totp.token():06d}", code):
-            return True
-    return False
+    """A 6-digit code from the app for this key, now or one step either side (`services.code_step`)."""
+    return services.code_step(key_hex, code) is not None
 
 
 def _acceptance_problems(
@@ -218,6 +208,7 @@ def accept(
                 first_name=invitation.first_name,
                 last_name=invitation.last_name,
                 totp_key_hex=key_hex,
+                totp_code=code,  # recorded as used on the new device (review 34d)
             )
         except services.AccountError as exc:
             raise FieldsInvalid([exc.field_error()]) from None

@@ -153,11 +153,8 @@ def _enrol_at_sign_in(request: HttpRequest, user: User, pending: PendingSignIn) 
     form = CodeForm(request.POST or None)
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
-        if staff.code_matches(pending["key"], form.cleaned_data["code"]):
-            device = services.enroll_totp(user=user, key_hex=pending["key"], keep=request.session.session_key)
-            audit.record(
-                actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled"
-            )
+        device = _enrolled(request, user, pending["key"], form.cleaned_data["code"])
+        if device is not None:
             return _complete_login(request, user, device)
         pending["tries"] += 1
         request.session[PENDING] = pending
@@ -174,6 +171,17 @@ def _enrol_at_sign_in(request: HttpRequest, user: User, pending: PendingSignIn) 
         "secret": secret32,
     }
     return render(request, "accounts/enrol.html", context, status=status)
+
+
+def _enrolled(request: HttpRequest, user: User, key_hex: str, code: str) -> Device | None:
+    """The new authenticator added when `code` is its code (the code recorded as used on it: review 34d),
+    audited; None, nothing written, when it is not."""
+    try:
+        device = services.enroll_totp(user=user, key_hex=key_hex, code=code, keep=request.session.session_key)
+    except services.AccountError:
+        return None
+    audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled")
+    return device
 
 
 @require_POST

@@ -35,6 +35,7 @@ from keel.accounts.services.tokens import (
     user_for_token,
 )
 from keel.accounts.services.totp import (
+    code_step,
     confirm_totp_enrollment,
     disable_totp,
     enroll_totp,
@@ -57,6 +58,7 @@ __all__ = [
     "SetupResult",
     "bind_token_recipient",
     "check_password",
+    "code_step",
     "confirm_totp_enrollment",
     "create_token",
     "create_user",

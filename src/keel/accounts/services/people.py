@@ -31,9 +31,12 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
     totp_key_hex: str | None = None,
+    totp_code: str | None = None,
     by: User | None = None,
 ) -> tuple[User, TOTPDevice | None]:
-    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required)."""
+    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required).
+    `totp_code`: the code that showed the person's authenticator holds `totp_key_hex`, recorded as used
+    (`enroll_totp`)."""
     if role not in Role.values:
         raise AccountError(
             "role",
@@ -58,11 +61,14 @@ def create_user(
     except ValidationError as exc:
         raise AccountError("password", " ".join(exc.messages)) from None
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise _account_error(exc) from None
     user.save()
     if program is not None and role != Role.PATIENT:
         ProgramMembership.objects.create(user=user, program=program)
-    device = enroll_totp(user=user, key_hex=totp_key_hex) if role != Role.PATIENT else None
+    device = enroll_totp(user=user, key_hex=totp_key_hex, code=totp_code) if role != Role.PATIENT else None
     audit.record(
         actor=by,
         action=Action.CREATE,
@@ -73,9 +79,39 @@ def create_user(
     return user, device
 
 
+def _account_error(exc: ValidationError) -> AccountError:
+    """The model's refusal of a new account (`full_clean`) as the AccountError naming its first field, so
+    every route that makes an account (activation, invitation, the commands) answers on the field, never a
+    500 (review 34d: a username with a space). The username's rule in plain words."""
+    problems = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+    field, errors = next(iter(problems.items()))
+    if field == "username" and any(e.code == "invalid" for e in errors):
+        return AccountError("username", N_("Use letters, numbers and @ . + - _ only. No spaces."))
+    if field == "username" and any(e.code == "unique" for e in errors):
+        return AccountError("username", N_("that username is taken"))
+    return AccountError(field, " ".join(m for e in errors for m in e.messages))
+
+
+def sign_in_name(typed: object) -> str:
+    """The one username a typed sign-in name stands for (the lead's decision on review 34d's question 1):
+    spaces around it trimmed, case folded: the account's own username when one account has it regardless of
+    case (accounts are made unique regardless of case), else the typed name in lower case. Signing in and
+    django-axes' lockout (counted per this name + client) read it, so "ALICE" and "alice" are one person
+    with one count. Two accounts differing only by case (made before that rule): the exact one, if typed."""
+    name = str(typed or "").strip()
+    if not name:
+        return name
+    found = list(User.objects.filter(username__iexact=name).values_list("username", flat=True)[:2])
+    if len(found) == 1:
+        return found[0]
+    return name if name in found else name.lower()
+
+
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
-    """Authenticate through django-axes (which counts failures per username + IP)."""
-    user = authenticate(request=request, username=username, password=password)
+    """Authenticate through django-axes (which counts failures per username + IP), as `sign_in_name`: the
+    typed name trimmed, its case folded, on every password route (the page, the API token, the password
+    asked again)."""
+    user = authenticate(request=request, username=sign_in_name(username), password=password)
     return user if isinstance(user, User) else None
 
 
@@ -119,7 +155,7 @@ def verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def record_failed_login(*, username: str, reason: str) -> None:
     """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
-    found = User.objects.filter(username=username).values_list("id", "role").first()
+    found = User.objects.filter(username=sign_in_name(username)).values_list("id", "role").first()
     existing = found[0] if found and found[1] != Role.SELF_GUIDED else None  # self-guided: named by no row
     audit.record(
         actor=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,14 +26,43 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return totp_secret_base32_of_key(device.key)
 
 
-def enroll_totp(*, user: User, key_hex: str | None = None, keep: str | None = None) -> TOTPDevice:
+def code_step(key_hex: str, code: str) -> int | None:
+    """The time step (django-otp's `t`) at which a 6-digit code from an authenticator holding `key_hex`
+    matches: now or one step either side (a phone's clock drifts); None when it matches none. The one check
+    of a code against a key no device holds yet (an authenticator added at sign-in or on an invitation)."""
+    from django_otp.oath import TOTP
+
+    code = (code or "").strip().replace(" ", "")
+    if not ascii_digits(code) or len(code) != 6:
+        return None
+    totp = TOTP(bytes.fromhex(key_hex))
+    for drift in (-1, 0, 1):
+        totp.drift = drift
+        if secrets.compare_digest(f"{totp.token():06d}", code):
+            return int(totp.t())
+    return None
+
+
+def enroll_totp(
+    *, user: User, key_hex: str | None = None, code: str | None = None, keep: str | None = None
+) -> TOTPDevice:
     """Give the user one confirmed TOTP device (replacing any other); return it. Tokens and sessions made
-    before it end, except the session `keep` (`_new_second_factor`)."""
+    before it end, except the session `keep` (`_new_second_factor`). `code`: the code the person typed to
+    show the new authenticator holds `key_hex`; it is checked first (AccountError naming `code`, nothing
+    written) and recorded as used on the device (`last_t`, django-otp's way; review 34d), so no route (a
+    token, another browser's sign-in) takes it again."""
+    used_step = None
+    if code is not None:
+        used_step = code_step(key_hex, code) if key_hex else None
+        if used_step is None:
+            raise AccountError("code", N_("that code did not work; wait for a new code and try again"))
     _new_second_factor(user, keep=keep)
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice(user=user, name="default", confirmed=True)
     if key_hex is not None:
         device.key = key_hex
+    if used_step is not None:
+        device.last_t = used_step
     device.save()
     return device
 
