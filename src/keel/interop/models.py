@@ -15,6 +15,19 @@ from keel.assessments.models import Assessment
 KEPT_ID = "sender_id"
 
 
+class _Filings(models.Manager["ImportedResponse"]):
+    """`create` gives a filing its program (the assessment's person's) when the row is made, and only then:
+    no code writes a program onto an existing row (tests/patients/test_care_gap_program_move.py)."""
+
+    def create(self, **kwargs: Any) -> ImportedResponse:
+        if "program" not in kwargs and "program_id" not in kwargs:
+            assessment_id: int = kwargs.get("assessment_id") or kwargs["assessment"].pk
+            kwargs["program_id"] = Assessment.objects.filter(pk=assessment_id).values_list(
+                "patient__program_id", flat=True
+            )[0]
+        return super().create(**kwargs)
+
+
 class ImportedResponse(models.Model):
     """A QuestionnaireResponse received from another system and filed as an assessment: the sending system,
     its id for the response, the subject and author as it named them, how Keel matched the subject to the
@@ -23,7 +36,7 @@ class ImportedResponse(models.Model):
 
     assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="imported_from")
     # The program of the person it was filed for (review 34b H5): a response is filed once per program; a
-    # second program treating her files its own copy. Always the assessment's patient's (`save`).
+    # second program treating her files its own copy. Always the assessment's patient's (`_Filings.create`).
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     # The sender's key it was filed under (`fhir_import.sender_keys`' first): the identifier's system and
     # value, or meta.source (without its #fragment) and the response's id.
@@ -39,6 +52,8 @@ class ImportedResponse(models.Model):
     extra_answers = models.JSONField(default=dict, blank=True)  # e.g. PHQ-9 item 10 (not scored)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()
+
+    objects = _Filings()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -56,12 +71,6 @@ class ImportedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"imported response {self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.program_id = Assessment.objects.filter(pk=self.assessment_id).values_list(
-            "patient__program_id", flat=True
-        )[0]
-        super().save(*args, **kwargs)
 
     @property
     def sender_id_as_sent(self) -> str:
