@@ -30,6 +30,7 @@ WHOLE = {
     "effective_mg",
     "treatment_day",
     "day_in_treatment",  # lane day34: the count every screen shows, beside the raw day
+    "correction_version",  # lane fix34a: the version a correction of this dose sends
     "decision",
     "override_id",
     "amendments",

@@ -51,7 +51,7 @@ def test_an_ended_consent_is_said_in_spanish_on_the_page(world: World) -> None:
     consent = _consent(world)
     with time_machine.travel(LATER, tick=False):
         body = _disclose_page(world, consent, "es").content.decode()
-    assert "Este consentimiento terminó el 2027-05-31." in body
+    assert "Este consentimiento terminó el 31 de mayo de 2027." in body  # the day in words (lane words34)
 
 
 def test_an_ended_consent_is_not_said_in_english_on_the_spanish_page(world: World) -> None:
@@ -65,7 +65,7 @@ def test_an_ended_consent_is_said_in_english_on_the_english_page(world: World) -
     consent = _consent(world)
     with time_machine.travel(LATER, tick=False):
         body = _disclose_page(world, consent, "en").content.decode()
-    assert "This consent ended on 2027-05-31." in body
+    assert "This consent ended on May 31, 2027." in body  # the day in words (lane words34)
 
 
 def test_the_api_says_the_reason_in_the_request_language(world: World) -> None:

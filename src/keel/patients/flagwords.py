@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from keel.accounts.names import NO_NAME_ON_FILE
 from keel.web.dates import iso_day, shown_date
 
 if TYPE_CHECKING:
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 # Parameters kept as written, never looked up in the catalogue (a person's name: "May" is no month).
 AS_WRITTEN = frozenset({"name"})
+
+
+def _as_written(value: object) -> str:
+    """A name as written; no name (`accounts.names.NO_NAME_ON_FILE`) in the reader's words."""
+    return _(NO_NAME_ON_FILE) if value == NO_NAME_ON_FILE else str(value)
 
 
 def _value(value: object) -> str:  # a stored parameter: JSON, free-form
@@ -40,7 +46,7 @@ def said_text(entry: object, fallback: str) -> str:  # a stored `said` entry: JS
     params = entry.get("params") or {}
     try:
         return _(entry["template"]) % {
-            k: str(v) if k in AS_WRITTEN else _value(v) for k, v in dict(params).items()
+            k: _as_written(v) if k in AS_WRITTEN else _value(v) for k, v in dict(params).items()
         }
     except (KeyError, TypeError, ValueError):
         return fallback

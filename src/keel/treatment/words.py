@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
-from keel.web.dates import iso_day, shown_date, shown_days_in
+from keel.web.dates import shown_days_in
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -128,14 +128,11 @@ def opioid(code: str) -> str:
 
 
 def _words(value: str) -> str:
-    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry; an ISO
-    day said as the reader's day (`web.dates.iso_day`, lane words33)."""
-    return LIST_SEPARATOR.join(_part(part) for part in value.split(LIST_SEPARATOR)) if value else ""
-
-
-def _part(part: str) -> str:
-    day = iso_day(part)
-    return shown_date(day) if day is not None else _(part) if part else ""
+    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry. An ISO day
+    stays ISO here (the API's and the CLI's words); a page says it in words (`reason_shown`, lane words34)."""
+    return (
+        LIST_SEPARATOR.join(_(part) if part else "" for part in value.split(LIST_SEPARATOR)) if value else ""
+    )
 
 
 def reason_text(reason: Reason | Mapping[str, object]) -> str:

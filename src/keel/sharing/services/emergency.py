@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from keel.access import policy
 from keel.accounts import services as accounts
+from keel.accounts.names import NO_NAME_ON_FILE
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
@@ -257,9 +258,6 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
             through_emergency=True,  # the grant row itself is made through emergency access (review 18b)
         )
     return grant
-
-
-NO_NAME_ON_FILE = gettext_noop("(no name on file)")  # a flag's `name` parameter, translated when shown
 
 
 def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str, now: datetime) -> None:
