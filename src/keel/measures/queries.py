@@ -38,7 +38,7 @@ from keel.core.measures.program import (
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Enrollment, Patient
+from keel.patients.models import Enrollment, EpisodeKind, Patient, death_day_of_row
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
@@ -243,8 +243,9 @@ def _amended_and_taken(doses: QuerySet[DoseRecord]) -> list[DoseRecord]:
 def _people(program: Program, as_of: date | None = None) -> list[Person]:
     """Every patient of the program as dates only: seven set-based queries, whatever the program's size (eight
     when a take-home plan has a bottle day due and not in its record: the observed days it is read with); the
-    diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
-    patients = _birth_dates(program)
+    diagnosis as it stood on the report date `as_of` (`diagnosed`); the day a death was recorded as happening
+    (`patients.models.death_day`), the last day of her care (review 35c hole 1)."""
+    patients = _birth_and_death_days(program)
     admissions, in_care = _enrollments(program)
     days, runs, injections = _doses_taken(program)
     _add_fills(program, injections)
@@ -265,29 +266,36 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
                 *injections.get(pk, ()),
             ),
             naloxone_on=tuple(sorted(kits[pk])),
+            died_on=died,
         )
-        for pk, born in patients.items()
+        for pk, (born, died) in patients.items()
     ]
 
 
-def _birth_dates(program: Program) -> dict[int, date]:
-    """Each patient of the program by birth date (one statement)."""
+def _birth_and_death_days(program: Program) -> dict[int, tuple[date, date | None]]:
+    """Each patient of the program by birth date and the day a death was recorded as happening, or None
+    (`patients.models.death_day_of_row`: the one reading of a recorded death; one statement)."""
     # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
+    rows = Patient.objects.filter(program=program).annotate(died_on=death_day_of_row())
     return {
-        pk: born
-        for pk, born in Patient.objects.filter(program=program).values_list("pk", "date_of_birth")
+        pk: (born, died)
+        for pk, born, died in rows.values_list("pk", "date_of_birth", "died_on")
         if born is not None
     }
 
 
 def _enrollments(program: Program) -> tuple[dict[int, list[date]], dict[int, list[Span]]]:
-    """Each patient's admission days and spans in care, an open enrollment's to `date.max` (one statement)."""
+    """Each patient's admissions to medication care and spans in care, an open enrollment's to `date.max`
+    (one statement). Every episode is a span in care (naloxone coverage reads people in care, counseling
+    too); an admission to counseling (`EpisodeKind.COUNSELING`: no medication planned) is no intake to
+    medication (review 35c hole 2), an episode from before issue #18 (no kind) is."""
     admissions: dict[int, list[date]] = defaultdict(list)
     in_care: dict[int, list[Span]] = defaultdict(list)
-    for pk, started, ended in Enrollment.objects.filter(program=program).values_list(
-        "patient_id", "started_on", "ended_on"
+    for pk, started, ended, kind in Enrollment.objects.filter(program=program).values_list(
+        "patient_id", "started_on", "ended_on", "kind"
     ):
-        admissions[pk].append(started)
+        if kind != EpisodeKind.COUNSELING:
+            admissions[pk].append(started)
         in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
     return admissions, in_care
 

@@ -194,12 +194,16 @@ def with_death_day(patients: models.QuerySet[Patient]) -> models.QuerySet[Patien
     return patients.annotate(
         **{
             DIED: models.Exists(_deaths().filter(patient_id=models.OuterRef("pk"))),
-            DIED_ON: models.Subquery(
-                _death_days().filter(patient_id=models.OuterRef("pk")).values("ended_on")[:1]
-            ),
+            DIED_ON: death_day_of_row(),
             **_death_changes(),
         }
     )
+
+
+def death_day_of_row() -> models.Subquery:
+    """`death_day` of the Patient row of the query, asked in its statement (the same rows: `_death_days`):
+    `with_death_day`, and the director's measures, where her care ends on that day (review 35c hole 1)."""
+    return models.Subquery(_death_days().filter(patient_id=models.OuterRef("pk")).values("ended_on")[:1])
 
 
 # Lane fix30b (review 30b H1): the attributes `with_death_day` sets on each Patient for when her death was

@@ -22,6 +22,11 @@ an opaque key and dates only.
   the first covered day on or after it; the median, and how many are still waiting.
 - **Naloxone coverage**: of the people in care on a day, the share with a naloxone kit on record dispensed on
   or before that day (reference 12: offer naloxone to everyone with OUD).
+- **A recorded death** (`Person.died_on`, review 35c hole 1): care ends on the day she died. No day after it
+  is a covered day (a fill's, an injection's, a take-home bottle's or a dose's) or a day in care, in every
+  measure (`Person.covered`, `Person.care`), and her treatment cannot go on (never pending after it). She
+  stays in the denominators: an episode cut short by her death is not met (the decision of review 35c; the
+  HEDIS-style exclusion of the deceased is asked of the owner).
 """
 
 from __future__ import annotations
@@ -53,10 +58,30 @@ class Person:
     key: int  # opaque; never leaves the core in an output
     birth_date: date
     oud_diagnosis: bool
-    admissions: tuple[date, ...] = ()
+    admissions: tuple[date, ...] = ()  # admissions to medication care (each opens a care period that day)
     in_care: tuple[Span, ...] = ()  # enrollment periods; an open one ends on date.max
     coverage: tuple[Span, ...] = ()  # covered days, not yet joined
     naloxone_on: tuple[date, ...] = ()
+    died_on: date | None = None  # the day a death was recorded as happening: the last day of her care
+
+    def last_day(self, as_of: date) -> date:
+        """The last day that can count on the report date: `as_of`, or the day she died when earlier."""
+        return as_of if self.died_on is None else min(as_of, self.died_on)
+
+    def died_by(self, as_of: date) -> bool:
+        """Whether her death was on or before the report date: her treatment cannot go on."""
+        return self.died_on is not None and self.died_on <= as_of
+
+    def covered(self, as_of: date) -> list[Span]:
+        """Her covered days known on the report date (`up_to`), none after the day she died."""
+        return up_to(self.coverage, self.last_day(as_of))
+
+    def care(self) -> tuple[Span, ...]:
+        """Her care periods, none past the day she died (a period that began after it is none)."""
+        if self.died_on is None:
+            return self.in_care
+        died = self.died_on
+        return tuple(Span(c.start, min(c.end, died)) for c in self.in_care if c.start <= died)
 
 
 @dataclass(frozen=True)
@@ -209,8 +234,8 @@ def _check_window(start: date, end: date, as_of: date) -> None:
 
 def episodes(person: Person, as_of: date, max_gap: int) -> list[Span]:
     """The person's treatment episodes (under the gap rule), from the days covered up to the report date
-    (`up_to`): supply dated after `as_of` never counts."""
-    return join(up_to(person.coverage, as_of), max_gap=max_gap)
+    (`Person.covered`): supply dated after `as_of`, or after the day she died, never counts."""
+    return join(person.covered(as_of), max_gap=max_gap)
 
 
 def first_episode_in(episodes: Sequence[Span], start: date, end: date) -> Span | None:
@@ -218,12 +243,13 @@ def first_episode_in(episodes: Sequence[Span], start: date, end: date) -> Span |
     return next((e for e in episodes if start <= e.start <= end), None)
 
 
-def _outcome(episode: Span, days: int, as_of: date, max_gap: int) -> str:
+def _outcome(person: Person, episode: Span, days: int, as_of: date, max_gap: int) -> str:
     """Met at `days` days; pending while the episode may still go on (a dose on the report date would
-    still join it under the gap rule: before day N, or past it inside the allowed gap); else not met."""
+    still join it under the gap rule: before day N, or past it inside the allowed gap, and she has not
+    died); else not met."""
     if episode.days >= days:
         return "met"
-    if still_open(episode, as_of, max_gap=max_gap):
+    if not person.died_by(as_of) and still_open(episode, as_of, max_gap=max_gap):
         return "pending"
     return "not_met"
 
@@ -266,7 +292,7 @@ def _continuity(
             excluded[why_not] = excluded.get(why_not, 0) + 1
             tally.left_out[why_not] = tally.left_out.get(why_not, 0) + 1
             continue
-        outcome = _outcome(episode, days, as_of, max_gap)
+        outcome = _outcome(person, episode, days, as_of, max_gap)
         if outcome == "pending":
             tally.pending += 1
         else:
@@ -343,7 +369,8 @@ def retention(
             N_(
                 "People who started medication in the window and stayed on it at least %(days)s days, "
                 "with no gap longer than %(max_gap)s days. People whose day %(days)s has not come are "
-                "pending."
+                "pending. A person who died is still counted: no day after the day she died is a day on "
+                "medication, so she is not retained past it."
             ),
             days=days,
             max_gap=max_gap,
@@ -405,7 +432,8 @@ def continuity_nqf3175(
                 "first with medication in the window, from its first day in the window (the index date): "
                 "people who continue medication from before the window are counted from the window's first "
                 "day, and days before it do not count. The days after the report date never count; a person "
-                "whose treatment may still go on (inside the allowed gap on the report date) is pending."
+                "whose treatment may still go on (inside the allowed gap on the report date) is pending. A "
+                "person who died is still counted: no day after the day she died is a day on medication."
             ),
             min_age=params.nqf_min_age,
             min_days=params.nqf_min_days,
@@ -415,17 +443,25 @@ def continuity_nqf3175(
     )
 
 
-def _first_dose_day(person: Person, admitted: date, firsts: Sequence[date]) -> date | None:
-    """The first covered day on or after an admission: the admission day itself when a span covers it."""
-    if any(s.start <= admitted <= s.end for s in person.coverage):
+def _first_dose_day(covered: Sequence[Span], admitted: date) -> date | None:
+    """The first covered day on or after an admission (`covered`: her days, `Person.covered`): the
+    admission day itself when a span covers it."""
+    if any(s.start <= admitted <= s.end for s in covered):
         return admitted
-    return next((d for d in firsts if d >= admitted), None)
+    return min((s.start for s in covered if s.start >= admitted), default=None)
 
 
-def _care_left_on(person: Person, admitted: date, as_of: date) -> date | None:
-    """The last day of the care period this admission opened, when it ended by the report date (care that
-    ended on the report date has ended); None while the person is still in that care."""
-    return next((c.end for c in person.in_care if c.start <= admitted <= c.end and c.end <= as_of), None)
+def _care_left_on(care: Sequence[Span], admitted: date, nth: int, as_of: date) -> date | None:
+    """The last day of the care period this admission opened (`care`: her periods, `Person.care`), when
+    it ended by the report date (care that ended on the report date has ended); None while she is still in
+    that care. The period it opened is the one that began that day (review 35c hole 3: a readmission on the
+    day the last episode ended is read against its own period, not the one that ended), the `nth` of them
+    by end when she was admitted twice that day."""
+    opened = sorted((c for c in care if c.start == admitted), key=lambda c: c.end)
+    if not opened:
+        return None
+    ended = opened[min(nth, len(opened) - 1)].end
+    return ended if ended <= as_of else None
 
 
 def _tally_admissions(
@@ -436,20 +472,20 @@ def _tally_admissions(
     tallies = {m: _Tally() for m in months(start, end)}
     never_started = 0
     for person in people:
-        firsts = sorted(s.start for s in person.coverage)
-        for admitted in person.admissions:
+        covered, care = person.covered(as_of), person.care()
+        for nth, admitted in enumerate(person.admissions):
             if not start <= admitted <= end:
                 continue
             tally = tallies[_month(admitted)]
             tally.denominator += 1
-            first = _first_dose_day(person, admitted, firsts)
+            first = _first_dose_day(covered, admitted)
             # The care period this admission opened: a first dose after it ended is not this admission's.
-            left = _care_left_on(person, admitted, as_of)
-            if first is not None and first <= as_of and (left is None or first <= left):
+            left = _care_left_on(care, admitted, nth - person.admissions.index(admitted), as_of)
+            if first is not None and (left is None or first <= left):
                 tally.numerator += 1
                 tally.days.append((first - admitted).days)
-            elif left is not None:
-                never_started += 1  # left care without a first dose: not waiting, never started
+            elif left is not None or person.died_by(as_of):
+                never_started += 1  # left care (or died) without a first dose: not waiting, never started
             else:
                 tally.pending += 1
     return tallies, never_started
@@ -488,10 +524,11 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         definition=_say(
             said,
             N_(
-                "For each admission in the window: the days from the admission date to the first day with "
-                "medication. The median is over the admissions with a first dose (the numerator); people "
-                "still in care with no dose yet are waiting (pending); people whose care ended before a "
-                "first dose never started and are counted apart."
+                "For each admission to medication care in the window (an admission to counseling only is "
+                "not counted): the days from the admission date to the first day with medication. The "
+                "median is over the admissions with a first dose (the numerator); people still in care with "
+                "no dose yet are waiting (pending); people whose care ended (or who died) before a first "
+                "dose never started and are counted apart."
             ),
         ),
         said=said,
@@ -510,7 +547,7 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
     for person in people:
         first_kit = min(person.naloxone_on, default=date.max)  # a kit on or before a day: the first is
         in_care: set[int] = set()  # the months whose day falls in one of the person's care periods
-        for s in person.in_care:
+        for s in person.care():  # none after the day she died
             in_care.update(range(bisect_left(days, s.start), bisect_right(days, s.end)))
         for i in in_care:
             tallies[i].denominator += 1
