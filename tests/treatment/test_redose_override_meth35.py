@@ -15,8 +15,9 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.core.rules.buprenorphine.dose_limit import DOSE_LIMIT
-from keel.core.rules.methadone import DOSE_CHECK
+from keel.audit.models import AuditEvent
+from keel.patients import services as patients
+from keel.patients.schemas import DischargeIn
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride
@@ -277,34 +278,20 @@ def test_the_medication_page_says_its_kind_in_spanish(world: World) -> None:
     assert "Una dosis antes del intervalo entre dosis (una nueva dosis anticipada)" in page.content.decode()
 
 
-# --- The rules (keel.core): each reads its own override -----------------------------------------------------
+def test_an_early_re_dose_override_is_audited_with_its_kind(world: World) -> None:
+    today = steady(world)
+    override(world, at(world, today, 8), kind="redose", reason=SPLIT)
+    assert AuditEvent.objects.get(target_type="dose_override").detail["kind"] == "redose"
 
 
-def _methadone(**raw: Any) -> str:
-    base = {"treatment_day": 20, "given_today_mg": 15, "requested_mg": 15, "last_observed_mg": 30}
-    return DOSE_CHECK.run({**base, "hours_since_last_dose": 0.1, **raw}).decision
-
-
-def _buprenorphine(**raw: Any) -> str:
-    base = {"phase": "maintenance", "given_today_mg": 4, "requested_mg": 4}
-    return DOSE_LIMIT.run({**base, "hours_since_last_dose": 0.1, **raw}).decision
-
-
-def test_methadone_a_documented_limit_reason_does_not_lift_the_interval() -> None:
-    assert _methadone(documented_rationale=True) == "needs_override"
-
-
-def test_methadone_an_early_re_dose_override_lifts_the_interval() -> None:
-    assert _methadone(redose_override=True) == "allowed_with_rationale"
-
-
-def test_buprenorphine_a_documented_limit_reason_does_not_lift_the_interval() -> None:
-    assert _buprenorphine(documented_rationale=True) == "needs_override"
-
-
-def test_buprenorphine_an_early_re_dose_override_lifts_the_interval() -> None:
-    assert _buprenorphine(redose_override=True) == "allowed_with_rationale"
-
-
-def test_an_early_re_dose_override_lifts_no_ceiling() -> None:
-    assert _methadone(requested_mg=160, redose_override=True) == "needs_override"
+def test_discharge_ends_an_early_re_dose_override(world: World) -> None:
+    today = steady(world)
+    row = override(world, at(world, today, 8), kind="redose", reason=SPLIT)
+    with time_machine.travel(at(world, today, 10), tick=False):
+        patients.discharge(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "completed"}),
+        )
+    row.refresh_from_db()
+    assert row.ended_at is not None

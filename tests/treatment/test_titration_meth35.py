@@ -16,8 +16,6 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.methadone import DOSE_CHECK, titration_from_day
 from keel.patients.models import local_today, zone_of
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
@@ -210,44 +208,10 @@ def test_a_correction_up_after_the_wait_is_saved(world: World) -> None:
     )
 
 
-# --- The rule (keel.core) -----------------------------------------------------------------------------------
-
-
-def _rule(**raw: Any) -> Any:
-    base = {"treatment_day": 20, "given_today_mg": 0, "requested_mg": 40, "last_observed_mg": 30}
-    return DOSE_CHECK.run({**base, **raw})
-
-
-def test_the_rule_holds_a_raise_a_day_after_its_titration_start() -> None:
-    assert _rule(titration_from_day=19).decision == "needs_override"
-
-
-def test_the_rule_allows_a_raise_the_wait_after_its_titration_start() -> None:
-    assert _rule(titration_from_day=17).decision == "allowed"
-
-
-def test_an_increase_on_the_titration_start_is_no_increase_of_it() -> None:
-    assert _rule(titration_from_day=19, days_since_last_increase=1).decision == "needs_override"
-
-
-def test_an_increase_after_the_titration_start_counts_as_before() -> None:
-    assert _rule(titration_from_day=10, days_since_last_increase=3).decision == "allowed"
-
-
-def test_a_titration_start_after_today_is_refused_by_name() -> None:
-    with pytest.raises(InvalidInput) as exc:
-        _rule(titration_from_day=21)
-    assert exc.value.errors[0].field == "titration_from_day"
-
-
-def test_without_a_titration_start_the_episodes_first_dose_counts() -> None:
-    assert _rule().decision == "allowed"
-
-
-def test_a_new_induction_is_the_treatment_day_of_its_first_dose() -> None:
-    first = date.fromordinal(740_000)  # any day: the count is calendar days
-    assert titration_from_day(first, first + timedelta(days=11)) == 12
-
-
-def test_no_new_induction_counts_from_the_first_dose() -> None:
-    assert titration_from_day(date.fromordinal(740_000), None) == 1
+def test_a_second_dose_that_raises_the_day_after_a_new_induction_needs_an_override(world: World) -> None:
+    """30 mg at 09:00 and 10 mg more at noon the day after a new induction: the day's total is a raise."""
+    day = reinduced(world)
+    raised_to_40(world, day + timedelta(days=1))
+    give(world, "30", at(world, day + timedelta(days=1)))
+    said = refused(world, "10", at(world, day + timedelta(days=1), 12))
+    assert "counting from the new induction's first dose" in said

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment', '0026_take_home_plan_end_kind_window_dosed'),
+        ("treatment", "0026_take_home_plan_end_kind_window_dosed"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='doseoverride',
-            name='kind',
-            field=models.CharField(choices=[('limit', 'Past a dose limit'), ('start', 'A first buprenorphine dose before the verdict is ready'), ('hours', "A dose outside the dosing window's hours"), ('interval', "An XR-naltrexone injection before the program's minimum interval"), ('switch', 'Methadone the same day as buprenorphine (a switch)'), ('redose', 'A dose sooner than the re-dose interval (an early re-dose)')], default='limit', max_length=8),
+            model_name="doseoverride",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("limit", "Past a dose limit"),
+                    ("start", "A first buprenorphine dose before the verdict is ready"),
+                    ("hours", "A dose outside the dosing window's hours"),
+                    ("interval", "An XR-naltrexone injection before the program's minimum interval"),
+                    ("switch", "Methadone the same day as buprenorphine (a switch)"),
+                    ("redose", "A dose sooner than the re-dose interval (an early re-dose)"),
+                ],
+                default="limit",
+                max_length=8,
+            ),
         ),
     ]

@@ -22,7 +22,6 @@ from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import DoseContext
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
-from keel.treatment.services.qtc import restart_day
 
 BLOCKING = ("needs_override", NEEDS_NEW_ORDER, "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
@@ -49,7 +48,7 @@ def dose_decision(
     read here; `redose_override`: a prescriber's early re-dose override for today (the only cover of the
     re-dose interval; `documented`, a limit override, is not one: lane meth35). Methadone's titration counts
     from `titration_from_day`: the episode's first dose or the latest new induction after missed days
-    (`qtc.restart_day`, the one count of a new induction, on this context)."""
+    (`DoseContext.reinduction_on`, the one count of a new induction, the QTc gate's too)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -73,7 +72,7 @@ def dose_decision(
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
         window = [mg for day, mg in ctx.observed.items() if day >= since]
         last = ctx.last_observed_mg
-        restart = restart_day(patient, ctx, int(settings["missed_reinduction_days"]))
+        restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
         raw: dict[str, object] = {
             **common,
             "treatment_day": ctx.treatment_day,
