@@ -215,3 +215,19 @@ def test_a_second_dose_that_raises_the_day_after_a_new_induction_needs_an_overri
     give(world, "30", at(world, day + timedelta(days=1)))
     said = refused(world, "10", at(world, day + timedelta(days=1), 12))
     assert "counting from the new induction's first dose" in said
+
+
+def _rule_api(world: World, start: int) -> Any:
+    raw = {"treatment_day": 5, "given_today_mg": 0, "requested_mg": 40, "titration_from_day": start}
+    body = {"input": raw}
+    with time_machine.travel(at(world, a_day(world, 0)), tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        return client.post("/api/v1/rules/methadone-dose-check", json.dumps(body), "application/json")
+
+
+def test_the_rules_api_refuses_a_titration_start_after_today_with_422(world: World) -> None:
+    assert _rule_api(world, 6).status_code == 422
+
+
+def test_the_rules_api_names_the_titration_start(world: World) -> None:
+    assert "titration_from_day" in _rule_api(world, 6).content.decode()
