@@ -340,7 +340,8 @@ def test_a_methadone_dose_at_two_hours_is_allowed() -> None:
 
 
 def test_a_methadone_split_dose_with_a_documented_reason_is_allowed_and_logged() -> None:
-    assert methadone(hours_since_last_dose=0.1, documented_rationale=True) == "allowed_with_rationale"
+    # lane meth35: an early re-dose override, not a limit override, lifts the interval
+    assert methadone(hours_since_last_dose=0.1, redose_override=True) == "allowed_with_rationale"
 
 
 def test_a_buprenorphine_dose_two_minutes_after_the_last_needs_an_override() -> None:

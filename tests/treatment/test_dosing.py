@@ -81,7 +81,9 @@ def test_the_first_day_total_above_50_needs_a_prescriber_override(
             max_total_mg=55,
             reason="still in withdrawal at 3 h",
         )
-    second = dose(world, amount_mg="25")
+    # lane meth35: the supplement 3 h later (a limit override no longer lifts the re-dose interval)
+    with time_machine.travel(NOON + timedelta(hours=3), tick=False):
+        second = services.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="25")
     assert second.decision.decision == "allowed_with_rationale"
     assert second.dose.override is not None
     assert AuditEvent.objects.filter(target_type="dose_override", action="create").count() == 1

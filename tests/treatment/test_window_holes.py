@@ -101,6 +101,8 @@ def test_a_prescribers_override_allows_a_split_dose(world: World) -> None:
     steady(world)
     give(world, amount_mg="30")
     override(world, max_total_mg=60, reason="split dose: rapid metabolizer, peak and trough ECG reviewed")
+    # lane meth35: the day's total on a limit override, the interval on an early re-dose override
+    override(world, kind="redose", reason="split dose: rapid metabolizer, peak and trough ECG reviewed")
     outcome = at(NOON + timedelta(minutes=5), world, amount_mg="30")
     assert outcome.decision.decision == "allowed_with_rationale"
 
@@ -110,6 +112,7 @@ def test_a_buprenorphine_re_dose_after_reassessment_with_an_override(world: Worl
     ready(world)
     bup(world)
     override(world, medication="buprenorphine", max_total_mg=8, reason=GOOD_REASON)
+    override(world, medication="buprenorphine", kind="redose", reason=GOOD_REASON)  # lane meth35
     outcome = at(NOON + timedelta(minutes=50), world, medication="buprenorphine", amount_mg="4")
     assert outcome.dose.override is not None
 

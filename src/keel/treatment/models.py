@@ -299,11 +299,15 @@ class OverrideKind(models.TextChoices):
     HOURS = "hours", _("A dose outside the dosing window's hours")
     INTERVAL = "interval", _("An XR-naltrexone injection before the program's minimum interval")
     SWITCH = "switch", _("Methadone the same day as buprenorphine (a switch)")
+    # Lane meth35: a dose sooner than the re-dose interval (a split dose, a re-dose after reassessment); a
+    # limit override covers the day's total only, never the interval (issue #13)
+    REDOSE = "redose", _("A dose sooner than the re-dose interval (an early re-dose)")
 
 
 class DoseOverride(models.Model):
-    """A prescriber's documented reason to go past a guard rail for one patient on one day (a dose limit, or
-    the readiness gate of a first buprenorphine dose); never past a hard bound; it ends with the day, or
+    """A prescriber's documented reason to go past a guard rail for one patient on one day (a dose limit, the
+    readiness gate of a first buprenorphine dose, the re-dose interval: `OverrideKind`, each kind lifting its
+    own guard only); never past a hard bound; it ends with the day, or
     earlier with the episode it was written in (discharge sets `ended_at`; the row stays in the record)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="dose_overrides")

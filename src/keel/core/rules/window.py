@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from keel.core.decision import LIST_SEPARATOR, Param, Reason
+from keel.core.rules.inputs import Field
 from keel.core.rules.policy import limit_for
 from keel.core.words import gettext_noop
 
@@ -135,6 +136,17 @@ REDOSE_FIELD_HELP = (
     "Below the program's re-dose interval a dose needs a prescriber's override (split dosing, a re-dose after "
     "reassessment)"
 )
+# Lane meth35 (review 34c's question; issue #13: "the re-dose interval is enforced at the window"): only an
+# early re-dose override lifts the interval; a day's limit override (`documented_rationale`) never does.
+REDOSE_OVERRIDE_FIELD = Field(
+    "redose_override",
+    "bool",
+    required=False,
+    default=False,
+    help="a prescriber's early re-dose override for today, with a reason (a split dose, a re-dose after "
+    "reassessment): a dose of this medication sooner than the re-dose interval. A limit override "
+    "(documented_rationale) does not lift the interval",
+)
 REDOSE_SOURCES = {
     "methadone-dose-check": ("methadone-label-first-day", "keel-policy"),
     "buprenorphine-dose-limit": ("fda-bup-label-summary", "tip63-summary", "keel-policy"),
@@ -142,16 +154,17 @@ REDOSE_SOURCES = {
 
 
 def redose(
-    rule: str, hours_since_last: float | None, p: RedosePolicy, documented: bool
+    rule: str, hours_since_last: float | None, p: RedosePolicy, early_redose: bool
 ) -> tuple[str | None, list[Reason]]:
     """The minimum interval between two doses of one medication, whatever the day (23:59 and 00:01 are two
     minutes apart): (verdict, reasons). None: no dose within the interval; "needs_override" below it
-    without a prescriber's override for today; "allowed_with_rationale" with one."""
+    without a prescriber's early re-dose override for today (`early_redose`, REDOSE_OVERRIDE_FIELD; a limit
+    override of the day's total is not one, lane meth35); "allowed_with_rationale" with one."""
     need = p["redose_min_hours"]
     if hours_since_last is None or hours_since_last >= need:
         return None, []
     minutes = int(hours_since_last * 60)
-    if documented:
+    if early_redose:
         return "allowed_with_rationale", [
             Reason.said(
                 gettext_noop(
@@ -169,7 +182,8 @@ def redose(
             gettext_noop(
                 "The last dose was %(minutes)s minutes ago: the program waits %(hours)s h between doses. Check "
                 "this is not the same dose entered twice; a split dose or a re-dose after reassessment needs a "
-                "prescriber's override for today, with a reason."
+                "prescriber's early re-dose override for today, with a reason (a limit override does not lift "
+                "the interval)."
             ),
             REDOSE_SOURCES[rule],
             minutes=minutes,

@@ -16,6 +16,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from keel.core.dose_history import DoseStep
+from keel.core.rules.methadone import reinduction_day
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 
@@ -78,6 +79,21 @@ class DoseContext:
     @property
     def last_observed_mg(self) -> Decimal | None:
         return self.observed[max(self.observed)] if self.observed else None
+
+    def reinduction_on(self, reinduction_days: int) -> date | None:
+        """The first day of the person's latest new induction after `reinduction_days` or more missed days in
+        a row, today included, as the window counts them (`keel.core.rules.methadone.reinduction_day`: an
+        observed day or a take-home day covers a day), within this context's lookback; None: none. The one
+        count: the QTc gate's start (review 22m, `services.qtc.restart_day`) and titration's (lane meth35,
+        `services.doses.rule.dose_decision`)."""
+        return reinduction_day(
+            self.observed,
+            lambda day: day in self.observed or day in self.take_home_days,
+            self.first_dose_on,
+            self.today,
+            reinduction_days,
+            self.today - timedelta(days=MISS_LOOKBACK),
+        )
 
 
 def taken_doses(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:

@@ -228,7 +228,9 @@ class OverrideIn(In):
             "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
             "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
             "injection sooner than the program's minimum interval (no max_total_mg); switch: methadone the "
-            "same day as buprenorphine given here (medication methadone, no max_total_mg)"
+            "same day as buprenorphine given here (medication methadone, no max_total_mg); redose: a dose of "
+            "methadone or buprenorphine sooner than the program's re-dose interval (a split dose, a re-dose "
+            "after reassessment; no max_total_mg). A limit override does not lift the re-dose interval"
         ),
     )
 

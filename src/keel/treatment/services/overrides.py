@@ -1,5 +1,6 @@
-"""A prescriber's override for the day: past a guard rail (up to a total) or a first buprenorphine dose
-before the readiness verdict is ready."""
+"""A prescriber's override for the day: past a guard rail (up to a total), a first buprenorphine dose
+before the readiness verdict is ready, or one of the guards without an amount (the hours, an injection's
+interval, a switch, an early re-dose)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def add_override(
     (kind "start") a first buprenorphine dose before the verdict is ready, or (kind "hours") a dose outside
     the dosing window's hours, or (kind "interval", medication "naltrexone_xr") an XR-naltrexone injection
     sooner than the program's minimum interval, or (kind "switch", medication "methadone") methadone the same
-    day as buprenorphine given here (no amount for these three: every other guard rail stands) (audited).
-    It ends with the day and never passes the hard bound of the day's total."""
+    day as buprenorphine given here, or (kind "redose", methadone or buprenorphine; lane meth35) a dose of
+    that medication sooner than the program's re-dose interval (a split dose, a re-dose after reassessment:
+    the only cover of that interval; a limit override never lifts it) (no amount for these four: every other
+    guard rail stands) (audited). It ends with the day and never passes the hard bound of the day's total."""
     patient = _scoped_for(
         by,
         patient_id,
@@ -55,7 +58,8 @@ def add_override(
     # Outside the window's hours (issue #18), an XR-naltrexone injection before the program's minimum
     # interval (issue #13, review 13c) or methadone the same day as buprenorphine (review 19a): no amount;
     # every other check stands.
-    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH)
+    # An early re-dose (lane meth35): the re-dose interval only, no amount (the day's total is a limit's).
+    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH, OverrideKind.REDOSE)
     limit = Decimal(0) if no_amount else _checked_limit(rule, max_total_mg, errors)
     text = reason_text(reason)  # kept as measured (review 24r)
     problem = reason_problem(text)

@@ -16,7 +16,7 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import EARLIEST_DAY, FieldError, InvalidInput
-from keel.core.rules.methadone import DOSE_CHECK, reinduction_day
+from keel.core.rules.methadone import DOSE_CHECK
 from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
@@ -31,7 +31,7 @@ from keel.treatment.models import (
     in_force_q,
 )
 from keel.treatment.queries.contexts import dose_context
-from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
+from keel.treatment.queries.doses import DoseContext
 from keel.treatment.queries.orders import level_given_under
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.qtc import recent_qtc
@@ -191,18 +191,12 @@ def restart_day(patient: Patient, ctx: DoseContext, reinduction_days: int | None
     """The first day of the person's latest new induction after missed days, today included, as the window
     counts them (`ctx`: the methadone dose context; `keel.core.rules.methadone.reinduction_day` with the
     program's `missed_reinduction_days`, the missed-days rule's REINDUCTION; read here unless given), within
-    the context's lookback; None: none. Review 22m: such a restart is a start for the QTc gate."""
+    the context's lookback (`DoseContext.reinduction_on`, also titration's start); None: none. Review 22m:
+    such a restart is a start for the QTc gate."""
     days = reinduction_days
     if days is None:
         days = int(effective_policy(patient, DOSE_CHECK)["missed_reinduction_days"])
-    return reinduction_day(
-        ctx.observed,
-        lambda day: day in ctx.observed or day in ctx.take_home_days,
-        ctx.first_dose_on,
-        ctx.today,
-        days,
-        ctx.today - timedelta(days=MISS_LOOKBACK),
-    )
+    return ctx.reinduction_on(days)
 
 
 def level_since(ctx: DoseContext, restart: date | None) -> Decimal | None:

@@ -18,6 +18,7 @@ from keel.core.rules.window import (
     HOLD_OPEN,
     ORDERED_FIELD_HELP,
     REDOSE_FIELD_HELP,
+    REDOSE_OVERRIDE_FIELD,
     REFUSED,
     CeilingPolicy,
     RedosePolicy,
@@ -44,7 +45,8 @@ DOSE_INPUTS = (
         "bool",
         required=False,
         default=False,
-        help="a prescriber documented a clinical reason to exceed the day's limit",
+        help="a prescriber documented a clinical reason to exceed the day's limit (a day's limit override; it "
+        "does not lift the re-dose interval: redose_override)",
     ),
     Field(
         "hold_open",
@@ -111,6 +113,7 @@ DOSE_INPUTS = (
         maximum=24 * 365,
         help=REDOSE_FIELD_HELP,
     ),
+    REDOSE_OVERRIDE_FIELD,
     Field(
         "restart_after_days",
         "integer",
@@ -223,6 +226,7 @@ class DoseInput(DayLimitInput, ScheduleInput):
     schedule_step: int | None
     start_override: bool
     hours_since_last_dose: float | None
+    redose_override: bool
     restart_after_days: int | None
     after_full_agonist: bool
     ordered_mg: float | None
@@ -337,8 +341,8 @@ def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetail
     )
     if ceiling in (REFUSED, "needs_override"):
         return Decision("buprenorphine-dose-limit", "1", str(ceiling), tuple(ceiling_reasons), p.copy())
-    interval, interval_reasons = redose(
-        "buprenorphine-dose-limit", v["hours_since_last_dose"], p, v["documented_rationale"]
+    interval, interval_reasons = redose(  # only an early re-dose override lifts it (lane meth35)
+        "buprenorphine-dose-limit", v["hours_since_last_dose"], p, v["redose_override"]
     )
     if interval == "needs_override":
         return Decision("buprenorphine-dose-limit", "1", interval, tuple(interval_reasons), p.copy())

@@ -13,7 +13,8 @@ The package, one module a subdomain (moving code only, issue #17):
 - `overrides`: a limit gone over is blocked, or passes on a prescriber's documented reason (`_Limits`);
 - `induction`: the first day's limits, a new induction after missed days (`first_day_limits`, `reinduction_day`);
 - `missed_doses`: the reassessment and the half dose after missed days;
-- `titration`: the titration step, the days between increases, the window's rise, the extra ECG;
+- `titration`: the titration step, the days between increases (from `titration_from_day`: the episode's first
+  dose or a new induction's), the window's rise, the extra ECG;
 - `dose_check`: the rule methadone-dose-check (DOSE_CHECK), its checks in order;
 - `take_home_inputs`: the federal ladder, the six criteria, the take-home inputs and policy;
 - `take_home`: the rule take-home-eligibility (TAKE_HOME) and the first bottle's day;
@@ -50,6 +51,7 @@ from keel.core.rules.methadone.take_home_inputs import (
     TakeHomePolicy,
     federal_max_supply,
 )
+from keel.core.rules.methadone.titration import titration_from_day
 
 __all__ = [
     "CRITERIA",
@@ -80,4 +82,5 @@ __all__ = [
     "first_day_limits",
     "first_day_over",
     "reinduction_day",
+    "titration_from_day",
 ]

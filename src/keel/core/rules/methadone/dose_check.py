@@ -16,7 +16,7 @@ from keel.core.rules.methadone.dose_policy import DOSE_POLICY, DosePolicy
 from keel.core.rules.methadone.induction import _first_day_checks, first_day_limits
 from keel.core.rules.methadone.missed_doses import _half_dose_check, _missed_reassessment
 from keel.core.rules.methadone.overrides import _Limits
-from keel.core.rules.methadone.titration import _extra_ecg, _titration_checks
+from keel.core.rules.methadone.titration import _extra_ecg, _titration_checks, refuse_a_start_after_today
 from keel.core.rules.window import (
     HOLD_OPEN,
     REFUSED,
@@ -36,6 +36,7 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     (`_first_day_checks`: the first day, a new induction, no dose to compare), else the half dose after
     missed days (`_half_dose_check`), else the titration (`_titration_checks`); a plain reason when nothing
     was said; an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG (`_extra_ecg`)."""
+    refuse_a_start_after_today(v)
     name, policy = "methadone-dose-check", p.copy()
     total = v["given_today_mg"] + v["requested_mg"]
     stopped = _stopped(name, v, policy)
@@ -99,8 +100,9 @@ def _stopped(name: str, v: DoseInput, policy: DosePolicy) -> Decision[DosePolicy
 
 def _redose_interval(name: str, v: DoseInput, p: DosePolicy, limits: _Limits) -> None:
     """The re-dose interval guard (`window.redose`): too soon after the last dose needs an override, or
-    passes on the prescriber's documented reason."""
-    interval, interval_reasons = redose(name, v["hours_since_last_dose"], p, v["documented_rationale"])
+    passes on the prescriber's early re-dose override for today (`redose_override`; a limit override of the
+    day's total does not lift it, lane meth35)."""
+    interval, interval_reasons = redose(name, v["hours_since_last_dose"], p, v["redose_override"])
     if interval is not None:
         limits.blocked = limits.blocked or interval == "needs_override"
         limits.rationale = limits.rationale or interval == "allowed_with_rationale"

@@ -13,6 +13,7 @@ from keel.core.rules.inputs import Field
 from keel.core.rules.window import (
     ORDERED_FIELD_HELP,
     REDOSE_FIELD_HELP,
+    REDOSE_OVERRIDE_FIELD,
 )
 
 DOSE_INPUTS = (
@@ -49,7 +50,8 @@ DOSE_INPUTS = (
         "bool",
         required=False,
         default=False,
-        help="a prescriber documented a clinical reason to exceed a limit",
+        help="a prescriber documented a clinical reason to exceed a limit (a day's limit override; it does not "
+        "lift the re-dose interval: redose_override)",
     ),
     Field(
         "last_observed_mg",
@@ -69,6 +71,17 @@ DOSE_INPUTS = (
         help="days since the last observed day whose total was above the observed day before it",
     ),
     Field(
+        "titration_from_day",
+        "integer",
+        required=False,
+        default=1,
+        minimum=1,
+        maximum=100000,
+        help="the treatment day titration counts from: 1 (the episode's first dose), or the first day of the "
+        "latest new induction after missed days. The first increase waits the program's days between "
+        "increases from it; an increase on or before it does not count",
+    ),
+    Field(
         "window_low_mg",
         "number",
         required=False,
@@ -84,6 +97,7 @@ DOSE_INPUTS = (
         maximum=24 * 365,
         help=REDOSE_FIELD_HELP,
     ),
+    REDOSE_OVERRIDE_FIELD,
     Field("ordered_mg", "number", required=False, minimum=0, maximum=1000, help=ORDERED_FIELD_HELP),
 )
 
@@ -101,6 +115,8 @@ class DoseInput(TypedDict):
     documented_rationale: bool
     last_observed_mg: float | None
     days_since_last_increase: int | None
+    titration_from_day: int
     window_low_mg: float | None
     hours_since_last_dose: float | None
+    redose_override: bool
     ordered_mg: float | None

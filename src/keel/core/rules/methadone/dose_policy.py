@@ -61,7 +61,8 @@ DOSE_POLICY = (
         minimum=0,
         help=N_(
             "program policy, default 3 days between increases ('no more often than every 3-5 days', "
-            "reference correction 7, secondary)"
+            "reference correction 7, secondary); the first increase counts from the episode's first dose, or "
+            "from a new induction's after missed days"
         ),
     ),
     Field(
@@ -151,8 +152,8 @@ DOSE_POLICY = (
         default=5,
         minimum=0,
         help=N_(
-            "program policy, default 5 missed days in a row: a new induction, the first day's limits again "
-            "(Australian guidelines 2003, 3.5)"
+            "program policy, default 5 missed days in a row: a new induction, the first day's limits again and "
+            "titration from its first dose (Australian guidelines 2003, 3.5)"
         ),
     ),
     Field(

@@ -14,6 +14,7 @@ from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.methadone import titration_from_day
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import HOLD_OPEN, REFUSED
 from keel.core.words import gettext_noop as N_
@@ -37,13 +38,17 @@ def dose_decision(
     ordered_mg: Decimal | None = None,
     *,
     settings: GuardRailPolicy | None = None,
+    redose_override: bool = False,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
     gate (`start.start_gate`, the core's `StartGate`: the first dose's inputs, the induction's phase, a
     low-dose step); `hours_since_last`: since the last dose of this medication given, whatever the day (the
     re-dose interval); `ordered_mg`: the active order's dose (a dose past it needs the prescriber's override
     for the day); `settings`: that policy, when the caller read it already (`guards.DoseDay.policy`); None:
-    read here."""
+    read here; `redose_override`: a prescriber's early re-dose override for today (the only cover of the
+    re-dose interval; `documented`, a limit override, is not one: lane meth35). Methadone's titration counts
+    from `titration_from_day`: the episode's first dose or the latest new induction after missed days
+    (`DoseContext.reinduction_on`, the one count of a new induction, the QTc gate's too)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -54,6 +59,7 @@ def dose_decision(
         "requested_mg": float(amount),
         "sedated_or_intoxicated": sedated,
         "documented_rationale": documented,
+        "redose_override": redose_override,
         "hold_open": ctx.hold_open,
     }
     if hours_since_last is not None:
@@ -66,6 +72,7 @@ def dose_decision(
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
         window = [mg for day, mg in ctx.observed.items() if day >= since]
         last = ctx.last_observed_mg
+        restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
         raw: dict[str, object] = {
             **common,
             "treatment_day": ctx.treatment_day,
@@ -73,6 +80,7 @@ def dose_decision(
             "missed_days_in_a_row": ctx.missed_days_in_a_row,
             "last_observed_mg": None if last is None else float(last),
             "days_since_last_increase": ctx.days_since_last_increase,
+            "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
             "window_low_mg": float(min(window)) if window else None,
         }
         return rules.get(name).run(raw, settings)

@@ -281,7 +281,7 @@ def _save_dose(
                     treatment_day=day.ctx.treatment_day,
                     decision=decision.as_dict(),
                     override=cover.override
-                    if (cover.documented and decision.decision == "allowed_with_rationale")
+                    if ((cover.documented or cover.redose) and decision.decision == "allowed_with_rationale")
                     or (cover.start is not None and cover.start.get("start_override"))
                     else None,
                     recorded_by=by,

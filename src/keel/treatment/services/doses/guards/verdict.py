@@ -36,12 +36,17 @@ class Cover:
     override: DoseOverride | None  # the override the dose names if the rule passes it on a rationale
     documented: bool  # a limit override for today covers the day's total
     start: StartGate | None  # buprenorphine: the start gate's inputs to the rule
+    # An early re-dose override of this medication for today (lane meth35): the only cover of the re-dose
+    # interval; it covers no amount (a limit override covers the day's total, never the interval).
+    redose: bool = False
 
 
 def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
-    (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
-    a start override that passes names the dose's override when no limit override does)."""
+    (`documented`), an early re-dose override of the day (`redose`: the re-dose interval, lane meth35), and
+    for buprenorphine the start gate at `at` (the readiness verdict or a start override; a start override
+    that passes names the dose's override when no limit override does; a re-dose override, when neither
+    does). `day.overrides`: this medication's, of the person's day, not ended (`order_and_overrides`)."""
     patient, medication, order, ctx, overrides = (
         day.patient,
         day.medication,
@@ -60,7 +65,10 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
         start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=dose_limit)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
-    return Cover(total, override, documented, start)
+    redose = next((o for o in overrides if o.kind == OverrideKind.REDOSE), None)  # newest first
+    if redose is not None and not documented and not (start and start.get("start_override")):
+        override = redose
+    return Cover(total, override, documented, start, redose is not None)
 
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
@@ -84,6 +92,7 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
         since,
         day.order.dose_mg,
         settings=day.policy,
+        redose_override=cover.redose,
     )
     return order_on_high_qtc(day, cover.total, decision)
 
