@@ -149,3 +149,13 @@ def test_the_stored_result_keeps_the_english_reasons_the_api_sends(world: World)
         "PHQ-9 total 10 of 27: moderate depression symptoms.",
         "A total of 10 or more is a positive screen for depression.",
     ]
+
+
+def test_a_flag_raised_before_its_reasons_were_templates_is_read_in_spanish(world: World) -> None:
+    from keel.patients.models import PatientFlag
+
+    _result(world, "phq9", _answers("phq9", phq9_1=3, phq9_9=1))
+    PatientFlag.objects.filter(patient=world.alice).update(said=[])  # as an older row stored it
+    client = sign_in(Client(), world.staff["prescriber"])
+    page = visible(client.get(f"/patients/{world.alice.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert "Total del PHQ-9: 4 de 27: síntomas de depresión mínimos o ninguno." in page

@@ -45,7 +45,6 @@ from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.sharing.carried import sender_named
-from keel.treatment.words import stored_reason_text
 from keel.web.charts import daily_chart, trend
 from keel.web.dates import shown_date, shown_datetime, shown_days_in
 from keel.web.field_words import on_page as field_said
@@ -427,12 +426,10 @@ def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResp
 def _reasons(result: ResultDict) -> list[str]:
     """The result's reasons in the reader's language where the core kept them as templates (`said`); a row
     stored before its reasons were (a PHQ-9's "PHQ-9 total 9 of 27: ...", until lane words35) is read back
-    through the catalogue's template its English was written from (`stored_reason_text`), else as written."""
+    through the catalogue's template its English was written from (`said_text`), else as written."""
     said = list(result.get("said") or [])
     return [
-        shown_days_in(  # its days in words (words34)
-            said_text(said[i], str(r)) if i < len(said) else stored_reason_text({"text": str(r)})
-        )
+        shown_days_in(said_text(said[i] if i < len(said) else None, str(r)))  # its days in words (words34)
         for i, r in enumerate(result["reasons"])
     ]
 

@@ -32,7 +32,7 @@ P = TypeVar("P", bound=DayLimitPolicy)  # the caller's policy (the dose limit's)
 
 # The reasons as worded before lane words35 ("Day 1 total would be ...": the days are now the first and the
 # second dose day, as the start page says them). A stored decision keeps its reason's English and a page
-# finds the catalogue's template it was written from (`treatment.words.stored_reason_text`), so these stay
+# finds the catalogue's template it was written from (`web.stored_words.stored_reason_text`), so these stay
 # in the catalogue, said in today's words: never used to write a reason.
 EARLIER_WORDINGS = (
     gettext_noop(
