@@ -13,7 +13,8 @@ import keel
 from keel.core.decision import Reason
 from keel.core.rules import buprenorphine
 from keel.core.rules.buprenorphine.day_limits import EARLIER_WORDINGS, DayLimitPolicy, induction_total_over
-from keel.treatment.words import reason_text, stored_reason_text
+from keel.treatment.words import reason_text
+from keel.web.stored_words import stored_reason_text
 
 DOSE = {"phase": "day1", "given_today_mg": 8, "sedated_or_intoxicated": False, "documented_rationale": False}
 POLICY: DayLimitPolicy = {"day1_max_mg": 8.0, "day2_max_mg": 16.0}

@@ -17,7 +17,7 @@ from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
 from keel.web.dates import shown_days_in
 from keel.web.stored_words import listed_words as _words
-from keel.web.stored_words import stored_reason_text
+from keel.web.stored_words import stored_reason_text as stored_reason_text  # re-exported (lane words35)
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
