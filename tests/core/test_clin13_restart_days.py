@@ -72,7 +72,7 @@ def test_induction_total_over(phase: str, total: float, over: bool) -> None:
     reason = induction_total_over(phase, total, BUP)
     assert (reason is not None) == over
     if reason is not None:
-        assert ("day-1" if phase == "day1" else "day-2") in reason.text
+        assert ("first dose day" if phase == "day1" else "second dose day") in reason.text  # words35
         assert reason.template
         assert "%(limit)s" in reason.template
 

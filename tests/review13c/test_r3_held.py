@@ -293,5 +293,5 @@ def test_a_start_override_lifts_the_gate_but_not_the_day_one_limit(world: Any) -
     override(world, at(D, 8, 40), medication="buprenorphine", kind="start", mg="12")
     with pytest.raises(services.DoseBlocked) as exc:
         dose(world, "12", at(D, 9), medication="buprenorphine", sequence=1)
-    assert "Day 1 total" in str(exc.value), str(exc.value)
+    assert "The total on the first dose day" in str(exc.value), str(exc.value)
     assert dose(world, "4", at(D, 9, 5), medication="buprenorphine", sequence=1).dose.amount_mg == 4

@@ -116,7 +116,7 @@ def _restart(world: Any, mg: str = "8", cap: str = "8") -> tuple[date, Any]:
 
 def test_a_restart_day_correction_above_the_day_one_limit_is_refused(world: Any) -> None:
     back, given = _restart(world, cap="12")  # the start override covers 12 mg (fix34c: it limits the day)
-    assert "day-1 limit" in _refused(world, given.pk, "12", back)
+    assert "first dose day" in _refused(world, given.pk, "12", back)
 
 
 def test_a_restart_day_correction_within_the_day_one_limit_is_saved(world: Any) -> None:
@@ -128,7 +128,7 @@ def test_the_day_after_a_restart_a_correction_meets_the_day_two_limit(world: Any
     back, _ = _restart(world)
     day2 = back + timedelta(days=1)
     given = dose(world, "12", at(day2, 9), medication="buprenorphine", sequence=1).dose
-    assert "day-2 limit" in _refused(world, given.pk, "20", day2)
+    assert "second dose day" in _refused(world, given.pk, "20", day2)
 
 
 def test_a_restart_day_correction_with_a_limit_override_is_saved(world: Any) -> None:
@@ -154,7 +154,7 @@ def test_a_correction_after_methadone_since_the_last_buprenorphine_meets_day_one
     dose(world, "30", at(switch, 9), sequence=1)
     override(world, at(switch, 13), medication="buprenorphine", kind="start", mg="12")  # fix34c: the day's
     given = dose(world, "8", at(switch, 14), medication="buprenorphine", sequence=1).dose
-    assert "day-1 limit" in _refused(world, given.pk, "12", switch)
+    assert "first dose day" in _refused(world, given.pk, "12", switch)
 
 
 def test_a_maintenance_correction_is_not_held_to_an_induction_limit(world: Any) -> None:

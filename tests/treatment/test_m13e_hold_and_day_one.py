@@ -173,4 +173,4 @@ def test_a_buprenorphine_day_one_correction_above_the_day_one_limit_is_refused(w
     given = dose(world, "8", at(D, 9), medication="buprenorphine", sequence=1).dose
     with pytest.raises(services.TreatmentInvalid) as refused:
         _amend(world, given.pk, "16")
-    assert "day-1 limit" in refused.value.errors[0].reason
+    assert "first dose day" in refused.value.errors[0].reason

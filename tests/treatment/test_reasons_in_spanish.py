@@ -30,15 +30,16 @@ def _day_limit(**values: object) -> Reason:
 
 
 def test_the_day_one_limit_is_said_in_spanish() -> None:
-    assert _spanish(_day_limit(requested_mg=8)).startswith("El total del día 1 sería 16 mg")
+    assert _spanish(_day_limit(requested_mg=8)).startswith("El total del primer día de dosis sería de 16 mg")
 
 
 def test_the_day_two_limit_is_said_in_spanish() -> None:
-    assert _spanish(_day_limit(phase="day2", requested_mg=4)).startswith("El total del día 2 sería 12 mg")
+    said = _spanish(_day_limit(phase="day2", requested_mg=4))
+    assert said.startswith("El total del segundo día de dosis sería de 12 mg")
 
 
 def test_the_day_one_limit_keeps_its_english_for_the_api() -> None:
-    assert _day_limit(requested_mg=8).text.startswith("Day 1 total would be 16 mg, above the")
+    assert _day_limit(requested_mg=8).text.startswith("The total on the first dose day would be 16 mg, above")
 
 
 def test_the_maintenance_reason_is_said_in_spanish() -> None:

@@ -175,6 +175,7 @@ def _flag_suicide_risk(by: User, patient: Patient, result: Result, assessment_id
         kind=FlagKind.SUICIDE_RISK,
         priority=0,
         reasons=result.reasons,
+        said=result.as_dict().get("said", []),  # the reasons in the reader's words (lane words35)
         sources=result.sources,
         source_type="assessment",
         source_id=assessment_id,

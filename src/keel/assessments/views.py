@@ -424,7 +424,9 @@ def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResp
 
 
 def _reasons(result: ResultDict) -> list[str]:
-    """The result's reasons in the reader's language where the core kept them as templates (`said`)."""
+    """The result's reasons in the reader's language where the core kept them as templates (`said`); a row
+    stored before its reasons were (a PHQ-9's "PHQ-9 total 9 of 27: ...", until lane words35) is read back
+    through the catalogue's template its English was written from (`said_text`), else as written."""
     said = list(result.get("said") or [])
     return [
         shown_days_in(said_text(said[i] if i < len(said) else None, str(r)))  # its days in words (words34)

@@ -1,7 +1,8 @@
 """A flag's reasons in the reader's language (issue #15): each reason as the rule said it (`PatientFlag.said`:
 a template marked for the catalogue where it was written, and its parameters) translated here; numbers stay
 numbers, words and lists of words are translated one by one. A reason stored without a template (older rows,
-free text such as an emergency's reason) is shown as it was written."""
+free text such as an emergency's reason) is read back through the catalogue's template its English was written
+from (lane words35), else shown as it was written."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from keel.accounts.names import NO_NAME_ON_FILE
 from keel.web.dates import iso_day, shown_date
+from keel.web.stored_words import stored_reason_text
 
 if TYPE_CHECKING:
     from keel.patients.models import PatientFlag
@@ -39,10 +41,13 @@ def _value(value: object) -> str:  # a stored parameter: JSON, free-form
 
 
 def said_text(entry: object, fallback: str) -> str:  # a stored `said` entry: JSON, checked here
-    """One reason: its template translated and filled, or `fallback` (the English text) when there is none
-    or a translation's placeholder is broken (never a 500)."""
+    """One reason: its template translated and filled, or `fallback` (the English text, read back through the
+    catalogue: `web.stored_words.stored_reason_text`) when there is none; the English when a translation's
+    placeholder is broken (never a 500)."""
     if not isinstance(entry, dict) or not entry.get("template"):
-        return _(fallback) if fallback else fallback  # a fixed sentence marked in the core (N_) is catalogued
+        # a fixed sentence marked in the core (N_) is catalogued; an English one kept before its template was
+        # (a PHQ-9's total until lane words35) is read back through the template it was written from
+        return stored_reason_text({"text": fallback}) if fallback else fallback
     params = entry.get("params") or {}
     try:
         return _(entry["template"]) % {

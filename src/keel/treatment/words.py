@@ -3,20 +3,21 @@ needs, the intake's choices and the rules' reasons, in the reader's language. No
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import get_language, gettext_lazy, trans_real
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
 from keel.web.dates import shown_days_in
+from keel.web.stored_words import listed_words as _words
+from keel.web.stored_words import stored_reason_text as stored_reason_text  # re-exported (lane words35)
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -127,14 +128,6 @@ def opioid(code: str) -> str:
     return _(NAME[code]) if code in NAME else code
 
 
-def _words(value: str) -> str:
-    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry. An ISO day
-    stays ISO here (the API's and the CLI's words); a page says it in words (`reason_shown`, lane words34)."""
-    return (
-        LIST_SEPARATOR.join(_(part) if part else "" for part in value.split(LIST_SEPARATOR)) if value else ""
-    )
-
-
 def reason_text(reason: Reason | Mapping[str, object]) -> str:
     """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
     reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
@@ -147,72 +140,6 @@ def reason_text(reason: Reason | Mapping[str, object]) -> str:
         return _(reason.template) % values
     except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500
         return reason.text
-
-
-# A stored decision (a dose's check, a take-home decision, a QTc's) keeps each reason's English text only (the
-# API's words); a page shows it in the reader's language by finding the catalogue's template it was written
-# from. A template needs this many letters of its own (not only its parts) to be told from the others.
-_PART = re.compile(r"%\((\w+)\)s")
-_MIN_OWN_WORDS = 8
-
-
-@functools.lru_cache(maxsize=4)
-def _templates(language: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
-    """The catalogue's templates with parts (`%(name)s`), each with the English it starts with and a pattern
-    its English text matches, the ones with the most words of their own first. `language` keys the cache:
-    the catalogue read is the active one."""
-    catalogue = getattr(trans_real.catalog(), "_catalog", None)
-    found = []
-    for msgid in catalogue.keys() if catalogue is not None else ():
-        if not isinstance(msgid, str) or "%(" not in msgid:
-            continue
-        own = _PART.sub("", msgid)
-        if len(own.strip()) < _MIN_OWN_WORDS or re.search(r"%(?!\(\w+\)s)", msgid):
-            continue  # too little of its own, or a part other than %(name)s (never a stored reason's)
-        pieces = _PART.split(msgid)  # literal, name, literal, name, ..., literal
-        pattern = "".join(
-            re.escape(piece)
-            if i % 2 == 0
-            else f"(?P<{piece}>.+?)"
-            if piece not in pieces[1:i:2]
-            else f"(?P={piece})"
-            for i, piece in enumerate(pieces)
-        )
-        found.append((len(own), pieces[0], msgid, re.compile(pattern, re.DOTALL)))
-    found.sort(key=lambda t: -t[0])
-    return tuple((start, msgid, pattern) for _own, start, msgid, pattern in found)
-
-
-@functools.lru_cache(maxsize=2048)
-def _stored_text(language: str, text: str) -> str:
-    whole = _(text)
-    if whole != text:
-        return whole
-    for start, msgid, pattern in _templates(language):
-        if not text.startswith(start):
-            continue
-        matched = pattern.fullmatch(text)
-        if matched is None:
-            continue
-        try:
-            return _(msgid) % {k: _words(v) for k, v in matched.groupdict().items()}
-        except (KeyError, TypeError, ValueError):  # a translation with a broken part: the English is right
-            return text
-    return text
-
-
-def stored_reason_text(reason: object) -> str:
-    """A stored decision's reason (`{"text": ..., "sources": [...]}`) in the reader's language: its English
-    text read back through the catalogue's template it was written from (its parts, words or numbers, put
-    back in their places); a text the catalogue has no template for (what a person typed, an older wording)
-    as it was stored. Never a code: a reason that is not a mapping with a text shows nothing."""
-    text = reason.get("text") if isinstance(reason, dict) else None
-    if not isinstance(text, str) or not text:
-        return ""
-    language = get_language() or "en"
-    if language.split("-")[0] == "en":
-        return text
-    return _stored_text(language, text)
 
 
 def stored_reasons(decision: object, near: date | None = None) -> list[str]:

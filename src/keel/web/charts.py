@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
-from keel.web.dates import shown_date, shown_datetime
+from keel.web.dates import shown_date, shown_datetime, shown_month, shown_month_short
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,9 @@ class Bar:
     y: float
     width: float
     height: float
-    label: str  # the month
+    label: str  # the month in words ("November 2026"), for the tooltip and the text summary
     text: str  # the value as shown ("—" when there is none)
+    under: str = ""  # the month under the bar, short ("Nov"; its year on the first bar and a January)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ def bar_chart(
     width: int = 640,
     height: int = 200,
 ) -> BarChart:
-    """One bar per label (a month), scaled 0..y_max; a missing value draws no bar and reads as "no data"."""
+    """One bar per label (an ISO month, "2026-11", said in the reader's words: lane words35), scaled 0..y_max;
+    a missing value draws no bar and reads as "no data"."""
     left, right, top, bottom = 40, 8, 12, height - 28
     count = max(len(series), 1)
     slot = (width - left - right) / count
@@ -195,12 +197,13 @@ def bar_chart(
             y_of(v if v is not None else 0.0),
             round(slot * 0.7, 1),
             round(bottom - y_of(v if v is not None else 0.0), 1),
-            label,
+            shown_month(label),
             "—" if v is None else f"{v:g}{unit}",
+            shown_month_short(label, first=i == 0),
         )
         for i, (label, v) in enumerate(series)
     )
     ticks = tuple(Tick(y_of(v), int(v)) for v in (0.0, scale / 2, scale))
     shown = [f"{b.label} {b.text}" for b in bars]
-    summary = f"{title}: " + ("; ".join(shown) if shown else "no data") + "."
+    summary = f"{title}: " + ("; ".join(shown) if shown else gettext("no data")) + "."
     return BarChart(width, height, left, bottom, bars, ticks, summary)

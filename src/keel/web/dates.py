@@ -14,7 +14,11 @@ Lane words34: one style per kind of place. A record's line or column (a dose, an
 override, a flag, the timeline's day) says `shown_date` ("Dec. 6, 2026"). The take-home plan and its
 decision (its bottles, its end, its reasons, the concerns weighed before it), days near today a nurse
 hands out and counts by weekday, say `shown_near_day` ("Sun, Dec 6"; "dom 6 dic"; the year when not
-today's); a stored sentence there says its days so too (`shown_days_in(text, near=today)`)."""
+today's); a stored sentence there says its days so too (`shown_days_in(text, near=today)`).
+
+Lane words35: a month (the measures page, its table and its charts) says `shown_month` ("November 2026";
+"noviembre de 2026"), a chart's axis `shown_month_short` ("Nov"); an instant on a record of many programs
+(the audit trail) says `shown_datetime(..., "T")` on its program's clock, the zone named."""
 
 from __future__ import annotations
 
@@ -48,6 +52,39 @@ def shown_near_day(day: date, today: date | None = None) -> str:
     if today is not None and day.year != today.year:
         return formats.date_format(day, pgettext("a day in a sentence, with its year", "D, M j, Y"))
     return formats.date_format(day, pgettext("a day in a sentence", "D, M j"))
+
+
+# An ISO month ("2026-11"): what the measures keep per month, and their CSV and API send
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _month(value: date | str) -> date | None:
+    """The first day of the month `value` is (a day, or an ISO month), else None."""
+    if isinstance(value, date):
+        return value.replace(day=1)
+    found = _ISO_MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None or not 1 <= int(found[2]) <= 12:
+        return None
+    return date(int(found[1]), int(found[2]), 1)
+
+
+def shown_month(value: date | str) -> str:
+    """A month in the reader's words ("November 2026"; "noviembre de 2026": Django's localized
+    `YEAR_MONTH_FORMAT`), from a day or an ISO month ("2026-11"); text that is no month is kept as written
+    (lane words35: the measures page said "2026-11")."""
+    month = _month(value)
+    return formats.date_format(month, "YEAR_MONTH_FORMAT") if month else str(value)
+
+
+def shown_month_short(value: date | str, first: bool = False) -> str:
+    """A month under a chart's bar, short ("Nov"; "nov"), with its year on the `first` bar and on a January
+    ("Nov 2026", "Jan 2027"); text that is no month is kept as written."""
+    month = _month(value)
+    if month is None:
+        return str(value)
+    if first or month.month == 1:
+        return formats.date_format(month, pgettext("a month on a chart's axis, with its year", "M Y"))
+    return formats.date_format(month, pgettext("a month on a chart's axis", "M"))
 
 
 # An ISO day standing alone: not part of a longer number, an ISO instant ("2026-12-06T14:05") nor a range

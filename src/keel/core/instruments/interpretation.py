@@ -19,7 +19,7 @@ run time). Tags: [V] verified in a primary or near-primary source, [S] secondary
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,17 +59,38 @@ def band_for(bands: tuple[Band, ...], total: int) -> Band | None:
 
 
 def _label(band: Band | None) -> str:
-    return band.label if band else "out of range"
+    """A band's label as a reason's part (each label is marked for the catalogue, so a page says it in the
+    reader's language)."""
+    return band.label if band else N_("out of range")
+
+
+def _said(template: str, **params: int | str) -> Reason:
+    """A reason of a result as its template (marked `N_` by the caller) and its parts: the English text the
+    API and the stored row carry, and what a page says in the reader's language (lane words35)."""
+    return Reason.said(template, (), **params)
+
+
+def _meant(
+    total: int | None,
+    band: Band | None,
+    flags: Sequence[str],
+    said: Sequence[Reason],
+    sources: tuple[str, ...],
+    composites: Mapping[str, int] | None = None,
+) -> Interpretation:
+    """An interpretation whose every reason is kept as a template and its parts (`said`, one per reason)."""
+    reasons = tuple(r.text for r in said)
+    return Interpretation(total, band, tuple(flags), reasons, sources, composites or {}, said=tuple(said))
 
 
 # --- COWS -------------------------------------------------------------------------------------------
 
 COWS_BANDS = (
-    Band(0, 4, "below_mild", "below the mild threshold (no clear active withdrawal)"),
-    Band(5, 12, "mild", "mild withdrawal"),
-    Band(13, 24, "moderate", "moderate withdrawal"),
-    Band(25, 36, "moderately_severe", "moderately severe withdrawal"),
-    Band(37, 48, "severe", "severe withdrawal"),
+    Band(0, 4, "below_mild", N_("below the mild threshold (no clear active withdrawal)")),
+    Band(5, 12, "mild", N_("mild withdrawal")),
+    Band(13, 24, "moderate", N_("moderate withdrawal")),
+    Band(25, 36, "moderately_severe", N_("moderately severe withdrawal")),
+    Band(37, 48, "severe", N_("severe withdrawal")),
 )
 
 
@@ -86,25 +107,24 @@ def cows_pulse_score(bpm: int) -> int:
 
 def _cows(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(COWS_BANDS, total)
-    return Interpretation(
-        total, band, (), (f"COWS total {total} of 48: {_label(band)}.",), ("wesson-ling-2003", "mdapp-cows")
-    )
+    said = [_said(N_("COWS total %(total)s of 48: %(band)s."), total=total, band=_label(band))]
+    return _meant(total, band, (), said, ("wesson-ling-2003", "mdapp-cows"))
 
 
 # --- PHQ-9, GAD-7 -----------------------------------------------------------------------------------
 
 PHQ9_BANDS = (
-    Band(0, 4, "minimal", "minimal or no depression symptoms"),
-    Band(5, 9, "mild", "mild depression symptoms"),
-    Band(10, 14, "moderate", "moderate depression symptoms"),
-    Band(15, 19, "moderately_severe", "moderately severe depression symptoms"),
-    Band(20, 27, "severe", "severe depression symptoms"),
+    Band(0, 4, "minimal", N_("minimal or no depression symptoms")),
+    Band(5, 9, "mild", N_("mild depression symptoms")),
+    Band(10, 14, "moderate", N_("moderate depression symptoms")),
+    Band(15, 19, "moderately_severe", N_("moderately severe depression symptoms")),
+    Band(20, 27, "severe", N_("severe depression symptoms")),
 )
 GAD7_BANDS = (
-    Band(0, 4, "minimal", "minimal anxiety symptoms"),
-    Band(5, 9, "mild", "mild anxiety symptoms"),
-    Band(10, 14, "moderate", "moderate anxiety symptoms"),
-    Band(15, 21, "severe", "severe anxiety symptoms"),
+    Band(0, 4, "minimal", N_("minimal anxiety symptoms")),
+    Band(5, 9, "mild", N_("mild anxiety symptoms")),
+    Band(10, 14, "moderate", N_("moderate anxiety symptoms")),
+    Band(15, 21, "severe", N_("severe anxiety symptoms")),
 )
 POSITIVE_SCREEN_AT = 10  # PHQ-9 and GAD-7
 
@@ -112,37 +132,46 @@ POSITIVE_SCREEN_AT = 10  # PHQ-9 and GAD-7
 def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(PHQ9_BANDS, total)
     flags: list[str] = []
-    reasons = [f"PHQ-9 total {total} of 27: {_label(band)}."]
+    said = [_said(N_("PHQ-9 total %(total)s of 27: %(band)s."), total=total, band=_label(band))]
     if total >= POSITIVE_SCREEN_AT:
         flags.append("positive_screen")
-        reasons.append(f"A total of {POSITIVE_SCREEN_AT} or more is a positive screen for depression.")
+        said.append(
+            _said(N_("A total of %(at)s or more is a positive screen for depression."), at=POSITIVE_SCREEN_AT)
+        )
     if answers.get("phq9_9", 0) >= 1:
         flags += ["item9_positive", "suicide_risk"]
-        reasons.append(
-            N_(
-                "Question 9 (thoughts of death or self-harm) was answered above 0: a same-day suicide risk "
-                "assessment is needed, whatever the total."
+        said.append(
+            _said(
+                N_(
+                    "Question 9 (thoughts of death or self-harm) was answered above 0: a same-day suicide "
+                    "risk assessment is needed, whatever the total."
+                )
             )
         )
-    return Interpretation(total, band, tuple(flags), tuple(reasons), ("kroenke-2001", "keel-conflict-16"))
+    return _meant(total, band, flags, said, ("kroenke-2001", "keel-conflict-16"))
 
 
 def _gad7(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(GAD7_BANDS, total)
     flags: list[str] = []
-    reasons = [f"GAD-7 total {total} of 21: {_label(band)}."]
+    said = [_said(N_("GAD-7 total %(total)s of 21: %(band)s."), total=total, band=_label(band))]
     if total >= POSITIVE_SCREEN_AT:
         flags.append("positive_screen")
-        reasons.append(f"A total of {POSITIVE_SCREEN_AT} or more is a positive screen for anxiety.")
-    return Interpretation(total, band, tuple(flags), tuple(reasons), ("spitzer-2006",))
+        said.append(
+            _said(N_("A total of %(at)s or more is a positive screen for anxiety."), at=POSITIVE_SCREEN_AT)
+        )
+    return _meant(total, band, flags, said, ("spitzer-2006",))
 
 
 # --- SOWS -------------------------------------------------------------------------------------------
 
 
 def _sows(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
-    reason = f"SOWS total {total} of 64. SOWS has no published severity bands, so Keel shows the score only."
-    return Interpretation(total, None, (), (reason,), ("handelsman-1987", "emcdda-sows"))
+    reason = _said(
+        N_("SOWS total %(total)s of 64. SOWS has no published severity bands, so Keel shows the score only."),
+        total=total,
+    )
+    return _meant(total, None, (), [reason], ("handelsman-1987", "emcdda-sows"))
 
 
 # --- DSM-5 opioid use disorder ------------------------------------------------------------------------
@@ -258,15 +287,27 @@ def _bam(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -
         )
         if on
     ]
-    sign = "<" if strict else "<="
-    reasons = (
-        f"Use {use} of 12, risk factors {risk} of 24, protective factors {protective} of 24.",
-        f"Flags follow a vendor's published cut-offs (use >= 1, risk >= 12, protective {sign} 12), not "
-        "the VA manual; item-level review comes first.",
-        f"Satisfaction with progress (item 17): {answers['bam_17']} of 4, outside all composites.",
+    said = (
+        _said(
+            N_("Use %(use)s of 12, risk factors %(risk)s of 24, protective factors %(protective)s of 24."),
+            use=use,
+            risk=risk,
+            protective=protective,
+        ),
+        _said(
+            N_(
+                "Flags follow a vendor's published cut-offs (use >= 1, risk >= 12, protective %(sign)s 12), "
+                "not the VA manual; item-level review comes first."
+            ),
+            sign="<" if strict else "<=",  # a sign, the same in every language
+        ),
+        _said(
+            N_("Satisfaction with progress (item 17): %(satisfaction)s of 4, outside all composites."),
+            satisfaction=answers["bam_17"],
+        ),
     )
     composites = {"use": use, "risk": risk, "protective": protective, "satisfaction": answers["bam_17"]}
-    return Interpretation(None, None, tuple(flags), reasons, ("cacciola-2013", "blueprint-bam"), composites)
+    return _meant(None, None, flags, said, ("cacciola-2013", "blueprint-bam"), composites)
 
 
 BAM_EXTRAS = (
@@ -349,21 +390,29 @@ ORT_WEIGHTS: dict[str, tuple[int, int]] = {  # (female, male)
     "ort_depression": (1, 1),
 }
 ORT_BANDS = (
-    Band(0, 3, "low", "low risk"),
-    Band(4, 7, "moderate", "moderate risk"),
-    Band(8, 26, "high", "high risk"),
+    Band(0, 3, "low", N_("low risk")),
+    Band(4, 7, "moderate", N_("moderate risk")),
+    Band(8, 26, "high", N_("high risk")),
 )
+# The reason by the weights used (the sex is said by the sentence, never as a loose word)
+_ORT_REASON = {
+    "female": N_(
+        "ORT total %(score)s of 26 with female weights: %(band)s of aberrant drug-related behaviour with "
+        "opioid therapy for pain."
+    ),
+    "male": N_(
+        "ORT total %(score)s of 26 with male weights: %(band)s of aberrant drug-related behaviour with "
+        "opioid therapy for pain."
+    ),
+}
 
 
 def _ort(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     column = 0 if extras["sex"] == "female" else 1
     score = sum(ORT_WEIGHTS[k][column] for k, v in answers.items() if v == 1)
     band = band_for(ORT_BANDS, score)
-    reasons = (
-        f"ORT total {score} of 26 with {extras['sex']} weights: {_label(band)} of aberrant drug-related "
-        "behaviour with opioid therapy for pain.",
-    )
-    return Interpretation(score, band, (), reasons, ("webster-2005",))
+    reason = _said(_ORT_REASON["female" if column == 0 else "male"], score=score, band=_label(band))
+    return _meant(score, band, (), [reason], ("webster-2005",))
 
 
 ORT_EXTRAS = (

@@ -38,3 +38,10 @@ def shown_days(value: object, near: date | None = None) -> str:
     """A stored sentence with every ISO day inside it said as the reader's day (lane words33;
     `keel.web.dates.shown_days_in`); `{{ text|shown_days:today }}` in the take-home plan's style (words34)."""
     return dates.shown_days_in(str(value), near if isinstance(near, date) else None) if value else ""
+
+
+@register.filter
+def shown_month(value: object) -> str:
+    """A month in the reader's words ("November 2026") from a day or an ISO month ("2026-11"); lane words35,
+    `keel.web.dates.shown_month`."""
+    return dates.shown_month(value) if isinstance(value, date | str) else ""

@@ -30,6 +30,39 @@ class DayLimitPolicy(TypedDict):
 
 P = TypeVar("P", bound=DayLimitPolicy)  # the caller's policy (the dose limit's), which the decision carries
 
+# The reasons as worded before lane words35 ("Day 1 total would be ...": the days are now the first and the
+# second dose day, as the start page says them). A stored decision keeps its reason's English and a page
+# finds the catalogue's template it was written from (`web.stored_words.stored_reason_text`), so these stay
+# in the catalogue, said in today's words: never used to write a reason.
+EARLIER_WORDINGS = (
+    gettext_noop(
+        "The day-1 total would be %(mg)s mg, above the %(limit)s mg day-1 limit (program policy). Needs a "
+        "prescriber's override for that day, with a reason."
+    ),
+    gettext_noop(
+        "The day-2 total would be %(mg)s mg, above the %(limit)s mg day-2 limit (program policy). Needs a "
+        "prescriber's override for that day, with a reason."
+    ),
+    gettext_noop("Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."),
+    gettext_noop("Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."),
+    gettext_noop(
+        "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed because a "
+        "prescriber documented a reason (logged)."
+    ),
+    gettext_noop(
+        "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed because a "
+        "prescriber documented a reason (logged)."
+    ),
+    gettext_noop(
+        "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber may "
+        "override with a written reason."
+    ),
+    gettext_noop(
+        "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber may "
+        "override with a written reason."
+    ),
+)
+
 
 def day_limit_mg(phase: str, p: DayLimitPolicy) -> float:
     """The day's total limit of an induction day ("day1" or "day2"; program policy, reference 9.3): the one
@@ -48,13 +81,13 @@ def induction_total_over(phase: str, total_mg: float, p: DayLimitPolicy) -> Reas
         return None
     if phase == "day1":
         template = gettext_noop(
-            "The day-1 total would be %(mg)s mg, above the %(limit)s mg day-1 limit (program policy). Needs "
-            "a prescriber's override for that day, with a reason."
+            "The total on the first dose day would be %(mg)s mg, above that day's %(limit)s mg limit (program "
+            "policy). Needs a prescriber's override for that day, with a reason."
         )
     else:
         template = gettext_noop(
-            "The day-2 total would be %(mg)s mg, above the %(limit)s mg day-2 limit (program policy). Needs "
-            "a prescriber's override for that day, with a reason."
+            "The total on the second dose day would be %(mg)s mg, above that day's %(limit)s mg limit "
+            "(program policy). Needs a prescriber's override for that day, with a reason."
         )
     return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
 
@@ -86,9 +119,14 @@ def _maintenance(total: float) -> Reason:
 
 def _within_limit(one: bool, total: float, limit: float) -> Reason:
     return Reason.said(
-        gettext_noop("Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy).")
+        gettext_noop(
+            "The total on the first dose day would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
+        )
         if one
-        else gettext_noop("Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."),
+        else gettext_noop(
+            "The total on the second dose day would be %(mg)s mg, within the %(limit)s mg limit (program "
+            "policy)."
+        ),
         ("fda-bup-label-summary",),
         mg=total,
         limit=limit,
@@ -98,13 +136,13 @@ def _within_limit(one: bool, total: float, limit: float) -> Reason:
 def _over_limit_with_rationale(one: bool, total: float, limit: float) -> Reason:
     return Reason.said(
         gettext_noop(
-            "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
-            "because a prescriber documented a reason (logged)."
+            "The total on the first dose day would be %(mg)s mg, above the %(limit)s mg limit (program "
+            "policy); allowed because a prescriber documented a reason (logged)."
         )
         if one
         else gettext_noop(
-            "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
-            "because a prescriber documented a reason (logged)."
+            "The total on the second dose day would be %(mg)s mg, above the %(limit)s mg limit (program "
+            "policy); allowed because a prescriber documented a reason (logged)."
         ),
         ("fda-bup-label-summary", "pcss-summary"),
         mg=total,
@@ -115,13 +153,13 @@ def _over_limit_with_rationale(one: bool, total: float, limit: float) -> Reason:
 def _over_limit(one: bool, total: float, limit: float) -> Reason:
     return Reason.said(
         gettext_noop(
-            "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
-            "may override with a written reason."
+            "The total on the first dose day would be %(mg)s mg, above the %(limit)s mg limit (program "
+            "policy). A prescriber may override with a written reason."
         )
         if one
         else gettext_noop(
-            "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
-            "may override with a written reason."
+            "The total on the second dose day would be %(mg)s mg, above the %(limit)s mg limit (program "
+            "policy). A prescriber may override with a written reason."
         ),
         ("fda-bup-label-summary", "pcss-summary"),
         mg=total,
