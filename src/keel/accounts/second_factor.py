@@ -143,7 +143,7 @@ def _tell_person(user: User) -> None:
         subject = _("Your Keel two-step sign-in was reset")
         body = _(
             "The operator of the Keel server reset your two-step sign-in. You will be given a one-time "
-            "set-up code in person or by phone (never by email); the next time you sign in, you will type "
+            "set-up code in person or on a call (never by email); the next time you sign in, you will type "
             "it and add Keel to an authenticator app again. If you did not ask for this, talk to your "
             "program's admin now."
         )

@@ -73,5 +73,5 @@ def username_case_duplicates() -> list[list[User]]:
     found = User.objects.annotate(username_key=Lower("username")).filter(username_key__in=list(keys))
     groups: dict[str, list[User]] = {}
     for user in found.order_by("username_key", "pk"):
-        groups.setdefault(user.username_key, []).append(user)  # type: ignore[attr-defined]
+        groups.setdefault(user.username_key, []).append(user)
     return list(groups.values())

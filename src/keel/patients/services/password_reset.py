@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts import services as accounts
 from keel.accounts.models import User
+from keel.accounts.services.one_time_codes import code_digest as _code_digest
 from keel.accounts.services.one_time_codes import new_code, shown_code
 from keel.api_body import Posted
 from keel.audit import services as audit
@@ -21,7 +22,6 @@ from keel.patients.models import ActivationCode
 from keel.patients.schemas import ResetCodeIn
 from keel.patients.services.activation import (
     IssuedCode,
-    _code_digest,
     _CodeDidNotWork,
     _replace_code,
     _spend_code,
