@@ -147,3 +147,44 @@ def test_the_migration_names_the_listing_command() -> None:
 
     migration = import_module("keel.accounts.migrations.0007_username_unique_any_case")
     assert "keel duplicate_usernames" in migration.DUPLICATES_FOUND
+
+
+@pytest.fixture
+def made_before_the_rule(world: World) -> None:
+    """Two accounts differing only by case, as a database before `accounts/0007` holds them (the index is
+    dropped inside the test's transaction, which puts it back)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "user_username_unique_any_case"')
+    User.objects.create(username="MariaG", role=Role.PATIENT)
+    User.objects.create(username="mariag", role=Role.PATIENT)
+
+
+def test_the_migration_stops_on_accounts_differing_only_by_case(made_before_the_rule: None) -> None:
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    migration = import_module("keel.accounts.migrations.0007_username_unique_any_case")
+    with pytest.raises(CommandError, match="keel duplicate_usernames"):
+        migration._no_duplicates(apps, SimpleNamespace(connection=connection))
+
+
+def test_the_listing_names_both_accounts(
+    made_before_the_rule: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("duplicate_usernames")
+    out = capsys.readouterr().out
+    assert ("'MariaG'" in out, "'mariag'" in out) == (True, True)
+
+
+def test_the_listing_changes_nothing(made_before_the_rule: None) -> None:
+    call_command("duplicate_usernames")
+    assert sorted(User.objects.filter(username__iexact="mariag").values_list("username", flat=True)) == [
+        "MariaG",
+        "mariag",
+    ]
