@@ -489,9 +489,9 @@ def _reset(by: User, program: Program, user: User) -> SecondFactorResetDone:
                     user.email,
                     _("Your Keel two-step sign-in was reset"),
                     _(
-                        "An admin of %(program)s reset your two-step sign-in on Keel. They will give you a "
-                        "one-time set-up code in person or on a call (never by email); the next time you sign "
-                        "in, you will type it and add Keel to an authenticator app again. "
+                        "An admin of %(program)s reset your two-step sign-in on Keel. They will give you "
+                        "a one-time set-up code in person or on a call (never by email); the next time you "
+                        "sign in, you will type it and add Keel to an authenticator app again. "
                         "If you did not ask for this, talk to the program's admin now."
                     )
                     % {"program": program.name},
