@@ -531,6 +531,11 @@ PASSWORD_RESET_TIMEOUT = KEEL_PASSWORD_RESET_MINUTES * 60
 # and per client address asking (a clinic behind one network address shares the second).
 KEEL_PASSWORD_RESET_PER_ADDRESS = env_int("KEEL_PASSWORD_RESET_PER_ADDRESS", 3, floor=1, ceiling=20)
 KEEL_PASSWORD_RESET_PER_CLIENT = env_int("KEEL_PASSWORD_RESET_PER_CLIENT", 30, floor=1, ceiling=1000)
+# How long a staff member's second-factor set-up code works, in hours (lane acct35: shown once to whoever
+# reset it, handed over in person or by phone). Default 24: a reset in the morning is handed over the same
+# day, a night shift's the next morning. Floor 1: time to reach the person by phone. Ceiling 72: an
+# invitation's default life (KEEL_INVITATION_HOURS), a weekend; a code living longer waits for a finder.
+KEEL_MFA_SETUP_CODE_HOURS = env_int("KEEL_MFA_SETUP_CODE_HOURS", 24, floor=1, ceiling=72)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
 KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # How many days after a death was recorded a program admin may still undo it as a mistake (the wrong person

@@ -211,7 +211,7 @@ def test_enrolling_at_sign_in_after_a_reset_ends_the_other_pending_sign_ins(worl
     """After a reset two browsers give the password (the nurse's, and someone else's who knows it): the
     nurse adds her authenticator first; the other pending sign-in ends, its key with it."""
     nurse = world.staff["nurse"]
-    second_factor.remove_second_factor(nurse)
+    setup = second_factor.remove_second_factor(nurse).setup_code.code  # lane acct35: both typed it
     mine, theirs = _begin(Client(), nurse), _begin(Client(), nurse)
     assert mine.get(reverse("accounts:verify")).status_code == 200
     assert theirs.get(reverse("accounts:verify")).status_code == 200
@@ -219,10 +219,15 @@ def test_enrolling_at_sign_in_after_a_reset_ends_the_other_pending_sign_ins(worl
     their_key = theirs.session[services.PENDING_SIGN_IN]["key"]
     from django_otp.oath import TOTP
 
-    mine.post(reverse("accounts:verify"), {"code": f"{TOTP(bytes.fromhex(key)).token():06d}"})
+    mine.post(
+        reverse("accounts:verify"), {"setup_code": setup, "code": f"{TOTP(bytes.fromhex(key)).token():06d}"}
+    )
     assert _signed_in_as(mine) == str(nurse.pk)
     assert not _alive(theirs)
-    theirs.post(reverse("accounts:verify"), {"code": f"{TOTP(bytes.fromhex(their_key)).token():06d}"})
+    theirs.post(
+        reverse("accounts:verify"),
+        {"setup_code": setup, "code": f"{TOTP(bytes.fromhex(their_key)).token():06d}"},
+    )
     assert _signed_in_as(theirs) is None
     assert TOTPDevice.objects.get(user=nurse).key == key
 

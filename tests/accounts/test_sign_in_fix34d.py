@@ -64,27 +64,27 @@ def test_the_code_typed_on_the_invitation_gets_no_token(world: World, smtp_serve
 
 def test_the_enrolment_code_does_not_sign_in_a_second_browser(world: World) -> None:
     nurse = world.staff["nurse"]
-    remove_second_factor(nurse)
+    setup = remove_second_factor(nurse).setup_code.code  # lane acct35: handed to her by the admin
     first = Client()
     password_step(first, nurse.username)
     first.get("/accounts/login/verify/")
     code = code_for_key(first.session[PENDING]["key"])
-    assert first.post("/accounts/login/verify/", {"code": code}).status_code == 302
+    assert first.post("/accounts/login/verify/", {"setup_code": setup, "code": code}).status_code == 302
     second = Client()
     assert password_step(second, nurse.username).status_code == 302
-    assert second.post("/accounts/login/verify/", {"code": code}).status_code != 302
+    assert second.post("/accounts/login/verify/", {"setup_code": setup, "code": code}).status_code != 302
     assert "_auth_user_id" not in second.session
 
 
 def test_a_wrong_enrolment_code_writes_nothing(world: World) -> None:
     nurse = world.staff["nurse"]
-    remove_second_factor(nurse)
+    setup = remove_second_factor(nurse).setup_code.code
     browser = Client()
     password_step(browser, nurse.username)
     browser.get("/accounts/login/verify/")
     right = code_for_key(browser.session[PENDING]["key"])
     wrong = f"{(int(right) + 500000) % 1000000:06d}"
-    assert browser.post("/accounts/login/verify/", {"code": wrong}).status_code == 422
+    assert browser.post("/accounts/login/verify/", {"setup_code": setup, "code": wrong}).status_code == 422
     assert not TOTPDevice.objects.filter(user=nurse).exists()
 
 

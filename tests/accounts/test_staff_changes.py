@@ -72,7 +72,7 @@ def test_the_reset_is_audited(world: World, signed_in: Any) -> None:
 
 
 def test_she_adds_a_new_authenticator_at_the_next_sign_in(world: World, signed_in: Any) -> None:
-    _reset(signed_in("program_admin"), world.staff["nurse"])
+    setup = _reset(signed_in("program_admin"), world.staff["nurse"]).json()["setup_code"]  # lane acct35
     client = Client()
     client.post("/accounts/login/", {"username": "r-nurse", "password": PASSWORD})
     page = client.get("/accounts/login/verify/")
@@ -80,7 +80,8 @@ def test_she_adds_a_new_authenticator_at_the_next_sign_in(world: World, signed_i
     key = client.session["keel_mfa_pending"]["key"]
     assert (
         client.post(
-            "/accounts/login/verify/", {"code": f"{TOTP(bytes.fromhex(key)).token():06d}"}
+            "/accounts/login/verify/",
+            {"setup_code": setup, "code": f"{TOTP(bytes.fromhex(key)).token():06d}"},
         ).status_code
         == 302
     )
@@ -88,11 +89,12 @@ def test_she_adds_a_new_authenticator_at_the_next_sign_in(world: World, signed_i
 
 
 def test_a_wrong_code_enrols_nothing(world: World, signed_in: Any) -> None:
-    _reset(signed_in("program_admin"), world.staff["nurse"])
+    setup = _reset(signed_in("program_admin"), world.staff["nurse"]).json()["setup_code"]
     client = Client()
     client.post("/accounts/login/", {"username": "r-nurse", "password": PASSWORD})
     client.get("/accounts/login/verify/")
-    assert client.post("/accounts/login/verify/", {"code": "000000"}).status_code == 422
+    wrong = {"setup_code": setup, "code": "000000"}
+    assert client.post("/accounts/login/verify/", wrong).status_code == 422
     assert not queries.has_totp_device(world.staff["nurse"])
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from ninja import Router, Status
 from ninja.errors import AuthenticationError
@@ -204,15 +205,24 @@ class SecondFactorResetStaffIn(In):
 )
 @desk_only
 def reset_staff_second_factor(
-    request: AuthenticatedApiRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
+    request: AuthenticatedApiRequest,
+    slug: str,
+    user_id: int,
+    payload: SecondFactorResetStaffIn,
+    response: HttpResponse,
 ) -> AccountSecondFactorOut:
     """Refused to every API token (lane fix25e, `desk_only`): a reset hands the account to whoever enrols
-    next."""
-    user = staff.reset_second_factor(
+    next. The answer carries the person's one-time set-up code, once (lane acct35), never cached."""
+    done = staff.reset_second_factor(
         by=request.auth, program_slug=slug, user_id=user_id, password=payload.password
     )
+    add_never_cache_headers(response)
     return AccountSecondFactorOut(
-        id=user.pk, username=user.username, mfa_enrolled=queries.has_totp_device(user)
+        id=done.user.pk,
+        username=done.user.username,
+        mfa_enrolled=queries.has_totp_device(done.user),
+        setup_code=done.setup_code.code,
+        setup_code_expires_at=done.setup_code.expires_at.isoformat(),
     )
 
 

@@ -36,6 +36,19 @@ class CodeForm(forms.Form):
     )
 
 
+class SetupCodeForm(CodeForm):
+    """Adding an authenticator after a second factor reset (lane acct35): the one-time set-up code the
+    person was handed, then the new authenticator's first code."""
+
+    setup_code = forms.CharField(
+        label=_("One-time set-up code from your program's admin"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    field_order = ["setup_code", "code"]
+
+
 class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
         label=_("Your password (to confirm it is you)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 # On a User read by the API's token sign-in (`user_for_token`): its own patient record, read in the same row,
@@ -80,7 +81,15 @@ class User(AbstractUser):
                 condition=Q(role__in=[r.value for r in Role]),
                 name="user_role_known",
                 violation_error_message="Unknown role.",
-            )
+            ),
+            # One account per username regardless of case (lane acct35; `accounts.services.usernames` says
+            # how every route folds a name alike). The code names it for `full_clean`'s field error.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_unique_any_case",
+                violation_error_code="user_username_unique_any_case",
+                violation_error_message="That username is taken.",
+            ),
         ]
 
     @property
@@ -204,3 +213,35 @@ class OperatorSecondFactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"operator second factor reset {self.pk}"
+
+
+class SecondFactorSetupCode(models.Model):
+    """A one-time set-up code (lane acct35): made when a staff member's second factor is reset (by a program
+    admin or the server's operator), shown once to whoever reset it, and handed to the person in person or by
+    phone, never by email. Her next authenticator is added only with it and her first code from that
+    authenticator (`accounts.services.setup_codes`): her password alone no longer enrols one. Only a SHA-256
+    digest is stored; it works once, until `expires_at` (KEEL_MFA_SETUP_CODE_HOURS), and is void after
+    `SETUP_CODE_TRIES` wrong tries. A newer reset replaces any unused older code."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(  # None: the server's operator (`keel reset_staff_second_factor`)
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=0)  # wrong set-up codes typed for her
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="setup_code_expires_after_creation",
+                violation_error_message="A set-up code must expire after it is made.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"second factor set-up code {self.pk}"

@@ -164,6 +164,10 @@ class AccountSecondFactorOut(BaseModel):
     id: int
     username: str
     mfa_enrolled: bool
+    # Lane acct35: the one-time set-up code the person types at her next sign-in with her new authenticator's
+    # first code; in this answer only (never stored, never sent), to hand to her in person or by phone.
+    setup_code: str
+    setup_code_expires_at: str  # ISO 8601
 
 
 class ProgramSettingsOut(BaseModel):

@@ -46,17 +46,25 @@ class OperatorReset:
     programs: list[Program]  # the trails the reset was written in
     devices_removed: int
     reset: OperatorSecondFactorReset
+    setup_code: services.IssuedSetupCode  # shown once by the command, to hand to the person
 
 
-def remove_second_factor(user: User) -> int:
+@dataclass(frozen=True)
+class Removed:
+    devices: int  # authenticators removed
+    setup_code: services.IssuedSetupCode  # shown once to whoever reset it (lane acct35); never stored
+
+
+def remove_second_factor(user: User, *, by: User | None = None) -> Removed:
     """The person's authenticators deleted and every session and API token of theirs ended, in the caller's
-    transaction; they add a new authenticator at their next sign-in, after their password. The one step of
-    a staff second factor reset, by an admin (`staff.reset_second_factor`) or by the operator
-    (`reset_by_operator`). Returns how many authenticators were removed."""
+    transaction, and a one-time set-up code made (`services.issue_setup_code`, lane acct35): she adds a new
+    authenticator at her next sign-in only with her password, that code (handed to her in person or by
+    phone) and the new authenticator's first code. The one step of a staff second factor reset, by an admin
+    (`staff.reset_second_factor`, `by`) or by the operator (`reset_by_operator`, `by` None)."""
     removed, _rows = TOTPDevice.objects.filter(user=user).delete()
     services.end_sessions(user)
     services.revoke_tokens(user)
-    return int(removed)
+    return Removed(devices=int(removed), setup_code=services.issue_setup_code(user, by=by))
 
 
 def programs_of(user: User, *, first: int | None = None) -> list[int]:
@@ -104,7 +112,8 @@ def reset_by_operator(*, username: object, reason: object, now: datetime | None 
     text = operator_reason(reason)
     user, programs = staff_for_operator(username)
     with transaction.atomic():
-        removed = remove_second_factor(user)
+        done = remove_second_factor(user, by=None)
+        removed = done.devices
         row = OperatorSecondFactorReset.objects.create(
             user=user, at=now or timezone.now(), reason=text, devices_removed=removed
         )
@@ -120,7 +129,9 @@ def reset_by_operator(*, username: object, reason: object, now: datetime | None 
                 detail={"devices_removed": removed, "route": "operator", "reset_id": row.pk},
             )
         _tell_person(user)
-    return OperatorReset(user=user, programs=programs, devices_removed=removed, reset=row)
+    return OperatorReset(
+        user=user, programs=programs, devices_removed=removed, reset=row, setup_code=done.setup_code
+    )
 
 
 def _tell_person(user: User) -> None:
@@ -131,8 +142,9 @@ def _tell_person(user: User) -> None:
     with translation.override(user.preferred_language or None):
         subject = _("Your Keel two-step sign-in was reset")
         body = _(
-            "The operator of the Keel server reset your two-step sign-in. The next time you sign in, you "
-            "will add Keel to an authenticator app again. If you did not ask for this, talk to your "
+            "The operator of the Keel server reset your two-step sign-in. You will be given a one-time "
+            "set-up code in person or on a call (never by email); the next time you sign in, you will type "
+            "it and add Keel to an authenticator app again. If you did not ask for this, talk to your "
             "program's admin now."
         )
     passwords.tell_address(user.email, subject, body)

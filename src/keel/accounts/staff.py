@@ -165,7 +165,7 @@ def _acceptance_problems(
     errors: list[FieldError] = []
     if not username or len(username) > 150:
         errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
-    elif User.objects.filter(username__iexact=username).exists():
+    elif services.username_taken(username):
         errors.append(FieldError("username", _("that username is taken")))
     if not password:
         errors.append(FieldError("password", _("this is required")))
@@ -381,7 +381,15 @@ def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefus
     return FieldsInvalid([FieldError("user_id", care_gap.gap_words(by=by, staff=user, left=exc.left))])
 
 
-def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, password: object = None) -> User:
+@dataclass(frozen=True)
+class SecondFactorResetDone:
+    user: User
+    setup_code: services.IssuedSetupCode  # shown once to the admin, to hand over; never stored or sent
+
+
+def reset_second_factor(
+    *, by: User, program_slug: str, user_id: int | str, password: object = None
+) -> SecondFactorResetDone:
     """A staff member lost their authenticator: their devices are removed, every session and token ends, and
     they add a new one at their next sign-in, after their password (program admins of their program; never
     one's own). The admin's own password again first (review 20b, SECURITY.md: re-authentication before any
@@ -392,7 +400,8 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     admin, the server's operator: `keel.accounts.second_factor.reset_by_operator`). Audited in each of their
     programs' trails; they are told by email. In order, one step each: the admin's program, their password
     (`_refuse_unless_reauthenticated`), the person (`_person_to_reset`), their other programs
-    (`_refuse_beyond_admin`), then the reset (`_reset`)."""
+    (`_refuse_beyond_admin`), then the reset (`_reset`). The admin is shown, once, the one-time set-up code
+    the person needs to add her new authenticator (lane acct35, `services.setup_codes`)."""
     program = _program_of_admin(by, program_slug)
     _refuse_unless_reauthenticated(by, program, user_id, password)  # before anything of the person
     user = _person_to_reset(by, program, user_id)
@@ -456,13 +465,14 @@ def _refuse_beyond_admin(by: User, program: Program, user: User) -> None:
     )
 
 
-def _reset(by: User, program: Program, user: User) -> User:
+def _reset(by: User, program: Program, user: User) -> SecondFactorResetDone:
     """In one transaction: the person's second factor removed and their sessions and tokens ended
     (`second_factor.remove_second_factor`, the operator's route's step too), audited in the trail of each
     program they work in (an admin of all of them did it), this one first; then they are told by email once
     it commits."""
     with transaction.atomic():
-        removed = remove_second_factor(user)
+        done = remove_second_factor(user, by=by)
+        removed = done.devices
         for program_id in programs_of(user, first=program.pk):
             audit.record(
                 actor=by,
@@ -479,14 +489,15 @@ def _reset(by: User, program: Program, user: User) -> User:
                     user.email,
                     _("Your Keel two-step sign-in was reset"),
                     _(
-                        "An admin of %(program)s reset your two-step sign-in on Keel. The next time you sign "
-                        "in, you will add Keel to an authenticator app again. "
+                        "An admin of %(program)s reset your two-step sign-in on Keel. They will give you "
+                        "a one-time set-up code in person or on a call (never by email); the next time you "
+                        "sign in, you will type it and add Keel to an authenticator app again. "
                         "If you did not ask for this, talk to the program's admin now."
                     )
                     % {"program": program.name},
                 )
             )
-    return user
+    return SecondFactorResetDone(user=user, setup_code=done.setup_code)
 
 
 def change_role(*, by: User, program_slug: str, user_id: int | str, role: str | None) -> User:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -100,6 +101,7 @@ def _render_staff(
     status: int,
     notice: str = "",
     error: str = "",
+    setup_code: services.IssuedSetupCode | None = None,
 ) -> HttpResponse:
     _program, people, invitations = staff.staff_of(by=request.user, program_slug=program.slug)
     return render(
@@ -112,6 +114,7 @@ def _render_staff(
             "form": form,
             "notice": notice,
             "error": error,
+            "setup_code": setup_code,
             "me": request.user.pk,
             "roles": [(r.value, r.label) for r in ROLE_ORDER],
         },
@@ -151,13 +154,28 @@ def _staff_action(
 @require_POST
 @login_required
 def reset_second_factor_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    return _staff_action(
-        request,
-        staff.reset_second_factor,
-        _("Two-step sign-in was reset. They add an authenticator app again at their next sign-in."),
-        user_id=user_id,
-        password=request.POST.get("password", ""),  # the admin's own, again (review 20b)
+    """The reset (the admin's own password again: review 20b), then the person's one-time set-up code shown
+    to the admin once, on this answer only (never stored, never cached: lane acct35)."""
+    program = _admin_program(request)
+    form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
+    try:
+        done = staff.reset_second_factor(
+            by=request.user,
+            program_slug=program.slug,
+            user_id=user_id,
+            password=request.POST.get("password", ""),
+        )
+    except staff.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _render_staff(request, program, form, status=422, error=field_words.joined(exc.errors))
+    notice = _(
+        "Two-step sign-in was reset. Give them the set-up code below in person or by phone, never by email: "
+        "at their next sign-in they type it to add an authenticator app again. It is shown only now."
     )
+    response = _render_staff(request, program, form, status=200, notice=notice, setup_code=done.setup_code)
+    add_never_cache_headers(response)
+    return response
 
 
 @require_POST

@@ -19,7 +19,7 @@ from django_otp.models import Device
 
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import queries, services
-from keel.accounts.forms import CodeForm, ConfirmPasswordForm, LoginForm
+from keel.accounts.forms import CodeForm, ConfirmPasswordForm, LoginForm, SetupCodeForm
 from keel.accounts.middleware import SIGNED_OUT_REASON, mark_session_start
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -142,27 +142,30 @@ def _same_password(pending: PendingSignIn, user: User) -> bool:
 
 
 def _enrol_at_sign_in(request: HttpRequest, user: User, pending: PendingSignIn) -> HttpResponse:
-    """A staff member whose authenticator a program admin reset (issue #18): after the password, they add a
-    new one, confirmed by a code, before the session starts. The key lives in the pending sign-in only."""
+    """A staff member whose authenticator was reset (issue #18): after the password, they add a new one with
+    the one-time set-up code they were handed (lane acct35) and its first code, before the session starts.
+    The key lives in the pending sign-in only. Each wrong try counts toward this sign-in's MAX_CODE_TRIES;
+    a wrong set-up code also toward its own limit across sessions (`services.enroll_with_setup_code`)."""
     from keel.accounts import staff
     from keel.accounts.staff_views import _qr
 
     if not pending.get("key"):
         pending["key"] = staff.new_totp_key()
         request.session[PENDING] = pending
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
-        device = _enrolled(request, user, pending["key"], form.cleaned_data["code"])
-        if device is not None:
+        device = _enrolled(request, user, pending["key"], form.cleaned_data)
+        if isinstance(device, Device):
             return _complete_login(request, user, device)
         pending["tries"] += 1
         request.session[PENDING] = pending
-        services.record_failed_login(username=user.username, reason="mfa enrolment code")
         if pending["tries"] >= MAX_CODE_TRIES:
             request.session.pop(PENDING, None)
             return HttpResponseRedirect(reverse("accounts:login"))
-        error, status = _("That code did not work. Wait for a new code and try again."), 422
+        error, status = device, 422
+    elif request.method == "POST":
+        status = 422
     secret32 = services.totp_secret_base32_of_key(pending["key"])
     context = {
         "form": form,
@@ -173,15 +176,22 @@ def _enrol_at_sign_in(request: HttpRequest, user: User, pending: PendingSignIn) 
     return render(request, "accounts/enrol.html", context, status=status)
 
 
-def _enrolled(request: HttpRequest, user: User, key_hex: str, code: str) -> Device | None:
-    """The new authenticator added when `code` is its code (the code recorded as used on it: review 34d),
-    audited; None, nothing written, when it is not."""
+def _enrolled(request: HttpRequest, user: User, key_hex: str, typed: dict[str, str]) -> Device | str:
+    """The new authenticator added with the set-up code and the new key's code (the code recorded as used
+    on it: review 34d; audited by the service); else the words of what did not work, nothing added."""
     try:
-        device = services.enroll_totp(user=user, key_hex=key_hex, code=code, keep=request.session.session_key)
-    except services.AccountError:
-        return None
-    audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled")
-    return device
+        return services.enroll_with_setup_code(
+            user=user,
+            setup_code=typed["setup_code"],
+            key_hex=key_hex,
+            code=typed["code"],
+            keep=request.session.session_key,
+        )
+    except services.AccountError as exc:
+        if exc.field == "code":
+            services.record_failed_login(username=user.username, reason="mfa enrolment code")
+            return _("That code did not work. Wait for a new code and try again.")
+        return exc.said()
 
 
 @require_POST

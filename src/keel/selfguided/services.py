@@ -91,7 +91,7 @@ def _check_username(username: str) -> str | None:
         UnicodeUsernameValidator()(username)
     except ValidationError:
         return "use letters, numbers and @ . + - _ only"
-    if User.objects.filter(username__iexact=username).exists():
+    if accounts.username_taken(username):
         return "that username is taken; try another"
     return None
 
@@ -135,8 +135,13 @@ def sign_up(
     )
     user = User(username=username, role=Role.SELF_GUIDED, preferred_language=language)
     user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        user.full_clean(exclude=["password"])
+        accounts.save_new_user(user)  # the name taken meanwhile (any case): the field error, never a 500
+    except ValidationError as exc:
+        raise SelfGuidedInvalid([accounts.account_error(exc).field_error()]) from None
+    except accounts.AccountError as exc:
+        raise SelfGuidedInvalid([exc.field_error()]) from None
     Patient.objects.create(
         program=space,
         user=user,

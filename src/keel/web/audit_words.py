@@ -277,6 +277,10 @@ REASONS = {
         "emergency access: may not import assessments from another system"
     ),
     "enrolled": _("enrolled"),
+    "enrolled with set-up code": _("a new authenticator added with the one-time set-up code"),
+    "set-up code: none that works": _("two-step set-up code: none that works (used, expired or void)"),
+    "set-up code: wrong": _("two-step set-up code: wrong"),
+    "set-up code: void after too many tries": _("two-step set-up code: void after too many wrong tries"),
     "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
     "guard rail: a second opioid agonist the same day": _("guard rail: a second opioid agonist the same day"),
     "idempotent replay": _("the same request sent again"),

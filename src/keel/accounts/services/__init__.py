@@ -2,8 +2,10 @@
 subdomain (callers import this package).
 
 `people`: making accounts and checking who signs in; `totp`: two-step codes; `tokens`: personal access
-tokens; `deactivation`: sessions and tokens ended, an account deactivated; `setup`: the first program of a
-new database; `program_settings`: a program's settings; `errors`: `AccountError`.
+tokens; `deactivation`: sessions and tokens ended, an account deactivated; `usernames`: one account per
+username regardless of case; `one_time_codes`: the codes handed over by a person; `setup_codes`: the one
+a second factor reset hands over; `setup`: the first program of a new database; `program_settings`: a
+program's settings; `errors`: `AccountError`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ from keel.accounts.services.deactivation import PENDING_SIGN_IN, deactivate_user
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.people import (
     MAX_PASSWORD_LENGTH,
+    account_error,
     check_password,
     create_user,
     reauthenticate,
     record_failed_login,
+    sign_in_name,
     verify_totp,
 )
 from keel.accounts.services.program_settings import SETTINGS_FIELDS, update_program_settings
 from keel.accounts.services.setup import SetupResult, otpauth_uri, setup_first_program
+from keel.accounts.services.setup_codes import (
+    SETUP_CODE_TRIES,
+    IssuedSetupCode,
+    enroll_with_setup_code,
+    issue_setup_code,
+)
 from keel.accounts.services.tokens import (
     TOKEN_NOT_THEIRS,
     TOKEN_PREFIX,
@@ -46,16 +56,24 @@ from keel.accounts.services.totp import (
     totp_secret_base32,
     totp_secret_base32_of_key,
 )
+from keel.accounts.services.usernames import (
+    save_new_user,
+    username_case_duplicates,
+    username_taken,
+)
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
     "PENDING_SIGN_IN",
     "SETTINGS_FIELDS",
+    "SETUP_CODE_TRIES",
     "TOKEN_NOT_THEIRS",
     "TOKEN_PREFIX",
     "AccountError",
+    "IssuedSetupCode",
     "IssuedToken",
     "SetupResult",
+    "account_error",
     "bind_token_recipient",
     "check_password",
     "code_step",
@@ -66,15 +84,19 @@ __all__ = [
     "disable_totp",
     "end_sessions",
     "enroll_totp",
+    "enroll_with_setup_code",
     "is_setup_of",
+    "issue_setup_code",
     "otpauth_uri",
     "reauthenticate",
     "record_failed_login",
     "refuse_disable_totp",
     "revoke_token",
     "revoke_tokens",
+    "save_new_user",
     "setup_first_program",
     "setup_marker",
+    "sign_in_name",
     "start_totp_enrollment",
     "token_bound_to",
     "token_id",
@@ -85,5 +107,7 @@ __all__ = [
     "totp_secret_base32_of_key",
     "update_program_settings",
     "user_for_token",
+    "username_case_duplicates",
+    "username_taken",
     "verify_totp",
 ]

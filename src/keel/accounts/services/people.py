@@ -12,6 +12,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.totp import enroll_totp
+from keel.accounts.services.usernames import (
+    TAKEN,
+    UNIQUE_ANY_CASE,
+    same_username,
+    save_new_user,
+    unknown_name_key,
+    username_taken,
+)
 from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -46,8 +54,8 @@ def create_user(
         )
     if not username or len(username) > 150:
         raise AccountError("username", N_("give a username of 1 to 150 characters"))
-    if User.objects.filter(username__iexact=username).exists():
-        raise AccountError("username", N_("that username is taken"))
+    if username_taken(username):
+        raise AccountError("username", TAKEN)
     program: Program | None = None
     if program_slug:
         program = Program.objects.filter(slug=program_slug).first()
@@ -64,8 +72,8 @@ def create_user(
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as exc:
-        raise _account_error(exc) from None
-    user.save()
+        raise account_error(exc) from None
+    save_new_user(user)  # a race on the name: the same AccountError as the check above
     if program is not None and role != Role.PATIENT:
         ProgramMembership.objects.create(user=user, program=program)
     device = enroll_totp(user=user, key_hex=totp_key_hex, code=totp_code) if role != Role.PATIENT else None
@@ -79,7 +87,7 @@ def create_user(
     return user, device
 
 
-def _account_error(exc: ValidationError) -> AccountError:
+def account_error(exc: ValidationError) -> AccountError:
     """The model's refusal of a new account (`full_clean`) as the AccountError naming its first field, so
     every route that makes an account (activation, invitation, the commands) answers on the field, never a
     500 (review 34d: a username with a space). The username's rule in plain words."""
@@ -87,24 +95,26 @@ def _account_error(exc: ValidationError) -> AccountError:
     field, errors = next(iter(problems.items()))
     if field == "username" and any(e.code == "invalid" for e in errors):
         return AccountError("username", N_("Use letters, numbers and @ . + - _ only. No spaces."))
-    if field == "username" and any(e.code == "unique" for e in errors):
-        return AccountError("username", N_("that username is taken"))
+    if (field == "username" and any(e.code == "unique" for e in errors)) or any(
+        e.code == UNIQUE_ANY_CASE
+        for e in errors  # the index's own check (`full_clean`), not on a field
+    ):
+        return AccountError("username", TAKEN)
     return AccountError(field, " ".join(m for e in errors for m in e.messages))
 
 
 def sign_in_name(typed: object) -> str:
     """The one username a typed sign-in name stands for (the lead's decision on review 34d's question 1):
-    spaces around it trimmed, case folded: the account's own username when one account has it regardless of
-    case (accounts are made unique regardless of case), else the typed name in lower case. Signing in and
-    django-axes' lockout (counted per this name + client) read it, so "ALICE" and "alice" are one person
-    with one count. Two accounts differing only by case (made before that rule): the exact one, if typed."""
+    spaces around it trimmed, then the account whose username it is regardless of case, as the unique index
+    folds case (`usernames.same_username`, the check an account is made with: lane acct35), else the typed
+    name with its ASCII letters in lower case (`usernames.unknown_name_key`). Signing in and django-axes'
+    lockout (counted per this name + client) read it, so "ALICE" and "alice" are one person with one count.
+    Non-ASCII letters fold as the database's `LOWER` does (PostgreSQL: all; SQLite: none), never in Python."""
     name = str(typed or "").strip()
     if not name:
         return name
-    found = list(User.objects.filter(username__iexact=name).values_list("username", flat=True)[:2])
-    if len(found) == 1:
-        return found[0]
-    return name if name in found else name.lower()
+    found = same_username(name).values_list("username", flat=True).first()
+    return found if found is not None else unknown_name_key(name)
 
 
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:

@@ -11,6 +11,7 @@ from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.people import create_user
 from keel.accounts.services.totp import totp_secret_base32
+from keel.accounts.services.usernames import same_username
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.words import gettext_noop as N_
@@ -78,7 +79,7 @@ def setup_first_program(
         programs = list(Program.objects.select_for_update().filter(is_personal=False))
         if programs:
             existing = next((p for p in programs if p.slug == slug), None)
-            admin = User.objects.filter(username__iexact=username).first()
+            admin = same_username(username).first()
             if (
                 existing is not None
                 and len(programs) == 1

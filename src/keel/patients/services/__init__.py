@@ -16,10 +16,9 @@ The pages' reads behind the same checks (the contact details, the past second-fa
 serving every caller; the shared error is `keel.patients.errors.NotAllowed` (also raised by
 `keel.patients.photos`)."""
 
+from keel.accounts.services.one_time_codes import CODE_ALPHABET, CODE_LENGTH
 from keel.patients.errors import NotAllowed
 from keel.patients.services.activation import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     IssuedCode,
     activate,
     issue_activation_code,

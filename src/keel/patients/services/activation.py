@@ -1,10 +1,8 @@
 """Patient accounts: the one-time activation code the desk gives (issue #18), and what the desk's one-time
-codes share (the alphabet, the digest, marking a code spent)."""
+codes share (marking a code spent; their alphabet and digest: `keel.accounts.services.one_time_codes`)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +15,8 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts import services as accounts
 from keel.accounts.models import Role, User
+from keel.accounts.services.one_time_codes import code_digest as _code_digest
+from keel.accounts.services.one_time_codes import new_code, shown_code
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -34,9 +34,6 @@ from keel.patients.services.common import death_refused, in_language
 from keel.reminders.channels import Message, SmsSender, sms_sender
 from keel.web.dates import shown_date
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
-CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
-
 
 def _replace_code(patient: Patient, by: User, code: str, purpose: str, now: datetime) -> ActivationCode:
     """The person's one live code of this purpose: any unused one is removed, the new one stored as a digest
@@ -50,11 +47,6 @@ def _replace_code(patient: Patient, by: User, code: str, purpose: str, now: date
         created_at=now,
         expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
     )
-
-
-def _code_digest(code: str) -> str:
-    cleaned = "".join(c for c in code.upper() if c.isalnum())
-    return hashlib.sha256(cleaned.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -85,9 +77,9 @@ def issue_activation_code(
     sender = _text_sender(patient) if send_by_text else None
     if send_by_email and not patient.email:
         raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
-    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    code = new_code()
     row = _store_code(by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email))
-    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    shown = shown_code(code)
     if sender is not None:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
     if send_by_email:

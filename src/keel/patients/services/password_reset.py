@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +11,8 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts import services as accounts
 from keel.accounts.models import User
+from keel.accounts.services.one_time_codes import code_digest as _code_digest
+from keel.accounts.services.one_time_codes import new_code, shown_code
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -21,10 +21,7 @@ from keel.patients.errors import NotAllowed
 from keel.patients.models import ActivationCode
 from keel.patients.schemas import ResetCodeIn
 from keel.patients.services.activation import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     IssuedCode,
-    _code_digest,
     _CodeDidNotWork,
     _replace_code,
     _spend_code,
@@ -61,7 +58,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
         raise FieldsInvalid(
             [FieldError("patient", _("a death is recorded for this person: the account is closed"))]
         )
-    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    code = new_code()
     now = timezone.now()
     with transaction.atomic():
         row = _replace_code(patient, by, code, "reset", now)
@@ -75,7 +72,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
             reason="password reset started at the desk",
             detail={"identity_checked": True},
         )
-    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+    return IssuedCode(row, shown_code(code))
 
 
 def reset_password_with_code(*, code: str, password: str, password_again: str) -> User:

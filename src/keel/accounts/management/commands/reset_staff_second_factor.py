@@ -2,7 +2,8 @@
 person no program admin may reset (she works in programs with no common admin; a program's only admin lost
 their own authenticator). Through `keel.accounts.second_factor.reset_by_operator`: the same step as an
 admin's reset (authenticators removed, every session and token ended), the reason kept on the reset, an
-audit row in each of the person's programs' trails naming the operator's route, the person told by email.
+audit row in each of the person's programs' trails naming the operator's route, the person told by email;
+it prints her one-time set-up code once, to hand to her in person or by phone (lane acct35).
 
     keel reset_staff_second_factor --username USER --reason "REASON" [--yes]
 
@@ -20,6 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts import second_factor
+from keel.accounts.management.commands.staff import setup_code_words
 
 
 class Command(BaseCommand):
@@ -60,6 +62,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from None
         self.stdout.write(
             f"{done.user.username}: {done.devices_removed} authenticator(s) removed, sessions and tokens "
-            f"ended; audited in {names} (reset {done.reset.pk}). They add a new authenticator at their next "
-            "sign-in."
+            f"ended; audited in {names} (reset {done.reset.pk})."
         )
+        self.stdout.write(setup_code_words(done.user, done.setup_code))

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts import mail, staff
+from keel.accounts import mail, services, staff
 from keel.accounts.models import User
 from keel.accounts.schemas import InvitationIn
 from keel.core.rules.inputs import FieldsInvalid
@@ -39,6 +39,16 @@ def acting_user(username: str) -> User:
 def fields_error(exc: FieldsInvalid) -> CommandError:
     """The service's field errors as one line, each naming its field as the API does; exit 2."""
     return CommandError("; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2)
+
+
+def setup_code_words(user: User, setup: services.IssuedSetupCode) -> str:
+    """What a reset prints once (lane acct35): the person's one-time set-up code, to hand over in person or
+    by phone, never by email; she types it at her next sign-in to add a new authenticator."""
+    return (
+        f"{user.username} adds a new authenticator at their next sign-in with this one-time set-up code "
+        f"(works once, until {setup.expires_at.isoformat(timespec='minutes')}; shown only now; hand it over "
+        f"in person or by phone, never by email): {setup.code}"
+    )
 
 
 class Command(BaseCommand):
@@ -104,13 +114,13 @@ class Command(BaseCommand):
                         "--password-stdin",
                         returncode=2,
                     )
-                user = staff.reset_second_factor(
+                done = staff.reset_second_factor(
                     by=by,
                     program_slug=slug,
                     user_id=options["user_id"],
                     password=sys.stdin.readline().rstrip("\n"),
                 )
-                self.stdout.write(f"{user.username} adds a new authenticator at their next sign-in.")
+                self.stdout.write(setup_code_words(done.user, done.setup_code))
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
         except staff.NotAllowed as exc:
