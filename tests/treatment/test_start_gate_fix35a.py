@@ -132,6 +132,19 @@ def test_the_api_refuses_the_raise_after_a_correction_to_0(world: World) -> None
     assert response.json()["errors"][0]["field"] == "corrected_mg"
 
 
+def test_the_page_refuses_the_raise_after_a_correction_to_0_in_the_rules_words(world: World) -> None:
+    t = _not_ready_on(world, "2")
+    given = dose(world, "2", t, medication=BUP).dose
+    zero = _correct(world, given, "0", t + timedelta(minutes=20))
+    fields = {"corrected_mg": "8", "reason": REASON, "correction_version": str(zero.pk)}
+    with time_machine.travel(t + timedelta(minutes=40), tick=False):
+        response = sign_in(Client(), world.staff["nurse"]).post(
+            f"/patients/{world.alice.pk}/medication/doses/{given.pk}/amendments/", fields, follow=True
+        )
+    assert "not ready" in response.content.decode()
+    assert DoseAmendment.objects.filter(dose=given).count() == 1
+
+
 def test_a_readmissions_first_dose_corrected_to_0_then_up_is_refused(world: World) -> None:
     """An earlier episode's dose the day before does not make the readmission's first day a later one."""
     from keel.patients import services as patients

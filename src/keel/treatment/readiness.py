@@ -3,7 +3,8 @@ withdrawal score, and the program's policy. One definition each, used by every p
 
 - `buprenorphine_readiness(patient, now)`: a standard buprenorphine start (the start page; the dosing
   window's gate on a first standard dose). `ReadinessRead.ready` is True only when the verdict is
-  `keel.core.rules.buprenorphine.READY` ("ready").
+  `keel.core.rules.buprenorphine.READY` ("ready"). What a dose's gate read, "just before this dose" (the
+  window, a correction's gate, the first-dose COWS flag): `readiness_for_dose(patient, at, dose=...)`.
 - `home_start(user, now)`: the person's own buprenorphine home start (SOWS).
 - `naltrexone_readiness(patient, now)`: a first XR-naltrexone injection.
 
