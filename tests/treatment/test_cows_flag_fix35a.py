@@ -81,7 +81,7 @@ def test_a_later_dose_that_met_the_gate_on_a_fresh_cows_is_flagged(world: World)
     cows(world, t - timedelta(minutes=10))
     override(world, t - timedelta(minutes=5), medication=BUP, kind="start", mg="2")
     dose(world, "2", t, medication=BUP)
-    later = t + timedelta(hours=2, minutes=30)  # 12.5 h after heroin: ready on a COWS after the 2 mg
+    later = t + timedelta(hours=3, minutes=30)  # 13.5 h after heroin: ready on a COWS after the 2 mg
     fresh = cows(world, later - timedelta(minutes=10))
     second = dose(world, "4", later, medication=BUP).dose
     _strike(world, fresh, later + timedelta(hours=1))
