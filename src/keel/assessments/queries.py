@@ -101,12 +101,21 @@ def recent(patient: Patient, count: int) -> list[Assessment]:
     return with_corrections(newest_first(standing(Assessment.objects.filter(patient=patient)))[:count])
 
 
-def latest(patient: Patient | int, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
+def latest(
+    patient: Patient | int,
+    instrument: str,
+    *,
+    as_of: datetime | None = None,
+    entered_by: datetime | None = None,
+) -> Assessment | None:
     """The patient's latest assessment of one instrument (given at or before `as_of`, when given) that
-    stands, as corrected, or None."""
+    stands, as corrected, or None. `entered_by`: only one typed in by then (lane fix35a: a paper form typed
+    in after a dose was not what that dose's gate read, whatever its `filled_at`)."""
     rows = standing(Assessment.objects.filter(patient=patient, instrument=instrument))
     if as_of is not None:
         rows = rows.filter(filled_at__lte=as_of)
+    if entered_by is not None:
+        rows = rows.filter(created_at__lte=entered_by)
     return _one(newest_first(rows))
 
 

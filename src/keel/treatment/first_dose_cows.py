@@ -2,13 +2,16 @@
 for a prescriber, raised in the correction's transaction (`assessments.services.correct_assessment`).
 
 The dose keeps no record of the COWS the start gate read (its decision is the dose limit's), so the gate's
-read is done again, as it was at the dose's moment (`given_at`, else `recorded_at`): a standard first dose
-(no buprenorphine taken in the `restart_gap_days` before it), whose latest standing COWS then
-(`assessments.queries.latest`'s order, leaving out only the correction being written) is this one, at the
-score it had then, with the readiness verdict "ready" on it (`readiness.buprenorphine_readiness`: the one
-definition, with the threshold it applied). The core says whether the correction matters and in what words
-(`core.rules.buprenorphine.cows_corrected`). A dose has one such flag (`flag_once_per_source`): a second
-correction raises none. Left out: a first dose after methadone (`after_full_agonist`) inside the gap."""
+read is done again, as it was for the dose (lane fix35a, review 34e item 3: the window's own definitions):
+a dose the start gate was put to (`services.start.recorded_dose_gate`: an induction's first dose in its
+own episode, a readmission's too; a later dose of a day whose first rested on a start override; a dose
+after methadone), whose latest standing COWS then, typed in by the time the dose was recorded
+(`assessments.queries.latest`'s order, leaving out only the correction being written), is this one, at the
+score it had then, with the readiness verdict just before the dose "ready" on it
+(`readiness.readiness_for_dose`: the one definition, with the threshold it applied), and not "ready" read
+again as the record stands now (a duplicate struck with another COWS at the threshold: no flag). The core
+says whether the correction matters and in what words (`core.rules.buprenorphine.cows_corrected`). A dose
+has one such flag (`flag_once_per_source`): a second correction raises none."""
 
 from __future__ import annotations
 
@@ -19,14 +22,15 @@ from django.db.models import Q
 
 from keel.accounts.models import User
 from keel.assessments.models import Assessment, AssessmentCorrection
-from keel.core.rules.buprenorphine import DOSE_LIMIT, READINESS
+from keel.core.rules.buprenorphine import READINESS
 from keel.core.rules.buprenorphine.cows_corrected import first_dose_cows_corrected
 from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, PatientFlag
 from keel.treatment.models import DoseRecord, DoseStatus, Medication
 from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
-from keel.treatment.readiness import buprenorphine_readiness
+from keel.treatment.readiness import readiness_for_dose
+from keel.treatment.services.start import recorded_dose_gate
 
 
 def flag_first_doses_on(
@@ -80,42 +84,43 @@ def _doses_within(assessment: Assessment, fresh_hours: float) -> list[DoseRecord
 def _threshold_rested_on(
     assessment: Assessment, correction: AssessmentCorrection, dose: DoseRecord
 ) -> int | None:
-    """The COWS threshold `dose` needed, when it was a standard first dose whose start gate read this COWS
-    and found it ready; None otherwise."""
+    """The COWS threshold `dose` needed, when the window's start gate was put to it
+    (`services.start.recorded_dose_gate`, its `first_dose`) and its readiness just before the dose
+    (`readiness.readiness_for_dose`) read this COWS, at the score it had then, "ready"; None otherwise, and
+    None when that readiness read again as the record stands now (without a struck COWS, with a corrected
+    score) is still "ready": another COWS at or above the threshold stood then (a duplicate struck, review
+    34e item 3d)."""
+    gate = recorded_dose_gate(assessment.patient, dose)
+    if gate is None or not gate[0].get("first_dose"):
+        return None
     at = _moment(dose)
-    if not _first_dose(dose, at) or _cows_then(assessment, correction, at) != assessment.pk:
+    if _cows_then(assessment, correction, dose) != assessment.pk:
         return None
     then = copy.copy(assessment)
     then.total = _total_then(assessment, correction, at)
-    # read as the gate did, before this dose was written (else the dose itself is the last use, 0 h ago)
-    read = buprenorphine_readiness(assessment.patient, at - timedelta(microseconds=1), cows=then)
+    read = readiness_for_dose(assessment.patient, at, dose=dose, cows=then)
     if not read.ready or read.readiness is None:
+        return None
+    if readiness_for_dose(assessment.patient, at, dose=dose).ready:
         return None
     return int(read.readiness.details["cows"]["threshold"])
 
 
-def _first_dose(dose: DoseRecord, at: datetime) -> bool:
-    """No other buprenorphine dose taken in the restart gap before it (the induction's first dose)."""
-    gap = float(effective_policy(dose.patient, DOSE_LIMIT)["restart_gap_days"])
-    earlier = taken_doses(
-        DoseRecord.objects.filter(
-            patient_id=dose.patient_id, medication=Medication.BUPRENORPHINE, status=DoseStatus.GIVEN
-        ).exclude(pk=dose.pk)
-    ).filter(
-        Q(given_at__range=(at - timedelta(days=gap), at))
-        | Q(given_at__isnull=True, recorded_at__range=(at - timedelta(days=gap), at))
-    )
-    return not earlier.exists()
-
-
-def _cows_then(assessment: Assessment, correction: AssessmentCorrection, at: datetime) -> int | None:
-    """The id of the latest COWS standing at `at`, as the gate read it (struck ones left out, but for the
-    mark being written now)."""
+def _cows_then(assessment: Assessment, correction: AssessmentCorrection, dose: DoseRecord) -> int | None:
+    """The id of the latest COWS standing at the dose's time, as its gate read it (struck ones left out, but
+    for the mark being written now; one typed in after the dose was recorded left out: a paper COWS typed
+    in later was not what the gate read, review 34e item 3c)."""
+    at = _moment(dose)
     struck = AssessmentCorrection.objects.filter(entered_in_error=True, corrected_at__lte=at).exclude(
         pk=correction.pk
     )
     found = (
-        Assessment.objects.filter(patient_id=assessment.patient_id, instrument="cows", filled_at__lte=at)
+        Assessment.objects.filter(
+            patient_id=assessment.patient_id,
+            instrument="cows",
+            filled_at__lte=at,
+            created_at__lte=dose.recorded_at,
+        )
         .exclude(pk__in=struck.values("assessment_id"))
         .order_by("-filled_at", "-id")
         .values_list("pk", flat=True)

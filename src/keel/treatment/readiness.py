@@ -3,7 +3,8 @@ withdrawal score, and the program's policy. One definition each, used by every p
 
 - `buprenorphine_readiness(patient, now)`: a standard buprenorphine start (the start page; the dosing
   window's gate on a first standard dose). `ReadinessRead.ready` is True only when the verdict is
-  `keel.core.rules.buprenorphine.READY` ("ready").
+  `keel.core.rules.buprenorphine.READY` ("ready"). What a dose's gate read, "just before this dose" (the
+  window, a correction's gate, the first-dose COWS flag): `readiness_for_dose(patient, at, dose=...)`.
 - `home_start(user, now)`: the person's own buprenorphine home start (SOWS).
 - `naltrexone_readiness(patient, now)`: a first XR-naltrexone injection.
 
@@ -189,7 +190,7 @@ def _struck_unknown(reported: list[Reported], intake: Intake | None) -> dict[str
     return out
 
 
-def read_last_uses(patient: Patient, now: datetime) -> LastUses:
+def read_last_uses(patient: Patient, now: datetime, *, leave_out: int | None = None) -> LastUses:
     """Every opioid's latest reported use as of `now` (review 13c): every intake and every report counts,
     whenever it was made, the latest time of each opioid winning (a use reported at 08:00 is not dropped
     because an intake typed at 08:30 gives an older one); then the program's own doses. The latest intake
@@ -197,7 +198,9 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     lists without a time stays unknown unless a report made at or after it gives one (an older record's
     time is not the newest answer). A reported time a prescriber corrected is read as corrected (issue #13:
     `reported_times`); one struck without a replacement leaves the opioid used at an unknown time (review
-    13g: readiness waits for the time) until a later answer gives one or a later intake no longer lists it."""
+    13g: readiness waits for the time) until a later answer gives one or a later intake no longer lists it.
+    `leave_out`: a recorded dose (its id) read again as of its own time, not its own last use
+    (`readiness_for_dose`)."""
     intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))  # latest first
     intake = intakes[0] if intakes else None
     reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))  # latest first
@@ -218,7 +221,7 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
                 uses[opioid] = LastUse(opioid, None, "intake")
     for opioid, r in _struck_unknown(reported, intake).items():  # struck, the right time not known
         uses[opioid] = LastUse(opioid, None, "corrected", r.correction)
-    for medication, at in _program_doses(patient, now).items():
+    for medication, at in _program_doses(patient, now, leave_out).items():
         uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
     if take_home is not None:
@@ -229,9 +232,10 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     return LastUses(uses, asked, intake)
 
 
-def _program_doses(patient: Patient, now: datetime) -> dict[str, datetime]:
+def _program_doses(patient: Patient, now: datetime, leave_out: int | None = None) -> dict[str, datetime]:
     """medication -> the time of the latest observed dose given here, as of `now`; a dose whose latest
-    amendment voids it or corrects it to 0 mg was not taken. One query."""
+    amendment voids it or corrects it to 0 mg was not taken, and the dose `leave_out` (its id) is not
+    counted. One query."""
     latest_amendment = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
     recent = (
         DoseRecord.objects.filter(
@@ -240,6 +244,7 @@ def _program_doses(patient: Patient, now: datetime) -> dict[str, datetime]:
             status=DoseStatus.GIVEN,
             recorded_at__lte=now,
         )
+        .exclude(pk=leave_out or 0)
         .annotate(
             amended=Exists(latest_amendment),
             voided=Subquery(latest_amendment.values("voided")[:1]),
@@ -368,14 +373,21 @@ class ReadinessRead:
 
 
 def buprenorphine_readiness(
-    patient: Patient, now: datetime, *, cows: Assessment | None = None
+    patient: Patient,
+    now: datetime,
+    *,
+    cows: Assessment | None = None,
+    leave_out: int | None = None,
+    entered_by: datetime | None = None,
 ) -> ReadinessRead:
     """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
     the last use and fresh), the program's policy. No audit row: callers read the record through policy.
     `cows`: the COWS to read in place of the latest (clin34: a correction looking back at the score a first
-    dose was given on, as it stood then)."""
-    uses = read_last_uses(patient, now)
-    cows = assessments.latest(patient, "cows", as_of=now) if cows is None else cows
+    dose was given on, as it stood then). `leave_out`, `entered_by`: a recorded dose read again
+    (`readiness_for_dose`, the one place that passes them)."""
+    uses = read_last_uses(patient, now, leave_out=leave_out)
+    if cows is None:
+        cows = assessments.latest(patient, "cows", as_of=now, entered_by=entered_by)
     latest = {"cows": cows} if cows is not None else {}
     settings = effective_policy(patient, READINESS)
     missing = _missing(uses, now, settings["last_use_report_hours"])
@@ -401,6 +413,22 @@ def buprenorphine_readiness(
         cows_age_hours=age,
         policy=settings,
     )
+
+
+def readiness_for_dose(
+    patient: Patient, at: datetime, *, dose: DoseRecord | None = None, cows: Assessment | None = None
+) -> ReadinessRead:
+    """The readiness verdict the start gate reads for a buprenorphine dose given at `at`, "just before this
+    dose" (lane fix35a, review 34e): the one read of the window's gate (`services.start.start_gate`, `dose`
+    None: nothing of it is recorded yet), a correction's gate (`doses.limits.start_gate_over`) and the
+    first-dose COWS flag (`treatment.first_dose_cows`), both with the recorded `dose`. Read again, the dose
+    is not its own last use (0 h before itself, after every COWS: a correction up of a first dose given on
+    "ready" was always refused), and a COWS counts only if it was typed in by the time the dose was recorded
+    (a paper COWS typed in later, its `filled_at` before the dose, was not what the gate read). `cows`: as
+    `buprenorphine_readiness`."""
+    if dose is None:
+        return buprenorphine_readiness(patient, at, cows=cows)
+    return buprenorphine_readiness(patient, at, cows=cows, leave_out=dose.pk, entered_by=dose.recorded_at)
 
 
 # --- Buprenorphine at home --------------------------------------------------------------------------------

@@ -238,6 +238,48 @@ def episode_first_dose(
     )
 
 
+def episode_first_day_before(dose: DoseRecord) -> date | None:
+    """The first day before `dose`'s own with a dose of its medication taken in the episode it was given in
+    (lane fix35a, review 34e): None when there is none, so its day is that episode's first dosing day, what
+    a correction of it does since (down to 0 mg and up again, a void) or a later day holds. Its episode:
+    the person's latest enrollment started on or before its day; on a readmission's day, the new one only
+    for a dose recorded at or after its consent (`episode_firsts`' rule), whose earlier days count the same
+    way (a dose taken never means one corrected to 0 mg, voided or held: `taken_doses`)."""
+    spans = Enrollment.objects.filter(patient_id=dose.patient_id).order_by("started_on", "id")
+    episode: tuple[date, datetime | None, date] | None = None
+    last_end = date(1, 1, 1)
+    for started_on, consented_at, ended_on in spans.values_list("started_on", "consented_at", "ended_on"):
+        readmitted_that_day = started_on == dose.local_date == last_end
+        if started_on > dose.local_date or (
+            readmitted_that_day and (consented_at is None or dose.recorded_at < consented_at)
+        ):
+            break
+        episode = (started_on, consented_at, last_end)
+        last_end = ended_on or last_end
+    if episode is None:
+        return None
+    started_on, consented_at, before = episode
+    same_episode = Q(local_date__gt=before)
+    if consented_at is not None:
+        same_episode |= Q(recorded_at__gte=consented_at)
+    day: date | None = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                same_episode,
+                patient_id=dose.patient_id,
+                medication=dose.medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=started_on,
+                local_date__lt=dose.local_date,
+            )
+        )
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return day
+
+
 def newest_dosed_day(
     medication: str, *, patient: Combinable, since: Combinable, before: Combinable
 ) -> Subquery:

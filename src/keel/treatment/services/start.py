@@ -4,11 +4,13 @@ a low-dose start's schedule."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from keel.access import policy
@@ -39,9 +41,10 @@ from keel.treatment.models import (
     NaloxoneKit,
     OverrideKind,
 )
-from keel.treatment.queries import DoseContext, taken_doses
+from keel.treatment.queries import DoseContext, dose_context, effective_mg, taken_doses
+from keel.treatment.queries.doses import episode_first_day_before
 from keel.treatment.queries.policy import effective_policy
-from keel.treatment.readiness import buprenorphine_readiness, methadone_times
+from keel.treatment.readiness import methadone_times, readiness_for_dose
 from keel.treatment.services.common import _audit, _scoped_for
 
 if TYPE_CHECKING:  # the schemas read the services; the service only names the body's type
@@ -57,6 +60,7 @@ def start_gate(
     overrides: list[DoseOverride],
     *,
     dose_limit: DoseLimitPolicy | None = None,
+    dose: DoseRecord | None = None,
 ) -> StartGate:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
@@ -70,16 +74,58 @@ def start_gate(
     day whatever dose of the day takes the total there (review 21x: after the morning's 0.5 mg step, 8 mg
     more was "not a first dose" and skipped the gate); on a later day above the step, the step's words (the
     schedule's planned total still needs a limit override for the day, clin13). `dose_limit`: the dose limit's
-    policy for the person when the caller read it (the window's, `guards.DoseDay.policy`); None: read."""
+    policy for the person when the caller read it (the window's, `guards.DoseDay.policy`); None: read.
+    `dose`: a recorded dose whose gate is read again (`recorded_dose_gate`; None at the window)."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return _with_step({"first_dose": False}, step)
+    read = _GateRead(patient, ctx, now, total, overrides, dose_limit, dose)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
-        gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True, dose_limit=dose_limit)
+        gate = _start_gate_read(read, any_dose=True)
         gate.pop("phase", None)
         gate.pop("restart_after_days", None)
         return _with_step(gate, step)
-    return _start_gate_read(patient, ctx, now, total, overrides, dose_limit=dose_limit)
+    return _start_gate_read(read)
+
+
+def recorded_dose_gate(
+    patient: Patient, dose: DoseRecord, total: Decimal | None = None
+) -> tuple[StartGate, DoseContext] | None:
+    """The start gate the window puts to a recorded buprenorphine dose, read again as it was given, with the
+    context it is read on (lane fix35a, review 34e; a correction's gate, `doses.limits.start_gate_over`,
+    and the first-dose COWS flag, `treatment.first_dose_cows`): its day's context with the day's doses
+    before it (its slot's) as `given_today_mg`, the episode's earlier dosing days as the record holds them
+    now (`queries.doses.episode_first_day_before`: none, and its day is the episode's first, whatever a
+    correction did to it since or a later day holds), the dose's time (given, else recorded), `total` the
+    day's total with it (None: the doses before it and its own amount as it stands), and the overrides the
+    window read for it: of its day, written by the time it was recorded and not ended then (one written
+    after it does not count: review 34e item 5). None: not a buprenorphine dose under an order."""
+    if dose.medication != Medication.BUPRENORPHINE or dose.order is None:
+        return None
+    earlier_slots = DoseRecord.objects.filter(
+        patient=patient, medication=dose.medication, local_date=dose.local_date, sequence__lt=dose.sequence
+    ).prefetch_related("amendments")
+    before = sum((effective_mg(d) for d in earlier_slots), Decimal(0))
+    total = before + effective_mg(dose) if total is None else total
+    earlier = episode_first_day_before(dose)
+    ctx = replace(
+        dose_context(patient, dose.medication, dose.local_date),
+        given_today_mg=before,
+        hold_open=False,
+        first_dose_on=earlier if earlier is not None else dose.local_date,
+    )
+    overrides = list(
+        DoseOverride.objects.filter(
+            patient=patient,
+            medication=dose.medication,
+            local_date=dose.local_date,
+            created_at__lte=dose.recorded_at,
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
+        .order_by("-created_at")
+    )
+    at = dose.given_at or dose.recorded_at
+    return start_gate(patient, dose.order, ctx, at, total, overrides, dose=dose), ctx
 
 
 def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
@@ -90,37 +136,76 @@ def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
     return gate
 
 
-def _start_gate_read(
-    patient: Patient,
-    ctx: DoseContext,
-    now: datetime,
-    total: Decimal,
-    overrides: list[DoseOverride],
-    *,
-    any_dose: bool = False,
-    dose_limit: DoseLimitPolicy | None = None,
-) -> StartGate:
+@dataclass(frozen=True)
+class _GateRead:
+    """What `start_gate` reads the gate from: the day's context (`given_today_mg`: the day's doses before
+    this one), the dose's time, the day's total with it, the day's overrides, the dose limit's policy if
+    read, and the recorded dose read again (None at the window)."""
+
+    patient: Patient
+    ctx: DoseContext
+    now: datetime
+    total: Decimal
+    overrides: list[DoseOverride]
+    dose_limit: DoseLimitPolicy | None
+    dose: DoseRecord | None
+
+
+def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
     """`start_gate` without a low-dose step: the induction's phase and, on its first day, the readiness
-    verdict and a start override covering `total`, the day's total with this dose: the gate is put to the
-    day's first dose, and every dose of the induction's first day when a start override is recorded for it
-    (lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
-    the override limits the day's total) or `any_dose` (a low-dose day above its step, review 21x). A later
-    dose after a first dose given on "ready" is not gated again (a fresh COWS is not asked for it)."""
-    induction = _induction(patient, ctx, now, dose_limit)
-    gated = any_dose or ctx.given_today_mg == 0 or any(o.kind == OverrideKind.START for o in overrides)
+    verdict just before the dose (`readiness.readiness_for_dose`) and a start override covering `total`,
+    the day's total with this dose. The gate is put to the day's first dose; to a later dose of the
+    induction's first day when the day's first dose rested on a start override (`_day_rested_on_override`:
+    lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
+    the override limits the day's total); and to every dose with `any_dose` (a low-dose day above its step,
+    review 21x). A later dose after a first dose given on "ready" is not gated again (a fresh COWS is not
+    asked for it), a start override recorded or not (lane fix35a, review 34e item 4)."""
+    patient, ctx, overrides = read.patient, read.ctx, read.overrides
+    induction = _induction(patient, ctx, read.now, read.dose_limit, leave_out=read.dose)
+    gated = (
+        any_dose
+        or ctx.given_today_mg == 0
+        or (induction.starts_today and _day_rested_on_override(patient, ctx, overrides, read.dose))
+    )
     first = (induction.starts_today and gated) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
     if first:
-        read = buprenorphine_readiness(patient, now)
-        gate["start_verdict"] = read.readiness.decision if read.readiness is not None else "undecided"
+        verdict = readiness_for_dose(patient, read.now, dose=read.dose)
+        gate["start_verdict"] = verdict.readiness.decision if verdict.readiness is not None else "undecided"
         gate["start_override"] = any(
-            o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides
+            o.kind == OverrideKind.START and read.total <= o.max_total_mg for o in overrides
         )
         gate["after_full_agonist"] = induction.after_full_agonist
     gate["phase"] = induction.phase
     if induction.restart_after_days:
         gate["restart_after_days"] = induction.restart_after_days
     return gate
+
+
+def _day_rested_on_override(
+    patient: Patient, ctx: DoseContext, overrides: list[DoseOverride], dose: DoseRecord | None
+) -> bool:
+    """Whether the day's first dose taken (before this one, `dose` when it is recorded) rested on a start
+    override of the day: one is recorded and the readiness verdict just before that first dose
+    (`readiness.readiness_for_dose`) was not "ready" (lane fix35a, review 34e item 4: an override the first
+    dose did not need gates no later dose, as a day without one)."""
+    if not any(o.kind == OverrideKind.START for o in overrides):
+        return False
+    day = taken_doses(
+        DoseRecord.objects.filter(
+            patient=patient,
+            medication=Medication.BUPRENORPHINE,
+            status=DoseStatus.GIVEN,
+            local_date=ctx.today,
+        )
+    )
+    if dose is not None:  # a recorded dose read again: the doses of its day before it
+        day = day.filter(sequence__lt=dose.sequence)
+    first = day.order_by("sequence").first()
+    return (
+        first is None
+        or not readiness_for_dose(patient, first.given_at or first.recorded_at, dose=first).ready
+    )
 
 
 def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at: datetime) -> str:
@@ -134,11 +219,17 @@ def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at:
 
 
 def _induction(
-    patient: Patient, ctx: DoseContext, now: datetime, dose_limit: DoseLimitPolicy | None = None
+    patient: Patient,
+    ctx: DoseContext,
+    now: datetime,
+    dose_limit: DoseLimitPolicy | None = None,
+    *,
+    leave_out: DoseRecord | None = None,
 ) -> induction_rules.Induction:
     """Today's place in the buprenorphine induction, from this episode's latest buprenorphine doses (today's
     and those of the two dosing days before: at most 10 slots a day, so 30 rows) and the methadone taken
-    since the earliest of them. `dose_limit`: the dose limit's policy for the person, if read (None: read)."""
+    since the earliest of them. `dose_limit`: the dose limit's policy for the person, if read (None: read).
+    `leave_out`: a recorded dose whose gate is read again, not counted before itself (lane fix35a)."""
     settings = effective_policy(patient, DOSE_LIMIT) if dose_limit is None else dose_limit
     doses: list[tuple[date, datetime]] = []
     if ctx.first_dose_on is not None:
@@ -153,6 +244,7 @@ def _induction(
                     local_date__lte=ctx.today,
                 )
             )
+            .exclude(pk=leave_out.pk if leave_out is not None else 0)
             .order_by("-local_date", "-sequence")
             .values_list("local_date", "given_at", "recorded_at")[:30]
         ]

@@ -42,7 +42,7 @@ from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_r
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
-from keel.treatment.services.start import low_dose_step, start_gate, window_phase
+from keel.treatment.services.start import low_dose_step, recorded_dose_gate, window_phase
 
 HOLD_STOPS_RAISE = N_(
     "A dose was held that day for sedation or intoxication and no prescriber has released the hold: a "
@@ -110,25 +110,19 @@ def amendment_ceilings(
 
 
 def start_gate_over(patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal) -> None:
-    """The window's start gate on a raised buprenorphine dose (lane fix34c, review 34c hole 2): the gate of
-    the dose's time (`start.start_gate`: on an induction's first day every dose, the readiness verdict
-    "ready" or a start override of that day covering the day's total), run by the window's rule
-    (`dose_decision`) on that day's context with the day's other doses, `others`. Refused naming
-    corrected_mg, in the rule's words; a limit override does not pass it, as at the window."""
-    if dose.medication != Medication.BUPRENORPHINE or dose.order is None:
+    """The window's start gate on a raised buprenorphine dose (lane fix34c, review 34c hole 2): the gate the
+    window puts to the dose, read again as it was given (`start.recorded_dose_gate`: on an induction's first
+    day the day's first dose, and a later one when the first rested on a start override; the readiness
+    verdict just before the dose, "ready", or a start override of that day covering the day's total),
+    run by the window's rule (`dose_decision`) with the day's other doses, `others`. Lane fix35a (review 34e
+    items 1, 2, 5): a dose of the episode's first dosing day is gated whatever a correction made of it since
+    (to 0 mg and up again) or a later day holds; the dose is not its own last use; an override written
+    after it does not count. Refused naming corrected_mg, in the rule's words; a limit override does not
+    pass it, as at the window."""
+    read = recorded_dose_gate(patient, dose, others + corrected)
+    if read is None:
         return
-    ctx = replace(
-        dose_context(patient, dose.medication, dose.local_date), given_today_mg=others, hold_open=False
-    )
-    if ctx.first_dose_on is None or dose.local_date < ctx.first_dose_on:
-        return  # an earlier episode's dose: not this episode's induction
-    overrides = list(
-        DoseOverride.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
-        .order_by("-created_at")
-    )
-    at = dose.given_at or dose.recorded_at
-    gate = start_gate(patient, dose.order, ctx, at, others + corrected, overrides)
+    gate, ctx = read
     decision = dose_decision(patient, dose.medication, ctx, corrected, False, False, gate)
     if decision.decision == NOT_READY_TO_DOSE:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in decision.reasons))])
