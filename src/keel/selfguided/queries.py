@@ -22,7 +22,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.services.common import death_refused
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
 from keel.selfguided.limits import take_join_try
-from keel.selfguided.models import LinkCode
+from keel.selfguided.models import HistoryConsent, LinkCode
 
 
 def code_digest(code: str) -> str:
@@ -67,3 +67,15 @@ def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinP
         )
     p = found.patient
     return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
+
+
+def history_brought_on(patient_id: int) -> datetime | None:
+    """When the person's own account brought its history to this record with a signed consent (None: it did
+    not), for the record's page: the record already read (scoped and audited by that read), as
+    `patients.queries.has_own_account`. The consent itself is the person's (`own_data.consents_of`)."""
+    return (
+        HistoryConsent.objects.filter(patient_id=patient_id, bring_history=True)
+        .order_by("-signed_at")
+        .values_list("signed_at", flat=True)
+        .first()
+    )
