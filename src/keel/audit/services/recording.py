@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 from django.utils import timezone
 
-from keel.accounts.models import CLINICAL_ROLES, Program
+from keel.accounts.models import CLINICAL_ROLES
 from keel.audit import chain, context
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.audit.services.deferred import _DEFERRED
@@ -83,7 +83,7 @@ def record(
     fields = _event_fields(
         actor_id=actor_id,
         actor_role=actor_role,
-        self_guided=_about_self_guided(actor_id, actor_role, about, program_id),
+        self_guided=_about_self_guided(actor_id, actor_role, about, patient_id),
         action=action,
         patient_id=patient_id,
         program_id=program_id,
@@ -97,16 +97,18 @@ def record(
     return _append(fields)
 
 
-def _about_self_guided(actor_id: int | None, actor_role: str, about: str, program_id: int | None) -> bool:
+def _about_self_guided(actor_id: int | None, actor_role: str, about: str, patient_id: int | None) -> bool:
     """The one rule of which rows are about a self-guided account, whatever the actor (review 35b hole 4):
     its own events, a row its caller says is about one (its deletion, a failed sign-in to it), and a row by
     no one named (a stop link, a job) about a record in a personal space (one statement, only for those:
-    no staff member belongs to a personal space)."""
+    no staff member belongs to a personal space, so a named actor's row is never about one)."""
     if SELF_GUIDED in (actor_role, about):
         return True
-    if actor_id is not None or program_id is None:
+    if actor_id is not None or patient_id is None:
         return False
-    return Program.objects.filter(pk=program_id, is_personal=True).exists()
+    from keel.patients.models import Patient
+
+    return Patient.objects.filter(pk=patient_id, program__is_personal=True).exists()
 
 
 def _event_fields(
