@@ -6,7 +6,7 @@ care team's view of the record."""
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -192,3 +192,39 @@ def test_a_spanish_reader_signs_and_keeps_the_spanish_words(world: Any) -> None:
     client, _user, _patient = _joined(world, language="es")
     consent = _download(client)["history_consents"][0]
     assert "no lo puedo recuperar ni borrar" in consent["words"]
+
+
+def _check_in_on(patient: Patient, day: Any) -> None:
+    from keel.recovery.models import CheckIn
+
+    now = timezone.now()
+    CheckIn.objects.create(
+        patient=patient,
+        local_date=day,
+        craving=3,
+        mood=3,
+        used=False,
+        medication="not_on_medication",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _preview_with_a_day_held(world: Any, *, held: bool) -> str:
+    patient = record_without_account(world)
+    code = link_code_for(world, patient)
+    client, user = sign_up_on_the_page("preview-35b")
+    day = timezone.localdate() - timedelta(days=2)
+    _check_in_on(Patient.objects.get(user=user), day)
+    _check_in_on(patient, day if held else day - timedelta(days=1))
+    return client.post("/me/account/join/", {"code": code}).content.decode()
+
+
+def test_the_preview_lists_a_check_in_the_program_already_has_for_that_day(world: Any) -> None:
+    page = _preview_with_a_day_held(world, held=True)
+    assert "these will not move and will be deleted" in page
+
+
+def test_the_preview_lists_nothing_when_every_day_moves(world: Any) -> None:
+    page = _preview_with_a_day_held(world, held=False)
+    assert "these will not move" not in page

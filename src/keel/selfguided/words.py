@@ -87,5 +87,6 @@ PARTS = {
 
 
 def moved_in_words(moved: dict[str, int]) -> list[str]:
-    """What a history consent moved, in the reader's words: "Check-ins: 3"."""
+    """What a history consent moved (or, before signing, leaves behind), in the reader's words:
+    "Check-ins: 3"."""
     return [f"{PARTS.get(part, part)}: {count}" for part, count in moved.items() if count]
