@@ -1,5 +1,6 @@
 """Recovery-companion reads, through the access policy and the audit trail: check-ins, progress, thought
-records, coping skills, the plan, reminders, meetings, the care team's overview and one's own data.
+records, coping skills, the plan, reminders, meetings and the care team's overview (one's own data to
+download: `keel.selfguided.own_data`).
 
 Each function takes the acting user; patient routes pass `patient_id=None` ("my own record", from the
 session), staff routes pass an id the policy scopes. Check-ins, progress and the plan are the RECOVERY area
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -361,87 +361,3 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
     )
     _audit(user, patient, Action.READ, "recovery_overview", detail={"thought_records": clinical})
     return view
-
-
-# --- One's own data: the copy to download (issue #20) ------------------------------------------------------
-
-
-class OwnAccount(TypedDict):
-    username: str
-    time_zone: str
-    language: str
-    created: str
-
-
-class OwnSkillTry(TypedDict):
-    skill: str
-    helped: str
-    tried_at: str
-
-
-class OwnReminder(TypedDict):
-    kind: str
-    at: str
-    active: bool
-
-
-class OwnMeeting(TypedDict):
-    name: str
-    date: str
-
-
-class OwnData(TypedDict):
-    """The download of one's own recovery companion (`format` names this shape). The check-ins and thought
-    records are their API schemas dumped; the plan is its stored JSON as it was saved, passed on."""
-
-    format: str
-    account: OwnAccount
-    checkins: list[dict[str, object]]
-    thought_records: list[dict[str, object]]
-    skill_tries: list[OwnSkillTry]
-    relapse_prevention_plan: object
-    reminders: list[OwnReminder]
-    meetings_attended: list[OwnMeeting]
-
-
-def own_data(user: User) -> OwnData:
-    """Everything of the signed-in person's recovery companion, decrypted, for them to download (one audited
-    export). Patients and self-guided accounts alike."""
-    patient = policy.get_patient_for_action_or_404(
-        user, None, Action.EXPORT, area=Area.RECOVERY, target_type="own_data"
-    )
-    plan = PlanRow.objects.filter(patient=patient).first()
-    data: OwnData = {
-        "format": "keel-own-data/1",
-        "account": {
-            "username": user.get_username(),
-            "time_zone": patient.program.time_zone,
-            "language": getattr(user, "preferred_language", ""),
-            "created": user.date_joined.isoformat(),
-        },
-        "checkins": [
-            checkin_out(c).model_dump()
-            for c in CheckIn.objects.filter(patient=patient).order_by("local_date")
-        ],
-        "thought_records": [
-            thought_out(t).model_dump()
-            for t in ThoughtRecord.objects.filter(patient=patient).select_related("patient__program")
-        ],
-        "skill_tries": [
-            {"skill": t.skill, "helped": t.helped, "tried_at": t.tried_at.isoformat()}
-            for t in SkillTry.objects.filter(patient=patient).order_by("tried_at")
-        ],
-        "relapse_prevention_plan": (
-            crypto.decrypt_json(plan.content, aad=_aad("plan", patient.pk), default={}) if plan else {}
-        ),
-        "reminders": [
-            {"kind": r.kind, "at": r.at.strftime("%H:%M"), "active": r.active}
-            for r in Reminder.objects.filter(patient=patient).order_by("at")
-        ],
-        "meetings_attended": [
-            {"name": m.name, "date": m.local_date.isoformat()}
-            for m in MeetingAttendance.objects.filter(patient=patient).order_by("local_date")
-        ],
-    }
-    _audit(user, patient, Action.EXPORT, "own_data")
-    return data

@@ -41,9 +41,20 @@ def take_signup_token(address: str | None, *, now: datetime | None = None) -> bo
     return take_token(_visitor_key(address), capacity, period, now)
 
 
+def _join_key(user_id: int) -> str:
+    """The one key of an account's join tries (every row keyed by the account is built here)."""
+    return f"join:{user_id}"
+
+
 def take_join_try(user_id: int, *, now: datetime | None = None) -> bool:
     """Spend one try of a program's code for this account if it has one left (JOIN_TRIES)."""
-    return take_token(f"join:{user_id}", *JOIN_TRIES, now)
+    return take_token(_join_key(user_id), *JOIN_TRIES, now)
+
+
+def forget_account(user_id: int) -> None:
+    """Delete every bucket keyed by this account (its join tries), as the account is deleted (review 35b
+    hole 1). The sign-up bucket is keyed by the visitor's address, not the account, and stays."""
+    SignupBucket.objects.filter(key=_join_key(user_id)).delete()
 
 
 def take_token(key: str, capacity: int, period: float, now: datetime | None = None) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -22,7 +22,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.services.common import death_refused
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
 from keel.selfguided.limits import take_join_try
-from keel.selfguided.models import LinkCode
+from keel.selfguided.models import HistoryConsent, LinkCode
 
 
 def code_digest(code: str) -> str:
@@ -48,12 +48,14 @@ def live_code(code: str, now: datetime) -> LinkCode | None:
 class JoinPreview:
     program: str
     record_name: str  # the name the program has: the person signs with it
+    # what bringing the history would leave behind, the program's record holding it already (review 35b)
+    staying: dict[str, int] = field(default_factory=dict)
 
 
 def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinPreview:
     """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
     the same way (and counts toward the lockout, like a wrong password)."""
-    policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    own = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
     if not take_join_try(user.pk, now=now):
         raise TooManyTries()
     found = live_code(code, now or timezone.now())
@@ -65,5 +67,20 @@ def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinP
         raise SelfGuidedInvalid(
             [FieldError("code", N_("that code did not work: check it with your care team"))]
         )
+    from keel.recovery.services.history import staying_behind
+
     p = found.patient
-    return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
+    name = f"{p.given_name} {p.family_name}".strip()
+    return JoinPreview(p.program.name, name, staying_behind(source=own, target=p))
+
+
+def history_brought_on(patient_id: int) -> datetime | None:
+    """When the person's own account brought its history to this record with a signed consent (None: it did
+    not), for the record's page: the record already read (scoped and audited by that read), as
+    `patients.queries.has_own_account`. The consent itself is the person's (`own_data.consents_of`)."""
+    return (
+        HistoryConsent.objects.filter(patient_id=patient_id, bring_history=True)
+        .order_by("-signed_at")
+        .values_list("signed_at", flat=True)
+        .first()
+    )

@@ -3,7 +3,7 @@
 A person who finished the self-check can make an account with a username and a password only: no name, no
 email. It holds the recovery companion for themselves (check-in, progress, CBT tools, plan, meetings) in a
 personal space (`Program.is_personal`) that no staff member can belong to, so no program's staff ever sees it.
-The data is theirs: they download it (`keel.recovery.queries.own_data`) and delete it for good
+The data is theirs: they download it (`keel.selfguided.own_data`) and delete it for good
 (`delete_account`: no row of it is left; its audit events never named it). If they later join a program,
 its care team gives them a one-time code; they choose whether to bring their history and sign that choice
 (`join_program`), and from then on they are that program's patient.
@@ -39,7 +39,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, death_recorded
 from keel.patients.services.common import death_refused
 from keel.selfguided.errors import SelfGuidedInvalid
-from keel.selfguided.limits import take_signup_token
+from keel.selfguided.limits import forget_account, take_signup_token
 from keel.selfguided.models import HistoryConsent, LinkCode
 from keel.selfguided.queries import JoinPreview, code_digest, live_code, preview_join
 
@@ -179,8 +179,12 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
         Session.objects.filter(pk__in=doomed).delete()
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             model.objects.filter(username=username).delete()
+        forget_account(user.pk)  # its join-try bucket
         user.delete()  # its tokens, second factor and idempotency keys go with it
-        audit.record(actor=None, action=Action.DELETE, target_type="self_guided_account")
+        # about a self-guided account: no address, as its own events (review 35b hole 4)
+        audit.record(
+            actor=None, action=Action.DELETE, target_type="self_guided_account", about=Role.SELF_GUIDED
+        )
 
 
 # --- Joining a program --------------------------------------------------------------------------------------

@@ -113,10 +113,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Everything in one's recovery companion, as a JSON file to keep."""
-    from keel.recovery import queries as recovery
+    """Everything of one's own (`own_data`), as a JSON file to keep."""
+    from keel.selfguided.own_data import own_data
 
-    data = recovery.own_data(request.user)
+    data = own_data(request.user)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="keel-my-data.json"'
     return response
@@ -198,6 +198,7 @@ def _join_page(
             "signature": request.POST.get("signature", "")[:200],
             "errors": errors,
             "consent": words.consent_text(preview.program) if preview else "",
+            "staying": words.moved_in_words(preview.staying) if preview else [],
         },
         status=422 if errors else 200,
     )

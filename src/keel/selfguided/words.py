@@ -68,8 +68,25 @@ def consent_text(program: str) -> str:
             "I want my account to join %(program)s. If I bring my history, my check-ins, notes, thought "
             "records, skills, plan, reminders and meetings move into my record there, and my care team can "
             "see them. "
-            "If I do not, they are deleted and my record there starts fresh. My record at the program is "
-            "protected by federal privacy law (42 CFR Part 2)."
+            "If I do not, they are deleted and my record there starts fresh. Once my history has moved, I "
+            "cannot take it back or delete it. My record at the program is protected by federal privacy law "
+            "(42 CFR Part 2)."
         )
         % {"program": program}
     )
+
+
+PARTS = {
+    "checkins": _("Check-ins"),
+    "thought_records": _("Thought records"),
+    "skill_tries": _("Coping skills tried"),
+    "relapse_prevention_plan": _("Recovery plan"),
+    "reminders": _("Reminders"),
+    "meetings_attended": _("Meetings"),
+}
+
+
+def moved_in_words(moved: dict[str, int]) -> list[str]:
+    """What a history consent moved (or, before signing, leaves behind), in the reader's words:
+    "Check-ins: 3"."""
+    return [f"{PARTS.get(part, part)}: {count}" for part, count in moved.items() if count]

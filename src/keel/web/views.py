@@ -96,6 +96,8 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    from keel.selfguided.queries import history_brought_on
+
     patient = queries.get_patient(request.user, patient_id)
     lang = get_language() or "en"  # each instrument's title as its definition translates it
     # Through emergency access (SECURITY.md T12) the page offers only what the services let emergency
@@ -140,6 +142,8 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             # record is in scope, so in their program: the same roles as the activation code).
             "has_photo": photos.has_photo(patient.id),
             "can_change_photo": can_give_code,
+            # a history brought from the person's own account, with their signed consent (review 35b hole 5)
+            "history_brought_on": history_brought_on(patient.id) if "recovery" in patient.areas else None,
         },
     )
 
@@ -175,10 +179,16 @@ def _diagnosis(patient: queries.PatientView) -> DiagnosisShown | None:
 @login_required
 def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
     from keel.recovery import services as recovery
+    from keel.selfguided import words as own_words
+    from keel.selfguided.own_data import consents_of
 
     patient = queries.get_own_record(request.user)
     today, due = recovery.home_summary(request.user)
-    return render(request, "web/my_record.html", {"patient": patient, "today": today, "due": due})
+    # what she signed joining from her own account, and what moved (review 35b hole 5)
+    consents = [(c, own_words.moved_in_words(c.moved)) for c in consents_of(request.user)]
+    return render(
+        request, "web/my_record.html", {"patient": patient, "today": today, "due": due, "consents": consents}
+    )
 
 
 @require_safe

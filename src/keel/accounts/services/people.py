@@ -169,6 +169,7 @@ def record_failed_login(*, username: str, reason: str) -> None:
     existing = found[0] if found and found[1] != Role.SELF_GUIDED else None  # self-guided: named by no row
     audit.record(
         actor=None,
+        about=found[1] if found else "",  # a self-guided account's: no address either (review 35b hole 4)
         actor_id=existing,
         action=Action.FAILED_LOGIN,
         outcome=Outcome.FAILURE,

@@ -66,13 +66,15 @@ def record(
     detail: dict[str, Any] | None = None,
     actor_id: int | None = None,
     through_emergency: bool | None = None,
+    about: str = "",
 ) -> AuditEvent:
     """Append one event to its program's chain (chain 0: no program). `actor` is a User (or None for
     anonymous/unknown). `through_emergency`: whether the actor reaches the record only through emergency
     access, when the caller already knows it (the scoped getter's `keel_off_team`, asked in its own query):
     True marks the row (the sealed `through_emergency` field; a row with no reason of its own gets the reason
     "emergency access") and False leaves it unmarked, without a statement; None (unknown): asked
-    (`_through_emergency`, one statement), whatever the reason.
+    (`_through_emergency`, one statement), whatever the reason. `about`: the role of the account the row is
+    about when its caller knows it (SELF_GUIDED: a self-guided account's deletion, a failed sign-in to one).
 
     Three statements in hand-written SQL (`keel.db.rows`; on PostgreSQL two: the insert and the head's update
     in one): every audited request runs this, and the chain's head stays locked from here to the commit (other
@@ -81,6 +83,7 @@ def record(
     fields = _event_fields(
         actor_id=actor_id,
         actor_role=actor_role,
+        self_guided=_about_self_guided(actor_id, actor_role, about, patient_id),
         action=action,
         patient_id=patient_id,
         program_id=program_id,
@@ -94,10 +97,25 @@ def record(
     return _append(fields)
 
 
+def _about_self_guided(actor_id: int | None, actor_role: str, about: str, patient_id: int | None) -> bool:
+    """The one rule of which rows are about a self-guided account, whatever the actor (review 35b hole 4):
+    its own events, a row its caller says is about one (its deletion, a failed sign-in to it), and a row by
+    no one named (a stop link, a job) about a record in a personal space (one statement, only for those:
+    no staff member belongs to a personal space, so a named actor's row is never about one)."""
+    if SELF_GUIDED in (actor_role, about):
+        return True
+    if actor_id is not None or patient_id is None:
+        return False
+    from keel.patients.models import Patient
+
+    return Patient.objects.filter(pk=patient_id, program__is_personal=True).exists()
+
+
 def _event_fields(
     *,
     actor_id: int | None,
     actor_role: str,
+    self_guided: bool,
     action: Action | str,
     patient_id: int | None,
     program_id: int | None,
@@ -108,13 +126,13 @@ def _event_fields(
     detail: dict[str, Any] | None,
     through_emergency: bool = False,
 ) -> dict[str, Any]:
-    """The event's columns, with the request's id, address and channel; a self-guided account's event names
-    no one and no record."""
+    """The event's columns, with the request's id, address and channel; an event about a self-guided account
+    (`_about_self_guided`) names no one, no record and no address."""
     ctx = context.current()
     # Sealed as the database gives it back (review 22q: a zone id or a long form was stored otherwise than
     # sealed, and the row failed its seal): the normal form, which both databases keep as written.
     ip_address = normal_address(ctx.ip_address)
-    if actor_role == SELF_GUIDED:
+    if self_guided:
         # A self-guided account's data is its own, not a program's record, and is deleted for good on request:
         # its events are kept (the chain and the counts stay whole) but name no one and no record.
         actor_id = patient_id = program_id = None
