@@ -39,7 +39,7 @@ def invite(by: Any, email: str, role: str = "nurse", program: str = "riverside")
 
 
 def accept_on_page(link: str, username: str) -> Any:
-    """Whoever holds the link opens it on a fresh browser, scans the QR code and sends the form with a code."""
+    """Whoever holds the link opens it in a fresh browser, scans the QR code and sends the form."""
     client = Client()
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     opened = client.get(path)
