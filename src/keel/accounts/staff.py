@@ -174,7 +174,7 @@ def accept(
     with transaction.atomic():
         invitation = (
             invites.open_now()
-            .select_for_update()
+            .select_for_update(of=("self",))  # the invitation's row only, never its sender's or program's
             .filter(digest=_digest(secret))
             .select_related("program")
             .first()
