@@ -291,18 +291,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
                 program_id=program.pk,
                 reason="removed from the program",
             )
-        if user.email:
-            transaction.on_commit(
-                lambda: tell(
-                    user.email,
-                    _("Your Keel account changed"),
-                    _(
-                        "You no longer work in %(program)s on Keel. Your account stays open for your "
-                        "other programs. If you think this is a mistake, talk to the program's admin."
-                    )
-                    % {"program": program.name},
-                )
-            )
+        _tell_removed(user, program)
     elif user.is_active:
         with transaction.atomic():
             _lock_program(program)
@@ -322,6 +311,22 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
                 )
             )
     return user
+
+
+def _tell_removed(user: User, program: Program) -> None:
+    """Someone who works elsewhere too is told by email, once it commits, that they left this program."""
+    if user.email:
+        transaction.on_commit(
+            lambda: tell(
+                user.email,
+                _("Your Keel account changed"),
+                _(
+                    "You no longer work in %(program)s on Keel. Your account stays open for your "
+                    "other programs. If you think this is a mistake, talk to the program's admin."
+                )
+                % {"program": program.name},
+            )
+        )
 
 
 class _CareGapRefused(Exception):

@@ -96,13 +96,9 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"Invitation {sent.invitation.pk} sent to {sent.invitation.email}.")
             elif action == "withdraw":
-                invitation = staff.withdraw_invitation(
-                    by=by, program_slug=slug, invitation_id=options["invitation_id"]
-                )
-                self.stdout.write(f"Invitation {invitation.pk} to {invitation.email} withdrawn.")
+                self._withdraw(by, slug, options["invitation_id"])
             elif action == "deactivate":
-                user = staff.deactivate(by=by, program_slug=slug, user_id=options["user_id"])
-                self.stdout.write(f"{user.username}: access to {slug} ended.")
+                self._deactivate(by, slug, options["user_id"])
             elif action == "role":
                 user = staff.change_role(
                     by=by, program_slug=slug, user_id=options["user_id"], role=options["role"]
@@ -128,6 +124,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from None
         except mail.EmailNotSent:
             raise CommandError("the email could not be sent: check KEEL_EMAIL_URL", returncode=2) from None
+
+    def _withdraw(self, by: User, slug: str, invitation_id: str) -> None:
+        invitation = staff.withdraw_invitation(by=by, program_slug=slug, invitation_id=invitation_id)
+        self.stdout.write(f"Invitation {invitation.pk} to {invitation.email} withdrawn.")
+
+    def _deactivate(self, by: User, slug: str, user_id: str) -> None:
+        user = staff.deactivate(by=by, program_slug=slug, user_id=user_id)
+        self.stdout.write(f"{user.username}: access to {slug} ended.")
 
     def _list(self, by: User, slug: str, *, as_json: bool) -> None:
         _program, people, invitations = staff.staff_of(by=by, program_slug=slug)
