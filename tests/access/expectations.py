@@ -245,6 +245,9 @@ ROUTES: dict[str, Route] = {
     "staff:deactivate": Route(
         "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
     ),
+    "staff:withdraw_invitation": Route(
+        "POST", "/program/staff/invitations/999999/withdraw/", {**_all(403, 302), "program_admin": 422}
+    ),
     "staff:invitation": Route("GET", "/accounts/invitation/not-a-link/", _all(404, 404)),
     "staff:reset_second_factor": Route(
         "POST", "/program/staff/999999/second-factor/reset/", {**_all(403, 302), "program_admin": 422}
@@ -280,6 +283,11 @@ ROUTES: dict[str, Route] = {
     ),
     "api:invite_staff": Route(
         "POST", "/api/v1/programs/riverside/invitations", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
+    "api:withdraw_invitation": Route(
+        "POST",
+        "/api/v1/programs/riverside/invitations/999999/withdraw",
+        {**_all(403, 401), "program_admin": 422},
     ),
     "api:deactivate_staff": Route(
         "POST", "/api/v1/programs/riverside/staff/999999/deactivate", {**_all(403, 401), "program_admin": 422}

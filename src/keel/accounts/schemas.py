@@ -141,6 +141,15 @@ class InvitationOut(BaseModel):
     expires_at: str  # ISO datetime (Python's isoformat, as before)
 
 
+class InvitationWithdrawnOut(BaseModel):
+    """Review 35d: an invitation withdrawn; its link no longer works."""
+
+    id: int
+    email: str
+    role: str
+    withdrawn_at: str  # ISO datetime
+
+
 class StaffListOut(BaseModel):
     staff: list[StaffMemberOut]
     invitations: list[InvitationOut]

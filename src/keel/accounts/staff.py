@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.accounts import invitations as invites
 from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
@@ -98,13 +99,7 @@ def invite(*, by: User, program_slug: str, data: Posted[InvitationIn], base_url:
 
 def _refuse_taken_address(program: Program, email: str, now: datetime) -> None:
     """Under the program's lock: an address with a working invitation, or of someone already on the staff."""
-    if Invitation.objects.filter(
-        program=program,
-        email__iexact=email,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    ).exists():
+    if invites.open_now(now).filter(program=program, email__iexact=email).exists():
         raise FieldsInvalid(
             [FieldError("email", _("this address already has an invitation that still works"))]
         )
@@ -133,19 +128,10 @@ def _send_invitation(email: str, program: Program, link: str) -> None:
 
 
 def open_invitation(secret: str) -> Invitation | None:
-    """The invitation behind a link, while it still works (not used, not withdrawn, not expired)."""
+    """The invitation behind a link, while it still works (`invitations.open_now`)."""
     if not secret or len(secret) > 100:
         return None
-    return (
-        Invitation.objects.select_related("program")
-        .filter(
-            digest=_digest(secret),
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
-    )
+    return invites.open_now().select_related("program").filter(digest=_digest(secret)).first()
 
 
 def new_totp_key() -> str:
@@ -187,13 +173,9 @@ def accept(
         raise FieldsInvalid(errors)
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
-            .filter(
-                digest=_digest(secret),
-                accepted_at__isnull=True,
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
+            invites.open_now()
+            .select_for_update(of=("self",))  # the invitation's row only, never its sender's or program's
+            .filter(digest=_digest(secret))
             .select_related("program")
             .first()
         )
@@ -250,11 +232,7 @@ def staff_of(*, by: User, program_slug: str) -> tuple[Program, list[StaffMember]
         )
         for u in members.order_by("-is_active", "last_name", "first_name", "username")
     ]
-    invitations = list(
-        Invitation.objects.filter(
-            program=program, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
-    )
+    invitations = list(invites.open_now().filter(program=program))
     audit.record(actor=by, action=Action.READ, target_type="staff", program_id=program.pk)
     return program, people, invitations
 
@@ -304,6 +282,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
             _lock_program(program)
             _keep_care(user, program_id=program.pk)
             ProgramMembership.objects.filter(user=user, program=program).delete()
+            invites.withdraw_sent_by(sender=user, by=by, program_id=program.pk)
             audit.record(
                 actor=by,
                 action=Action.DELETE,
@@ -312,23 +291,13 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
                 program_id=program.pk,
                 reason="removed from the program",
             )
-        if user.email:
-            transaction.on_commit(
-                lambda: tell(
-                    user.email,
-                    _("Your Keel account changed"),
-                    _(
-                        "You no longer work in %(program)s on Keel. Your account stays open for your "
-                        "other programs. If you think this is a mistake, talk to the program's admin."
-                    )
-                    % {"program": program.name},
-                )
-            )
+        _tell_removed(user, program)
     elif user.is_active:
         with transaction.atomic():
             _lock_program(program)
             _keep_care(user)
             services.deactivate_user(user=user, by=by)
+            invites.withdraw_sent_by(sender=user, by=by)
         if user.email:
             transaction.on_commit(
                 lambda: tell(
@@ -342,6 +311,22 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
                 )
             )
     return user
+
+
+def _tell_removed(user: User, program: Program) -> None:
+    """Someone who works elsewhere too is told by email, once it commits, that they left this program."""
+    if user.email:
+        transaction.on_commit(
+            lambda: tell(
+                user.email,
+                _("Your Keel account changed"),
+                _(
+                    "You no longer work in %(program)s on Keel. Your account stays open for your "
+                    "other programs. If you think this is a mistake, talk to the program's admin."
+                )
+                % {"program": program.name},
+            )
+        )
 
 
 class _CareGapRefused(Exception):
@@ -379,6 +364,12 @@ def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefus
         detail={"patient_ids": ids},
     )
     return FieldsInvalid([FieldError("user_id", care_gap.gap_words(by=by, staff=user, left=exc.left))])
+
+
+def withdraw_invitation(*, by: User, program_slug: str, invitation_id: int | str) -> Invitation:
+    """An admin of the program withdraws one of its open invitations (`invitations.withdraw`)."""
+    program = _program_of_admin(by, program_slug)
+    return invites.withdraw(by=by, program=program, invitation_id=invitation_id)
 
 
 @dataclass(frozen=True)
@@ -552,6 +543,7 @@ def _change_role(by: User, program: Program, user: User, role: str) -> User:
                 raise FieldsInvalid([FieldError("role", _("the program needs at least one admin"))])
         user.role = role
         user.save(update_fields=["role"])
+        invites.withdraw_sent_by(sender=user, by=by, program_id=program.pk)  # no longer an admin
         audit.record(
             actor=by,
             action=Action.UPDATE,

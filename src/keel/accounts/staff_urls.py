@@ -13,5 +13,10 @@ urlpatterns = [
         name="reset_second_factor",
     ),
     path("program/staff/<int:user_id>/role/", staff_views.change_role_view, name="change_role"),
+    path(
+        "program/staff/invitations/<int:invitation_id>/withdraw/",
+        staff_views.withdraw_invitation_view,
+        name="withdraw_invitation",
+    ),
     path("accounts/invitation/<str:secret>/", staff_views.invitation_view, name="invitation"),
 ]

@@ -137,7 +137,7 @@ def deactivate_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
 
 
 def _staff_action(
-    request: AuthenticatedHttpRequest, act: Callable[..., User], notice: str, **data: Any
+    request: AuthenticatedHttpRequest, act: Callable[..., object], notice: str, **data: Any
 ) -> HttpResponse:
     program = _admin_program(request)
     try:
@@ -183,6 +183,18 @@ def reset_second_factor_view(request: AuthenticatedHttpRequest, user_id: int) ->
 def change_role_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     return _staff_action(
         request, staff.change_role, _("The role is changed."), user_id=user_id, role=request.POST.get("role")
+    )
+
+
+@require_POST
+@login_required
+def withdraw_invitation_view(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
+    """Review 35d: an admin withdraws an open invitation; its link stops working at once."""
+    return _staff_action(
+        request,
+        staff.withdraw_invitation,
+        _("The invitation is withdrawn: its link no longer works."),
+        invitation_id=invitation_id,
     )
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from keel.accounts.models import Program
+from keel.accounts.models import Program, Role
 from keel.patients.models import Patient
 
 SCORER_VERSION = "1"  # bump when keel.core.instruments.scoring changes how a result is computed
@@ -59,6 +59,10 @@ class AssessmentCorrection(models.Model):
     result = models.JSONField(null=True, blank=True)
     reason = models.TextField()
     corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The corrector's role when she corrected it (review 35d hole 3), as `Disclosure.disclosed_by_role`
+    # (`services.correct_assessment` writes it); rows from before it (assessments 0003) keep none: their
+    # byline names the person alone, never her role of today (`corrected_by_role_shown` "").
+    corrected_by_role = models.CharField(max_length=32, blank=True)
     corrected_at = models.DateTimeField()
 
     class Meta:
@@ -87,3 +91,10 @@ class AssessmentCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"assessment correction {self.pk}"
+
+    @property
+    def corrected_by_role_shown(self) -> str:
+        """The corrector's role when she corrected it, in the reader's words; "" for a row from before it
+        was kept (the byline then names her alone: `|staff_name_in_role`)."""
+        label = dict(Role.choices).get(self.corrected_by_role)
+        return str(label) if label else self.corrected_by_role

@@ -70,6 +70,10 @@ class AssessmentCorrectionOut(BaseModel):
     total: int | None
     band: str
     corrected_by_id: int
+    corrected_by_role: str = Field(
+        description="the corrector's role when she corrected it (a role code); empty for a correction made "
+        "before Keel kept it (review 35d)"
+    )
     corrected_at: datetime
 
     @classmethod
@@ -81,6 +85,7 @@ class AssessmentCorrectionOut(BaseModel):
             total=c.total,
             band=c.band,
             corrected_by_id=c.corrected_by_id,
+            corrected_by_role=c.corrected_by_role,
             corrected_at=c.corrected_at,
         )
 

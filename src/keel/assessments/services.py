@@ -330,6 +330,7 @@ def _write_correction(
                 result=None if result is None else result.as_dict(),
                 reason=text,
                 corrected_by=by,
+                corrected_by_role=by.role,  # her role of the moment (review 35d hole 3)
                 corrected_at=now,
             )
     except IntegrityError:

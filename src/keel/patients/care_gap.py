@@ -29,11 +29,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from keel.access import policy
-from keel.accounts.models import Role, User
+from keel.accounts.models import ProgramMembership, Role, User
 from keel.accounts.names import staff_name
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -82,13 +83,18 @@ def _in_care(patient_id: int) -> bool:
     return Enrollment.objects.filter(patient_id=patient_id, status=EnrollmentStatus.ACTIVE).exists()
 
 
+def acts_for_her() -> Q:
+    """A care team row (`CareTeamMember`) whose staff member can still act for the person: their account on,
+    still working in the person's program. The one definition of "a current member of the care team"
+    (review 35d hole 2): the care-gap rule counts only them (`_team`); the record, the care team page and
+    the API list them as the team, and the others apart, as having left (`patients.queries`)."""
+    in_program = ProgramMembership.objects.filter(user=OuterRef("user"), program=OuterRef("patient__program"))
+    return Q(user__is_active=True) & Q(Exists(in_program))
+
+
 def _team(patient: Patient) -> dict[int, str]:
-    """Who on her team can act for her: user id -> role."""
-    rows = CareTeamMember.objects.filter(
-        patient=patient,
-        user__is_active=True,
-        user__memberships__program_id=patient.program_id,
-    ).values_list("user_id", "user__role")
+    """Who on her team can act for her (`acts_for_her`): user id -> role."""
+    rows = CareTeamMember.objects.filter(acts_for_her(), patient=patient).values_list("user_id", "user__role")
     return dict(rows)
 
 

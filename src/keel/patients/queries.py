@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from keel.access import policy
@@ -15,7 +15,8 @@ from keel.accounts import queries as account_queries
 from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
 from keel.accounts.names import staff_name
 from keel.audit import services as audit
-from keel.audit.models import Action
+from keel.audit.models import Action, AuditEvent
+from keel.patients import care_gap
 from keel.patients.errors import NotAllowed
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import (
@@ -26,6 +27,7 @@ from keel.patients.models import (
     PatientFlag,
     PatientPhoto,
     SecondFactorReset,
+    day_in,
 )
 
 if TYPE_CHECKING:  # the stubs' helper, not needed at run time
@@ -48,12 +50,15 @@ class EnrollmentView:
 
 @dataclass(frozen=True)
 class CareTeamMemberView:
-    """A member of the care team: their id, name, role and its label."""
+    """A member of the care team: their id, name, role and its label; `left_on`: for one who left (turned
+    off, or no longer working in the program: `care_gap.acts_for_her`), the day they left as the audit
+    trail has it (None for a current member, or when no row says it)."""
 
     id: int
     name: str
     role: str
     role_label: StrOrPromise  # the role's label, translated when shown
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ class PatientView:
     email: str | None = None
     emergency_contact: dict[str, str] | None = None
     enrollments: list[EnrollmentView] = field(default_factory=list)
-    care_team: list[CareTeamMemberView] = field(default_factory=list)
+    care_team: list[CareTeamMemberView] = field(default_factory=list)  # who can act for her now
+    past_care_team: list[CareTeamMemberView] = field(default_factory=list)  # who left (review 35d hole 2)
     open_flags: list[OpenFlagView] = field(default_factory=list)
     resolved_flags: list[ResolvedFlagView] = field(default_factory=list)  # the latest, with their notes
     # the caller reaches the record only through emergency access (the record page's banner and its button)
@@ -155,7 +161,8 @@ def _view(
         if full and policy.field_visible(areas, "emergency_contact")
         else None,
         enrollments=_enrollment_views(patient, enrollments) if full else [],
-        care_team=_care_team_rows(patient) if full else [],
+        care_team=_care_team_rows(patient, current=True) if full else [],
+        past_care_team=_care_team_rows(patient, current=False) if full else [],
         open_flags=[_open_flag_row(f) for f in flags],
         resolved_flags=[_resolved_flag_row(f) for f in resolved or []],
     )
@@ -178,17 +185,51 @@ def _enrollment_views(patient: Patient, enrollments: list[Enrollment]) -> list[E
     ]
 
 
-def _care_team_rows(patient: Patient) -> list[CareTeamMemberView]:
-    """The care team's members (id, name, role and its label), as `_view` shows them in full."""
+def _care_team_rows(patient: Patient, *, current: bool) -> list[CareTeamMemberView]:
+    """The care team's members who can act for her now (`current`), else those who left, each with the day
+    (`care_gap.acts_for_her`, read as the `RECORD_PREFETCH` annotation `acts_now`), as `_view` shows them."""
+    members = list(patient.care_team.all())
+    if all(hasattr(m, "acts_now") for m in members):
+        acting = {m.user_id for m in members if getattr(m, "acts_now", False)}
+    else:  # read without `RECORD_PREFETCH`: the same definition, asked of the database
+        acting = set(
+            CareTeamMember.objects.filter(care_gap.acts_for_her(), patient=patient).values_list(
+                "user_id", flat=True
+            )
+        )
+    rows = [m for m in members if (m.user_id in acting) is current]
+    left = {} if current else _left_on(patient, [m.user_id for m in rows])
     return [
         CareTeamMemberView(
             id=m.user_id,
             name=staff_name(m.user),  # never a username (lane words33)
             role=m.user.role,
             role_label=Role(m.user.role).label,
+            left_on=left.get(m.user_id),
         )
-        for m in patient.care_team.all()
+        for m in rows
     ]
+
+
+# The audit reasons of leaving: `accounts.services.deactivate_user` (the account turned off) and
+# `accounts.staff._deactivate` (someone working elsewhere too, removed from this program).
+_TURNED_OFF, _REMOVED = "deactivated", "removed from the program"
+
+
+def _left_on(patient: Patient, user_ids: list[int]) -> dict[int, date]:
+    """The day (in her program's time zone) each of these staff members last left: their account turned off,
+    or removed from her program; one query, none for no one."""
+    if not user_ids:
+        return {}
+    rows = AuditEvent.objects.filter(
+        Q(target_type="user", reason=_TURNED_OFF)
+        | Q(target_type="membership", reason=_REMOVED, program_id=patient.program_id),
+        target_id__in=[str(pk) for pk in user_ids],
+    ).values_list("target_id", "occurred_at")
+    latest: dict[int, datetime] = {}
+    for target_id, at in rows:
+        latest[int(target_id)] = max(at, latest.get(int(target_id), at))
+    return {pk: day_in(patient.program.time_zone, at) for pk, at in latest.items()}
 
 
 def _open_flag_row(f: PatientFlag) -> OpenFlagView:
@@ -219,7 +260,12 @@ def _resolved_flag_row(f: PatientFlag) -> ResolvedFlagView:
 
 RECORD_PREFETCH = (
     Prefetch("enrollments", queryset=Enrollment.objects.order_by("-started_on", "-id")),
-    Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("user__role")),
+    Prefetch(
+        "care_team",
+        queryset=CareTeamMember.objects.select_related("user")
+        .annotate(acts_now=ExpressionWrapper(care_gap.acts_for_her(), output_field=BooleanField()))
+        .order_by("user__role"),
+    ),
 )
 
 

@@ -42,6 +42,11 @@ class CareTeamMemberOut(Schema):
     id: int
     name: str
     role: str
+    left_on: date | None = Field(
+        default=None,
+        description="a past member (review 35d): the day they left (account turned off, or no longer in the "
+        "program); null for a current member",
+    )
 
 
 class PatientOut(Schema):
@@ -60,7 +65,8 @@ class PatientDetailOut(PatientOut):
     email: str | None = None  # protected
     emergency_contact: EmergencyContactOut | None = None  # protected
     enrollments: list[EnrollmentOut]
-    care_team: list[CareTeamMemberOut]
+    care_team: list[CareTeamMemberOut]  # who can act for her now
+    past_care_team: list[CareTeamMemberOut]  # who left: not counted as her team (review 35d)
 
 
 class EnrollmentRefOut(Schema):

@@ -406,6 +406,10 @@ REASONS = {
     "whole record by a staff session: the staff export is the way out": _(
         "whole record by a staff session: use the staff export"
     ),
+    "withdrawn": _("withdrawn"),
+    "withdrawn: its sender is no longer an admin of the program": _(
+        "withdrawn: the admin who sent it is no longer an admin of the program"
+    ),
     "works in programs this admin does not run": _("works in programs this admin does not run"),
     "wrong link code": _("wrong link code"),
 }

@@ -59,6 +59,7 @@ from keel.access.policy.actions import (
     may_take_whole_record,
     program_of_admin,
     registering_programs,
+    sent_by_a_current_admin,
     works_beyond_admin,
     works_in_other_programs,
 )
@@ -182,6 +183,7 @@ __all__ = [
     "registering_programs",
     "registrar_joins_care_team",
     "row_not_theirs",
+    "sent_by_a_current_admin",
     "staff_nav",
     "thought_records_shown",
     "through_emergency_access",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import Exists, OuterRef, Q
+
 from keel.access.policy.areas import _active
 from keel.access.policy.roles import is_program_patient, may_register_patients
 from keel.access.policy.scope import program_ids_of
@@ -73,6 +75,16 @@ def _admin_of(user: User, program_id: int) -> bool:
         and user.role == Role.PROGRAM_ADMIN
         and ProgramMembership.objects.filter(user=user, program_id=program_id).exists()
     )
+
+
+def sent_by_a_current_admin() -> Q:
+    """An invitation (rows of `accounts.Invitation`) whose sender is still an admin of its program
+    (`_admin_of`, as one set-based filter): one turned off, demoted or removed from the program no longer
+    stands behind the invitations she sent (review 35d hole 1). Part of `accounts.invitations.open_now`,
+    the one definition of an invitation that still works; a row sent before its sender left and never
+    withdrawn (before lane fix35d) is covered here too."""
+    still_member = ProgramMembership.objects.filter(user=OuterRef("invited_by"), program=OuterRef("program"))
+    return Q(invited_by__is_active=True, invited_by__role=Role.PROGRAM_ADMIN) & Q(Exists(still_member))
 
 
 def can_change_policy(user: User, program_id: int) -> bool:

@@ -4,6 +4,7 @@ through the same services as the staff pages and the API
 
     keel staff list --by ADMIN --program SLUG [--json]
     keel staff invite --by ADMIN --program SLUG --email E --role ROLE [--first-name F] [--last-name L]
+    keel staff withdraw --by ADMIN --program SLUG --invitation-id N   (review 35d: its link stops working)
     keel staff deactivate --by ADMIN --program SLUG --user-id N
     keel staff role --by ADMIN --program SLUG --user-id N --role ROLE
     keel staff reset-second-factor --by ADMIN --program SLUG --user-id N --password-stdin
@@ -52,11 +53,14 @@ def setup_code_words(user: User, setup: services.IssuedSetupCode) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage a program's staff: list, invite, deactivate, change a role, reset a second factor."
+    help = (
+        "Manage a program's staff: list, invite, withdraw an invitation, deactivate, change a role, "
+        "reset a second factor."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        for name in ("list", "invite", "deactivate", "role", "reset-second-factor"):
+        for name in ("list", "invite", "withdraw", "deactivate", "role", "reset-second-factor"):
             sub = actions.add_parser(name)
             sub.add_argument("--by", required=True, help="username of a program admin")
             sub.add_argument("--program", required=True, help="the program's slug")
@@ -67,6 +71,8 @@ class Command(BaseCommand):
                 sub.add_argument("--role", required=True)
                 sub.add_argument("--first-name", default="")
                 sub.add_argument("--last-name", default="")
+            if name == "withdraw":
+                sub.add_argument("--invitation-id", required=True)
             if name in ("deactivate", "role", "reset-second-factor"):
                 sub.add_argument("--user-id", required=True)
             if name == "role":
@@ -99,9 +105,10 @@ class Command(BaseCommand):
                     base_url=settings.KEEL_PUBLIC_URL,
                 )
                 self.stdout.write(f"Invitation {sent.invitation.pk} sent to {sent.invitation.email}.")
+            elif action == "withdraw":
+                self._withdraw(by, slug, options["invitation_id"])
             elif action == "deactivate":
-                user = staff.deactivate(by=by, program_slug=slug, user_id=options["user_id"])
-                self.stdout.write(f"{user.username}: access to {slug} ended.")
+                self._deactivate(by, slug, options["user_id"])
             elif action == "role":
                 user = staff.change_role(
                     by=by, program_slug=slug, user_id=options["user_id"], role=options["role"]
@@ -128,6 +135,14 @@ class Command(BaseCommand):
         except mail.EmailNotSent:
             raise CommandError("the email could not be sent: check KEEL_EMAIL_URL", returncode=2) from None
 
+    def _withdraw(self, by: User, slug: str, invitation_id: str) -> None:
+        invitation = staff.withdraw_invitation(by=by, program_slug=slug, invitation_id=invitation_id)
+        self.stdout.write(f"Invitation {invitation.pk} to {invitation.email} withdrawn.")
+
+    def _deactivate(self, by: User, slug: str, user_id: str) -> None:
+        user = staff.deactivate(by=by, program_slug=slug, user_id=user_id)
+        self.stdout.write(f"{user.username}: access to {slug} ended.")
+
     def _list(self, by: User, slug: str, *, as_json: bool) -> None:
         _program, people, invitations = staff.staff_of(by=by, program_slug=slug)
         if as_json:
@@ -139,4 +154,4 @@ class Command(BaseCommand):
             state = "" if p.active else " (turned off)"
             self.stdout.write(f"{p.id}\t{p.username}\t{p.role}{state}")
         for i in invitations:
-            self.stdout.write(f"invited\t{i.email}\t{i.role}")
+            self.stdout.write(f"invited\t{i.pk}\t{i.email}\t{i.role}")
