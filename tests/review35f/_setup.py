@@ -104,13 +104,13 @@ def cows(world: World, when: datetime, answers: dict[str, int] | None = None) ->
         )[0]
 
 
-def steady_on_40(world: World) -> date:
-    """Methadone 40 mg written ten days ago; 30 mg on treatment day 1, then 40 mg daily for four days (no
-    raise since). Returns the next day (five days ago), a maintenance day at the order's level."""
+def steady_on_30(world: World) -> date:
+    """Methadone 30 mg written ten days ago and given daily for five days (no raise). Returns the next day
+    (five days ago), a maintenance day at the order's level."""
     start = a_day(world, 10)
-    order(world, "methadone", "40", at(start, 7))
+    order(world, "methadone", "30", at(start, 7))
     for i in range(5):
-        dose(world, "30" if i == 0 else "40", at(start + timedelta(days=i), 9))
+        dose(world, "30", at(start + timedelta(days=i), 9))
     return start + timedelta(days=5)
 
 
@@ -120,6 +120,5 @@ def discharge(world: World, when: datetime) -> Any:
     from keel.patients.services.episodes import discharge as discharge_service
 
     with time_machine.travel(when, tick=False):
-        return discharge_service(
-            by=world.staff["program_admin"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "other"})
-        )
+        posted = DischargeIn.posted({"reason": "other"})
+        return discharge_service(by=world.staff["program_admin"], patient_id=world.alice.pk, data=posted)

@@ -1,6 +1,6 @@
 """Hole 2: an early re-dose override written at 23:50 does not cover the re-dose 20 minutes later, at 00:10.
-A maintenance person (40 mg a day) gets 20 mg at 23:00 (a late split half). At 23:50 the prescriber assesses
-her (withdrawal persists) and writes an early re-dose override with a reason; the nurse gives 20 mg at 00:10.
+A maintenance person (30 mg a day) gets 15 mg at 23:00 (a late split half). At 23:50 the prescriber assesses
+her (withdrawal persists) and writes an early re-dose override with a reason; the nurse gives 15 mg at 00:10.
 What happens: refused, "The last dose was 70 minutes ago ... needs a prescriber's early re-dose override for
 today": the override of a few minutes ago is of yesterday, the dose is of today. The re-dose interval is
 counted whatever the day ("23:59 and 00:01 are two minutes apart", `core.rules.window.redose`), the only
@@ -16,14 +16,14 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import World
-from tests.review35f._setup import at, dose, override, steady_on_40
+from tests.review35f._setup import at, dose, override, steady_on_30
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_early_redose_override_at_2350_covers_the_dose_at_0010(world: World) -> None:
-    day = steady_on_40(world)
-    dose(world, "20", at(day, 23))
+    day = steady_on_30(world)
+    dose(world, "15", at(day, 23))
     override(world, at(day, 23, 50), medication="methadone", kind="redose")
-    given = dose(world, "20", at(day + timedelta(days=1), 0, 10))
+    given = dose(world, "15", at(day + timedelta(days=1), 0, 10))
     assert given.decision.decision == "allowed_with_rationale"
