@@ -153,18 +153,25 @@ REDOSE_SOURCES = {
 }
 
 
+# Review 35f hole 1: a dose this soon after the last one is taken for the same dose entered twice (a retry, a
+# second entry), which no override lifts: an early re-dose override lifts the interval, never this check. A
+# Keel bound against entry errors, not program policy (it is below every re-dose interval's floor, 1 h).
+SAME_DOSE_MINUTES = 5
+
+
 def redose(
     rule: str, hours_since_last: float | None, p: RedosePolicy, early_redose: bool
 ) -> tuple[str | None, list[Reason]]:
     """The minimum interval between two doses of one medication, whatever the day (23:59 and 00:01 are two
     minutes apart): (verdict, reasons). None: no dose within the interval; "needs_override" below it
     without a prescriber's early re-dose override for today (`early_redose`, REDOSE_OVERRIDE_FIELD; a limit
-    override of the day's total is not one, lane meth35); "allowed_with_rationale" with one."""
+    override of the day's total is not one, lane meth35); "allowed_with_rationale" with one, except within
+    SAME_DOSE_MINUTES of the last dose: the same dose entered twice, held whatever the override."""
     need = p["redose_min_hours"]
     if hours_since_last is None or hours_since_last >= need:
         return None, []
     minutes = int(hours_since_last * 60)
-    if early_redose:
+    if early_redose and hours_since_last * 60 >= SAME_DOSE_MINUTES:
         return "allowed_with_rationale", [
             Reason.said(
                 gettext_noop(
@@ -177,19 +184,22 @@ def redose(
                 hours=need,
             )
         ]
-    return "needs_override", [
-        Reason.said(
-            gettext_noop(
-                "The last dose was %(minutes)s minutes ago: the program waits %(hours)s h between doses. Check "
-                "this is not the same dose entered twice; a split dose or a re-dose after reassessment needs a "
-                "prescriber's early re-dose override for today, with a reason (a limit override does not lift "
-                "the interval)."
-            ),
-            REDOSE_SOURCES[rule],
-            minutes=minutes,
-            hours=need,
-        )
-    ]
+    return "needs_override", [_too_soon(rule, minutes, need)]
+
+
+def _too_soon(rule: str, minutes: int, need: float) -> Reason:
+    """Why a dose within the interval is held: check it is not the same dose entered twice; else an override."""
+    return Reason.said(
+        gettext_noop(
+            "The last dose was %(minutes)s minutes ago: the program waits %(hours)s h between doses. Check "
+            "this is not the same dose entered twice; a split dose or a re-dose after reassessment needs a "
+            "prescriber's early re-dose override for today, with a reason (a limit override does not lift "
+            "the interval)."
+        ),
+        REDOSE_SOURCES[rule],
+        minutes=minutes,
+        hours=need,
+    )
 
 
 ORDERED_FIELD_HELP = (

@@ -22,9 +22,11 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
-from keel.treatment.queries.orders import active_order
+from keel.treatment.queries.orders import active_order, episode_open
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
+
+EPISODE_ENDED = N_("this person's episode of care has ended: no override can be written")
 
 
 def add_override(
@@ -115,8 +117,12 @@ def _checked_limit(rule: str | None, max_total_mg: object, errors: list[FieldErr
 def _save_override(
     by: User, patient: Patient, medication: str, kind: str, limit: Decimal, text: str, now: datetime
 ) -> DoseOverride:
-    """The override and its audit row, in one transaction."""
+    """The override and its audit row, in one transaction. No open episode of care (discharged; review 35f:
+    the window's definition, `episode_open`, read under the episode's lock as an order reads it): nothing
+    written, TreatmentInvalid naming `patient` (discharge ended its overrides; none is written after)."""
     with transaction.atomic():
+        if not episode_open(patient, lock=True):
+            raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
         row = DoseOverride.objects.create(
             patient=patient,
             medication=medication,
