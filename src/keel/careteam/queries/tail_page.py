@@ -19,7 +19,7 @@ from keel.careteam.queries.ranking import _Entry, _Person
 from keel.careteam.queries.reads import _ordered, _places, _planner, _read_rows
 from keel.careteam.queries.tail import _tail_missed, _tail_reads
 from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
-from keel.patients.models import Patient, PatientFlag
+from keel.patients.models import Patient, PatientFlag, deceased_ids
 from keel.treatment.models import TakeHomePlan
 
 
@@ -114,7 +114,11 @@ def _inner(
     columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
     if clinical:
         who = who.annotate(
-            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True)),
+            tail_flagged=Exists(  # lane fix35e: as `_open_flags`, none of a person whose death is recorded
+                PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True).exclude(
+                    patient_id__in=deceased_ids()
+                )
+            ),
             tail_first=_first_dose(),
         )
         columns += ["on_methadone", "dosed_2", "missed_episode", "tail_first", "tail_flagged"]
