@@ -18,10 +18,18 @@ from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Val
 
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Bound, _Entry, _entry_order, _Person
-from keel.careteam.queries.reads import OBSERVED, _died, _dosed_lately, _last_checkin, _on_methadone, _planner
+from keel.careteam.queries.reads import (
+    OBSERVED,
+    _died,
+    _dosed_lately,
+    _last_checkin,
+    _on_methadone,
+    _planner,
+    _ranking_flags,
+)
 from keel.core import episodes
 from keel.core.rules.caseload import MISSED_DAYS, NO_SIGNAL, SILENT_DAYS, OpenFlag, Signals, rank_key
-from keel.patients.models import Patient, PatientFlag, deceased_ids
+from keel.patients.models import Patient
 from keel.recovery.models import CheckIn
 from keel.treatment.models import MedicationOrder, in_force_q
 from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
@@ -102,9 +110,7 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     for zone, today in days.items():
         signals: list[Q] = []
         if clinical:
-            flagged = PatientFlag.objects.filter(patient=person, resolved_at__isnull=True).exclude(
-                patient_id__in=deceased_ids()  # as `_open_flags` (lane fix35e)
-            )
+            flagged = _ranking_flags().filter(patient=person)  # as `_open_flags`
             ordered = MedicationOrder.objects.filter(in_force_q(today), patient=person, medication=OBSERVED)
             dosed = _dosed_lately(today - timedelta(days=MISSED_DAYS), today)
             signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(pk__in=dosed)]

@@ -30,7 +30,7 @@ from django.db.models import (
 from keel.core.rules.caseload import OpenFlag
 from keel.db.planner import without_jit
 from keel.patients.models import Patient, PatientFlag, deceased_ids
-from keel.recovery.models import CheckIn
+from keel.recovery.models import CheckIn, silence_over
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
@@ -96,9 +96,7 @@ def _open_flags(scope: QuerySet[Patient], among: Container[int]) -> dict[int, li
     kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
     labels: dict[str, str] = {}
     flags: dict[int, list[OpenFlag]] = {}
-    open_flags = PatientFlag.objects.filter(patient_id__in=scope.values("pk"), resolved_at__isnull=True)
-    # lane fix35e: a flag of a person whose death is recorded ranks no one (it stays on her record to close)
-    open_flags = open_flags.exclude(patient_id__in=deceased_ids())
+    open_flags = _ranking_flags().filter(patient_id__in=scope.values("pk"))
     for pk, kind, priority, raised_at in open_flags.values_list(  # the model's order, as before
         "patient_id", "kind", "priority", "raised_at"
     ):
@@ -108,6 +106,14 @@ def _open_flags(scope: QuerySet[Patient], among: Container[int]) -> dict[int, li
             labels[kind] = str(kinds.get(kind, kind))  # get_kind_display
         flags.setdefault(pk, []).append(OpenFlag(kind, labels[kind], priority, raised_at))
     return flags
+
+
+def _ranking_flags() -> QuerySet[PatientFlag]:
+    """The flags the caseload ranks by, of every path (`_open_flags`, the head's and the database page's
+    flagged): open ones, but (lane fix35e) none of a person whose death is recorded (`deceased_ids`, review
+    35e H1) and no silence flag whose silence is over (`silence_over`, H7). Both stay open on her record."""
+    open_flags = PatientFlag.objects.filter(resolved_at__isnull=True)
+    return open_flags.exclude(patient_id__in=deceased_ids()).exclude(silence_over())
 
 
 def _on_methadone(days: dict[str, date]) -> Case:

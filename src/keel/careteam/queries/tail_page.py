@@ -16,10 +16,10 @@ from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Entry, _Person
-from keel.careteam.queries.reads import _ordered, _places, _planner, _read_rows
+from keel.careteam.queries.reads import _ordered, _places, _planner, _ranking_flags, _read_rows
 from keel.careteam.queries.tail import _tail_missed, _tail_reads
 from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
-from keel.patients.models import Patient, PatientFlag, deceased_ids
+from keel.patients.models import Patient
 from keel.treatment.models import TakeHomePlan
 
 
@@ -114,11 +114,7 @@ def _inner(
     columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
     if clinical:
         who = who.annotate(
-            tail_flagged=Exists(  # lane fix35e: as `_open_flags`, none of a person whose death is recorded
-                PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True).exclude(
-                    patient_id__in=deceased_ids()
-                )
-            ),
+            tail_flagged=Exists(_ranking_flags().filter(patient=OuterRef("pk"))),  # as `_open_flags`
             tail_first=_first_dose(),
         )
         columns += ["on_methadone", "dosed_2", "missed_episode", "tail_first", "tail_flagged"]
