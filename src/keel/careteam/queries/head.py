@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Value, When
 
+from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Bound, _Entry, _entry_order, _Person
 from keel.careteam.queries.reads import (
@@ -105,15 +106,17 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     before today (a given dose above 0 never amended: `count_missed` counts its day); a check-in, and none
     in the SILENT_DAYS days before today nor after. Each time zone's today; None: the role sees no signal."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    seen = policy.flags_visible(areas)  # lane fix35e: the flags the role sees (H6)
     person = OuterRef("pk")
     signalled: list[Q] = []
     for zone, today in days.items():
         signals: list[Q] = []
+        if seen is not None:
+            signals.append(Q(Exists(_ranking_flags().filter(seen, patient=person))))  # as `_open_flags`
         if clinical:
-            flagged = _ranking_flags().filter(patient=person)  # as `_open_flags`
             ordered = MedicationOrder.objects.filter(in_force_q(today), patient=person, medication=OBSERVED)
             dosed = _dosed_lately(today - timedelta(days=MISSED_DAYS), today)
-            signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(pk__in=dosed)]
+            signals.append(Q(Exists(ordered)) & ~Q(pk__in=dosed))
         if recovery:
             checked = CheckIn.objects.filter(patient=person)
             lately = checked.filter(local_date__gt=today - timedelta(days=SILENT_DAYS))
