@@ -90,16 +90,14 @@ def _places(reads: Iterable[str]) -> dict[str, int]:
     return {name: 1 + len(SHOWN) + n for n, name in enumerate(reads)}
 
 
-def _open_flags(
-    scope: QuerySet[Patient], among: Container[int], seen: Q | None = None
-) -> dict[int, list[OpenFlag]]:
+def _open_flags(scope: QuerySet[Patient], among: Container[int], seen: Q) -> dict[int, list[OpenFlag]]:
     """The open flags of the people of `scope` (a queryset) who are `among` these ids, each person's in the
-    model's order, of the kinds the caller sees (`seen`: `policy.flags_visible`; None: every kind). `scope`
+    model's order, of the kinds the caller sees (`seen`: `policy.flags_visible`). `scope`
     may hold more people (the status is not asked of everyone again, issue #21)."""
     kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
     labels: dict[str, str] = {}
     flags: dict[int, list[OpenFlag]] = {}
-    open_flags = _ranking_flags().filter(seen or Q(), patient_id__in=scope.values("pk"))
+    open_flags = _ranking_flags().filter(seen, patient_id__in=scope.values("pk"))
     for pk, kind, priority, raised_at in open_flags.values_list(  # the model's order, as before
         "patient_id", "kind", "priority", "raised_at"
     ):
