@@ -139,8 +139,10 @@ def test_a_peer_specialist_sees_silence_but_no_clinical_signal(
     rows = sign_in(Client(), world.staff["peer_specialist"]).get("/api/v1/caseload").json()
     by_name = {r["display_name"]: r for r in rows}
     assert by_name["Silent Example"]["tier"] == "this_week"
+    # lane fix35e (review 35e H6): a flag born of her check-ins ranks her for the peer too
     assert by_name["Craving Example"]["reasons"] == [
-        {"text": "No check-in for 8 days", "sources": ["keel-caseload"]}
+        {"text": "Rising craving (open flag)", "sources": ["keel-caseload"]},
+        {"text": "No check-in for 8 days", "sources": ["keel-caseload"]},
     ]
     assert by_name["Missed Example"]["tier"] == "none"
     assert by_name["Missed Example"]["missed_dose_days"] is None

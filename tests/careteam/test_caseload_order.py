@@ -23,6 +23,7 @@ from keel.access.policy import Area
 from keel.careteam import queries
 from keel.careteam.queries import CaseloadRow
 from keel.careteam.queries.listing import _said
+from keel.careteam.queries.reads import _ranking_flags
 from keel.careteam.queries.statuses import _status_filter
 from keel.core.rules.caseload import OpenFlag, Signals, rank
 from keel.patients.models import (
@@ -95,14 +96,16 @@ def _before(user: Any, *, now: datetime, status: str | None) -> list[CaseloadRow
         today: date = local_today(p, now)
         flags: tuple[OpenFlag, ...] = ()
         missed: int | None = None
-        if clinical:
+        seen = policy.flags_visible(areas)  # lane fix35e: the flags the role sees, those that rank
+        if seen is not None:
             flags = tuple(
                 OpenFlag(f.kind, f.get_kind_display(), f.priority, f.raised_at)
-                for f in PatientFlag.objects.filter(patient=p, resolved_at__isnull=True)
+                for f in _ranking_flags().filter(seen, patient=p)
             )
-            # the order in force on the person's today (a deferred one from its start day)
-            if MedicationOrder.objects.filter(in_force_q(today), patient=p, medication="methadone").exists():
-                missed = dose_contexts([(p, today)], "methadone")[p.pk].missed_days_in_a_row
+        # the order in force on the person's today (a deferred one from its start day)
+        in_force = MedicationOrder.objects.filter(in_force_q(today), patient=p, medication="methadone")
+        if clinical and in_force.exists():
+            missed = dose_contexts([(p, today)], "methadone")[p.pk].missed_days_in_a_row
         silent = None
         if recovery:
             last = CheckIn.objects.filter(patient=p).aggregate(last=Max("local_date"))["last"]

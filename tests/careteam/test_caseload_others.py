@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import Q
 
 from keel.access import policy
 from keel.careteam.queries.head import _may_have_a_signal
@@ -48,7 +49,7 @@ def _read(user: Any, status: str | None, shift: int) -> tuple[Any, dict[int, Any
     maybe = _may_have_a_signal(areas, days)
     assert maybe is not None
     head = set(scope.filter(maybe).values_list("pk", flat=True))
-    flags = _open_flags(scope, today)
+    flags = _open_flags(scope, today, policy.flags_visible(areas) or Q())  # as the listing (fix35e)
     others = _others(scope, areas, days, today, flags, len(today), head)
     exact = {e[2]: e for e in _ranked(scope, None, areas, days, today, None, len(today))}
     return others, exact, head

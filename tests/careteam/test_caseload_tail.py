@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pytest
+from django.db.models import Q
 
 from keel.access import policy
 from keel.careteam.queries.ranking import _ranked
@@ -50,7 +51,7 @@ def _both(user: Any, status: str | None, now: datetime) -> tuple[Any, Any]:
     zones = dict(scope.values_list("pk", "program__time_zone"))
     days = {z: day_in(z, now) for z in set(zones.values())}
     today = {pk: days[z] for pk, z in zones.items()}
-    flags = _open_flags(scope, today)
+    flags = _open_flags(scope, today, policy.flags_visible(areas) or Q())  # as the listing (fix35e)
     fast = _tail(scope, areas, days, today, flags, len(today))
     exact = _ranked(scope, None, areas, days, today, None, len(today))
     signalled = [e for e in exact if cast(int, e[0][0]) < NO_SIGNAL]

@@ -69,7 +69,8 @@ def _every_page_is_the_old_reads(user: Any, status: str | None, now: datetime) -
     """Every page of 1, 7 and 50 places past the signalled people, against `_tail`'s slice; how many
     places past them there were."""
     scope, areas, days, today = _reads(user, status, now)
-    flags = _open_flags(scope, today) if Area.CLINICAL in areas else {}
+    seen = policy.flags_visible(areas)  # the flags the role sees rank for it (lane fix35e)
+    flags = _open_flags(scope, today, seen) if seen is not None else {}
     signalled, tail = _tail(scope, areas, days, today, flags, len(today))
     given = _take_home_counts(scope, days, today, len(today)) if Area.CLINICAL in areas else {}
     audited = (len(today), sum(today))

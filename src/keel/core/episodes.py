@@ -18,6 +18,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 ONE_DAY = timedelta(days=1)
+# Days the missed-dose count looks back (`treatment.queries.doses.MISS_LOOKBACK`): a count is at most this,
+# so a count of this many is said as "this many or more" (lane fix35e, review 35e H5).
+MISS_LOOKBACK = 30
 
 
 def days_between(since: date, today: date) -> int:

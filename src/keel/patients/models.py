@@ -164,6 +164,13 @@ def _deaths() -> models.QuerySet[Enrollment]:
     return Enrollment.objects.filter(end_reason=EndReason.DECEASED)
 
 
+def deceased_ids() -> models.QuerySet[Enrollment, int]:
+    """Lane fix35e: the ids of the people whose death is recorded (`_deaths`, the rows `death_recorded`
+    reads), as a subquery for a read of many people (`pk__in=deceased_ids()`): the caseload ranks no one of
+    them for outreach and the silence scan flags none of them (review 35e)."""
+    return _deaths().values_list("patient_id", flat=True)
+
+
 def _death_days() -> models.QuerySet[Enrollment]:
     """The days a death was recorded as happening, earliest first (`death_day`, `with_death_day`)."""
     return _deaths().filter(ended_on__isnull=False).order_by("ended_on", "id")

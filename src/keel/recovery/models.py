@@ -190,3 +190,15 @@ class MeetingAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"attendance {self.pk}"
+
+
+def silence_over() -> Q:
+    """Lane fix35e (review 35e H7): the silence flags (a filter on PatientFlag) whose silence is over: she
+    has checked in after the check-in the flag cites (its source, the last check-in before the silence,
+    `recovery.services.flags.scan_for_silence`). Such a flag ranks no one on the caseload; it stays open on
+    her record for the care team to close."""
+    cited_day = CheckIn.objects.filter(pk=models.OuterRef(models.OuterRef("source_id"))).values("local_date")
+    later = CheckIn.objects.filter(
+        patient_id=models.OuterRef("patient_id"), local_date__gt=models.Subquery(cited_day[:1])
+    )
+    return Q(kind="silence", source_type="checkin_silence") & Q(models.Exists(later))

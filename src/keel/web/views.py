@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.audit import queries as audit_queries
+from keel.core.digits import ascii_digits
 from keel.core.instruments import registry
 from keel.patients import photos, queries
 from keel.patients.services import flags
@@ -76,11 +79,13 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             },
             status=422,
         )
-    page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_error, page_note = _caseload_page(rows, request.GET.get("page", ""))
     return render(
         request,
         "web/patient_list.html",
         {
+            "page_error": page_error,
+            "page_note": page_note,
             "patients": page.object_list,
             "page": page,
             "total": page.paginator.count,
@@ -90,7 +95,30 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             # the page links keep a status other than the default (the default's links stay ?page=N)
             "status_query": "" if status == default_status(request.user) else f"status={status}&",
         },
+        status=422 if page_error else 200,
     )
+
+
+def _caseload_page(rows: Sequence[object], raw: str) -> tuple[Page[object], str, str]:
+    """The caseload page asked (`raw`, the `page` parameter; none: the first), never silently replaced (lane
+    fix35e, review 35e H4): not a whole number from 1 is said beside the list (a 422, as the timeline's
+    window) over the first page; a page past the end (the list grew shorter since its links were made) is
+    the last page with a line that says so."""
+    paginator = Paginator(rows, CASELOAD_PAGE_SIZE)
+    if raw == "":
+        return paginator.page(1), "", ""
+    if not ascii_digits(raw) or int(raw[:12]) < 1:  # 12 digits: past any list, never a huge int()
+        error = _("Page: choose a whole number from 1; showing page 1.")
+        return paginator.page(1), error, ""
+    if len(raw) <= 9 and int(raw) <= paginator.num_pages:
+        return paginator.page(int(raw)), "", ""
+    last = paginator.num_pages
+    note = ngettext(
+        "The list is shorter now: it has %(pages)s page; showing page %(pages)s.",
+        "The list is shorter now: it has %(pages)s pages; showing page %(pages)s.",
+        last,
+    ) % {"pages": last}
+    return paginator.page(last), "", note
 
 
 @require_safe

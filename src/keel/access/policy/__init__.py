@@ -63,7 +63,14 @@ from keel.access.policy.actions import (
     works_beyond_admin,
     works_in_other_programs,
 )
-from keel.access.policy.areas import PROTECTED_FIELDS, Area, areas_for_role, areas_of, field_visible
+from keel.access.policy.areas import (
+    PROTECTED_FIELDS,
+    Area,
+    areas_for_role,
+    areas_of,
+    field_visible,
+    flags_visible,
+)
 from keel.access.policy.clinical_sql import (
     CLINICAL_SCOPE_WHERE,
     OFF_TEAM,
@@ -161,6 +168,7 @@ __all__ = [
     "conflict_may_name_the_record",
     "emergency_only_ids",
     "field_visible",
+    "flags_visible",
     "get_patient_for_action_or_404",
     "get_patient_or_404",
     "is_program_patient",

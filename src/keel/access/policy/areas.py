@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.db.models import Q
+
 from keel.accounts.models import Role, User
 
 
@@ -48,6 +50,22 @@ PROTECTED_FIELDS: dict[str, Area] = {
     "email": Area.CLINICAL,
     "emergency_contact": Area.CLINICAL,
 }
+
+
+# Lane fix35e (review 35e H6): the flags born of the recovery companion (her check-ins and her own request
+# for contact), which a role that sees the recovery area sees; every other kind is clinical.
+RECOVERY_FLAGS = frozenset({"reported_use", "rising_craving", "worsening_mood", "silence", "contact_request"})
+
+
+def flags_visible(areas: frozenset[Area]) -> Q | None:
+    """The flags (a filter on PatientFlag) a caller who sees `areas` of a record may see and be ranked by
+    (the caseload): every kind with the clinical area, the recovery companion's (`RECOVERY_FLAGS`) with the
+    recovery area alone; None: none."""
+    if Area.CLINICAL in areas:
+        return Q()
+    if Area.RECOVERY in areas:
+        return Q(kind__in=sorted(RECOVERY_FLAGS))
+    return None
 
 
 def field_visible(areas: frozenset[Area], name: str) -> bool:

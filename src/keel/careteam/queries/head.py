@@ -16,12 +16,21 @@ from typing import Any, cast
 
 from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Value, When
 
+from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Bound, _Entry, _entry_order, _Person
-from keel.careteam.queries.reads import OBSERVED, _dosed_lately, _last_checkin, _on_methadone, _planner
+from keel.careteam.queries.reads import (
+    OBSERVED,
+    _died,
+    _dosed_lately,
+    _last_checkin,
+    _on_methadone,
+    _planner,
+    _ranking_flags,
+)
 from keel.core import episodes
 from keel.core.rules.caseload import MISSED_DAYS, NO_SIGNAL, SILENT_DAYS, OpenFlag, Signals, rank_key
-from keel.patients.models import Patient, PatientFlag
+from keel.patients.models import Patient
 from keel.recovery.models import CheckIn
 from keel.treatment.models import MedicationOrder, in_force_q
 from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
@@ -97,19 +106,21 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     before today (a given dose above 0 never amended: `count_missed` counts its day); a check-in, and none
     in the SILENT_DAYS days before today nor after. Each time zone's today; None: the role sees no signal."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    seen = policy.flags_visible(areas)  # lane fix35e: the flags the role sees (H6)
     person = OuterRef("pk")
     signalled: list[Q] = []
     for zone, today in days.items():
         signals: list[Q] = []
+        if seen is not None:
+            signals.append(Q(Exists(_ranking_flags().filter(seen, patient=person))))  # as `_open_flags`
         if clinical:
-            flagged = PatientFlag.objects.filter(patient=person, resolved_at__isnull=True)
             ordered = MedicationOrder.objects.filter(in_force_q(today), patient=person, medication=OBSERVED)
             dosed = _dosed_lately(today - timedelta(days=MISSED_DAYS), today)
-            signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(pk__in=dosed)]
+            signals.append(Q(Exists(ordered)) & ~Q(pk__in=dosed))
         if recovery:
             checked = CheckIn.objects.filter(patient=person)
             lately = checked.filter(local_date__gt=today - timedelta(days=SILENT_DAYS))
-            signals.append(Q(Exists(checked)) & ~Q(Exists(lately)))
+            signals.append(Q(Exists(checked)) & ~Q(Exists(lately)) & ~_died())  # `_last_checkin`'s None
         if signals:
             signalled.append(Q(program__time_zone=zone) & functools.reduce(operator.or_, signals))
     return functools.reduce(operator.or_, signalled) if signalled else None

@@ -222,7 +222,8 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     maybe = _may_have_a_signal(people.areas, people.days)
     if maybe is None or not _is_long(people.size):
         return Caseload(people.size, None, partial(_at_once, people), ranked=True)
-    flags = _open_flags(policy.patients_visible_to(user), people.today) if people.clinical else {}
+    seen = policy.flags_visible(people.areas)  # lane fix35e: the flags the role sees rank for it (H6)
+    flags = _open_flags(policy.patients_visible_to(user), people.today, seen) if seen is not None else {}
     reads = _Reads(people, maybe, flags)
     page = reads.page if people.size > TAIL_IN_SQL_ABOVE else None
     return Caseload(people.size, reads.head, reads.the_others_too, tail=reads.tail, page=page)

@@ -67,7 +67,7 @@ def _others(
         if pk in seen or pk not in today:  # ranked already, or not in the audited list
             continue
         on_methadone = clinical and bool(row[at["on_methadone"]])
-        if clinical and (pk in flags or (on_methadone and not row[at["dosed_yesterday"]])):
+        if pk in flags or (on_methadone and not row[at["dosed_yesterday"]]):
             unsure.append(pk)
             continue
         last = _as_date(row[at["last_checkin"]]) if recovery else None

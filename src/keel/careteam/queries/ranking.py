@@ -86,9 +86,10 @@ def _ranked(
     }
     values = {pk: dict(zip((*SHOWN, *signals, *names), row, strict=True)) for pk, row in read.items()}
     missed: dict[int, int] = {}
+    seen = policy.flags_visible(areas)  # lane fix35e: the flags the role sees rank for it (H6)
+    if flags is None and seen is not None and read:
+        flags = _open_flags(scope, read, seen)  # everyone flagged is in `who`
     if clinical and read:
-        if flags is None:
-            flags = _open_flags(scope, read)  # everyone flagged is in `who`
         # The ranking needs only the count, not each dose (`dose_contexts`, the dose path's read).
         missed = count_missed(
             {pk: row[len(SHOWN) + len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]},

@@ -14,12 +14,23 @@ from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from keel.core.rules.caseload import OpenFlag
 from keel.db.planner import without_jit
-from keel.patients.models import Patient, PatientFlag
-from keel.recovery.models import CheckIn
+from keel.patients.models import Patient, PatientFlag, deceased_ids
+from keel.recovery.models import CheckIn, silence_over
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
@@ -53,9 +64,18 @@ def _planner(size: int) -> AbstractContextManager[None]:
     return without_jit() if _is_long(size) else contextlib.nullcontext()
 
 
-def _last_checkin(person: OuterRef) -> Subquery:
-    """The day of the person's last check-in (None: none yet), a subquery of the caseload's one read."""
-    return Subquery(CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1])
+def _last_checkin(person: OuterRef) -> Case:
+    """The day of the person's last check-in (None: none yet), a subquery of the caseload's one read. Lane
+    fix35e (review 35e H1): None too when her death is recorded (`deceased_ids`): a death is no silence, so
+    no read of the caseload (the head, the ranking, the tail, the database's page) counts one."""
+    last = Subquery(CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1])
+    return Case(When(_died(), then=Value(None)), default=last, output_field=DateField())
+
+
+def _died() -> Q:
+    """The people (a filter on Patient) whose death is recorded (`keel.patients.models.deceased_ids`, the
+    one definition): the caseload asks none of them to be reached (review 35e H1)."""
+    return Q(pk__in=deceased_ids())
 
 
 def _read_rows(who: QuerySet[Patient], reads: Iterable[str], size: int) -> list[tuple[Any, ...]]:
@@ -70,21 +90,31 @@ def _places(reads: Iterable[str]) -> dict[str, int]:
     return {name: 1 + len(SHOWN) + n for n, name in enumerate(reads)}
 
 
-def _open_flags(scope: QuerySet[Patient], among: Container[int]) -> dict[int, list[OpenFlag]]:
+def _open_flags(scope: QuerySet[Patient], among: Container[int], seen: Q) -> dict[int, list[OpenFlag]]:
     """The open flags of the people of `scope` (a queryset) who are `among` these ids, each person's in the
-    model's order. `scope` may hold more people (the status is not asked of everyone again, issue #21)."""
+    model's order, of the kinds the caller sees (`seen`: `policy.flags_visible`). `scope`
+    may hold more people (the status is not asked of everyone again, issue #21)."""
     kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
     labels: dict[str, str] = {}
     flags: dict[int, list[OpenFlag]] = {}
-    for pk, kind, priority, raised_at in PatientFlag.objects.filter(  # the model's order, as before
-        patient_id__in=scope.values("pk"), resolved_at__isnull=True
-    ).values_list("patient_id", "kind", "priority", "raised_at"):
+    open_flags = _ranking_flags().filter(seen, patient_id__in=scope.values("pk"))
+    for pk, kind, priority, raised_at in open_flags.values_list(  # the model's order, as before
+        "patient_id", "kind", "priority", "raised_at"
+    ):
         if pk not in among:
             continue
         if kind not in labels:
             labels[kind] = str(kinds.get(kind, kind))  # get_kind_display
         flags.setdefault(pk, []).append(OpenFlag(kind, labels[kind], priority, raised_at))
     return flags
+
+
+def _ranking_flags() -> QuerySet[PatientFlag]:
+    """The flags the caseload ranks by, of every path (`_open_flags`, the head's and the database page's
+    flagged): open ones, but (lane fix35e) none of a person whose death is recorded (`deceased_ids`, review
+    35e H1) and no silence flag whose silence is over (`silence_over`, H7). Both stay open on her record."""
+    open_flags = PatientFlag.objects.filter(resolved_at__isnull=True)
+    return open_flags.exclude(patient_id__in=deceased_ids()).exclude(silence_over())
 
 
 def _on_methadone(days: dict[str, date]) -> Case:
@@ -97,6 +127,7 @@ def _on_methadone(days: dict[str, date]) -> Case:
         *[
             When(
                 Q(program__time_zone=zone)
+                & ~_died()  # lane fix35e: no missed dose is counted after her recorded death
                 & Q(
                     Exists(
                         MedicationOrder.objects.filter(in_force_q(day), patient=person, medication=OBSERVED)

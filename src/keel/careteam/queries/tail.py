@@ -152,7 +152,7 @@ def _tail_entries(
     kinds: dict[tuple[int | None, int | None], tuple[object, ...]] = {}  # a few among thousands
     for row in rows:
         pk = row[0]
-        if clinical and pk in flags:
+        if pk in flags:  # the flags the role sees (`policy.flags_visible`)
             signalled += 1
             continue
         last = _as_date(row[at["last_checkin"]]) if recovery else None

@@ -16,10 +16,10 @@ from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Entry, _Person
-from keel.careteam.queries.reads import _ordered, _places, _planner, _read_rows
+from keel.careteam.queries.reads import _ordered, _places, _planner, _ranking_flags, _read_rows
 from keel.careteam.queries.tail import _tail_missed, _tail_reads
 from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
-from keel.patients.models import Patient, PatientFlag
+from keel.patients.models import Patient
 from keel.treatment.models import TakeHomePlan
 
 
@@ -81,8 +81,9 @@ def _tail_page(
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     if len(given) > _MOST_GIVEN:
         return None
-    inner, params = _inner(scope, clinical, recovery, days)
-    per_person = _per_person(clinical, recovery, given)
+    seen = policy.flags_visible(areas)  # lane fix35e: the flags the role sees (H6)
+    inner, params = _inner(scope, clinical, recovery, days, seen)
+    per_person = _per_person(clinical, recovery, given, flagged=seen is not None)
     params += [*per_person.params, MISSED_DAYS, SILENT_DAYS, stop - start, start]
     rows = _read(_statement(inner, per_person), params, size)
     if not rows or (rows[0][8], int(rows[0][9])) != audited:
@@ -93,7 +94,7 @@ def _tail_page(
 
 
 def _inner(
-    scope: QuerySet[Patient], clinical: bool, recovery: bool, days: dict[str, date]
+    scope: QuerySet[Patient], clinical: bool, recovery: bool, days: dict[str, date], seen: Q | None
 ) -> tuple[str, list[Any]]:
     """The page's inner statement (`t`), as the ORM compiles it, and its parameters: each person's id, sort
     key, today and yesterday (their program zone's) and the reads of `_tail` the page needs (`_tail_reads`),
@@ -112,12 +113,12 @@ def _inner(
         ),
     )
     columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
+    if seen is not None:  # the flags the role sees, as `_open_flags`
+        who = who.annotate(tail_flagged=Exists(_ranking_flags().filter(seen, patient=OuterRef("pk"))))
+        columns.append("tail_flagged")
     if clinical:
-        who = who.annotate(
-            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True)),
-            tail_first=_first_dose(),
-        )
-        columns += ["on_methadone", "dosed_2", "missed_episode", "tail_first", "tail_flagged"]
+        who = who.annotate(tail_first=_first_dose())
+        columns += ["on_methadone", "dosed_2", "missed_episode", "tail_first"]
     if recovery:
         columns.append("last_checkin")
     inner, inner_params = who.order_by().values_list(*columns).query.sql_with_params()
@@ -136,12 +137,13 @@ def _first_dose() -> Case:
     return Case(When(gate, then=F("missed_first")), default=None, output_field=DateField())
 
 
-def _per_person(clinical: bool, recovery: bool, given: dict[int, int]) -> _PerPerson:
+def _per_person(clinical: bool, recovery: bool, given: dict[int, int], *, flagged: bool) -> _PerPerson:
     """What the page reads of each person (`_PerPerson`), for what the role sees: the clinical signals (the
-    episode, the missed days, an open flag), the recovery one (the silence)."""
+    episode, the missed days), the recovery one (the silence), an open flag of a kind it sees (`flagged`)."""
     silent = _silence() if recovery else _NO_NUMBER
+    flag = "t.tail_flagged" if flagged else "0 = 1"
     if not clinical:
-        return _PerPerson(silent=silent)
+        return _PerPerson(silent=silent, flagged=flag)
     taken, ids = _take_home_days(given)
     # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
     # or first dosed yesterday: 1; else MISSED_DAYS or more
@@ -150,7 +152,7 @@ def _per_person(clinical: bool, recovery: bool, given: dict[int, int]) -> _PerPe
         "WHEN t.tail_first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.tail_first >= t.tail_yesterday THEN 1 "
         f"ELSE {int(MISSED_DAYS)} END"
     )
-    return _PerPerson("t.missed_episode", missed, silent, "t.tail_flagged", ids)
+    return _PerPerson("t.missed_episode", missed, silent, flag, ids)
 
 
 def _take_home_days(given: dict[int, int]) -> tuple[str, tuple[int, ...]]:

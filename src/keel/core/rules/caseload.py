@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from keel.core.decision import Reason
+from keel.core.episodes import MISS_LOOKBACK
 from keel.core.words import gettext_noop as N_
 
 SOURCES = ("keel-caseload",)
 MISSED_DAYS = 2
 SILENT_DAYS = 7
 TIERS = ("now", "today", "soon", "this_week", "none")
+MISSED_WORDS = N_("No observed dose for %(days)s days in a row")
 NO_SIGNAL = TIERS.index("none")  # the last tier: no flag, fewer than `missed_days` missed, not silent
 
 
@@ -79,7 +81,10 @@ def _weigh(
     missed = signals.missed_dose_days or 0
     if missed >= missed_days:
         tier = min(tier, 2)
-        said.append((N_("No observed dose for %(days)s days in a row"), {"days": missed}))
+        # lane fix35e (review 35e H5): the count stops at the look-back: its cap is said as "or more"
+        capped = missed >= MISS_LOOKBACK
+        words = N_("No observed dose for %(days)s days or more in a row") if capped else MISSED_WORDS
+        said.append((words, {"days": missed}))
     if quiet:
         tier = min(tier, 3)
         said.append((N_("No check-in for %(days)s days"), {"days": silent or 0}))

@@ -37,6 +37,7 @@ from keel.recovery.models import (
 )
 from keel.recovery.queries import _checkin_out, _series
 from keel.recovery.schemas import CheckInIn
+from keel.recovery.services.edited_checkin import note_on_open_flag
 from keel.recovery.services.flags import _flags_for, _raise_once, _rule_checkins
 
 
@@ -340,10 +341,12 @@ def _save_checkin(
     private = {k: v for k in core_checkin.PRIVATE if isinstance(v := values[k], str) and v}  # words, all
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
+    was_used = None if row is None else row.used  # as read, before the edit (`note_on_open_flag`)
     written = _write_row(asked, today, row, fields, blob, locked)
     if written is None:
         return None
     row, status, action = written
+    note_on_open_flag(by, row, was_used, now)
     raised = [
         flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
     ]

@@ -19,7 +19,7 @@ from keel.audit.models import Action
 from keel.core.decision import SaidDict
 from keel.core.rules import early_warning
 from keel.patients.flags import raise_flag
-from keel.patients.models import Patient, PatientFlag, local_today
+from keel.patients.models import Patient, PatientFlag, deceased_ids, local_today
 from keel.recovery import labels
 from keel.recovery.common import (
     FLAG_KINDS,
@@ -184,7 +184,9 @@ def scan_for_silence(*, now: datetime | None = None) -> int:
     )
     ids = [row["patient_id"] for row in latest]
     raised = 0
-    for patient in Patient.objects.filter(pk__in=ids).select_related("program"):
+    # Lane fix35e (review 35e H2): a recorded death is no silence (`deceased_ids`, the one definition).
+    living = Patient.objects.filter(pk__in=ids).exclude(pk__in=deceased_ids())
+    for patient in living.select_related("program"):
         today = local_today(patient, now)
         recent = _series(patient, today, 40)
         decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)

@@ -15,12 +15,13 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
+from keel.core import episodes
 from keel.core.dose_history import DoseStep
 from keel.core.rules.methadone import reinduction_day
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 
-MISS_LOOKBACK = 30  # days the missed-dose count looks back
+MISS_LOOKBACK = episodes.MISS_LOOKBACK  # days the missed-dose count looks back (the one definition)
 
 
 def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> Decimal:
