@@ -51,7 +51,7 @@ def list_events(
         qs = qs.filter(
             Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS) | Q(target_type=EMERGENCY_ACCESS)
         )
-    events: list[AuditEvent] = list(qs.annotate(zone=_zone_of_row(programs))[:limit])
+    events = list(qs.annotate(zone=_zone_of_row(programs))[:limit])
     services.record(
         actor=user,
         action=Action.READ,
