@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404
 
 from keel.access import policy
-from keel.accounts.models import Program, ProgramMembership, User
+from keel.accounts.models import ProgramMembership, User
 from keel.audit import services
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.patients.models import Patient
@@ -51,7 +49,7 @@ def list_events(
         qs = qs.filter(
             Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS) | Q(target_type=EMERGENCY_ACCESS)
         )
-    events = list(qs.annotate(zone=_zone_of_row(programs))[:limit])
+    events = list(qs[:limit])
     services.record(
         actor=user,
         action=Action.READ,
@@ -59,15 +57,3 @@ def list_events(
         detail={"programs": programs, "count": len(events), **({"emergency": True} if emergency else {})},
     )
     return events
-
-
-def _zone_of_row(programs: list[int]) -> Coalesce:
-    """Each row's clock, `zone` (lane words35: the trail says its times as the program's day and time): its
-    program's time zone, else its patient's program's, else (a sign-in, a refusal naming no record) the
-    reader's first program's, else the deployment's. In the list's one statement."""
-    return Coalesce(
-        Subquery(Program.objects.filter(pk=OuterRef("program_id")).values("time_zone")[:1]),
-        Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).values("program__time_zone")[:1]),
-        Subquery(Program.objects.filter(pk__in=programs).order_by("pk").values("time_zone")[:1]),
-        Value(settings.TIME_ZONE),
-    )

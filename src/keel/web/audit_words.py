@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
 
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -669,7 +668,6 @@ class AuditRow(TypedDict):
 
     id: int
     occurred_at: datetime
-    zone: str  # the clock the page says `occurred_at` on: the row's program's time zone (lane words35)
     actor_id: int | None
     who: StrOrPromise  # the actor's role in words
     action: str
@@ -691,7 +689,6 @@ def event_row(e: AuditEvent) -> AuditRow:
     return {
         "id": e.id,
         "occurred_at": e.occurred_at,
-        "zone": str(getattr(e, "zone", "") or settings.TIME_ZONE),  # `audit.queries.list_events` annotates it
         "actor_id": e.actor_id,
         "who": role,
         "action": words(e.action, ACTIONS),
