@@ -297,7 +297,8 @@ def test_patient_page_is_never_cached(world: World) -> None:
         # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15),
         # + whether there is an identity photo (issue #18)
         # + whether the person has their own account (session 20: the desk's codes offered where they work)
-        ("nurse", "/patients/{id}/", 16),
+        # + the care team's past members and the day each left (session 35, review 35d hole 2)
+        ("nurse", "/patients/{id}/", 17),
         ("program_admin", "/api/v1/patients", 10),
     ],
 )

@@ -39,10 +39,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("accounts/middleware.py", 'getattr(user, "role", "") in PERSON_ROLES'): "the idle timeout's length",
     (
         "audit/services/recording.py",
-        "actor_role == SELF_GUIDED",
-    ): "a self-guided account's audit row names no one",
-    (
-        "audit/services/recording.py",
         "actor_role in _CLINICAL",
     ): "marking an audit row 'emergency access' (a label)",
     ("assessments/fhir.py", 'getattr(user, "role", "") == "patient"'): "FHIR author: Patient or Practitioner",

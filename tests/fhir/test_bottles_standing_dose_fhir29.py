@@ -92,8 +92,10 @@ def _give(world: World, mg: str, **kw: object) -> None:
 
 
 def _split_then_void(world: World, clock: time, part: int) -> None:
-    """A plan for tomorrow and the day after; today 40 mg, a prescriber's override, 40 mg more (the bottles
-    go home with the day's 80 mg); then one part voided."""
+    """A plan for tomorrow and the day after; today 40 mg, a prescriber's overrides (the day's total, and an
+    early re-dose: session 35, a limit override no longer lifts the re-dose interval), 40 mg more six minutes
+    later (past the five minutes of a dose entered twice) (the bottles go home with the day's 80 mg); then one
+    part voided. Every step before 23:59 from 23:50: one program day."""
     start = _start(clock)
     with _at(start, 0):
         methadone_with_take_home_plan(world, timezone.now() - timedelta(days=1))
@@ -101,9 +103,10 @@ def _split_then_void(world: World, clock: time, part: int) -> None:
         _give(world, "40")
     with _at(start, 2):
         add_override(by=world.staff["prescriber"], patient_id=world.alice.pk, max_total_mg=80, reason=SPLIT)
-    with _at(start, 3):
+        add_override(by=world.staff["prescriber"], patient_id=world.alice.pk, kind="redose", reason=SPLIT)
+    with _at(start, 7):
         _give(world, "40")
-    with _at(start, 4):
+    with _at(start, 8):
         corrected(world, _today_doses(world)[part], void=True)
 
 
@@ -113,7 +116,7 @@ def test_split_dose_one_part_voided_fhir_completed_is_the_pages_at_home(
     world: World, clock: time, part: int
 ) -> None:
     _split_then_void(world, clock, part)
-    with _at(_start(clock), 5):
+    with _at(_start(clock), 9):
         assert _fhir(world, "completed") == _page(world)
 
 
