@@ -36,11 +36,21 @@ SECURITY_HEADERS: dict[str, str | None] = {
 }
 
 
+# The one exception (issue #20): an anonymous public tool's answer page (/en/help/..., /es/help/...) may be
+# kept by the visitor's own browser, so Back shows it again; it holds no patient data and is never shared.
+PUBLIC_ANSWER_CACHE = "private, no-cache"
+
+
 def missing_security_headers(headers: dict[str, str], path: str = "") -> list[str]:
     """The security headers an answer lacks or has wrong; `headers` keyed in lower case."""
-    # No exception (review 35b hole 3): an anonymous answer page is no-store like every page.
+    public_answer = path.startswith(("/en/help/", "/es/help/"))
     return [
         name
         for name, value in SECURITY_HEADERS.items()
-        if name not in headers or (value is not None and headers[name] != value)
+        if name not in headers
+        or (
+            value is not None
+            and headers[name] != value
+            and not (name == "cache-control" and public_answer and headers[name] == PUBLIC_ANSWER_CACHE)
+        )
     ]

@@ -5,9 +5,9 @@ How an answer travels (issue #20). The tools' forms are POSTed, so answers never
 browser's history or a server log line; the answer page comes back in the same response, so nothing is kept
 on the server between requests. The tools change nothing on the server, so they need no CSRF token and no
 cookie: they work with cookies blocked (a forged POST could only show its sender a result page). The answer
-page, like every page, is sent `Cache-Control: no-store` (`web.middleware.NoStoreMiddleware`, review 35b):
-nothing a visitor answered stays on a shared phone once they leave; Back may ask to send the form again.
-Quick exit and a new visit start fresh. The language is in the address
+page is sent `Cache-Control: private, no-cache` (`answer_page`): the browser keeps the page it showed, so
+Back from the next page shows it again instead of the browser's "Confirm form resubmission" error, and no
+shared cache may keep it. Quick exit and a new visit start fresh. The language is in the address
 (/en/, /es/), never in a cookie the visitor needs."""
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def _page(
         {"sources": cite(*sources), "public": True, "words": words, **context},
         status=status,
     )
+    if request.method == "POST":
+        response.keel_browser_may_keep = True  # type: ignore[attr-defined]  # see the module's docstring
     return response
 
 

