@@ -133,7 +133,9 @@ def test_a_prescriber_on_a_desktop(live_server: Any, browser: Any, shot: Any) ->
         assert english not in text, english
     page.get_by_text("Escribir una excepción para hoy").click()  # the form is folded (lane words22)
     kinds = page.locator("#ov-kind option").all_inner_texts()
-    assert len(kinds) == 4 and "switch" not in kinds and any("(un cambio)" in k for k in kinds)
+    assert (
+        len(kinds) == 5 and "switch" not in kinds and any("(un cambio)" in k for k in kinds)
+    )  # + the early re-dose (session 35)
     _fits(page, DESKTOP)
     shot(page, "look-medication-desktop-es")
     page.goto(f"{live_server.url}/patients/{high_qtc.pk}/")
