@@ -33,7 +33,7 @@ LEFT_OUT = {
     "selfguided.LinkCode": "the care team's one-time code (a digest), not the person's",
     "accounts.ProgramMembership": "staff's programs: a person's account has none",
     "accounts.OperatorSecondFactorReset": "an operator's reset of a staff member's second factor",
-    "accounts.SecondFactorSetupCode": "the one-time set-up code of a second-factor reset (a digest): a secret",
+    "accounts.SecondFactorSetupCode": "a second-factor reset's one-time set-up code (a digest): a secret",
     "patients.ActivationCode": "the care team's activation code (a digest)",
     "patients.SecondFactorReset": "the care team's reset of the second factor",
     "patients.CareTeamMember": _CLINICAL,
