@@ -27,6 +27,7 @@ from keel.recovery.common import (
 )
 from keel.recovery.models import (
     CheckIn,
+    silence_over,
 )
 from keel.recovery.queries import _series
 
@@ -105,9 +106,13 @@ def _raise_once(
     if patient.program.is_personal:
         return False  # a self-guided account has no care team to see a flag
     kind = FLAG_KINDS[code]
+    # An open silence flag whose silence is over (`silence_over`: she checked in since) does not hold back
+    # the flag of a new silence (review 35g: it ranked no one and blocked the next one).
     open_or_same = PatientFlag.objects.filter(patient=patient, kind=kind).filter(
         resolved_at__isnull=True
-    ) | PatientFlag.objects.filter(kind=kind, source_type=source_type, source_id=source_id)
+    ).exclude(silence_over()) | PatientFlag.objects.filter(
+        kind=kind, source_type=source_type, source_id=source_id
+    )
     if open_or_same.exists():
         return False
     reasons = [flag["reason"]]
