@@ -13,6 +13,7 @@ from keel.audit.models import Action
 from keel.core.rules.inputs import FURTHEST_DAYS, FieldError, record_id
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
+from keel.patients.care_gap import acts_for_her
 from keel.patients.models import CareTeamMember, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import CareArea, CareGoal, NaloxoneKit, NaloxoneProduct
@@ -100,7 +101,9 @@ def add_goal(
         errors.append(FieldError("goal", N_("write the goal (at most 300 characters)")))
     responsible = record_id(responsible_id)  # from the page's form it is text
     member = (
-        CareTeamMember.objects.filter(patient=patient, user_id=responsible).select_related("user").first()
+        CareTeamMember.objects.filter(acts_for_her(), patient=patient, user_id=responsible)  # review 35g
+        .select_related("user")
+        .first()
         if responsible is not None
         else None
     )

@@ -18,6 +18,7 @@ from keel.accounts.names import staff_choices
 from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.core import episodes
 from keel.core.rules.buprenorphine import DOSE_LIMIT
+from keel.patients.care_gap import acts_for_her
 from keel.patients.models import Patient, zone_of
 from keel.treatment import queries, words
 from keel.treatment.models import CareArea, NaloxoneProduct
@@ -173,4 +174,4 @@ def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> di
 
 def _team(patient: Patient) -> list[tuple[int, str]]:
     """The care team as the goal form's pick-list names them: two alike told apart (lane words34)."""
-    return staff_choices(m.user for m in patient.care_team.select_related("user"))
+    return staff_choices(m.user for m in patient.care_team.filter(acts_for_her()).select_related("user"))
