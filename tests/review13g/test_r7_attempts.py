@@ -198,6 +198,7 @@ def test_a_take_home_day_cannot_be_struck(world: Any) -> None:
         decision={},
         max_supply_days=3,
         bottles=[(D - timedelta(days=1)).isoformat()],
+        bottle_mg={(D - timedelta(days=1)).isoformat(): "30.00"},  # fix36e item 1: it left with her
     )
     use = readiness.read_last_uses(world.alice, NOW).uses["methadone"]
     assert use.source == "take_home"
@@ -519,6 +520,7 @@ def test_a_take_home_bottle_since_the_injection_reruns_readiness(world: Any) -> 
         decision={},
         max_supply_days=3,
         bottles=[(D + timedelta(days=26)).isoformat()],
+        bottle_mg={(D + timedelta(days=26)).isoformat(): "30.00"},  # fix36e item 1: it left with her
     )
     r = inject_api(world, at(D + timedelta(days=28), 11))
     assert r.status_code >= 400

@@ -324,6 +324,7 @@ def test_the_program_own_take_home_day_still_wins_over_a_corrected_methadone_tim
         decision={},
         max_supply_days=7,
         bottles=["2026-11-24"],
+        bottle_mg={"2026-11-24": "30.00"},  # fix36e item 1: counted once it left with her
     )
     correct(world, "methadone", struck=ago(2), corrected=None)
     assert uses(world)["methadone"].source == "take_home"
@@ -501,6 +502,7 @@ def test_a_take_home_day_cannot_be_struck(world: World) -> None:
         decision={},
         max_supply_days=7,
         bottles=["2026-11-24"],
+        bottle_mg={"2026-11-24": "30.00"},  # fix36e item 1: counted once it left with her
     )
     at = readiness.read_last_uses(world.alice, NOON).uses["methadone"].at
     with pytest.raises(TreatmentInvalid) as exc:

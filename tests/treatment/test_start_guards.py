@@ -200,6 +200,7 @@ def test_a_methadone_take_home_bottle_for_yesterday_counts(world: World) -> None
         decision={},
         max_supply_days=7,
         bottles=["2026-11-24"],
+        bottle_mg={"2026-11-24": "30.00"},  # fix36e item 1: counted once it left with her
     )
     cows(world, NOON - timedelta(minutes=20))
     uses = read(world).uses

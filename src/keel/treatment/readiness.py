@@ -10,7 +10,8 @@ withdrawal score, and the program's policy. One definition each, used by every p
 
 The time of last use of each opioid comes from every intake and every report of last use, whenever made (the
 care team on the start page, the person on their home-start page: `services.last_use.record_last_use`), and
-the program's own records (observed methadone and buprenorphine doses, methadone take-home days,
+the program's own records (observed methadone and buprenorphine doses, methadone take-home bottles that
+left the clinic with the person and were not brought back (`take_home_days`, lane fix36e),
 buprenorphine filled at a pharmacy up to the end of its days' supply), the latest time of each winning; an
 opioid the latest intake lists without a time stays unknown until a later report gives one. A prescriber's
 correction (`LastUseCorrection`, issue #13) replaces a mistaken reported time with an earlier one, or
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -57,6 +59,7 @@ from keel.treatment.models import (
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
+from keel.treatment.queries.take_home_plans import bottles_at_home
 
 SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
 
@@ -261,32 +264,62 @@ def _program_doses(patient: Patient, now: datetime, leave_out: int | None = None
     return out
 
 
-def _last_take_home_day(patient: Patient, now: datetime) -> datetime | None:
-    """A methadone take-home bottle for a day up to today counts as taken at the end of that day (or now,
-    for today's): the safe reading, since the time is not known."""
-    zone = zone_of(patient)
-    today = now.astimezone(zone).date()
-    days = [
-        date.fromisoformat(iso)
-        for bottles in TakeHomePlan.objects.filter(patient=patient).values_list("bottles", flat=True)
-        for iso in bottles or []
+def _bottle_time(day: date, zone: ZoneInfo, now: datetime) -> datetime:
+    """A take-home bottle counts as taken at the end of its day (or now, for today's): the safe reading, since
+    the time is not known."""
+    return min(datetime.combine(day, time.max).replace(tzinfo=zone), now)
+
+
+def take_home_days(
+    patient: Patient, since: date, now: datetime, *, plans: list[TakeHomePlan] | None = None
+) -> list[date]:
+    """Lane fix36e: the methadone take-home bottle days from `since` up to her today as of `now` whose
+    bottle left the clinic with her and was not brought back: `take_home_plans.bottles_at_home`, the one
+    answer to "which bottles are at home" (handed out at a dose that stands or at the decision, whatever
+    ended the plan since; never a bottle whose run never left, whose dose was voided or corrected to 0 mg,
+    or that is recorded brought back unopened). A day in a plan's list alone is not methadone she had.
+    `plans`: the plans to read (None: all of hers with a bottle day in the span)."""
+    today = now.astimezone(zone_of(patient)).date()
+    if plans is None:
+        plans = list(TakeHomePlan.objects.filter(patient=patient))
+    plans = [
+        p for p in plans if any(since.isoformat() <= iso <= today.isoformat() for iso in p.bottles or [])
     ]
-    past = [d for d in days if d <= today]
-    if not past:
-        return None
-    end = datetime.combine(max(past), time.max).replace(tzinfo=zone)
-    return min(end, now)
+    if not plans:
+        return []
+    days = {d for found in bottles_at_home(patient, since, plans=plans).values() for d in found}
+    return sorted(d for d in days if d <= today)
+
+
+def _last_take_home_day(patient: Patient, now: datetime) -> datetime | None:
+    """The latest bottle day up to today that left with her (`take_home_days`), as taken at the end of its
+    day (or now, for today's). Plans are read from the one with the latest bottle day back, each with its
+    own doses, until none can hold a later day than one found."""
+    zone = zone_of(patient)
+    today = now.astimezone(zone).date().isoformat()
+    plans = [
+        p for p in TakeHomePlan.objects.filter(patient=patient) if any(d <= today for d in p.bottles or [])
+    ]
+    found: date | None = None
+    for plan in sorted(plans, key=lambda p: max(d for d in p.bottles if d <= today), reverse=True):
+        past = sorted(date.fromisoformat(d) for d in plan.bottles if d <= today)
+        if found is not None and past[-1] <= found:
+            break
+        days = take_home_days(patient, past[0], now, plans=[plan])
+        if days:
+            found = days[-1] if found is None else max(found, days[-1])
+    return None if found is None else _bottle_time(found, zone, now)
 
 
 def methadone_times(patient: Patient, since: date, now: datetime) -> list[datetime]:
     """When Keel knows methadone (a full agonist) was taken, from the day `since` up to `now`: doses given
     here (their time given, else recorded; a voided dose or one corrected to 0 mg was not taken), take-home
-    bottles (the end of their day, or now for today's: the safe reading) and every reported last use (intakes
-    and reports, read through the prescribers' corrections: `reported_times`). The buprenorphine
-    induction's switch check (`keel.core.induction`)."""
+    bottles that left the clinic with her and were not brought back (`take_home_days`, lane fix36e: the end
+    of their day, or now for today's: the safe reading) and every reported last use (intakes and reports,
+    read through the prescribers' corrections: `reported_times`). The buprenorphine induction's switch
+    check (`keel.core.induction`); the readiness's last use reads the same bottles (`_last_take_home_day`)."""
 
     zone = zone_of(patient)
-    today = now.astimezone(zone).date()
     out = [
         given or recorded
         for given, recorded in taken_doses(
@@ -299,11 +332,7 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
             )
         ).values_list("given_at", "recorded_at")
     ]
-    for bottles in TakeHomePlan.objects.filter(patient=patient).values_list("bottles", flat=True):
-        for iso in bottles or []:
-            day = date.fromisoformat(iso)
-            if since <= day <= today:
-                out.append(min(datetime.combine(day, time.max).replace(tzinfo=zone), now))
+    out += [_bottle_time(day, zone, now) for day in take_home_days(patient, since, now)]
     reported = [r.at for r in reported_times(patient, now) if r.opioid == "methadone" and r.at is not None]
     out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
     return out
