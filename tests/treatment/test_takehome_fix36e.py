@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -21,12 +21,22 @@ from django.utils import timezone
 
 from keel.patients.models import local_today, zone_of
 from keel.treatment import services
+from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.readiness import buprenorphine_readiness, methadone_times, read_last_uses
+from keel.treatment.services.policy import set_value
 from keel.treatment.services.take_homes.ending import end_take_home_plan
 from tests.conftest import World, sign_in
-from tests.factories import corrected, given_on, handed_out_yesterday, methadone_with_take_home_plan
+from tests.factories import (
+    corrected,
+    given_daily,
+    given_on,
+    handed_out_yesterday,
+    methadone_with_take_home_plan,
+)
+from tests.treatment.test_redose_override_meth35 import blocked, words
 from tests.treatment.test_start_guards import cows
+from tests.treatment.test_titration_meth35 import at, give, override, prescribe
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +219,107 @@ def test_buprenorphine_on_a_bottle_day_brought_back_reads_the_last_dose(world: W
     _brought_back(world)
     read = buprenorphine_readiness(world.alice, _now())
     assert read.uses is not None and read.uses.uses["methadone"].source == "dose"
+
+
+def test_buprenorphine_the_day_after_a_first_dose_on_a_bottle_day_is_refused(world: World) -> None:
+    """Day 2 of an induction (buprenorphine yesterday afternoon, after yesterday's methadone): today's bottle
+    left with her, so today's dose follows methadone (the switch check, `methadone_times`) and waits."""
+    when = _bottle_today_and_ready_otherwise(world)
+    order = MedicationOrder.objects.filter(patient=world.alice, medication="buprenorphine").latest("id")
+    yesterday = local_today(world.alice) - timedelta(days=1)
+    given_on(
+        world, order, yesterday, 4, 1, at=datetime.combine(yesterday, time(17), tzinfo=zone_of(world.alice))
+    )
+    with time_machine.travel(when, tick=False), pytest.raises(services.DoseBlocked) as exc:
+        services.record_dose(
+            by=world.staff["nurse"], patient_id=world.alice.pk, medication="buprenorphine", amount_mg="4"
+        )
+    assert exc.value.decision.decision == "not_ready"
+
+
+# --- Item 2: a second window dose after a same-day correction up ----------------------------------------
+
+
+def _on_sixty(world: World) -> date:
+    """Methadone 60 mg written twelve days ago, 60 mg taken at the window on each of the ten days before
+    today (rows: the history); today."""
+    today = local_today(world.alice)
+    order = prescribe(world, "60", at(world, today - timedelta(days=12), 7))
+    given_daily(world, order, [today - timedelta(days=n) for n in range(10, 0, -1)], 60)
+    return today
+
+
+SPLIT = "Split dose: rapid metabolizer, peak and trough ECG reviewed, plan discussed with the person"
+
+
+def _corrected_up_today(world: World) -> tuple[date, DoseRecord]:
+    """Methadone 60 mg a day for three days under an order of 60 mg, a 3 h re-dose interval; today 40 mg
+    at 09:00, corrected up to 60 mg at 10:30 (the pump log). Today and the dose."""
+    set_value(
+        by=world.staff["program_admin"],
+        program_slug="riverside",
+        rule="methadone-dose-check",
+        field="redose_min_hours",
+        value=3,
+        reason="program decision after the medical director's review",
+    )
+    today = _on_sixty(world)
+    dose = give(world, "40", at(world, today, 9)).dose
+    with time_machine.travel(at(world, today, 10, 30), tick=False):
+        corrected(world, dose, corrected_mg="60")
+    return today, dose
+
+
+def test_a_second_dose_after_a_correction_up_reads_the_corrected_total(world: World) -> None:
+    today, _dose = _corrected_up_today(world)
+    assert blocked(world, "20", at(world, today, 12, 30)).decision.decision == "needs_override"
+
+
+def test_the_refusal_names_the_days_total_with_the_corrected_amount(world: World) -> None:
+    today, _dose = _corrected_up_today(world)
+    assert "80" in words(blocked(world, "20", at(world, today, 12, 30)))
+
+
+def test_the_api_refuses_a_second_dose_past_the_order_after_a_correction_up(world: World) -> None:
+    today, _dose = _corrected_up_today(world)
+    with time_machine.travel(at(world, today, 12, 30), tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        response = client.post(
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            {"medication": "methadone", "amount_mg": "20"},
+            content_type="application/json",
+        )
+    assert response.status_code != 201
+
+
+def test_the_re_dose_interval_counts_from_the_time_given_not_the_correction(world: World) -> None:
+    """On a limit override of 80 mg, 20 mg at 12:10 is 3 h 10 after the dose given at 09:00 (1 h 40 after
+    its correction): the interval is met."""
+    today, _dose = _corrected_up_today(world)
+    override(world, at(world, today, 11), max_total_mg="80", reason=SPLIT)
+    assert give(world, "20", at(world, today, 12, 10)).dose.amount_mg == 20
+
+
+def test_the_re_dose_interval_from_the_time_given_still_holds_a_dose_too_soon(world: World) -> None:
+    today, _dose = _corrected_up_today(world)
+    override(world, at(world, today, 11), max_total_mg="80", reason=SPLIT)
+    assert blocked(world, "20", at(world, today, 11, 30)).decision.decision == "needs_override"
+
+
+def test_a_correction_up_after_a_second_dose_reads_the_days_total(world: World) -> None:
+    """40 at 09:00 and 20 at 12:10 on a limit override of 60 (the order's dose); the first then corrected up
+    to 60: the day's total would be 80, past the order and the override: refused."""
+    set_value(
+        by=world.staff["program_admin"],
+        program_slug="riverside",
+        rule="methadone-dose-check",
+        field="redose_min_hours",
+        value=3,
+        reason="program decision after the medical director's review",
+    )
+    today = _on_sixty(world)
+    dose = give(world, "40", at(world, today, 9)).dose
+    give(world, "20", at(world, today, 12, 10))
+    with time_machine.travel(at(world, today, 13), tick=False), pytest.raises(TreatmentInvalid) as exc:
+        corrected(world, dose, corrected_mg="60")
+    assert "today's total 80 mg, more than the order" in str(exc.value)
