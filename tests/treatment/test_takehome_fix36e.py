@@ -182,8 +182,6 @@ def _bottle_today_and_ready_otherwise(world: World) -> datetime:
     handed_out_yesterday(world)
     zone = zone_of(world.alice)
     when = datetime.combine(local_today(world.alice), time(11), tzinfo=zone)
-    if when > _now():
-        when = _now() - timedelta(minutes=1)
     _bup_order_and_cows(world, when)
     return when
 
