@@ -22,6 +22,7 @@ from keel.patients.models import FlagKind, PatientFlag
 from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord
+from keel.treatment.queries.doses import given_before
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.last_use import record_last_use
@@ -266,3 +267,31 @@ def test_a_cows_struck_before_the_dose_was_recorded_is_not_the_one_its_gate_read
     given = dose(world, "4", t + timedelta(minutes=30), medication=BUP, given_at=t).dose
     _strike(world, read, t + timedelta(hours=1))
     assert _flags(given) == 1
+
+
+# --- The one definition: by time given, ties by the order recorded ---
+
+
+def _row(pk: int, given: datetime | None, recorded: datetime) -> DoseRecord:
+    return DoseRecord(pk=pk, given_at=given, recorded_at=recorded)
+
+
+def test_a_dose_given_earlier_and_recorded_later_is_before(world: World) -> None:
+    t = at(a_day(world), 10)
+    slot_1, late = _row(1, None, t), _row(2, t - timedelta(hours=2), t + timedelta(minutes=30))
+    assert given_before([slot_1, late], slot_1) == [late]
+
+
+def test_of_two_doses_given_at_the_same_time_the_one_recorded_first_is_before(world: World) -> None:
+    t = at(a_day(world), 10)
+    first, second = _row(1, t, t + timedelta(minutes=5)), _row(2, t, t + timedelta(minutes=10))
+    assert given_before([first, second], second) == [first]
+
+
+def test_a_dose_being_recorded_now_comes_after_every_dose_given_by_its_time(world: World) -> None:
+    t = at(a_day(world), 10)
+    same, later = (
+        _row(1, t, t + timedelta(minutes=5)),
+        _row(2, t + timedelta(hours=1), t + timedelta(hours=1)),
+    )
+    assert given_before([same, later], t) == [same]
