@@ -246,7 +246,7 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     diagnosis as it stood on the report date `as_of` (`diagnosed`); the day a death was recorded as happening
     (`patients.models.death_day`), the last day of her care (review 35c hole 1)."""
     patients = _birth_and_death_days(program)
-    admissions, in_care = _enrollments(program)
+    admissions, in_care, counseling = _enrollments(program)
     days, runs, injections = _doses_taken(program)
     _add_fills(program, injections)
     _add_plan_days(program, days)
@@ -259,6 +259,7 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
             oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
+            counseling=tuple(counseling[pk]),
             # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them (the
             # dose runs alone already are: `day_runs` gives each patient's in order, apart)
             coverage=(
@@ -284,20 +285,28 @@ def _birth_and_death_days(program: Program) -> dict[int, tuple[date, date | None
     }
 
 
-def _enrollments(program: Program) -> tuple[dict[int, list[date]], dict[int, list[Span]]]:
-    """Each patient's admissions to medication care and spans in care, an open enrollment's to `date.max`
-    (one statement). Every episode is a span in care (naloxone coverage reads people in care, counseling
-    too); an admission to counseling (`EpisodeKind.COUNSELING`: no medication planned) is no intake to
-    medication (review 35c hole 2), an episode from before issue #18 (no kind) is."""
+def _enrollments(
+    program: Program,
+) -> tuple[dict[int, list[date]], dict[int, list[Span]], dict[int, list[Span]]]:
+    """Each patient's admissions to medication care, spans in care, an open enrollment's to `date.max`, and
+    which of them are counseling episodes (one statement). Every episode is a span in care (naloxone
+    coverage reads people in care, counseling too); an admission to counseling (`EpisodeKind.COUNSELING`:
+    no medication planned) is no intake to medication (review 35c hole 2), an episode from before issue #18
+    (no kind) is; nor is its span the care period an admission to medication opened (review 35h hole 3:
+    `Person.medication_care`)."""
     admissions: dict[int, list[date]] = defaultdict(list)
     in_care: dict[int, list[Span]] = defaultdict(list)
+    counseling: dict[int, list[Span]] = defaultdict(list)
     for pk, started, ended, kind in Enrollment.objects.filter(program=program).values_list(
         "patient_id", "started_on", "ended_on", "kind"
     ):
+        span = Span(started, max(ended, started) if ended else date.max)
         if kind != EpisodeKind.COUNSELING:
             admissions[pk].append(started)
-        in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
-    return admissions, in_care
+        else:
+            counseling[pk].append(span)
+        in_care[pk].append(span)
+    return admissions, in_care, counseling
 
 
 def _doses_taken(

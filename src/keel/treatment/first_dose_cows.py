@@ -97,7 +97,7 @@ def _threshold_rested_on(
     if _cows_then(assessment, correction, dose) != assessment.pk:
         return None
     then = copy.copy(assessment)
-    then.total = _total_then(assessment, correction, at)
+    then.total = _total_then(assessment, correction, dose.recorded_at)
     read = readiness_for_dose(assessment.patient, at, dose=dose, cows=then)
     if not read.ready or read.readiness is None:
         return None
@@ -107,13 +107,14 @@ def _threshold_rested_on(
 
 
 def _cows_then(assessment: Assessment, correction: AssessmentCorrection, dose: DoseRecord) -> int | None:
-    """The id of the latest COWS standing at the dose's time, as its gate read it (struck ones left out, but
-    for the mark being written now; one typed in after the dose was recorded left out: a paper COWS typed
+    """The id of the latest COWS standing at the dose's time, as its gate read it when the dose was recorded
+    (struck by then left out, but for the mark being written now: lane fix36a, review 35h hole 4, the gate's
+    one moment, not the time given; one typed in after the dose was recorded left out: a paper COWS typed
     in later was not what the gate read, review 34e item 3c)."""
     at = _moment(dose)
-    struck = AssessmentCorrection.objects.filter(entered_in_error=True, corrected_at__lte=at).exclude(
-        pk=correction.pk
-    )
+    struck = AssessmentCorrection.objects.filter(
+        entered_in_error=True, corrected_at__lte=dose.recorded_at
+    ).exclude(pk=correction.pk)
     found = (
         Assessment.objects.filter(
             patient_id=assessment.patient_id,
@@ -130,8 +131,8 @@ def _cows_then(assessment: Assessment, correction: AssessmentCorrection, dose: D
 
 
 def _total_then(assessment: Assessment, correction: AssessmentCorrection, at: datetime) -> int | None:
-    """The score in force at `at`: the latest correction made by then (not the one being written), else as
-    entered."""
+    """The score in force at `at` (the dose's recording, when its gate read it: lane fix36a): the latest
+    correction made by then (not the one being written), else as entered."""
     earlier = (
         AssessmentCorrection.objects.filter(
             assessment=assessment, corrected_at__lte=at, entered_in_error=False

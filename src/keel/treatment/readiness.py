@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from keel.access import policy
@@ -142,17 +143,19 @@ def reported_times(
     *,
     intakes: list[Intake] | None = None,
     reports: list[LastUseReport] | None = None,
+    entered_by: datetime | None = None,
 ) -> list[Reported]:
     """Every time of last use reported by `now` (each intake's, then each report's, latest first), read
     through the prescribers' corrections recorded by `now`; a struck time without a replacement is there
     with `at` None (used, at a time not known). The program's own records (doses, take-home days, fills)
-    are not reported times."""
+    are not reported times. `entered_by`: what was typed in by then, in place of `now` (`read_last_uses`)."""
+    entered = now if entered_by is None else entered_by
     if intakes is None:
-        intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))
+        intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=entered))
     if reports is None:
-        reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))
+        reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=entered))
     corrections = list(
-        LastUseCorrection.objects.filter(patient=patient, recorded_at__lte=now)
+        LastUseCorrection.objects.filter(patient=patient, recorded_at__lte=entered)
         .select_related("corrected_by")
         .order_by("recorded_at", "id")
     )
@@ -193,7 +196,9 @@ def _struck_unknown(reported: list[Reported], intake: Intake | None) -> dict[str
     return out
 
 
-def read_last_uses(patient: Patient, now: datetime, *, leave_out: int | None = None) -> LastUses:
+def read_last_uses(
+    patient: Patient, now: datetime, *, leave_out: int | None = None, entered_by: datetime | None = None
+) -> LastUses:
     """Every opioid's latest reported use as of `now` (review 13c): every intake and every report counts,
     whenever it was made, the latest time of each opioid winning (a use reported at 08:00 is not dropped
     because an intake typed at 08:30 gives an older one); then the program's own doses. The latest intake
@@ -203,16 +208,21 @@ def read_last_uses(patient: Patient, now: datetime, *, leave_out: int | None = N
     `reported_times`); one struck without a replacement leaves the opioid used at an unknown time (review
     13g: readiness waits for the time) until a later answer gives one or a later intake no longer lists it.
     `leave_out`: a recorded dose (its id) read again as of its own time, not its own last use
-    (`readiness_for_dose`)."""
-    intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))  # latest first
+    (`readiness_for_dose`). `entered_by` (None: `now`): a dose's readiness "just before" it, given at `now`
+    (lane fix36a, review 35h hole 2): every intake, report, correction and program record typed in by then
+    (the dose's recording; at the window, the moment it is recorded) counts for a use before `now`, as the
+    COWS does (`assessments.queries.latest(entered_by=...)`): "last use 2 h ago" typed at 09:50 for a dose
+    given at 09:30 and recorded at 10:00 is read; a use after `now` is not a use before the dose."""
+    entered = now if entered_by is None else entered_by
+    intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=entered))  # latest first
     intake = intakes[0] if intakes else None
-    reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))  # latest first
+    reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=entered))  # latest first
     uses: dict[str, LastUse] = {}
     asked = max([r.reported_at for r in reports[:1]] + [i.recorded_at for i in intakes[:1]], default=None)
     answered_after_intake: set[str] = set()
-    reported = reported_times(patient, now, intakes=intakes, reports=reports)
+    reported = reported_times(patient, now, intakes=intakes, reports=reports, entered_by=entered)
     for r in reported:
-        if r.at is None:
+        if r.at is None or r.at > now:
             continue
         source = "corrected" if r.correction is not None else r.source
         uses[r.opioid] = _later(uses.get(r.opioid), LastUse(r.opioid, r.at, source, r.correction))
@@ -224,37 +234,42 @@ def read_last_uses(patient: Patient, now: datetime, *, leave_out: int | None = N
                 uses[opioid] = LastUse(opioid, None, "intake")
     for opioid, r in _struck_unknown(reported, intake).items():  # struck, the right time not known
         uses[opioid] = LastUse(opioid, None, "corrected", r.correction)
-    for medication, at in _program_doses(patient, now, leave_out).items():
+    for medication, at in _program_doses(patient, now, leave_out, entered).items():
         uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
     if take_home is not None:
         uses["methadone"] = _later(uses.get("methadone"), LastUse("methadone", take_home, "take_home"))
-    filled = _last_filled_day(patient, now)
+    filled = _last_filled_day(patient, now, entered)
     if filled is not None:
         uses["buprenorphine"] = _later(uses.get("buprenorphine"), LastUse("buprenorphine", filled, "fill"))
     return LastUses(uses, asked, intake)
 
 
-def _program_doses(patient: Patient, now: datetime, leave_out: int | None = None) -> dict[str, datetime]:
-    """medication -> the time of the latest observed dose given here, as of `now`; a dose whose latest
-    amendment voids it or corrects it to 0 mg was not taken, and the dose `leave_out` (its id) is not
-    counted. One query."""
+def _program_doses(
+    patient: Patient, now: datetime, leave_out: int | None = None, entered_by: datetime | None = None
+) -> dict[str, datetime]:
+    """medication -> the time of the latest observed dose given here by `now` (its time given, else
+    recorded), of those recorded by `entered_by` (None: `now`; lane fix36a); a dose whose latest amendment
+    voids it or corrects it to 0 mg was not taken, and the dose `leave_out` (its id) is not counted. One
+    query."""
     latest_amendment = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
     recent = (
         DoseRecord.objects.filter(
             patient=patient,
             medication__in=(Medication.METHADONE, Medication.BUPRENORPHINE),
             status=DoseStatus.GIVEN,
-            recorded_at__lte=now,
+            recorded_at__lte=now if entered_by is None else entered_by,
         )
         .exclude(pk=leave_out or 0)
         .annotate(
+            moment=Coalesce("given_at", "recorded_at"),
             amended=Exists(latest_amendment),
             voided=Subquery(latest_amendment.values("voided")[:1]),
             corrected=Subquery(latest_amendment.values("corrected_mg")[:1]),
         )
-        .order_by("-recorded_at", "-id")
-        .values_list("medication", "recorded_at", "amended", "voided", "corrected")[:20]
+        .filter(moment__lte=now)
+        .order_by("-moment", "-id")
+        .values_list("medication", "moment", "amended", "voided", "corrected")[:20]
     )
     out: dict[str, datetime] = {}
     for medication, at, amended, voided, corrected in recent:
@@ -311,14 +326,18 @@ def _last_take_home_day(patient: Patient, now: datetime) -> datetime | None:
     return None if found is None else _bottle_time(found, zone, now)
 
 
-def methadone_times(patient: Patient, since: date, now: datetime) -> list[datetime]:
+def methadone_times(
+    patient: Patient, since: date, now: datetime, *, entered_by: datetime | None = None
+) -> list[datetime]:
     """When Keel knows methadone (a full agonist) was taken, from the day `since` up to `now`: doses given
     here (their time given, else recorded; a voided dose or one corrected to 0 mg was not taken), take-home
     bottles that left the clinic with her and were not brought back (`take_home_days`, lane fix36e: the end
     of their day, or now for today's: the safe reading) and every reported last use (intakes and reports,
     read through the prescribers' corrections: `reported_times`). The buprenorphine induction's switch
-    check (`keel.core.induction`); the readiness's last use reads the same bottles (`_last_take_home_day`)."""
-
+    check (`keel.core.induction`); the readiness's last use reads the same bottles (`_last_take_home_day`).
+    `entered_by` (None: `now`): what was typed in by then counts, as `read_last_uses` (lane fix36a: a
+    methadone dose recorded after the time a buprenorphine dose was given, by its recording)."""
+    entered = now if entered_by is None else entered_by
     zone = zone_of(patient)
     out = [
         given or recorded
@@ -328,17 +347,21 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
                 medication=Medication.METHADONE,
                 status=DoseStatus.GIVEN,
                 local_date__gte=since,
-                recorded_at__lte=now,
+                recorded_at__lte=entered,
             )
         ).values_list("given_at", "recorded_at")
     ]
     out += [_bottle_time(day, zone, now) for day in take_home_days(patient, since, now)]
-    reported = [r.at for r in reported_times(patient, now) if r.opioid == "methadone" and r.at is not None]
+    reported = [
+        r.at
+        for r in reported_times(patient, now, entered_by=entered)
+        if r.opioid == "methadone" and r.at is not None
+    ]
     out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
     return out
 
 
-def _last_filled_day(patient: Patient, now: datetime) -> datetime | None:
+def _last_filled_day(patient: Patient, now: datetime, entered_by: datetime | None = None) -> datetime | None:
     """Buprenorphine filled at a pharmacy (a fill of a buprenorphine order recorded by `now`, not voided) is
     taken through the last day of its supply: the end of that day, or now while the supply lasts (the safe
     reading: the person has it in hand and the times are not known). One query."""
@@ -351,7 +374,7 @@ def _last_filled_day(patient: Patient, now: datetime) -> datetime | None:
         voids__isnull=True,
         voided_by__isnull=True,
         filled_on__lte=today,
-        recorded_at__lte=now,
+        recorded_at__lte=now if entered_by is None else entered_by,
     ).values_list("filled_on", "days_supply"):
         end = filled_on + timedelta(days=supply - 1)
         last = end if last is None else max(last, end)
@@ -408,13 +431,16 @@ def buprenorphine_readiness(
     cows: Assessment | None = None,
     leave_out: int | None = None,
     entered_by: datetime | None = None,
+    told_by: datetime | None = None,
 ) -> ReadinessRead:
     """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
     the last use and fresh), the program's policy. No audit row: callers read the record through policy.
     `cows`: the COWS to read in place of the latest (clin34: a correction looking back at the score a first
-    dose was given on, as it stood then). `leave_out`, `entered_by`: a recorded dose read again
-    (`readiness_for_dose`, the one place that passes them)."""
-    uses = read_last_uses(patient, now, leave_out=leave_out)
+    dose was given on, as it stood then). `leave_out`, `entered_by`: a recorded dose read again; `told_by`:
+    the window's dose being recorded now, given at `now` (`readiness_for_dose`, the one place that passes
+    them: the times of last use typed in by then)."""
+    told = entered_by if entered_by is not None else told_by
+    uses = read_last_uses(patient, now, leave_out=leave_out, entered_by=told)
     if cows is None:
         cows = assessments.latest(patient, "cows", as_of=now, entered_by=entered_by)
     latest = {"cows": cows} if cows is not None else {}
@@ -445,7 +471,12 @@ def buprenorphine_readiness(
 
 
 def readiness_for_dose(
-    patient: Patient, at: datetime, *, dose: DoseRecord | None = None, cows: Assessment | None = None
+    patient: Patient,
+    at: datetime,
+    *,
+    dose: DoseRecord | None = None,
+    cows: Assessment | None = None,
+    now: datetime | None = None,
 ) -> ReadinessRead:
     """The readiness verdict the start gate reads for a buprenorphine dose given at `at`, "just before this
     dose" (lane fix35a, review 34e): the one read of the window's gate (`services.start.start_gate`, `dose`
@@ -453,10 +484,13 @@ def readiness_for_dose(
     first-dose COWS flag (`treatment.first_dose_cows`), both with the recorded `dose`. Read again, the dose
     is not its own last use (0 h before itself, after every COWS: a correction up of a first dose given on
     "ready" was always refused), and a COWS counts only if it was typed in by the time the dose was recorded
-    (a paper COWS typed in later, its `filled_at` before the dose, was not what the gate read). `cows`: as
-    `buprenorphine_readiness`."""
+    (a paper COWS typed in later, its `filled_at` before the dose, was not what the gate read). The times
+    of last use read the same way (lane fix36a, review 35h hole 2: `read_last_uses(entered_by=...)`): every
+    intake, report and program record typed in by the dose's recording, its use before `at`; at the window
+    (`dose` None), by `now`, the moment the dose is being recorded (None: `at`), so a dose recorded late for
+    an earlier time reads what was typed in since. `cows`: as `buprenorphine_readiness`."""
     if dose is None:
-        return buprenorphine_readiness(patient, at, cows=cows)
+        return buprenorphine_readiness(patient, at, cows=cows, told_by=now)
     return buprenorphine_readiness(patient, at, cows=cows, leave_out=dose.pk, entered_by=dose.recorded_at)
 
 

@@ -60,6 +60,9 @@ class Person:
     oud_diagnosis: bool
     admissions: tuple[date, ...] = ()  # admissions to medication care (each opens a care period that day)
     in_care: tuple[Span, ...] = ()  # enrollment periods; an open one ends on date.max
+    # Those of `in_care` that are counseling episodes (no medication planned): in care, never the period an
+    # admission to medication opened (review 35h hole 3)
+    counseling: tuple[Span, ...] = ()
     coverage: tuple[Span, ...] = ()  # covered days, not yet joined
     naloxone_on: tuple[date, ...] = ()
     died_on: date | None = None  # the day a death was recorded as happening: the last day of her care
@@ -78,10 +81,27 @@ class Person:
 
     def care(self) -> tuple[Span, ...]:
         """Her care periods, none past the day she died (a period that began after it is none)."""
+        return self._until_death(self.in_care)
+
+    def medication_care(self) -> tuple[Span, ...]:
+        """Her care periods but her counseling episodes (`counseling`, each left out once), as `care`: the
+        periods her admissions to medication opened (lane fix36a, review 35h hole 3: a counseling episode
+        admitted by mistake and ended the day she was admitted to medication is not the period that
+        admission opened)."""
+        left = list(self.counseling)
+        kept = []
+        for span in self.in_care:
+            if span in left:
+                left.remove(span)
+            else:
+                kept.append(span)
+        return self._until_death(tuple(kept))
+
+    def _until_death(self, spans: tuple[Span, ...]) -> tuple[Span, ...]:
         if self.died_on is None:
-            return self.in_care
+            return spans
         died = self.died_on
-        return tuple(Span(c.start, min(c.end, died)) for c in self.in_care if c.start <= died)
+        return tuple(Span(c.start, min(c.end, died)) for c in spans if c.start <= died)
 
 
 @dataclass(frozen=True)
@@ -452,7 +472,8 @@ def _first_dose_day(covered: Sequence[Span], admitted: date) -> date | None:
 
 
 def _care_left_on(care: Sequence[Span], admitted: date, nth: int, as_of: date) -> date | None:
-    """The last day of the care period this admission opened (`care`: her periods, `Person.care`), when
+    """The last day of the care period this admission opened (`care`: her periods of medication care,
+    `Person.medication_care`: never a counseling episode's, review 35h hole 3), when
     it ended by the report date (care that ended on the report date has ended); None while she is still in
     that care. The period it opened is the one that began that day (review 35c hole 3: a readmission on the
     day the last episode ended is read against its own period, not the one that ended), the `nth` of them
@@ -472,7 +493,7 @@ def _tally_admissions(
     tallies = {m: _Tally() for m in months(start, end)}
     never_started = 0
     for person in people:
-        covered, care = person.covered(as_of), person.care()
+        covered, care = person.covered(as_of), person.medication_care()  # never a counseling episode's
         for nth, admitted in enumerate(person.admissions):
             if not start <= admitted <= end:
                 continue

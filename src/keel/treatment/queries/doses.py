@@ -105,6 +105,26 @@ def taken_doses(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
     )
 
 
+def given_order(dose: DoseRecord) -> tuple[datetime, datetime, int]:
+    """A dose's place among the doses of its day: its time given (else recorded), ties by the order it was
+    recorded in (`given_before`)."""
+    return (dose.given_at or dose.recorded_at, dose.recorded_at, dose.pk)
+
+
+def given_before(doses: Iterable[DoseRecord], this: DoseRecord | datetime) -> list[DoseRecord]:
+    """The one definition of "the doses of the day before this one" (lane fix36a, review 35h hole 1): by time
+    given, else recorded (`given_order`), never by slot: a dose recorded late for a time before the day's
+    first recorded dose is the day's first dose. `this`: a recorded dose (its own row left out), or the time
+    given of a dose being recorded now (every dose recorded by then given at or before it is before it: its
+    recording is the latest). The start gate's every read (the window, the API, a correction up, the
+    first-dose COWS flag: `services.start`) and a correction's day-1 limit (`doses.limits`) use it; the
+    caller passes the day's doses of one medication, taken or not (a voided one weighs 0 mg)."""
+    if isinstance(this, datetime):
+        return [d for d in doses if given_order(d)[0] <= this]
+    mine = given_order(this)
+    return [d for d in doses if d.pk != this.pk and given_order(d) < mine]
+
+
 def with_latest_amendment(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
     """The doses with their latest amendment's `latest_voided` and `latest_corrected` (None: none)."""
     latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")

@@ -42,7 +42,7 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.queries import DoseContext, dose_context, effective_mg, taken_doses
-from keel.treatment.queries.doses import episode_first_day_before
+from keel.treatment.queries.doses import episode_first_day_before, given_before, given_order
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import methadone_times, readiness_for_dose
 from keel.treatment.services.common import _audit, _scoped_for
@@ -61,6 +61,7 @@ def start_gate(
     *,
     dose_limit: DoseLimitPolicy | None = None,
     dose: DoseRecord | None = None,
+    entered_by: datetime | None = None,
 ) -> StartGate:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
@@ -75,11 +76,15 @@ def start_gate(
     more was "not a first dose" and skipped the gate); on a later day above the step, the step's words (the
     schedule's planned total still needs a limit override for the day, clin13). `dose_limit`: the dose limit's
     policy for the person when the caller read it (the window's, `guards.DoseDay.policy`); None: read.
-    `dose`: a recorded dose whose gate is read again (`recorded_dose_gate`; None at the window)."""
+    `dose`: a recorded dose whose gate is read again (`recorded_dose_gate`; None at the window). `now`: the
+    dose's time given (else recorded); "before it" is by that time (`queries.doses.given_before`, fix36a).
+    `entered_by`: at the window, the moment the dose is being recorded (a report of last use typed in by then
+    counts, its use before `now`: `readiness.readiness_for_dose`); a recorded dose reads its recording."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return _with_step({"first_dose": False}, step)
-    read = _GateRead(patient, ctx, now, total, overrides, dose_limit, dose)
+    entered = dose.recorded_at if dose is not None else entered_by
+    read = _GateRead(patient, ctx, now, total, overrides, dose_limit, dose, entered)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
         gate = _start_gate_read(read, any_dose=True)
         gate.pop("phase", None)
@@ -94,18 +99,19 @@ def recorded_dose_gate(
     """The start gate the window puts to a recorded buprenorphine dose, read again as it was given, with the
     context it is read on (lane fix35a, review 34e; a correction's gate, `doses.limits.start_gate_over`,
     and the first-dose COWS flag, `treatment.first_dose_cows`): its day's context with the day's doses
-    before it (its slot's) as `given_today_mg`, the episode's earlier dosing days as the record holds them
-    now (`queries.doses.episode_first_day_before`: none, and its day is the episode's first, whatever a
-    correction did to it since or a later day holds), the dose's time (given, else recorded), `total` the
-    day's total with it (None: the doses before it and its own amount as it stands), and the overrides the
-    window read for it: of its day, written by the time it was recorded and not ended then (one written
-    after it does not count: review 34e item 5). None: not a buprenorphine dose under an order."""
+    before it by time given (`queries.doses.given_before`, lane fix36a: never by slot) as `given_today_mg`,
+    the episode's earlier dosing days as the record holds them now (`queries.doses.episode_first_day_before`:
+    none, and its day is the episode's first, whatever a correction did to it since or a later day holds),
+    the dose's time (given, else recorded), `total` the day's total with it (None: the doses before it and
+    its own amount as it stands), and the overrides the window read for it: of its day, written by the time
+    it was recorded and not ended then (one written after it does not count: review 34e item 5). None: not
+    a buprenorphine dose under an order."""
     if dose.medication != Medication.BUPRENORPHINE or dose.order is None:
         return None
-    earlier_slots = DoseRecord.objects.filter(
-        patient=patient, medication=dose.medication, local_date=dose.local_date, sequence__lt=dose.sequence
+    day = DoseRecord.objects.filter(
+        patient=patient, medication=dose.medication, local_date=dose.local_date
     ).prefetch_related("amendments")
-    before = sum((effective_mg(d) for d in earlier_slots), Decimal(0))
+    before = sum((effective_mg(d) for d in given_before(day, dose)), Decimal(0))
     total = before + effective_mg(dose) if total is None else total
     earlier = episode_first_day_before(dose)
     ctx = replace(
@@ -140,7 +146,8 @@ def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
 class _GateRead:
     """What `start_gate` reads the gate from: the day's context (`given_today_mg`: the day's doses before
     this one), the dose's time, the day's total with it, the day's overrides, the dose limit's policy if
-    read, and the recorded dose read again (None at the window)."""
+    read, the recorded dose read again (None at the window) and the moment what it reads was typed in by
+    (the dose's recording; at the window, now; None: `now`)."""
 
     patient: Patient
     ctx: DoseContext
@@ -149,6 +156,7 @@ class _GateRead:
     overrides: list[DoseOverride]
     dose_limit: DoseLimitPolicy | None
     dose: DoseRecord | None
+    entered_by: datetime | None = None
 
 
 def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
@@ -159,18 +167,19 @@ def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
     lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
     the override limits the day's total); and to every dose with `any_dose` (a low-dose day above its step,
     review 21x). A later dose after a first dose given on "ready" is not gated again (a fresh COWS is not
-    asked for it), a start override recorded or not (lane fix35a, review 34e item 4)."""
+    asked for it), a start override recorded or not (lane fix35a, review 34e item 4). "The day's first" and
+    "before it" are by time given (`queries.doses.given_before`, lane fix36a, review 35h hole 1)."""
     patient, ctx, overrides = read.patient, read.ctx, read.overrides
-    induction = _induction(patient, ctx, read.now, read.dose_limit, leave_out=read.dose)
+    induction = _induction(
+        patient, ctx, read.now, read.dose_limit, leave_out=read.dose, entered_by=read.entered_by
+    )
     gated = (
-        any_dose
-        or ctx.given_today_mg == 0
-        or (induction.starts_today and _day_rested_on_override(patient, ctx, overrides, read.dose))
+        any_dose or _taken_before_mg(read) == 0 or (induction.starts_today and _day_rested_on_override(read))
     )
     first = (induction.starts_today and gated) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
     if first:
-        verdict = readiness_for_dose(patient, read.now, dose=read.dose)
+        verdict = readiness_for_dose(patient, read.now, dose=read.dose, now=read.entered_by)
         gate["start_verdict"] = verdict.readiness.decision if verdict.readiness is not None else "undecided"
         gate["start_override"] = any(
             o.kind == OverrideKind.START and read.total <= o.max_total_mg for o in overrides
@@ -182,26 +191,38 @@ def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
     return gate
 
 
-def _day_rested_on_override(
-    patient: Patient, ctx: DoseContext, overrides: list[DoseOverride], dose: DoseRecord | None
-) -> bool:
-    """Whether the day's first dose taken (before this one, `dose` when it is recorded) rested on a start
-    override of the day: one is recorded and the readiness verdict just before that first dose
+def _taken_before_mg(read: _GateRead) -> Decimal:
+    """The mg of the day's doses before this one by time given (`queries.doses.given_before`): a recorded
+    dose read again has them as its context's `given_today_mg` (`recorded_dose_gate`); at the window, the
+    day's doses given by the dose's time (all of them, unless it is recorded late for an earlier time)."""
+    if read.dose is not None:
+        return read.ctx.given_today_mg
+    today = read.ctx.doses_today
+    before = given_before(today, read.now)
+    if len(before) == len(today):
+        return read.ctx.given_today_mg
+    return sum((effective_mg(d) for d in before), Decimal(0))
+
+
+def _day_rested_on_override(read: _GateRead) -> bool:
+    """Whether the day's first dose taken before this one (by time given, `queries.doses.given_before`: the
+    recorded dose read again, or the window's dose at its time given) rested on a start override of the
+    day: one is recorded and the readiness verdict just before that first dose
     (`readiness.readiness_for_dose`) was not "ready" (lane fix35a, review 34e item 4: an override the first
     dose did not need gates no later dose, as a day without one)."""
-    if not any(o.kind == OverrideKind.START for o in overrides):
+    if not any(o.kind == OverrideKind.START for o in read.overrides):
         return False
     day = taken_doses(
         DoseRecord.objects.filter(
-            patient=patient,
+            patient=read.patient,
             medication=Medication.BUPRENORPHINE,
             status=DoseStatus.GIVEN,
-            local_date=ctx.today,
+            local_date=read.ctx.today,
         )
     )
-    if dose is not None:  # a recorded dose read again: the doses of its day before it
-        day = day.filter(sequence__lt=dose.sequence)
-    first = day.order_by("sequence").first()
+    before = given_before(day, read.dose if read.dose is not None else read.now)
+    first = min(before, key=given_order, default=None)
+    patient = read.patient
     return (
         first is None
         or not readiness_for_dose(patient, first.given_at or first.recorded_at, dose=first).ready
@@ -225,11 +246,13 @@ def _induction(
     dose_limit: DoseLimitPolicy | None = None,
     *,
     leave_out: DoseRecord | None = None,
+    entered_by: datetime | None = None,
 ) -> induction_rules.Induction:
     """Today's place in the buprenorphine induction, from this episode's latest buprenorphine doses (today's
     and those of the two dosing days before: at most 10 slots a day, so 30 rows) and the methadone taken
     since the earliest of them. `dose_limit`: the dose limit's policy for the person, if read (None: read).
-    `leave_out`: a recorded dose whose gate is read again, not counted before itself (lane fix35a)."""
+    `leave_out`: a recorded dose whose gate is read again, not counted before itself (lane fix35a);
+    `entered_by`: methadone typed in by then counts (`readiness.methadone_times`; None: `now`)."""
     settings = effective_policy(patient, DOSE_LIMIT) if dose_limit is None else dose_limit
     doses: list[tuple[date, datetime]] = []
     if ctx.first_dose_on is not None:
@@ -256,7 +279,7 @@ def _induction(
         episode_first=ctx.first_dose_on,
         today=ctx.today,
         now=now,
-        full_agonist=methadone_times(patient, since, now) if doses else [],
+        full_agonist=methadone_times(patient, since, now, entered_by=entered_by) if doses else [],
         restart_gap_days=float(settings["restart_gap_days"]),
     )
 

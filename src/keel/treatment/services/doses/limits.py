@@ -37,6 +37,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
+from keel.treatment.queries.doses import given_before
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
@@ -100,7 +101,7 @@ def amendment_ceilings(
     start_gate_over(patient, dose, corrected, total - corrected)  # no limit override passes the start gate
     if covered:  # the override for that day passes the rest
         return
-    before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
+    before = sum((effective_mg(d) for d in given_before(others, dose)), Decimal(0))  # by time given
     over = induction_limits_over(patient, dose, corrected, total, before == 0, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])

@@ -62,7 +62,9 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     start = None
     if medication == Medication.BUPRENORPHINE:
         dose_limit = cast(DoseLimitPolicy, day.policy)  # buprenorphine's guard rail: its dose limit
-        start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=dose_limit)
+        start = start_gate(
+            patient, order, ctx, at, total, overrides, dose_limit=dose_limit, entered_by=day.now
+        )
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     redose = next((o for o in overrides if o.kind == OverrideKind.REDOSE), None)  # newest first
