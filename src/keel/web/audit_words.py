@@ -277,6 +277,7 @@ REASONS = {
     ),
     "enrolled": _("enrolled"),
     "enrolled with set-up code": _("a new authenticator added with the one-time set-up code"),
+    "sign-up refused: username in use": _("own account sign-up refused: the username is in use"),
     "set-up code: none that works": _("two-step set-up code: none that works (used, expired or void)"),
     "set-up code: wrong": _("two-step set-up code: wrong"),
     "set-up code: void after too many tries": _("two-step set-up code: void after too many wrong tries"),
