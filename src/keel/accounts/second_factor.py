@@ -81,8 +81,7 @@ def staff_for_operator(username: object) -> tuple[User, list[Program]]:
     """The active staff member with this username and the programs they work in (by id), or
     OperatorResetRefused naming `--username`: no such staff member (a patient's second factor is their care
     team's to reset), or an account turned off."""
-    name = str(username or "").strip()
-    user = User.objects.filter(username=name).first() if name else None
+    user = services.account_named(username)  # regardless of case, as every route (review 35g, lane fix36b)
     if user is None or not user.is_staff_member:
         raise OperatorResetRefused("--username", "no staff member has this username")
     if not user.is_active:

@@ -57,12 +57,14 @@ from keel.accounts.services.totp import (
     totp_secret_base32_of_key,
 )
 from keel.accounts.services.usernames import (
+    account_named,
     save_new_user,
     username_case_duplicates,
     username_taken,
 )
 
 __all__ = [
+    "account_named",
     "MAX_PASSWORD_LENGTH",
     "PENDING_SIGN_IN",
     "SETTINGS_FIELDS",
