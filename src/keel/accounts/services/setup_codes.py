@@ -77,7 +77,8 @@ def _audit_in_her_programs(
     """One `mfa` row in the trail of each program she works in (none: the trail of no program), where the
     admin who reset it reads (review 35g, lane fix36b: they were in no program's trail), as the reset's own
     rows are (`second_factor.reset_by_operator`). No code, typed or right, is in any row."""
-    for program_id in programs_of(user) or [None]:
+    trails: list[int | None] = [*programs_of(user)] or [None]  # none: the trail of no program
+    for program_id in trails:
         audit.record(
             actor=user,
             action=action,
