@@ -93,7 +93,7 @@ def test_each_change_to_no_use_is_said(world: Any) -> None:
     _checkin(world, "b", used=False)
     _checkin(world, "c", used=True)
     _checkin(world, "d", used=False)
-    assert len(_notes(_flag(world))) == 2
+    assert len(_notes(_flag(world))) == 1  # review 35g (fix36b): the flag says the check-in as it stands
 
 
 def test_a_replayed_edit_says_it_once(world: Any) -> None:

@@ -223,7 +223,9 @@ def _preview_with_a_day_held(world: Any, *, held: bool) -> str:
 
 def test_the_preview_lists_a_check_in_the_program_already_has_for_that_day(world: Any) -> None:
     page = _preview_with_a_day_held(world, held=True)
-    assert "these will not move and will be deleted" in page
+    assert (
+        "yours will not move and will be deleted" in page
+    )  # review 35g (fix36b): said alike for every record
 
 
 def test_the_preview_lists_nothing_when_every_day_moves(world: Any) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import passwords, services
-from keel.accounts.models import OperatorSecondFactorReset, Program, ProgramMembership, User
+from keel.accounts.models import OperatorSecondFactorReset, Program, User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.reasons import reason_problem, reason_text
@@ -67,22 +67,11 @@ def remove_second_factor(user: User, *, by: User | None = None) -> Removed:
     return Removed(devices=int(removed), setup_code=services.issue_setup_code(user, by=by))
 
 
-def programs_of(user: User, *, first: int | None = None) -> list[int]:
-    """The ids of the programs a staff member works in, in the order their trails are written: `first` (the
-    acting admin's program) first, then the others by id."""
-    theirs = ProgramMembership.objects.filter(user=user)
-    if first is not None:
-        theirs = theirs.exclude(program_id=first)
-    rest = sorted(theirs.values_list("program_id", flat=True))
-    return rest if first is None else [first, *rest]
-
-
 def staff_for_operator(username: object) -> tuple[User, list[Program]]:
     """The active staff member with this username and the programs they work in (by id), or
     OperatorResetRefused naming `--username`: no such staff member (a patient's second factor is their care
     team's to reset), or an account turned off."""
-    name = str(username or "").strip()
-    user = User.objects.filter(username=name).first() if name else None
+    user = services.account_named(username)  # regardless of case, as every route (review 35g, lane fix36b)
     if user is None or not user.is_staff_member:
         raise OperatorResetRefused("--username", "no staff member has this username")
     if not user.is_active:

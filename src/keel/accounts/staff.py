@@ -22,7 +22,7 @@ from keel.accounts import invitations as invites
 from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
-from keel.accounts.second_factor import programs_of, remove_second_factor
+from keel.accounts.second_factor import remove_second_factor
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
@@ -436,7 +436,7 @@ def _refuse_beyond_admin(by: User, program: Program, user: User) -> None:
     records."""
     if not policy.works_beyond_admin(by, user):
         return
-    for program_id in programs_of(user, first=program.pk):
+    for program_id in services.programs_of(user, first=program.pk):
         audit.record(
             actor=by,
             action=Action.DENIED,
@@ -464,7 +464,7 @@ def _reset(by: User, program: Program, user: User) -> SecondFactorResetDone:
     with transaction.atomic():
         done = remove_second_factor(user, by=by)
         removed = done.devices
-        for program_id in programs_of(user, first=program.pk):
+        for program_id in services.programs_of(user, first=program.pk):
             audit.record(
                 actor=by,
                 action=Action.UPDATE,

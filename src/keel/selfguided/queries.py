@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -46,16 +46,19 @@ def live_code(code: str, now: datetime) -> LinkCode | None:
 
 @dataclass(frozen=True)
 class JoinPreview:
+    """What the code's holder is told before signing: the program's name (and, kept from her, the name she
+    signs with). Nothing the program's record holds: what bringing the history leaves behind (review 35b,
+    `recovery.services.history.staying_behind`) is said in words that name none of it (review 35g, lane
+    fix36b: its days, plan and reminder kinds were the record's content, told to whoever holds the code)."""
+
     program: str
-    record_name: str  # the name the program has: the person signs with it
-    # what bringing the history would leave behind, the program's record holding it already (review 35b)
-    staying: dict[str, int] = field(default_factory=dict)
+    record_name: str  # the name the program has: the person signs with it; never shown
 
 
 def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinPreview:
     """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
     the same way (and counts toward the lockout, like a wrong password)."""
-    own = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)  # a record of her own, or 404
     if not take_join_try(user.pk, now=now):
         raise TooManyTries()
     found = live_code(code, now or timezone.now())
@@ -67,11 +70,8 @@ def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinP
         raise SelfGuidedInvalid(
             [FieldError("code", N_("that code did not work: check it with your care team"))]
         )
-    from keel.recovery.services.history import staying_behind
-
     p = found.patient
-    name = f"{p.given_name} {p.family_name}".strip()
-    return JoinPreview(p.program.name, name, staying_behind(source=own, target=p))
+    return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
 
 
 def history_brought_on(patient_id: int) -> datetime | None:

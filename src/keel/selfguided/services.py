@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -32,7 +31,7 @@ from keel.access.policy import Area
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, Role, User
 from keel.audit import services as audit
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
@@ -84,33 +83,25 @@ class WrongPassword(Exception):
 # --- Sign-up ----------------------------------------------------------------------------------------------
 
 
+IN_USE = N_("that username is taken; try another")  # one answer for every account: staff, patient or own
+
+
 def _check_username(username: str) -> str | None:
+    """The name's shape only: whether an account has it is asked later (`_name_in_use`), once a sign-up is
+    spent."""
     if not 3 <= len(username) <= 40:
         return "use 3 to 40 characters"
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
         return "use letters, numbers and @ . + - _ only"
-    if accounts.username_taken(username):
-        return "that username is taken; try another"
     return None
 
 
-@transaction.atomic
-def sign_up(
-    *,
-    username: str,
-    password: str,
-    password_again: str,
-    time_zone: str,
-    understood: bool,
-    address: str | None,
-    language: str = "en",
-) -> User:
-    """Make a self-guided account and its personal space. Raises SelfGuidedInvalid naming every bad field
-    (nothing is written), TooManySignups past the visitor's limit. `language`: the one the sign-up page was
-    read in, kept as the account's."""
-    username = (username or "").strip()
+def _form_errors(
+    username: str, password: str, password_again: str, time_zone: str, understood: bool
+) -> list[FieldError]:
+    """Every field's problem that needs no look-up of another account."""
     errors: list[FieldError] = []
     problem = _check_username(username)
     if problem:
@@ -126,22 +117,69 @@ def sign_up(
         errors.append(FieldError("time_zone", N_("choose your time zone from the list")))
     if not understood:
         errors.append(FieldError("understood", N_("check the box to say you read this")))
+    return errors
+
+
+def sign_up(
+    *,
+    username: str,
+    password: str,
+    password_again: str,
+    time_zone: str,
+    understood: bool,
+    address: str | None,
+    language: str = "en",
+) -> User:
+    """Make a self-guided account and its personal space. Raises SelfGuidedInvalid naming every bad field
+    (nothing is written), TooManySignups past the visitor's limit. `language`: the one the sign-up page was
+    read in, kept as the account's.
+
+    In this order (review 35g, lane fix36b): every field that needs no look-up (`_form_errors`: a wrong one
+    is answered before any account is asked about, and spends nothing); then one of the visitor's sign-ups is
+    spent, committed by itself (`take_signup_token`); only then is the name looked up. A name in use (any
+    account's, any case: staff, patient or one's own, answered alike, `IN_USE`) costs what a sign-up costs, so
+    the public page confirms at most KEEL_SIGNUP_RATE names a visitor; each such refusal is audited, naming
+    no one (neither the name nor the address)."""
+    username = (username or "").strip()
+    errors = _form_errors(username, password, password_again, time_zone, understood)
     if errors:
         raise SelfGuidedInvalid(errors)
     if not take_signup_token(address):
         raise TooManySignups()
+    try:
+        return _make_account(username, password, time_zone, language)
+    except SelfGuidedInvalid:
+        audit.record(
+            actor=None,
+            action=Action.CREATE,
+            outcome=Outcome.DENIED,
+            target_type="self_guided_account",
+            reason="sign-up refused: username in use",
+            about=Role.SELF_GUIDED,  # as a sign-up's own events: no address (the visitor's is never stored)
+        )
+        raise
+
+
+@transaction.atomic
+def _make_account(username: str, password: str, time_zone: str, language: str) -> User:
+    """The account, its personal space and its record; a name in use (checked, or taken meanwhile: the
+    unique index, `save_new_user`) is SelfGuidedInvalid naming `username` with `IN_USE`, nothing written."""
+    if accounts.username_taken(username):
+        raise SelfGuidedInvalid([FieldError("username", IN_USE)])
     space = Program.objects.create(
         slug=f"self-{secrets.token_hex(8)}", name="", time_zone=time_zone, is_personal=True
     )
     user = User(username=username, role=Role.SELF_GUIDED, preferred_language=language)
     user.set_password(password)
     try:
-        user.full_clean(exclude=["password"])
+        user.full_clean(exclude=["password", "username"])  # the name: asked above and by the index
         accounts.save_new_user(user)  # the name taken meanwhile (any case): the field error, never a 500
     except ValidationError as exc:
         raise SelfGuidedInvalid([accounts.account_error(exc).field_error()]) from None
     except accounts.AccountError as exc:
-        raise SelfGuidedInvalid([exc.field_error()]) from None
+        raise SelfGuidedInvalid(
+            [FieldError("username", IN_USE) if exc.field == "username" else exc.field_error()]
+        ) from None
     Patient.objects.create(
         program=space,
         user=user,
@@ -168,15 +206,14 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
         raise WrongPassword()
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    username, key = user.username, str(user.pk)
+    username = user.username
     with transaction.atomic():
         record = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
         space = record.program
         record.delete()  # every check-in, thought record, skill try, plan, reminder and meeting goes with it
         if space.is_personal:
             space.delete()
-        doomed = [s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key]
-        Session.objects.filter(pk__in=doomed).delete()
+        accounts.end_sessions(user)  # every session, a sign-in half done too (review 35g, lane fix36b)
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             model.objects.filter(username=username).delete()
         forget_account(user.pk)  # its join-try bucket

@@ -198,7 +198,6 @@ def _join_page(
             "signature": request.POST.get("signature", "")[:200],
             "errors": errors,
             "consent": words.consent_text(preview.program) if preview else "",
-            "staying": words.moved_in_words(preview.staying) if preview else [],
         },
         status=422 if errors else 200,
     )

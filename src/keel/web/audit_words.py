@@ -277,6 +277,7 @@ REASONS = {
     ),
     "enrolled": _("enrolled"),
     "enrolled with set-up code": _("a new authenticator added with the one-time set-up code"),
+    "sign-up refused: username in use": _("own account sign-up refused: the username is in use"),
     "set-up code: none that works": _("two-step set-up code: none that works (used, expired or void)"),
     "set-up code: wrong": _("two-step set-up code: wrong"),
     "set-up code: void after too many tries": _("two-step set-up code: void after too many wrong tries"),
@@ -339,6 +340,7 @@ REASONS = {
     "photo taken": _("photo taken"),
     "positive suicide screen": _("positive suicide screen"),
     "suicide screen corrected: flag says so": _("the suicide screen was corrected: its flag says so"),
+    "check-in edited: flag says what was used": _("a check-in was edited: its flag says what was used now"),
     "check-in edited to no use: flag says so": _("a check-in was edited to no use: its flag says so"),
     "re-authentication failed": _("re-authentication failed"),
     # a staff token whose role never releases, refused before any consent is looked up (FHIR)

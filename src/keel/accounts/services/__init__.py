@@ -10,13 +10,20 @@ program's settings; `errors`: `AccountError`.
 
 from __future__ import annotations
 
-from keel.accounts.services.deactivation import PENDING_SIGN_IN, deactivate_user, end_sessions, revoke_tokens
+from keel.accounts.services.deactivation import (
+    PENDING_SIGN_IN,
+    deactivate_user,
+    end_sessions,
+    revoke_tokens,
+    void_setup_codes,
+)
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.people import (
     MAX_PASSWORD_LENGTH,
     account_error,
     check_password,
     create_user,
+    programs_of,
     reauthenticate,
     record_failed_login,
     sign_in_name,
@@ -57,6 +64,7 @@ from keel.accounts.services.totp import (
     totp_secret_base32_of_key,
 )
 from keel.accounts.services.usernames import (
+    account_named,
     save_new_user,
     username_case_duplicates,
     username_taken,
@@ -74,6 +82,7 @@ __all__ = [
     "IssuedToken",
     "SetupResult",
     "account_error",
+    "account_named",
     "bind_token_recipient",
     "check_password",
     "code_step",
@@ -88,6 +97,7 @@ __all__ = [
     "is_setup_of",
     "issue_setup_code",
     "otpauth_uri",
+    "programs_of",
     "reauthenticate",
     "record_failed_login",
     "refuse_disable_totp",
@@ -110,4 +120,5 @@ __all__ = [
     "username_case_duplicates",
     "username_taken",
     "verify_totp",
+    "void_setup_codes",
 ]

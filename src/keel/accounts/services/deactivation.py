@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from keel.accounts.models import ApiToken, User
+from keel.accounts.models import ApiToken, SecondFactorSetupCode, User
 from keel.audit import services as audit
 from keel.audit.models import Action
 
@@ -34,13 +34,22 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     return len(doomed)
 
 
+def void_setup_codes(user: User) -> int:
+    """Delete this person's unused second-factor set-up codes (`setup_codes`; a used one is kept as it was);
+    return how many. As a new reset replaces one, and as her account is turned off (review 35g, lane fix36b:
+    a code outliving the deactivation worked again if the account was turned back on)."""
+    deleted, _rows = SecondFactorSetupCode.objects.filter(user=user, used_at__isnull=True).delete()
+    return int(deleted)
+
+
 def revoke_tokens(user: User) -> None:
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @transaction.atomic
 def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord | None = None) -> None:
-    """Disable a user: every session ends (Django drops inactive users) and every token is revoked.
+    """Disable a user: every session ends (Django drops inactive users), every token is revoked and an unused
+    second-factor set-up code is void (`void_setup_codes`), in one transaction.
     `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
     dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
     privacy officer finds it in her audit trail; a staff member's account names no patient."""
@@ -48,6 +57,7 @@ def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord
     user.save(update_fields=["is_active"])
     revoke_tokens(user)
     end_sessions(user)
+    void_setup_codes(user)
     if patient is not None:
         audit.record_for_patient(by, patient, Action.UPDATE, "user", user.pk, reason="deactivated")
         return

@@ -177,3 +177,13 @@ def record_failed_login(*, username: str, reason: str) -> None:
         target_id=existing or "",
         reason=reason,
     )
+
+
+def programs_of(user: User, *, first: int | None = None) -> list[int]:
+    """The ids of the programs a staff member works in, in the order their trails are written: `first` (the
+    acting admin's program) first, then the others by id."""
+    theirs = ProgramMembership.objects.filter(user=user)
+    if first is not None:
+        theirs = theirs.exclude(program_id=first)
+    rest = sorted(theirs.values_list("program_id", flat=True))
+    return rest if first is None else [first, *rest]

@@ -5,7 +5,9 @@ transaction, through `second_factor.remove_second_factor`), to hand over in pers
 email or in a log. At her next sign-in she types it with her new authenticator's first code
 (`enroll_with_setup_code`): it works once, until KEEL_MFA_SETUP_CODE_HOURS after the reset, and is void after
 SETUP_CODE_TRIES wrong tries in any session (the admin resets again). Made, shown and stored as the desk's
-codes are (`one_time_codes`: the digest only). Each use, wrong try and voiding is audited (`mfa`)."""
+codes are (`one_time_codes`: the digest only). Each use, wrong try and voiding is audited (`mfa`) in the
+trail of each program she works in (lane fix36b); her account turned off voids an unused code
+(`deactivation.void_setup_codes`)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import SecondFactorSetupCode, User
+from keel.accounts.services.deactivation import void_setup_codes
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.one_time_codes import code_digest, new_code, shown_code
+from keel.accounts.services.people import programs_of
 from keel.accounts.services.totp import enroll_totp
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -40,7 +44,7 @@ def issue_setup_code(user: User, *, by: User | None, now: datetime | None = None
     """A new set-up code for `user`, replacing any unused one; stored as its digest, in the caller's
     transaction (the reset's). `by`: the admin who reset it; None, the server's operator."""
     at = now or timezone.now()
-    SecondFactorSetupCode.objects.filter(user=user, used_at__isnull=True).delete()
+    void_setup_codes(user)
     code = new_code()
     row = SecondFactorSetupCode.objects.create(
         user=user,
@@ -63,15 +67,27 @@ def enroll_with_setup_code(
     outcome = _spend(user, setup_code, key_hex, code, keep)
     if isinstance(outcome, TOTPDevice):
         return outcome
-    audit.record(
-        actor=user,
-        action=Action.FAILED_LOGIN,
-        outcome=Outcome.FAILURE,
-        target_type="mfa",
-        target_id=user.pk,
-        reason=outcome,
-    )
+    _audit_in_her_programs(user, action=Action.FAILED_LOGIN, outcome=Outcome.FAILURE, reason=outcome)
     raise AccountError("setup_code", NO_CODE)
+
+
+def _audit_in_her_programs(
+    user: User, *, action: Action, reason: str, outcome: Outcome = Outcome.SUCCESS
+) -> None:
+    """One `mfa` row in the trail of each program she works in (none: the trail of no program), where the
+    admin who reset it reads (review 35g, lane fix36b: they were in no program's trail), as the reset's own
+    rows are (`second_factor.reset_by_operator`). No code, typed or right, is in any row."""
+    trails: list[int | None] = [*programs_of(user)] or [None]  # none: the trail of no program
+    for program_id in trails:
+        audit.record(
+            actor=user,
+            action=action,
+            outcome=outcome,
+            target_type="mfa",
+            target_id=user.pk,
+            program_id=program_id,
+            reason=reason,
+        )
 
 
 def _spend(user: User, setup_code: str, key_hex: str, code: str, keep: str | None) -> TOTPDevice | str:
@@ -97,11 +113,5 @@ def _spend(user: User, setup_code: str, key_hex: str, code: str, keep: str | Non
         device = enroll_totp(user=user, key_hex=key_hex, code=code, keep=keep)  # AccountError `code`: unspent
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
-        audit.record(
-            actor=user,
-            action=Action.UPDATE,
-            target_type="mfa",
-            target_id=user.pk,
-            reason="enrolled with set-up code",
-        )
+        _audit_in_her_programs(user, action=Action.UPDATE, reason="enrolled with set-up code")
         return device

@@ -36,6 +36,17 @@ def same_username(name: str) -> QuerySet[User]:
     return User.objects.alias(username_key=Lower("username")).filter(username_key=Lower(Value(name)))
 
 
+def account_named(name: object, *, active_only: bool = False) -> User | None:
+    """The account whose username is `name` regardless of case (`same_username`; None for no name), as an
+    operator types it (`--by`, `keel reset_staff_second_factor --username`; review 35g, lane fix36b).
+    `active_only`: a turned-off account is None too."""
+    typed = str(name or "").strip()
+    if not typed:
+        return None
+    found = same_username(typed)
+    return (found.filter(is_active=True) if active_only else found).order_by("pk").first()
+
+
 def username_taken(name: str) -> bool:
     """Whether an account has this username regardless of case: the check before an account is made."""
     return bool(same_username(name).exists())

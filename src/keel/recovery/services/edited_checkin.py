@@ -1,14 +1,20 @@
-"""A check-in whose reported use is edited away (lane fix35e, review 35e H8): the reported-use flag it raised
-stays open (a clinician closes it, having asked her) but says the check-in was later changed to no use, and
-on which day: the shape of a corrected suicide screen (`keel.assessments.corrected_screen`, clin34).
+"""A check-in with reported use, edited (lane fix35e, review 35e H8; fix36b, review 35g): the reported-use
+flag it raised stays open (a clinician closes it, having asked her) and says the check-in as it now stands.
 
-The note is added to the flag's reasons (English, as the API and the audit carry them) and to its `said`
-(the template and its parameters, the day an ISO day said in the reader's words, `patients.flagwords`), in
-the edit's transaction, audited. An edit that keeps "used", or one of a check-in that said no use, adds
-nothing; an edit back to "used" and then to no use again adds the note again (each change is said)."""
+Edited to no use: the flag keeps what she first said she used and adds that the check-in was later changed
+to no use, and on which day (the shape of a corrected suicide screen, `keel.assessments.corrected_screen`).
+Edited back to "used": that note comes off, and what she said she used and how is read again from the
+check-in (`flags.what_and_how`), as it is after an edit of what or how. So the flag holds at most one such
+note, never a stale one; each change is in the audit trail (one row per change of the flag).
+
+The reasons are English (as the API and the audit carry them) and their `said` (template and parameters, a
+day an ISO day said in the reader's words, `patients.flagwords`) changes with them, in the edit's
+transaction. An edit that changes nothing the flag says, or one of a check-in that never said "used",
+writes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.utils import timezone
@@ -19,14 +25,17 @@ from keel.audit.models import Action
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import FlagKind, PatientFlag, zone_of
 from keel.recovery.models import CheckIn
+from keel.recovery.services.flags import WHAT_TEMPLATES, what_and_how
 
 NO_USE_NOW = N_("This check-in was later changed: no use reported (%(day)s).")
 
+_Reason = tuple[str, Mapping[str, object]]  # a reason in English and its `said`
+
 
 def note_on_open_flag(by: User, checkin: CheckIn, was_used: bool | None, now: datetime) -> None:
-    """When today's check-in that said "used" (`was_used`, as read before the edit) now says no use, its open
-    reported-use flag (the one whose source is this check-in) says so."""
-    if not was_used or checkin.used:
+    """When today's check-in said "used" before the edit (`was_used`, as read before it) or says it now,
+    its open reported-use flag (the one whose source is this check-in) says the check-in as it now stands."""
+    if was_used is None or not (was_used or checkin.used):
         return
     flag = (
         PatientFlag.objects.select_for_update()
@@ -36,11 +45,12 @@ def note_on_open_flag(by: User, checkin: CheckIn, was_used: bool | None, now: da
     )
     if flag is None:
         return
-    day = timezone.localtime(now, zone_of(checkin.patient)).date().isoformat()
-    params: dict[str, str | int] = {"day": day}
-    flag.reasons = [*flag.reasons, NO_USE_NOW % params]
-    said = list(flag.said) if flag.said else [{} for _r in flag.reasons[:-1]]  # older rows: reasons alone
-    flag.said = [*said, {"template": NO_USE_NOW, "params": params}]
+    before = _reasons_of(flag)
+    after = _as_it_stands(before, checkin, now)
+    if after == before:
+        return
+    flag.reasons = [text for text, _said in after]
+    flag.said = [dict(said) for _text, said in after]
     flag.save(update_fields=["reasons", "said"])
     audit.record_for_patient(
         by,
@@ -48,5 +58,35 @@ def note_on_open_flag(by: User, checkin: CheckIn, was_used: bool | None, now: da
         Action.UPDATE,
         "patient_flag",
         flag.pk,
-        reason="check-in edited to no use: flag says so",
+        reason="check-in edited: flag says what was used"
+        if checkin.used
+        else "check-in edited to no use: flag says so",
     )
+
+
+def _reasons_of(flag: PatientFlag) -> list[_Reason]:
+    """The flag's reasons with their `said` (an older row's reasons alone: an empty `said` each)."""
+    said = list(flag.said or [])
+    said += [{} for _r in flag.reasons[len(said) :]]
+    return list(zip(flag.reasons, said, strict=False))
+
+
+def _is(reason: _Reason, templates: tuple[str, ...]) -> bool:
+    text, said = reason
+    return said.get("template") in templates or any(text.startswith(t.split("%")[0]) for t in templates)
+
+
+def _as_it_stands(reasons: list[_Reason], checkin: CheckIn, now: datetime) -> list[_Reason]:
+    """The reasons with no note of an earlier change; then, if she now says "used", what she said she used
+    read again in place of the one said before; if she now says no use, the note of this day."""
+    kept = [r for r in reasons if not _is(r, (NO_USE_NOW,))]
+    if not checkin.used:
+        day = timezone.localtime(now, zone_of(checkin.patient)).date().isoformat()
+        return [*kept, (NO_USE_NOW % {"day": day}, {"template": NO_USE_NOW, "params": {"day": day}})]
+    fresh = what_and_how(checkin.pk)
+    said: Mapping[str, object] = {"template": fresh["template"], "params": fresh["params"]}
+    where = next((i for i, r in enumerate(kept) if _is(r, WHAT_TEMPLATES)), None)
+    if where is None:
+        return [*kept[:1], (fresh["text"], said), *kept[1:]]
+    rest = [r for r in kept[where + 1 :] if not _is(r, WHAT_TEMPLATES)]
+    return [*kept[:where], (fresh["text"], said), *rest]

@@ -64,9 +64,18 @@ class _WhatAndHow(TypedDict):
     params: dict[str, list[str]]
 
 
-def _what_and_how(checkin_id: int) -> _WhatAndHow:
+WHAT_TEMPLATES = (
+    gettext_noop("What they said they used: %(what)s. How: %(how)s."),
+    gettext_noop("What they said they used: %(what)s. How: not said."),
+    gettext_noop("What they used: not said. How: %(how)s."),
+    gettext_noop("What they used and how: not said."),
+)
+
+
+def what_and_how(checkin_id: int) -> _WhatAndHow:
     """What the person said they used and how, from the check-in (issue #15), as a flag reason: the English
-    text, and a template with the choices' words (catalogue entries) to show in the reader's language."""
+    text, and a template with the choices' words (catalogue entries) to show in the reader's language. Read
+    again when the check-in is edited (`edited_checkin.note_on_open_flag`)."""
     row = CheckIn.objects.filter(pk=checkin_id).values_list("used_what", "used_how").first()
     what, how = (list(row[0] or []), list(row[1] or [])) if row else ([], [])
     with translation.override("en"):
@@ -74,14 +83,11 @@ def _what_and_how(checkin_id: int) -> _WhatAndHow:
             "what": [str(labels.SUBSTANCES[c]) for c in what if c in labels.SUBSTANCES],
             "how": [str(labels.ROUTES[c]) for c in how if c in labels.ROUTES],
         }
-    if params["what"] and params["how"]:
-        template = gettext_noop("What they said they used: %(what)s. How: %(how)s.")
-    elif params["what"]:
-        template = gettext_noop("What they said they used: %(what)s. How: not said.")
-    elif params["how"]:
-        template = gettext_noop("What they used: not said. How: %(how)s.")
+    both, what_only, how_only, neither = WHAT_TEMPLATES
+    if params["what"]:
+        template = both if params["how"] else what_only
     else:
-        template = gettext_noop("What they used and how: not said.")
+        template = how_only if params["how"] else neither
     text = template % {k: ", ".join(v) for k, v in params.items()}
     return {"text": text, "template": template, "params": params}
 
@@ -118,7 +124,7 @@ def _raise_once(
     reasons = [flag["reason"]]
     said: list[Mapping[str, object]] = [flag.get("said") or {}]
     if code == "reported_use" and source_type == "checkin":
-        what_how = _what_and_how(source_id)
+        what_how = what_and_how(source_id)
         reasons.append(what_how["text"])
         said.append({"template": what_how["template"], "params": what_how["params"]})
     raise_flag(

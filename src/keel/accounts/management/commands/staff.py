@@ -29,11 +29,12 @@ from keel.accounts.schemas import InvitationIn
 from keel.core.rules.inputs import FieldsInvalid
 
 
-def acting_user(username: str) -> User:
-    """The active account named by --by, or exit 2."""
-    user = User.objects.filter(username=username, is_active=True).first()
+def acting_user(username: object, *, who: str = "an active staff member") -> User:
+    """The active account named by --by, regardless of case as every route reads a username
+    (`services.account_named`; review 35g, lane fix36b), or exit 2 asking for `who`."""
+    user = services.account_named(username, active_only=True)
     if user is None:
-        raise CommandError("--by: give the username of an active staff member", returncode=2)
+        raise CommandError(f"--by: give the username of {who}", returncode=2)
     return user
 
 

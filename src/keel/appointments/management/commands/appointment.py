@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.access.policy import ActionNotAllowed, PatientNotFound
-from keel.accounts.models import User
+from keel.accounts.management.commands.staff import acting_user
 from keel.appointments import queries, services
 from keel.appointments.schemas import AppointmentOut
 from keel.core.rules.inputs import FieldsInvalid
@@ -31,9 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--with", dest="with_id", default="", help="the staff member's id (optional)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["by"], is_active=True).first()
-        if user is None:
-            raise CommandError("--by: give the username of an active staff member", returncode=2)
+        user = acting_user(options["by"])
         try:
             if options["list"]:
                 found = queries.patient_appointments(user, options["patient"])

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts.models import User
+from keel.accounts.management.commands.staff import acting_user
 from keel.measures import queries
 
 
@@ -37,9 +37,7 @@ class Command(BaseCommand):
         out.add_argument("--csv", metavar="CODE", help="one measure's monthly series as CSV")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["by"], is_active=True).first()
-        if user is None:
-            raise CommandError("--by: give the username of an active program admin", returncode=2)
+        user = acting_user(options["by"], who="an active program admin")
         raw = {k: options[k] for k in ("start", "end", "max_gap") if options[k] is not None}
         raw_counts = options.get("counts") == "raw"
         try:

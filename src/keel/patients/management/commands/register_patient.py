@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts.models import User
+from keel.accounts.management.commands.staff import acting_user
 from keel.core.rules.inputs import FieldsInvalid, loads_json
 from keel.patients.errors import NotAllowed
 from keel.patients.schemas import RegistrationIn
@@ -27,9 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the new record as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["by"], is_active=True).first()
-        if user is None:
-            raise CommandError("--by: give the username of an active staff member", returncode=2)
+        user = acting_user(options["by"])
         try:
             data = loads_json(options["data"])
         except ValueError:

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from keel.accounts.models import User
+from keel.accounts.management.commands.staff import acting_user
 from keel.core.rules.inputs import FieldsInvalid, loads_json
 from keel.patients.errors import NotAllowed
 from keel.patients.schemas import ContactIn
@@ -31,9 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["by"], is_active=True).first()
-        if user is None:
-            raise CommandError("--by: give the username of an active staff member", returncode=2)
+        user = acting_user(options["by"])
         try:
             data = loads_json(options["data"])
         except ValueError:

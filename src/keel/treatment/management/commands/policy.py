@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from keel.accounts.management.commands.staff import acting_user
 from keel.accounts.models import User
 from keel.core.rules.inputs import InvalidInput, loads_json
 from keel.core.rules.policy import Setting
@@ -109,11 +110,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         language = _language(options["language"])
-        user = User.objects.filter(username=options["by"] or "", is_active=True).first()
-        if user is None:
-            raise CommandError(
-                "--by: give the username of an active staff member of the program", returncode=2
-            )
+        user = acting_user(options["by"], who="an active staff member of the program")
         try:
             if options["action"] == "show":
                 with translation.override(language):
