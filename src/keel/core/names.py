@@ -121,6 +121,8 @@ def sort_key(name: object) -> str:
     Compatibility forms read as their letters (NFKD: "ﬁ" is "fi"). Not a locale's full collation (that
     needs ICU on both databases); plain Python, so SQLite and PostgreSQL order by the same stored key."""
     text = name if isinstance(name, str) else ""
+    if text.isascii():  # no accent, no compatibility form: the fold is the case alone (the common name, fast)
+        return text.casefold()
     kept: list[str] = []
     for c in unicodedata.normalize("NFKD", text.casefold()):
         if unicodedata.combining(c) and kept and _is_latin(kept[-1]) and _LETTER_MARKS.get(kept[-1]) != c:
