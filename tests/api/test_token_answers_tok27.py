@@ -33,6 +33,7 @@ WHOLE = {
     "correction_version",  # lane fix34a: the version a correction of this dose sends
     "decision",
     "override_id",
+    "redose_override_id",  # lane fix36c: the early re-dose override beside a limit override (review 35f)
     "amendments",
     "recorded_at",
 }

@@ -25,6 +25,7 @@ from keel.careteam.queries import CaseloadRow
 from keel.careteam.queries.listing import _said
 from keel.careteam.queries.reads import _ranking_flags
 from keel.careteam.queries.statuses import _status_filter
+from keel.core.names import sort_key
 from keel.core.rules.caseload import OpenFlag, Signals, rank
 from keel.patients.models import (
     CareTeamMember,
@@ -128,7 +129,8 @@ def _before(user: Any, *, now: datetime, status: str | None) -> list[CaseloadRow
                 ),
             )
         )
-    rows.sort(key=lambda pair: (pair[0].key, pair[1].display_name.casefold(), pair[1].id))
+    # review 35e hole 3 (fix36c): names in the order of `core.names.sort_key` (accents folded)
+    rows.sort(key=lambda pair: (pair[0].key, sort_key(pair[1].display_name), pair[1].id))
     return [row for _, row in rows]
 
 

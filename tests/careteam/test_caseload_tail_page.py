@@ -28,6 +28,7 @@ from keel.careteam.queries.reads import _open_flags
 from keel.careteam.queries.statuses import _status_filter
 from keel.careteam.queries.tail import _tail
 from keel.careteam.queries.tail_page import _tail_page, _take_home_counts
+from keel.core.names import sort_key
 from keel.core.rules.caseload import MISSED_DAYS
 from keel.patients.models import CareTeamMember, Patient, day_in
 from tests.careteam.test_caseload_order import CASES, _vary
@@ -196,14 +197,15 @@ def test_the_sort_key_is_the_shown_name_casefolded(
     assert Patient.objects.get(pk=p.pk).sort_name == "x y"
     p.preferred_name, p.given_name, p.family_name = preferred, given, family
     p.save(update_fields=["preferred_name", "given_name", "family_name"])
-    assert Patient.objects.get(pk=p.pk).sort_name == p.display_name.casefold()
+    # review 35e hole 3 (fix36c): the key is `core.names.sort_key`, no longer `casefold` alone
+    assert Patient.objects.get(pk=p.pk).sort_name == sort_key(p.display_name)
     p.given_name = "Zed"
     p.save(update_fields=["given_name"])  # the key is written with the name part
-    assert Patient.objects.get(pk=p.pk).sort_name == p.display_name.casefold()
+    assert Patient.objects.get(pk=p.pk).sort_name == sort_key(p.display_name)
     (q,) = Patient.objects.bulk_create(
         [Patient(program=world.riverside, record_number="SK-2", given_name=given, family_name=family)]
     )
-    assert Patient.objects.get(pk=q.pk).sort_name == f"{given} {family}".casefold()
+    assert Patient.objects.get(pk=q.pk).sort_name == sort_key(f"{given} {family}")
 
 
 def test_the_database_orders_the_key_as_python_compares_it(world: World) -> None:
@@ -237,4 +239,4 @@ def test_the_database_orders_the_key_as_python_compares_it(world: World) -> None
             f"ORDER BY sort_name COLLATE {code_points}, id"
         )
         ordered = [row[0] for row in cursor.fetchall()]
-    assert ordered == sorted(f"{name} ".casefold() for name in names)
+    assert ordered == sorted(sort_key(f"{name} ") for name in names)  # review 35e hole 3: the folded key

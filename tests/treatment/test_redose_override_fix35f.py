@@ -1,8 +1,8 @@
 """Lane fix35f (review 35f, holes 1 and 3): an early re-dose override lifts the re-dose interval only, never
-its check that a dose is not the same dose entered twice (within `window.SAME_DOSE_MINUTES` of the last dose,
-any amount, any route, across midnight); and no override of any kind is written for a person whose episode of
-care has ended (the service, the API: 422 naming `patient`; the medication page: its message), nothing
-written. A readmitted person's prescriber writes one again."""
+its check that a dose is not the same dose entered twice (within the program's `same_dose_minutes` of the
+last dose, any amount, any route, across midnight); and no override of any kind is written for a person
+whose episode of care has ended (the service, the API: 422 naming `patient`; the medication page: its
+message), nothing written. A readmitted person's prescriber writes one again."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.core.rules.window import SAME_DOSE_MINUTES
+from keel.core.rules.window import SAME_DOSE_FIELD
 from keel.patients import services as patients
 from keel.patients.models import Enrollment
 from keel.patients.schemas import DischargeIn
@@ -24,7 +24,7 @@ from tests.treatment.test_redose_override_meth35 import SPLIT, _api, _page, bloc
 from tests.treatment.test_titration_meth35 import at, give, override
 
 pytestmark = pytest.mark.django_db
-TWICE = "Check this is not the same dose entered twice"
+TWICE = "it looks like the same dose entered twice"
 
 
 # --- Hole 1: the same dose entered twice is held whatever the override ------------------------------------
@@ -41,6 +41,7 @@ def test_the_refusal_says_it_may_be_the_same_dose_entered_twice(world: World) ->
     today = steady(world)
     override(world, at(world, today, 8), kind="redose", reason=SPLIT)
     give(world, "15", at(world, today))
+    # lane fix36c (review 35f, left): under the override the words say the same dose plainly
     assert TWICE in words(blocked(world, "15", at(world, today, 9, 1)))
 
 
@@ -77,7 +78,8 @@ def test_at_the_duplicate_window_the_split_dose_is_given(world: World) -> None:
     today = steady(world)
     override(world, at(world, today, 8), kind="redose", reason=SPLIT)
     give(world, "15", at(world, today))
-    later = at(world, today) + timedelta(minutes=SAME_DOSE_MINUTES)
+    # lane fix36c: the bound is program policy now (`same_dose_minutes`); the default here
+    later = at(world, today) + timedelta(minutes=float(SAME_DOSE_FIELD.default or 0))
     assert give(world, "15", later).decision.decision == "allowed_with_rationale"
 
 

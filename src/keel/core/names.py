@@ -106,3 +106,26 @@ def same_person_name(typed: object, recorded: object) -> bool:
     (`names_a_person`) is no one's, so two of them never match (review 30c H3: "--" and "''" both fold to
     "")."""
     return names_a_person(typed) and person_name_key(typed) == person_name_key(recorded)
+
+
+def sort_key(name: object) -> str:
+    """A person's name as lists order it (review 35e hole 3): the one key of every name ordering of people
+    (the stored `patients.models.SortNameField`, read in code-point order by the caseload's page in SQL, and
+    the caseload's ranking in Python: `careteam.queries` ranking, head, tail, tail_page, others), compared
+    code point by code point. Case does not matter (`casefold`) and neither does an accent on a Latin letter
+    (NFKD, its marks dropped): "Ángela" is listed with the A names, "Élodie" with the E, "Óscar" before
+    "Pablo". Spanish "ñ" is a letter of its own (as in `name_words`, `_LETTER_MARKS`), listed after every
+    "n" and before "o" as the Spanish alphabet has it: the key keeps "n" followed by its combining tilde
+    (decomposed, U+0303 after every plain letter), so "Nuñez" follows "Nunez" and "Ñúñez" follows every
+    name in "N" and comes before "Óscar". Marks on letters of other scripts stay (they make other letters).
+    Compatibility forms read as their letters (NFKD: "ﬁ" is "fi"). Not a locale's full collation (that
+    needs ICU on both databases); plain Python, so SQLite and PostgreSQL order by the same stored key."""
+    text = name if isinstance(name, str) else ""
+    if text.isascii():  # no accent, no compatibility form: the fold is the case alone (the common name, fast)
+        return text.casefold()
+    kept: list[str] = []
+    for c in unicodedata.normalize("NFKD", text.casefold()):
+        if unicodedata.combining(c) and kept and _is_latin(kept[-1]) and _LETTER_MARKS.get(kept[-1]) != c:
+            continue  # an accent on a Latin letter
+        kept.append(c)
+    return "".join(kept)

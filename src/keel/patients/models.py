@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
 from keel.audit.models import Action, AuditEvent, Outcome
+from keel.core.names import sort_key
 
 
 class AdministrativeGender(models.TextChoices):
@@ -43,16 +44,18 @@ NAME_FIELDS = ("preferred_name", "given_name", "family_name")
 
 
 class SortNameField(models.TextField):  # type: ignore[type-arg]
-    """The person's shown name casefolded (`Patient.name_from(...).casefold()`), the caseload's order by name
+    """The person's shown name as lists order it (`Patient.sort_key_from`, `core.names.sort_key`: case and
+    the accents of Latin letters folded, "ñ" kept after "n"; review 35e hole 3), the caseload's order by name
     in SQL (issue #21: a page past the signalled people is cut by the database, `ORDER BY ... LIMIT`).
-    Python's `casefold` is neither SQLite's `lower()` (ASCII only) nor PostgreSQL's collations (ß, final
-    sigma, ligatures), so the key is computed here, on every insert (`save` and `bulk_create` both call
-    `pre_save`) and on every save that writes a name (`Patient.save`), and read in code-point order (the
-    "C" collation; SQLite's BINARY): the order of Python's own string comparison."""
+    Neither SQLite's `lower()` (ASCII only) nor PostgreSQL's collations fold a name as Python does, so the
+    key is computed here, on every insert (`save` and `bulk_create` both call `pre_save`) and on every save
+    that writes a name (`Patient.save`), and read in code-point order (the "C" collation; SQLite's BINARY):
+    the order of Python's own string comparison, which the ranking in Python uses on the same key. Rows
+    written before the fold were recomputed by migration `patients/0018_sort_name_folded`."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         patient: Any = model_instance  # a Patient, or the migrations' historical model of one
-        key = Patient.name_from(patient.preferred_name, patient.given_name, patient.family_name).casefold()
+        key = Patient.sort_key_from(patient.preferred_name, patient.given_name, patient.family_name)
         setattr(patient, self.attname, key)
         return key
 
@@ -93,7 +96,7 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency for edits
-    sort_name = SortNameField(blank=True, editable=False)  # `display_name` casefolded, kept on every write
+    sort_name = SortNameField(blank=True, editable=False)  # `display_name` as lists order it
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
@@ -124,10 +127,22 @@ class Patient(models.Model):
         """`display_name` from the three fields read as values (the caseload's ranking pass, issue #21)."""
         return f"{preferred_name or given_name} {family_name}"
 
+    @staticmethod
+    def sort_key_from(preferred_name: str, given_name: str, family_name: str) -> str:
+        """`display_name` as lists order it (`core.names.sort_key`): the stored `sort_name` and the
+        caseload's ranking in Python read this one key."""
+        return sort_key(Patient.name_from(preferred_name, given_name, family_name))
+
 
 def zone_of(patient: Patient) -> ZoneInfo:
     """The patient's time zone: their program's."""
     return ZoneInfo(patient.program.time_zone)
+
+
+def family_first(patient: Patient) -> tuple[str, str, int]:
+    """A list ordered by family name, then given name, then id (the window's list), each name as lists order
+    it (`core.names.sort_key`: "Ávila" with the A names; review 35e hole 3, lane fix36c)."""
+    return sort_key(patient.family_name), sort_key(patient.given_name), patient.pk
 
 
 def local_today(patient: Patient, now: datetime | None = None) -> date:

@@ -224,6 +224,11 @@ class DoseRecord(models.Model):
     override = models.ForeignKey(
         "DoseOverride", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The early re-dose override that lifted the re-dose interval for this dose (review 35f, lane fix36c): a
+    # dose on both a limit override (`override`) and an early re-dose override names both.
+    redose_override = models.ForeignKey(
+        "DoseOverride", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
     # When the dose was given, if earlier than it was recorded (blank: given when recorded). FHIR's

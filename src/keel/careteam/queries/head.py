@@ -136,7 +136,7 @@ def _bounds(
     size: int,
 ) -> list[_Bound]:
     """The people who may have a signal (`maybe`, among the audited people: `today`, each one's today), each
-    as (bound, the name casefolded, the id): the bound is `rank_key` of their open flags, their silence (both
+    as (bound, the `sort_key`, the id): the bound is `rank_key` of their open flags, their silence (both
     exact) and their missed days at the most they can be, without counting them (one statement): none
     without a methadone order in force (the count is None); else the days from the newest day with an amount
     in the look-back (`newest_dosed_day`, the count's own read: the days missed in a row end on it or later)
@@ -186,5 +186,5 @@ def _bounds(
         last = _as_date(read.get("last_checkin"))
         silent = (today[pk] - last).days if last is not None else None
         signals = Signals(tuple(flags.get(pk, ())), most, silent)
-        bounds.append((rank_key(signals), Patient.name_from(preferred, given, family).casefold(), pk))
+        bounds.append((rank_key(signals), Patient.sort_key_from(preferred, given, family), pk))
     return bounds

@@ -15,6 +15,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Entry, _in_order, _Person
 from keel.careteam.queries.reads import _dosed_lately, _last_checkin, _on_methadone, _read_rows
+from keel.core.names import sort_key
 from keel.core.rules.caseload import OpenFlag, Signals, rank_key
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
 from keel.treatment.queries.doses import _as_date
@@ -78,5 +79,5 @@ def _others(
         name = Patient.name_from(row[1], row[2], row[3])
         in_care = bool(row[at["in_care"]]) if clinical else None
         shown_as = _Person(pk, name, row[4] if numbers else None, in_care, kind[0])
-        entries.append((kind[1], name.casefold(), pk, shown_as))
+        entries.append((kind[1], sort_key(name), pk, shown_as))
     return _in_order(entries), unsure

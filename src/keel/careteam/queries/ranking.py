@@ -1,5 +1,5 @@
 """The caseload's order, on plain values (issue #21): a person as the ranking holds them (`_Person`), an
-entry (`_Entry`: `rank_key`, the name casefolded, the id, the person) and a bound on one (`_Bound`), their
+entry (`_Entry`: `rank_key`, the name's `sort_key`, the id, the person) and a bound on one (`_Bound`), their
 order (`_entry_order`, `_in_order`), and the full ranking of any of the audited people (`_ranked`: one
 statement of signals and names, the open flags, `count_missed`), the reference every faster read of the
 caseload is held to (tests/careteam/test_caseload_*.py)."""
@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet
 from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.reads import OBSERVED, SHOWN, _last_checkin, _on_methadone, _open_flags, _read_rows
+from keel.core.names import sort_key
 from keel.core.rules.caseload import OpenFlag, Signals, rank_key
 from keel.patients.models import Patient
 from keel.treatment.queries import MISSED_READS, count_missed, with_missed_day_reads
@@ -31,9 +32,9 @@ class _Person:
     signals: Signals
 
 
-# One ranked person: (`rank_key`, the name casefolded, the id, the person); the order is the first three.
+# One ranked person: (`rank_key`, the name's `sort_key`, the id, the person); the order is the first three.
 _Entry = tuple[tuple[object, ...], str, int, _Person]
-# One person's bound (`_bounds`): (a bound on `rank_key`, the name casefolded, the id).
+# One person's bound (`_bounds`): (a bound on `rank_key`, the name's `sort_key`, the id).
 _Bound = tuple[tuple[object, ...], str, int]
 
 
@@ -59,7 +60,7 @@ def _ranked(
     size: int,
 ) -> list[_Entry]:
     """The people of `scope` (a queryset of the audited people) in the caseload's order, each as
-    (`rank_key`, the name casefolded, the id, the person); only those `among` selects (None: everyone).
+    (`rank_key`, the name's `sort_key`, the id, the person); only those `among` selects (None: everyone).
     `days`: each program time zone's today; `today`: each person's; `flags`: the open flags of `scope`'s
     people (`_open_flags`; None: read here); `size`: how many people the list holds. Set-based (issue
     #21): one statement reads every signal and the names for all of them, as plain values (no per-person
@@ -105,6 +106,6 @@ def _ranked(
         # In care: an active enrollment, the episode the missed days' reads join (one at most).
         in_care = v["missed_episode"] is not None if clinical else None
         person = _Person(pk, name, v["record_number"] if numbers else None, in_care, signals_of)
-        ranked.append((rank_key(signals_of), name.casefold(), pk, person))
+        ranked.append((rank_key(signals_of), sort_key(name), pk, person))
     ranked.sort(key=_entry_order)
     return ranked

@@ -22,6 +22,7 @@ from keel.careteam.queries.reads import (
     _places,
     _read_rows,
 )
+from keel.core.names import sort_key
 from keel.core.rules.caseload import MISSED_DAYS, NO_SIGNAL, OpenFlag, Signals, rank_key
 from keel.patients.models import Patient
 from keel.treatment.queries import count_missed, with_missed_day_reads
@@ -167,5 +168,5 @@ def _tail_entries(
         name = Patient.name_from(row[1], row[2], row[3])
         in_care = row[at["missed_episode"]] is not None if clinical else None
         shown_as = _Person(pk, name, row[4] if numbers else None, in_care, signals)
-        entries.append((key, name.casefold(), pk, shown_as))
+        entries.append((key, sort_key(name), pk, shown_as))
     return signalled, _in_order(entries)

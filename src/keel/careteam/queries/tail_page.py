@@ -18,6 +18,7 @@ from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Entry, _Person
 from keel.careteam.queries.reads import _ordered, _places, _planner, _ranking_flags, _read_rows
 from keel.careteam.queries.tail import _tail_missed, _tail_reads
+from keel.core.names import sort_key
 from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
 from keel.patients.models import Patient
 from keel.treatment.models import TakeHomePlan
@@ -75,7 +76,7 @@ def _tail_page(
     which a take-home day may have shortened), the silence, whether a signal (an open flag, MISSED_DAYS
     missed, SILENT_DAYS silent); then everyone ordered with the signalled people first and the others in
     the caseload's order (`_order`: `rank_key` past the signals: more missed days, then a longer silence,
-    then the name casefolded in code-point order, `Patient.sort_name`, then the id) and the page cut by
+    then the name's `sort_key` in code-point order, `Patient.sort_name`, then the id) and the page cut by
     LIMIT/OFFSET, the counts beside it as window sums (`_statement`, `_read`); the page's entries
     (`_entries`). `test_caseload_tail_page.py` holds every page to `_tail`'s (SQLite and PostgreSQL)."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
@@ -176,7 +177,7 @@ def _silence() -> str:
 
 def _order(rows: str) -> str:
     """The page's order over `rows` (an alias): the signalled people first, then more missed days, a longer
-    silence, the name casefolded in code-point order (`COLLATE "C"`, SQLite's BINARY: Python's own string
+    silence, the stored `sort_key` in code-point order (`COLLATE "C"`, SQLite's BINARY: Python's own string
     order), the id."""
     code_points = '"C"' if connection.vendor == "postgresql" else "BINARY"
     return (
@@ -223,5 +224,5 @@ def _entries(rows: list[tuple[Any, ...]], areas: frozenset[Area], clinical: bool
         name = Patient.name_from(preferred, given, family)
         in_care = enrolled is not None if clinical else None
         shown_as = _Person(pk, name, number if numbers else None, in_care, signals)
-        entries.append((rank_key(signals), name.casefold(), pk, shown_as))
+        entries.append((rank_key(signals), sort_key(name), pk, shown_as))
     return entries

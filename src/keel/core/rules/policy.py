@@ -83,6 +83,13 @@ _NALTREXONE = "naltrexone-readiness"
 _EARLY = "early-warning"
 CONSENT = "consent"  # not a rule: the consent form's own policy values (keel.core.sharing)
 
+_SAME_DOSE_WHY = N_(
+    "floor 1 minute, Keel bound: a retry or a second entry comes within a minute, and no setting may switch "
+    "the check off; ceiling 15 minutes, Keel bound: a split dose or a re-dose after reassessment a quarter of "
+    "an hour after the last stays possible under a prescriber's early re-dose override, and the bound stays "
+    "well below the shortest re-dose interval (1 h). No published source gives a bound"
+)
+
 LIMITS: dict[tuple[str, str], Limit] = {
     # Buprenorphine start (reference 9.1, 9.2, conflicts 1-2, corrections 5 and 11).
     (_READINESS, "wait_hours_short_acting"): Limit(
@@ -292,6 +299,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
             "correction 6); ceiling 12 h, Keel bound: half a day, so a next-morning dose is never held back"
         ),
     ),
+    # The same dose entered twice (review 35f, lane fix36c): held even under an early re-dose override.
+    (_BUP_DOSE, "same_dose_minutes"): Limit("higher", 1, 15, _SAME_DOSE_WHY),
+    (_METHADONE, "same_dose_minutes"): Limit("higher", 1, 15, _SAME_DOSE_WHY),
     # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
     (_METHADONE, "first_day_total_max_mg"): Limit(
         "lower",
@@ -638,6 +648,9 @@ LABELS: dict[tuple[str, str], str] = {
     (_READINESS, "last_use_report_hours"): N_("Oldest report of last use accepted (hours)"),
     (_BUP_DOSE, "low_dose_day1_max_mg"): N_("Low-dose start: most on day 1 (mg)"),
     (_BUP_DOSE, "redose_min_hours"): N_("Buprenorphine: least time between doses (hours)"),
+    (_BUP_DOSE, "same_dose_minutes"): N_(
+        "Buprenorphine: a dose this soon is the same dose entered twice (minutes)"
+    ),
     (_BUP_DOSE, "restart_gap_days"): N_("Days without buprenorphine before a restart"),
     (_BUP_DOSE, "day1_max_mg"): N_("Most buprenorphine on day 1 (mg)"),
     (_BUP_DOSE, "day2_max_mg"): N_("Most buprenorphine on day 2 (mg)"),
@@ -647,6 +660,9 @@ LABELS: dict[tuple[str, str], str] = {
     (_HOME, "redose_interval_hours"): N_("Home start: time between doses (hours)"),
     (_HOME, "sows_fresh_hours"): N_("Oldest SOWS score accepted (hours)"),
     (_METHADONE, "redose_min_hours"): N_("Methadone: least time between doses (hours)"),
+    (_METHADONE, "same_dose_minutes"): N_(
+        "Methadone: a dose this soon is the same dose entered twice (minutes)"
+    ),
     (_METHADONE, "first_day_total_max_mg"): N_("Most methadone on the first day (mg)"),
     (_METHADONE, "first_dose_max_mg"): N_("Largest first methadone dose (mg)"),
     (_METHADONE, "titration_min_days_between"): N_("Least days between increases"),

@@ -33,9 +33,10 @@ class CeilingPolicy(TypedDict):
 
 
 class RedosePolicy(TypedDict):
-    """The policy value `redose` reads; every dose rule's policy has it."""
+    """The policy values `redose` reads; every dose rule's policy has them (`SAME_DOSE_FIELD` the second)."""
 
     redose_min_hours: float
+    same_dose_minutes: int
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:
@@ -154,9 +155,23 @@ REDOSE_SOURCES = {
 
 
 # Review 35f hole 1: a dose this soon after the last one is taken for the same dose entered twice (a retry, a
-# second entry), which no override lifts: an early re-dose override lifts the interval, never this check. A
-# Keel bound against entry errors, not program policy (it is below every re-dose interval's floor, 1 h).
-SAME_DOSE_MINUTES = 5
+# second entry), which no override lifts: an early re-dose override lifts the interval, never this check.
+# Program policy since lane fix36c (review 35f: a fixed bound held whatever the program decides), each dose
+# rule's `same_dose_minutes`, bounded by its `Limit` (`core.rules.policy.LIMITS`): below every re-dose
+# interval's floor (1 h). The core holds no number: the rule receives the value in its policy.
+SAME_DOSE_FIELD = Field(
+    "same_dose_minutes",
+    "integer",
+    required=False,
+    default=5,
+    minimum=1,
+    maximum=15,
+    help=gettext_noop(
+        "program policy, default 5 minutes: no published source gives a bound; 5 keeps a split dose given 5 "
+        "minutes apart possible. A dose within this many minutes of the last one looks like the same dose "
+        "entered twice and is held, even with a prescriber's early re-dose override"
+    ),
+)
 
 
 def redose(
@@ -166,12 +181,15 @@ def redose(
     minutes apart): (verdict, reasons). None: no dose within the interval; "needs_override" below it
     without a prescriber's early re-dose override for today (`early_redose`, REDOSE_OVERRIDE_FIELD; a limit
     override of the day's total is not one, lane meth35); "allowed_with_rationale" with one, except within
-    SAME_DOSE_MINUTES of the last dose: the same dose entered twice, held whatever the override."""
+    the program's `same_dose_minutes` of the last dose: the same dose entered twice, held whatever the
+    override, and said so (`_same_dose`: not "needs an override", which is there, lane fix36c)."""
     need = p["redose_min_hours"]
     if hours_since_last is None or hours_since_last >= need:
         return None, []
     minutes = int(hours_since_last * 60)
-    if early_redose and hours_since_last * 60 >= SAME_DOSE_MINUTES:
+    if early_redose and hours_since_last * 60 < p["same_dose_minutes"]:
+        return "needs_override", [_same_dose(rule, p["same_dose_minutes"])]
+    if early_redose:
         return "allowed_with_rationale", [
             Reason.said(
                 gettext_noop(
@@ -185,6 +203,18 @@ def redose(
             )
         ]
     return "needs_override", [_too_soon(rule, minutes, need)]
+
+
+def _same_dose(rule: str, bound: int) -> Reason:
+    """Why a dose within the program's same-dose bound is held although an early re-dose override stands."""
+    return Reason.said(
+        gettext_noop(
+            "This is within %(bound)s minutes of the last dose: it looks like the same dose entered twice. The "
+            "early re-dose override does not cover this."
+        ),
+        REDOSE_SOURCES[rule],
+        bound=bound,
+    )
 
 
 def _too_soon(rule: str, minutes: int, need: float) -> Reason:

@@ -46,6 +46,11 @@ class DoseOut(Out):
     day_in_treatment: int | None = Field(description=DAY_IN_TREATMENT)
     decision: StoredDecision
     override_id: int | None
+    redose_override_id: int | None = Field(
+        default=None,
+        description="the early re-dose override that lifted the re-dose interval for this dose (beside "
+        "`override_id`, a limit override, when the dose needed both)",
+    )
     amendments: list[AmendmentOut]
     correction_version: int = Field(
         description="the version of this dose's corrections: send it as `correction_version` with a "
@@ -97,6 +102,7 @@ class _DoseFields(TypedDict):
     day_in_treatment: int | None
     decision: StoredDecision
     override_id: int | None
+    redose_override_id: int | None
     amendments: list[AmendmentOut]
     correction_version: int
     recorded_at: str
@@ -114,6 +120,7 @@ def _dose_fields(d: DoseRecord, admission_day_number: int) -> _DoseFields:
         "day_in_treatment": episodes.counted_day(d.treatment_day, admission_day_number),
         "decision": d.decision,
         "override_id": d.override_id,
+        "redose_override_id": d.redose_override_id,
         "amendments": [
             AmendmentOut(
                 corrected_mg=None if a.corrected_mg is None else str(a.corrected_mg),

@@ -20,6 +20,7 @@ from keel.core.rules.window import (
     REDOSE_FIELD_HELP,
     REDOSE_OVERRIDE_FIELD,
     REFUSED,
+    SAME_DOSE_FIELD,
     CeilingPolicy,
     RedosePolicy,
     ceilings,
@@ -157,6 +158,7 @@ DOSE_POLICY = (
             "for the day"
         ),
     ),
+    SAME_DOSE_FIELD,  # the same dose entered twice (lane fix36c: program policy)
     Field(
         "restart_gap_days",
         "number",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from keel.core.rules.inputs import Field
 from keel.core.rules.window import (
+    SAME_DOSE_FIELD,
     CeilingPolicy,
     RedosePolicy,
 )
@@ -29,6 +30,7 @@ DOSE_POLICY = (
             "needs a prescriber's override for the day"
         ),
     ),
+    SAME_DOSE_FIELD,  # the same dose entered twice (lane fix36c: program policy)
     Field(
         "first_day_total_max_mg",
         "number",

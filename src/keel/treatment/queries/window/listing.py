@@ -10,7 +10,7 @@ from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import User
-from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, local_today
+from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, family_first, local_today
 from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
     Medication,
@@ -75,6 +75,7 @@ def dosing_list(
         .order_by("family_name", "given_name", "id")
         .distinct()
     )
+    patients.sort(key=family_first)  # accents folded as every name order (review 35e hole 3, lane fix36c)
     todays = {p.pk: local_today(p, now) for p in patients}
     orders = _orders_in_force(todays, medications, last_day, first_day)
     patients = [p for p in patients if any((p.pk, med) in orders for med in medications)]

@@ -284,6 +284,10 @@ def _save_dose(
                     if ((cover.documented or cover.redose) and decision.decision == "allowed_with_rationale")
                     or (cover.start is not None and cover.start.get("start_override"))
                     else None,
+                    # the early re-dose override that lifted the interval, beside a limit override (fix36c)
+                    redose_override=cover.redose_row
+                    if decision.decision == "allowed_with_rationale"
+                    else None,
                     recorded_by=by,
                     recorded_at=now,
                     given_at=given,

@@ -39,6 +39,9 @@ class Cover:
     # An early re-dose override of this medication for today (lane meth35): the only cover of the re-dose
     # interval; it covers no amount (a limit override covers the day's total, never the interval).
     redose: bool = False
+    # That override when this dose is within the re-dose interval (it lifts the interval): the dose names it
+    # (`DoseRecord.redose_override`) beside the limit or start override `override` names (lane fix36c).
+    redose_row: DoseOverride | None = None
 
 
 def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
@@ -46,7 +49,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     (`documented`), an early re-dose override of the day (`redose`: the re-dose interval, lane meth35), and
     for buprenorphine the start gate at `at` (the readiness verdict or a start override; a start override
     that passes names the dose's override when no limit override does; a re-dose override, when neither
-    does). `day.overrides`: this medication's, of the person's day, not ended (`order_and_overrides`)."""
+    does; the re-dose override that lifts the interval at `at` is `redose_row` whichever `override` is).
+    `day.overrides`: this medication's, of the person's day, not ended (`order_and_overrides`)."""
     patient, medication, order, ctx, overrides = (
         day.patient,
         day.medication,
@@ -70,7 +74,9 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     redose = next((o for o in overrides if o.kind == OverrideKind.REDOSE), None)  # newest first
     if redose is not None and not documented and not (start and start.get("start_override")):
         override = redose
-    return Cover(total, override, documented, start, redose is not None)
+    since = hours_since(ctx.taken_times, at)
+    lifts = redose is not None and since is not None and since < float(day.policy["redose_min_hours"])
+    return Cover(total, override, documented, start, redose is not None, redose if lifts else None)
 
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
