@@ -55,3 +55,17 @@ def intake_with(world: World, opioids: list[dict[str, str]], at: datetime) -> No
         data=Posted(IntakeIn, {"pregnant": "no", "opioids": opioids}),
         now=at,
     )
+
+
+def cows_24(world: World, at: datetime) -> None:
+    """The nurse's COWS for Alice filled at `at`: 24 (moderately severe withdrawal)."""
+    from keel.assessments.services import submit_assessment
+
+    nine = ("pulse", "sweating", "pupils", "aches", "nose_eyes", "gi_upset", "tremor", "yawning", "anxiety")
+    submit_assessment(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        instrument="cows",
+        answers={**dict.fromkeys(nine, 2), "restlessness": 3, "gooseflesh": 3},
+        filled_at=at,
+    )

@@ -139,3 +139,23 @@ def test_a_nurse_cannot_record_the_switch_override(world: World) -> None:
             reason="Switching from buprenorphine to methadone today, discussed with her.",
             kind="switch",
         )
+
+
+def test_street_methadone_reported_on_buprenorphine_restarts_the_start_gate(world: World) -> None:
+    from tests.factories import given_daily
+    from tests.review36f._setup import cows_24
+
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    bup = order(world, "buprenorphine", "16", now - timedelta(days=10), days_before=10)
+    given_daily(world, bup, [today - timedelta(days=n) for n in range(6, 0, -1)], 16)
+    reported(world, "methadone", now - timedelta(hours=8), now - timedelta(hours=1))
+    cows_24(world, now - timedelta(minutes=10))
+    with pytest.raises(DoseBlocked):
+        record_dose(
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            amount_mg="16",
+            medication="buprenorphine",
+            now=now,
+        )
