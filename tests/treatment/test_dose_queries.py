@@ -31,10 +31,12 @@ TODAY = date(2026, 11, 25)
 # On PostgreSQL the audit row's insert and its chain head's update are one statement (issue #21), one fewer.
 # Issue #21: one fewer for effective_policy's two reads in one, and one fewer again for the order in force and
 # the day's overrides in one (`order_and_overrides`: `active_order` and `day_overrides` merged).
-SERVICE_STATEMENTS = {"sqlite": 11, "postgresql": 10}
+# Review 36f: seven more, the last buprenorphine as the readiness reads it (hole 2: `read_last_uses`, six) and
+# the last XR-naltrexone injection (hole 3: its blockade, one).
+SERVICE_STATEMENTS = {"sqlite": 18, "postgresql": 17}
 # Lane day34 (correction 9): one more for the answer's `day_in_treatment` (the program's
 # `admission_day_number`, `take_homes.admission_day_number`: the dose does not read the take-home policy).
-API_STATEMENTS = {"sqlite": 16, "postgresql": 15}
+API_STATEMENTS = {"sqlite": 23, "postgresql": 22}  # review 36f: seven more (above)
 
 
 @pytest.fixture

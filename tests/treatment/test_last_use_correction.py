@@ -327,7 +327,8 @@ def test_the_program_own_take_home_day_still_wins_over_a_corrected_methadone_tim
         bottle_mg={"2026-11-24": "30.00"},  # fix36e item 1: counted once it left with her
     )
     correct(world, "methadone", struck=ago(2), corrected=None)
-    assert uses(world)["methadone"].source == "take_home"
+    # review 36f hole 1: yesterday's bottle is older than the strike: it does not answer it (unknown, gating)
+    assert uses(world)["methadone"].source == "corrected"
 
 
 def test_the_induction_switch_check_reads_methadone_through_the_correction(world: World) -> None:

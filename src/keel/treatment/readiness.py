@@ -101,12 +101,36 @@ class LastUses:
         return None if self.asked_at is None else max(0.0, (now - self.asked_at).total_seconds() / 3600)
 
 
-def _later(current: LastUse | None, candidate: LastUse) -> LastUse:
-    if current is None or current.at is None:
-        return candidate if candidate.at is not None or current is None else current
+def _later(current: LastUse | None, candidate: LastUse, *, unknown_since: datetime | None = None) -> LastUse:
+    """The later of two uses of one opioid. A use at a time not known (`current.at` None: the latest intake
+    lists it without a time, or a prescriber struck its time) stays unknown unless `candidate` is known to
+    be later: taken after `unknown_since` (review 36f hole 1: a clinic dose, a take-home day or a fill older
+    than the intake, or than the strike, is not the newest answer; street methadone "time not known" may
+    have been last night). `unknown_since` None: nothing is later than an unknown time."""
+    if current is None:
+        return candidate
+    if current.at is None:
+        later = candidate.at is not None and unknown_since is not None and candidate.at > unknown_since
+        return candidate if later else current
     if candidate.at is not None and candidate.at > current.at:
         return candidate
     return current
+
+
+def _unknown_since(current: LastUse | None, intake: Intake | None) -> datetime | None:
+    """When a use at a time not known became unknown: the strike's recording (a prescriber's correction
+    without a replacement), else the latest intake's (it listed the opioid without a time)."""
+    if current is None or current.at is not None:
+        return None
+    if current.correction is not None:
+        return current.correction.recorded_at
+    return None if intake is None else intake.recorded_at
+
+
+def _merge_program(uses: dict[str, LastUse], intake: Intake | None, candidate: LastUse) -> None:
+    """A program record (a dose given here, a take-home day, a fill) merged into `uses` (`_later`)."""
+    current = uses.get(candidate.opioid)
+    uses[candidate.opioid] = _later(current, candidate, unknown_since=_unknown_since(current, intake))
 
 
 @dataclass(frozen=True)
@@ -235,13 +259,13 @@ def read_last_uses(
     for opioid, r in _struck_unknown(reported, intake).items():  # struck, the right time not known
         uses[opioid] = LastUse(opioid, None, "corrected", r.correction)
     for medication, at in _program_doses(patient, now, leave_out, entered).items():
-        uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
+        _merge_program(uses, intake, LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
     if take_home is not None:
-        uses["methadone"] = _later(uses.get("methadone"), LastUse("methadone", take_home, "take_home"))
+        _merge_program(uses, intake, LastUse("methadone", take_home, "take_home"))
     filled = _last_filled_day(patient, now, entered)
     if filled is not None:
-        uses["buprenorphine"] = _later(uses.get("buprenorphine"), LastUse("buprenorphine", filled, "fill"))
+        _merge_program(uses, intake, LastUse("buprenorphine", filled, "fill"))
     return LastUses(uses, asked, intake)
 
 

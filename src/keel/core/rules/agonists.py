@@ -14,6 +14,12 @@ buprenorphine dose; here, buprenorphine taken within the program's hours of the 
 (`within_switch_hours`). Those hours are program policy, `methadone-dose-check`'s `switch_hours` (default 24,
 Keel's bounds 12-72 in `keel.core.rules.policy.LIMITS`): no clinical source gives a figure (lane policy22).
 
+An opioid agonist during an XR-naltrexone injection's blockade (review 36f hole 3): methadone or
+buprenorphine within the injection's dosing interval (`naltrexone.INTERVAL_DAYS`, the "next due" the
+injection names) is held as the switch above is: a prescriber's switch override for the day, with the reason.
+The agonist is blocked (attempts to overcome the blockade risk a fatal overdose) and, as it wears off,
+tolerance is lower (Vivitrol label warnings; `naltrexone_blockade`).
+
 Plain Python: no Django.
 """
 
@@ -21,10 +27,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import NoPolicy
+from keel.core.rules.naltrexone import INTERVAL_DAYS, LABEL_SOURCES
 from keel.core.rules.policy import LIMITS
 from keel.core.words import gettext_noop
 
@@ -41,6 +48,19 @@ _CEILING = LIMITS[("methadone-dose-check", SWITCH_FIELD)].ceiling or 0
 SWITCH_LOOKBACK_DAYS = math.ceil((_CEILING + 1) / 24)
 
 
+HERE = gettext_noop(
+    "Buprenorphine was given here less than %(hours)s hours ago. Methadone now is a second opioid "
+    "agonist within those hours: a switch that a prescriber decides (watch for sedation as the two add "
+    "up). No methadone until a prescriber records a switch override for today, with the reason."
+)
+ELSEWHERE = gettext_noop(
+    "Buprenorphine was taken less than %(hours)s hours ago (in hand from a pharmacy fill, or a reported use). "
+    "Methadone now is a second opioid agonist within those hours: a switch that a prescriber decides (watch "
+    "for sedation as the two add up). No methadone until a prescriber records a switch override for today, "
+    "with the reason."
+)
+
+
 def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
     """Whether an agonist taken at `taken_at` is within `hours` (the program's `switch_hours`) of a dose at
     `at` (aware times, so the program's zone and its calendar day do not enter: review 22m)."""
@@ -48,23 +68,60 @@ def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bo
 
 
 def second_agonist(
-    medication: str, taken_today: Iterable[str], *, low_dose_start: bool, documented: bool, hours: float
+    medication: str,
+    taken_today: Iterable[str],
+    *,
+    low_dose_start: bool,
+    documented: bool,
+    hours: float,
+    given_here: bool = True,
 ) -> Decision[NoPolicy] | None:
     """Whether a dose of `medication` now is a second opioid agonist today without a prescriber's decision:
     a "needs_override" decision (its reason in words, its sources), else None. `taken_today`: the other
     medications given at the window within `hours` (the program's `switch_hours`, `within_switch_hours`) and
     taken (not voided or corrected to 0 mg), `hours` said in the reason; `low_dose_start`:
     that buprenorphine was a low-dose start's step (methadone alongside it is the method); `documented`: a
-    prescriber's switch override for today. Buprenorphine after methadone is the start gate's (None here)."""
+    prescriber's switch override for today. Buprenorphine after methadone is the start gate's (None here).
+    `given_here` False: the buprenorphine within the hours is not a dose given here but one in hand from a
+    pharmacy fill, or a reported use (review 36f hole 2: the readiness's one reading of the last use)."""
     if medication != METHADONE or BUPRENORPHINE not in set(taken_today) or low_dose_start or documented:
         return None
-    reason = Reason.said(
-        gettext_noop(
-            "Buprenorphine was given here less than %(hours)s hours ago. Methadone now is a second opioid "
-            "agonist within those hours: a switch that a prescriber decides (watch for sedation as the two add "
-            "up). No methadone until a prescriber records a switch override for today, with the reason."
-        ),
-        SOURCES,
-        hours=hours,
-    )
+    reason = Reason.said(ELSEWHERE if not given_here else HERE, SOURCES, hours=hours)
     return Decision(RULE, VERSION, NEEDS_OVERRIDE, (reason,))
+
+
+BLOCKADE_RULE = "naltrexone-blockade"
+DOCUMENTED = "documented"  # the blockade's verdict with a prescriber's switch override for the day
+BLOCKADE = gettext_noop(
+    "XR-naltrexone was injected on %(day)s, %(days)s days ago: it blocks opioids until about %(until)s (every 4 "
+    "weeks). Methadone or buprenorphine now may not work, and taking more to overcome the blockade can cause a "
+    "fatal overdose; as the blockade wears off, tolerance is lower: the overdose risk is higher."
+)
+BLOCKADE_HELD = gettext_noop(
+    "No methadone or buprenorphine during the blockade until a prescriber records a switch override for "
+    "today, with the reason."
+)
+BLOCKADE_COVERED = gettext_noop(
+    "A prescriber recorded a switch override for today, with the reason (logged): watch for sedation."
+)
+
+
+def naltrexone_blockade(injected_on: date, today: date, *, documented: bool) -> Decision[NoPolicy] | None:
+    """An opioid agonist (methadone or buprenorphine) on `today` inside the blockade of the XR-naltrexone
+    injection given on `injected_on` (its dosing interval, `INTERVAL_DAYS`, the day it names as next due): a
+    "needs_override" decision (the injection's day, the blockade, the lowered tolerance; the switch override
+    asked), or with a prescriber's switch override for today (`documented`) a "documented" one whose reasons
+    go on the dose's verdict. None outside the blockade (from its due day on, or an injection after today)."""
+    days = (today - injected_on).days
+    if days < 0 or days >= INTERVAL_DAYS:
+        return None
+    until = injected_on + timedelta(days=INTERVAL_DAYS)
+    said = Reason.said(
+        BLOCKADE, LABEL_SOURCES, day=injected_on.isoformat(), days=days, until=until.isoformat()
+    )
+    if documented:
+        return Decision(
+            BLOCKADE_RULE, VERSION, DOCUMENTED, (said, Reason.said(BLOCKADE_COVERED, ("keel-policy",)))
+        )
+    held = Reason.said(BLOCKADE_HELD, ("keel-policy", *LABEL_SOURCES))
+    return Decision(BLOCKADE_RULE, VERSION, NEEDS_OVERRIDE, (said, held))

@@ -162,6 +162,7 @@ class RepeatDetails(TypedDict):
 _LABEL = ("vivitrol-label",)
 _SWITCHING = ("vivitrol-label-switching",)
 _CHALLENGE = ("naltrexone-oral-label",)
+LABEL_SOURCES = (*_LABEL, *_SWITCHING)  # the label's warnings and its switching section (review 36f hole 3)
 _REPLACED = {"days_since_last_opioid": "replaced by opioids: a list of {opioid, days_since_last_use}"}
 
 

@@ -4,18 +4,23 @@ reverse is the buprenorphine start gate's)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core.rules.agonists import second_agonist, within_switch_hours
+from keel.core.decision import Decision, Reason
+from keel.core.rules.agonists import DOCUMENTED, naltrexone_blockade, second_agonist, within_switch_hours
+from keel.core.rules.base import NoPolicy
 from keel.core.rules.methadone import DOSE_CHECK
 from keel.patients.models import Patient
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext, effective_mg
 from keel.treatment.queries.policy import effective_policy
+from keel.treatment.readiness import read_last_uses
 from keel.treatment.services.common import DoseBlocked, _audit
+from keel.treatment.services.injections import last_injection
 from keel.treatment.services.start import low_dose_step
 
 
@@ -29,29 +34,28 @@ def second_agonist_gate(
     policy's ceiling: `ctx.others_taken_recently`, `agonists.SWITCH_LOOKBACK_DAYS`), outside a low-dose
     buprenorphine start, with no switch override of the prescriber's for today; then the denial is audited
     and DoseBlocked says why, with the hours. A hold gives nothing: it passes (it must reach a prescriber).
-    Reads nothing more (not even the policy) when no other agonist was given in the days read."""
+    Review 36f hole 2: buprenorphine is read as the readiness reads its last use, the one definition
+    (`readiness.read_last_uses`: a pharmacy fill in hand through its supply, a reported use, a dose given
+    here): one not given here within the hours is a second agonist too (no low-dose start's step). Reads
+    nothing more (not even the policy) when the record knows no buprenorphine."""
+    if held or medication != Medication.METHADONE:
+        return
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
-    if held or medication != Medication.METHADONE or not recent:
+    last = read_last_uses(patient, at).uses.get(Medication.BUPRENORPHINE)
+    if not recent and (last is None or last.at is None):
         return
     hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
     taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
-    if not taken:
+    elsewhere = (
+        last is not None
+        and last.at is not None
+        and last.source != "dose"
+        and within_switch_hours(last.at, at, hours=hours)
+    )
+    if not taken and not elsewhere:
         return
-    low_dose = all(
-        low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
-        for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
-    )
-    documented = DoseOverride.objects.filter(
-        patient=patient,
-        medication=medication,
-        local_date=today,
-        kind=OverrideKind.SWITCH,
-        ended_at__isnull=True,
-    ).exists()
-    decision = second_agonist(
-        medication, (d.medication for d in taken), low_dose_start=low_dose, documented=documented, hours=hours
-    )
+    decision = _switch_decision(patient, medication, today, taken, elsewhere=elsewhere, hours=hours)
     if decision is None:
         return
     _audit(
@@ -63,6 +67,40 @@ def second_agonist_gate(
         reason="guard rail: a second opioid agonist the same day",
     )
     raise DoseBlocked(decision)
+
+
+def _switch_decision(
+    patient: Patient,
+    medication: str,
+    today: date,
+    taken: list[DoseRecord],
+    *,
+    elsewhere: bool,
+    hours: float,
+) -> Decision[NoPolicy] | None:
+    """The rule's decision on methadone after the agonists `taken` here within the hours and, `elsewhere`,
+    buprenorphine not given here (a fill in hand, a reported use): the low-dose start's steps (given here
+    only) and a prescriber's switch override for today read (`second_agonist_gate`)."""
+    low_dose = not elsewhere and all(
+        low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
+        for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
+    )
+    documented = DoseOverride.objects.filter(
+        patient=patient,
+        medication=medication,
+        local_date=today,
+        kind=OverrideKind.SWITCH,
+        ended_at__isnull=True,
+    ).exists()
+    here = [d.medication for d in taken]
+    return second_agonist(
+        medication,
+        [*here, *([Medication.BUPRENORPHINE] if elsewhere else [])],
+        low_dose_start=low_dose,
+        documented=documented,
+        hours=hours,
+        given_here=Medication.BUPRENORPHINE in here,
+    )
 
 
 def low_dose_steps_today(patient: Patient, doses: list[DoseRecord], today: date) -> bool:
@@ -84,3 +122,44 @@ def low_dose_steps_today(patient: Patient, doses: list[DoseRecord], today: date)
         if step is None or mg > Decimal(str(step["schedule_mg"])):
             return False
     return True
+
+
+def blockade_verdict(
+    patient: Patient, medication: str, today: date, decision: Decision, *, switch: bool
+) -> Decision:
+    """Review 36f hole 3: methadone or buprenorphine on `today` inside the blockade of her last XR-naltrexone
+    injection (given, not voided or corrected to 0 mg: `injections.last_injection`; the blockade is its
+    dosing interval, `agonists.naltrexone_blockade`). Without a prescriber's switch override for today
+    (`switch`) a verdict that would give the dose becomes "needs_override" (its reasons the injection's day,
+    the blockade and the lowered tolerance afterwards); with one, or a verdict that already stops the dose
+    (a hold, a start gate, a limit), the blockade's reasons are added to it. The window's verdict on every
+    dose and on a take-home bottle (`guards.window_verdict`). One statement, for these medications only."""
+    if medication not in (Medication.METHADONE, Medication.BUPRENORPHINE):
+        return decision
+    last = last_injection(patient)
+    blockade = None if last is None else naltrexone_blockade(last.local_date, today, documented=switch)
+    if blockade is None:
+        return decision
+    if blockade.decision == DOCUMENTED or decision.decision not in ("allowed", "allowed_with_rationale"):
+        return replace(decision, reasons=(*decision.reasons, *blockade.reasons))
+    return blockade
+
+
+def in_blockade(patient: Patient, today: date) -> bool:
+    """Whether `today` is inside the blockade of her last XR-naltrexone injection (`blockade_verdict`'s
+    reading): a switch override of buprenorphine is then a prescriber's to write
+    (`overrides.add_override`)."""
+    last = last_injection(patient)
+    return last is not None and naltrexone_blockade(last.local_date, today, documented=True) is not None
+
+
+def blockade_warning(patient: Patient, medication: str, day: date) -> tuple[Reason, ...]:
+    """A new methadone or buprenorphine order whose first day `day` falls inside the blockade of her last
+    XR-naltrexone injection (review 36f hole 3): the refusal's reasons (the injection's day, the blockade and
+    the lowered tolerance, the switch override each dose needs), as the order's warnings (orders have no
+    gate: each dose at the window does, `blockade_verdict`)."""
+    if medication not in (Medication.METHADONE, Medication.BUPRENORPHINE):
+        return ()
+    last = last_injection(patient)
+    blockade = None if last is None else naltrexone_blockade(last.local_date, day, documented=False)
+    return () if blockade is None else blockade.reasons

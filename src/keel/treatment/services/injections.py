@@ -112,7 +112,7 @@ def _refuse_a_second_today(todays: QuerySet[DoseRecord]) -> None:
         raise DoseConflict(already_given())
 
 
-def _last_injection(patient: Patient) -> DoseRecord | None:
+def last_injection(patient: Patient) -> DoseRecord | None:
     """The last injection given (and not voided or corrected to 0 mg)."""
     return (
         taken_doses(
@@ -253,7 +253,7 @@ def record_injection(
     order = _active_order(patient, today)
     todays = DoseRecord.objects.filter(patient=patient, medication=Medication.NALTREXONE_XR, local_date=today)
     _refuse_a_second_today(todays)
-    last = _last_injection(patient)
+    last = last_injection(patient)
     _check_sides_alternate(last, site)
     slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
     try:

@@ -54,6 +54,7 @@ from keel.treatment.queries.orders import episode_open
 from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.orders import orders_version as orders_version_of
 from keel.treatment.queries.take_home_plans import bottles_at_home_above
+from keel.treatment.services.agonists import blockade_warning
 from keel.treatment.services.common import (
     QTC_REASON_NOTE,
     _audit,
@@ -122,7 +123,7 @@ def prescribe(
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
     person's lock the versions again, the episode and the write (`_write_order`), and the warnings of bottles
-    already at home (`_bottles_at_home`)."""
+    already at home (`_bottles_at_home`) and of an XR-naltrexone injection's blockade (`blockade_warning`)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
@@ -134,7 +135,12 @@ def prescribe(
     order = _write_order(
         by, patient, medication, (currents, field), checked, starts_on, note, home_start, now
     )
-    order.warnings = (*checked.warnings, *_bottles_at_home(patient, order, local_today(patient, now)))
+    today = local_today(patient, now)
+    order.warnings = (
+        *checked.warnings,
+        *_bottles_at_home(patient, order, today),
+        *blockade_warning(patient, medication, max(today, order.starts_on)),  # review 36f hole 3
+    )
     return order
 
 

@@ -24,9 +24,14 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.orders import active_order, episode_open
 from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.services.agonists import in_blockade
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
 
 EPISODE_ENDED = N_("this person's episode of care has ended: no override can be written")
+SWITCH_FOR = N_(
+    "a switch override is for methadone the same day as buprenorphine, or for methadone or buprenorphine "
+    "during an XR-naltrexone injection's blockade"
+)
 
 
 def add_override(
@@ -43,7 +48,8 @@ def add_override(
     (kind "start") a first buprenorphine dose before the verdict is ready, or (kind "hours") a dose outside
     the dosing window's hours, or (kind "interval", medication "naltrexone_xr") an XR-naltrexone injection
     sooner than the program's minimum interval, or (kind "switch", medication "methadone") methadone the same
-    day as buprenorphine given here, or (kind "redose", methadone or buprenorphine; lane meth35) a dose of
+    day as buprenorphine given here (or methadone or buprenorphine inside an XR-naltrexone injection's
+    blockade, review 36f hole 3), or (kind "redose", methadone or buprenorphine; lane meth35) a dose of
     that medication sooner than the program's re-dose interval (a split dose, a re-dose after reassessment:
     the only cover of that interval; a limit override never lifts it) (no amount for these four: every other
     guard rail stands) (audited). It ends with the day and never passes the hard bound of the day's total."""
@@ -56,7 +62,14 @@ def add_override(
         emergency_access=False,
     )
     rule = GUARD_RAILS.get(medication)
-    errors = _kind_problems(kind, medication, rule)
+    now = now or timezone.now()
+    # Review 36f hole 3: a switch override of buprenorphine lifts an XR-naltrexone injection's blockade only
+    blockade = (
+        kind == OverrideKind.SWITCH
+        and medication == Medication.BUPRENORPHINE
+        and in_blockade(patient, local_today(patient, now))
+    )
+    errors = _kind_problems(kind, medication, rule, blockade=blockade)
     # Outside the window's hours (issue #18), an XR-naltrexone injection before the program's minimum
     # interval (issue #13, review 13c) or methadone the same day as buprenorphine (review 19a): no amount;
     # every other check stands.
@@ -67,7 +80,6 @@ def add_override(
     problem = reason_problem(text)
     if problem:
         errors.append(FieldError("reason", problem))
-    now = now or timezone.now()
     if kind == OverrideKind.LIMIT and medication == Medication.METHADONE and not errors:
         high_qtc_limit(patient, limit, local_today(patient, now), errors)
     if errors:
@@ -75,8 +87,12 @@ def add_override(
     return _save_override(by, patient, medication, kind, limit, text, now)
 
 
-def _kind_problems(kind: str, medication: str, rule: str | None) -> list[FieldError]:
-    """What is wrong with this kind of override for this medication (medication first, then kind)."""
+def _kind_problems(
+    kind: str, medication: str, rule: str | None, *, blockade: bool = False
+) -> list[FieldError]:
+    """What is wrong with this kind of override for this medication (medication first, then kind).
+    `blockade`: today is inside an XR-naltrexone injection's blockade (a switch override of buprenorphine
+    too, review 36f hole 3)."""
     errors: list[FieldError] = []
     interval = kind == OverrideKind.INTERVAL
     if rule is None and not (interval and medication == Medication.NALTREXONE_XR):
@@ -87,10 +103,8 @@ def _kind_problems(kind: str, medication: str, rule: str | None) -> list[FieldEr
         errors.append(FieldError("kind", N_("a start override is for a first buprenorphine dose")))
     elif interval and medication != Medication.NALTREXONE_XR:
         errors.append(FieldError("kind", N_("an interval override is for an XR-naltrexone injection")))
-    elif kind == OverrideKind.SWITCH and medication != Medication.METHADONE:
-        errors.append(
-            FieldError("kind", N_("a switch override is for methadone the same day as buprenorphine"))
-        )
+    elif kind == OverrideKind.SWITCH and medication != Medication.METHADONE and not blockade:
+        errors.append(FieldError("kind", SWITCH_FOR))
     return errors
 
 

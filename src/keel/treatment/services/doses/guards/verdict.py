@@ -17,6 +17,7 @@ from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.contexts import held_before
 from keel.treatment.queries.doses import hours_since, slot_recorded
+from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import (
     DoseBlocked,
     DoseConflict,
@@ -42,6 +43,9 @@ class Cover:
     # That override when this dose is within the re-dose interval (it lifts the interval): the dose names it
     # (`DoseRecord.redose_override`) beside the limit or start override `override` names (lane fix36c).
     redose_row: DoseOverride | None = None
+    # A prescriber's switch override of this medication for today (review 36f hole 3: a dose inside an
+    # XR-naltrexone injection's blockade, `agonists.blockade_verdict`); a bottle's verdict has none.
+    switch: bool = False
 
 
 def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
@@ -76,7 +80,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
         override = redose
     since = hours_since(ctx.taken_times, at)
     lifts = redose is not None and since is not None and since < float(day.policy["redose_min_hours"])
-    return Cover(total, override, documented, start, redose is not None, redose if lifts else None)
+    switch = any(o.kind == OverrideKind.SWITCH for o in overrides)
+    return Cover(total, override, documented, start, redose is not None, redose if lifts else None, switch)
 
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
@@ -87,7 +92,8 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
     runs it on every dose, a take-home bottle's amount is put to it, `bottles.bottle_verdict`): the rule's
     verdict (`dose_decision`: titration step, day limits, missed days, a hold, with the hours since the
     last dose at `at` answered from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard
-    4b). Blocking verdicts are `rule.BLOCKING`."""
+    4b), then an XR-naltrexone injection's blockade (`agonists.blockade_verdict`, review 36f hole 3: a
+    switch override for the day, `cover.switch`). Blocking verdicts are `rule.BLOCKING`."""
     since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
     decision = dose_decision(
         day.patient,
@@ -102,7 +108,8 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
         settings=day.policy,
         redose_override=cover.redose,
     )
-    return order_on_high_qtc(day, cover.total, decision)
+    decision = order_on_high_qtc(day, cover.total, decision)
+    return blockade_verdict(day.patient, day.medication, day.today, decision, switch=cover.switch)
 
 
 def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decimal, total: Decimal) -> None:
