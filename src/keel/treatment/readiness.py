@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -42,7 +42,6 @@ from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessP
 from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
-    DoseAmendment,
     DoseRecord,
     DoseStatus,
     Intake,
@@ -53,6 +52,7 @@ from keel.treatment.models import (
     MedicationOrder,
     TakeHomePlan,
     in_force_q,
+    latest_amendment,
 )
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.doses import taken_doses
@@ -236,7 +236,7 @@ def _program_doses(patient: Patient, now: datetime, leave_out: int | None = None
     """medication -> the time of the latest observed dose given here, as of `now`; a dose whose latest
     amendment voids it or corrects it to 0 mg was not taken, and the dose `leave_out` (its id) is not
     counted. One query."""
-    latest_amendment = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    latest = latest_amendment()  # the correction in force (`AMENDMENT_ORDER`)
     recent = (
         DoseRecord.objects.filter(
             patient=patient,
@@ -246,9 +246,9 @@ def _program_doses(patient: Patient, now: datetime, leave_out: int | None = None
         )
         .exclude(pk=leave_out or 0)
         .annotate(
-            amended=Exists(latest_amendment),
-            voided=Subquery(latest_amendment.values("voided")[:1]),
-            corrected=Subquery(latest_amendment.values("corrected_mg")[:1]),
+            amended=Exists(latest),
+            voided=Subquery(latest.values("voided")[:1]),
+            corrected=Subquery(latest.values("corrected_mg")[:1]),
         )
         .order_by("-recorded_at", "-id")
         .values_list("medication", "recorded_at", "amended", "voided", "corrected")[:20]
