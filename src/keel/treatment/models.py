@@ -316,10 +316,9 @@ def newest_first(amendments: QuerySet[DoseAmendment]) -> QuerySet[DoseAmendment]
     return amendments.order_by(*(f"-{column}" for column in AMENDMENT_ORDER))
 
 
-def latest_amendment(dose: object = None) -> QuerySet[DoseAmendment]:
-    """A dose's amendments, the one in force first (`[:1]`), as a subquery: `dose` an expression of the
-    dose's id (default: the outer row's, `OuterRef("pk")`)."""
-    return newest_first(DoseAmendment.objects.filter(dose=OuterRef("pk") if dose is None else dose))
+def latest_amendment() -> QuerySet[DoseAmendment]:
+    """The outer row's dose's amendments (`OuterRef("pk")`), the one in force first (`[:1]`): a subquery."""
+    return newest_first(DoseAmendment.objects.filter(dose=OuterRef("pk")))
 
 
 def latest_amendment_sql(column: str, dose: str) -> str:
