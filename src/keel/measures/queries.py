@@ -46,6 +46,7 @@ from keel.treatment.models import (
     MedicationFill,
     NaloxoneKit,
     TakeHomePlan,
+    in_written_order,
 )
 from keel.treatment.queries import effective_mg, plan_days
 from keel.treatment.queries.missed import COUNTED_PLAN, CountedPlan, read_as_handed_out, visits_of
@@ -236,7 +237,7 @@ def _amended_and_taken(doses: QuerySet[DoseRecord]) -> list[DoseRecord]:
     amended = doses.filter(Exists(DoseAmendment.objects.filter(dose=OuterRef("pk")))).only(
         "patient_id", "local_date", "medication", "status", "amount_mg"
     )
-    history = Prefetch("amendments", queryset=DoseAmendment.objects.order_by("amended_at", "id"))
+    history = Prefetch("amendments", queryset=in_written_order(DoseAmendment.objects.all()))
     return [d for d in amended.prefetch_related(history) if effective_mg(d, list(d.amendments.all())) > 0]
 
 

@@ -31,6 +31,7 @@ from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import readiness_for_dose
 from keel.treatment.services.start import recorded_dose_gate
+from keel.treatment.start_rested_on import rested_on
 
 
 def flag_first_doses_on(
@@ -89,7 +90,15 @@ def _threshold_rested_on(
     (`readiness.readiness_for_dose`) read this COWS, at the score it had then, "ready"; None otherwise, and
     None when that readiness read again as the record stands now (without a struck COWS, with a corrected
     score) is still "ready": another COWS at or above the threshold stood then (a duplicate struck, review
-    34e item 3d)."""
+    34e item 3d). Lane fix36d: a dose that recorded what its gate rested on (`start_rested_on`) is read
+    from that record (this COWS, the threshold in force when it was given), not re-derived."""
+    rested = rested_on(dose)
+    if rested is not None:
+        if rested["cows"] != assessment.pk:
+            return None
+        if readiness_for_dose(assessment.patient, _moment(dose), dose=dose).ready:
+            return None
+        return rested["threshold"]
     gate = recorded_dose_gate(assessment.patient, dose)
     if gate is None or not gate[0].get("first_dose"):
         return None

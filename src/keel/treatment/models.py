@@ -8,7 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
@@ -265,8 +265,21 @@ class DoseRecord(models.Model):
         return f"dose {self.pk}"
 
 
+# The correction in force of a recorded dose (lane fix36d; fix35a's item 5a): its latest amendment in the
+# order written, the highest id, never the app server's clock. Every correction of a dose is written under
+# the dose's row lock (`correction_versions.check_correction_version`, fix34a), so the id order is the write
+# order; `amended_at` only tells when (two in the same second, or a clock stepped back, ordered them
+# otherwise, and screens disagreed). `AMENDMENT_ORDER` (oldest first: `DoseAmendment.Meta.ordering`, so
+# `dose.amendments`), `in_written_order`, `newest_first`, `latest_amendment` (the ORM) and
+# `latest_amendment_sql`, `amendment_order_sql` (hand-written SQL) are the one definition every read uses
+# (the window's context and count, corrections, take-homes, readiness, the caseload, the measures, FHIR, the
+# API and the pages); tests/treatment/test_correction_in_force_fix36d.py holds them to it.
+AMENDMENT_ORDER = ("id",)
+
+
 class DoseAmendment(models.Model):
-    """A correction of a dose record: the corrected amount (or a void), with a reason. Never an edit."""
+    """A correction of a dose record: the corrected amount (or a void), with a reason. Never an edit. The one
+    in force is the latest written (`AMENDMENT_ORDER`)."""
 
     dose = models.ForeignKey(DoseRecord, on_delete=models.PROTECT, related_name="amendments")
     corrected_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
@@ -280,7 +293,7 @@ class DoseAmendment(models.Model):
     warnings: tuple[Reason, ...] = ()
 
     class Meta:
-        ordering = ["amended_at", "id"]
+        ordering = list(AMENDMENT_ORDER)
         constraints = [
             models.CheckConstraint(
                 condition=~Q(reason=""),
@@ -296,6 +309,36 @@ class DoseAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"amendment {self.pk}"
+
+
+def in_written_order(amendments: QuerySet[DoseAmendment]) -> QuerySet[DoseAmendment]:
+    """`amendments` oldest first, in the order written (`AMENDMENT_ORDER`): the last is the one in force."""
+    return amendments.order_by(*AMENDMENT_ORDER)
+
+
+def newest_first(amendments: QuerySet[DoseAmendment]) -> QuerySet[DoseAmendment]:
+    """`amendments` newest first, in the order written (`AMENDMENT_ORDER`): the first is the one in force."""
+    return amendments.order_by(*(f"-{column}" for column in AMENDMENT_ORDER))
+
+
+def latest_amendment() -> QuerySet[DoseAmendment]:
+    """The outer row's dose's amendments (`OuterRef("pk")`), the one in force first (`[:1]`): a subquery."""
+    return newest_first(DoseAmendment.objects.filter(dose=OuterRef("pk")))
+
+
+def latest_amendment_sql(column: str, dose: str) -> str:
+    """The hand-written `latest_amendment`: `column` of the correction in force of the dose whose id is the
+    SQL expression `dose` (NULL: none), a scalar subquery (alias w)."""
+    order = ", ".join(f'w."{c}" DESC' for c in AMENDMENT_ORDER)
+    return (
+        f'(SELECT w."{column}" FROM "treatment_doseamendment" w '  # noqa: S608 # nosec B608
+        f'WHERE w."dose_id" = {dose} ORDER BY {order} LIMIT 1)'
+    )
+
+
+def amendment_order_sql(alias: str) -> str:
+    """The hand-written `in_written_order` of amendments joined as `alias`: an ORDER BY's terms."""
+    return ", ".join(f'{alias}."{c}"' for c in AMENDMENT_ORDER)
 
 
 class OverrideKind(models.TextChoices):

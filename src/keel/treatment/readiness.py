@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,7 +45,6 @@ from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessP
 from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
-    DoseAmendment,
     DoseRecord,
     DoseStatus,
     Intake,
@@ -56,6 +55,7 @@ from keel.treatment.models import (
     MedicationOrder,
     TakeHomePlan,
     in_force_q,
+    latest_amendment,
 )
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.doses import taken_doses
@@ -274,9 +274,9 @@ def _program_doses(
 ) -> dict[str, datetime]:
     """medication -> the time of the latest observed dose given here by `now` (its time given, else
     recorded), of those recorded by `entered_by` (None: `now`; lane fix36a); a dose whose latest amendment
-    voids it or corrects it to 0 mg was not taken, and the dose `leave_out` (its id) is not counted. One
-    query."""
-    latest_amendment = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    (the correction in force, `AMENDMENT_ORDER`) voids it or corrects it to 0 mg was not taken, and the dose
+    `leave_out` (its id) is not counted. One query."""
+    latest = latest_amendment()  # the correction in force (`AMENDMENT_ORDER`)
     recent = (
         DoseRecord.objects.filter(
             patient=patient,
@@ -287,9 +287,9 @@ def _program_doses(
         .exclude(pk=leave_out or 0)
         .annotate(
             moment=Coalesce("given_at", "recorded_at"),
-            amended=Exists(latest_amendment),
-            voided=Subquery(latest_amendment.values("voided")[:1]),
-            corrected=Subquery(latest_amendment.values("corrected_mg")[:1]),
+            amended=Exists(latest),
+            voided=Subquery(latest.values("voided")[:1]),
+            corrected=Subquery(latest.values("corrected_mg")[:1]),
         )
         .filter(moment__lte=now)
         .order_by("-moment", "-id")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +19,9 @@ from keel.core.words import gettext_noop as N_
 from keel.web.dates import shown_days_in
 from keel.web.stored_words import listed_words as _words
 from keel.web.stored_words import stored_reason_text as stored_reason_text  # re-exported (lane words35)
+
+if TYPE_CHECKING:  # the words only name the record's type
+    from keel.treatment.start_rested_on import RestedOn
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -150,6 +154,21 @@ def stored_reasons(decision: object, near: date | None = None) -> list[str]:
     if not isinstance(reasons, list):
         return []
     return [shown_days_in(said, near) for said in (stored_reason_text(r) for r in reasons) if said]
+
+
+# Lane fix36d: what a first buprenorphine dose rested on (`start_rested_on`), on the record page's dose row
+RESTED_ON = N_(
+    'A first dose given on "ready": COWS %(total)s, at or above the program\'s threshold then '
+    "(%(threshold)s)."
+)
+
+
+def rested_on_words(rested: RestedOn | None) -> list[str]:
+    """What a first dose rested on (`treatment.start_rested_on.rested_on`), in the reader's language: one
+    line, or none when the dose recorded nothing."""
+    if rested is None:
+        return []
+    return [_(RESTED_ON) % {"total": rested["cows_total"], "threshold": rested["threshold"]}]
 
 
 # The frequency an order is written with (the model's default; the API and the pages write no other).

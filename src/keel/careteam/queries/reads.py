@@ -38,6 +38,7 @@ from keel.treatment.models import (
     MedicationOrder,
     OrderStatus,
     in_force_q,
+    latest_amendment,
 )
 
 # The medication dosed at the window every day, whose missed days the caseload counts.
@@ -173,7 +174,7 @@ def _dosed_on(day: date) -> Q:
     it to an amount, held or not), as a filter on the people: one hashed read of the day's given doses (the
     `dose_given_day` index) and one of the day's amended doses (read from the amendments, a few), not a
     read per person (issue #21)."""
-    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    latest = latest_amendment()  # the correction in force (`AMENDMENT_ORDER`)
     of_the_day = DoseAmendment.objects.filter(dose__medication=OBSERVED, dose__local_date=day)
     amended = (
         DoseRecord.objects.filter(pk__in=of_the_day.values("dose_id"))

@@ -36,6 +36,7 @@ from keel.treatment.models import (
     OrderStatus,
     QtcRecord,
     TakeHomePlan,
+    in_written_order,
 )
 from keel.treatment.queries import order_fhir
 from keel.treatment.queries.take_home_plans import methadone_given, standing_doses
@@ -252,7 +253,7 @@ def _doses(rec: Record) -> list[dict[str, Any]]:
     rows = (
         DoseRecord.objects.filter(patient=rec.patient)
         .select_related("order")
-        .prefetch_related(Prefetch("amendments", queryset=DoseAmendment.objects.order_by("amended_at", "id")))
+        .prefetch_related(Prefetch("amendments", queryset=in_written_order(DoseAmendment.objects.all())))
         .order_by("local_date", "sequence", "id")
     )
     return [r.medication_administration(d, list(d.amendments.all())) for d in rows]

@@ -18,7 +18,16 @@ from keel.core import episodes
 from keel.core.rules.agonists import SWITCH_LOOKBACK_DAYS
 from keel.db import rows
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, zone_of
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    TakeHomePlan,
+    amendment_order_sql,
+    in_written_order,
+    latest_amendment_sql,
+)
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
     DoseContext,
@@ -140,7 +149,7 @@ def dose_contexts(
     # The amendments of those doses in one query (few doses have any); Django's per-row prefetch cost 1 s for
     # 20,000 doses (bench/measures.py, the caseload).
     amended: dict[int, list[DoseAmendment]] = {}
-    for a in DoseAmendment.objects.filter(dose__in=recent).order_by("amended_at", "id"):
+    for a in in_written_order(DoseAmendment.objects.filter(dose__in=recent)):
         amended.setdefault(a.dose_id, []).append(a)
     # The episode's first dose (no active enrollment: no episode, no dosing).
     firsts, episodes_of = episode_firsts(ids, medication)
@@ -191,18 +200,17 @@ def held_before(patient_id: int, started_on: date) -> list[date]:
 # dose_contexts' statements for one person, hand-written. The taken test is taken_doses' (the latest
 # amendment neither voids the dose nor corrects it to 0 mg or blank), the first dose `first_dose`'s above.
 _FIRST_DOSE = (
-    '(SELECT v."local_date" FROM "treatment_doserecord" v WHERE v."patient_id" = e."patient_id" '
+    '(SELECT v."local_date" FROM "treatment_doserecord" v WHERE v."patient_id" = e."patient_id" '  # noqa: S608 # nosec B608
     'AND v."medication" = %s AND v."status" = %s AND v."local_date" >= e."started_on" '
     'AND (v."local_date" > COALESCE((SELECT u."ended_on" FROM "patients_enrollment" u '
     'WHERE u."patient_id" = e."patient_id" AND u."status" = %s ORDER BY u."ended_on" DESC LIMIT 1), %s) '
     'OR v."recorded_at" >= e."consented_at") AND ('
-    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
-    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) IS NULL OR ('
-    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
-    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) = %s AND '
-    '(SELECT w."corrected_mg" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
-    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) > %s)) '
-    'ORDER BY v."local_date" LIMIT 1)'
+    + latest_amendment_sql("voided", 'v."id"')
+    + " IS NULL OR ("
+    + latest_amendment_sql("voided", 'v."id"')
+    + " = %s AND "
+    + latest_amendment_sql("corrected_mg", 'v."id"')
+    + ' > %s)) ORDER BY v."local_date" LIMIT 1)'
 )
 
 
@@ -226,7 +234,7 @@ _DOSES = (
     'FROM "treatment_doserecord" d LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" '
     'WHERE d."patient_id" = %s AND d."local_date" >= %s '
     'AND (d."medication" = %s OR d."status" = %s OR d."local_date" >= %s) '
-    'ORDER BY d."local_date", d."sequence", d."id", a."amended_at", a."id"'
+    'ORDER BY d."local_date", d."sequence", d."id", ' + amendment_order_sql("a")
 )
 
 

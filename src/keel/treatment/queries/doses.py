@@ -19,7 +19,15 @@ from keel.core import episodes
 from keel.core.dose_history import DoseStep
 from keel.core.rules.methadone import reinduction_day
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    TakeHomePlan,
+    in_written_order,
+    latest_amendment,
+)
 
 MISS_LOOKBACK = episodes.MISS_LOOKBACK  # days the missed-dose count looks back (the one definition)
 
@@ -127,7 +135,7 @@ def given_before(doses: Iterable[DoseRecord], this: DoseRecord | datetime) -> li
 
 def with_latest_amendment(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
     """The doses with their latest amendment's `latest_voided` and `latest_corrected` (None: none)."""
-    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    latest = latest_amendment()  # the correction in force (`AMENDMENT_ORDER`)
     return doses.annotate(
         latest_voided=Subquery(latest.values("voided")[:1]),
         latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
@@ -259,27 +267,57 @@ def episode_first_dose(
     )
 
 
-def episode_first_day_before(dose: DoseRecord) -> date | None:
-    """The first day before `dose`'s own with a dose of its medication taken in the episode it was given in
-    (lane fix35a, review 34e): None when there is none, so its day is that episode's first dosing day, what
-    a correction of it does since (down to 0 mg and up again, a void) or a later day holds. Its episode:
-    the person's latest enrollment started on or before its day; on a readmission's day, the new one only
-    for a dose recorded at or after its consent (`episode_firsts`' rule), whose earlier days count the same
-    way (a dose taken never means one corrected to 0 mg, voided or held: `taken_doses`)."""
-    spans = Enrollment.objects.filter(patient_id=dose.patient_id).order_by("started_on", "id")
-    episode: tuple[date, datetime | None, date] | None = None
+@dataclass(frozen=True)
+class _Episode:
+    """The episode a dose was given in: its first day, its consent, the day the episode before it ended
+    (0001-01-01: none), and whether it is the person's current one (their latest enrollment, active)."""
+
+    started_on: date
+    consented_at: datetime | None
+    before: date
+    current: bool
+
+
+def _episode_of(dose: DoseRecord) -> _Episode | None:
+    """The episode `dose` was given in (`episode_first_day_before`'s): the person's latest enrollment started
+    on or before its day; on a readmission's day, the new one only for a dose recorded at or after its
+    consent (`episode_firsts`' rule). None: none."""
+    spans = list(
+        Enrollment.objects.filter(patient_id=dose.patient_id)
+        .order_by("started_on", "id")
+        .values_list("started_on", "consented_at", "ended_on", "status")
+    )
+    episode: _Episode | None = None
     last_end = date(1, 1, 1)
-    for started_on, consented_at, ended_on in spans.values_list("started_on", "consented_at", "ended_on"):
+    for i, (started_on, consented_at, ended_on, status) in enumerate(spans):
         readmitted_that_day = started_on == dose.local_date == last_end
         if started_on > dose.local_date or (
             readmitted_that_day and (consented_at is None or dose.recorded_at < consented_at)
         ):
             break
-        episode = (started_on, consented_at, last_end)
+        current = i == len(spans) - 1 and status == EnrollmentStatus.ACTIVE
+        episode = _Episode(started_on, consented_at, last_end, current)
         last_end = ended_on or last_end
+    return episode
+
+
+def in_current_episode(dose: DoseRecord) -> bool:
+    """Whether `dose` was given in the person's current episode (`_episode_of`), whatever a correction made
+    of it since: a dose of an earlier episode (before a readmission) is not read on this one's context."""
+    episode = _episode_of(dose)
+    return episode is not None and episode.current
+
+
+def episode_first_day_before(dose: DoseRecord) -> date | None:
+    """The first day before `dose`'s own with a dose of its medication taken in the episode it was given in
+    (lane fix35a, review 34e): None when there is none, so its day is that episode's first dosing day, what
+    a correction of it does since (down to 0 mg and up again, a void) or a later day holds. Its episode:
+    `_episode_of`, whose earlier days count the same way (a dose taken never means one corrected to 0 mg,
+    voided or held: `taken_doses`)."""
+    episode = _episode_of(dose)
     if episode is None:
         return None
-    started_on, consented_at, before = episode
+    started_on, consented_at, before = episode.started_on, episode.consented_at, episode.before
     same_episode = Q(local_date__gt=before)
     if consented_at is not None:
         same_episode |= Q(recorded_at__gte=consented_at)
@@ -308,7 +346,7 @@ def newest_dosed_day(
     amendment (`effective_mg`: a voided or zeroed dose is none, a held dose corrected to an amount is one),
     as a subquery: a backward read of the dose slots' index per person. The arguments are expressions of
     the statement it goes in (OuterRefs, Values)."""
-    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    latest = latest_amendment()  # the correction in force (`AMENDMENT_ORDER`)
     return Subquery(
         DoseRecord.objects.filter(
             patient_id=patient, medication=medication, local_date__gte=since, local_date__lt=before
@@ -341,11 +379,15 @@ def slot_recorded(patient: Patient, medication: str, today: date, slot: int) -> 
 def day_steps(patient_id: int, day: date) -> list[DoseStep]:
     """Lane fix32a (review 32a hole 1): the history of the observed methadone given on `day` (the person's
     day), as `keel.core.dose_history` reads it: each dose recorded given (its amount, at its recording) and
-    each amendment of one (its corrected amount, None for a void, at its instant), in the order made."""
+    each amendment of one (its corrected amount, None for a void, at its instant), in the order made. Lane
+    fix36d: a dose's amendments in the order written (`AMENDMENT_ORDER`), each one's instant never before the
+    step it follows on that dose (a clock stepped back), so the history ends at the correction in force."""
     doses = DoseRecord.objects.filter(
         patient_id=patient_id, medication=Medication.METHADONE, status=DoseStatus.GIVEN, local_date=day
     ).order_by("recorded_at", "id")
     steps = [DoseStep(d.recorded_at, d.pk, d.amount_mg) for d in doses]
-    rows = DoseAmendment.objects.filter(dose__in=doses).order_by("amended_at", "id")
-    steps += [DoseStep(a.amended_at, a.dose_id, None if a.voided else a.corrected_mg) for a in rows]
+    last = {d.pk: d.recorded_at for d in doses}
+    for a in in_written_order(DoseAmendment.objects.filter(dose__in=doses)):
+        last[a.dose_id] = max(a.amended_at, last[a.dose_id])
+        steps.append(DoseStep(last[a.dose_id], a.dose_id, None if a.voided else a.corrected_mg))
     return steps

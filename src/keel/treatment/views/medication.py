@@ -34,6 +34,7 @@ from keel.treatment import queries, readiness, services, words
 from keel.treatment.end_words import day_words, days_words, plan_end
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, TakeHomePlan, order_in_force
 from keel.treatment.order_words import mg_words
+from keel.treatment.start_rested_on import rested_on
 from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
 from keel.web.dates import shown_date, shown_days_in
 
@@ -88,7 +89,8 @@ def _record_in_words(record: queries.MedicationRecord) -> date:
     today they are said from (returned)."""
     for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
-        setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
+        said = words.stored_reasons(dose.decision) + words.rested_on_words(rested_on(dose))  # lane fix36d
+        setattr(dose, "reason_words", said)  # noqa: B010
         # lane fix33d (review 33c hole 3): the day in treatment as every screen counts it
         setattr(dose, "day_shown", episodes.counted_day(dose.treatment_day, record.admission_day_number))  # noqa: B010
         # lane fix34a (review 34a hole 1): the version of its corrections the correction form sends back

@@ -19,6 +19,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     OrderStatus,
+    latest_amendment_sql,
 )
 from keel.treatment.queries.contexts import (
     dose_contexts,
@@ -45,10 +46,7 @@ from keel.treatment.queries.window.row_status import WINDOW_MEDICATIONS
 # field matches a name as Python does (`casefold`, which SQL's LOWER is not).
 # tests/treatment/test_due_count_sql.py holds the count to the list's sum on SQLite and PostgreSQL. B608/S608
 # waived: constant text (this and the ORM's compiled subquery); every value is a parameter.
-_LATEST_AMENDMENT = (
-    '(SELECT w."id" FROM "treatment_doseamendment" w WHERE w."dose_id" = d."id" '
-    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1)'
-)
+_LATEST_AMENDMENT = latest_amendment_sql("id", 'd."id"')  # the correction in force (`AMENDMENT_ORDER`)
 # A hold stands (`contexts.OPEN_HOLD`, the one definition): held on the person's day or before, its flag open,
 # of any medication: the dose reads them all (lane fix33h, review 33e hole 6).
 _HELD_OPEN = (

@@ -37,7 +37,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
-from keel.treatment.queries.doses import given_before
+from keel.treatment.queries.doses import episode_first_day_before, given_before, in_current_episode
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
@@ -237,10 +237,18 @@ def window_limits_over(
     that day (review 13d): methadone's titration step, its days between increases and window, missed days,
     and the order of either medication (the rule the window ran, `dose_decision`, with the dose's order and
     `others` the day's other doses); a buprenorphine dose meets its order (`window.order_over`; an
-    induction's day: the single dose). A dose before the current episode's first is not checked here."""
-    ctx = dose_context(patient, dose.medication, dose.local_date)
-    if ctx.first_dose_on is None or dose.local_date < ctx.first_dose_on:
+    induction's day: the single dose). A dose of an earlier episode (before a readmission) is not checked
+    here. Lane fix36d: the episode's first dosing day is read as the window read it for the dose
+    (`recorded_dose_gate`'s read: the episode's earlier days as the record holds them, none and its day is
+    the first), so a first day corrected to 0 mg or voided and up again, or after a later day's dose, meets
+    the order's checks as any dose does (the day-1 limit alone let an amount above the order through)."""
+    if not in_current_episode(dose):
         return []
+    earlier = episode_first_day_before(dose)
+    ctx = replace(
+        dose_context(patient, dose.medication, dose.local_date),
+        first_dose_on=earlier if earlier is not None else dose.local_date,
+    )
     if dose.medication == Medication.METHADONE:
         day = replace(ctx, given_today_mg=others, hold_open=False)
         decision = dose_decision(

@@ -32,6 +32,7 @@ from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medicat
 from keel.treatment.queries import RecordedDose, dose_context_and_reads
 from keel.treatment.queries.contexts import _Reads, bottle_held_today, bottle_named_today
 from keel.treatment.queries.doses import is_taken
+from keel.treatment.readiness import readiness_for_dose
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -64,6 +65,8 @@ from keel.treatment.services.take_homes import (
     suspend_take_home_plans,
     unlocked_plans,
 )
+from keel.treatment.start_rested_on import KEY as RESTED_ON
+from keel.treatment.start_rested_on import passed_on_readiness, rested_on_now
 
 UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
 
@@ -251,6 +254,20 @@ def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> De
     return replace(decision, reasons=(*decision.reasons, *said)) if said else decision
 
 
+def _stored_decision(
+    day: DoseDay, decision: Decision, cover: Cover, given: datetime | None
+) -> dict[str, object]:
+    """The dose's stored decision; a first buprenorphine dose whose start gate passed on readiness adds what
+    it rested on (`start_rested_on`: the COWS and the threshold the gate's readiness read at the dose's time;
+    lane fix36d), for the first-dose COWS flag to read instead of re-deriving it."""
+    stored: dict[str, object] = dict(decision.as_dict())
+    if decision.decision != "hold" and passed_on_readiness(cover.start):
+        rested = rested_on_now(readiness_for_dose(day.patient, given or day.now))
+        if rested is not None:
+            stored[RESTED_ON] = rested
+    return stored
+
+
 def _save_dose(
     day: DoseDay,
     slot: int,
@@ -279,7 +296,7 @@ def _save_dose(
                     status=DoseStatus.HELD if held else DoseStatus.GIVEN,
                     amount_mg=Decimal(0) if held else amount,
                     treatment_day=day.ctx.treatment_day,
-                    decision=decision.as_dict(),
+                    decision=_stored_decision(day, decision, cover, given),
                     override=cover.override
                     if ((cover.documented or cover.redose) and decision.decision == "allowed_with_rationale")
                     or (cover.start is not None and cover.start.get("start_override"))

@@ -103,13 +103,15 @@ def _before_back_up(patient: Patient, day: date, plan: TakeHomePlan) -> str:
     2 and 3: a plain keep back or take-back, `_DOWN_KINDS`; read from the stored kind, never the English
     reason), else "voided" (the last amendment of that day's methadone doses before the newest one is a
     void) or "zero" (corrected to 0 mg)."""
-    from keel.treatment.models import DoseAmendment, Medication
+    from keel.treatment.models import DoseAmendment, Medication, newest_first
 
     if plan.end_kind in _DOWN_KINDS or str((plan.earlier_end or {}).get("over") or "") == PlanEnd.KEPT_BACK:
         return "down"
-    rows = DoseAmendment.objects.filter(
-        dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
-    ).order_by("-amended_at", "-id")
+    rows = newest_first(  # in the order written (`AMENDMENT_ORDER`)
+        DoseAmendment.objects.filter(
+            dose__patient=patient, dose__local_date=day, dose__medication=Medication.METHADONE
+        )
+    )
     earlier = list(rows[:2])
     return "voided" if len(earlier) == 2 and earlier[1].voided else "zero"
 
