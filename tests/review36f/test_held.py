@@ -62,7 +62,10 @@ def test_a_take_home_bottle_counts_as_the_last_methadone(world: World) -> None:
     today = local_today(world.alice, now)
     methadone = order(world, "methadone", "30", now - timedelta(days=30), days_before=0)
     given_on(world, methadone, today - timedelta(days=10), 30, 1)
-    two_bottle_plan(world, now - timedelta(days=11), today - timedelta(days=3))  # bottles 3 and 2 days ago
+    plan = two_bottle_plan(world, now - timedelta(days=11), today - timedelta(days=3))  # 3, 2 days ago
+    # fix36e item 1 (integrator, set-up only): a bottle counts once it left with her, recorded as handed out
+    plan.bottle_mg = {day: "30.00" for day in plan.bottles}
+    plan.save(update_fields=["bottle_mg"])
     reported(world, "heroin", now - timedelta(days=20), now - timedelta(hours=1))
     read = naltrexone_readiness(world.alice, now)
     assert read.decision is not None and read.decision.decision == "not_eligible"
