@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -201,6 +202,39 @@ def test_healthz_answers_after_the_prepared_probe_is_lost() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     assert Client().get("/healthz").status_code == 200
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_healthz_replaces_a_connection_the_server_ended() -> None:
+    """The probe is the connection's health check (CONN_HEALTH_CHECKS): a kept connection whose server
+    session ended (a restart, an idle timeout) is replaced and /healthz answers, as after Django's check."""
+    assert Client().get("/healthz").status_code == 200
+    ended = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        assert other.execute("SELECT pg_terminate_backend(%s, 5000)", [ended]).fetchone() == (True,)
+    connection.close_if_unusable_or_obsolete()  # a request's start (the test client leaves it out)
+    assert Client().get("/healthz").status_code == 200
+    assert connection.connection.info.backend_pid != ended
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_probe_that_fails_on_a_working_connection_is_not_sent_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[bool] = []
+
+    def failing(*args: object, **kwargs: object) -> None:
+        calls.append(True)
+        raise DatabaseError("the probe's own error")
+
+    Client().get("/healthz")
+    monkeypatch.setattr(health, "_probe_prepared", failing)
+    connection.close_if_unusable_or_obsolete()  # a request's start (the test client leaves it out)
+    with pytest.raises(DatabaseError):
+        health.probe(now=NOW)
+    assert calls == [True]
 
 
 # The worker's step failures (session 18): the worker writes them on its beat row, the probe reads them there

@@ -7,23 +7,30 @@ are those of `keel.jobs.queries.worker_health` and `keel.reminders.queries.faile
 spec (tests/web/test_health.py holds the two to each other on SQLite and PostgreSQL). The statement reads
 the tables, so it answering at all is the database check `SELECT 1` was.
 
-On PostgreSQL the statement is prepared once per connection (`PREPARE`, in the same round trip as its first
-`EXECUTE`): planning its four subqueries was most of the database's time per probe, about 0.17 ms of server
-CPU against 0.02 ms to execute it (bench/HISTORY.md). A connection that lost the prepared statement (a pooler
+On PostgreSQL the statement is prepared once per connection (the protocol's Parse, a round trip of its own):
+planning its four subqueries was most of the database's time per probe, about 0.17 ms of server CPU against
+0.02 ms to execute it (bench/HISTORY.md); each probe then sends Bind and Execute with its parameters apart,
+so the backend parses no statement text (session 36). A connection that lost the prepared statement (a pooler
 handing over another server session, `DISCARD ALL`) has it prepared again; a pooler's next server session
 may have it already, and is sent the EXECUTE alone (three attempts in all) before the probe fails."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from weakref import WeakSet
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.utils import CursorDebugWrapper
 from django.utils import timezone
+from psycopg import errors as pg_errors
+from psycopg import postgres, pq
+from psycopg.rows import TupleRow
 
 from keel.db.params import SQLParam
 
@@ -76,27 +83,48 @@ _prepared_on: WeakSet[Any] = WeakSet()
 
 
 @cache
-def _prepare() -> str:
-    """The PREPARE of `_statement()`: $1 the stale limit, $2 the 7 days' start, $3 a failed run's status,
-    $4 a failed send's, typed as the columns compare them."""
+def _numbered() -> str:
+    """`_statement()` with numbered parameters: $1 the stale limit, $2 the 7 days' start, $3 a failed run's
+    status, $4 a failed send's (typed by `_TYPES`, as the columns compare them)."""
     # _statement()'s parameters, in its order
     numbered = iter(["$1", "$3", "$2", "$4", "$2", "$4", "$2", "$1", "$1", "$1"])
-    body = _statement().replace("%s", "{}").format(*numbered)
-    return f"PREPARE {PREPARED_NAME} (timestamptz, timestamptz, text, text) AS {body}"
+    return _statement().replace("%s", "{}").format(*numbered)
 
 
-def _execute_prepared(cursor: CursorWrapper, values: list[SQLParam], *, prepare: bool) -> tuple[Any, ...]:
-    execute = f"EXECUTE {PREPARED_NAME} (%s, %s, %s, %s)"
-    if not prepare:
-        cursor.execute(execute, values)
-        row: tuple[Any, ...] = cursor.fetchone()
-        return row
-    # One round trip: the two statements go as one simple query (psycopg binds client-side); the first result
-    # is PREPARE's (no rows), the second EXECUTE's.
-    cursor.execute(f"{_prepare()}; {execute}", values)
-    cursor.nextset()
-    row = cursor.fetchone()
-    return row
+_TYPES = [postgres.types["timestamptz"].oid] * 2 + [postgres.types["text"].oid] * 2
+
+
+def _text(value: SQLParam) -> bytes:
+    """A parameter in PostgreSQL's text format: an aware datetime as ISO 8601 with its offset (read as the
+    timestamptz it is declared), a status as itself."""
+    return (value.isoformat() if isinstance(value, datetime) else str(value)).encode()
+
+
+def _answer(result: pq.abc.PGresult, encoding: str) -> pq.abc.PGresult:
+    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        raise pg_errors.error_from_result(result, encoding=encoding)
+    return result
+
+
+def _execute_prepared(
+    cursor: CursorWrapper, driver: psycopg.Connection[TupleRow], values: list[SQLParam], *, prepare: bool
+) -> tuple[Any, ...]:
+    """The probe as a protocol-level prepared statement (Bind and Execute of `PREPARED_NAME`, its parameters
+    sent apart from the text): PostgreSQL parses no statement per probe, where a simple-query `EXECUTE name
+    ('...'::timestamptz, ...)` was parsed and its literals cast every time (bench/HISTORY.md, session 36: a
+    quarter of the backend's CPU per probe, and a third of this process's). The same name space as SQL's
+    PREPARE: `DEALLOCATE ALL` and `DISCARD ALL` drop it, and preparing it twice is 42P05 as before."""
+    pgconn, encoding = driver.pgconn, driver.info.encoding
+    params = [_text(value) for value in values]
+    # Django's query log sees it as the EXECUTE it is (tests count /healthz's statements).
+    shown = f"EXECUTE {PREPARED_NAME} ({', '.join(repr(p.decode()) for p in params)})"
+    log = cursor.debug_sql(shown, values) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+    with log, cursor.db.wrap_database_errors:
+        if prepare:  # its own round trip, once per connection
+            _answer(pgconn.prepare(PREPARED_NAME.encode(), _numbered().encode(), _TYPES), encoding)
+        result = _answer(pgconn.exec_prepared(PREPARED_NAME.encode(), params), encoding)
+    alive, runs, reminders, appointments, steps, failing = (result.get_value(0, n) or b"" for n in range(6))
+    return alive == b"t", int(runs), int(reminders), int(appointments), int(steps), failing == b"t"
 
 
 def _sqlstate(error: DatabaseError) -> str | None:
@@ -106,8 +134,41 @@ def _sqlstate(error: DatabaseError) -> str | None:
 _ATTEMPTS = 3
 
 
+class _HealthChecked(Protocol):
+    """Django's connection wrapper's health check state (BaseDatabaseWrapper, not in its stubs)."""
+
+    health_check_enabled: bool
+    health_check_done: bool
+
+
 def _run_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any, ...]:
-    with db.cursor() as cursor:  # Django's: health check, connection, error wrapping, query log
+    """The probe on this request's connection, the probe being the connection's health check: Django's
+    (CONN_HEALTH_CHECKS) sends `SELECT 1` before a request's first statement and, when it fails, replaces the
+    connection; here the probe goes first, and when it fails on a connection that no longer works (the
+    check run then), the connection is replaced and the probe sent again. Same outcome, one round trip
+    fewer per probe (bench/HISTORY.md, session 36). Inside a transaction, or with the check already done,
+    Django's own path."""
+    checked = cast("_HealthChecked", db)
+    check_here = (
+        db.connection is not None
+        and checked.health_check_enabled
+        and not checked.health_check_done
+        and not db.in_atomic_block
+    )
+    if not check_here:
+        return _probe_prepared(db, values)
+    checked.health_check_done = True
+    try:
+        return _probe_prepared(db, values)
+    except DatabaseError:
+        if db.is_usable():  # the connection works: the probe's own error
+            raise
+    db.close()  # what Django's check does with a connection that fails it
+    return _probe_prepared(db, values)
+
+
+def _probe_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any, ...]:
+    with db.cursor() as cursor:  # Django's: connection, error wrapping, query log
         driver = db.connection
         # Outside a transaction (a request's probe) a failed statement leaves the connection usable; inside
         # one it would abort it, so there the error is raised as it comes.
@@ -118,7 +179,7 @@ def _run_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any,
         # next; the third attempt's error is raised.
         for attempt in range(_ATTEMPTS):
             try:
-                row = _execute_prepared(cursor, values, prepare=prepare)
+                row = _execute_prepared(cursor, driver, values, prepare=prepare)
                 break
             except DatabaseError as error:
                 expected = DUPLICATE_PREPARED if prepare else INVALID_STATEMENT_NAME
