@@ -39,7 +39,9 @@ def test_a_consent_to_some_sections_writes_no_disclosure(world: World) -> None:
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
-@pytest.mark.parametrize("name", ["_include", "_revinclude", "_elements", "_summary", "_lastUpdated", "_sort"])
+@pytest.mark.parametrize(
+    "name", ["_include", "_revinclude", "_elements", "_summary", "_lastUpdated", "_sort"]
+)
 def test_an_unserved_search_parameter_is_a_400_outcome_never_dropped(world: World, name: str) -> None:
     whole = consent(world, ["record"])
     response = fhir("/fhir/R4/Observation", token(world), whole.pk, patient=world.alice.pk, **{name: "x"})
