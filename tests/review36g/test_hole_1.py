@@ -1,9 +1,10 @@
 """Review 36g hole 1: a QTc reading (an Observation whose `effectiveDateTime` is the day it was measured) is
 dropped by a date search `ge` an instant of that same day, the search a hospital's system polls with
-("every Observation since my last poll"): FHIR R4 search, date: `ge` matches when "the range above the search
-value intersects (i.e. overlaps) with the range of the target value", and a date's range is the whole day. Keel
-compares the day's start (midnight) with the instant (`searches._filters.by_date`, `_in_range`), so the QTc
-measured today is never returned to a poll made after midnight, then or on any later poll."""
+("every Observation since my last poll"): FHIR R4 search, date: `ge` matches when "the range above the
+search value intersects (i.e. overlaps) with the range of the target value", and a date's range is the
+whole day. Keel compares the day's start (midnight) with the instant (`searches._filters.by_date`,
+`_in_range`), so the QTc measured today is never returned to a poll made after midnight, then or on any
+later poll."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Review 36g hole 2: a date search value given to the minute (`2026-12-05T10:00-05:00`, the precision FHIR
-R4 dateTime allows and a hospital's system sends) is read as one second, so an Observation at 10:00:30 of that
-minute is dropped by `eq` and by `le`. FHIR R4 search, date: "the search value [is] an implicit range" at its
-own precision (a minute here), `eq` matches a target inside that range and `le` one that overlaps or precedes
-it. Cause: `searches._date_range`: a value with `T` becomes [value, value + 1 s) whatever its precision."""
+R4 dateTime allows and a hospital's system sends) is read as one second, so an Observation at 10:00:30 of
+that minute is dropped by `eq` and by `le`. FHIR R4 search, date: "the search value [is] an implicit
+range" at its own precision (a minute here), `eq` matches a target inside that range and `le` one that
+overlaps or precedes it. Cause: `searches._date_range`: a value with `T` becomes [value, value + 1 s)
+whatever its precision."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Review 36g hole 3: a diagnosis struck as entered in error disappears from /fhir/R4/ instead of being sent as
-entered in error, so a hospital's system that already read `Condition/oud-N` (an opioid use disorder, severe,
-confirmed) keeps it as her active diagnosis for good: reading it again is a 404 (to a FHIR client: "gone, keep
-what you have"), and a search no longer lists it. FHIR R4 Condition.verificationStatus `entered-in-error`
-("the statement was entered in error and is not valid"), as Keel already sends a voided dose
-(MedicationAdministration.status) and a struck response (QuestionnaireResponse.status). Cause:
+"""Review 36g hole 3: a diagnosis struck as entered in error disappears from /fhir/R4/ instead of being sent
+as entered in error, so a hospital's system that already read `Condition/oud-N` (an opioid use disorder,
+severe, confirmed) keeps it as her active diagnosis for good: reading it again is a 404 (to a FHIR client:
+"gone, keep what you have"), and a search no longer lists it. FHIR R4 Condition.verificationStatus
+`entered-in-error` ("the statement was entered in error and is not valid"), as Keel already sends a voided
+dose (MedicationAdministration.status) and a struck response (QuestionnaireResponse.status). Cause:
 `interop.fhir.record._conditions` / `_diagnosing` drops the struck assessment, so `condition_for` builds
 nothing under the id it gave out."""
 

@@ -1,10 +1,11 @@
-"""Review 36g hole 4: when the latest diagnosis is struck as entered in error, the Condition another system holds
-goes back to the earlier diagnosis under the same id (`oud-<first>`) with a `meta.lastUpdated` older than the
-one it was sent before. A hospital's system that keeps the newer of two versions of a resource (by
-`meta.lastUpdated`: Keel declares `versioning: no-version`, so it is the only sign of a change) keeps the struck
-"severe" diagnosis for good. FHIR R4 Meta.lastUpdated: "when the resource last changed"; the Condition changed
-when the strike was written. Cause: `interop.fhir.condition.condition` stamps `changed_at` of the assessment it
-is built from (`_diagnosing` dropped the struck one), never the strike that changed what the resource says."""
+"""Review 36g hole 4: when the latest diagnosis is struck as entered in error, the Condition another system
+holds goes back to the earlier diagnosis under the same id (`oud-<first>`) with a `meta.lastUpdated` older
+than the one it was sent before. A hospital's system that keeps the newer of two versions of a resource
+(by `meta.lastUpdated`: Keel declares `versioning: no-version`, so it is the only sign of a change) keeps
+the struck "severe" diagnosis for good. FHIR R4 Meta.lastUpdated: "when the resource last changed"; the
+Condition changed when the strike was written. Cause: `interop.fhir.condition.condition` stamps
+`changed_at` of the assessment it is built from (`_diagnosing` dropped the struck one), never the strike
+that changed what the resource says."""
 
 from __future__ import annotations
 
