@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
@@ -14,6 +15,7 @@ from keel.interop.rest.params import MAX_COUNT, SEARCH_PARAMS, TYPES, _check_req
 from keel.sharing.services import CONSENT_HEADER
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: what this server really does (no authentication needed to read it)."""
 

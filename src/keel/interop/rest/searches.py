@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -90,6 +91,7 @@ def _patient_param(request: HttpRequest, base: Base) -> str | None:
     return found.pop() if found else None
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     def work() -> HttpResponse:
         _check_request(request, SEARCH_PARAMS[resource_type] | COMMON)
@@ -198,6 +200,7 @@ def _search_by_system(
     )
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def questionnaire_search(request: HttpRequest) -> HttpResponse:
     """Questionnaires by canonical (`url`, with or without `|version`, and `version`): how another system
     resolves a QuestionnaireResponse's `questionnaire`. Keel's instrument definitions, no patient data: no
