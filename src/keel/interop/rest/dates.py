@@ -26,7 +26,6 @@ import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
 
 from django.db.models import Q
 
@@ -150,7 +149,7 @@ def day_field_q(field: str, prefix: str, search: Range) -> Q:
         x = search[s]
         past_midnight = x.timetz().replace(tzinfo=None) != time(0)
         starts = x.date() + timedelta(days=int(past_midnight))  # the first day starting at or after x
-        bound: dict[str, Any] = {
+        bound: dict[str, date] = {
             (0, ">="): {f"{field}__gte": starts},
             (0, "<"): {f"{field}__lt": starts},
             (1, ">"): {f"{field}__gte": x.date()},
