@@ -42,8 +42,10 @@ SPECIFIER_TEXT = {
 }
 
 
-def condition(a: Assessment) -> dict[str, Any]:
-    """One DSM-5 result that is an opioid use disorder (active or in remission) as a Condition."""
+def condition(a: Assessment, *changed: datetime) -> dict[str, Any]:
+    """One DSM-5 result that is an opioid use disorder (active or in remission) as a Condition; struck as
+    entered in error, `verificationStatus` says so and `clinicalStatus` is absent (R4 invariant con-5; review
+    36g hole 3). `changed`: other times the resource changed (strikes of later results, hole 4)."""
     parsed = diagnosis.parse_band(a.band)
     codes = diagnosis.codes_for(a.band)
     if parsed is None or codes is None:
@@ -77,12 +79,26 @@ def condition(a: Assessment) -> dict[str, Any]:
         "evidence": [{"detail": [ref("QuestionnaireResponse", f"assessment-{a.pk}")]}],
     }
     out["recorder"] = ref("Practitioner", a.filled_by_id) if staff else ref("Patient", a.patient_id)
-    return last_updated(out, changed_at(a))  # its correction's time once corrected (review 33e hole 4)
+    if getattr(a, "entered_in_error", False):
+        del out["clinicalStatus"]
+        out["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": "entered-in-error"}]}
+    # its correction's time once corrected (review 33e hole 4), and any later result's strike (36g hole 4)
+    return last_updated(out, changed_at(a), *changed)
 
 
 def condition_for(patient: Patient, assessments: list[Assessment], now: datetime) -> dict[str, Any] | None:
-    """The Condition from the latest of these DSM-5 results, when it is an opioid use disorder (active or in
-    remission): a later "does not meet the criteria" leaves no Condition, as the patient page shows none."""
+    """The Condition from the latest of these DSM-5 results that stands, when it is an opioid use disorder
+    (active or in remission): a later "does not meet the criteria" leaves no Condition, as the patient page
+    shows none. A result struck as entered in error after it changed what the Condition says: its strike is
+    when the Condition last changed (review 36g hole 4). When the latest results are struck and none that
+    stands is a diagnosis, the latest struck diagnosis is sent as entered in error (hole 3): the id another
+    system holds is never a 404 that leaves the false diagnosis with it."""
     dsm = sorted((a for a in assessments if a.instrument == "dsm5-oud"), key=lambda a: (a.filled_at, a.pk))
-    latest = dsm[-1] if dsm else None
-    return condition(latest) if latest is not None and latest.band in diagnosis.BANDS else None
+    standing = [a for a in dsm if not getattr(a, "entered_in_error", False)]
+    latest = standing[-1] if standing else None
+    after = dsm[dsm.index(latest) + 1 :] if latest is not None else dsm  # all struck
+    strikes = [changed_at(a) for a in after]
+    if latest is not None and latest.band in diagnosis.BANDS:
+        return condition(latest, *strikes)
+    struck = [a for a in after if a.band in diagnosis.BANDS]
+    return condition(struck[-1], *strikes) if struck else None

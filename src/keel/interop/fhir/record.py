@@ -184,19 +184,23 @@ _SELF_ROLES = frozenset(SELF_CHECK_ROLES)  # one definition: keel.assessments.qu
 
 
 def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
-    """The assessments a diagnosis may come from: a clinician's DSM-5 results when there is one, so that a
-    patient's own later self-check (or an imported one) never replaces the clinician's diagnosis; the
-    self-checks only when no clinician assessed (they leave `provisional`)."""
+    """The assessments a diagnosis may come from: a clinician's DSM-5 results when one of them stands, so that
+    a patient's own later self-check (or an imported one) never replaces the clinician's diagnosis; the
+    self-checks only when no clinician's result stands (they leave `provisional`). Those struck as entered in
+    error are kept, marked: `condition_for` sends no result from them but says they were struck (review 36g
+    holes 3-4; before, dropped here: review 33c)."""
     imported = _imported_ids(assessments)
-    assessments = [a for a in assessments if not a.entered_in_error]  # no result at all (review 33c)
-    clinicians = [
-        a
-        for a in assessments
-        if a.instrument == "dsm5-oud"
-        and getattr(a.filled_by, "role", "") not in _SELF_ROLES
-        and a.pk not in imported
-    ]
-    return clinicians or [a for a in assessments if a.pk not in imported]
+
+    def clinicians(a: Assessment) -> bool:
+        return (
+            a.instrument == "dsm5-oud"
+            and getattr(a.filled_by, "role", "") not in _SELF_ROLES
+            and a.pk not in imported
+        )
+
+    if any(clinicians(a) and not a.entered_in_error for a in assessments):
+        return [a for a in assessments if clinicians(a)]
+    return [a for a in assessments if a.pk not in imported]
 
 
 def _conditions(rec: Record) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
@@ -14,6 +15,7 @@ from keel.interop.rest.params import MAX_COUNT, SEARCH_PARAMS, TYPES, _check_req
 from keel.sharing.services import CONSENT_HEADER
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: what this server really does (no authentication needed to read it)."""
 
@@ -33,11 +35,19 @@ _SEARCH_DOCS = {
     "name": ("string", "any part of the name, from its start, ignoring case and accents"),
     "family": ("string", "the family name, from its start"),
     "given": ("string", "a given or preferred name, from its start"),
-    "birthdate": ("date", "eq, lt, gt, le, ge; not for roles without the clinical area"),
+    "birthdate": (
+        "date",
+        "eq, ne, lt, gt, le, ge, sa, eb, each value a range at its precision; not for roles without the "
+        "clinical area",
+    ),
     "patient": ("reference", "the patient (an id or Patient/id)"),
     "subject": ("reference", "the patient (an id or Patient/id)"),
     "code": ("token", "[system|]code, several separated by commas"),
-    "date": ("date", "effective date, in the program's time zone: eq, lt, gt, le, ge"),
+    "date": (
+        "date",
+        "effective date (a day or an instant: a range) in the program's time zone: eq, ne, lt, gt, le, ge, "
+        "sa, eb",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
 from keel.audit import services as audit
@@ -71,5 +72,7 @@ def _handle(request: HttpRequest, work: Any) -> HttpResponse:
         return outcome(404, "not-found", "Not found.")
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    """No such type or operation: a 404 OperationOutcome to any method (it reads and writes nothing)."""
     return outcome(404, "not-found", "Unknown FHIR resource type or operation.")

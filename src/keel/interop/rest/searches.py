@@ -6,14 +6,14 @@ birthdate), Observation by code and date, a staff token's search (one named pers
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -26,6 +26,7 @@ from keel.interop.api import base_for
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
+from keel.interop.rest import dates
 from keel.interop.rest.auth import (
     _area_of,
     _areas,
@@ -90,6 +91,7 @@ def _patient_param(request: HttpRequest, base: Base) -> str | None:
     return found.pop() if found else None
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     def work() -> HttpResponse:
         _check_request(request, SEARCH_PARAMS[resource_type] | COMMON)
@@ -198,6 +200,7 @@ def _search_by_system(
     )
 
 
+@csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def questionnaire_search(request: HttpRequest) -> HttpResponse:
     """Questionnaires by canonical (`url`, with or without `|version`, and `version`): how another system
     resolves a QuestionnaireResponse's `questionnaire`. Keel's instrument definitions, no patient data: no
@@ -360,8 +363,10 @@ def _apply_patient_params(request: HttpRequest, qs: Any, offset: int) -> tuple[I
             qs = qs.filter(program__slug=system.removeprefix(RECORD_NUMBER_SYSTEM + "/"))
         qs = qs.filter(record_number=value)
     for raw in request.GET.getlist("birthdate"):
-        start, end, prefix = _date_range(raw, "birthdate")
-        qs = qs.filter(**_date_lookup("date_of_birth", prefix, start.date(), end.date()))
+        # a birth date has no time zone: a time in the search value is read on its own clock (its offset,
+        # else the server's zone); a date alone compares days (`dates.day_field_q`, review 36g)
+        prefix, span = dates.search_value(raw, timezone.get_current_timezone(), "birthdate")
+        qs = qs.filter(dates.day_field_q("date_of_birth", prefix, span))
     names = [(k, _fold(v).strip()) for k in ("name", "family", "given") for v in request.GET.getlist(k)]
     for kind, text in names:
         if not text:
@@ -385,72 +390,6 @@ def _named(qs: Any, names: list[tuple[str, str]]) -> Iterator[Patient]:
                 ok = False
         if ok:
             yield patient
-
-
-_DATE = re.compile(
-    r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$"
-)
-
-
-def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, datetime, str]:
-    """A FHIR date search value as [start, end) and its prefix (eq, lt, gt, le, ge)."""
-    m = _DATE.match(raw.strip())
-    # `\d` matches "٢٠٢٦" too: a date's digits are 0-9 only (`ascii_digits`, review 21f), else the 400
-    if not m or not all(ascii_digits(run) for run in re.findall(r"\d+", m.group(2))):
-        raise FhirError(
-            400,
-            "invalid",
-            f"{name} must be a date like 2026-11-20, with an optional prefix (ge, le, ...)",
-            name,
-        )
-    prefix, value = m.group(1) or "eq", m.group(2)
-    if prefix not in ("eq", "lt", "gt", "le", "ge"):
-        raise FhirError(
-            400, "not-supported", f"the {prefix} prefix is not supported; use eq, lt, gt, le or ge", name
-        )
-    tz = zone or timezone.get_current_timezone()
-    try:
-        if "T" in value:
-            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            at = at if at.tzinfo else at.replace(tzinfo=tz)
-            start, end = at, at + timedelta(seconds=1)
-        else:
-            parts = [int(x) for x in value.split("-")]
-            start_day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-            if len(parts) == 3:
-                end_day = start_day + timedelta(days=1)
-            elif len(parts) == 2:
-                end_day = date(start_day.year + (start_day.month == 12), start_day.month % 12 + 1, 1)
-            else:
-                end_day = date(start_day.year + 1, 1, 1)
-            start = datetime.combine(start_day, time(0), tzinfo=tz)
-            end = datetime.combine(end_day, time(0), tzinfo=tz)
-        # review 20c: an instant at the edge of the calendar (9999-12-31T23:59:59Z, 0001-01-01 east of UTC)
-        # overflows when a second or a day is added or it is compared in UTC: a 400, never a 500
-        start.astimezone(UTC), end.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise FhirError(400, "invalid", f"{name} is not a real date", name) from None
-    return start, end, prefix
-
-
-def _date_lookup(field: str, prefix: str, start: Any, end: Any) -> dict[str, Any]:
-    return {
-        "eq": {f"{field}__gte": start, f"{field}__lt": end},
-        "lt": {f"{field}__lt": start},
-        "le": {f"{field}__lt": end},
-        "gt": {f"{field}__gte": end},
-        "ge": {f"{field}__gte": start},
-    }[prefix]
-
-
-def _in_range(at: datetime, prefix: str, start: datetime, end: datetime) -> bool:
-    return {
-        "eq": start <= at < end,
-        "lt": at < start,
-        "le": at < end,
-        "gt": at >= end,
-        "ge": at >= start,
-    }[prefix]
 
 
 def _filters(request: HttpRequest, resource_type: str) -> list[Any]:
@@ -478,14 +417,17 @@ def _filters(request: HttpRequest, resource_type: str) -> list[Any]:
 
         filters.append(by_code)
     for raw in request.GET.getlist("date"):
-        _date_range(raw, "date")  # checked once here, again per patient in the program's time zone
+        dates.search_value(raw, UTC, "date")  # checked once here; per patient on the program's clock
 
         def by_date(rec: Record, res: dict[str, Any], raw: str = raw) -> bool:
-            start, end, prefix = _date_range(raw, "date", zone_of(rec.patient))
-            at = datetime.fromisoformat(res["effectiveDateTime"])
-            if at.tzinfo is None:  # a day (a QTc's day measured): its start on the program's clock
-                at = at.replace(tzinfo=zone_of(rec.patient))
-            return _in_range(at, prefix, start, end)
+            # the search value and the effective date (a day measured, or an instant) each a range, on the
+            # program's clock when they give no zone (review 36g holes 1-2)
+            zone = zone_of(rec.patient)
+            prefix, span = dates.search_value(raw, zone, "date")
+            effective = res.get("effectiveDateTime")
+            if not isinstance(effective, str):
+                return False
+            return dates.matches(prefix, span, dates.value_range(effective, zone, "effectiveDateTime"))
 
         filters.append(by_date)
     return filters
