@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -193,6 +194,32 @@ def test_a_session_that_already_has_the_prepared_probe_uses_it() -> None:
     health.probe(now=NOW)
     health._prepared_on.clear()
     assert health.probe(now=NOW) == _spec(NOW)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_execute_that_reaches_another_session_than_its_prepare_prepares_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review 36k: behind a transaction pooler that does not track prepared statements, the Parse (its own
+    round trip) can reach one server session and the Bind the next (26000): the probe prepares it again."""
+    original = health._execute_prepared
+    sent: list[bool] = []
+
+    def pooled(cursor: Any, driver: Any, values: Any, *, prepare: bool) -> tuple[Any, ...]:
+        sent.append(prepare)
+        if len(sent) == 1:  # Parse on "session A", then Bind on "session B" that has no such statement
+            original(cursor, driver, values, prepare=True)
+            cursor.execute("DEALLOCATE ALL")
+            return original(cursor, driver, values, prepare=False)
+        return original(cursor, driver, values, prepare=prepare)
+
+    health.probe(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    health._prepared_on.clear()
+    monkeypatch.setattr(health, "_execute_prepared", pooled)
+    assert (health.probe(now=NOW), sent) == (_spec(NOW), [True, True])
 
 
 @postgresql_only

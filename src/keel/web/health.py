@@ -175,17 +175,23 @@ def _probe_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[An
         retry = not db.in_atomic_block
         prepare = driver not in _prepared_on
         # Behind a transaction pooler each statement may reach another server session: EXECUTE on one
-        # without the statement, then PREPARE on one that has it (review 13b). Each answer says which to send
-        # next; the third attempt's error is raised.
+        # without the statement, PREPARE on one that has it (review 13b), and since the Parse is a round trip
+        # of its own, the Bind after a Parse on another session than it (review 36k). Each answer says which
+        # to send next: "no such statement" (26000) prepare it, "already there" (42P05) execute it; the third
+        # attempt's error is raised.
         for attempt in range(_ATTEMPTS):
             try:
                 row = _execute_prepared(cursor, driver, values, prepare=prepare)
                 break
             except DatabaseError as error:
-                expected = DUPLICATE_PREPARED if prepare else INVALID_STATEMENT_NAME
-                if not retry or attempt == _ATTEMPTS - 1 or _sqlstate(error) != expected:
+                state = _sqlstate(error)
+                if (
+                    not retry
+                    or attempt == _ATTEMPTS - 1
+                    or state not in (DUPLICATE_PREPARED, INVALID_STATEMENT_NAME)
+                ):
                     raise
-                prepare = not prepare
+                prepare = state == INVALID_STATEMENT_NAME
         _prepared_on.add(driver)
         return row
 
