@@ -1,6 +1,6 @@
 """Review 36h hole 1: the person's own list of results ("My check-ups", /me/instruments/) says the day of a
 result in the server's time zone (settings.TIME_ZONE), not her program's: a PHQ-9 she filled at 22:30 in Los
-Angeles is listed on the next day, while her record (the care team's timeline) files it on the day she lived."""
+Angeles is listed on the next day, while her record (the care team's timeline) files it on her day."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ LA = ZoneInfo("America/Los_Angeles")
 PHQ9 = {f"phq9_{i}": 1 for i in range(1, 10)}
 
 
-def _phq9_at_half_past_ten_her_time(world: object) -> tuple[datetime, object]:
+def _program_in_los_angeles(world: object) -> tuple[datetime, object]:
     Program.objects.filter(pk=world.riverside.pk).update(time_zone="America/Los_Angeles")  # type: ignore[attr-defined]
     her_yesterday = datetime.now(UTC).astimezone(LA).date() - timedelta(days=2)
     filled_at = datetime.combine(her_yesterday, time(22, 30), tzinfo=LA)
@@ -27,7 +27,7 @@ def _phq9_at_half_past_ten_her_time(world: object) -> tuple[datetime, object]:
 
 
 def test_my_checkups_list_says_the_day_she_filled_it_in_her_zone(world: object) -> None:
-    filled_at, her_day = _phq9_at_half_past_ten_her_time(world)
+    filled_at, her_day = _program_in_los_angeles(world)
     with time_machine.travel(filled_at + timedelta(hours=1), tick=False):
         alice_user = world.alice.user  # type: ignore[attr-defined]
         services.submit_assessment(by=alice_user, patient_id=None, instrument="phq9", answers=PHQ9)

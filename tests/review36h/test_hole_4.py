@@ -16,7 +16,9 @@ from keel.assessments.models import Assessment
 from tests.conftest import sign_in
 
 NY = ZoneInfo("America/New_York")  # the world's program zone
-COWS = {k: "1" for k in ("pulse", "sweating", "pupils", "aches", "nose_eyes", "gi_upset", "tremor", "yawning")}
+COWS = {
+    k: "1" for k in ("pulse", "sweating", "pupils", "aches", "nose_eyes", "gi_upset", "tremor", "yawning")
+}
 COWS |= {"restlessness": "1", "anxiety": "1", "gooseflesh": "0"}
 
 
