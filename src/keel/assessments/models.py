@@ -28,6 +28,9 @@ class Assessment(models.Model):
     filled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filled_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The form's one-time token it was filed with (review 36h hole 3: a form sent twice files once); "" for a
+    # client that sent none and for rows from before it (assessments 0004).
+    form_token = models.CharField(max_length=64, blank=True, default="")
     # Not columns: the correction in force, set by `keel.assessments.queries.with_corrections` on a row read
     # back (the answers, total, band and result above are then the corrected ones; `entered_in_error`: the
     # result no longer stands). A row not read through it is as entered.
