@@ -1,6 +1,6 @@
 """Lane fix36h (review 36h hole 1): the pages that say a day or a time of hers say it on her program's clock
 (`{% timezone %}` with her program's zone), never the server's (settings.TIME_ZONE, New York): the result's
-"Corrected by ... on", the record's flag "Raised", the accounting of disclosures' document, the printed plan."""
+"Corrected by ... on", the record's flag "Raised", a disclosure's document, the printed plan."""
 
 from __future__ import annotations
 
