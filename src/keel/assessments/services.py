@@ -202,6 +202,7 @@ def _store(
         band=result.band.code if result.band else "",
         result=result.as_dict(),
         filled_by=by,
+        filled_by_role=by.role,  # the role of the moment (review 36h hole 2)
         filled_at=filled_at,
     )
     audit.record_for_patient(  # through emergency access: marked from the getter's keel_off_team
