@@ -54,7 +54,7 @@ class Assessment(models.Model):
 
     @property
     def filled_by_role_shown(self) -> str:
-        """The author's role when she filed it, in the reader's words; "" for a row from before it was kept."""
+        """The author's role when she filed it, in the reader's words; "" for a row from before it was."""
         label = dict(Role.choices).get(self.filled_by_role)
         return str(label) if label else self.filled_by_role
 

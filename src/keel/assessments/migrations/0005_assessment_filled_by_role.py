@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0004_assessment_form_token'),
+        ("assessments", "0004_assessment_form_token"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='filled_by_role',
+            model_name="assessment",
+            name="filled_by_role",
             field=models.CharField(blank=True, max_length=32),
         ),
     ]
