@@ -69,3 +69,26 @@ def test_a_positive_cssrs_sent_twice_through_the_api_raises_one_flag(world: Worl
     second = client.post(path, body, content_type="application/json").json()
     assert second["id"] == first["id"]
     assert PatientFlag.objects.filter(patient=world.alice, kind="suicide_risk").count() == 1
+
+
+def _api(client: Client, path: str, answers: dict[str, int], key: str) -> tuple[int, str]:
+    body = json.dumps({"instrument": "cssrs-screen", "answers": answers})
+    sent = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    return sent.status_code, sent.content.decode()
+
+
+def test_the_api_with_the_same_idempotency_key_files_once(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    path = f"/api/v1/patients/{world.alice.pk}/assessments"
+    _api(client, path, HIGH, "k-1")
+    _api(client, path, HIGH, "k-1")
+    assert Assessment.objects.filter(patient=world.alice).count() == 1
+
+
+def test_the_api_key_with_other_answers_is_refused_naming_the_header(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    path = f"/api/v1/patients/{world.alice.pk}/assessments"
+    _api(client, path, HIGH, "k-1")
+    status, said = _api(client, path, {**HIGH, "cssrs_5": 1}, "k-1")
+    assert status == 422
+    assert "Idempotency-Key" in said

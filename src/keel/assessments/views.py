@@ -81,7 +81,7 @@ def _submit(
     except InvalidAnswers as exc:
         said = [_(e.reason) for e in exc.errors if e.item == "form_token"]  # a used token: a new one
         context = _form_context(instrument, answers, extras, exc.errors, staff)
-        context.update(form_token=_form_token() if said else token, token_error=" ".join(said))
+        context = {**context, "form_token": _form_token() if said else token, "token_error": " ".join(said)}
         return None, context
     return assessment, {}
 
