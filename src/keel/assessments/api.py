@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from keel.assessments.schemas import (
     ScoreIn,
 )
 from keel.core.instruments import registry
+from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.scoring import score
 from keel.web.client_address import client_network
 
@@ -48,18 +50,43 @@ class ScoreThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_network(request)}
 
 
+KEY = "Idempotency-Key"
+
+
 def _create(
     request: AuthenticatedApiRequest, patient_id: int | None, payload: AssessmentIn
 ) -> Status[AssessmentOut]:
-    assessment, _ = services.submit_assessment(
-        by=request.auth,
-        patient_id=patient_id,
-        instrument=payload.instrument,
-        answers=payload.answers,
-        extras=payload.extras,
-        filled_at=payload.filled_at,
-    )
+    try:
+        assessment, _ = services.submit_assessment(
+            by=request.auth,
+            patient_id=patient_id,
+            instrument=payload.instrument,
+            answers=payload.answers,
+            extras=payload.extras,
+            filled_at=payload.filled_at,
+            form_token=request.headers.get(
+                "Idempotency-Key", ""
+            ),  # review 36h hole 3: sent again, filed once
+        )
+    except InvalidAnswers as exc:  # the key's problem named as the client sent it, the header
+        named = [replace(e, item=KEY) if e.item == "form_token" else e for e in exc.errors]
+        raise InvalidAnswers(named) from None
     return Status(201, AssessmentOut.of(assessment))
+
+
+# The check-in's header (`recovery.api`), optional here: a retry with it gets the first result; without it,
+# the same answers by the same hand within `keel.core.resend.SAME_FORM_WINDOW` do (review 36h hole 3).
+FILED_ONCE = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": KEY,
+            "required": False,
+            "schema": {"type": "string", "maxLength": 64},
+            "description": "a new random key per result; a retry with it gets the first result",
+        }
+    ]
+}
 
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
@@ -90,6 +117,7 @@ def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> Resul
     response={201: AssessmentOut},
     tags=["assessments"],
     summary="Record a completed instrument for a patient on my care team",
+    openapi_extra=FILED_ONCE,
 )
 def create_assessment(
     request: AuthenticatedApiRequest, patient_id: int, payload: AssessmentIn
@@ -152,6 +180,7 @@ def correct_assessment(
     response={201: AssessmentOut},
     tags=["assessments"],
     summary="File one of my own self-report instruments",
+    openapi_extra=FILED_ONCE,
 )
 def create_my_assessment(request: AuthenticatedApiRequest, payload: AssessmentIn) -> Status[AssessmentOut]:
     return _create(request, None, payload)

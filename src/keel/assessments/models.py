@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,7 @@ from django.db.models import Q
 from keel.accounts.models import Program, Role
 from keel.patients.models import Patient
 
+LATE_AFTER = timedelta(minutes=1)  # a later minute: no program threshold exists (review 36h hole 4)
 SCORER_VERSION = "1"  # bump when keel.core.instruments.scoring changes how a result is computed
 
 
@@ -26,8 +29,15 @@ class Assessment(models.Model):
     band = models.CharField(max_length=40, blank=True)
     result = models.JSONField()
     filled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filled_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    filled_at = models.DateTimeField()  # the time of scoring (typed at the bedside, else when it was sent)
+    created_at = models.DateTimeField(auto_now_add=True)  # when it was entered in the record
+    # The author's role when she filed it (review 36h hole 2), as `AssessmentCorrection.corrected_by_role`;
+    # rows from before it (assessments 0005) keep none: their byline names the person alone, never her role
+    # of today (`filled_by_role_shown` "").
+    filled_by_role = models.CharField(max_length=32, blank=True)
+    # The form's one-time token it was filed with (review 36h hole 3: a form sent twice files once); "" for a
+    # client that sent none and for rows from before it (assessments 0004).
+    form_token = models.CharField(max_length=64, blank=True, default="")
     # Not columns: the correction in force, set by `keel.assessments.queries.with_corrections` on a row read
     # back (the answers, total, band and result above are then the corrected ones; `entered_in_error`: the
     # result no longer stands). A row not read through it is as entered.
@@ -41,6 +51,20 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} #{self.pk}"
+
+    @property
+    def filled_by_role_shown(self) -> str:
+        """The author's role when she filed it, in the reader's words; "" for a row from before it was."""
+        label = dict(Role.choices).get(self.filled_by_role)
+        return str(label) if label else self.filled_by_role
+
+    @property
+    def entered_late(self) -> bool:
+        """A late entry (review 36h hole 4; AHIMA late-entry guidance, CMS Program Integrity Manual 3.3.2.5):
+        entered in the record on a later minute than its time of scoring (`created_at` a minute or more after
+        `filled_at`). Keel keeps no program threshold for a late entry, so any later minute is one; a row
+        stamped when sent is entered the same instant."""
+        return self.created_at - self.filled_at >= LATE_AFTER
 
 
 class AssessmentCorrection(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
 from keel.core.reasons import reason_problem, reason_text
+from keel.core.resend import SAME_FORM_WINDOW
 from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
@@ -110,14 +112,19 @@ def submit_assessment(
     answers: Mapping[str, object],
     extras: Mapping[str, object] | None = None,
     filled_at: datetime | None = None,
+    form_token: str = "",
 ) -> tuple[Assessment, Result]:
     """Score and store one completed instrument; raise a care-team flag on a positive suicide screen.
 
-    Raises PatientNotFound (out of scope), NotAllowed, UnknownInstrument or InvalidAnswers. Nothing is
-    written unless every check passes.
+    Filed once (review 36h hole 3): the same form sent again (`form_token`, the page's one-time token) or,
+    without a token, the same answers by the same hand within `SAME_FORM_WINDOW` is answered with the first
+    result (`_repeat_of`), nothing more written. Raises PatientNotFound (out of scope), NotAllowed,
+    UnknownInstrument or InvalidAnswers. Nothing is written unless every check passes.
     """
     # Checks first, outside the write's transaction, so that a denial's audit row is kept.
     patient = patient_for_recording(by, patient_id, instrument)
+    if len(form_token) > FORM_TOKEN_MAX or not form_token.isprintable():
+        raise InvalidAnswers([ItemError("form_token", N_("not a form token: open the form again"))])
     result = score(instrument, answers, extras or {})
     now = timezone.now()
     if filled_at is not None and filled_at.tzinfo is None:
@@ -132,31 +139,70 @@ def submit_assessment(
     if filled_at is not None and filled_at > now:
         raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
     with transaction.atomic():
-        return _store(by, patient, instrument, answers, extras, filled_at or now, result, now)
+        sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token)
+        first = _repeat_of(by, patient, sent, now)
+        if first is not None:
+            audit.record_for_patient(
+                by, patient, Action.READ, "assessment", first.pk, reason="idempotent replay"
+            )
+            return first, result
+        return _store(by, patient, sent, filled_at or now, result, now)
+
+
+FORM_TOKEN_MAX = 64
+USED_TOKEN = N_(
+    "this form was already saved with other answers: open the form again to record another result"
+)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What a form or a client sent: the instrument, its answers and extras, the time of scoring typed (None:
+    now) and the form's one-time token ("" when none)."""
+
+    instrument: str
+    answers: dict[str, object]
+    extras: dict[str, object]
+    typed: datetime | None
+    form_token: str
+
+
+def _repeat_of(by: User, patient: Patient, sent: _Sent, now: datetime) -> Assessment | None:
+    """The result this request repeats (review 36h hole 3), the patient's row locked first so two presses at
+    once are decided one after the other: the one filed with the same form token (other answers under it:
+    InvalidAnswers `form_token`); with no token, the same answers, extras and typed time by the same hand
+    within `SAME_FORM_WINDOW` (as an emergency disclosure sent again, review 26b H12)."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    mine = Assessment.objects.filter(patient=patient, filled_by=by, instrument=sent.instrument)
+    if sent.form_token:
+        first = mine.filter(form_token=sent.form_token).first()
+        if first is not None and (first.answers, first.extras) != (sent.answers, sent.extras):
+            raise InvalidAnswers([ItemError("form_token", USED_TOKEN)])
+        return first
+    recent = mine.filter(created_at__gte=now - SAME_FORM_WINDOW, created_at__lte=now).order_by("id")
+    if sent.typed is not None:
+        recent = recent.filter(filled_at=sent.typed)
+    return next((a for a in recent if (a.answers, a.extras) == (sent.answers, sent.extras)), None)
 
 
 def _store(
-    by: User,
-    patient: Patient,
-    instrument: str,
-    answers: Mapping[str, object],
-    extras: Mapping[str, object] | None,
-    filled_at: datetime,
-    result: Result,
-    now: datetime,
+    by: User, patient: Patient, sent: _Sent, filled_at: datetime, result: Result, now: datetime
 ) -> tuple[Assessment, Result]:
+    instrument = sent.instrument
     assessment = Assessment.objects.create(
         patient=patient,
         program_id=patient.program_id,
         instrument=instrument,
         instrument_version=result.version,
         scorer_version=SCORER_VERSION,
-        answers=dict(answers),
-        extras=dict(extras or {}),
+        answers=sent.answers,
+        extras=sent.extras,
+        form_token=sent.form_token,
         total=result.total,
         band=result.band.code if result.band else "",
         result=result.as_dict(),
         filled_by=by,
+        filled_by_role=by.role,  # the role of the moment (review 36h hole 2)
         filled_at=filled_at,
     )
     audit.record_for_patient(  # through emergency access: marked from the getter's keel_off_team

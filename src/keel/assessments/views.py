@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypedDict
@@ -66,18 +67,29 @@ def _submit(
     filled_at: datetime | None,
 ) -> tuple[Assessment | None, dict[str, Any]]:
     answers, extras = _parse(instrument, request.POST, staff)
+    token = request.POST.get("form_token", "")
     try:
-        assessment, _ = services.submit_assessment(
+        assessment, _scored = services.submit_assessment(
             by=request.user,
             patient_id=patient_id,
             instrument=instrument.code,
             answers=answers,
             extras=extras,
             filled_at=filled_at,
+            form_token=token,
         )
     except InvalidAnswers as exc:
-        return None, _form_context(instrument, answers, extras, exc.errors, staff)
+        said = [_(e.reason) for e in exc.errors if e.item == "form_token"]  # a used token: a new one
+        context = _form_context(instrument, answers, extras, exc.errors, staff)
+        context = {**context, "form_token": _form_token() if said else token, "token_error": " ".join(said)}
+        return None, context
     return assessment, {}
+
+
+def _form_token() -> str:
+    """A new one-time token for an instrument's form (review 36h hole 3): the same form sent twice files one
+    result (`services.submit_assessment`)."""
+    return uuid.uuid4().hex
 
 
 # --- Clinician pages --------------------------------------------------------------------------------------
@@ -109,7 +121,9 @@ def fill_for_patient(request: AuthenticatedHttpRequest, patient_id: int, code: s
         through_emergency=getattr(patient, "keel_off_team", None),
     )
     context = _form_context(instrument, {}, {}, [], staff=True)
-    return render(request, "assessments/fill.html", {**context, "patient": patient})
+    return render(
+        request, "assessments/fill.html", {**context, "patient": patient, "form_token": _form_token()}
+    )
 
 
 @require_safe
@@ -254,6 +268,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
         if time_error:
             answers, extras = _parse(instrument, request.POST, True)
             context = _form_context(instrument, answers, extras, [ItemError("filled_at", time_error)], True)
+            context["form_token"] = request.POST.get("form_token", "")
             status = 422
         else:
             assessment, context = _submit(
@@ -267,7 +282,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument="cows")
     rows = _labelled([a for a in qs if not a.entered_in_error])  # review 33c hole 4: those that stand
     if not context:
-        context = _form_context(instrument, {}, {}, [], staff=True)
+        context = {**_form_context(instrument, {}, {}, [], staff=True), "form_token": _form_token()}
     zone = zone_of(patient)
     now = timezone.localtime(timezone=zone).strftime("%Y-%m-%dT%H:%M")
     if status == 422 and request.POST.get("filled_at"):
@@ -396,7 +411,8 @@ def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
     recent = [
         RecentResult(pk=a.pk, name=name(a.instrument), filled_at=a.filled_at, total=a.total) for a in mine
     ]
-    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": recent})
+    context = {"catalog": catalog, "recent": recent, "zone": zone_of(patient)}  # her program's clock (36h H1)
+    return render(request, "assessments/my_instruments.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -413,7 +429,8 @@ def fill_mine(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             return HttpResponseRedirect(reverse("assessments:my_result", args=[assessment.pk]))
         return render(request, "assessments/fill.html", context, status=422)
     services.patient_for_recording(request.user, None, code)
-    return render(request, "assessments/fill.html", _form_context(instrument, {}, {}, [], staff=False))
+    context = _form_context(instrument, {}, {}, [], staff=False)
+    return render(request, "assessments/fill.html", {**context, "form_token": _form_token()})
 
 
 @require_safe
@@ -455,6 +472,7 @@ def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
         "crisis": "suicide_risk" in result["flags"],
         "staff": staff,
         "imported": _imported(assessment) if staff else None,
+        "zone": zone_of(assessment.patient),  # her program's clock, never the server's (review 36h hole 1)
     }
 
 

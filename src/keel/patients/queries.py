@@ -111,6 +111,8 @@ class PatientView:
     resolved_flags: list[ResolvedFlagView] = field(default_factory=list)  # the latest, with their notes
     # the caller reaches the record only through emergency access (the record page's banner and its button)
     through_emergency: bool = False
+    # her program's zone: the page says every day and time on it (`zone_of`; review 36h hole 1)
+    time_zone: str = "UTC"
 
 
 def _address(patient: Patient) -> dict[str, str] | None:
@@ -150,6 +152,7 @@ def _view(
         display_name=patient.display_name,
         program=patient.program.slug,
         program_name=patient.program.name,
+        time_zone=patient.program.time_zone,
         areas=tuple(sorted(a.value for a in areas)),
         record_number=patient.record_number if policy.field_visible(areas, "record_number") else None,
         date_of_birth=patient.date_of_birth if policy.field_visible(areas, "date_of_birth") else None,
