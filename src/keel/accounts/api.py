@@ -278,7 +278,9 @@ class ActivateIn(In):
 def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[AccountRoleOut]:
     """Lane tok26, by token: no token is read (`auth=None`): the one-time code handed at the desk is the
     credential, and handing it is refused to tokens (`desk_only` on the codes)."""
-    user = activation.activate(**payload.dict())
+    from keel.web.client_address import client_network
+
+    user = activation.activate(**payload.dict(), address=client_network(request))
     return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
 

@@ -23,10 +23,12 @@ from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients import care_gap
+from keel.selfguided.limits import take_invitation_try, take_signup_token
 from keel.web.field_words import said
 
 if TYPE_CHECKING:
@@ -146,13 +148,12 @@ def code_matches(key_hex: str, code: str) -> bool:
 def _acceptance_problems(
     username: str, password: str, password_again: str, key_hex: str, code: str
 ) -> list[FieldError]:
-    """Each field's problem before anything is written: a username missing, too long or taken, a password
-    missing or not typed the same twice, an authenticator code that does not match."""
+    """Each field's problem that needs no look-up of another account: a username missing or too long, a
+    password missing or not typed the same twice, an authenticator code that does not match. Whether the
+    name is taken is asked only once all of these are right (`_make_staff_account`, lane fix36k)."""
     errors: list[FieldError] = []
     if not username or len(username) > 150:
         errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
-    elif services.username_taken(username):
-        errors.append(FieldError("username", _("that username is taken")))
     if not password:
         errors.append(FieldError("password", _("this is required")))
     elif password != password_again:
@@ -162,15 +163,58 @@ def _acceptance_problems(
     return errors
 
 
+class _NameInUse(Exception):
+    """The name asked for is some account's (`services.TAKEN`): `error` is the answer."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__()
+        self.error = error
+
+
 def accept(
-    *, secret: str, username: str, password: str, password_again: str, key_hex: str, code: str
+    *,
+    secret: str,
+    username: str,
+    password: str,
+    password_again: str,
+    key_hex: str,
+    code: str,
+    address: str | None = None,
 ) -> User:
     """Become the invited staff member: a username and password, and an authenticator confirmed by a code,
-    all at once (nothing is kept unless all of it is right); the link then stops working."""
+    all at once (nothing is kept unless all of it is right); the link then stops working.
+
+    Re-attack 36k (lane fix36k): the name is looked up only once every other field is right and one try of
+    the invitation (`take_invitation_try`) and one of the visitor's sign-ups (`take_signup_token`, keyed
+    by `address`, the visitor's `client_network`) are spent, each committed by itself; a name in use is
+    audited in the inviting program's trail, naming no one."""
     username = (username or "").strip()
     errors = _acceptance_problems(username, password, password_again, key_hex, code)
     if errors:
         raise FieldsInvalid(errors)
+    invitation = invites.open_now().filter(digest=_digest(secret)).first()
+    if invitation is None:
+        raise FieldsInvalid([FieldError("invitation", _("this invitation link no longer works"))])
+    if not (take_invitation_try(invitation.pk) and take_signup_token(address)):
+        raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
+    try:
+        return _make_staff_account(secret, username, password, key_hex, code)
+    except _NameInUse as exc:
+        audit.record(  # outside the refused write's transaction; neither the name nor the address
+            actor=None,
+            action=Action.CREATE,
+            outcome=Outcome.DENIED,
+            target_type="invitation",
+            target_id=invitation.pk,
+            program_id=invitation.program_id,
+            reason="invitation refused: username in use",
+        )
+        raise FieldsInvalid([exc.error]) from None
+
+
+def _make_staff_account(secret: str, username: str, password: str, key_hex: str, code: str) -> User:
+    """The account of the invitation still open (locked), the invitation marked accepted and audited; a
+    name in use is `_NameInUse`, nothing written."""
     with transaction.atomic():
         invitation = (
             invites.open_now()
@@ -193,6 +237,8 @@ def accept(
                 totp_code=code,  # recorded as used on the new device (review 34d)
             )
         except services.AccountError as exc:
+            if exc.field == "username" and exc.template == TAKEN:
+                raise _NameInUse(exc.field_error()) from None
             raise FieldsInvalid([exc.field_error()]) from None
         user.email = invitation.email
         user.save(update_fields=["email"])

@@ -32,6 +32,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
 from keel.web import field_words
+from keel.web.client_address import client_network
 
 INVITATION_KEY = "keel_invitation"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -219,7 +220,9 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = staff.accept(secret=secret, key_hex=pending["key"], **form.cleaned_data)
+            user = staff.accept(
+                secret=secret, key_hex=pending["key"], address=client_network(request), **form.cleaned_data
+            )
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422

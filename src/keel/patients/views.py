@@ -36,6 +36,7 @@ from keel.patients.schemas import (
 )
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
+from keel.web.client_address import client_network
 
 
 def _errors_onto(
@@ -339,7 +340,7 @@ def activate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.activate(**form.cleaned_data)
+            user = services.activate(**form.cleaned_data, address=client_network(request))
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422

@@ -41,6 +41,13 @@ def take_signup_token(address: str | None, *, now: datetime | None = None) -> bo
     return take_token(_visitor_key(address), capacity, period, now)
 
 
+def take_invitation_try(invitation_id: int, *, now: datetime | None = None) -> bool:
+    """Spend one try of a staff invitation's name (KEEL_SIGNUP_RATE, as a visitor's sign-ups): whoever holds
+    the link confirms at most that many names however many addresses they use (lane fix36k)."""
+    capacity, period = _rate()
+    return take_token(f"invitation:{invitation_id}", capacity, period, now)
+
+
 def _join_key(user_id: int) -> str:
     """The one key of an account's join tries (every row keyed by the account is built here)."""
     return f"join:{user_id}"

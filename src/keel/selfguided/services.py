@@ -148,13 +148,14 @@ def sign_up(
         raise TooManySignups()
     try:
         return _make_account(username, password, time_zone, language)
-    except SelfGuidedInvalid:
+    except SelfGuidedInvalid as exc:
+        in_use = FieldError("username", IN_USE) in exc.errors  # what was refused (re-attack 36k, fix36k)
         audit.record(
             actor=None,
             action=Action.CREATE,
             outcome=Outcome.DENIED,
             target_type="self_guided_account",
-            reason="sign-up refused: username in use",
+            reason="sign-up refused: username in use" if in_use else "sign-up refused: a field not accepted",
             about=Role.SELF_GUIDED,  # as a sign-up's own events: no address (the visitor's is never stored)
         )
         raise

@@ -28,6 +28,8 @@ from keel.core.words import gettext_noop as N_
 
 UNIQUE_ANY_CASE = "user_username_unique_any_case"  # the index's name (`User.Meta.constraints`)
 TAKEN = N_("that username is taken")
+# A name asked about past the per-client (or per-invitation) limit, before any look-up (lane fix36k).
+TOO_MANY_NAMES = N_("too many usernames were tried from here; try again in an hour")
 
 
 def same_username(name: str) -> QuerySet[User]:

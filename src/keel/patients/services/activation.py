@@ -17,6 +17,7 @@ from keel.accounts import services as accounts
 from keel.accounts.models import Role, User
 from keel.accounts.services.one_time_codes import code_digest as _code_digest
 from keel.accounts.services.one_time_codes import new_code, shown_code
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -32,6 +33,7 @@ from keel.patients.models import (
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import death_refused, in_language
 from keel.reminders.channels import Message, SmsSender, sms_sender
+from keel.selfguided.limits import take_signup_token
 from keel.web.dates import shown_date
 
 
@@ -202,9 +204,17 @@ def _text_code(
         )
 
 
-def activate(*, code: str, username: str, password: str, password_again: str) -> User:
+def activate(
+    *, code: str, username: str, password: str, password_again: str, address: str | None = None
+) -> User:
     """The patient makes their own account with the code from the desk: a username and a password. The code
-    then stops working. A wrong, used or expired code gets one answer."""
+    then stops working. A wrong, used or expired code gets one answer.
+
+    As the public sign-up (lane fix36k, re-attack 36k): once every field needing no look-up is right, one
+    of the visitor's sign-ups (`take_signup_token`, keyed by `address`, the visitor's `client_network`) is
+    spent and committed by itself; only then is the code or the name looked up, so a live code confirms at
+    most KEEL_SIGNUP_RATE names a visitor. A name in use is answered alike for every account and audited
+    naming no one."""
 
     errors: list[FieldError] = []
     username = (username or "").strip()
@@ -218,8 +228,19 @@ def activate(*, code: str, username: str, password: str, password_again: str) ->
         errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
     if errors:
         raise FieldsInvalid(errors)
+    if not take_signup_token(address):
+        raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     try:
         return _activate(code, username, password)
+    except _NameInUse as exc:
+        audit.record(  # outside the refused write's transaction; neither the name nor the address
+            actor=None,
+            action=Action.CREATE,
+            outcome=Outcome.DENIED,
+            target_type="activation_code",
+            reason="activation refused: username in use",
+        )
+        raise FieldsInvalid([exc.error]) from None
     except _CodeDidNotWork as exc:
         if exc.patient is not None:  # a death recorded: audited as refused for her (lane fix27b)
             death_refused(None, exc.patient, "activation_code", exc.row_id)
@@ -244,6 +265,14 @@ class _CodeDidNotWork(Exception):
         super().__init__()
         self.patient = patient
         self.row_id: int | str = "" if row_id is None else row_id
+
+
+class _NameInUse(Exception):
+    """The name asked for is some account's (`accounts.TAKEN`): `error` is the answer."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__()
+        self.error = error
 
 
 def _activate(code: str, username: str, password: str) -> User:
@@ -274,6 +303,8 @@ def _activate(code: str, username: str, password: str) -> User:
                 first_name=row.patient.preferred_name or row.patient.given_name,
             )
         except accounts.AccountError as exc:
+            if exc.field == "username" and exc.template == TAKEN:
+                raise _NameInUse(exc.field_error()) from None
             raise FieldsInvalid([exc.field_error()]) from None
         Patient.objects.filter(pk=row.patient.pk).update(user=user)
         _spend_code(row, user, target_type="activation_code", reason="account made")
