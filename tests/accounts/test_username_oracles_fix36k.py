@@ -2,11 +2,12 @@
 
 1. The patient's activation (page and `POST /api/v1/auth/activate`) with a live desk code looked any name
    up before anything was spent: "taken" came back, the code was rolled back unspent, with no limit and no
-   audit. Now one of the visitor's sign-ups (the one per-client limit `take_signup_token`) is spent and
-   committed before the look-up, and the refusal is audited naming no one.
+   audit. Now one try of the code (`take_activation_try`, from any address) is spent and committed before
+   the look-up, and the refusal is audited naming no one. Not the visitor's sign-ups: a clinic's patients
+   and staff on their first morning activate and accept from its one network (the integrator, session 36).
 2. The staff invitation page looked the name up on every POST, even with a wrong authenticator code that
    keeps the link alive. Now the name is looked up only once every other field is right and one try of
-   the invitation and of the visitor is spent; the refusal is audited in the inviting program's trail.
+   the invitation is spent; the refusal is audited in the inviting program's trail.
 3. The self-guided sign-up audited "username in use" for whatever `_make_account` refused.
 """
 
@@ -35,10 +36,10 @@ INVITE = {"email": "nia@riverside.example", "role": "nurse", "first_name": "Nia"
 # --- 1. activation -------------------------------------------------------------------------------------
 
 
-def _live_code(signed_in: Any, world: World) -> str:
+def _live_code(signed_in: Any, world: World, record_number: str = "RR-36K") -> str:
     patient = Patient.objects.create(
         program=world.riverside,
-        record_number="RR-36K",
+        record_number=record_number,
         given_name="Kai",
         family_name="Moss",
         date_of_birth=date(1990, 1, 1),
@@ -87,11 +88,28 @@ def test_past_the_limit_the_answer_names_the_field(world: World, signed_in: Any)
     assert _activate_api(code, "r-nurse").status_code == 422
 
 
-def test_another_client_still_activates(world: World, signed_in: Any) -> None:
+def test_the_code_limit_holds_across_addresses(world: World, signed_in: Any) -> None:
+    code = _live_code(signed_in, world)
+    for i in range(5):
+        _activate_api(code, "r-nurse", address=f"198.51.100.{110 + i}")
+    assert not _says_taken(_activate_api(code, "r-prescriber", address="198.51.100.120"))
+
+
+def test_another_code_still_activates_from_the_same_address(world: World, signed_in: Any) -> None:
     code = _live_code(signed_in, world)
     for _try in range(5):
         _activate_api(code, "r-nurse")
-    assert _activate_api(code, "kai-36k", address="198.51.100.99").status_code == 201
+    other = _live_code(signed_in, world, "RR-36K-2")
+    assert _activate_api(other, "kai-36k").status_code == 201
+
+
+def test_a_clinics_patients_all_activate_from_its_one_network(world: World, signed_in: Any) -> None:
+    codes = [_live_code(signed_in, world, f"RR-36K-N{i}") for i in range(6)]
+    made = [
+        _activate_api(code, f"kai-36k-{i}", address="198.51.100.50").status_code
+        for i, code in enumerate(codes)
+    ]
+    assert made == [201] * 6
 
 
 def test_an_activation_name_in_use_is_audited(world: World, signed_in: Any) -> None:
@@ -182,6 +200,17 @@ def test_the_invitation_refusal_names_no_one(world: World, signed_in: Any, smtp_
     _accept(client, link, "r-nurse")
     row = AuditEvent.objects.get(reason="invitation refused: username in use")
     assert "r-nurse" not in json.dumps([row.detail, row.reason, row.target_id]).lower()
+
+
+def test_staff_accept_from_the_network_where_patients_activated(
+    world: World, signed_in: Any, smtp_server: Mailbox
+) -> None:
+    for i in range(6):
+        _activate_api(_live_code(signed_in, world, f"RR-36K-S{i}"), f"kai-36k-s{i}", address="198.51.100.50")
+    link = _link(signed_in("program_admin"), smtp_server)
+    client = Client()
+    client.get(link)
+    assert _accept(client, link, "nia-36k").status_code == 302
 
 
 def test_the_invitee_still_accepts_with_a_free_name(

@@ -28,7 +28,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients import care_gap
-from keel.selfguided.limits import take_invitation_try, take_signup_token
+from keel.selfguided.limits import take_invitation_try
 from keel.web.field_words import said
 
 if TYPE_CHECKING:
@@ -185,9 +185,9 @@ def accept(
     all at once (nothing is kept unless all of it is right); the link then stops working.
 
     Re-attack 36k (lane fix36k): the name is looked up only once every other field is right and one try of
-    the invitation (`take_invitation_try`) and one of the visitor's sign-ups (`take_signup_token`, keyed
-    by `address`, the visitor's `client_network`) are spent, each committed by itself; a name in use is
-    audited in the inviting program's trail, naming no one."""
+    the invitation (`take_invitation_try`) is spent, committed by itself (not the visitor's sign-ups: a
+    first morning's staff accept from the clinic's one network); a name in use is audited in the inviting
+    program's trail, naming no one. (`address`: kept for the callers; not spent.)"""
     username = (username or "").strip()
     errors = _acceptance_problems(username, password, password_again, key_hex, code)
     if errors:
@@ -195,7 +195,7 @@ def accept(
     invitation = invites.open_now().filter(digest=_digest(secret)).first()
     if invitation is None:
         raise FieldsInvalid([FieldError("invitation", _("this invitation link no longer works"))])
-    if not (take_invitation_try(invitation.pk) and take_signup_token(address)):
+    if not take_invitation_try(invitation.pk):
         raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     try:
         return _make_staff_account(secret, username, password, key_hex, code)

@@ -48,6 +48,18 @@ def take_invitation_try(invitation_id: int, *, now: datetime | None = None) -> b
     return take_token(f"invitation:{invitation_id}", capacity, period, now)
 
 
+def take_activation_try(code: str, *, now: datetime | None = None) -> bool:
+    """Spend one try of a desk activation code's name (KEEL_SIGNUP_RATE, as a visitor's sign-ups): whoever
+    holds the code confirms at most that many names, from any address; a clinic's patients activating from
+    its one network each spend only their own code's (the integrator, session 36: not the visitor's
+    sign-ups, which a first morning's patients and staff behind one address would use up). Keyed by a
+    keyed digest of the code, never the code."""
+    capacity, period = _rate()
+    cleaned = "".join(c for c in code.upper() if c.isalnum())
+    key = hmac.new(settings.SECRET_KEY.encode(), f"activation:{cleaned}".encode(), hashlib.sha256).hexdigest()
+    return take_token(key, capacity, period, now)
+
+
 def _join_key(user_id: int) -> str:
     """The one key of an account's join tries (every row keyed by the account is built here)."""
     return f"join:{user_id}"

@@ -33,7 +33,7 @@ from keel.patients.models import (
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import death_refused, in_language
 from keel.reminders.channels import Message, SmsSender, sms_sender
-from keel.selfguided.limits import take_signup_token
+from keel.selfguided.limits import take_activation_try
 from keel.web.dates import shown_date
 
 
@@ -210,11 +210,10 @@ def activate(
     """The patient makes their own account with the code from the desk: a username and a password. The code
     then stops working. A wrong, used or expired code gets one answer.
 
-    As the public sign-up (lane fix36k, re-attack 36k): once every field needing no look-up is right, one
-    of the visitor's sign-ups (`take_signup_token`, keyed by `address`, the visitor's `client_network`) is
-    spent and committed by itself; only then is the code or the name looked up, so a live code confirms at
-    most KEEL_SIGNUP_RATE names a visitor. A name in use is answered alike for every account and audited
-    naming no one."""
+    Re-attack 36k (lane fix36k): once every field needing no look-up is right, one try of the code
+    (`take_activation_try`) is spent and committed by itself; only then is the code or the name looked up,
+    so a live code confirms at most KEEL_SIGNUP_RATE names, from any address. A name in use is answered
+    alike for every account and audited naming no one. (`address`: kept for the callers; not spent.)"""
 
     errors: list[FieldError] = []
     username = (username or "").strip()
@@ -228,7 +227,7 @@ def activate(
         errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
     if errors:
         raise FieldsInvalid(errors)
-    if not take_signup_token(address):
+    if not take_activation_try(code):
         raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     try:
         return _activate(code, username, password)
