@@ -315,8 +315,11 @@ def take_home_days(
     """Lane fix36e: the methadone take-home bottle days from `since` up to her today as of `now` whose
     bottle left the clinic with her and was not brought back: `take_home_plans.bottles_at_home`, the one
     answer to "which bottles are at home" (handed out at a dose that stands or at the decision, whatever
-    ended the plan since; never a bottle whose run never left, whose dose was voided or corrected to 0 mg,
-    or that is recorded brought back unopened). A day in a plan's list alone is not methadone she had.
+    ended the plan since; never a bottle whose run never left, or that is recorded brought back unopened).
+    Lane fix36j (re-attack 36j item 1): read on the safe side, as the call-back list reads it (`maybe`): a
+    bottle recorded as handed out counts until it is recorded brought back, whatever happened to its dose
+    since (voided, or corrected to 0 mg: moved to the taken-back list, it may still be in her cupboard).
+    A day in a plan's list alone is not methadone she had.
     `plans`: the plans to read (None: all of hers with a bottle day in the span)."""
     today = now.astimezone(zone_of(patient)).date()
     if plans is None:
@@ -326,7 +329,7 @@ def take_home_days(
     ]
     if not plans:
         return []
-    days = {d for found in bottles_at_home(patient, since, plans=plans).values() for d in found}
+    days = {d for found in bottles_at_home(patient, since, plans=plans, maybe=True).values() for d in found}
     return sorted(d for d in days if d <= today)
 
 
