@@ -159,3 +159,24 @@ def test_buprenorphine_reported_after_the_time_given_stops_a_late_recorded_metha
             now=now,
             given_at=given.isoformat(),
         )
+
+
+# --- 5. the stored "rested on" is the gate's read -----------------------------------------------------
+
+
+def test_a_first_dose_recorded_late_records_what_the_gate_rested_on(world: World) -> None:
+    """Buprenorphine 4 mg given at 12:00 and recorded at 12:30; the intake (heroin 14 h before 12:00) typed
+    in at 12:15: the gate read it (`entered_by` the recording), so the dose records the COWS it rested on."""
+    from keel.treatment.models import DoseRecord
+    from tests.review34c._setup import a_day, at, cows, dose, intake
+    from tests.review34c._setup import order as order_at
+
+    t = at(a_day(world, 0), 12)
+    order_at(world, "buprenorphine", "8", t - timedelta(hours=3))
+    score = cows(world, t - timedelta(minutes=10))
+    intake(world, t + timedelta(minutes=15), heroin=t - timedelta(hours=14))
+    given = dose(
+        world, "4", t + timedelta(minutes=30), medication="buprenorphine", given_at=t.isoformat()
+    ).dose
+    stored = DoseRecord.objects.get(pk=given.pk).decision
+    assert (stored.get("start_rested_on") or {}).get("cows") == score.pk
