@@ -43,7 +43,7 @@ from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, REA
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy, stopped_by_clinic
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
 from keel.core.rules.buprenorphine.uses import OpioidUse
-from keel.patients.models import Patient, local_today, zone_of
+from keel.patients.models import Enrollment, Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseRecord,
     DoseStatus,
@@ -53,6 +53,7 @@ from keel.treatment.models import (
     Medication,
     MedicationFill,
     MedicationOrder,
+    OrderStatus,
     TakeHomePlan,
     in_force_q,
     latest_amendment,
@@ -315,8 +316,11 @@ def take_home_days(
     """Lane fix36e: the methadone take-home bottle days from `since` up to her today as of `now` whose
     bottle left the clinic with her and was not brought back: `take_home_plans.bottles_at_home`, the one
     answer to "which bottles are at home" (handed out at a dose that stands or at the decision, whatever
-    ended the plan since; never a bottle whose run never left, whose dose was voided or corrected to 0 mg,
-    or that is recorded brought back unopened). A day in a plan's list alone is not methadone she had.
+    ended the plan since; never a bottle whose run never left, or that is recorded brought back unopened).
+    Lane fix36j (re-attack 36j item 1): read on the safe side, as the call-back list reads it (`maybe`): a
+    bottle recorded as handed out counts until it is recorded brought back, whatever happened to its dose
+    since (voided, or corrected to 0 mg: moved to the taken-back list, it may still be in her cupboard).
+    A day in a plan's list alone is not methadone she had.
     `plans`: the plans to read (None: all of hers with a bottle day in the span)."""
     today = now.astimezone(zone_of(patient)).date()
     if plans is None:
@@ -326,7 +330,7 @@ def take_home_days(
     ]
     if not plans:
         return []
-    days = {d for found in bottles_at_home(patient, since, plans=plans).values() for d in found}
+    days = {d for found in bottles_at_home(patient, since, plans=plans, maybe=True).values() for d in found}
     return sorted(d for d in days if d <= today)
 
 
@@ -388,23 +392,40 @@ def methadone_times(
 def _last_filled_day(patient: Patient, now: datetime, entered_by: datetime | None = None) -> datetime | None:
     """Buprenorphine filled at a pharmacy (a fill of a buprenorphine order recorded by `now`, not voided) is
     taken through the last day of its supply: the end of that day, or now while the supply lasts (the safe
-    reading: the person has it in hand and the times are not known). One query."""
+    reading: the person has it in hand and the times are not known). Lane fix36j (re-attack 36j item 2): or
+    until its order was stopped (the discharge that stopped it, `_stop_day`), whichever is first: after the
+    stop, her last buprenorphine is the end of the stop's day at the latest. The one definition read by the
+    readiness and the second-agonist gate (`services.agonists`)."""
     zone = zone_of(patient)
     today = now.astimezone(zone).date()
     last: date | None = None
-    for filled_on, supply in MedicationFill.objects.filter(
+    for filled_on, supply, status, written in MedicationFill.objects.filter(
         patient=patient,
         order__medication=Medication.BUPRENORPHINE,
         voids__isnull=True,
         voided_by__isnull=True,
         filled_on__lte=today,
         recorded_at__lte=now if entered_by is None else entered_by,
-    ).values_list("filled_on", "days_supply"):
+    ).values_list("filled_on", "days_supply", "order__status", "order__created_at"):
         end = filled_on + timedelta(days=supply - 1)
+        if status == OrderStatus.STOPPED:
+            stop = _stop_day(patient, written.astimezone(zone).date())
+            end = end if stop is None else min(end, stop)
         last = end if last is None else max(last, end)
     if last is None:
         return None
     return min(datetime.combine(last, time.max).replace(tzinfo=zone), now)
+
+
+def _stop_day(patient: Patient, written: date) -> date | None:
+    """The day a stopped order written on `written` was stopped: the first episode end on or after that day
+    (a discharge stops the orders; `order_words.discharge_day`). None: none on record."""
+    return (
+        Enrollment.objects.filter(patient=patient, ended_on__gte=written)
+        .order_by("ended_on")
+        .values_list("ended_on", flat=True)
+        .first()
+    )
 
 
 def _missing(uses: LastUses, now: datetime, report_hours: float) -> list[str]:

@@ -60,6 +60,15 @@ ELSEWHERE = gettext_noop(
     "with the reason."
 )
 
+# Lane fix36j (re-attack 36j item 3): buprenorphine listed with its time not known (an intake without a
+# time, a struck time) counts as within the hours: the switch override is needed.
+UNKNOWN_TIME = gettext_noop(
+    "She has used buprenorphine, and the time of her last buprenorphine is not known: it may be less than "
+    "%(hours)s hours ago. Methadone now may be a second opioid agonist within those hours: a switch that a "
+    "prescriber decides (watch for sedation as the two add up). No methadone until a prescriber records a "
+    "switch override for today, with the reason, or the time of her last use is recorded."
+)
+
 
 def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
     """Whether an agonist taken at `taken_at` is within `hours` (the program's `switch_hours`) of a dose at
@@ -75,6 +84,7 @@ def second_agonist(
     documented: bool,
     hours: float,
     given_here: bool = True,
+    time_unknown: bool = False,
 ) -> Decision[NoPolicy] | None:
     """Whether a dose of `medication` now is a second opioid agonist today without a prescriber's decision:
     a "needs_override" decision (its reason in words, its sources), else None. `taken_today`: the other
@@ -83,10 +93,12 @@ def second_agonist(
     that buprenorphine was a low-dose start's step (methadone alongside it is the method); `documented`: a
     prescriber's switch override for today. Buprenorphine after methadone is the start gate's (None here).
     `given_here` False: the buprenorphine within the hours is not a dose given here but one in hand from a
-    pharmacy fill, or a reported use (review 36f hole 2: the readiness's one reading of the last use)."""
+    pharmacy fill, or a reported use (review 36f hole 2: the readiness's one reading of the last use);
+    `time_unknown`: and its time is not known (lane fix36j: counted as within the hours)."""
     if medication != METHADONE or BUPRENORPHINE not in set(taken_today) or low_dose_start or documented:
         return None
-    reason = Reason.said(ELSEWHERE if not given_here else HERE, SOURCES, hours=hours)
+    words = UNKNOWN_TIME if time_unknown and not given_here else ELSEWHERE if not given_here else HERE
+    reason = Reason.said(words, SOURCES, hours=hours)
     return Decision(RULE, VERSION, NEEDS_OVERRIDE, (reason,))
 
 

@@ -25,7 +25,15 @@ from keel.treatment.services.start import low_dose_step
 
 
 def second_agonist_gate(
-    *, by: User, patient: Patient, medication: str, ctx: DoseContext, today: date, at: datetime, held: bool
+    *,
+    by: User,
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    held: bool,
+    now: datetime | None = None,
 ) -> None:
     """Nothing unless a dose of methadone at `at` comes within the person's `switch_hours` (program policy,
     `methadone-dose-check`, with a prescriber's override for the person) of buprenorphine given here and
@@ -37,25 +45,27 @@ def second_agonist_gate(
     Review 36f hole 2: buprenorphine is read as the readiness reads its last use, the one definition
     (`readiness.read_last_uses`: a pharmacy fill in hand through its supply, a reported use, a dose given
     here): one not given here within the hours is a second agonist too (no low-dose start's step). Reads
-    nothing more (not even the policy) when the record knows no buprenorphine."""
+    nothing more (not even the policy) when the record knows no buprenorphine. Lane fix36j (re-attack 36j):
+    buprenorphine listed with its time not known counts as within the hours (item 3), and the last uses
+    are those typed in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`)."""
     if held or medication != Medication.METHADONE:
         return
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
-    last = read_last_uses(patient, at).uses.get(Medication.BUPRENORPHINE)
-    if not recent and (last is None or last.at is None):
+    last = read_last_uses(patient, at, entered_by=now).uses.get(Medication.BUPRENORPHINE)
+    if not recent and last is None:
         return
     hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
     taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
-    elsewhere = (
-        last is not None
-        and last.at is not None
-        and last.source != "dose"
-        and within_switch_hours(last.at, at, hours=hours)
+    unknown = last is not None and last.at is None
+    elsewhere = last is not None and (
+        last.at is None or (last.source != "dose" and within_switch_hours(last.at, at, hours=hours))
     )
     if not taken and not elsewhere:
         return
-    decision = _switch_decision(patient, medication, today, taken, elsewhere=elsewhere, hours=hours)
+    decision = _switch_decision(
+        patient, medication, today, taken, elsewhere=elsewhere, hours=hours, unknown=unknown
+    )
     if decision is None:
         return
     _audit(
@@ -77,10 +87,12 @@ def _switch_decision(
     *,
     elsewhere: bool,
     hours: float,
+    unknown: bool = False,
 ) -> Decision[NoPolicy] | None:
     """The rule's decision on methadone after the agonists `taken` here within the hours and, `elsewhere`,
     buprenorphine not given here (a fill in hand, a reported use): the low-dose start's steps (given here
-    only) and a prescriber's switch override for today read (`second_agonist_gate`)."""
+    only) and a prescriber's switch override for today read (`second_agonist_gate`); `unknown`: its time is
+    not known (the refusal says so)."""
     low_dose = not elsewhere and all(
         low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
         for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
@@ -100,6 +112,7 @@ def _switch_decision(
         documented=documented,
         hours=hours,
         given_here=Medication.BUPRENORPHINE in here,
+        time_unknown=unknown,
     )
 
 

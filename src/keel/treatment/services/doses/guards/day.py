@@ -108,7 +108,14 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
         by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
     )  # issue #18
     second_agonist_gate(  # review 19a: methadone after buprenorphine; review 22m: in hours, not days
-        by=by, patient=patient, medication=medication, ctx=ctx, today=today, at=at, held=bool(sedated)
+        by=by,
+        patient=patient,
+        medication=medication,
+        ctx=ctx,
+        today=today,
+        at=at,
+        held=bool(sedated),
+        now=day.now,  # lane fix36j item 4: the uses typed in by the recording
     )
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
