@@ -38,11 +38,13 @@ from keel.core import intake as core_intake
 from keel.core.decision import Decision, NoDetails
 from keel.core.opioids import OPIOIDS
 from keel.core.rules import naltrexone
+from keel.core.rules.agonists import DOCUMENTED
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy, stopped_by_clinic
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
 from keel.core.rules.buprenorphine.uses import OpioidUse
+from keel.core.rules.buprenorphine.verdicts import HOME_READY, NOT_READY
 from keel.patients.models import Enrollment, Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseRecord,
@@ -54,12 +56,15 @@ from keel.treatment.models import (
     MedicationFill,
     MedicationOrder,
     OrderStatus,
+    OverrideKind,
     TakeHomePlan,
     in_force_q,
     latest_amendment,
 )
+from keel.treatment.queries.blockade import blockade_of, joined
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.doses import taken_doses
+from keel.treatment.queries.orders import day_overrides
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.take_home_plans import bottles_at_home
 
@@ -542,6 +547,13 @@ def readiness_for_dose(
 # --- Buprenorphine at home --------------------------------------------------------------------------------
 
 
+HomeDecision = Decision[HomePolicy, HomeDetails] | Decision[HomePolicy, NoDetails] | Decision[NoPolicy]
+# the home start's verdicts that would have her take buprenorphine (now, later or on a plan): inside a
+# blockade each becomes its refusal; the clinic's stops of the day (a hold, a dose there) stand, its reasons
+# added
+HOME_GIVES = (HOME_READY, *NOT_READY)
+
+
 @dataclass(frozen=True)
 class HomeStart:
     order: MedicationOrder | None
@@ -549,7 +561,9 @@ class HomeStart:
     # "start" (take the first dose now), "wait", "not_standard", "low_dose", "held_earlier", "dosed_today";
     # the last two also before the inputs are complete (`stopped_by_clinic`: then without details); None: the
     # inputs still missing (`missing`) on a day the clinic did not stop the start, or no home-start order
-    decision: Decision[HomePolicy, HomeDetails] | Decision[HomePolicy, NoDetails] | None
+    # "needs_override" (lane fix36i): inside an XR-naltrexone injection's blockade, no prescriber's switch
+    # override for today (`_blockade_of_home`), whether the inputs are complete or not
+    decision: HomeDecision | None
     redose_hours: float
     day1_max_mg: float
     day2_max_mg: float
@@ -586,8 +600,9 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     # was given at the clinic). Read with any home-start order, the inputs complete or not: the page says so
     # before it asks for a withdrawal rating (session 20: it asked, and showed the first-dose steps).
     # The page and the API read this one decision (session 21: the API answered none before the inputs).
-    day = clinic_day(patient, local_today(patient, now)) if order is not None else None
-    decision: Decision[HomePolicy, HomeDetails] | Decision[HomePolicy, NoDetails] | None = None
+    today = local_today(patient, now)
+    day = clinic_day(patient, today) if order is not None else None
+    decision: HomeDecision | None = None
     if day is not None and (missing or sows is None or age is None):
         decision = stopped_by_clinic(day.hold_open, bool(day.agonists_taken), home)
     elif day is not None and sows is not None and age is not None:
@@ -599,6 +614,8 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
             "dosed_today": bool(day.agonists_taken),
         }
         decision = HOME_START.run(raw, home)
+    if order is not None:
+        decision = _blockade_of_home(patient, today, decision)
     return HomeStart(
         order,
         sows,
@@ -611,6 +628,20 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
         age,
         patient,
     )
+
+
+def _blockade_of_home(patient: Patient, today: date, decision: HomeDecision | None) -> HomeDecision | None:
+    """Lane fix36i (review 36f hole 3, left by fix36f): a home start on `today` inside the blockade of her
+    last XR-naltrexone injection is refused as the window refuses buprenorphine (`blockade.blockade_of`,
+    `blockade.joined`: the same reasons and sources), before her inputs are complete too; a prescriber's
+    switch override of buprenorphine for today (the window's cover, `day_overrides`) lets it through with the
+    blockade's reasons added. A clinic's stop of the day stands, the blockade's reasons added."""
+    overrides = day_overrides(patient, Medication.BUPRENORPHINE, today)
+    switch = any(o.kind == OverrideKind.SWITCH for o in overrides)
+    blockade = blockade_of(patient, Medication.BUPRENORPHINE, today, switch=switch)
+    if decision is None:
+        return None if blockade is None or blockade.decision == DOCUMENTED else blockade
+    return joined(decision, blockade, HOME_GIVES)
 
 
 # --- XR-naltrexone ----------------------------------------------------------------------------------------

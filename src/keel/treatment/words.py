@@ -36,6 +36,10 @@ HOME = {
     "low_dose": gettext_lazy("Follow your low-dose plan. Call your clinic if you are not sure."),
     "held_earlier": gettext_lazy("Not today. Talk to your care team first."),
     "dosed_today": gettext_lazy("Not now. Your clinic gave you a dose today. Talk to your care team first."),
+    # lane fix36i: inside an XR-naltrexone injection's blockade, no switch override of a prescriber's today
+    "needs_override": gettext_lazy(
+        "Not now. Your naltrexone shot still blocks buprenorphine. Talk to your care team first."
+    ),
 }
 NALTREXONE = {
     "eligible": gettext_lazy("Can be started: opioid-free long enough"),

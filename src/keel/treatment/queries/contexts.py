@@ -478,6 +478,7 @@ def _context(
         next_sequence=(max((d.sequence for d in today_doses), default=0) + 1),
         last_dose=doses[-1] if doses else None,
         doses_today=today_doses,
+        mg_today={d.pk: effective_mg(d, amended.get(d.pk, [])) for d in today_doses},
         observed=observed,
         days_since_last_increase=episodes.days_between(last_increase, today) if last_increase else None,
         first_dose_on=first,

@@ -62,6 +62,7 @@ class DoseContext:
     next_sequence: int
     last_dose: DoseRecord | None
     doses_today: list[DoseRecord] = field(default_factory=list)
+    mg_today: dict[int, Decimal] = field(default_factory=dict)  # each of doses_today's mg after corrections
     hold_open: bool = False  # a dose held on or before today whose hold no prescriber has released
     observed: dict[date, Decimal] = field(default_factory=dict)  # this episode's observed totals before today
     days_since_last_increase: int | None = None
@@ -131,6 +132,17 @@ def given_before(doses: Iterable[DoseRecord], this: DoseRecord | datetime) -> li
         return [d for d in doses if given_order(d)[0] <= this]
     mine = given_order(this)
     return [d for d in doses if d.pk != this.pk and given_order(d) < mine]
+
+
+def mg_given_before(ctx: DoseContext, at: datetime) -> Decimal:
+    """The mg of the day's doses (`ctx.doses_today`) before a dose given at `at`, by time given
+    (`given_before`): the day's total unless the dose is recorded late for an earlier time. The buprenorphine
+    start gate's read at the window (`start._taken_before_mg`) and methadone's first dose of the day
+    (`doses.rule.dose_decision`, lane fix36i)."""
+    before = given_before(ctx.doses_today, at)
+    if len(before) == len(ctx.doses_today):
+        return ctx.given_today_mg
+    return sum((ctx.mg_today[d.pk] if d.pk in ctx.mg_today else effective_mg(d) for d in before), Decimal(0))
 
 
 def with_latest_amendment(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:

@@ -4,23 +4,22 @@ reverse is the buprenorphine start gate's)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
-from keel.core.rules.agonists import DOCUMENTED, naltrexone_blockade, second_agonist, within_switch_hours
+from keel.core.rules.agonists import second_agonist, within_switch_hours
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.methadone import DOSE_CHECK
 from keel.patients.models import Patient
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext, effective_mg
+from keel.treatment.queries.blockade import blockade_of, joined
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import read_last_uses
 from keel.treatment.services.common import DoseBlocked, _audit
-from keel.treatment.services.injections import last_injection
 from keel.treatment.services.start import low_dose_step
 
 
@@ -141,29 +140,23 @@ def blockade_verdict(
     patient: Patient, medication: str, today: date, decision: Decision, *, switch: bool
 ) -> Decision:
     """Review 36f hole 3: methadone or buprenorphine on `today` inside the blockade of her last XR-naltrexone
-    injection (given, not voided or corrected to 0 mg: `injections.last_injection`; the blockade is its
-    dosing interval, `agonists.naltrexone_blockade`). Without a prescriber's switch override for today
-    (`switch`) a verdict that would give the dose becomes "needs_override" (its reasons the injection's day,
-    the blockade and the lowered tolerance afterwards); with one, or a verdict that already stops the dose
-    (a hold, a start gate, a limit), the blockade's reasons are added to it. The window's verdict on every
-    dose and on a take-home bottle (`guards.window_verdict`). One statement, for these medications only."""
-    if medication not in (Medication.METHADONE, Medication.BUPRENORPHINE):
-        return decision
-    last = last_injection(patient)
-    blockade = None if last is None else naltrexone_blockade(last.local_date, today, documented=switch)
-    if blockade is None:
-        return decision
-    if blockade.decision == DOCUMENTED or decision.decision not in ("allowed", "allowed_with_rationale"):
-        return replace(decision, reasons=(*decision.reasons, *blockade.reasons))
-    return blockade
+    injection (given, not voided or corrected to 0 mg: `blockade.last_injection`; the blockade is its
+    dosing interval, `agonists.naltrexone_blockade`, read by `blockade.blockade_of`). Without a prescriber's
+    switch override for today (`switch`) a verdict that would give the dose becomes "needs_override" (its
+    reasons the injection's day, the blockade and the lowered tolerance afterwards); with one, or a verdict
+    that already stops the dose (a hold, a start gate, a limit), the blockade's reasons are added to it
+    (`blockade.joined`). The window's verdict on every dose and on a take-home bottle
+    (`guards.window_verdict`), and a held dose corrected into a given one (`limits.amendment_ceilings`, lane
+    fix36i); the person's home start reads the same two (`readiness.home_start`). One statement, for these
+    medications only."""
+    return joined(decision, blockade_of(patient, medication, today, switch=switch))
 
 
 def in_blockade(patient: Patient, today: date) -> bool:
     """Whether `today` is inside the blockade of her last XR-naltrexone injection (`blockade_verdict`'s
     reading): a switch override of buprenorphine is then a prescriber's to write
     (`overrides.add_override`)."""
-    last = last_injection(patient)
-    return last is not None and naltrexone_blockade(last.local_date, today, documented=True) is not None
+    return blockade_of(patient, Medication.BUPRENORPHINE, today, switch=True) is not None
 
 
 def blockade_warning(patient: Patient, medication: str, day: date) -> tuple[Reason, ...]:
@@ -171,8 +164,5 @@ def blockade_warning(patient: Patient, medication: str, day: date) -> tuple[Reas
     XR-naltrexone injection (review 36f hole 3): the refusal's reasons (the injection's day, the blockade and
     the lowered tolerance, the switch override each dose needs), as the order's warnings (orders have no
     gate: each dose at the window does, `blockade_verdict`)."""
-    if medication not in (Medication.METHADONE, Medication.BUPRENORPHINE):
-        return ()
-    last = last_injection(patient)
-    blockade = None if last is None else naltrexone_blockade(last.local_date, day, documented=False)
+    blockade = blockade_of(patient, medication, day, switch=False)
     return () if blockade is None else blockade.reasons

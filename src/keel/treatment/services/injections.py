@@ -32,6 +32,7 @@ from keel.treatment.models import (
     in_force_q,
 )
 from keel.treatment.queries import taken_doses
+from keel.treatment.queries.blockade import last_injection
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
@@ -110,19 +111,6 @@ def _refuse_a_second_today(todays: QuerySet[DoseRecord]) -> None:
     """A second tap, a retry: never a second injection on one day."""
     if taken_doses(todays.filter(status=DoseStatus.GIVEN)).exists():
         raise DoseConflict(already_given())
-
-
-def last_injection(patient: Patient) -> DoseRecord | None:
-    """The last injection given (and not voided or corrected to 0 mg)."""
-    return (
-        taken_doses(
-            DoseRecord.objects.filter(
-                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
-            )
-        )
-        .order_by("-local_date", "-recorded_at")
-        .first()
-    )
 
 
 def _check_sides_alternate(last: DoseRecord | None, site: str) -> None:

@@ -42,7 +42,7 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.queries import DoseContext, dose_context, effective_mg, taken_doses
-from keel.treatment.queries.doses import episode_first_day_before, given_before, given_order
+from keel.treatment.queries.doses import episode_first_day_before, given_before, given_order, mg_given_before
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import methadone_times, readiness_for_dose
 from keel.treatment.services.common import _audit, _scoped_for
@@ -197,11 +197,7 @@ def _taken_before_mg(read: _GateRead) -> Decimal:
     day's doses given by the dose's time (all of them, unless it is recorded late for an earlier time)."""
     if read.dose is not None:
         return read.ctx.given_today_mg
-    today = read.ctx.doses_today
-    before = given_before(today, read.now)
-    if len(before) == len(today):
-        return read.ctx.given_today_mg
-    return sum((effective_mg(d) for d in before), Decimal(0))
+    return mg_given_before(read.ctx, read.now)
 
 
 def _day_rested_on_override(read: _GateRead) -> bool:

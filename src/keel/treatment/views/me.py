@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.core.rules.agonists import NEEDS_OVERRIDE
 from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
 from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import zone_of
@@ -69,7 +70,8 @@ def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             "verdict": verdict,
             "code": code,
             # no first dose at home today: the clinic held a dose or gave one (never the first-dose steps)
-            "stopped_today": code in (HOLD_OPEN, DOSED_TODAY),
+            # lane fix36i: an XR-naltrexone injection's blockade stops it too (NEEDS_OVERRIDE)
+            "stopped_today": code in (HOLD_OPEN, DOSED_TODAY, NEEDS_OVERRIDE),
             "reasons": reasons,
             "needs": [words.NEEDS_MINE[m] for m in h.missing if m in words.NEEDS_MINE],
             "sows_ago": ago(now - h.sows.filled_at) if h.sows else "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
-from keel.core.rules.methadone.dose_inputs import DOSE_INPUTS, DoseInput
+from keel.core.rules.methadone.dose_inputs import DOSE_INPUTS, DoseInput, first_of_day
 from keel.core.rules.methadone.dose_policy import DOSE_POLICY, DosePolicy
 from keel.core.rules.methadone.induction import _first_day_checks, first_day_limits
 from keel.core.rules.methadone.missed_doses import _half_dose_check, _missed_reassessment
@@ -112,7 +112,7 @@ def _redose_interval(name: str, v: DoseInput, p: DosePolicy, limits: _Limits) ->
 def _order_limit(v: DoseInput, why: str | None, limits: _Limits) -> None:
     """The order guard: the dose follows the active order; a supplementary dose on a day the first day's
     limits govern (`why`: the first day, a new induction) is measured by those limits, not the order."""
-    if why is None or v["given_today_mg"] == 0:
+    if why is None or first_of_day(v):  # the day's first dose by time given (lane fix36i)
         beyond = order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"])
         if beyond is not None:
             limits.over(beyond[0], beyond[1], **beyond[2])

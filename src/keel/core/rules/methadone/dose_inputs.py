@@ -21,6 +21,14 @@ DOSE_INPUTS = (
     Field("given_today_mg", "number", minimum=0, maximum=1000, help="methadone already given today (mg)"),
     Field("requested_mg", "number", minimum=0.1, maximum=1000, help="the dose to give now (mg)"),
     Field(
+        "given_before_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="methadone given today before this dose by time given (mg); left out: given_today_mg",
+    ),
+    Field(
         "previous_day_mg",
         "number",
         required=False,
@@ -108,6 +116,7 @@ class DoseInput(TypedDict):
     treatment_day: int
     given_today_mg: float
     requested_mg: float
+    given_before_mg: float | None  # lane fix36i: by time given; None: given_today_mg (`first_of_day`)
     previous_day_mg: float | None
     sedated_or_intoxicated: bool
     hold_open: bool
@@ -120,3 +129,11 @@ class DoseInput(TypedDict):
     hours_since_last_dose: float | None
     redose_override: bool
     ordered_mg: float | None
+
+
+def first_of_day(v: DoseInput) -> bool:
+    """Whether the dose is the day's first: nothing given today before it by time given (`given_before_mg`,
+    lane fix36i: a dose recorded late for a time before the day's first recorded dose is the first; the
+    window passes it as `treatment.queries.doses.given_before` reads it), else nothing given today."""
+    before = v["given_today_mg"] if v["given_before_mg"] is None else v["given_before_mg"]
+    return before == 0

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from keel.core import episodes
 from keel.core.decision import Param, Reason
-from keel.core.rules.methadone.dose_inputs import DoseInput
+from keel.core.rules.methadone.dose_inputs import DoseInput, first_of_day
 from keel.core.rules.methadone.dose_policy import DosePolicy
 from keel.core.rules.methadone.overrides import _Limits
 from keel.core.words import gettext_noop
@@ -120,6 +120,6 @@ def _first_day_checks(
                 ("methadone-label-first-day",),
             )
         )
-    first_of_day = v["given_today_mg"] == 0
-    for template, sources, params in first_day_over(v["requested_mg"], total, first_of_day, p):
+    first = first_of_day(v)  # by time given (lane fix36i): a late entry for an earlier time is the first
+    for template, sources, params in first_day_over(v["requested_mg"], total, first, p):
         limits.over(template, sources, **params)

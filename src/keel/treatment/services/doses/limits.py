@@ -14,7 +14,8 @@ from typing import cast
 from django.db.models import Q
 from django.utils import timezone
 
-from keel.core.decision import Reason
+from keel.core.decision import Decision, Reason
+from keel.core.rules.agonists import NEEDS_OVERRIDE
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over, low_dose_total_over
 from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
@@ -39,12 +40,14 @@ from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.doses import episode_first_day_before, given_before, in_current_episode
 from keel.treatment.queries.qtc import recent_qtc
+from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import low_dose_step, recorded_dose_gate, window_phase
 
+CORRECTION_RULE = "dose-correction"  # a correction put to the blockade as a dose that gives (lane fix36i)
 HOLD_STOPS_RAISE = N_(
     "A dose was held that day for sedation or intoxication and no prescriber has released the hold: a "
     "correction cannot raise a dose of that day. A prescriber assesses the person and releases the hold "
@@ -75,6 +78,7 @@ def amendment_ceilings(
             False,
             False,
         )
+    blockade_over(patient, dose, corrected)  # lane fix36i: as the window asks the blockade
     others = list(
         DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
         .exclude(pk=dose.pk)
@@ -127,6 +131,27 @@ def start_gate_over(patient: Patient, dose: DoseRecord, corrected: Decimal, othe
     decision = dose_decision(patient, dose.medication, ctx, corrected, False, False, gate)
     if decision.decision == NOT_READY_TO_DOSE:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in decision.reasons))])
+
+
+def blockade_over(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
+    """Lane fix36i (review 36f hole 3, left by fix36f): a held methadone or buprenorphine dose (or one
+    corrected to 0 mg) corrected into a given one inside an XR-naltrexone injection's blockade is refused as
+    the window refuses that dose (`agonists.blockade_verdict`, the one definition: the same reasons), unless
+    a prescriber's switch override of that medication for the dose's day, in effect when the dose was
+    recorded, covers it (the window's cover). Raises TreatmentInvalid naming corrected_mg."""
+    if corrected <= 0 or effective_mg(dose) > 0:
+        return
+    switch = (
+        DoseOverride.objects.filter(
+            patient=patient, medication=dose.medication, local_date=dose.local_date, kind=OverrideKind.SWITCH
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
+        .exists()
+    )
+    given = Decision(CORRECTION_RULE, "1", "allowed", ())  # the correction's own checks come after
+    verdict = blockade_verdict(patient, dose.medication, dose.local_date, given, switch=switch)
+    if verdict.decision == NEEDS_OVERRIDE:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in verdict.reasons))])
 
 
 def _override_covers(patient: Patient, dose: DoseRecord, total: Decimal) -> bool:

@@ -39,6 +39,7 @@ def dose_decision(
     *,
     settings: GuardRailPolicy | None = None,
     redose_override: bool = False,
+    given_before_mg: Decimal | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
     gate (`start.start_gate`, the core's `StartGate`: the first dose's inputs, the induction's phase, a
@@ -48,7 +49,9 @@ def dose_decision(
     read here; `redose_override`: a prescriber's early re-dose override for today (the only cover of the
     re-dose interval; `documented`, a limit override, is not one: lane meth35). Methadone's titration counts
     from `titration_from_day`: the episode's first dose or the latest new induction after missed days
-    (`DoseContext.reinduction_on`, the one count of a new induction, the QTc gate's too)."""
+    (`DoseContext.reinduction_on`, the one count of a new induction, the QTc gate's too). `given_before_mg`:
+    methadone given that day before this dose by time given (lane fix36i: the day's first dose, the window's
+    `queries.doses.mg_given_before`); None: `ctx.given_today_mg`."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -83,6 +86,8 @@ def dose_decision(
             "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
             "window_low_mg": float(min(window)) if window else None,
         }
+        if given_before_mg is not None:
+            raw["given_before_mg"] = float(given_before_mg)
         return rules.get(name).run(raw, settings)
     else:
         # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a

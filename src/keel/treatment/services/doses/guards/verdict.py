@@ -16,7 +16,7 @@ from keel.core.rules.buprenorphine.dose_limit import DosePolicy as DoseLimitPoli
 from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.contexts import held_before
-from keel.treatment.queries.doses import hours_since, slot_recorded
+from keel.treatment.queries.doses import hours_since, mg_given_before, slot_recorded
 from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import (
     DoseBlocked,
@@ -107,6 +107,7 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
         day.order.dose_mg,
         settings=day.policy,
         redose_override=cover.redose,
+        given_before_mg=mg_given_before(day.ctx, at),  # the day's first dose by time given (lane fix36i)
     )
     decision = order_on_high_qtc(day, cover.total, decision)
     return blockade_verdict(day.patient, day.medication, day.today, decision, switch=cover.switch)
