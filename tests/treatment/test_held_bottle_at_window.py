@@ -34,7 +34,11 @@ AT = NOON + timedelta(days=1)  # noon in New York on the bottle's day
 # A dose with an ended plan's bottle back: the ordinary dose's statements, the held bottles read
 # (`held_bottles`: the plans, the observed doses while they stood) because a plan has an unreturned bottle for
 # today, and the plan's returned day written.
-HELD_BOTTLE_BACK_STATEMENTS = {vendor: n + 3 for vendor, n in SERVICE_STATEMENTS.items()}
+# Review 36f / fix36e (integrator): one more with a plan on record, the last methadone's bottles that left
+# with her (`readiness.take_home_days` over `bottles_at_home`: the plan's doses), read by the second-agonist
+# gate.
+PLAN_READ = 1
+HELD_BOTTLE_BACK_STATEMENTS = {vendor: n + 3 + PLAN_READ for vendor, n in SERVICE_STATEMENTS.items()}
 
 
 def ended_with_bottles(world: World, **kw: Any) -> TakeHomePlan:
@@ -290,4 +294,4 @@ def test_an_ended_plan_whose_bottles_came_back_adds_no_statement(world: World) -
     end(world, plan, returned_days=plan.bottles)
     with time_machine.travel(AT, tick=False), CaptureQueriesContext(connection) as seen:
         services.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="60", sequence=1)
-    assert len(seen) == SERVICE_STATEMENTS[connection.vendor], [q["sql"][:90] for q in seen]
+    assert len(seen) == SERVICE_STATEMENTS[connection.vendor] + PLAN_READ, [q["sql"][:90] for q in seen]
