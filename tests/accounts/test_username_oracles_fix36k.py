@@ -238,3 +238,57 @@ def test_a_refusal_other_than_the_name_is_not_audited_as_the_name(world: World) 
             language="zz",
         )
     assert not AuditEvent.objects.filter(reason="sign-up refused: username in use").exists()
+
+
+# --- review 36m (read only): what the account would refuse anyway spends no try ----------------------------
+
+SHORT = "elevenchars"  # 11 characters: under the 12 the password rules ask
+
+
+def _activate_with(code: str, username: str, password: str) -> Any:
+    body = {"code": code, "username": username, "password": password, "password_again": password}
+    return Client().post(
+        "/api/v1/auth/activate",
+        json.dumps(body),
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.36",
+    )
+
+
+def test_a_too_short_password_is_answered_on_the_password(world: World, signed_in: Any) -> None:
+    code = _live_code(signed_in, world)
+    answer = _activate_with(code, "kai-36m", SHORT)
+    assert [e["field"] for e in answer.json()["errors"]] == ["password"]
+
+
+def test_too_short_passwords_spend_no_try_of_the_code(world: World, signed_in: Any) -> None:
+    code = _live_code(signed_in, world)
+    for _try in range(6):
+        _activate_with(code, "kai-36m", SHORT)
+    assert _activate_api(code, "kai-36m").status_code == 201
+
+
+def test_a_name_with_a_space_spends_no_try_of_the_code(world: World, signed_in: Any) -> None:
+    code = _live_code(signed_in, world)
+    for _try in range(6):
+        _activate_api(code, "maria garcia")
+    assert _activate_api(code, "maria-garcia").status_code == 201
+
+
+def test_past_the_limit_the_words_name_the_code_not_an_address(world: World, signed_in: Any) -> None:
+    code = _live_code(signed_in, world)
+    for _try in range(5):
+        _activate_api(code, "r-nurse")
+    assert "with this code or link" in _activate_api(code, "r-nurse").content.decode()
+
+
+def test_weak_passwords_spend_no_try_of_the_invitation(
+    world: World, signed_in: Any, smtp_server: Mailbox
+) -> None:
+    link = _link(signed_in("program_admin"), smtp_server)
+    client = Client()
+    client.get(link)
+    for _try in range(6):
+        form = {"username": "nia-36m", "password": SHORT, "password_again": SHORT, "code": _code(client)}
+        client.post(link, form, REMOTE_ADDR="198.51.100.50")
+    assert _accept(client, link, "nia-36m").status_code == 302

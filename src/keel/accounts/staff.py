@@ -23,7 +23,7 @@ from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES, problems_before_lookup
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
@@ -149,8 +149,9 @@ def _acceptance_problems(
     username: str, password: str, password_again: str, key_hex: str, code: str
 ) -> list[FieldError]:
     """Each field's problem that needs no look-up of another account: a username missing or too long, a
-    password missing or not typed the same twice, an authenticator code that does not match. Whether the
-    name is taken is asked only once all of these are right (`_make_staff_account`, lane fix36k)."""
+    password missing, not typed the same twice or too weak, a username's characters, an authenticator code
+    that does not match. Whether the name is taken is asked only once all of these are right
+    (`_make_staff_account`, lane fix36k)."""
     errors: list[FieldError] = []
     if not username or len(username) > 150:
         errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
@@ -160,6 +161,8 @@ def _acceptance_problems(
         errors.append(FieldError("password_again", _("the two passwords differ")))
     if not code_matches(key_hex, code):
         errors.append(FieldError("code", _("that code did not work; wait for a new code and try again")))
+    if not errors:  # review 36m: what the account would refuse anyway, before a try of the link is spent
+        errors = problems_before_lookup(username, password)
     return errors
 
 

@@ -17,7 +17,7 @@ from keel.accounts import services as accounts
 from keel.accounts.models import Role, User
 from keel.accounts.services.one_time_codes import code_digest as _code_digest
 from keel.accounts.services.one_time_codes import new_code, shown_code
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES, problems_before_lookup
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -225,6 +225,8 @@ def activate(
         errors.append(FieldError("password_again", _("the two passwords differ")))
     if not code or len(code) > 40:
         errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if not errors:  # review 36m: what the account would refuse anyway, before a try of the code is spent
+        errors = problems_before_lookup(username, password)
     if errors:
         raise FieldsInvalid(errors)
     if not take_activation_try(code):
