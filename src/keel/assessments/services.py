@@ -113,13 +113,16 @@ def submit_assessment(
     extras: Mapping[str, object] | None = None,
     filled_at: datetime | None = None,
     form_token: str = "",
+    imported: bool = False,
 ) -> tuple[Assessment, Result]:
     """Score and store one completed instrument; raise a care-team flag on a positive suicide screen.
 
     Filed once (review 36h hole 3): the same form sent again (`form_token`, the page's one-time token) or,
     without a token, the same answers by the same hand within `SAME_FORM_WINDOW` is answered with the first
-    result (`_repeat_of`), nothing more written. Raises PatientNotFound (out of scope), NotAllowed,
-    UnknownInstrument or InvalidAnswers. Nothing is written unless every check passes.
+    result (`_repeat_of`), nothing more written. An `imported` response skips that rule: the sender's key
+    decides its repeats (`keel.interop.services.import_response`; re-attack 36l, lane fix36o).
+    Raises PatientNotFound (out of scope), NotAllowed, UnknownInstrument or InvalidAnswers.
+    Nothing is written unless every check passes.
     """
     # Checks first, outside the write's transaction, so that a denial's audit row is kept.
     patient = patient_for_recording(by, patient_id, instrument)
@@ -140,7 +143,7 @@ def submit_assessment(
         raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
     with transaction.atomic():
         sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token)
-        first = _repeat_of(by, patient, sent, now)
+        first = None if imported else _repeat_of(by, patient, sent, now)
         if first is not None:
             audit.record_for_patient(
                 by, patient, Action.READ, "assessment", first.pk, reason="idempotent replay"
