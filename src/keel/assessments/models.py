@@ -12,6 +12,10 @@ from keel.accounts.models import Program, Role
 from keel.patients.models import Patient
 
 LATE_AFTER = timedelta(minutes=1)  # a later minute: no program threshold exists (review 36h hole 4)
+# Where a result's time of scoring came from (re-attack 36l, lane fix36o): typed or changed by the person
+# (also every row from before it was kept, assessments 0006, but an import's), the form's pre-filled time sent
+# untouched, the moment it was sent, or another system's `authored`. Only a typed time can make a late entry.
+TIME_TYPED, TIME_PREFILLED, TIME_SENT, TIME_SENDER = "typed", "prefilled", "sent", "sender"
 SCORER_VERSION = "1"  # bump when keel.core.instruments.scoring changes how a result is computed
 
 
@@ -31,6 +35,7 @@ class Assessment(models.Model):
     filled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filled_at = models.DateTimeField()  # the time of scoring (typed at the bedside, else when it was sent)
     created_at = models.DateTimeField(auto_now_add=True)  # when it was entered in the record
+    time_source = models.CharField(max_length=16, default=TIME_TYPED)  # where `filled_at` came from (fix36o)
     # The author's role when she filed it (review 36h hole 2), as `AssessmentCorrection.corrected_by_role`;
     # rows from before it (assessments 0005) keep none: their byline names the person alone, never her role
     # of today (`filled_by_role_shown` "").
@@ -63,8 +68,10 @@ class Assessment(models.Model):
         """A late entry (review 36h hole 4; AHIMA late-entry guidance, CMS Program Integrity Manual 3.3.2.5):
         entered in the record on a later minute than its time of scoring (`created_at` a minute or more after
         `filled_at`). Keel keeps no program threshold for a late entry, so any later minute is one; a row
-        stamped when sent is entered the same instant."""
-        return self.created_at - self.filled_at >= LATE_AFTER
+        stamped when sent is entered the same instant. Only a time the person typed or changed counts (lane
+        fix36o): the bedside form's pre-filled time sent untouched, however long the scoring took, and another
+        system's `authored` (an import) never make one."""
+        return self.time_source == TIME_TYPED and self.created_at - self.filled_at >= LATE_AFTER
 
 
 class AssessmentCorrection(models.Model):

@@ -16,7 +16,15 @@ from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.assessments.corrected_screen import note_on_open_flag
 from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid, CorrectionChanged
-from keel.assessments.models import SCORER_VERSION, Assessment, AssessmentCorrection
+from keel.assessments.models import (
+    SCORER_VERSION,
+    TIME_PREFILLED,
+    TIME_SENDER,
+    TIME_SENT,
+    TIME_TYPED,
+    Assessment,
+    AssessmentCorrection,
+)
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
@@ -113,13 +121,18 @@ def submit_assessment(
     extras: Mapping[str, object] | None = None,
     filled_at: datetime | None = None,
     form_token: str = "",
+    imported: bool = False,
+    prefilled: datetime | None = None,
 ) -> tuple[Assessment, Result]:
     """Score and store one completed instrument; raise a care-team flag on a positive suicide screen.
 
     Filed once (review 36h hole 3): the same form sent again (`form_token`, the page's one-time token) or,
     without a token, the same answers by the same hand within `SAME_FORM_WINDOW` is answered with the first
-    result (`_repeat_of`), nothing more written. Raises PatientNotFound (out of scope), NotAllowed,
-    UnknownInstrument or InvalidAnswers. Nothing is written unless every check passes.
+    result (`_repeat_of`), nothing more written. An `imported` response skips that rule: the sender's key
+    decides its repeats (`keel.interop.services.import_response`; re-attack 36l, lane fix36o). `prefilled`:
+    the time of scoring the form pre-filled; sent untouched, it is never a late entry (`_time_source`).
+    Raises PatientNotFound (out of scope), NotAllowed, UnknownInstrument or InvalidAnswers.
+    Nothing is written unless every check passes.
     """
     # Checks first, outside the write's transaction, so that a denial's audit row is kept.
     patient = patient_for_recording(by, patient_id, instrument)
@@ -139,8 +152,9 @@ def submit_assessment(
     if filled_at is not None and filled_at > now:
         raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
     with transaction.atomic():
-        sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token)
-        first = _repeat_of(by, patient, sent, now)
+        source = _time_source(filled_at, prefilled, imported)
+        sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token, source)
+        first = None if imported else _repeat_of(by, patient, sent, now)
         if first is not None:
             audit.record_for_patient(
                 by, patient, Action.READ, "assessment", first.pk, reason="idempotent replay"
@@ -165,6 +179,17 @@ class _Sent:
     extras: dict[str, object]
     typed: datetime | None
     form_token: str
+    time_source: str = TIME_TYPED
+
+
+def _time_source(filled_at: datetime | None, prefilled: datetime | None, imported: bool) -> str:
+    """Where the time of scoring came from (`Assessment.time_source`, lane fix36o): another system's
+    `authored`, the moment it was sent (none given), the form's pre-filled time sent untouched, else typed."""
+    if imported:
+        return TIME_SENDER
+    if filled_at is None:
+        return TIME_SENT
+    return TIME_PREFILLED if prefilled is not None and filled_at == prefilled else TIME_TYPED
 
 
 def _repeat_of(by: User, patient: Patient, sent: _Sent, now: datetime) -> Assessment | None:
@@ -204,6 +229,7 @@ def _store(
         filled_by=by,
         filled_by_role=by.role,  # the role of the moment (review 36h hole 2)
         filled_at=filled_at,
+        time_source=sent.time_source,
     )
     audit.record_for_patient(  # through emergency access: marked from the getter's keel_off_team
         by, patient, Action.CREATE, "assessment", assessment.pk, detail={"instrument": instrument}

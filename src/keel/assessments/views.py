@@ -65,6 +65,7 @@ def _submit(
     instrument: Instrument,
     staff: bool,
     filled_at: datetime | None,
+    prefilled: datetime | None = None,
 ) -> tuple[Assessment | None, dict[str, Any]]:
     answers, extras = _parse(instrument, request.POST, staff)
     token = request.POST.get("form_token", "")
@@ -77,6 +78,7 @@ def _submit(
             extras=extras,
             filled_at=filled_at,
             form_token=token,
+            prefilled=prefilled,
         )
     except InvalidAnswers as exc:
         said = [_(e.reason) for e in exc.errors if e.item == "form_token"]  # a used token: a new one
@@ -265,14 +267,17 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
         # The time typed at the bedside is the program's local time (as on the intake), whatever the server's.
         scoped = policy.get_patient_or_404(request.user, patient_id, area=Area.CLINICAL, audit_success=False)
         filled_at, time_error = _parse_time(request.POST.get("filled_at", ""), zone_of(scoped))
+        # the time the page pre-filled: sent untouched, never a late entry (re-attack 36l, lane fix36o)
+        prefilled, _bad = _parse_time(request.POST.get("prefilled_at", ""), zone_of(scoped))
         if time_error:
             answers, extras = _parse(instrument, request.POST, True)
             context = _form_context(instrument, answers, extras, [ItemError("filled_at", time_error)], True)
             context["form_token"] = request.POST.get("form_token", "")
             status = 422
         else:
+            sent = {"filled_at": filled_at, "prefilled": prefilled}
             assessment, context = _submit(
-                request, patient_id=patient_id, instrument=instrument, staff=True, filled_at=filled_at
+                request, patient_id=patient_id, instrument=instrument, staff=True, **sent
             )
             if assessment is not None:
                 return HttpResponseRedirect(
@@ -284,9 +289,6 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     if not context:
         context = {**_form_context(instrument, {}, {}, [], staff=True), "form_token": _form_token()}
     zone = zone_of(patient)
-    now = timezone.localtime(timezone=zone).strftime("%Y-%m-%dT%H:%M")
-    if status == 422 and request.POST.get("filled_at"):
-        now = request.POST["filled_at"]  # what was typed stays
     return render(
         request,
         "assessments/cows_bedside.html",
@@ -295,11 +297,20 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             "zone": zone,
             "patient": patient,
             "rows": rows,
-            "now": now,
+            **_bedside_times(request, zone, refused=status == 422),
             **_chart(instrument, rows, zone_of(patient)),
         },
         status=status,
     )
+
+
+def _bedside_times(request: AuthenticatedHttpRequest, zone: ZoneInfo, *, refused: bool) -> dict[str, str]:
+    """The time of scoring the bedside form shows (`now`: this minute, or what was typed when refused) and the
+    time it pre-filled (`prefilled_at`, sent back hidden: untouched, never a late entry; lane fix36o)."""
+    now = timezone.localtime(timezone=zone).strftime("%Y-%m-%dT%H:%M")
+    if refused and request.POST.get("filled_at"):
+        return {"now": request.POST["filled_at"], "prefilled_at": request.POST.get("prefilled_at", "")[:16]}
+    return {"now": now, "prefilled_at": now}
 
 
 def _parse_time(raw: str, zone: ZoneInfo) -> tuple[datetime | None, str]:

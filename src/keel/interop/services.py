@@ -280,6 +280,7 @@ def _file(user: User, patient: Patient, parsed: Parsed, matched_by: str, now: da
             instrument=parsed.instrument,
             answers=parsed.answers,
             filled_at=_filled_at(parsed, patient, now),
+            imported=True,  # its repeats are decided by the sender's key (`_filed_before`), lane fix36o
         )
         notes = _notes(parsed, assessment.total, matched_by, now)
         provenance = ImportedResponse.objects.create(
