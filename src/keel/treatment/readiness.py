@@ -95,6 +95,11 @@ class LastUses:
         """Opioids listed without a time of last use (readiness cannot be decided until one is given)."""
         return tuple(o for o in OPIOIDS if o in self.uses and self.uses[o].at is None)
 
+    def unknown_since(self, opioid: str) -> datetime | None:
+        """When the use of `opioid` at a time not known became unknown (`_unknown_since`: the strike's
+        recording, else the latest intake's): the use was before it. None: its time is known, or not used."""
+        return _unknown_since(self.uses.get(opioid), self.intake)
+
     def hours_since(self, now: datetime) -> list[OpioidUse]:
         """The rules' input: each opioid with a known time and the hours since it (exact, never negative)."""
         return [
@@ -399,8 +404,10 @@ def _last_filled_day(patient: Patient, now: datetime, entered_by: datetime | Non
     taken through the last day of its supply: the end of that day, or now while the supply lasts (the safe
     reading: the person has it in hand and the times are not known). Lane fix36j (re-attack 36j item 2): or
     until its order was stopped (the discharge that stopped it, `_stop_day`), whichever is first: after the
-    stop, her last buprenorphine is the end of the stop's day at the latest. The one definition read by the
-    readiness and the second-agonist gate (`services.agonists`)."""
+    stop, her last buprenorphine is the end of the stop's day at the latest. Lane fix36n (re-attack 36l item
+    1): the stop cuts only a fill filled on or before its day; one filled after it (a PDMP fill recorded
+    against the old order) is in hand through its supply. The one definition read by the readiness and the
+    second-agonist gate (`services.agonists`)."""
     zone = zone_of(patient)
     today = now.astimezone(zone).date()
     last: date | None = None
@@ -415,7 +422,7 @@ def _last_filled_day(patient: Patient, now: datetime, entered_by: datetime | Non
         end = filled_on + timedelta(days=supply - 1)
         if status == OrderStatus.STOPPED:
             stop = _stop_day(patient, written.astimezone(zone).date())
-            end = end if stop is None else min(end, stop)
+            end = end if stop is None or filled_on > stop else min(end, stop)
         last = end if last is None else max(last, end)
     if last is None:
         return None

@@ -22,26 +22,26 @@ DecisionT = TypeVar("DecisionT", bound=Decision)
 GIVES = ("allowed", "allowed_with_rationale")  # the window's verdicts that give the dose
 
 
-def last_injection(patient: Patient) -> DoseRecord | None:
-    """The last injection given (and not voided or corrected to 0 mg)."""
-    return (
-        taken_doses(
-            DoseRecord.objects.filter(
-                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
-            )
-        )
-        .order_by("-local_date", "-recorded_at")
-        .first()
+def last_injection(patient: Patient, on: date | None = None) -> DoseRecord | None:
+    """The last injection given (and not voided or corrected to 0 mg); `on` (None: any day): given on or
+    before that day, the injection in force on it (lane fix36n, re-attack 36l item 3)."""
+    given = DoseRecord.objects.filter(
+        patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
     )
+    if on is not None:
+        given = given.filter(local_date__lte=on)
+    return taken_doses(given).order_by("-local_date", "-recorded_at").first()
 
 
 def blockade_of(patient: Patient, medication: str, today: date, *, switch: bool) -> Decision[NoPolicy] | None:
     """Methadone or buprenorphine on `today` inside the blockade of her last XR-naltrexone injection: the
     blockade's decision ("needs_override", or "documented" with a prescriber's switch override for today,
-    `switch`); None for another medication, no injection, or outside it. One statement, for these only."""
+    `switch`); None for another medication, no injection, or outside it. One statement, for these only.
+    The injection in force on `today` (given on or before it, lane fix36n): a held dose corrected after a
+    later injection is read against the blockade it fell in."""
     if medication not in AGONISTS:
         return None
-    last = last_injection(patient)
+    last = last_injection(patient, today)
     return None if last is None else naltrexone_blockade(last.local_date, today, documented=switch)
 
 

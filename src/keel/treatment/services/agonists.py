@@ -4,7 +4,7 @@ reverse is the buprenorphine start gate's)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from keel.accounts.models import User
@@ -18,7 +18,7 @@ from keel.treatment.models import DoseOverride, DoseRecord, Medication, Medicati
 from keel.treatment.queries import DoseContext, effective_mg
 from keel.treatment.queries.blockade import blockade_of, joined
 from keel.treatment.queries.policy import effective_policy
-from keel.treatment.readiness import read_last_uses
+from keel.treatment.readiness import LastUses, read_last_uses
 from keel.treatment.services.common import DoseBlocked, _audit
 from keel.treatment.services.start import low_dose_step
 
@@ -45,20 +45,25 @@ def second_agonist_gate(
     (`readiness.read_last_uses`: a pharmacy fill in hand through its supply, a reported use, a dose given
     here): one not given here within the hours is a second agonist too (no low-dose start's step). Reads
     nothing more (not even the policy) when the record knows no buprenorphine. Lane fix36j (re-attack 36j):
-    buprenorphine listed with its time not known counts as within the hours (item 3), and the last uses
-    are those typed in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`)."""
+    buprenorphine listed with its time not known counts as within the hours (item 3) unless it became
+    unknown the hours or more before `at` (lane fix36n, `_maybe_within`), and the last uses are those typed
+    in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`)."""
     if held or medication != Medication.METHADONE:
         return
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
-    last = read_last_uses(patient, at, entered_by=now).uses.get(Medication.BUPRENORPHINE)
+    uses = read_last_uses(patient, at, entered_by=now)
+    last = uses.uses.get(Medication.BUPRENORPHINE)
     if not recent and last is None:
         return
     hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
     taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
-    unknown = last is not None and last.at is None
-    elsewhere = last is not None and (
-        last.at is None or (last.source != "dose" and within_switch_hours(last.at, at, hours=hours))
+    unknown = last is not None and last.at is None and _maybe_within(uses, at, hours)
+    elsewhere = unknown or (
+        last is not None
+        and last.at is not None
+        and last.source != "dose"
+        and within_switch_hours(last.at, at, hours=hours)
     )
     if not taken and not elsewhere:
         return
@@ -76,6 +81,14 @@ def second_agonist_gate(
         reason="guard rail: a second opioid agonist the same day",
     )
     raise DoseBlocked(decision)
+
+
+def _maybe_within(uses: LastUses, at: datetime, hours: float) -> bool:
+    """Lane fix36n (re-attack 36l item 2): buprenorphine at a time not known may be within `hours` of a dose
+    at `at` unless it became unknown (`LastUses.unknown_since`, the one definition: the intake's or the
+    strike's recording; the use was before it) `hours` or more before `at`."""
+    since = uses.unknown_since(Medication.BUPRENORPHINE)
+    return since is None or at - since < timedelta(hours=hours)
 
 
 def _switch_decision(
