@@ -31,7 +31,10 @@ REASON = "entered for the wrong dates; the person kept the bottles for now"
 TOMORROW = TODAY + timedelta(days=1)
 # A dose on a take-home day with the bottle back: the ordinary dose's statements and one more, the plan's
 # returned day written (the plan read with the day, under the person's lock; the dose's audit row says it).
-BOTTLE_BACK_STATEMENTS = {vendor: n + 1 for vendor, n in SERVICE_STATEMENTS.items()}
+# Review 36f / fix36e (integrator): one more with a plan on record, the last methadone's bottles that left
+# with her (`readiness.take_home_days` over `bottles_at_home`: the plan's doses), read by the second-agonist
+# gate.
+BOTTLE_BACK_STATEMENTS = {vendor: n + 2 for vendor, n in SERVICE_STATEMENTS.items()}
 
 
 def handed_out_plan(world: World) -> TakeHomePlan:
