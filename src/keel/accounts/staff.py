@@ -23,7 +23,8 @@ from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES, problems_before_lookup
+from keel.accounts.services.people import problems_before_lookup
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput

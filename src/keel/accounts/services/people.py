@@ -24,6 +24,7 @@ from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
+from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 
 MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
@@ -85,6 +86,23 @@ def create_user(
         program_id=program.pk if program else None,
     )
     return user, device
+
+
+def problems_before_lookup(username: str, password: str) -> list[FieldError]:
+    """What making the account would refuse without looking another account up: the username's characters
+    (the model field's validators, said as `account_error` says them) and the password's strength
+    (`validate_password`, as `create_user`). Asked before a try of a desk code or an invitation link is spent
+    (review 36m: a too-short password typed five times spent the code's tries and locked the patient out)."""
+    errors: list[FieldError] = []
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        errors.append(account_error(ValidationError({"username": exc.error_list})).field_error())
+    try:
+        validate_password(password, User(username=username))
+    except ValidationError as exc:
+        errors.append(FieldError("password", " ".join(exc.messages)))
+    return errors
 
 
 def account_error(exc: ValidationError) -> AccountError:

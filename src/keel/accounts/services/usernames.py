@@ -18,15 +18,12 @@ told apart; `keel duplicate_usernames` lists them (read-only; `username_case_dup
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Lower
 
 from keel.accounts.models import User
 from keel.accounts.services.errors import AccountError
-from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 
 UNIQUE_ANY_CASE = "user_username_unique_any_case"  # the index's name (`User.Meta.constraints`)
@@ -34,23 +31,6 @@ TAKEN = N_("that username is taken")
 # A name asked about past the tries of a desk code or an invitation link, before any look-up (lane fix36k;
 # review 36m: the limit is the code's or the link's, and lasts until its bucket refills, not "an hour").
 TOO_MANY_NAMES = N_("too many names were tried with this code or link; try again later")
-
-
-def problems_before_lookup(username: str, password: str) -> list[FieldError]:
-    """What making the account would refuse without looking another account up: the username's characters
-    (the model field's validators) and the password's strength (`validate_password`, as `create_user`).
-    Asked before a try of a desk code or an invitation link is spent (review 36m: a too-short password
-    typed five times spent the code's tries and locked the patient out with words about usernames)."""
-    errors: list[FieldError] = []
-    try:
-        User._meta.get_field("username").run_validators(username)
-    except ValidationError as exc:
-        errors.append(FieldError("username", " ".join(exc.messages)))
-    try:
-        validate_password(password, User(username=username))
-    except ValidationError as exc:
-        errors.append(FieldError("password", " ".join(exc.messages)))
-    return errors
 
 
 def same_username(name: str) -> QuerySet[User]:

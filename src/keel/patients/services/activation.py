@@ -17,7 +17,8 @@ from keel.accounts import services as accounts
 from keel.accounts.models import Role, User
 from keel.accounts.services.one_time_codes import code_digest as _code_digest
 from keel.accounts.services.one_time_codes import new_code, shown_code
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES, problems_before_lookup
+from keel.accounts.services.people import problems_before_lookup
+from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
