@@ -7,6 +7,7 @@ through, as at the window."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,9 +22,20 @@ from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
+from tests.factories import pinned_at_last_five_pm_utc
 from tests.review36f._setup import injected
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """Pinned at noon in New York (the last 17:00 UTC): an override recorded five minutes before a dose, or a
+    dose given hours before it was recorded, must fall on the dose's day whatever the hour the suite runs
+    (session 37: the CI at 05:01 UTC, one minute past midnight there, failed these)."""
+    yield from pinned_at_last_five_pm_utc()
+
+
 REASON = "Wants to stop naltrexone and start buprenorphine; discussed blockade and overdose risk today"
 
 

@@ -10,6 +10,7 @@ Relative dates only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -23,10 +24,18 @@ from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.fills import record_fill
 from keel.treatment.words import reason_text
 from tests.conftest import World
-from tests.factories import corrected, handed_out_yesterday
+from tests.factories import corrected, handed_out_yesterday, pinned_at_last_five_pm_utc
 from tests.review36f._setup import intake_with, order, reported
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """Pinned at noon in New York (the last 17:00 UTC): an override recorded five minutes before a dose, or a
+    dose given hours before it was recorded, must fall on the dose's day whatever the hour the suite runs
+    (session 37: the CI at 05:01 UTC, one minute past midnight there, failed these)."""
+    yield from pinned_at_last_five_pm_utc()
 
 
 # --- 1. bottles recorded as handed out count until recorded brought back ---------------------------------

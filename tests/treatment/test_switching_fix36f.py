@@ -10,6 +10,7 @@ Relative dates only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -27,10 +28,20 @@ from keel.treatment.services.fills import record_fill
 from keel.treatment.services.last_use import correct_last_use
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
-from tests.factories import given_on
+from tests.factories import given_on, pinned_at_last_five_pm_utc
 from tests.review36f._setup import injected, intake_with, order, reported
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """Pinned at noon in New York (the last 17:00 UTC): an override recorded five minutes before a dose, or a
+    dose given hours before it was recorded, must fall on the dose's day whatever the hour the suite runs
+    (session 37: the CI at 05:01 UTC, one minute past midnight there, failed these)."""
+    yield from pinned_at_last_five_pm_utc()
+
+
 REASON = "Relapsed on naltrexone, wants methadone back; discussed blockade and overdose risk with her today"
 
 
