@@ -60,8 +60,10 @@ else
 endif
 
 # Issue #12: the suite passes on any date. `.ci/run` runs the date-dependent tests again on SQLite with the
-# whole process's clock moved by libfaketime (Debian's `faketime`): a year ahead, and half an hour before US
-# clocks spring forward (01:30 in New York, 2027-03-14). Tests that pin time (time_machine) pin on top of the
+# whole process's clock moved by libfaketime (Debian's `faketime`): a year ahead, half an hour before US clocks
+# next spring forward (01:30 in New York) and 30 s past a midnight in New York (the program's day changes while
+# UTC's does not; session 37's CI at 00:01 there), each an offset from now (`tools/clock_offset.py`: an absolute
+# "@time" was read in New York's zone by the xdist workers). Tests that pin time (time_machine) pin on top of the
 # moved clock. Chosen: every test file that pins time or names a date or "today" (but the route x role
 # matrix, 13 minutes of fixed fixtures), the core rules, the demo; less the tests marked `clock_free`
 # (pyproject's markers: the caseload's fast paths held to the full ranking at moments they name, the packaged
@@ -69,9 +71,11 @@ endif
 CLOCK_TESTS = $(shell grep -rlE 'time_machine|timezone\.now|localdate|date\.today|datetime\.now|[0-9]{4}-[0-9]{2}-[0-9]{2}|timedelta' tests --include='test_*.py' | grep -v -e '^tests/browser/' -e '^tests/access/test_matrix.py' | sort) tests/core tests/cli tests/meta
 test-moved-clock: install
 	@command -v faketime >/dev/null || { echo "faketime not found: apt-get install faketime (.ci/run does)"; exit 1; }
-	TZ=UTC KEEL_TEST_RUN_NAME=clock-year-ahead faketime -f "+365d" \
+	TZ=UTC KEEL_TEST_RUN_NAME=clock-year-ahead faketime -f "$$($(BIN)/python tools/clock_offset.py year-ahead)" \
 	  $(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not clock_free" -q $(CLOCK_TESTS)
-	TZ=UTC KEEL_TEST_RUN_NAME=clock-dst-spring faketime -f "@2027-03-14 06:30:00" \
+	TZ=UTC KEEL_TEST_RUN_NAME=clock-dst-spring faketime -f "$$($(BIN)/python tools/clock_offset.py spring-forward)" \
+	  $(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not clock_free" -q $(CLOCK_TESTS)
+	TZ=UTC KEEL_TEST_RUN_NAME=clock-new-york-midnight faketime -f "$$($(BIN)/python tools/clock_offset.py new-york-midnight)" \
 	  $(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not clock_free" -q $(CLOCK_TESTS)
 
 # Issue #19: docs/deploy.md's layout run on this machine and checked over HTTPS (tests/deploy/run.sh): Caddy (TLS,
