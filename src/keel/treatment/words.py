@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
+from keel.core.rules.agonists import BLOCKADE, BLOCKADE_HELD
 from keel.core.words import gettext_noop as N_
 from keel.web.dates import shown_days_in
 from keel.web.stored_words import listed_words as _words
@@ -201,6 +202,25 @@ def reason_shown(reason: Reason | Mapping[str, object]) -> str:
     """A rule's reason as a page says it (`reason_text`, its ISO days said as the reader's days, lane
     words34); the API and the CLI keep `reason_text`, ISO days and all, as a machine reads them."""
     return shown_days_in(reason_text(reason))
+
+
+# What the person reads on her own pages in place of a reason written for staff (the prescriber's switch
+# override, "XR-naltrexone", the clinical wording): the same facts and days, in plain words (session 37's look
+# at the home start inside a naltrexone blockade, on a phone). Keyed by the rule's template.
+FOR_THE_PERSON = {
+    BLOCKADE: N_(
+        "You had a naltrexone shot on %(day)s. It blocks opioids until about %(until)s. Buprenorphine may "
+        "not work before then, and taking more to get past the block can cause an overdose."
+    ),
+    BLOCKADE_HELD: N_("Do not take buprenorphine or methadone until your prescriber decides it with you."),
+}
+
+
+def reason_for_person(reason: Reason) -> str:
+    """A rule's reason as the person's own page says it: `FOR_THE_PERSON`'s plain words for a reason written
+    for staff, with the same numbers and days; any other reason as `reason_shown` says it."""
+    plain = FOR_THE_PERSON.get(reason.template)
+    return reason_shown(replace(reason, template=plain) if plain else reason)
 
 
 def reasons_shown(reasons: Iterable[Reason]) -> str:

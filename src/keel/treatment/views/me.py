@@ -60,7 +60,7 @@ def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     # the one decision the API answers too (a stop by the clinic today comes before the inputs)
     verdict = words.HOME.get(h.decision.decision, "") if h.decision else ""
     code = h.decision.decision if h.decision else "needs"
-    reasons = [words.reason_shown(r) for r in h.decision.reasons] if h.decision else []
+    reasons = [words.reason_for_person(r) for r in h.decision.reasons] if h.decision else []
     return render(
         request,
         "treatment/home_start.html",
