@@ -24,7 +24,7 @@ from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
 from keel.accounts.services.people import problems_before_lookup
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
+from keel.accounts.services.usernames import TOO_MANY_NAMES
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
@@ -167,14 +167,6 @@ def _acceptance_problems(
     return errors
 
 
-class _NameInUse(Exception):
-    """The name asked for is some account's (`services.TAKEN`): `error` is the answer."""
-
-    def __init__(self, error: FieldError) -> None:
-        super().__init__()
-        self.error = error
-
-
 def accept(
     *,
     secret: str,
@@ -191,7 +183,8 @@ def accept(
     Re-attack 36k (lane fix36k): the name is looked up only once every other field is right and one try of
     the invitation (`take_invitation_try`) is spent, committed by itself (not the visitor's sign-ups: a
     first morning's staff accept from the clinic's one network); a name in use is audited in the inviting
-    program's trail, naming no one. (`address`: kept for the callers; not spent.)"""
+    program's trail, naming no one (`services.refuse_name_in_use`). A wrong link spends nothing and writes
+    no row. (`address`: kept for the callers; not spent.)"""
     username = (username or "").strip()
     errors = _acceptance_problems(username, password, password_again, key_hex, code)
     if errors:
@@ -203,22 +196,19 @@ def accept(
         raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     try:
         return _make_staff_account(secret, username, password, key_hex, code)
-    except _NameInUse as exc:
-        audit.record(  # outside the refused write's transaction; neither the name nor the address
-            actor=None,
-            action=Action.CREATE,
-            outcome=Outcome.DENIED,
+    except services.NameInUse as exc:
+        raise services.refuse_name_in_use(
+            exc,
             target_type="invitation",
             target_id=invitation.pk,
             program_id=invitation.program_id,
             reason="invitation refused: username in use",
-        )
-        raise FieldsInvalid([exc.error]) from None
+        ) from None
 
 
 def _make_staff_account(secret: str, username: str, password: str, key_hex: str, code: str) -> User:
     """The account of the invitation still open (locked), the invitation marked accepted and audited; a
-    name in use is `_NameInUse`, nothing written."""
+    name in use is `services.NameInUse`, nothing written."""
     with transaction.atomic():
         invitation = (
             invites.open_now()
@@ -241,9 +231,7 @@ def _make_staff_account(secret: str, username: str, password: str, key_hex: str,
                 totp_code=code,  # recorded as used on the new device (review 34d)
             )
         except services.AccountError as exc:
-            if exc.field == "username" and exc.template == TAKEN:
-                raise _NameInUse(exc.field_error()) from None
-            raise FieldsInvalid([exc.field_error()]) from None
+            raise services.refused_account(exc) from None
         user.email = invitation.email
         user.save(update_fields=["email"])
         invitation.accepted_at, invitation.accepted_user = timezone.now(), user

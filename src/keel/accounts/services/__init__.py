@@ -1,7 +1,8 @@
 """Accounts: create people, enrol TOTP, check passwords and codes, issue and revoke API tokens; one module per
 subdomain (callers import this package).
 
-`people`: making accounts and checking who signs in; `totp`: two-step codes; `tokens`: personal access
+`people`: making accounts (a name in use refused alike on every route that makes one from a code or a
+link: `refuse_name_in_use`) and checking who signs in; `totp`: two-step codes; `tokens`: personal access
 tokens; `deactivation`: sessions and tokens ended, an account deactivated; `usernames`: one account per
 username regardless of case; `one_time_codes`: the codes handed over by a person; `setup_codes`: the one
 a second factor reset hands over; `setup`: the first program of a new database; `program_settings`: a
@@ -20,12 +21,15 @@ from keel.accounts.services.deactivation import (
 from keel.accounts.services.errors import AccountError
 from keel.accounts.services.people import (
     MAX_PASSWORD_LENGTH,
+    NameInUse,
     account_error,
     check_password,
     create_user,
     programs_of,
     reauthenticate,
     record_failed_login,
+    refuse_name_in_use,
+    refused_account,
     sign_in_name,
     verify_totp,
 )
@@ -80,6 +84,7 @@ __all__ = [
     "AccountError",
     "IssuedSetupCode",
     "IssuedToken",
+    "NameInUse",
     "SetupResult",
     "account_error",
     "account_named",
@@ -101,6 +106,8 @@ __all__ = [
     "reauthenticate",
     "record_failed_login",
     "refuse_disable_totp",
+    "refuse_name_in_use",
+    "refused_account",
     "revoke_token",
     "revoke_tokens",
     "save_new_user",

@@ -24,7 +24,7 @@ from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
-from keel.core.rules.inputs import FieldError
+from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
 
 MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
@@ -103,6 +103,48 @@ def problems_before_lookup(username: str, password: str) -> list[FieldError]:
     except ValidationError as exc:
         errors.append(FieldError("password", " ".join(exc.messages)))
     return errors
+
+
+class NameInUse(Exception):
+    """The name asked for, as an account is made from a desk code or an invitation link, is some account's
+    (`usernames.TAKEN`): raised inside the write's transaction, which rolls back; answered by
+    `refuse_name_in_use` outside it. `error` is the answer."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__()
+        self.error = error
+
+
+def refused_account(exc: AccountError) -> NameInUse | FieldsInvalid:
+    """What a write making an account from a code or a link raises for `create_user`'s refusal: a name in
+    use as `NameInUse` (audited once the write has rolled back), any other problem as its field's."""
+    if exc.field == "username" and exc.template == TAKEN:
+        return NameInUse(exc.field_error())
+    return FieldsInvalid([exc.field_error()])
+
+
+def refuse_name_in_use(
+    refused: NameInUse,
+    *,
+    target_type: str,
+    reason: str,
+    target_id: str | int = "",
+    program_id: int | None = None,
+) -> FieldsInvalid:
+    """The one refusal of a name in use on the routes that make an account from a code or a link (the
+    activation, the staff invitation; lanes fix36k, fix37b): audited outside the refused write's
+    transaction, naming neither the name nor the address, and answered on `username` alike for every
+    account. Returns the error to raise."""
+    audit.record(
+        actor=None,
+        action=Action.CREATE,
+        outcome=Outcome.DENIED,
+        target_type=target_type,
+        target_id=target_id,
+        program_id=program_id,
+        reason=reason,
+    )
+    return FieldsInvalid([refused.error])
 
 
 def account_error(exc: ValidationError) -> AccountError:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from keel.accounts.models import Role, User
 from keel.accounts.services.one_time_codes import code_digest as _code_digest
 from keel.accounts.services.one_time_codes import new_code, shown_code
 from keel.accounts.services.people import problems_before_lookup
-from keel.accounts.services.usernames import TAKEN, TOO_MANY_NAMES
+from keel.accounts.services.usernames import TOO_MANY_NAMES
 from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -211,38 +212,21 @@ def activate(
     """The patient makes their own account with the code from the desk: a username and a password. The code
     then stops working. A wrong, used or expired code gets one answer.
 
-    Re-attack 36k (lane fix36k): once every field needing no look-up is right, one try of the code
-    (`take_activation_try`) is spent and committed by itself; only then is the code or the name looked up,
-    so a live code confirms at most KEEL_SIGNUP_RATE names, from any address. A name in use is answered
-    alike for every account and audited naming no one. (`address`: kept for the callers; not spent.)"""
-
-    errors: list[FieldError] = []
+    Re-attack 36k (lane fix36k): once every field needing no look-up is right and the code is found live,
+    one try of the code (`take_activation_try`) is spent and committed by itself; only then is the name
+    looked up, so a live code confirms at most KEEL_SIGNUP_RATE names, from any address. A wrong code spends
+    nothing and writes no row (lane fix37b). A name in use is answered alike for every account and audited
+    naming no one (`accounts.refuse_name_in_use`). (`address`: kept for the callers; not spent.)"""
     username = (username or "").strip()
-    if not username or len(username) > 150:
-        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
-    if not password:
-        errors.append(FieldError("password", _("this is required")))
-    elif password != password_again:
-        errors.append(FieldError("password_again", _("the two passwords differ")))
-    if not code or len(code) > 40:
-        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
-    if not errors:  # review 36m: what the account would refuse anyway, before a try of the code is spent
-        errors = problems_before_lookup(username, password)
+    errors = _activation_problems(code, username, password, password_again)
     if errors:
         raise FieldsInvalid(errors)
-    if not take_activation_try(code):
-        raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     try:
-        return _activate(code, username, password)
-    except _NameInUse as exc:
-        audit.record(  # outside the refused write's transaction; neither the name nor the address
-            actor=None,
-            action=Action.CREATE,
-            outcome=Outcome.DENIED,
-            target_type="activation_code",
-            reason="activation refused: username in use",
-        )
-        raise FieldsInvalid([exc.error]) from None
+        return _activate_live_code(code, username, password)
+    except accounts.NameInUse as exc:
+        raise accounts.refuse_name_in_use(
+            exc, target_type="activation_code", reason="activation refused: username in use"
+        ) from None
     except _CodeDidNotWork as exc:
         if exc.patient is not None:  # a death recorded: audited as refused for her (lane fix27b)
             death_refused(None, exc.patient, "activation_code", exc.row_id)
@@ -259,6 +243,33 @@ def activate(
         ) from None
 
 
+def _activation_problems(code: str, username: str, password: str, password_again: str) -> list[FieldError]:
+    """Each field's problem that needs no look-up: then what the account would refuse anyway (review 36m),
+    before a try of the code is spent."""
+    errors: list[FieldError] = []
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    return errors or problems_before_lookup(username, password)
+
+
+def _activate_live_code(code: str, username: str, password: str) -> User:
+    """The account made with a code found live, once one of its tries is spent (committed by itself): a
+    wrong, used or expired code is `_CodeDidNotWork` before anything is spent or written (lane fix37b,
+    review 36m-5: every wrong code wrote a bucket row no one deleted)."""
+    found = _live_codes(code).filter(patient__user__isnull=True).values_list("pk", flat=True).first()
+    if found is None:
+        raise _CodeDidNotWork()
+    if not take_activation_try(found):
+        raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
+    return _activate(code, username, password)
+
+
 class _CodeDidNotWork(Exception):
     """A wrong, used or expired code; or (`patient` and `row_id` set) a live code for a person whose death is
     recorded: whoever holds it gets the same answer, the refusal is audited on her record."""
@@ -269,27 +280,16 @@ class _CodeDidNotWork(Exception):
         self.row_id: int | str = "" if row_id is None else row_id
 
 
-class _NameInUse(Exception):
-    """The name asked for is some account's (`accounts.TAKEN`): `error` is the answer."""
-
-    def __init__(self, error: FieldError) -> None:
-        super().__init__()
-        self.error = error
+def _live_codes(code: str) -> QuerySet[ActivationCode]:
+    """The activation code typed, while it works: not used, not expired."""
+    return ActivationCode.objects.filter(
+        digest=_code_digest(code), purpose="activate", used_at__isnull=True, expires_at__gt=timezone.now()
+    )
 
 
 def _activate(code: str, username: str, password: str) -> User:
     with transaction.atomic():
-        row = (
-            ActivationCode.objects.select_for_update()
-            .select_related("patient__program")
-            .filter(
-                digest=_code_digest(code),
-                purpose="activate",
-                used_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
-            .first()
-        )
+        row = _live_codes(code).select_for_update().select_related("patient__program").first()
         if row is None or row.patient.user_id is not None:
             raise _CodeDidNotWork()
         if lock_for_account_change(row.patient.pk) is not None:  # an account joined meanwhile
@@ -305,9 +305,7 @@ def _activate(code: str, username: str, password: str) -> User:
                 first_name=row.patient.preferred_name or row.patient.given_name,
             )
         except accounts.AccountError as exc:
-            if exc.field == "username" and exc.template == TAKEN:
-                raise _NameInUse(exc.field_error()) from None
-            raise FieldsInvalid([exc.field_error()]) from None
+            raise accounts.refused_account(exc) from None
         Patient.objects.filter(pk=row.patient.pk).update(user=user)
         _spend_code(row, user, target_type="activation_code", reason="account made")
     return user
