@@ -89,7 +89,7 @@ def condition(
     return last_updated(out, changed_at(a), *changed)
 
 
-def _no_longer_stands(out: dict[str, Any], *, struck: bool, refuted: bool) -> None:
+def _no_longer_stands(out: dict[str, object], *, struck: bool, refuted: bool) -> None:
     """R4 Condition.verificationStatus for a diagnosis that no longer stands (lane fix37a). Struck as entered
     in error (the wrong person, the wrong form): `entered-in-error`, "the statement was entered in error and
     is not valid": the record it came from is not valid, so Keel says nothing of the condition itself, and
