@@ -48,6 +48,9 @@ class Assessment(models.Model):
     # result no longer stands). A row not read through it is as entered.
     correction: AssessmentCorrection | None = None
     entered_total: int | None = None  # the total as entered, once `with_corrections` read a correction
+    # every band it said, as entered then each correction's in order, once `with_corrections` read a
+    # correction (a FHIR Condition once sent from it stays: `interop.fhir.condition`, lane fix37a)
+    bands_said: tuple[str, ...] = ()
     entered_in_error: bool = False
 
     class Meta:

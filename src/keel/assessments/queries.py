@@ -63,15 +63,15 @@ def marked(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
     """`rows`, each as its correction in force says (one query for them all): the latest correction's
-    answers, total, band and result in place of those entered (the total as entered kept: `entered_total`),
-    or `entered_in_error` set. The rows are read only: an assessment's own row is never written back
-    (`AssessmentCorrection`)."""
+    answers, total, band and result in place of those entered (the total as entered kept: `entered_total`;
+    every band it said: `bands_said`), or `entered_in_error` set. The rows are read only: an assessment's own
+    row is never written back (`AssessmentCorrection`)."""
     out = list(rows)
     by_id = {a.pk: a for a in out if getattr(a, "has_correction", True)}  # `standing` said which
     if not by_id:
         return out
     for a in by_id.values():  # the score as entered, beside the corrected one on the staff's page (clin34)
-        a.entered_total = a.total
+        a.entered_total, a.bands_said = a.total, (a.band,)
     fixes = AssessmentCorrection.objects.filter(assessment_id__in=by_id).select_related("corrected_by")
     for fix in fixes.order_by("corrected_at", "id"):  # the latest last: the one in force
         a = by_id[fix.assessment_id]
@@ -81,6 +81,7 @@ def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
         elif not a.entered_in_error:
             a.answers, a.extras = fix.answers, fix.extras
             a.total, a.band, a.result = fix.total, fix.band, fix.result
+            a.bands_said += (fix.band,)
     return out
 
 

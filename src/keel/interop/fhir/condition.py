@@ -15,6 +15,7 @@ clinician's, `confirmed`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,19 +43,23 @@ SPECIFIER_TEXT = {
 }
 
 
-def condition(a: Assessment, *changed: datetime) -> dict[str, Any]:
-    """One DSM-5 result that is an opioid use disorder (active or in remission) as a Condition; struck as
-    entered in error, `verificationStatus` says so and `clinicalStatus` is absent (R4 invariant con-5; review
-    36g hole 3). `changed`: other times the resource changed (strikes of later results, hole 4)."""
-    parsed = diagnosis.parse_band(a.band)
-    codes = diagnosis.codes_for(a.band)
+def condition(
+    a: Assessment, *changed: datetime, band: str | None = None, refuted: bool = False
+) -> dict[str, Any]:
+    """One DSM-5 result that is (or said, `band`) an opioid use disorder (active or in remission) as a
+    Condition; struck or refuted, `verificationStatus` says so (`_no_longer_stands`). `changed`: other times
+    the resource changed (strikes of later results, review 36g hole 4; a later result that refutes it, a
+    strike that handed it over: lane fix37a)."""
+    band = band or a.band
+    parsed = diagnosis.parse_band(band)
+    codes = diagnosis.codes_for(band)
     if parsed is None or codes is None:
-        raise ValueError(f"not an opioid use disorder band: {a.band!r}")
+        raise ValueError(f"not an opioid use disorder band: {band!r}")
     severity, status = parsed
     remission = status != diagnosis.ACTIVE
     severity_code, severity_text = SEVERITY[severity]
     staff = getattr(a.filled_by, "role", "") != "patient"
-    flags = (a.result.get("flags") or []) if isinstance(a.result, dict) else []
+    flags = (a.result.get("flags") or []) if isinstance(a.result, dict) and band == a.band else []
     words = [f"Opioid use disorder, {severity}"]
     if remission:
         words.append(REMISSION_TEXT[status])
@@ -79,26 +84,91 @@ def condition(a: Assessment, *changed: datetime) -> dict[str, Any]:
         "evidence": [{"detail": [ref("QuestionnaireResponse", f"assessment-{a.pk}")]}],
     }
     out["recorder"] = ref("Practitioner", a.filled_by_id) if staff else ref("Patient", a.patient_id)
-    if getattr(a, "entered_in_error", False):
-        del out["clinicalStatus"]
-        out["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": "entered-in-error"}]}
+    _no_longer_stands(out, struck=_struck(a), refuted=refuted)
     # its correction's time once corrected (review 33e hole 4), and any later result's strike (36g hole 4)
     return last_updated(out, changed_at(a), *changed)
 
 
-def condition_for(patient: Patient, assessments: list[Assessment], now: datetime) -> dict[str, Any] | None:
+def _no_longer_stands(out: dict[str, object], *, struck: bool, refuted: bool) -> None:
+    """R4 Condition.verificationStatus for a diagnosis that no longer stands (lane fix37a). Struck as entered
+    in error (the wrong person, the wrong form): `entered-in-error`, "the statement was entered in error and
+    is not valid": the record it came from is not valid, so Keel says nothing of the condition itself, and
+    `clinicalStatus` is absent (con-5; review 36g hole 3). Refuted: the result stands, corrected below two
+    criteria, or a later result (a clinician's over a self-check) says the criteria are not met: `refuted`,
+    "ruled out by diagnostic and clinical evidence": that result is the evidence, and the statement was not
+    made in error; `clinicalStatus` `inactive` ("no longer evidence of the condition"; con-3: a problem-list
+    item not entered in error keeps one; never `resolved`, which says she had it)."""
+    if struck:
+        del out["clinicalStatus"]
+        out["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": "entered-in-error"}]}
+    elif refuted:
+        out["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": "inactive"}]}
+        out["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": "refuted"}]}
+
+
+def _struck(a: Assessment) -> bool:
+    return bool(getattr(a, "entered_in_error", False))
+
+
+def said_diagnosis(a: Assessment) -> str | None:
+    """The last diagnosis band `a` said, as entered or as a correction (`bands_said`), else None: a result
+    that once said one may have been sent as the Condition."""
+    said = getattr(a, "bands_said", ()) or (a.band,)
+    return next((b for b in reversed(said) if b in diagnosis.BANDS), None)
+
+
+def _dsm(assessments: Iterable[Assessment]) -> list[Assessment]:
+    return sorted((a for a in assessments if a.instrument == "dsm5-oud"), key=lambda a: (a.filled_at, a.pk))
+
+
+def condition_for(
+    patient: Patient,
+    assessments: list[Assessment],
+    now: datetime,
+    *,
+    outranked: Iterable[Assessment] = (),
+    handed_over: Iterable[datetime] = (),
+) -> dict[str, Any] | None:
     """The Condition from the latest of these DSM-5 results that stands, when it is an opioid use disorder
-    (active or in remission): a later "does not meet the criteria" leaves no Condition, as the patient page
-    shows none. A result struck as entered in error after it changed what the Condition says: its strike is
-    when the Condition last changed (review 36g hole 4). When the latest results are struck and none that
-    stands is a diagnosis, the latest struck diagnosis is sent as entered in error (hole 3): the id another
-    system holds is never a 404 that leaves the false diagnosis with it."""
-    dsm = sorted((a for a in assessments if a.instrument == "dsm5-oud"), key=lambda a: (a.filled_at, a.pk))
-    standing = [a for a in dsm if not getattr(a, "entered_in_error", False)]
-    latest = standing[-1] if standing else None
-    after = dsm[dsm.index(latest) + 1 :] if latest is not None else dsm  # all struck
-    strikes = [changed_at(a) for a in after]
-    if latest is not None and latest.band in diagnosis.BANDS:
-        return condition(latest, *strikes)
-    struck = [a for a in after if a.band in diagnosis.BANDS]
-    return condition(struck[-1], *strikes) if struck else None
+    (active or in remission). Once a result said a diagnosis, the Condition never goes (a 404 would leave
+    another system holding it; review 36g hole 3, lane fix37a): when the latest result that stands is no
+    diagnosis, it is the latest result that stands and once said one, `refuted` (a later "does not meet the
+    criteria", or its own correction below two criteria); else the latest struck one, entered in error;
+    else a self-check that a clinician's "not met" outranks (`outranked`), refuted. `meta.lastUpdated`: the
+    latest change of what it is built from: its result, the results whose change changed it
+    (`_changed_it`), the clinicians' results that outrank a self-check, `handed_over` (the strikes that
+    handed it to a self-check: `record._conditions`)."""
+    dsm = _dsm(assessments)
+    standing = [a for a in dsm if not _struck(a)]
+    found = _basis(standing, dsm, _dsm(outranked))
+    if found is None:
+        return None
+    basis, outranking = found
+    band = said_diagnosis(basis)
+    times = [changed_at(a) for a in (*_changed_it(basis, dsm), *outranking)] + list(handed_over)
+    refuted = basis is not (standing[-1] if standing else None) or band != basis.band
+    return condition(basis, *times, band=band, refuted=refuted)
+
+
+def _changed_it(basis: Assessment, dsm: list[Assessment]) -> list[Assessment]:
+    """The results whose last change (`changed_at`) changed what the Condition says. A standing basis: every
+    later result (a strike that made it the latest again, review 36g hole 4; a later "not met" that refutes
+    it). A struck basis (no result that stands ever said a diagnosis): the strikes of the results that said
+    one, the last of which left it entered in error (the strike of the earlier one too, when the later was
+    struck first); what follows says no diagnosis and changes nothing."""
+    if _struck(basis):
+        return [a for a in dsm if _struck(a) and said_diagnosis(a) is not None]
+    return dsm[dsm.index(basis) + 1 :] if basis in dsm else []
+
+
+def _basis(
+    standing: list[Assessment], dsm: list[Assessment], outranked: list[Assessment]
+) -> tuple[Assessment, list[Assessment]] | None:
+    """The result the Condition is built from and the results outranking it (a self-check's: the
+    clinicians'), by `condition_for`'s order: the latest standing result that said a diagnosis, else the
+    latest of any, else an outranked self-check's."""
+    for pool, outranking in ((standing, []), (dsm, []), (outranked, dsm)):
+        basis = next((a for a in reversed(pool) if said_diagnosis(a) is not None), None)
+        if basis is not None:
+            return basis, outranking
+    return None

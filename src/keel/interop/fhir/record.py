@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
+from keel.assessments.fhir import changed_at
 from keel.assessments.models import Assessment
 from keel.assessments.queries import SELF_CHECK_ROLES, marked, oldest_first, with_corrections
 from keel.audit.models import Action, AuditEvent, Outcome
@@ -183,6 +184,14 @@ def _episodes(rec: Record) -> list[dict[str, Any]]:
 _SELF_ROLES = frozenset(SELF_CHECK_ROLES)  # one definition: keel.assessments.queries
 
 
+def _by_clinician(a: Assessment, imported: set[int]) -> bool:
+    return (
+        a.instrument == "dsm5-oud"
+        and getattr(a.filled_by, "role", "") not in _SELF_ROLES
+        and a.pk not in imported
+    )
+
+
 def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
     """The assessments a diagnosis may come from: a clinician's DSM-5 results when one of them stands, so that
     a patient's own later self-check (or an imported one) never replaces the clinician's diagnosis; the
@@ -190,27 +199,29 @@ def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
     error are kept, marked: `condition_for` sends no result from them but says they were struck (review 36g
     holes 3-4; before, dropped here: review 33c)."""
     imported = _imported_ids(assessments)
-
-    def clinicians(a: Assessment) -> bool:
-        return (
-            a.instrument == "dsm5-oud"
-            and getattr(a.filled_by, "role", "") not in _SELF_ROLES
-            and a.pk not in imported
-        )
-
-    if any(clinicians(a) and not a.entered_in_error for a in assessments):
-        return [a for a in assessments if clinicians(a)]
+    if any(_by_clinician(a, imported) and not a.entered_in_error for a in assessments):
+        return [a for a in assessments if _by_clinician(a, imported)]
     return [a for a in assessments if a.pk not in imported]
 
 
 def _conditions(rec: Record) -> list[dict[str, Any]]:
     """The diagnosis from the latest DSM-5 result (`condition_for`) under one id for the person (review 20c):
     `oud-<the person's first DSM-5 assessment>` (the lowest id: rows are never deleted nor renumbered), so a
-    re-assessment updates the Condition another system holds instead of leaving it beside a second one."""
-    found = condition_for(rec.patient, _diagnosing(rec.assessments()), rec.now)
+    re-assessment updates the Condition another system holds instead of leaving it beside a second one.
+    Lane fix37a: the self-checks a clinician's result outranks (`_diagnosing` left them out) are
+    `condition_for`'s last resort, so a self-check's Condition once sent stays, refuted; when no clinician's
+    result stands, the clinicians' strikes are when it was handed over to the self-checks (36m-3)."""
+    every = rec.assessments()
+    imported = _imported_ids(every)
+    chosen = _diagnosing(every)
+    kept = {a.pk for a in chosen}
+    outranked = [a for a in every if a.pk not in imported and a.pk not in kept]
+    clinicians = [a for a in chosen if _by_clinician(a, imported)]
+    handed = [changed_at(a) for a in clinicians] if all(a.entered_in_error for a in clinicians) else []
+    found = condition_for(rec.patient, chosen, rec.now, outranked=outranked, handed_over=handed)
     if not found:
         return []
-    first = min(a.pk for a in rec.assessments() if a.instrument == "dsm5-oud")
+    first = min(a.pk for a in every if a.instrument == "dsm5-oud")
     return [{**found, "id": f"oud-{first}"}]
 
 

@@ -6,7 +6,9 @@ a second (`2026-12-05T10:00-05:00` is the minute 10:00-10:01; an hour alone, `T1
 400 naming the parameter). A resource's date is a range the same way (a day measured: that whole day; an
 instant: its second). A value without a time zone is read in the program's time zone (FHIR: "the server's
 local time zone"; a program is Keel's server clock for its people, as everywhere a day is shown); a day
-without a time has no time zone and is that day on the same clock. Prefixes (`RULES`), `s` the search range
+without a time has no time zone and is that day on the same clock. A range's width is elapsed time, on the
+value's own clock (a minute on a fall-back day is 60 seconds: `_elapsed`, lane fix37a), and ranges compare
+on the time line. Prefixes (`RULES`), `s` the search range
 and `t` the target's, each [start, end):
 
 - eq: `s` contains `t`; ne: it does not.
@@ -100,9 +102,19 @@ def _range_of(m: re.Match[str], zone: tzinfo) -> Range:
         step = step if g["S"] is not None else timedelta(minutes=1)
         clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0), micro)
         start = datetime.combine(date(year, month, day), clock, _zone(g["z"], zone))
-        end = start + step
+        end = _elapsed(start, step)
     start.astimezone(UTC), end.astimezone(UTC)  # an instant at the calendar's edge overflows: the 400
     return start, end
+
+
+def _elapsed(start: datetime, step: timedelta) -> datetime:
+    """`step` after `start` on the time line, on `start`'s own clock (lane fix37a, re-attack 36m-4). Aware
+    arithmetic is on the wall clock: the minute 01:59 EDT on a fall-back day plus one minute would end at
+    02:00 EST, 61 minutes later; the sum in UTC ends at 01:00 EST (fold 1). The end goes back to `start`'s
+    clock because `day_field_q` reads the day of each end on it: an end left in UTC (an earlier try) made
+    `le1990-05-16T23:59:59.5-05:00` end at 04:59:59.6Z, a 05-17 past midnight, so the database counted the
+    birth date 05-17 as starting before it where `matches` (that day on -05:00) did not."""
+    return (start.astimezone(UTC) + step).astimezone(start.tzinfo)
 
 
 def _zone(given: str | None, default: tzinfo) -> tzinfo:
@@ -131,10 +143,12 @@ def search_value(raw: str, zone: tzinfo, name: str) -> tuple[str, Range]:
 
 
 def matches(prefix: str, search: Range, target: Range) -> bool:
-    """Whether a target's range matches a search value's range under `prefix` (`RULES`)."""
+    """Whether a target's range matches a search value's range under `prefix` (`RULES`), compared on the time
+    line: two times on one zone's clock compare by their wall clocks (Python ignores `fold`), so 01:30 EDT
+    would pass for later than 01:00 EST an hour after it on a fall-back day; in UTC each is its instant."""
     if prefix == "ne":
         return not matches("eq", search, target)
-    return all(_OPS[op](target[t], search[s]) for t, op, s in RULES[prefix])
+    return all(_OPS[op](target[t].astimezone(UTC), search[s].astimezone(UTC)) for t, op, s in RULES[prefix])
 
 
 def day_field_q(field: str, prefix: str, search: Range) -> Q:
