@@ -9,8 +9,8 @@ F11.20 Opioid dependence, uncomplicated + SNOMED 75544000 Opioid dependence; in 
 F11.11 / F11.21 with clinical status `remission`, the remission and the specifiers (on maintenance therapy, in
 a controlled environment) in the code's text. Severity in SNOMED CT as FHIR R4's
 condition-severity value set codes it (255604002 mild, 6736007 moderate, 24484000 severe; `fhir-r4`).
-Category `problem-list-item`. A self-check the patient filled alone is `provisional`; a
-clinician's, `confirmed`.
+Category `problem-list-item`. A self-check the person filled alone (her account a patient's or a
+self-guided one, `SELF_CHECK_ROLES`) is `provisional`; a clinician's, `confirmed`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from keel.assessments.fhir import changed_at
+from keel.assessments.queries import SELF_CHECK_ROLES
 from keel.core import diagnosis
 from keel.interop.fhir.base import ICD10CM, SNOMED, instant, last_updated, ref
 
@@ -58,7 +59,7 @@ def condition(
     severity, status = parsed
     remission = status != diagnosis.ACTIVE
     severity_code, severity_text = SEVERITY[severity]
-    staff = getattr(a.filled_by, "role", "") != "patient"
+    staff = getattr(a.filled_by, "role", "") not in SELF_CHECK_ROLES  # one definition of a self-check
     flags = (a.result.get("flags") or []) if isinstance(a.result, dict) and band == a.band else []
     words = [f"Opioid use disorder, {severity}"]
     if remission:
