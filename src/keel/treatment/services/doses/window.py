@@ -188,9 +188,11 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
     held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
     day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
-    slot = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
+    slot, covered = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
     cover = prescriber_cover(day, given or now, amount)
     decision = window_verdict(day, given or now, amount, bool(posted.sedated), cover)
+    if covered:  # lane fix37c: the second agonist's cover named beside the blockade's (one switch override)
+        decision = replace(decision, reasons=(*decision.reasons, *covered))
     refuse_if_blocked(day, slot, decision, amount, cover.total)
     decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
     bottle = _bottle_brought_back(day, bottle_returned, held)
