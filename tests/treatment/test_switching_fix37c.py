@@ -1,4 +1,4 @@
-"""Lane fix37c (switching medicines: the low-dose start from a pharmacy fill; bottles and the switch override).
+"""Lane fix37c (switching medicines: a low-dose start from a pharmacy fill; bottles and the switch override).
 
 1. A fill of the order that IS the planned low-dose (Bernese) start is that planned overlap: methadone passes,
    the verdict saying why (with its sources); a fill of an ordinary buprenorphine order still asks the switch
@@ -6,6 +6,7 @@
 2. Inside an XR-naltrexone blockade, a prescriber's switch override for today covers today's bottle only:
    later days' bottles stay kept back, the reason saying so (EN+ES).
 3. One switch override covering both the second agonist and the blockade: the dose's stored reasons name both.
+4. A first buprenorphine dose reads its readiness once (the gate's read handed to the stored decision).
 Relative dates only; the clock pinned (overrides minutes before the dose fall on the dose's day)."""
 
 from __future__ import annotations
@@ -268,3 +269,34 @@ def test_todays_bottle_in_the_blockade_without_the_override_is_refused(world: Wo
 def test_the_today_only_words_are_said_in_spanish(world: World) -> None:
     with translation.override("es"):
         assert translation.gettext(SWITCH_TODAY_ONLY) != SWITCH_TODAY_ONLY
+
+
+# --- 4. a first buprenorphine dose reads the readiness once -----------------------------------------------
+
+
+def _first_buprenorphine_reads(world: World) -> list[str]:
+    """Heroin last used 14 hours ago (reported), COWS 24, buprenorphine 8 mg written: the first 4 mg dose at
+    the window, "ready"; the statements it ran."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.review36f._setup import cows_24, reported
+
+    now = timezone.now()
+    reported(world, "heroin", now - timedelta(hours=14), now - timedelta(hours=1))
+    cows_24(world, now - timedelta(minutes=30))
+    order(world, "buprenorphine", "8", now - timedelta(hours=2))
+    with CaptureQueriesContext(connection) as captured:
+        record_dose(
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            amount_mg="4",
+            medication="buprenorphine",
+            now=now,
+        )
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_first_buprenorphine_dose_reads_the_cows_once(world: World) -> None:
+    reads = [sql for sql in _first_buprenorphine_reads(world) if 'FROM "assessments_assessment"' in sql]
+    assert len(reads) == 1, reads

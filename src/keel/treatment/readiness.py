@@ -449,7 +449,7 @@ def fills_in_hand(patient: Patient, now: datetime, entered_by: datetime | None =
 
 
 def _last_filled_day(fills: list[FillInHand]) -> datetime | None:
-    """The latest time buprenorphine filled at a pharmacy is taken through (`fills_in_hand`); None: no fill."""
+    """The latest time buprenorphine filled at a pharmacy is in hand through (`fills_in_hand`); None: none."""
     return max((f.until for f in fills), default=None)
 
 
