@@ -6,7 +6,10 @@ program's limits". One rule for both directions:
   last buprenorphine dose starts an induction again; the readiness verdict or a prescriber's start override
   for the day; precipitated withdrawal, reference 9.6). This module adds nothing to it;
 - methadone after buprenorphine: needs a prescriber's switch override for the day (kind "switch"), here.
-  Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes.
+  Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes, whether the
+  start's steps are given here or its order was filled at a pharmacy (on its schedule's days:
+  `low_dose_fill_day`, lane fix37c, saying so: `planned_overlap`); on a switch override it says so
+  (`switch_covered`).
 
 Both directions read times, not calendar days (review 22m: buprenorphine at 23:30 and methadone at 00:30 are
 an hour apart, whatever the program's day or zone): the start gate reads methadone taken since the last
