@@ -83,12 +83,24 @@ class LastUse:
 
 
 @dataclass(frozen=True)
+class FillInHand:
+    """A pharmacy fill of a buprenorphine order (not voided), as the readiness reads it: taken through `until`
+    (`fills_in_hand`). `first_filled_on`: the first fill of its order (the day a low-dose start's schedule
+    began in her hands, `services.agonists`: lane fix37c)."""
+
+    order_id: int
+    first_filled_on: date
+    until: datetime
+
+
+@dataclass(frozen=True)
 class LastUses:
     """Every opioid the record knows the person used, with the latest time of each."""
 
     uses: dict[str, LastUse]
     asked_at: datetime | None  # when the times were last asked (the latest intake or report)
     intake: Intake | None
+    fills: tuple[FillInHand, ...] = ()  # buprenorphine fills and when each is in hand through (lane fix37c)
 
     @property
     def unknown(self) -> tuple[str, ...]:
@@ -274,10 +286,11 @@ def read_last_uses(
     take_home = _last_take_home_day(patient, now)
     if take_home is not None:
         _merge_program(uses, intake, LastUse("methadone", take_home, "take_home"))
-    filled = _last_filled_day(patient, now, entered)
+    fills = fills_in_hand(patient, now, entered)
+    filled = _last_filled_day(fills)
     if filled is not None:
         _merge_program(uses, intake, LastUse("buprenorphine", filled, "fill"))
-    return LastUses(uses, asked, intake)
+    return LastUses(uses, asked, intake, tuple(fills))
 
 
 def _program_doses(
@@ -399,34 +412,45 @@ def methadone_times(
     return out
 
 
-def _last_filled_day(patient: Patient, now: datetime, entered_by: datetime | None = None) -> datetime | None:
+def fills_in_hand(patient: Patient, now: datetime, entered_by: datetime | None = None) -> list[FillInHand]:
     """Buprenorphine filled at a pharmacy (a fill of a buprenorphine order recorded by `now`, not voided) is
     taken through the last day of its supply: the end of that day, or now while the supply lasts (the safe
     reading: the person has it in hand and the times are not known). Lane fix36j (re-attack 36j item 2): or
     until its order was stopped (the discharge that stopped it, `_stop_day`), whichever is first: after the
     stop, her last buprenorphine is the end of the stop's day at the latest. Lane fix36n (re-attack 36l item
     1): the stop cuts only a fill filled on or before its day; one filled after it (a PDMP fill recorded
-    against the old order) is in hand through its supply. The one definition read by the readiness and the
-    second-agonist gate (`services.agonists`)."""
+    against the old order) is in hand through its supply. The one definition read by the readiness
+    (`_last_filled_day`: the latest) and the second-agonist gate (`services.agonists`, through
+    `LastUses.fills`: which order each is of, lane fix37c). One statement (and one per stopped order)."""
     zone = zone_of(patient)
     today = now.astimezone(zone).date()
-    last: date | None = None
-    for filled_on, supply, status, written in MedicationFill.objects.filter(
-        patient=patient,
-        order__medication=Medication.BUPRENORPHINE,
-        voids__isnull=True,
-        voided_by__isnull=True,
-        filled_on__lte=today,
-        recorded_at__lte=now if entered_by is None else entered_by,
-    ).values_list("filled_on", "days_supply", "order__status", "order__created_at"):
+    rows = list(
+        MedicationFill.objects.filter(
+            patient=patient,
+            order__medication=Medication.BUPRENORPHINE,
+            voids__isnull=True,
+            voided_by__isnull=True,
+            filled_on__lte=today,
+            recorded_at__lte=now if entered_by is None else entered_by,
+        ).values_list("order_id", "filled_on", "days_supply", "order__status", "order__created_at")
+    )
+    first: dict[int, date] = {}
+    for order_id, filled_on, *_rest in rows:
+        first[order_id] = min(filled_on, first.get(order_id, filled_on))
+    out = []
+    for order_id, filled_on, supply, status, written in rows:
         end = filled_on + timedelta(days=supply - 1)
         if status == OrderStatus.STOPPED:
             stop = _stop_day(patient, written.astimezone(zone).date())
             end = end if stop is None or filled_on > stop else min(end, stop)
-        last = end if last is None else max(last, end)
-    if last is None:
-        return None
-    return min(datetime.combine(last, time.max).replace(tzinfo=zone), now)
+        until = min(datetime.combine(end, time.max).replace(tzinfo=zone), now)
+        out.append(FillInHand(order_id, first[order_id], until))
+    return out
+
+
+def _last_filled_day(fills: list[FillInHand]) -> datetime | None:
+    """The latest time buprenorphine filled at a pharmacy is in hand through (`fills_in_hand`); None: none."""
+    return max((f.until for f in fills), default=None)
 
 
 def _stop_day(patient: Patient, written: date) -> date | None:

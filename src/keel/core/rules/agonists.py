@@ -6,7 +6,10 @@ program's limits". One rule for both directions:
   last buprenorphine dose starts an induction again; the readiness verdict or a prescriber's start override
   for the day; precipitated withdrawal, reference 9.6). This module adds nothing to it;
 - methadone after buprenorphine: needs a prescriber's switch override for the day (kind "switch"), here.
-  Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes.
+  Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes, whether the
+  start's steps are given here or its order was filled at a pharmacy (on its schedule's days:
+  `low_dose_fill_day`, lane fix37c, saying so: `planned_overlap`); on a switch override it says so
+  (`switch_covered`).
 
 Both directions read times, not calendar days (review 22m: buprenorphine at 23:30 and methadone at 00:30 are
 an hour apart, whatever the program's day or zone): the start gate reads methadone taken since the last
@@ -69,6 +72,22 @@ UNKNOWN_TIME = gettext_noop(
     "switch override for today, with the reason, or the time of her last use is recorded."
 )
 
+# Lane fix37c item 3: methadone given on a prescriber's switch override for today says so on the dose, beside
+# the blockade's words when the same override covers both.
+SWITCH_COVERED = gettext_noop(
+    "Buprenorphine was taken less than %(hours)s hours ago: a prescriber recorded a switch override for today, "
+    "with the reason (logged). Watch for sedation as the two add up."
+)
+# Lane fix37c item 1 (36l-3): buprenorphine in hand from a pharmacy fill of the low-dose start's own order is
+# the overlap the order plans (Hammig 2016: the full agonist continues while buprenorphine rises in small
+# steps); methadone alongside it passes, saying so.
+LOW_DOSE_FILL = gettext_noop(
+    "Buprenorphine is in hand from a pharmacy fill of her low-dose start (day %(day)s of its %(days)s-day "
+    "schedule): methadone alongside the low-dose schedule is the planned overlap. Watch for sedation as the "
+    "two add up."
+)
+LOW_DOSE_SOURCES = ("hammig-2016", "keel-one-agonist-a-day")
+
 
 def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
     """Whether an agonist taken at `taken_at` is within `hours` (the program's `switch_hours`) of a dose at
@@ -100,6 +119,29 @@ def second_agonist(
     words = UNKNOWN_TIME if time_unknown and not given_here else ELSEWHERE if not given_here else HERE
     reason = Reason.said(words, SOURCES, hours=hours)
     return Decision(RULE, VERSION, NEEDS_OVERRIDE, (reason,))
+
+
+def switch_covered(hours: float) -> Reason:
+    """Lane fix37c item 3: the reason a methadone dose given on a prescriber's switch override for today
+    carries when buprenorphine was taken within `hours` (the override covers the rule; the dose says so,
+    beside the blockade's words when the same override covers an XR-naltrexone blockade too)."""
+    return Reason.said(SWITCH_COVERED, SOURCES, hours=hours)
+
+
+def low_dose_fill_day(first_day: date, today: date, schedule_days: int) -> int | None:
+    """Lane fix37c item 1 (re-attack 36l item 3): the day of a low-dose start's schedule that `today` is when
+    the schedule came from a pharmacy fill of its order, counted in calendar days from `first_day` (the
+    order's first fill, not before its start: the doses taken at home are not recorded, so no step can be
+    counted by doses as at the window); None outside its `schedule_days` (its last step's day). Inside, the
+    fill is the overlap the order plans (Hammig 2016: the full agonist continues while buprenorphine rises),
+    not a second agonist; after it she is on the full dose, and methadone is a switch again."""
+    day = (today - first_day).days + 1
+    return day if 1 <= day <= schedule_days else None
+
+
+def planned_overlap(day: int, days: int) -> Reason:
+    """The reason methadone alongside a low-dose start's pharmacy fill passes (`low_dose_fill_day`)."""
+    return Reason.said(LOW_DOSE_FILL, LOW_DOSE_SOURCES, day=day, days=days)
 
 
 BLOCKADE_RULE = "naltrexone-blockade"

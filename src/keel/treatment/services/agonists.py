@@ -10,17 +10,30 @@ from decimal import Decimal
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
-from keel.core.rules.agonists import second_agonist, within_switch_hours
+from keel.core.rules.agonists import (
+    low_dose_fill_day,
+    planned_overlap,
+    second_agonist,
+    switch_covered,
+    within_switch_hours,
+)
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.methadone import DOSE_CHECK
 from keel.patients.models import Patient
-from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
+from keel.treatment.models import (
+    DoseOverride,
+    DoseRecord,
+    Medication,
+    MedicationOrder,
+    OverrideKind,
+    in_force_q,
+)
 from keel.treatment.queries import DoseContext, effective_mg
 from keel.treatment.queries.blockade import blockade_of, joined
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import LastUses, read_last_uses
 from keel.treatment.services.common import DoseBlocked, _audit
-from keel.treatment.services.start import low_dose_step
+from keel.treatment.services.start import low_dose_problem, low_dose_step
 
 
 def second_agonist_gate(
@@ -33,7 +46,7 @@ def second_agonist_gate(
     at: datetime,
     held: bool,
     now: datetime | None = None,
-) -> None:
+) -> tuple[Reason, ...]:
     """Nothing unless a dose of methadone at `at` comes within the person's `switch_hours` (program policy,
     `methadone-dose-check`, with a prescriber's override for the person) of buprenorphine given here and
     taken (its time given, else recorded: `agonists.within_switch_hours`, review 22m: 23:30 and 00:30 the
@@ -43,19 +56,22 @@ def second_agonist_gate(
     and DoseBlocked says why, with the hours. A hold gives nothing: it passes (it must reach a prescriber).
     Review 36f hole 2: buprenorphine is read as the readiness reads its last use, the one definition
     (`readiness.read_last_uses`: a pharmacy fill in hand through its supply, a reported use, a dose given
-    here): one not given here within the hours is a second agonist too (no low-dose start's step). Reads
-    nothing more (not even the policy) when the record knows no buprenorphine. Lane fix36j (re-attack 36j):
-    buprenorphine listed with its time not known counts as within the hours (item 3) unless it became
-    unknown the hours or more before `at` (lane fix36n, `_maybe_within`), and the last uses are those typed
-    in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`)."""
+    here): one not given here within the hours is a second agonist too, unless it is a pharmacy fill of the
+    low-dose start's own order on its schedule's days (lane fix37c item 1, `_planned_fill`: the overlap
+    that order plans). Reads nothing more (not even the policy) when the record knows no buprenorphine. Lane
+    fix36j (re-attack 36j): buprenorphine listed with its time not known counts as within the hours (item 3)
+    unless it became unknown the hours or more before `at` (lane fix36n, `_maybe_within`), and the last uses
+    are those typed in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`). Returns the
+    reasons a dose that passes on a cover carries (lane fix37c): the low-dose fill's planned overlap, a
+    prescriber's switch override for today (`agonists.switch_covered`, item 3); () otherwise."""
     if held or medication != Medication.METHADONE:
-        return
+        return ()
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
     uses = read_last_uses(patient, at, entered_by=now)
     last = uses.uses.get(Medication.BUPRENORPHINE)
     if not recent and last is None:
-        return
+        return ()
     hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
     taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
     unknown = last is not None and last.at is None and _maybe_within(uses, at, hours)
@@ -66,12 +82,14 @@ def second_agonist_gate(
         and within_switch_hours(last.at, at, hours=hours)
     )
     if not taken and not elsewhere:
-        return
-    decision = _switch_decision(
-        patient, medication, today, taken, elsewhere=elsewhere, hours=hours, unknown=unknown
+        return ()
+    fill = last is not None and last.source == "fill" and not unknown and elsewhere
+    planned = _planned_fill(patient, uses, at, today, hours) if fill else None
+    decision, documented = _switch_decision(
+        patient, medication, today, taken, elsewhere=elsewhere, hours=hours, unknown=unknown, planned=planned
     )
     if decision is None:
-        return
+        return (*([planned] if planned else []), *([switch_covered(hours)] if documented else []))
     _audit(
         by,
         patient,
@@ -81,6 +99,26 @@ def second_agonist_gate(
         reason="guard rail: a second opioid agonist the same day",
     )
     raise DoseBlocked(decision)
+
+
+def _planned_fill(patient: Patient, uses: LastUses, at: datetime, today: date, hours: float) -> Reason | None:
+    """Lane fix37c item 1 (re-attack 36l item 3): buprenorphine in hand within `hours` of `at` only from
+    pharmacy fills of the buprenorphine order in force on `today` (`in_force_q`: never a stopped or a
+    replaced one), a low-dose start (`start.low_dose_problem`: none), begun, and `today` one of its
+    schedule's days counted from its first fill (`agonists.low_dose_fill_day`): the order carries the overlap
+    (Hammig 2016), so methadone alongside it is not a second agonist; the reason the dose carries
+    (`agonists.planned_overlap`). None: a fill of another order, or after the schedule's days."""
+    near = {f.order_id: f for f in uses.fills if within_switch_hours(f.until, at, hours=hours)}
+    order = MedicationOrder.objects.filter(
+        in_force_q(today), patient=patient, medication=Medication.BUPRENORPHINE
+    ).first()
+    if order is None or set(near) != {order.pk} or not order.schedule or today < order.starts_on:
+        return None
+    if low_dose_problem(patient, order.schedule):
+        return None
+    days = max(int(step["day"]) for step in order.schedule)
+    day = low_dose_fill_day(max(near[order.pk].first_filled_on, order.starts_on), today, days)
+    return None if day is None else planned_overlap(day, days)
 
 
 def _maybe_within(uses: LastUses, at: datetime, hours: float) -> bool:
@@ -100,12 +138,14 @@ def _switch_decision(
     elsewhere: bool,
     hours: float,
     unknown: bool = False,
-) -> Decision[NoPolicy] | None:
+    planned: Reason | None = None,
+) -> tuple[Decision[NoPolicy] | None, bool]:
     """The rule's decision on methadone after the agonists `taken` here within the hours and, `elsewhere`,
-    buprenorphine not given here (a fill in hand, a reported use): the low-dose start's steps (given here
-    only) and a prescriber's switch override for today read (`second_agonist_gate`); `unknown`: its time is
-    not known (the refusal says so)."""
-    low_dose = not elsewhere and all(
+    buprenorphine not given here (a fill in hand, a reported use): the low-dose start's steps (given here,
+    or `planned`: a pharmacy fill of its order on its schedule's days, `_planned_fill`) and a prescriber's
+    switch override for today read (`second_agonist_gate`); `unknown`: its time is not known (the refusal
+    says so). With whether that switch override is on record (the dose passing on it says so)."""
+    low_dose = (not elsewhere or planned is not None) and all(
         low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
         for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
     )
@@ -117,7 +157,7 @@ def _switch_decision(
         ended_at__isnull=True,
     ).exists()
     here = [d.medication for d in taken]
-    return second_agonist(
+    decision = second_agonist(
         medication,
         [*here, *([Medication.BUPRENORPHINE] if elsewhere else [])],
         low_dose_start=low_dose,
@@ -126,6 +166,7 @@ def _switch_decision(
         given_here=Medication.BUPRENORPHINE in here,
         time_unknown=unknown,
     )
+    return decision, documented
 
 
 def low_dose_steps_today(patient: Patient, doses: list[DoseRecord], today: date) -> bool:

@@ -44,7 +44,7 @@ from keel.treatment.models import (
 from keel.treatment.queries import DoseContext, dose_context, effective_mg, taken_doses
 from keel.treatment.queries.doses import episode_first_day_before, given_before, given_order, mg_given_before
 from keel.treatment.queries.policy import effective_policy
-from keel.treatment.readiness import methadone_times, readiness_for_dose
+from keel.treatment.readiness import ReadinessRead, methadone_times, readiness_for_dose
 from keel.treatment.services.common import _audit, _scoped_for
 
 if TYPE_CHECKING:  # the schemas read the services; the service only names the body's type
@@ -63,6 +63,24 @@ def start_gate(
     dose: DoseRecord | None = None,
     entered_by: datetime | None = None,
 ) -> StartGate:
+    """The buprenorphine start gate (`start_gate_and_read`, which says what it reads), without its readiness
+    read."""
+    read = (patient, order, ctx, now, total, overrides)
+    return start_gate_and_read(*read, dose_limit=dose_limit, dose=dose, entered_by=entered_by)[0]
+
+
+def start_gate_and_read(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    now: datetime,
+    total: Decimal,
+    overrides: list[DoseOverride],
+    *,
+    dose_limit: DoseLimitPolicy | None = None,
+    dose: DoseRecord | None = None,
+    entered_by: datetime | None = None,
+) -> tuple[StartGate, ReadinessRead | None]:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
     buprenorphine, or buprenorphine after methadone taken since the last buprenorphine dose) waits for the
@@ -79,17 +97,19 @@ def start_gate(
     `dose`: a recorded dose whose gate is read again (`recorded_dose_gate`; None at the window). `now`: the
     dose's time given (else recorded); "before it" is by that time (`queries.doses.given_before`, fix36a).
     `entered_by`: at the window, the moment the dose is being recorded (a report of last use typed in by then
-    counts, its use before `now`: `readiness.readiness_for_dose`); a recorded dose reads its recording."""
+    counts, its use before `now`: `readiness.readiness_for_dose`); a recorded dose reads its recording.
+    With the readiness verdict the gate read (None: it read none), for the dose's stored decision to keep
+    what it rested on without reading it again (lane fix37c item 4, `doses.window._stored_decision`)."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
-        return _with_step({"first_dose": False}, step)
+        return _with_step({"first_dose": False}, step), None
     entered = dose.recorded_at if dose is not None else entered_by
     read = _GateRead(patient, ctx, now, total, overrides, dose_limit, dose, entered)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
-        gate = _start_gate_read(read, any_dose=True)
+        gate, verdict = _start_gate_read(read, any_dose=True)
         gate.pop("phase", None)
         gate.pop("restart_after_days", None)
-        return _with_step(gate, step)
+        return _with_step(gate, step), verdict
     return _start_gate_read(read)
 
 
@@ -159,7 +179,7 @@ class _GateRead:
     entered_by: datetime | None = None
 
 
-def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
+def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> tuple[StartGate, ReadinessRead | None]:
     """`start_gate` without a low-dose step: the induction's phase and, on its first day, the readiness
     verdict just before the dose (`readiness.readiness_for_dose`) and a start override covering `total`,
     the day's total with this dose. The gate is put to the day's first dose; to a later dose of the
@@ -178,6 +198,7 @@ def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
     )
     first = (induction.starts_today and gated) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
+    verdict = None
     if first:
         verdict = readiness_for_dose(patient, read.now, dose=read.dose, now=read.entered_by)
         gate["start_verdict"] = verdict.readiness.decision if verdict.readiness is not None else "undecided"
@@ -188,7 +209,7 @@ def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> StartGate:
     gate["phase"] = induction.phase
     if induction.restart_after_days:
         gate["restart_after_days"] = induction.restart_after_days
-    return gate
+    return gate, verdict
 
 
 def _taken_before_mg(read: _GateRead) -> Decimal:

@@ -188,9 +188,11 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
     held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
     day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
-    slot = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
+    slot, covered = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
     cover = prescriber_cover(day, given or now, amount)
     decision = window_verdict(day, given or now, amount, bool(posted.sedated), cover)
+    if covered:  # lane fix37c: the second agonist's cover named beside the blockade's (one switch override)
+        decision = replace(decision, reasons=(*decision.reasons, *covered))
     refuse_if_blocked(day, slot, decision, amount, cover.total)
     decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
     bottle = _bottle_brought_back(day, bottle_returned, held)
@@ -260,10 +262,12 @@ def _stored_decision(
     """The dose's stored decision; a first buprenorphine dose whose start gate passed on readiness adds what
     it rested on (`start_rested_on`: the COWS and the threshold the gate's readiness read at the dose's time;
     lane fix36d), for the first-dose COWS flag to read instead of re-deriving it. Read as the gate read it
-    (`now=day.now`: what was typed in by the recording; lane fix36j item 5)."""
+    (`now=day.now`: what was typed in by the recording; lane fix36j item 5): the gate's own read, handed over
+    (`cover.readiness`, lane fix37c item 4: the same arguments, nothing written between), else read here."""
     stored: dict[str, object] = dict(decision.as_dict())
     if decision.decision != "hold" and passed_on_readiness(cover.start):
-        rested = rested_on_now(readiness_for_dose(day.patient, given or day.now, now=day.now))
+        read = cover.readiness or readiness_for_dose(day.patient, given or day.now, now=day.now)
+        rested = rested_on_now(read)
         if rested is not None:
             stored[RESTED_ON] = rested
     return stored

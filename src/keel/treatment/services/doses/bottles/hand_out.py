@@ -16,7 +16,8 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
-from keel.core.decision import Reason
+from keel.core.decision import Decision, Reason
+from keel.core.rules.agonists import BLOCKADE_RULE
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient
 from keel.treatment import words
@@ -25,12 +26,19 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    OverrideKind,
     TakeHomePlan,
     order_in_force,
 )
 from keel.treatment.queries import DoseContext, bottle_days
+from keel.treatment.queries.orders import day_overrides
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
-from keel.treatment.services.doses.bottles.reasons import HANDED_OUT, KEPT_BACK_WHY, TAKEN_BACK_PLAN_STOPS
+from keel.treatment.services.doses.bottles.reasons import (
+    HANDED_OUT,
+    KEPT_BACK_WHY,
+    SWITCH_TODAY_ONLY,
+    TAKEN_BACK_PLAN_STOPS,
+)
 from keel.treatment.services.doses.bottles.told import note_told
 from keel.treatment.services.doses.guards import Cover, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
@@ -67,7 +75,7 @@ def bottle_amounts(
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
-        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today)
+        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today, on=day)
         if reason is not None:
             return amounts, (day, mg, reason)
         amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
@@ -99,8 +107,11 @@ def bottle_verdict(
     mg: Decimal,
     given: Decimal | None,
     dosed_today: bool,
+    *,
+    on: date,
 ) -> Reason | None:
-    """Why the window would refuse a bottle of `mg` under `order` (None: it would give it): the window's
+    """Why the window would refuse a bottle of `mg` under `order` for the day `on` (None: it would give it):
+    the window's
     whole verdict (`guards.window_verdict`, the function every observed dose is put to: titration step, day
     limits, missed days, a hold, the QTc, NEEDS_NEW_ORDER) on an observed dose of `mg` on the day, with no
     prescriber's cover (a day's override is for the dose at the window, never a bottle's). The bottle is its
@@ -108,7 +119,9 @@ def bottle_verdict(
     given today, at `given` mg in all): the bottle's day follows it (the next treatment day, today's total
     the last observed, no missed day), else today's context as the window reads it (missed days, the first
     day's limit). Review 22n hole
-    4: a raise written to start tomorrow goes home only if the window would give it."""
+    4: a raise written to start tomorrow goes home only if the window would give it. Lane fix37c item 2:
+    inside an XR-naltrexone blockade a prescriber's switch override for today covers today's bottle only
+    (`_blockade_for_today`)."""
     dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
     day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[])
@@ -123,9 +136,30 @@ def bottle_verdict(
         )
     day = _BottleDay(patient, order, today, day_ctx)
     decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
+    if decision.decision in BLOCKING and decision.rule == BLOCKADE_RULE:
+        switched = _blockade_for_today(day, now, mg, on, decision)
+        if isinstance(switched, Reason):
+            return switched
+        decision = switched
     if decision.decision not in BLOCKING:
         return None
     return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
+
+
+def _blockade_for_today(
+    day: _BottleDay, now: datetime, mg: Decimal, on: date, blocked: Decision
+) -> Decision | Reason:
+    """Lane fix37c item 2: a bottle the window refuses for an XR-naltrexone blockade (`blocked`), with a
+    prescriber's switch override of methadone for today (`orders.day_overrides`, read only then): the
+    override is for its day only, so the bottle for today (`on`, a run handed out at the decision) gets the
+    window's verdict with it, a later day's stays kept back, saying so (`SWITCH_TODAY_ONLY`). No override:
+    `blocked` as it was."""
+    overrides = day_overrides(day.patient, day.medication, day.today)
+    if not any(o.kind == OverrideKind.SWITCH for o in overrides):
+        return blocked
+    if on != day.today:
+        return Reason.said(SWITCH_TODAY_ONLY, blocked.sources, day=on.isoformat())
+    return window_verdict(day, now, mg, False, Cover(mg, None, False, None, switch=True))
 
 
 def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:

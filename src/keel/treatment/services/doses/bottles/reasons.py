@@ -139,6 +139,18 @@ KEPT_BACK = N_(
 )
 
 KEPT_BACK_WHY = N_("the window's verdict on this dose today blocks it")
+# Lane fix37c item 2: inside an XR-naltrexone injection's blockade a prescriber's switch override is for its
+# day only (`DoseOverride.local_date`): today's bottle may go under it, a later day's is kept back, saying so
+# (the why of the plan's end and of a decision's refusal; the dose's check: `KEPT_BACK_TODAY_ONLY`).
+SWITCH_TODAY_ONLY = N_(
+    "a prescriber's switch override during the XR-naltrexone blockade is for today only: the bottle for "
+    "%(day)s is inside the blockade, and its dose waits for a switch override on its own day, at the window."
+)
+KEPT_BACK_TODAY_ONLY = N_(
+    "Take-home bottles for %(days)s not handed out: the prescriber's switch override during the "
+    "XR-naltrexone blockade is for today only, and their days are inside the blockade. The take-home plan "
+    "stops; the person comes to the window, where each day's dose needs a switch override of that day."
+)
 # Review 22o holes 3 and 4: a QTc or a hold while bottles are at home names them (nothing at home is
 # changed: the bottles are in the person's hands; a person acts on them).
 AT_HOME_AFTER_QTC = N_(
@@ -276,6 +288,7 @@ KEPT_BACK_STAYS = N_(
 BOTTLE_REASONS = (
     HANDED_OUT,
     KEPT_BACK,
+    KEPT_BACK_TODAY_ONLY,
     TAKEN_BACK,
     TAKEN_BACK_PLAN_STOPS,
     AT_HOME_AFTER_HOLD,

@@ -31,9 +31,11 @@ from keel.treatment.services.doses.bottles.reasons import (
     KEPT_BACK,
     KEPT_BACK_AT_HOME,
     KEPT_BACK_BEFORE,
+    KEPT_BACK_TODAY_ONLY,
     NOT_HANDED_OUT,
     NOTHING_GIVEN,
     PLAN_STOPS_ALL_BACK,
+    SWITCH_TODAY_ONLY,
     TAKEN_BACK,
     TAKEN_BACK_FROM_TODAY,
     VOIDED_HANDED_OVER,
@@ -278,7 +280,12 @@ def _keep_back(
         "bottles not handed out: the window would not give their dose",
         {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
-    kept = Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+    kept = Reason.said(
+        KEPT_BACK_TODAY_ONLY if reason.template == SWITCH_TODAY_ONLY else KEPT_BACK,  # lane fix37c item 2
+        (*reason.sources, "42cfr8.12-2024"),
+        days=days,
+        mg=f"{mg.normalize():f}",
+    )
     return _call_back_or(home or {}, kept, plan.pk)
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
+from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
@@ -91,13 +92,17 @@ def slot_taken(slot: int) -> str:
     ) % {"slot": slot}
 
 
-def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool, sequence: int | None) -> int:
+def day_guards(
+    day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool, sequence: int | None
+) -> tuple[int, tuple[Reason, ...]]:
     """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
     dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
     or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
     recorded today is DoseConflict; methadone within the program's `switch_hours` of buprenorphine waits for
-    a prescriber's switch override (review 19a, 22m). Returns the slot (`sequence`, else the next one); a
-    hold on another medication today stands for this one too (`ctx.hold_open`)."""
+    a prescriber's switch override (review 19a, 22m). Returns the slot (`sequence`, else the next one) and
+    the reasons the dose's verdict carries of a cover the second-agonist gate read (lane fix37c: a switch
+    override, a low-dose start's pharmacy fill); a hold on another medication today stands for this one too
+    (`ctx.hold_open`)."""
     by, patient, medication, ctx, today = day.by, day.patient, day.medication, day.ctx, day.today
     if not ctx.in_episode:
         raise TreatmentInvalid(
@@ -107,22 +112,24 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
     dosing_hours_gate(
         by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
     )  # issue #18
-    second_agonist_gate(  # review 19a: methadone after buprenorphine; review 22m: in hours, not days
-        by=by,
-        patient=patient,
-        medication=medication,
-        ctx=ctx,
-        today=today,
-        at=at,
-        held=bool(sedated),
-        now=day.now,  # lane fix36j item 4: the uses typed in by the recording
+    covered = (
+        second_agonist_gate(  # review 19a: methadone after buprenorphine; review 22m: in hours, not days
+            by=by,
+            patient=patient,
+            medication=medication,
+            ctx=ctx,
+            today=today,
+            at=at,
+            held=bool(sedated),
+            now=day.now,  # lane fix36j item 4: the uses typed in by the recording
+        )
     )
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
         ctx.hold_open = ctx.other_hold_open
-    return slot
+    return slot, covered
 
 
 def take_home_day_guard(

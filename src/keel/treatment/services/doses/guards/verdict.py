@@ -17,6 +17,7 @@ from keel.core.rules.window import HOLD_OPEN, held_in_earlier_episode
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
 from keel.treatment.queries.contexts import held_before
 from keel.treatment.queries.doses import hours_since, mg_given_before, slot_recorded
+from keel.treatment.readiness import ReadinessRead
 from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import (
     DoseBlocked,
@@ -26,7 +27,7 @@ from keel.treatment.services.common import (
 from keel.treatment.services.doses.guards.day import DoseDay, VerdictDay, slot_taken
 from keel.treatment.services.doses.guards.qtc import order_on_high_qtc
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
-from keel.treatment.services.start import start_gate
+from keel.treatment.services.start import start_gate_and_read
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Cover:
     # A prescriber's switch override of this medication for today (review 36f hole 3: a dose inside an
     # XR-naltrexone injection's blockade, `agonists.blockade_verdict`); a bottle's verdict has none.
     switch: bool = False
+    # The readiness verdict the start gate read for a first buprenorphine dose (`start.start_gate_and_read`):
+    # what the dose's stored decision says it rested on (lane fix37c item 4: read once, not again).
+    readiness: ReadinessRead | None = None
 
 
 def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
@@ -67,10 +71,10 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
     )
     documented = override is not None and total <= override.max_total_mg
-    start = None
+    start, readiness = None, None
     if medication == Medication.BUPRENORPHINE:
         dose_limit = cast(DoseLimitPolicy, day.policy)  # buprenorphine's guard rail: its dose limit
-        start = start_gate(
+        start, readiness = start_gate_and_read(
             patient, order, ctx, at, total, overrides, dose_limit=dose_limit, entered_by=day.now
         )
         if start.get("start_override") and not documented:
@@ -81,7 +85,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     since = hours_since(ctx.taken_times, at)
     lifts = redose is not None and since is not None and since < float(day.policy["redose_min_hours"])
     switch = any(o.kind == OverrideKind.SWITCH for o in overrides)
-    return Cover(total, override, documented, start, redose is not None, redose if lifts else None, switch)
+    lifted = redose if lifts else None
+    return Cover(total, override, documented, start, redose is not None, lifted, switch, readiness)
 
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
