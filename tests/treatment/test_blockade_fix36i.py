@@ -113,7 +113,7 @@ def test_the_home_start_page_says_why_in_the_blockade(world: World) -> None:
     _home_in_blockade(world, now)
     client = sign_in(Client(), world.alice.user)
     body = client.get("/me/home-start/").content.decode()
-    assert "XR-naltrexone" in body
+    assert "naltrexone shot" in body  # her plain words since session 37 (was the staff's "XR-naltrexone")
 
 
 def test_with_the_switch_override_the_home_start_is_not_refused(world: World) -> None:
