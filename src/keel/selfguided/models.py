@@ -11,8 +11,10 @@ from django.db.models import Q
 
 
 class SignupBucket(models.Model):
-    """A token bucket per visitor for sign-ups, in the database so every process shares it (healthchecks'
-    TokenBucket). `key` is an HMAC of the address, never the address itself."""
+    """A token bucket, in the database so every process shares it (healthchecks' TokenBucket), keyed by what
+    it limits (`keel.selfguided.limits`): a visitor's sign-ups (an HMAC of the address, never the address
+    itself), a live activation code's or an open invitation's tries (`activation:<id>`, `invitation:<id>`, the
+    row's id, never the code), an account's join tries (`join:<id>`). A full bucket's row is pruned."""
 
     key = models.CharField(max_length=64, unique=True)
     tokens = models.FloatField()
