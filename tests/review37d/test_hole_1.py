@@ -47,4 +47,3 @@ def test_an_activation_code_stops_working_once_its_issuer_is_turned_off(world) -
 
     with pytest.raises(FieldsInvalid):
         activate(code=issued.code, username="evangelina-l", password=PASSWORD, password_again=PASSWORD)
-
