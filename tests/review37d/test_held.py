@@ -184,3 +184,24 @@ def test_a_turned_off_clinician_with_an_open_emergency_access_discloses_nothing(
     nurse.refresh_from_db()
     with pytest.raises(policy.PatientNotFound):
         disclose(by=nurse, patient_id=world.bob.pk, data=_emergency_report())
+
+
+def test_a_clinician_taken_off_the_team_with_the_form_open_discloses_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    from keel.patients.services import remove_from_care_team
+
+    consent = _consent(world)
+    form = _asked(consent)  # loaded while she was on the team
+    remove_from_care_team(
+        by=world.staff["program_admin"], patient_id=world.alice.pk, user_id=world.staff["nurse"].pk
+    )
+    with pytest.raises(policy.PatientNotFound):
+        disclose(by=world.staff["nurse"], patient_id=world.alice.pk, data=form)
+
+
+def test_a_turned_off_staff_members_recipient_token_releases_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    from keel.accounts.services.tokens import create_token, user_for_token
+
+    nurse = world.staff["nurse"]
+    issued = create_token(user=nurse, name="court feed", recipient_name=COURT)
+    staff.deactivate(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+    assert user_for_token(issued.secret) is None
