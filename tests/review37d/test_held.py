@@ -205,3 +205,17 @@ def test_a_turned_off_staff_members_recipient_token_releases_nothing(world) -> N
     issued = create_token(user=nurse, name="court feed", recipient_name=COURT)
     staff.deactivate(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
     assert user_for_token(issued.secret) is None
+
+
+def test_a_turned_off_staff_members_open_session_shows_no_sharing_page(world) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    nurse = world.staff["nurse"]
+    client = sign_in(Client(), nurse)
+    url = reverse("sharing:patient", args=[world.alice.pk])
+    assert client.get(url).status_code == 200  # the session works before she leaves
+    staff.deactivate(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+    assert client.get(url).status_code != 200
