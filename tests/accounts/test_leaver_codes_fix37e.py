@@ -61,7 +61,9 @@ def _issue(kind: str, by: User, patient: Patient) -> str:
         return issue_activation_code(by=by, patient_id=patient.pk).code
     if kind == "link":
         return issue_link_code(by=by, patient_id=patient.pk).code
-    return issue_reset_code(by=by, patient_id=patient.pk, data=ResetCodeIn.posted({"identity_checked": True})).code
+    return issue_reset_code(
+        by=by, patient_id=patient.pk, data=ResetCodeIn.posted({"identity_checked": True})
+    ).code
 
 
 def _patient_for(kind: str, world: World) -> Patient:
@@ -96,7 +98,9 @@ def _by_page(world: World, user: User) -> None:
 
 def _by_api(world: World, user: User) -> None:
     admin = sign_in(Client(), world.staff["program_admin"])
-    admin.post(f"/api/v1/programs/riverside/staff/{user.pk}/deactivate", "{}", content_type="application/json")
+    admin.post(
+        f"/api/v1/programs/riverside/staff/{user.pk}/deactivate", "{}", content_type="application/json"
+    )
 
 
 def _by_cli(world: World, user: User) -> None:

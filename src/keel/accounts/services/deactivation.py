@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.accounts.models import ApiToken, SecondFactorSetupCode, User
+from keel.accounts.services.issued_codes import void_codes_issued_by
 from keel.audit import services as audit
 from keel.audit.models import Action
 
@@ -48,8 +49,9 @@ def revoke_tokens(user: User) -> None:
 
 @transaction.atomic
 def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord | None = None) -> None:
-    """Disable a user: every session ends (Django drops inactive users), every token is revoked and an unused
-    second-factor set-up code is void (`void_setup_codes`), in one transaction.
+    """Disable a user: every session ends (Django drops inactive users), every token is revoked, an unused
+    second-factor set-up code is void (`void_setup_codes`) and so is every unused code she gave for a
+    patient (`void_codes_issued_by`: review 37d, lane fix37e), in one transaction.
     `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
     dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
     privacy officer finds it in her audit trail; a staff member's account names no patient."""
@@ -58,6 +60,7 @@ def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord
     revoke_tokens(user)
     end_sessions(user)
     void_setup_codes(user)
+    void_codes_issued_by(user, by=by)
     if patient is not None:
         audit.record_for_patient(by, patient, Action.UPDATE, "user", user.pk, reason="deactivated")
         return
