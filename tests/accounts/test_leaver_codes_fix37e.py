@@ -7,6 +7,7 @@ person gets a new code from another staff member."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from io import StringIO
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from keel.selfguided.errors import SelfGuidedInvalid
 from keel.selfguided.models import LinkCode
 from keel.selfguided.services import issue_link_code, join_program
 from tests.conftest import PASSWORD, World, sign_in
+from tests.lock_waits import RACE_ON_POSTGRESQL, run, wait_for_a_lock_waiter
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +257,61 @@ def test_no_audit_row_holds_the_code(world: World, kind: str) -> None:
     letters = "".join(c for c in code if c.isalnum())
     rows = [f"{e.reason} {e.target_id} {e.detail}" for e in AuditEvent.objects.all()]
     assert [r for r in rows if letters in r.replace("-", "") or code in r] == []
+
+
+# --- A code used while its issuer is turned off (PostgreSQL: two connections at once) --------------------
+
+
+def _join_locks(link: LinkCode, held: threading.Event, go: threading.Event) -> Callable[[], bool]:
+    """A link code being used, its locks in `selfguided.services._locked_code_and_record`'s order: the
+    code's row, then (after `go`) its person's."""
+
+    def work() -> bool:
+        with transaction.atomic():
+            LinkCode.objects.select_for_update().filter(pk=link.pk).first()
+            held.set()
+            go.wait(timeout=30)
+            Patient.objects.select_for_update(no_key=True).filter(pk=link.patient_id).first()
+        return True
+
+    return work
+
+
+def _race(world: World) -> dict[str, Any]:
+    """The nurse's link code being used (its row locked, its person's not yet) while an admin turns her off:
+    the deactivation waits for the code's row before it locks the people she cares for, so both end (one
+    lock order; the other order deadlocks)."""
+    nurse = world.staff["nurse"]
+    _issue("link", nurse, _record(world))
+    held, go = threading.Event(), threading.Event()
+    outcomes: dict[str, Any] = {"waited": False}
+    one = run(_join_locks(LinkCode.objects.get(created_by=nurse), held, go), outcomes, "join")
+    assert held.wait(timeout=30)
+    two = run(lambda: _by_service(world, nurse), outcomes, "deactivation")
+    outcomes["waited"] = wait_for_a_lock_waiter()
+    go.set()
+    one.join(timeout=60)
+    two.join(timeout=60)
+    return outcomes
+
+
+def _on_postgresql(test: Callable[..., None]) -> Callable[..., None]:
+    for mark in RACE_ON_POSTGRESQL:
+        test = mark(test)
+    return test
+
+
+@_on_postgresql
+def test_a_code_used_as_its_issuer_is_turned_off_ends_its_use(world: World) -> None:
+    assert _race(world)["join"] is True
+
+
+@_on_postgresql
+def test_a_code_used_as_its_issuer_is_turned_off_still_lets_her_be_turned_off(world: World) -> None:
+    _race(world)
+    assert not User.objects.get(pk=world.staff["nurse"].pk).is_active
+
+
+@_on_postgresql
+def test_the_deactivation_waited_for_the_code_in_use(world: World) -> None:
+    assert _race(world)["waited"]

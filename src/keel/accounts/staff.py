@@ -325,9 +325,9 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
     this one only (their membership here ends; their account stays). Otherwise the account ends: every
     session and token (accounts.services.deactivate_user). Either way the unused codes they gave for the
     program's patients (or every program's, the account ending) stop working (`void_codes_issued_by`, lane
-    fix37e), voided before `_keep_care` locks the people: a code being used locks its own row, then its
-    person's, and this takes them in that order too (no deadlock). They are told by email. An admin
-    cannot turn their own account off."""
+    fix37e), voided before `_keep_care` locks the people: a link code being used locks its own row, then
+    its person's (`selfguided.services._locked_code_and_record`), and this takes them in that order too
+    (the other order deadlocks). They are told by email. An admin cannot turn their own account off."""
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
     if user.is_active and policy.works_in_other_programs(user, program.pk):

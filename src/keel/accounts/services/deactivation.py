@@ -55,12 +55,12 @@ def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord
     `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
     dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
     privacy officer finds it in her audit trail; a staff member's account names no patient."""
+    void_codes_issued_by(user, by=by)  # first: a code in use locks its row before its person's or account
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_tokens(user)
     end_sessions(user)
     void_setup_codes(user)
-    void_codes_issued_by(user, by=by)
     if patient is not None:
         audit.record_for_patient(by, patient, Action.UPDATE, "user", user.pk, reason="deactivated")
         return
