@@ -23,6 +23,7 @@ from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
+from keel.accounts.services.issued_codes import VOIDED_LEFT_PROGRAM, void_codes_issued_by
 from keel.accounts.services.people import problems_before_lookup
 from keel.accounts.services.usernames import TOO_MANY_NAMES
 from keel.audit import services as audit
@@ -310,14 +311,18 @@ def deactivate(*, by: User, program_slug: str, user_id: int | str) -> User:
 def _deactivate(*, by: User, program: Program, user: User) -> User:
     """End a staff member's access to the program at once. Someone who also works in other programs leaves
     this one only (their membership here ends; their account stays). Otherwise the account ends: every
-    session and token (accounts.services.deactivate_user). They are told by email. An admin cannot turn
-    their own account off."""
+    session and token (accounts.services.deactivate_user). Either way the unused codes they gave for the
+    program's patients (or every program's, the account ending) stop working (`void_codes_issued_by`, lane
+    fix37e), voided before `_keep_care` locks the people: a link code being used locks its own row, then
+    its person's (`selfguided.services._locked_code_and_record`), and this takes them in that order too
+    (the other order deadlocks). They are told by email. An admin cannot turn their own account off."""
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
     if user.is_active and policy.works_in_other_programs(user, program.pk):
         # They also work in other programs: they leave this one only, and their account stays on there.
         with transaction.atomic():
             _lock_program(program)
+            void_codes_issued_by(user, by=by, reason=VOIDED_LEFT_PROGRAM, program_id=program.pk)
             _keep_care(user, program_id=program.pk)
             ProgramMembership.objects.filter(user=user, program=program).delete()
             invites.withdraw_sent_by(sender=user, by=by, program_id=program.pk)
@@ -333,6 +338,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
     elif user.is_active:
         with transaction.atomic():
             _lock_program(program)
+            void_codes_issued_by(user, by=by)
             _keep_care(user)
             services.deactivate_user(user=user, by=by)
             invites.withdraw_sent_by(sender=user, by=by)

@@ -412,6 +412,12 @@ REASONS = {
         "whole record by a staff session: use the staff export"
     ),
     "withdrawn": _("withdrawn"),
+    "code void: the staff member who gave it was turned off": _(
+        "code no longer works: the staff member who gave it had their account turned off"
+    ),
+    "code void: the staff member who gave it left the program": _(
+        "code no longer works: the staff member who gave it left the program"
+    ),
     "withdrawn: its sender is no longer an admin of the program": _(
         "withdrawn: the admin who sent it is no longer an admin of the program"
     ),

@@ -5,8 +5,9 @@ subdomain (callers import this package).
 link: `refuse_name_in_use`) and checking who signs in; `totp`: two-step codes; `tokens`: personal access
 tokens; `deactivation`: sessions and tokens ended, an account deactivated; `usernames`: one account per
 username regardless of case; `one_time_codes`: the codes handed over by a person; `setup_codes`: the one
-a second factor reset hands over; `setup`: the first program of a new database; `program_settings`: a
-program's settings; `errors`: `AccountError`.
+a second factor reset hands over; `issued_codes`: the patients' codes a staff member gave, voided as she
+leaves; `setup`: the first program of a new database; `program_settings`: a program's settings; `errors`:
+`AccountError`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from keel.accounts.services.deactivation import (
     void_setup_codes,
 )
 from keel.accounts.services.errors import AccountError
+from keel.accounts.services.issued_codes import void_codes_issued_by
 from keel.accounts.services.people import (
     MAX_PASSWORD_LENGTH,
     NameInUse,
@@ -127,5 +129,6 @@ __all__ = [
     "username_case_duplicates",
     "username_taken",
     "verify_totp",
+    "void_codes_issued_by",
     "void_setup_codes",
 ]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.accounts.models import ApiToken, SecondFactorSetupCode, User
+from keel.accounts.services.issued_codes import void_codes_issued_by
 from keel.audit import services as audit
 from keel.audit.models import Action
 
@@ -48,11 +49,13 @@ def revoke_tokens(user: User) -> None:
 
 @transaction.atomic
 def deactivate_user(*, user: User, by: User | None, patient: audit.PatientRecord | None = None) -> None:
-    """Disable a user: every session ends (Django drops inactive users), every token is revoked and an unused
-    second-factor set-up code is void (`void_setup_codes`), in one transaction.
+    """Disable a user: every session ends (Django drops inactive users), every token is revoked, an unused
+    second-factor set-up code is void (`void_setup_codes`) and so is every unused code she gave for a
+    patient (`void_codes_issued_by`: review 37d, lane fix37e), in one transaction.
     `patient`: the person whose own account this is, when her record is why (a death's discharge, lane
     dead27): the audit row names her and her program (`audit.record_for_patient`, lane after28), so the
     privacy officer finds it in her audit trail; a staff member's account names no patient."""
+    void_codes_issued_by(user, by=by)  # first: a code in use locks its row before its person's or account
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_tokens(user)
