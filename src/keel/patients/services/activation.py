@@ -289,7 +289,7 @@ def _live_codes(code: str) -> QuerySet[ActivationCode]:
 
 def _activate(code: str, username: str, password: str) -> User:
     with transaction.atomic():
-        row = _live_codes(code).select_for_update().select_related("patient__program").first()
+        row = _live_codes(code).select_for_update(of=("self",)).select_related("patient__program").first()
         if row is None or row.patient.user_id is not None:
             raise _CodeDidNotWork()
         if lock_for_account_change(row.patient.pk) is not None:  # an account joined meanwhile
