@@ -125,3 +125,16 @@ def test_an_unbound_staff_token_reads_no_person(world: World, path: str) -> None
 def test_a_patients_own_data_export_is_hers_only(world: World) -> None:
     client = sign_in(Client(), world.alice.user)
     assert b"Roberto" not in client.get("/me/account/my-data.json").content
+
+
+def test_a_form_body_on_a_json_route_is_a_422_naming_the_body(world: World) -> None:
+    client = sign_in(Client(), world.staff["auditor"])
+    response = client.post(f"/api/v1/patients/{world.charlie.pk}/assessments", {"instrument": "phq9"})
+    assert response.json()["errors"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize("path", ["/dosing/{id}/", "/patients/{id}/discharge/", "/patients/{id}/contact/"])
+def test_a_json_body_on_a_page_form_by_an_auditor_is_a_404(world: World, path: str) -> None:
+    client = sign_in(Client(), world.staff["auditor"])
+    response = client.post(path.format(id=world.alice.pk), {"a": 1}, content_type="application/json")
+    assert response.status_code == 404

@@ -4,9 +4,10 @@ record of the person (record number, birth date, the care team's clinical areas)
 password reset and a second factor reset revoke every token (`accounts.revoke_tokens`); the join, which
 widens what the token reaches, revokes none."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.test import Client
+from django.utils import timezone
 
 from keel.accounts.services.tokens import create_token
 from keel.patients.models import Enrollment, Patient
@@ -22,7 +23,9 @@ def test_a_self_guided_token_made_before_joining_reads_no_program_record(world: 
         family_name="Ostrowski",
         date_of_birth=date(1988, 3, 2),
     )
-    Enrollment.objects.create(patient=record, program=world.riverside, started_on=date(2026, 1, 5))
+    Enrollment.objects.create(
+        patient=record, program=world.riverside, started_on=timezone.localdate() - timedelta(days=30)
+    )
     secret = create_token(user=world.dana).secret
     code = selfguided.issue_link_code(by=world.staff["program_admin"], patient_id=record.pk).code
     selfguided.join_program(
