@@ -287,11 +287,14 @@ def join_program(
     words: str,
     language: str,
     now: datetime | None = None,
+    keep_session: str | None = None,
 ) -> HistoryConsent:
     """The person's account joins the program's record. With `bring_history`, their self-guided history
     moves into that record (the care team will see it); without it, it is deleted. Either way the choice is a
     signed consent (typed name = the name on the program's record). Checked again inside one transaction with
-    the code locked, so a code is used once."""
+    the code locked, so a code is used once. The join widens what the account reaches, so every API token of
+    the account is revoked and every session but `keep_session` (the one that joined) ends, as a password
+    change does (review 37f hole 3, lane fix37g); the caller cycles the kept session's key."""
     own = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
     if not policy.is_self_guided_account(user):
         raise policy.PatientNotFound()
@@ -307,7 +310,9 @@ def join_program(
         link.used_at = now
         link.save(update_fields=["used_at"])
         _hand_over(user, own, target)
-        _audit_join(user, target, consent, bring_history, moved)
+        accounts.revoke_tokens(user)
+        ended = accounts.end_sessions(user, keep=keep_session)
+        _audit_join(user, target, consent, bring_history, moved, ended)
     return consent
 
 
@@ -337,9 +342,15 @@ def _signed_consent(
 
 
 def _audit_join(
-    user: User, target: Patient, consent: HistoryConsent, bring_history: bool | None, moved: dict[str, int]
+    user: User,
+    target: Patient,
+    consent: HistoryConsent,
+    bring_history: bool | None,
+    moved: dict[str, int],
+    sessions_ended: int,
 ) -> None:
-    """The join, audited on the program's record, saying whether the history came."""
+    """The join, audited on the program's record, saying whether the history came and how many other
+    sessions ended (as a password change counts them; every token is revoked too)."""
     audit.record_for_patient(
         user,
         target,
@@ -347,7 +358,7 @@ def _audit_join(
         "history_consent",
         consent.pk,
         reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
-        detail={"moved": moved},
+        detail={"moved": moved, "sessions_ended": sessions_ended},
     )
 
 

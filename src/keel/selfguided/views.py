@@ -173,6 +173,7 @@ def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
             signature=request.POST.get("signature", ""),
             words=str(words.consent_text(preview.program)),
             language=(get_language() or "en")[:2],
+            keep_session=request.session.session_key,
         )
     except SelfGuidedInvalid as exc:
         errors = _errors(exc)
@@ -181,6 +182,7 @@ def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
     except TooManyTries:
         errors, preview = {"code": str(words.TOO_MANY_TRIES)}, None
     else:
+        request.session.cycle_key()  # the account is a patient's now: a new key, as after a password change
         return HttpResponseRedirect(reverse("web:home"))
     return _join_page(request, code=code, preview=preview, errors=errors)
 

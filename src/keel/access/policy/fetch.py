@@ -83,10 +83,9 @@ def get_patient_or_404(
             detail={"requested_patient_id": pk},
         )
         raise PatientNotFound()
-    if user.role in (Role.PATIENT, Role.SELF_GUIDED) and death_recorded(patient.pk):
-        # Her own record by another route than own_patient_or_404 (FHIR's Patient, $everything): the same
-        # refusal after a death recorded by any path (lane perf28's finding).
-        _refuse_after_death(user, patient, action, target_type, target_id)
+    # Her own record by another route than own_patient_or_404 (FHIR's Patient, $everything): the same
+    # refusal after a death recorded by any path (lane perf28's finding).
+    refuse_own_after_death(user, patient, action, target_type, target_id)
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
@@ -219,6 +218,16 @@ def own_patient_or_404(
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+def refuse_own_after_death(
+    user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+) -> None:
+    """Her own account (a patient's or self-guided) reading her record after a death is recorded on it by any
+    path: refused, audited (`_refuse_after_death`). Staff are not asked. Used where her record comes by
+    another route than `own_patient_or_404` (a read by id, FHIR, the patient list: lane fix37g)."""
+    if user.role in (Role.PATIENT, Role.SELF_GUIDED) and death_recorded(patient.pk):
+        _refuse_after_death(user, patient, action, target_type, target_id)
 
 
 def _refuse_after_death(

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from keel.access.policy.areas import Area
 from keel.access.policy.emergency import emergency_only_ids
-from keel.access.policy.fetch import PrefetchLookup
+from keel.access.policy.fetch import PrefetchLookup, refuse_own_after_death
 from keel.access.policy.scope import patients_visible_to
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -71,6 +71,8 @@ def list_patients_audited(
     if where is not None:
         visible = visible.filter(where)
     patients = list(visible.select_related("program").prefetch_related(*prefetch))
+    for patient in patients:  # her own row, for a patient's account: refused after a death (lane fix37g)
+        refuse_own_after_death(user, patient, Action.READ, "patient_list", None)
     audit_list_read(
         user,
         target_type="patient_list",

@@ -1,5 +1,6 @@
 """Errors as OperationOutcome: `FhirError` raised anywhere in a view, answered by `_handle`; a missing or
-out-of-scope record is the same 404 (with a denied audit row when someone was refused).
+out-of-scope record is the same 404 (with a denied audit row when someone was refused); a refusal (the
+access policy's `NotAllowed` family, Django's `PermissionDenied`) a 403 (review 37f hole 2, lane fix37g).
 """
 
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from keel.access import policy
+from keel.access.errors import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.interop.fhir.base import FHIR_JSON
@@ -68,8 +70,10 @@ def _handle(request: HttpRequest, work: Any) -> HttpResponse:
         return result
     except FhirError as exc:
         return outcome(exc.status, exc.code, exc.diagnostics, exc.expression)
-    except policy.PatientNotFound:
+    except Http404:  # `PatientNotFound` too: missing and out of scope are the same
         return outcome(404, "not-found", "Not found.")
+    except (NotAllowed, PermissionDenied) as exc:  # audited where raised (`ActionNotAllowed` and the rest)
+        return outcome(403, "forbidden", str(exc) or "Not allowed.")
 
 
 @csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
