@@ -129,19 +129,23 @@ def condition_for(
     *,
     outranked: Iterable[Assessment] = (),
     handed_over: Iterable[datetime] = (),
+    outranked_last: bool = False,
 ) -> dict[str, Any] | None:
     """The Condition from the latest of these DSM-5 results that stands, when it is an opioid use disorder
     (active or in remission). Once a result said a diagnosis, the Condition never goes (a 404 would leave
     another system holding it; review 36g hole 3, lane fix37a): when the latest result that stands is no
     diagnosis, it is the latest result that stands and once said one, `refuted` (a later "does not meet the
     criteria", or its own correction below two criteria); else the latest struck one, entered in error;
-    else a self-check that a clinician's "not met" outranks (`outranked`), refuted. `meta.lastUpdated`: the
+    else a self-check that a clinician's "not met" outranks (`outranked`: only those that were once the
+    Condition, `once_the_condition`), refuted; of these two, the one that last stood as the Condition first
+    (`outranked_last`: the self-check, when it stood after the last strike; lane fix37i, re37f 2).
+    `meta.lastUpdated`: the
     latest change of what it is built from: its result, the results whose change changed it
     (`_changed_it`), the clinicians' results that outrank a self-check, `handed_over` (the strikes that
     handed it to a self-check: `record._conditions`)."""
     dsm = _dsm(assessments)
     standing = [a for a in dsm if not _struck(a)]
-    found = _basis(standing, dsm, _dsm(outranked))
+    found = _basis(standing, dsm, _dsm(outranked), outranked_last=outranked_last)
     if found is None:
         return None
     basis, outranking = found
@@ -163,13 +167,40 @@ def _changed_it(basis: Assessment, dsm: list[Assessment]) -> list[Assessment]:
 
 
 def _basis(
-    standing: list[Assessment], dsm: list[Assessment], outranked: list[Assessment]
+    standing: list[Assessment], dsm: list[Assessment], outranked: list[Assessment], *, outranked_last: bool
 ) -> tuple[Assessment, list[Assessment]] | None:
     """The result the Condition is built from and the results outranking it (a self-check's: the
     clinicians'), by `condition_for`'s order: the latest standing result that said a diagnosis, else the
-    latest of any, else an outranked self-check's."""
-    for pool, outranking in ((standing, []), (dsm, []), (outranked, dsm)):
+    latest of any (struck) and an outranked self-check's, the one that last stood as the Condition first."""
+    pools = [(dsm, []), (outranked, dsm)]
+    for pool, outranking in [(standing, []), *(pools[::-1] if outranked_last else pools)]:
         basis = next((a for a in reversed(pool) if said_diagnosis(a) is not None), None)
         if basis is not None:
             return basis, outranking
     return None
+
+
+def once_the_condition(
+    events: Iterable[tuple[Assessment, bool]], clinicians: set[int]
+) -> tuple[set[int], bool]:
+    """The self-checks that were once the Condition, and whether one stood as it after the last strike of a
+    clinician's diagnosis (lane fix37i, re37f 1-2), from the DSM-5 results entered and struck (`True`) in the
+    order it happened. The self-checks are the Condition while none of the clinicians' results (`clinicians`)
+    stands (`record._diagnosing`): each self-check filled then, or standing when a strike left none (it was
+    handed over), was once the Condition. One filled while a clinician's result stands never was: it is
+    outranked from the start, and sending it (refuted) would put an opioid use disorder Condition in a record
+    that never held one (42 CFR Part 2, minimum necessary)."""
+    standing: set[int] = set()
+    seen: set[int] = set()
+    once: set[int] = set()
+    self_last = False
+    for a, struck in events:
+        if a.pk in clinicians:
+            (standing.discard if struck else standing.add)(a.pk)
+            self_last = self_last and not (struck and said_diagnosis(a) is not None)
+        elif said_diagnosis(a) is not None:
+            seen.add(a.pk)
+        if not standing and seen:
+            once |= seen
+            self_last = True
+    return once, self_last

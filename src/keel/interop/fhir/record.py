@@ -24,7 +24,7 @@ from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
 from keel.interop.fhir import treatment as treatment_fhir
 from keel.interop.fhir.base import Base, collection, last_updated
-from keel.interop.fhir.condition import condition_for
+from keel.interop.fhir.condition import condition_for, once_the_condition, said_diagnosis
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, death_recorded, local_today, zone_of
 from keel.sharing.carried import carries_consent_to
@@ -210,7 +210,8 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     re-assessment updates the Condition another system holds instead of leaving it beside a second one.
     Lane fix37a: the self-checks a clinician's result outranks (`_diagnosing` left them out) are
     `condition_for`'s last resort, so a self-check's Condition once sent stays, refuted; when no clinician's
-    result stands, the clinicians' strikes are when it was handed over to the self-checks (36m-3)."""
+    result stands, the clinicians' strikes are when it was handed over to the self-checks (36m-3). Lane
+    fix37i: only those that were once the Condition (`_once`; read, search and $everything all build here)."""
     every = rec.assessments()
     imported = _imported_ids(every)
     chosen = _diagnosing(every)
@@ -218,11 +219,40 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     outranked = [a for a in every if a.pk not in imported and a.pk not in kept]
     clinicians = [a for a in chosen if _by_clinician(a, imported)]
     handed = [changed_at(a) for a in clinicians] if all(a.entered_in_error for a in clinicians) else []
-    found = condition_for(rec.patient, chosen, rec.now, outranked=outranked, handed_over=handed)
+    once, last = _once(rec, clinicians, outranked)
+    outranked = [a for a in outranked if a.pk in once]
+    found = condition_for(
+        rec.patient, chosen, rec.now, outranked=outranked, handed_over=handed, outranked_last=last
+    )
     if not found:
         return []
     first = min(a.pk for a in every if a.instrument == "dsm5-oud")
     return [{**found, "id": f"oud-{first}"}]
+
+
+def _once(rec: Record, clinicians: list[Assessment], outranked: list[Assessment]) -> tuple[set[int], bool]:
+    """`condition.once_the_condition` over the DSM-5 results in the order they were entered and struck: the
+    order of their audit rows, the true times of each (a row's own `created_at` or `corrected_at` may be set
+    back as history; a row the trail does not name, a fixture's, goes by them). Read only when a self-check
+    that said a diagnosis is outranked (one query)."""
+    selfs = [a for a in outranked if a.instrument == "dsm5-oud" and said_diagnosis(a) is not None]
+    if not selfs:
+        return set(), False
+    keys = {("assessment", str(a.pk)): (a, False, a.created_at) for a in (*clinicians, *selfs)}
+    for a in clinicians:
+        if a.entered_in_error and (fix := a.correction) is not None:  # nothing follows a strike
+            keys[("assessment_correction", str(fix.pk))] = (a, True, fix.corrected_at)
+    rows = AuditEvent.objects.filter(
+        Q(target_type="assessment", target_id__in=[k for t, k in keys if t == "assessment"])
+        | Q(target_type="assessment_correction", target_id__in=[k for t, k in keys if t != "assessment"]),
+        patient_id=rec.patient.pk,
+        outcome=Outcome.SUCCESS,
+        action=Action.CREATE,
+    ).values_list("target_type", "target_id", "occurred_at", "id")
+    when = {(kind, target): (at, pk) for kind, target, at, pk in rows}
+    order = sorted(keys, key=lambda k: when.get(k, (keys[k][2], 0)))
+    events = [(keys[k][0], keys[k][1]) for k in order]
+    return once_the_condition(events, {a.pk for a in clinicians})
 
 
 def _orders(rec: Record) -> list[dict[str, Any]]:

@@ -1,0 +1,97 @@
+"""Lane fix37i (re-attack re37f 1-2): an outranked self-check is the Condition's last resort only if it once
+WAS the Condition (filled while no clinician's result stood, or handed over by a strike); the Condition's
+source is the result that last stood as the Condition. Read, search and $everything agree. Each step is
+entered in the order it happened (the audit trail's), whatever time its row is set back to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from keel.assessments.models import Assessment
+from keel.assessments.services import correct_assessment
+from tests.conftest import World
+from tests.re37f.test_finding_1 import _dsm5, _searched
+from tests.review36g._setup import consent, everything, fhir, token
+
+pytestmark = pytest.mark.django_db
+
+
+def _strike(world: World, a: Assessment) -> None:
+    correct_assessment(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        assessment_id=a.pk,
+        entered_in_error=True,
+        reason="Filed on the wrong person's record",
+    )
+
+
+def _status(found: dict[str, Any]) -> str:
+    return str(found["verificationStatus"]["coding"][0]["code"])
+
+
+def _evidence(found: dict[str, Any]) -> str:
+    return str(found["evidence"][0]["detail"][0]["reference"])
+
+
+def _never_the_condition(world: World) -> Assessment:
+    """A counselor's "not met" stands; her self-check (6 criteria) after it is outranked from the start."""
+    first = _dsm5(world, 0, days_ago=3)
+    _dsm5(world, 6, days_ago=1, by=world.alice.user)
+    return first
+
+
+def test_an_outranked_self_check_that_never_was_the_condition_is_not_read(world: World) -> None:
+    first = _never_the_condition(world)
+    found = fhir(f"/fhir/R4/Condition/oud-{first.pk}", token(world), consent(world, ["record"]).pk)
+    assert found.status_code == 404
+
+
+def test_an_outranked_self_check_that_never_was_the_condition_is_not_in_everything(world: World) -> None:
+    _never_the_condition(world)
+    bundle = everything(world, token(world), consent(world, ["record"]).pk, count=100).json()
+    kinds = [e["resource"]["resourceType"] for e in bundle.get("entry", [])]
+    assert "Condition" not in kinds
+
+
+def _handed_over_then_not_met(world: World) -> Assessment:
+    """A clinician's diagnosis; her self-check after it (outranked); the diagnosis struck (her self-check is
+    the Condition, handed over); a clinician's "not met" after that."""
+    wrong = _dsm5(world, 11, days_ago=4)
+    own = _dsm5(world, 6, days_ago=3, by=world.alice.user)
+    _strike(world, wrong)
+    assert [_status(c) for c in _searched(world)] == ["provisional"]
+    _dsm5(world, 0, days_ago=1)
+    return own
+
+
+def test_a_self_check_handed_over_by_a_strike_stays_refuted_under_a_later_not_met(world: World) -> None:
+    _handed_over_then_not_met(world)
+    assert [_status(c) for c in _searched(world)] == ["refuted"]
+
+
+def test_the_handed_over_self_check_is_the_evidence_of_its_refuted_condition(world: World) -> None:
+    own = _handed_over_then_not_met(world)
+    (found,) = _searched(world)
+    assert _evidence(found) == f"QuestionnaireResponse/assessment-{own.pk}"
+
+
+def test_a_not_met_after_a_struck_diagnosis_sends_her_self_check_as_evidence(world: World) -> None:
+    """re37f 2: self-check, a counselor's diagnosis struck (hers handed over), then a "not met"."""
+    own = _dsm5(world, 6, days_ago=4, by=world.alice.user)
+    _strike(world, _dsm5(world, 6, days_ago=3))
+    _dsm5(world, 0, days_ago=1)
+    (found,) = _searched(world)
+    assert _evidence(found) == f"QuestionnaireResponse/assessment-{own.pk}"
+
+
+def test_a_diagnosis_struck_after_a_not_met_refuted_it_stays_entered_in_error(world: World) -> None:
+    """Her self-check was the Condition first, then the clinician's diagnosis, refuted by a "not met"; the
+    diagnosis struck last: the result that last stood as the Condition is the struck one."""
+    _dsm5(world, 6, days_ago=4, by=world.alice.user)
+    wrong = _dsm5(world, 6, days_ago=3)
+    _dsm5(world, 0, days_ago=1)
+    _strike(world, wrong)
+    assert [_status(c) for c in _searched(world)] == ["entered-in-error"]
