@@ -18,11 +18,14 @@ def test_read_search_and_everything_agree_after_a_rediagnosis(world: World) -> N
     assert [c["verificationStatus"]["coding"][0]["code"] for c in _searched(world)] == ["refuted"]
     _dsm5(world, 8, days_ago=1)
     (found,) = _searched(world)
-    assert found["id"] == f"oud-{first.pk}" and found["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert (
+        found["id"] == f"oud-{first.pk}" and found["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    )
     c = consent(world, ["record"]).pk
     read = fhir(f"/fhir/R4/Condition/oud-{first.pk}", token(world), c).json()
     every = everything(world, token(world), c, count=200).json()
     conds = [e["resource"] for e in every["entry"] if e["resource"]["resourceType"] == "Condition"]
+
     def bare(res: dict) -> dict:  # a read carries its consent's scope as a tag; the rest is one resource
         return {**res, "meta": {k: v for k, v in res["meta"].items() if k != "tag"}}
 
