@@ -23,18 +23,23 @@ def _width(value: str) -> timedelta:
     return end.astimezone(UTC) - start.astimezone(UTC)
 
 
-@pytest.mark.parametrize("minute", ["2026-11-01T01:30", "2026-11-01T01:59", "2026-11-01T00:59"])
+# The repeated hour's minutes name their occurrence by zone: without one they name both (lane fix37i, re37f 3)
+@pytest.mark.parametrize("minute", ["2026-11-01T01:30-04:00", "2026-11-01T01:59-04:00", "2026-11-01T00:59"])
 def test_a_minute_on_a_fall_back_day_is_sixty_seconds_long(minute: str) -> None:
     assert _width(minute) == timedelta(minutes=1)
 
 
 def test_the_last_second_before_the_clock_falls_back_is_one_second_long() -> None:
-    assert _width("2026-11-01T01:59:59") == timedelta(seconds=1)
+    assert _width("2026-11-01T01:59:59-04:00") == timedelta(
+        seconds=1
+    )  # EDT's: a zone-less one names both (fix37i)
 
 
 def test_the_minute_0159_does_not_hold_the_second_0130_an_hour_later() -> None:
     """06:30Z is 01:30 EST, after the clock fell back: not within the minute 01:59 EDT (05:59Z-06:00Z)."""
-    search = dates.value_range("2026-11-01T01:59", NEW_YORK, "date")
+    search = dates.value_range(
+        "2026-11-01T01:59-04:00", NEW_YORK, "date"
+    )  # EDT's: zone-less names both (fix37i)
     later = dates.value_range("2026-11-01T06:30:00Z", NEW_YORK, "date")
     assert not dates.matches("eq", search, later)
 

@@ -8,7 +8,12 @@ instant: its second). A value without a time zone is read in the program's time 
 local time zone"; a program is Keel's server clock for its people, as everywhere a day is shown); a day
 without a time has no time zone and is that day on the same clock. A range's width is elapsed time, on the
 value's own clock (a minute on a fall-back day is 60 seconds: `_elapsed`, lane fix37a), and ranges compare
-on the time line. Prefixes (`RULES`), `s` the search range
+on the time line. A time without a zone in the hour a fall-back day repeats (`2026-11-01T01:30:20`, New
+York: 01:30:20 EDT, then EST an hour later) names both occurrences, as the clock on the wall did (decided in
+lane fix37i, re37f 3): its range runs from the first occurrence's start to the second's end (R4: a value's
+implicit range), so eq finds a reading at either, sa counts only what follows the second and eb only what
+precedes the first; the range holds the hour between too (a minute 01:59 holds 01:30 EST). A sender who
+means one occurrence gives the zone (`-04:00` or `-05:00`). Prefixes (`RULES`), `s` the search range
 and `t` the target's, each [start, end):
 
 - eq: `s` contains `t`; ne: it does not.
@@ -102,7 +107,7 @@ def _range_of(m: re.Match[str], zone: tzinfo) -> Range:
         step = step if g["S"] is not None else timedelta(minutes=1)
         clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0), micro)
         start = datetime.combine(date(year, month, day), clock, _zone(g["z"], zone))
-        end = _elapsed(start, step)
+        end = _elapsed(_last_occurrence(start) if g["z"] is None else start, step)
     start.astimezone(UTC), end.astimezone(UTC)  # an instant at the calendar's edge overflows: the 400
     return start, end
 
@@ -115,6 +120,13 @@ def _elapsed(start: datetime, step: timedelta) -> datetime:
     `le1990-05-16T23:59:59.5-05:00` end at 04:59:59.6Z, a 05-17 past midnight, so the database counted the
     birth date 05-17 as starting before it where `matches` (that day on -05:00) did not."""
     return (start.astimezone(UTC) + step).astimezone(start.tzinfo)
+
+
+def _last_occurrence(start: datetime) -> datetime:
+    """The second occurrence of a wall-clock time in the hour a fall-back day repeats (fold 1, an hour after
+    the first on the time line), else `start` itself (a spring-forward gap's fold 1 is earlier: no second)."""
+    second = start.replace(fold=1)
+    return second if second.astimezone(UTC) > start.astimezone(UTC) else start
 
 
 def _zone(given: str | None, default: tzinfo) -> tzinfo:
