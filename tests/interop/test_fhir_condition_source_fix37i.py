@@ -105,6 +105,16 @@ def test_a_diagnosis_struck_after_a_not_met_refuted_it_stays_entered_in_error(wo
     assert [_status(c) for c in _searched(world)] == ["entered-in-error"]
 
 
+@pytest.mark.django_db
+def test_a_self_check_filled_after_a_struck_diagnosis_is_refuted_by_a_later_not_met(world: World) -> None:
+    """The diagnosis struck (entered in error), then her self-check while no clinician's result stood (the
+    Condition, provisional), then a clinician's "not met": hers last stood as the Condition."""
+    _strike(world, _dsm5(world, 11, days_ago=4))
+    _dsm5(world, 6, days_ago=3, by=world.alice.user)
+    _dsm5(world, 0, days_ago=1)
+    assert [_status(c) for c in _searched(world)] == ["refuted"]
+
+
 # re37f 3 (decided): a zone-less time in the hour a fall-back day repeats names both occurrences. The day is
 # a calendar fact (New York fell back on 2026-11-01), never "today".
 NEW_YORK = ZoneInfo("America/New_York")
