@@ -1,0 +1,176 @@
+"""Lane fix37h (re-attack 37m): the low-dose pharmacy fill's planned overlap covers the fill only.
+
+1. Every buprenorphine source within the switch hours is read, not only the latest: a use the person told
+   (a report, an intake's time, an intake's "time not known" recorded within the hours) beside a fill of
+   the low-dose order still needs the switch override; so does one hidden behind a dose given here.
+2. The fill's schedule day is counted from the schedule's first step (given here or filled): a fill after
+   the steps given here, once the schedule's days are over, needs the switch override again.
+3. The person's plain blockade words keep the lower tolerance as the blockade wears off (EN+ES).
+4. A take-home bottle's blockade is read on the bottle's own day; a bottle kept back for the blockade says
+   the blockade's remedy, not the QTc's.
+Relative dates only; the clock pinned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from keel.core.rules.agonists import LOW_DOSE_FILL
+from keel.patients.models import local_today
+from keel.treatment.models import Intake, MedicationOrder
+from keel.treatment.services.common import DoseBlocked
+from keel.treatment.services.fills import record_fill
+from keel.treatment.services.last_use import record_last_use
+from keel.treatment.services.orders import prescribe
+from tests.conftest import World
+from tests.factories import given_on, pinned_at_last_five_pm_utc
+from tests.review36f._setup import order
+from tests.treatment.test_switching_fix37c import STEPS, _filled, _methadone, _switch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    yield from pinned_at_last_five_pm_utc()
+
+
+def _told(world: World, now: datetime, hours_ago: float) -> None:
+    record_last_use(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        raw={
+            "opioids": [
+                {"opioid": "buprenorphine", "last_use_at": (now - timedelta(hours=hours_ago)).isoformat()}
+            ]
+        },
+        now=now - timedelta(minutes=30),
+    )
+
+
+def _intake(world: World, now: datetime, last_use_at: str | None) -> None:
+    Intake.objects.create(
+        patient=world.alice,
+        values={"opioids": [{"opioid": "buprenorphine", "last_use_at": last_use_at}]},
+        overdose_risk={},
+        recorded_by=world.staff["counselor"],
+        recorded_at=now - timedelta(hours=1),
+    )
+
+
+# --- 1. every buprenorphine source within the hours -------------------------------------------------------
+
+
+def test_an_intakes_time_within_the_hours_beside_the_fill_needs_the_override(world: World) -> None:
+    now = timezone.now()
+    _filled(world, now, days_ago=1, low_dose=True)
+    _intake(world, now, (now - timedelta(hours=4)).isoformat())
+    with pytest.raises(DoseBlocked):
+        _methadone(world, now)
+
+
+def test_an_intake_listing_it_without_a_time_beside_the_fill_needs_the_override(world: World) -> None:
+    now = timezone.now()
+    _filled(world, now, days_ago=1, low_dose=True)
+    _intake(world, now, None)  # recorded an hour ago: the use may be within the hours
+    with pytest.raises(DoseBlocked):
+        _methadone(world, now)
+
+
+def test_a_told_use_beside_the_fill_passes_on_the_switch_override(world: World) -> None:
+    now = timezone.now()
+    _filled(world, now, days_ago=1, low_dose=True)
+    _told(world, now, hours_ago=3)
+    _switch(world, now)
+    assert _methadone(world, now).dose.amount_mg == 30
+
+
+def test_a_told_use_beside_the_fill_is_not_called_the_planned_overlap(world: World) -> None:
+    now = timezone.now()
+    _filled(world, now, days_ago=1, low_dose=True)
+    _told(world, now, hours_ago=3)
+    _switch(world, now)
+    assert LOW_DOSE_FILL not in [r.template for r in _methadone(world, now).decision.reasons]
+
+
+def test_a_told_use_before_the_hours_leaves_the_fill_the_planned_overlap(world: World) -> None:
+    now = timezone.now()
+    _filled(world, now, days_ago=3, low_dose=True)
+    _told(world, now, hours_ago=24 * 3)  # before the fill, days outside the switch hours
+    assert LOW_DOSE_FILL in [r.template for r in _methadone(world, now).decision.reasons]
+
+
+def test_a_told_use_hidden_behind_a_low_dose_step_given_here_needs_the_override(world: World) -> None:
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    bup = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        dose_mg="8",
+        schedule=STEPS,
+        now=now - timedelta(hours=6),
+        starts_on=today,
+    )
+    given_on(world, bup, today, STEPS[0]["mg"], 1, at=now - timedelta(hours=2))  # step 1, street use before
+    _told(world, now, hours_ago=3)
+    order(world, "methadone", "30", now - timedelta(hours=1))
+    with pytest.raises(DoseBlocked):
+        _methadone(world, now)
+
+
+# --- 2. the fill's schedule day counted from the schedule's first step ------------------------------------
+
+
+def _steps_then_fill(
+    world: World, now: datetime, *, first_ago: int, steps: int, fill_ago: int
+) -> MedicationOrder:
+    """The low-dose order begun `first_ago` days ago, its first `steps` steps given here one a day, then
+    filled at a pharmacy `fill_ago` days ago; methadone written an hour ago."""
+    today = local_today(world.alice, now)
+    first = today - timedelta(days=first_ago)
+    bup = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        dose_mg="8",
+        schedule=STEPS,
+        now=now - timedelta(days=first_ago, hours=1),
+        starts_on=first,
+    )
+    for i in range(steps):
+        given_on(world, bup, first + timedelta(days=i), STEPS[i]["mg"], i + 1)
+    record_fill(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        order_id=bup.pk,
+        filled_on=(today - timedelta(days=fill_ago)).isoformat(),
+        days_supply=30,
+        source="pharmacy",
+        now=now - timedelta(hours=2),
+    )
+    order(world, "methadone", "30", now - timedelta(hours=1))
+    return bup
+
+
+def test_a_fill_after_three_steps_here_past_the_schedules_last_day_needs_the_override(world: World) -> None:
+    now = timezone.now()
+    _steps_then_fill(world, now, first_ago=8, steps=3, fill_ago=5)  # today is day 9 of the 7
+    with pytest.raises(DoseBlocked):
+        _methadone(world, now)
+
+
+def test_a_fill_after_steps_here_inside_the_schedule_is_the_planned_overlap(world: World) -> None:
+    now = timezone.now()
+    _steps_then_fill(world, now, first_ago=4, steps=3, fill_ago=1)  # today is day 5 of the 7
+    assert LOW_DOSE_FILL in [r.template for r in _methadone(world, now).decision.reasons]
+
+
+def test_the_planned_overlap_names_the_day_counted_from_the_first_step_here(world: World) -> None:
+    now = timezone.now()
+    _steps_then_fill(world, now, first_ago=4, steps=3, fill_ago=1)
+    said = next(r for r in _methadone(world, now).decision.reasons if r.template == LOW_DOSE_FILL)
+    assert dict(said.params)["day"] == 5
