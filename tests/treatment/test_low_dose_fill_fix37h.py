@@ -16,15 +16,17 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from keel.core.rules.agonists import LOW_DOSE_FILL
+from keel.core.decision import Reason
+from keel.core.rules.agonists import BLOCKADE, LABEL_SOURCES, LOW_DOSE_FILL
 from keel.patients.models import local_today
 from keel.treatment.models import Intake, MedicationOrder
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.fills import record_fill
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
+from keel.treatment.words import reason_for_person
 from tests.conftest import World
 from tests.factories import given_on, pinned_at_last_five_pm_utc
 from tests.review36f._setup import order
@@ -174,3 +176,28 @@ def test_the_planned_overlap_names_the_day_counted_from_the_first_step_here(worl
     _steps_then_fill(world, now, first_ago=4, steps=3, fill_ago=1)
     said = next(r for r in _methadone(world, now).decision.reasons if r.template == LOW_DOSE_FILL)
     assert dict(said.params)["day"] == 5
+
+
+# --- 3. the person's blockade words keep the lower tolerance ----------------------------------------------
+
+
+def _blockade_words(language: str) -> str:
+    said = Reason.said(BLOCKADE, LABEL_SOURCES, day="2026-12-01", days=6, until="2026-12-29")
+    with translation.override(language):
+        return reason_for_person(said)
+
+
+def test_her_blockade_words_say_the_overdose_can_kill() -> None:
+    assert "overdose that kills" in _blockade_words("en")
+
+
+def test_her_blockade_words_say_her_tolerance_is_lower_as_the_shot_wears_off() -> None:
+    assert "As the shot wears off, your tolerance is lower" in _blockade_words("en")
+
+
+def test_her_blockade_words_in_spanish_say_her_tolerance_is_lower() -> None:
+    assert "su tolerancia es más baja" in _blockade_words("es")
+
+
+def test_her_blockade_words_in_spanish_say_the_overdose_can_kill() -> None:
+    assert "sobredosis mortal" in _blockade_words("es")
