@@ -15,8 +15,8 @@ from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import local_today
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
-from tests.conftest import World
 from keel.treatment.services.orders import prescribe
+from tests.conftest import World
 from tests.factories import given_on, pinned_at_last_five_pm_utc
 from tests.treatment.test_switching_fix37c import _injection, _switch
 
@@ -38,6 +38,10 @@ def test_a_bottle_for_the_day_the_blockade_ends_is_not_kept_back_as_inside_it(wo
         given_on(world, methadone, today - timedelta(days=n), 80, 9 - n)
     _injection(world, now, days_ago=INTERVAL_DAYS - 1)  # today is the blockade's last day
     _switch(world, now)
+    # Set-up (lane fix37h): today's 80 mg given at the window under today's switch override, so tomorrow's
+    # bottle goes home at the decision (`handed_out`: a run starting tomorrow once today's observed dose was
+    # taken); without it the bottle is decided, not handed out, and `bottle_mg` stays empty whatever the fix.
+    given_on(world, methadone, today, 80, 9, at=now - timedelta(minutes=1))
     tomorrow = local_today(world.alice, now) + timedelta(days=1)
     try:
         plan = services.decide_take_home(

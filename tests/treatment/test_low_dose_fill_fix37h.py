@@ -20,17 +20,20 @@ from django.utils import timezone, translation
 
 from keel.core.decision import Reason
 from keel.core.rules.agonists import BLOCKADE, LABEL_SOURCES, LOW_DOSE_FILL
+from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import local_today
-from keel.treatment.models import Intake, MedicationOrder
+from keel.treatment import services
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import Intake, MedicationOrder, TakeHomePlan
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.fills import record_fill
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
 from keel.treatment.words import reason_for_person
 from tests.conftest import World
-from tests.factories import given_on, pinned_at_last_five_pm_utc
+from tests.factories import given_on, methadone_with_take_home_plan, pinned_at_last_five_pm_utc
 from tests.review36f._setup import order
-from tests.treatment.test_switching_fix37c import STEPS, _filled, _methadone, _switch
+from tests.treatment.test_switching_fix37c import STEPS, _filled, _injection, _methadone, _switch
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +204,79 @@ def test_her_blockade_words_in_spanish_say_her_tolerance_is_lower() -> None:
 
 def test_her_blockade_words_in_spanish_say_the_overdose_can_kill() -> None:
     assert "sobredosis mortal" in _blockade_words("es")
+
+
+# --- 4. a take-home bottle's blockade read on the bottle's own day ----------------------------------------
+
+
+def _on_methadone_injected(world: World, now: datetime, days_ago: int) -> None:
+    """Alice on methadone 80 mg, eight days at the window up to yesterday, injected `days_ago` days ago."""
+    methadone = prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80"
+    )
+    today = local_today(world.alice, now)
+    for n in range(8, 0, -1):
+        given_on(world, methadone, today - timedelta(days=n), 80, 9 - n)
+    _injection(world, now, days_ago=days_ago)
+
+
+def _decide_tomorrow(world: World, now: datetime) -> TakeHomePlan:
+    return services.decide_take_home(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        criteria=dict.fromkeys(services.CRITERIA_KEYS, True),
+        bottle_days=[(local_today(world.alice, now) + timedelta(days=1)).isoformat()],
+    )
+
+
+def _refusal(world: World, now: datetime) -> str:
+    with pytest.raises(TreatmentInvalid) as refused:
+        _decide_tomorrow(world, now)
+    return str(refused.value)
+
+
+def test_a_bottle_for_the_day_after_the_blockade_goes_home_without_a_switch_override(world: World) -> None:
+    now = timezone.now()
+    _on_methadone_injected(world, now, days_ago=INTERVAL_DAYS - 1)  # today is the blockade's last day
+    plan = _decide_tomorrow(world, now)
+    assert (local_today(world.alice, now) + timedelta(days=1)).isoformat() in plan.bottles
+
+
+def test_the_bottle_after_the_blockade_goes_home_at_todays_dose_under_the_switch_override(
+    world: World,
+) -> None:
+    now = timezone.now()
+    plan, _first = methadone_with_take_home_plan(world, now - timedelta(days=1))  # for tomorrow and after
+    _injection(world, now, days_ago=INTERVAL_DAYS - 1)  # today is the blockade's last day
+    _switch(world, now)
+    _methadone(world, now, "80")
+    plan.refresh_from_db()
+    assert (local_today(world.alice, now) + timedelta(days=1)).isoformat() in (plan.bottle_mg or {})
+
+
+def test_a_bottle_inside_the_blockade_is_refused_with_the_blockades_remedy(world: World) -> None:
+    now = timezone.now()
+    _on_methadone_injected(world, now, days_ago=6)
+    assert "after the blockade ends" in _refusal(world, now)
+
+
+def test_a_bottle_inside_the_blockade_is_not_told_to_wait_for_a_qtc_reason(world: World) -> None:
+    now = timezone.now()
+    _on_methadone_injected(world, now, days_ago=6)
+    assert "QTc" not in _refusal(world, now)
+
+
+def test_a_later_bottle_under_todays_switch_override_is_refused_with_the_blockades_remedy(
+    world: World,
+) -> None:
+    now = timezone.now()
+    _on_methadone_injected(world, now, days_ago=6)
+    _switch(world, now)
+    assert "after the blockade ends" in _refusal(world, now)
+
+
+def test_the_blockades_remedy_is_said_in_spanish(world: World) -> None:
+    now = timezone.now()
+    _on_methadone_injected(world, now, days_ago=6)
+    with translation.override("es"):
+        assert "después de que termine el bloqueo" in _refusal(world, now)
