@@ -101,6 +101,9 @@ class LastUses:
     asked_at: datetime | None  # when the times were last asked (the latest intake or report)
     intake: Intake | None
     fills: tuple[FillInHand, ...] = ()  # buprenorphine fills and when each is in hand through (lane fix37c)
+    # Lane fix37h (re-attack 37m item 1): the latest use of each opioid as the person told it (intakes,
+    # reports, corrections: no program record), which a later dose, bottle or fill in `uses` may hide
+    told: dict[str, LastUse] = field(default_factory=dict)
 
     @property
     def unknown(self) -> tuple[str, ...]:
@@ -109,8 +112,9 @@ class LastUses:
 
     def unknown_since(self, opioid: str) -> datetime | None:
         """When the use of `opioid` at a time not known became unknown (`_unknown_since`: the strike's
-        recording, else the latest intake's): the use was before it. None: its time is known, or not used."""
-        return _unknown_since(self.uses.get(opioid), self.intake)
+        recording, else the latest intake's): the use was before it. None: its time is known, or not used.
+        Lane fix37h: read on the use as told (`told`), so a later program record does not hide it."""
+        return _unknown_since(self.told.get(opioid, self.uses.get(opioid)), self.intake)
 
     def hours_since(self, now: datetime) -> list[OpioidUse]:
         """The rules' input: each opioid with a known time and the hours since it (exact, never negative)."""
@@ -281,6 +285,7 @@ def read_last_uses(
                 uses[opioid] = LastUse(opioid, None, "intake")
     for opioid, r in _struck_unknown(reported, intake).items():  # struck, the right time not known
         uses[opioid] = LastUse(opioid, None, "corrected", r.correction)
+    told = dict(uses)  # as told, before the program's own records (lane fix37h)
     for medication, at in _program_doses(patient, now, leave_out, entered).items():
         _merge_program(uses, intake, LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
@@ -290,7 +295,7 @@ def read_last_uses(
     filled = _last_filled_day(fills)
     if filled is not None:
         _merge_program(uses, intake, LastUse("buprenorphine", filled, "fill"))
-    return LastUses(uses, asked, intake, tuple(fills))
+    return LastUses(uses, asked, intake, tuple(fills), told)
 
 
 def _program_doses(

@@ -210,8 +210,10 @@ def reason_shown(reason: Reason | Mapping[str, object]) -> str:
 FOR_THE_PERSON = {
     BLOCKADE: N_(
         "You had a naltrexone shot on %(day)s. It blocks opioids until about %(until)s. Buprenorphine may "
-        "not work before then, and taking more to get past the block can cause an overdose."
-    ),
+        "not work before then, and taking more to get past the block can cause an overdose that kills. "
+        "As the shot wears off, your tolerance is lower: even a dose you used to take can cause an "
+        "overdose that kills."
+    ),  # lane fix37h (re-attack 37m item 3): the staff reason's lower tolerance as it wears off, kept
     BLOCKADE_HELD: N_("Do not take buprenorphine or methadone until your prescriber decides it with you."),
 }
 

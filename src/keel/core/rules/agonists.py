@@ -131,10 +131,11 @@ def switch_covered(hours: float) -> Reason:
 def low_dose_fill_day(first_day: date, today: date, schedule_days: int) -> int | None:
     """Lane fix37c item 1 (re-attack 36l item 3): the day of a low-dose start's schedule that `today` is when
     the schedule came from a pharmacy fill of its order, counted in calendar days from `first_day` (the
-    order's first fill, not before its start: the doses taken at home are not recorded, so no step can be
-    counted by doses as at the window); None outside its `schedule_days` (its last step's day). Inside, the
-    fill is the overlap the order plans (Hammig 2016: the full agonist continues while buprenorphine rises),
-    not a second agonist; after it she is on the full dose, and methadone is a switch again."""
+    schedule's first step, given here or filled, not before its start; lane fix37h: the doses taken at home
+    are not recorded, so no step can be counted by doses as at the window); None outside its
+    `schedule_days` (its last step's day). Inside, the fill is the overlap the order plans (Hammig 2016:
+    the full agonist continues while buprenorphine rises), not a second agonist; after it she is on the full
+    dose, and methadone is a switch again."""
     day = (today - first_day).days + 1
     return day if 1 <= day <= schedule_days else None
 

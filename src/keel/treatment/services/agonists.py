@@ -33,7 +33,7 @@ from keel.treatment.queries.blockade import blockade_of, joined
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import LastUses, read_last_uses
 from keel.treatment.services.common import DoseBlocked, _audit
-from keel.treatment.services.start import low_dose_problem, low_dose_step
+from keel.treatment.services.start import low_dose_problem, low_dose_step, step_days
 
 
 def second_agonist_gate(
@@ -61,7 +61,11 @@ def second_agonist_gate(
     that order plans). Reads nothing more (not even the policy) when the record knows no buprenorphine. Lane
     fix36j (re-attack 36j): buprenorphine listed with its time not known counts as within the hours (item 3)
     unless it became unknown the hours or more before `at` (lane fix36n, `_maybe_within`), and the last uses
-    are those typed in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`). Returns the
+    are those typed in by the dose's recording, `now` (item 4, lane fix36a's `entered_by`). Lane fix37h
+    (re-attack 37m item 1): every buprenorphine source within the hours is read, not only the latest (a
+    fill in hand through now hid a street use reported hours ago): the person's own latest as told
+    (`LastUses.told`), each fill (`LastUses.fills`), the doses given here (`ctx`); the planned overlap covers
+    the fill only, so a told use within the hours still needs the switch override. Returns the
     reasons a dose that passes on a cover carries (lane fix37c): the low-dose fill's planned overlap, a
     prescriber's switch override for today (`agonists.switch_covered`, item 3); () otherwise."""
     if held or medication != Medication.METHADONE:
@@ -69,22 +73,18 @@ def second_agonist_gate(
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
     uses = read_last_uses(patient, at, entered_by=now)
-    last = uses.uses.get(Medication.BUPRENORPHINE)
-    if not recent and last is None:
+    told = uses.told.get(Medication.BUPRENORPHINE)
+    if not recent and told is None and not uses.fills:
         return ()
     hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
     taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
-    unknown = last is not None and last.at is None and _maybe_within(uses, at, hours)
-    elsewhere = unknown or (
-        last is not None
-        and last.at is not None
-        and last.source != "dose"
-        and within_switch_hours(last.at, at, hours=hours)
-    )
+    unknown = told is not None and told.at is None and _maybe_within(uses, at, hours)
+    said = told is not None and told.at is not None and within_switch_hours(told.at, at, hours=hours)
+    filled = any(within_switch_hours(f.until, at, hours=hours) for f in uses.fills)
+    elsewhere = unknown or said or filled
     if not taken and not elsewhere:
         return ()
-    fill = last is not None and last.source == "fill" and not unknown and elsewhere
-    planned = _planned_fill(patient, uses, at, today, hours) if fill else None
+    planned = _planned_fill(patient, uses, at, today, hours) if filled and not (unknown or said) else None
     decision, documented = _switch_decision(
         patient, medication, today, taken, elsewhere=elsewhere, hours=hours, unknown=unknown, planned=planned
     )
@@ -105,7 +105,10 @@ def _planned_fill(patient: Patient, uses: LastUses, at: datetime, today: date, h
     """Lane fix37c item 1 (re-attack 36l item 3): buprenorphine in hand within `hours` of `at` only from
     pharmacy fills of the buprenorphine order in force on `today` (`in_force_q`: never a stopped or a
     replaced one), a low-dose start (`start.low_dose_problem`: none), begun, and `today` one of its
-    schedule's days counted from its first fill (`agonists.low_dose_fill_day`): the order carries the overlap
+    schedule's days counted from its first step (`agonists.low_dose_fill_day`; lane fix37h, re-attack 37m
+    item 2: the first given here under the order, `start.step_days` as the window's `low_dose_step` counts
+    them, or its first fill, whichever is first; in calendar days, the safe side: past the schedule's last
+    day the switch override is needed again): the order carries the overlap
     (Hammig 2016), so methadone alongside it is not a second agonist; the reason the dose carries
     (`agonists.planned_overlap`). None: a fill of another order, or after the schedule's days."""
     near = {f.order_id: f for f in uses.fills if within_switch_hours(f.until, at, hours=hours)}
@@ -117,7 +120,8 @@ def _planned_fill(patient: Patient, uses: LastUses, at: datetime, today: date, h
     if low_dose_problem(patient, order.schedule):
         return None
     days = max(int(step["day"]) for step in order.schedule)
-    day = low_dose_fill_day(max(near[order.pk].first_filled_on, order.starts_on), today, days)
+    first = min([*step_days(order, today)[:1], near[order.pk].first_filled_on])  # lane fix37h: first step
+    day = low_dose_fill_day(max(first, order.starts_on), today, days)
     return None if day is None else planned_overlap(day, days)
 
 

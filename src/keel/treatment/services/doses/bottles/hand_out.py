@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
-from keel.core.rules.agonists import BLOCKADE_RULE
+from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient
 from keel.treatment import words
@@ -85,12 +85,14 @@ def bottle_amounts(
 @dataclass(frozen=True)
 class _BottleDay:
     """A methadone bottle's day as the window's verdict reads it (`guards.VerdictDay`; a dose's is
-    `guards.DoseDay`): its person, the order, the day and its context; its policy read when first asked."""
+    `guards.DoseDay`): its person, the order, the decision's day and its context, the bottle's own day
+    (`taken_on`: the blockade is read on it, lane fix37h); its policy read when first asked."""
 
     patient: Patient
     order: MedicationOrder
     today: date
     ctx: DoseContext
+    taken_on: date
     medication: str = Medication.METHADONE
 
     @cached_property
@@ -134,7 +136,7 @@ def bottle_verdict(
             missed_days_in_a_row=0,
             days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
         )
-    day = _BottleDay(patient, order, today, day_ctx)
+    day = _BottleDay(patient, order, today, day_ctx, on)
     decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
     if decision.decision in BLOCKING and decision.rule == BLOCKADE_RULE:
         switched = _blockade_for_today(day, now, mg, on, decision)
@@ -163,7 +165,15 @@ def _blockade_for_today(
 
 
 def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
-    """A decision's refusal of a bottle the window would block today, in the request's language."""
+    """A decision's refusal of a bottle the window would block today, in the request's language. Lane fix37h
+    (re-attack 37m item 4): a bottle inside an XR-naltrexone blockade says the blockade's remedy (its days
+    go home once the blockade ends; until then each day's dose is at the window), not the order's."""
+    if reason.template in (BLOCKADE, SWITCH_TODAY_ONLY):
+        return _(
+            "the bottle for %(day)s is inside an XR-naltrexone blockade: %(why)s Take-home bottles go home "
+            "only for the days after the blockade ends; until then each day's dose is given at the window, "
+            "with a prescriber's switch override of that day"
+        ) % {"day": shown_date(day), "why": words.reason_text(reason)}
     return _(
         "the bottle for %(day)s would hold %(mg)s mg, a dose the window would not give today: %(why)s A "
         "prescriber re-writes the order (a lower dose, or the QTc reason) before take-home bottles go home"

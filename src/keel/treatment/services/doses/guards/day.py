@@ -49,6 +49,12 @@ class VerdictDay(Protocol):
     def today(self) -> date: ...
 
     @property
+    def taken_on(self) -> date:
+        """The day the dose is taken (a dose's: today; a take-home bottle's: its own day, lane fix37h): the
+        day an XR-naltrexone blockade is read on (`window_verdict`)."""
+        ...
+
+    @property
     def ctx(self) -> DoseContext: ...
 
     @property
@@ -78,6 +84,11 @@ class DoseDay:
         `guard_rail_policy`), read once for the dose when a step first needs it: the start gate's restart gap
         and the rule's verdict share it (issue #21: a buprenorphine dose read it twice)."""
         return guard_rail_policy(self.patient, GUARD_RAILS[self.medication])
+
+    @property
+    def taken_on(self) -> date:
+        """A dose at the window is taken today (`VerdictDay.taken_on`)."""
+        return self.today
 
     def recorded(self, dose: DoseRecord) -> RecordedDose:
         """The dose saved with what it read (`record_dose`'s `then`)."""

@@ -98,7 +98,8 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
     verdict (`dose_decision`: titration step, day limits, missed days, a hold, with the hours since the
     last dose at `at` answered from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard
     4b), then an XR-naltrexone injection's blockade (`agonists.blockade_verdict`, review 36f hole 3: a
-    switch override for the day, `cover.switch`). Blocking verdicts are `rule.BLOCKING`."""
+    switch override for the day, `cover.switch`) on the day the dose is taken (`day.taken_on`, lane fix37h:
+    a take-home bottle's own day). Blocking verdicts are `rule.BLOCKING`."""
     since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
     decision = dose_decision(
         day.patient,
@@ -115,7 +116,7 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
         given_before_mg=mg_given_before(day.ctx, at),  # the day's first dose by time given (lane fix36i)
     )
     decision = order_on_high_qtc(day, cover.total, decision)
-    return blockade_verdict(day.patient, day.medication, day.today, decision, switch=cover.switch)
+    return blockade_verdict(day.patient, day.medication, day.taken_on, decision, switch=cover.switch)
 
 
 def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decimal, total: Decimal) -> None:
