@@ -261,11 +261,18 @@ def _activation_problems(code: str, username: str, password: str, password_again
 def _activate_live_code(code: str, username: str, password: str) -> User:
     """The account made with a code found live, once one of its tries is spent (committed by itself): a
     wrong, used or expired code is `_CodeDidNotWork` before anything is spent or written (lane fix37b,
-    review 36m-5: every wrong code wrote a bucket row no one deleted)."""
-    found = _live_codes(code).filter(patient__user__isnull=True).values_list("pk", flat=True).first()
+    review 36m-5: every wrong code wrote a bucket row no one deleted); a password like the record's first
+    name is refused before the try too (lane fix37j)."""
+    names = ("pk", "patient__preferred_name", "patient__given_name")
+    found = _live_codes(code).filter(patient__user__isnull=True).values_list(*names).first()
     if found is None:
         raise _CodeDidNotWork()
-    if not take_activation_try(found):
+    # the first name the account will have (`_activate`): a password like it is refused before a try is
+    # spent (lane fix37j, re37p finding 5), in the validator's words, which never show the name
+    errors = problems_before_lookup(username, password, first_name=found[1] or found[2])
+    if errors:
+        raise FieldsInvalid(errors)
+    if not take_activation_try(found[0]):
         raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     return _activate(code, username, password)
 
