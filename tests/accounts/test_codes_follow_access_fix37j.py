@@ -203,3 +203,72 @@ def test_the_code_is_kept_live_after_such_a_password(world: World) -> None:
     code = issue_activation_code(by=world.staff["nurse"], patient_id=_record(world).pk).code
     _like_her_name(code)
     assert ActivationCode.objects.filter(used_at__isnull=True).count() == 1
+
+
+# --- A code stored as its giver is turned off (re37p finding 3) ----------------------------------------
+
+
+_CHECKED_IN = {
+    "activation": "keel.patients.services.activation",
+    "link": "keel.selfguided.services",
+    "reset": "keel.patients.services.password_reset",
+}
+
+
+def _turned_off_after_the_check(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: str, change: Callable[[], object]
+) -> None:
+    """The staff change committed between the service's checks (its last, `death_refused`) and the store."""
+    import importlib
+
+    module = importlib.import_module(_CHECKED_IN[kind])
+    checked = module.death_refused
+
+    def check_then_changed(*args: object, **kwargs: object) -> bool:
+        refused = checked(*args, **kwargs)
+        change()
+        return bool(refused)
+
+    monkeypatch.setattr(module, "death_refused", check_then_changed)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_code_stored_as_she_is_turned_off_does_not_work(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    nurse, admin = world.staff["nurse"], world.staff["program_admin"]
+    off = lambda: staff.deactivate(by=admin, program_slug="riverside", user_id=nurse.pk)  # noqa: E731
+    _turned_off_after_the_check(world, monkeypatch, kind, off)
+    code = _issue(kind, nurse, _patient_for(kind, world))
+    assert not _works(kind, code, world)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_code_stored_as_her_role_changes_does_not_work(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    nurse, admin = world.staff["nurse"], world.staff["program_admin"]
+
+    def to_auditor() -> object:
+        return staff.change_role(by=admin, program_slug="riverside", user_id=nurse.pk, role="auditor")
+
+    _turned_off_after_the_check(world, monkeypatch, kind, to_auditor)
+    code = _issue(kind, nurse, _patient_for(kind, world))
+    assert not _works(kind, code, world)
+
+
+def test_a_code_stored_as_she_is_turned_off_is_voided_on_the_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nurse, admin = world.staff["nurse"], world.staff["program_admin"]
+    off = lambda: staff.deactivate(by=admin, program_slug="riverside", user_id=nurse.pk)  # noqa: E731
+    _turned_off_after_the_check(world, monkeypatch, "activation", off)
+    patient = _record(world)
+    _issue("activation", nurse, patient)
+    voided = AuditEvent.objects.filter(patient_id=patient.pk, reason=issued_codes.VOIDED_TURNED_OFF)
+    assert voided.filter(action=Action.UPDATE, target_type="activation_code").count() == 1
+
+
+def test_a_code_stored_while_she_may_still_give_codes_works(world: World) -> None:
+    code = _issue("link", world.staff["nurse"], _record(world))
+    assert _works("link", code, world)

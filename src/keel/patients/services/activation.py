@@ -33,7 +33,12 @@ from keel.patients.models import (
     zone_of,
 )
 from keel.patients.schemas import ActivationCodeIn
-from keel.patients.services.common import death_refused, in_language
+from keel.patients.services.common import (
+    death_refused,
+    in_language,
+    lock_program_for_code,
+    void_if_giver_may_not,
+)
 from keel.reminders.channels import Message, SmsSender, sms_sender
 from keel.selfguided.limits import take_activation_try
 from keel.web.dates import shown_date
@@ -82,11 +87,13 @@ def issue_activation_code(
     if send_by_email and not patient.email:
         raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
     code = new_code()
-    row = _store_code(by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email))
+    row, live = _store_code(
+        by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email)
+    )
     shown = shown_code(code)
-    if sender is not None:
+    if sender is not None and live:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
-    if send_by_email:
+    if send_by_email and live:
         _email_code(patient, shown, activate_url, row.expires_at)
     return IssuedCode(row, shown)
 
@@ -140,10 +147,12 @@ def _text_sender(patient: Patient) -> SmsSender:
 
 def _store_code(
     by: User, patient: Patient, code: str, *, sent_by_text: bool, sent_by_email: bool
-) -> ActivationCode:
-    """The person's one live activation code stored (`_replace_code`), audited with how it is sent."""
+) -> tuple[ActivationCode, bool]:
+    """The person's one live activation code stored (`_replace_code`), audited with how it is sent; and
+    whether it stays live (`void_if_giver_may_not`: its giver changed meanwhile, lane fix37j)."""
     now = timezone.now()
     with transaction.atomic():
+        lock_program_for_code(patient)
         row = _replace_code(patient, by, code, "activate", now)
         audit.record(
             actor=by,
@@ -154,7 +163,8 @@ def _store_code(
             target_id=row.pk,
             detail={"sent_by_text": sent_by_text, "sent_by_email": sent_by_email},
         )
-    return row
+        voided = void_if_giver_may_not(by, patient)
+    return row, not voided
 
 
 def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:
