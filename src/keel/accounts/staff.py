@@ -23,7 +23,11 @@ from keel.accounts import services
 from keel.accounts.mail import send, tell
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.accounts.second_factor import remove_second_factor
-from keel.accounts.services.issued_codes import VOIDED_LEFT_PROGRAM, void_codes_issued_by
+from keel.accounts.services.issued_codes import (
+    VOIDED_LEFT_PROGRAM,
+    VOIDED_ROLE_CHANGED,
+    void_codes_issued_by,
+)
 from keel.accounts.services.people import problems_before_lookup
 from keel.accounts.services.usernames import TOO_MANY_NAMES
 from keel.audit import services as audit
@@ -588,6 +592,8 @@ def _change_role(by: User, program: Program, user: User, role: str) -> User:
         user.role = role
         user.save(update_fields=["role"])
         invites.withdraw_sent_by(sender=user, by=by, program_id=program.pk)  # no longer an admin
+        if not policy.can_give_link_code(user):  # her codes go too (lane fix37j, re37p finding 2)
+            void_codes_issued_by(user, by=by, reason=VOIDED_ROLE_CHANGED)
         audit.record(
             actor=by,
             action=Action.UPDATE,

@@ -36,7 +36,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, death_recorded
-from keel.patients.services.common import death_refused
+from keel.patients.services.common import death_refused, lock_program_for_code, void_if_giver_may_not
 from keel.selfguided.errors import SelfGuidedInvalid
 from keel.selfguided.limits import forget_account, take_signup_token
 from keel.selfguided.models import HistoryConsent, LinkCode
@@ -259,6 +259,7 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
     with transaction.atomic():
+        lock_program_for_code(patient)  # and the giver asked again, last (lane fix37j)
         LinkCode.objects.filter(patient=patient, used_at__isnull=True).delete()  # one live code per record
         row = LinkCode.objects.create(
             patient=patient,
@@ -268,6 +269,7 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
             expires_at=now + timedelta(days=LINK_CODE_DAYS),
         )
         audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
+        void_if_giver_may_not(by, patient)
     return IssuedCode(code, row.expires_at)
 
 

@@ -418,6 +418,12 @@ REASONS = {
     "code void: the staff member who gave it left the program": _(
         "code no longer works: the staff member who gave it left the program"
     ),
+    "code void: the staff member who gave it was taken off the care team": _(
+        "code no longer works: the staff member who gave it was taken off the person's care team"
+    ),
+    "code void: the staff member who gave it has a role that gives no codes": _(
+        "code no longer works: the staff member who gave it now has a role that gives no codes"
+    ),
     "withdrawn: its sender is no longer an admin of the program": _(
         "withdrawn: the admin who sent it is no longer an admin of the program"
     ),

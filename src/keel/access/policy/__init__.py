@@ -88,6 +88,7 @@ from keel.access.policy.fetch import (
     get_patient_for_action_or_404,
     get_patient_or_404,
     own_patient_or_404,
+    refuse_own_search_after_death,
     row_not_theirs,
 )
 from keel.access.policy.lists import audit_list_read, list_patient_values_audited, list_patients_audited
@@ -188,6 +189,7 @@ __all__ = [
     "program_of_admin",
     "raw_counts_may_go_to",
     "reads_only_the_audit_trail",
+    "refuse_own_search_after_death",
     "registering_programs",
     "registrar_joins_care_team",
     "row_not_theirs",

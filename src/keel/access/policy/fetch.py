@@ -31,6 +31,9 @@ from keel.patients.models import (
     death_recorded,
 )
 
+# The accounts a record is her own to (refused after a death recorded: `refuse_own_after_death`).
+_OWN_ACCOUNT_ROLES = (Role.PATIENT, Role.SELF_GUIDED)
+
 # What a scoped read also loads in its query (`prefetch`): a lookup's name or a Prefetch with its queryset.
 PrefetchLookup: TypeAlias = str | Prefetch[str]
 
@@ -226,8 +229,17 @@ def refuse_own_after_death(
     """Her own account (a patient's or self-guided) reading her record after a death is recorded on it by any
     path: refused, audited (`_refuse_after_death`). Staff are not asked. Used where her record comes by
     another route than `own_patient_or_404` (a read by id, FHIR, the patient list: lane fix37g)."""
-    if user.role in (Role.PATIENT, Role.SELF_GUIDED) and death_recorded(patient.pk):
+    if user.role in _OWN_ACCOUNT_ROLES and death_recorded(patient.pk):
         _refuse_after_death(user, patient, action, target_type, target_id)
+
+
+def refuse_own_search_after_death(user: User, target_type: str, target_id: str) -> None:
+    """A search over her own account's scope (FHIR's `GET /fhir/R4/Patient` and the other types' searches)
+    after a death is recorded on her record: refused and audited as the read by id, whatever the search's
+    parameters match (lane fix37j). Staff are not asked (no query)."""
+    if user.role in _OWN_ACCOUNT_ROLES:
+        for patient in patients_visible_to(user):
+            refuse_own_after_death(user, patient, Action.READ, target_type, target_id)
 
 
 def _refuse_after_death(

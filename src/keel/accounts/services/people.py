@@ -88,18 +88,20 @@ def create_user(
     return user, device
 
 
-def problems_before_lookup(username: str, password: str) -> list[FieldError]:
+def problems_before_lookup(username: str, password: str, *, first_name: str = "") -> list[FieldError]:
     """What making the account would refuse without looking another account up: the username's characters
     (the model field's validators, said as `account_error` says them) and the password's strength
     (`validate_password`, as `create_user`). Asked before a try of a desk code or an invitation link is spent
-    (review 36m: a too-short password typed five times spent the code's tries and locked the patient out)."""
+    (review 36m: a too-short password typed five times spent the code's tries and locked the patient out).
+    `first_name`: the one the account will have (a desk code's record's, known once the code is found live:
+    lane fix37j), so a password like it is refused here too, in the validator's words (never the name)."""
     errors: list[FieldError] = []
     try:
         User._meta.get_field("username").run_validators(username)
     except ValidationError as exc:
         errors.append(account_error(ValidationError({"username": exc.error_list})).field_error())
     try:
-        validate_password(password, User(username=username))
+        validate_password(password, User(username=username, first_name=first_name))
     except ValidationError as exc:
         errors.append(FieldError("password", " ".join(exc.messages)))
     return errors

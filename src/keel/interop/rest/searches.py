@@ -102,6 +102,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         now = timezone.now()
         filters = _filters(request, resource_type)
         token_may(user, use_of(request, user), f"{resource_type}?")
+        policy.refuse_own_search_after_death(user, "fhir", f"{resource_type}?")  # lane fix37j
         skipped = 0  # resources the database already skipped, without building their records
         if _staff_token(request, user):
             return _search_by_system(request, user, resource_type, filters, base, offset, count)

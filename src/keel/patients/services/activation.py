@@ -33,7 +33,12 @@ from keel.patients.models import (
     zone_of,
 )
 from keel.patients.schemas import ActivationCodeIn
-from keel.patients.services.common import death_refused, in_language
+from keel.patients.services.common import (
+    death_refused,
+    in_language,
+    lock_program_for_code,
+    void_if_giver_may_not,
+)
 from keel.reminders.channels import Message, SmsSender, sms_sender
 from keel.selfguided.limits import take_activation_try
 from keel.web.dates import shown_date
@@ -82,11 +87,13 @@ def issue_activation_code(
     if send_by_email and not patient.email:
         raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
     code = new_code()
-    row = _store_code(by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email))
+    row, live = _store_code(
+        by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email)
+    )
     shown = shown_code(code)
-    if sender is not None:
+    if sender is not None and live:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
-    if send_by_email:
+    if send_by_email and live:
         _email_code(patient, shown, activate_url, row.expires_at)
     return IssuedCode(row, shown)
 
@@ -140,10 +147,12 @@ def _text_sender(patient: Patient) -> SmsSender:
 
 def _store_code(
     by: User, patient: Patient, code: str, *, sent_by_text: bool, sent_by_email: bool
-) -> ActivationCode:
-    """The person's one live activation code stored (`_replace_code`), audited with how it is sent."""
+) -> tuple[ActivationCode, bool]:
+    """The person's one live activation code stored (`_replace_code`), audited with how it is sent; and
+    whether it stays live (`void_if_giver_may_not`: its giver changed meanwhile, lane fix37j)."""
     now = timezone.now()
     with transaction.atomic():
+        lock_program_for_code(patient)
         row = _replace_code(patient, by, code, "activate", now)
         audit.record(
             actor=by,
@@ -154,7 +163,8 @@ def _store_code(
             target_id=row.pk,
             detail={"sent_by_text": sent_by_text, "sent_by_email": sent_by_email},
         )
-    return row
+        voided = void_if_giver_may_not(by, patient)
+    return row, not voided
 
 
 def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:
@@ -261,11 +271,18 @@ def _activation_problems(code: str, username: str, password: str, password_again
 def _activate_live_code(code: str, username: str, password: str) -> User:
     """The account made with a code found live, once one of its tries is spent (committed by itself): a
     wrong, used or expired code is `_CodeDidNotWork` before anything is spent or written (lane fix37b,
-    review 36m-5: every wrong code wrote a bucket row no one deleted)."""
-    found = _live_codes(code).filter(patient__user__isnull=True).values_list("pk", flat=True).first()
+    review 36m-5: every wrong code wrote a bucket row no one deleted); a password like the record's first
+    name is refused before the try too (lane fix37j)."""
+    names = ("pk", "patient__preferred_name", "patient__given_name")
+    found = _live_codes(code).filter(patient__user__isnull=True).values_list(*names).first()
     if found is None:
         raise _CodeDidNotWork()
-    if not take_activation_try(found):
+    # the first name the account will have (`_activate`): a password like it is refused before a try is
+    # spent (lane fix37j, re37p finding 5), in the validator's words, which never show the name
+    errors = problems_before_lookup(username, password, first_name=found[1] or found[2])
+    if errors:
+        raise FieldsInvalid(errors)
+    if not take_activation_try(found[0]):
         raise FieldsInvalid([FieldError("username", _(TOO_MANY_NAMES))])
     return _activate(code, username, password)
 

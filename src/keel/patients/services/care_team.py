@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import Program, ProgramMembership, User
+from keel.accounts.services.issued_codes import VOIDED_OFF_TEAM, void_codes_issued_by
 from keel.api_body import is_integer
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -159,7 +160,8 @@ def _audit_member(by: User, action: Action, patient: Patient, program_id: int, m
 
 
 def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> None:
-    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once.
+    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once,
+    and the unused codes they gave for this person stop working (voided, audited: lane fix37j).
     The last clinician a person in care needs stays (`care_gap.care_gap_if_gone`): refused, naming user_id,
     audited. Under the person's lock: two removals at once are decided one after the other."""
     patient = _team_patient(by, patient_id, Action.DELETE)
@@ -175,6 +177,9 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> N
             if not deleted:
                 raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
             _audit_member(by, Action.DELETE, patient, patient.program_id, pk)
+            # her unused codes for this person go with the record (lane fix37j, re37p finding 1)
+            issuer = User.objects.get(pk=pk)
+            void_codes_issued_by(issuer, by=by, reason=VOIDED_OFF_TEAM, patient_id=patient.pk)
     if left is not None:  # audited after the transaction, which wrote nothing
         care_gap.record_refusal(
             by=by,

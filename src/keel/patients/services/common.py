@@ -5,7 +5,9 @@ emergency access (which is for reading), is `policy.get_patient_for_action_or_40
 
 from __future__ import annotations
 
-from keel.accounts.models import User
+from keel.access import policy
+from keel.accounts.models import Program, User
+from keel.accounts.services import issued_codes
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.desk import LANGUAGES, MAX_EMAIL, TEXT_LIMITS
@@ -58,3 +60,29 @@ __all__ = [
     "death_refused",
     "in_language",
 ]
+
+
+def lock_program_for_code(patient: Patient) -> None:
+    """First in the transaction that stores a code for this person: her program's row, as every staff change
+    takes it first (`staff._lock_program`: turning the giver off, her leaving the program, a role change).
+    A code stored as its giver is changed waits for the change, or the change for it (re37p finding 3)."""
+    Program.objects.select_for_update().filter(pk=patient.program_id).first()
+
+
+def void_if_giver_may_not(by: User, patient: Patient) -> bool:
+    """Last in that transaction, under that lock: the giver read again and the policy asked again (she was
+    asked before, outside the lock: re37p finding 3, lane fix37j). Turned off, gone from the program or in a
+    role that gives no codes meanwhile: her codes for this person are voided by the one helper
+    (`issued_codes.void_codes_issued_by`, audited), so the code just stored never works. True then (the
+    caller sends it to no one)."""
+    giver = User.objects.get(pk=by.pk)
+    if policy.can_register_patient(giver, patient.program_id):  # active, in the program, a role that gives
+        return False
+    if not giver.is_active:
+        reason = issued_codes.VOIDED_TURNED_OFF
+    elif policy.can_give_link_code(giver):  # the role still gives codes: she left the program
+        reason = issued_codes.VOIDED_LEFT_PROGRAM
+    else:
+        reason = issued_codes.VOIDED_ROLE_CHANGED
+    issued_codes.void_codes_issued_by(giver, by=None, reason=reason, patient_id=patient.pk)
+    return True

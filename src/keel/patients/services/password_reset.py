@@ -29,6 +29,8 @@ from keel.patients.services.activation import (
 from keel.patients.services.common import (
     death_refused,
     in_language,
+    lock_program_for_code,
+    void_if_giver_may_not,
 )
 
 
@@ -61,6 +63,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
     code = new_code()
     now = timezone.now()
     with transaction.atomic():
+        lock_program_for_code(patient)  # and the giver asked again, last (lane fix37j)
         row = _replace_code(patient, by, code, "reset", now)
         audit.record(
             actor=by,
@@ -72,6 +75,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
             reason="password reset started at the desk",
             detail={"identity_checked": True},
         )
+        void_if_giver_may_not(by, patient)
     return IssuedCode(row, shown_code(code))
 
 
