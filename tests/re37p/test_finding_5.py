@@ -20,7 +20,9 @@ def test_passwords_like_her_name_spend_the_codes_tries(world: World) -> None:
     code = issue_activation_code(by=world.staff["nurse"], patient_id=_record(world).pk).code
     for n in range(5):
         with pytest.raises(FieldsInvalid) as refused:
-            activate(code=code, username=f"eva{n}", password="evangelina2026", password_again="evangelina2026")
+            activate(
+                code=code, username=f"eva{n}", password="evangelina2026", password_again="evangelina2026"
+            )
         assert "first name" in str(refused.value)  # the record's name, which she never typed
     user = activate(code=code, username="eva-ok", password=PASSWORD, password_again=PASSWORD)
     assert user.username == "eva-ok"
