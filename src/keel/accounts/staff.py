@@ -5,6 +5,7 @@ audited and the person is told by email. Emails carry no health information."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMember
 from keel.accounts.second_factor import remove_second_factor
 from keel.accounts.services.issued_codes import (
     VOIDED_LEFT_PROGRAM,
+    VOIDED_OUT_OF_SCOPE,
     VOIDED_ROLE_CHANGED,
     void_codes_issued_by,
 )
@@ -582,6 +584,7 @@ def _change_role(by: User, program: Program, user: User, role: str) -> User:
         old = user.role
         if old == role:
             return user
+        _void_codes_out_of_reach(by, user, role)  # before `_keep_care` locks people (fix37e's order)
         _keep_care(user, role_after=role)
         if old == Role.PROGRAM_ADMIN:
             admins = User.objects.filter(
@@ -592,8 +595,6 @@ def _change_role(by: User, program: Program, user: User, role: str) -> User:
         user.role = role
         user.save(update_fields=["role"])
         invites.withdraw_sent_by(sender=user, by=by, program_id=program.pk)  # no longer an admin
-        if not policy.can_give_link_code(user):  # her codes go too (lane fix37j, re37p finding 2)
-            void_codes_issued_by(user, by=by, reason=VOIDED_ROLE_CHANGED)
         audit.record(
             actor=by,
             action=Action.UPDATE,
@@ -604,3 +605,18 @@ def _change_role(by: User, program: Program, user: User, role: str) -> User:
             detail={"from": old, "to": role},
         )
     return user
+
+
+def _void_codes_out_of_reach(by: User, user: User, role: str) -> None:
+    """Her unused codes that the new role would not let her give: every one when it gives no codes (lane
+    fix37j, re37p finding 2), else those for the people outside the scope she has in it (a program admin
+    made a counselor sees only her care teams' people: lane fix37l, re37q finding 3). The policy asked with
+    the new role; rolled back with the change if it is refused."""
+    after = copy.copy(user)
+    after.role = role
+    if not policy.can_give_link_code(after):
+        void_codes_issued_by(user, by=by, reason=VOIDED_ROLE_CHANGED)
+    else:
+        void_codes_issued_by(
+            user, by=by, reason=VOIDED_OUT_OF_SCOPE, outside=policy.patients_visible_to(after)
+        )

@@ -424,6 +424,9 @@ REASONS = {
     "code void: the staff member who gave it has a role that gives no codes": _(
         "code no longer works: the staff member who gave it now has a role that gives no codes"
     ),
+    "code void: the staff member who gave it no longer sees this person's record": _(
+        "code no longer works: the staff member who gave it no longer sees the person's record"
+    ),
     "withdrawn: its sender is no longer an admin of the program": _(
         "withdrawn: the admin who sent it is no longer an admin of the program"
     ),

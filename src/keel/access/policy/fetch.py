@@ -14,9 +14,10 @@ from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_object
 from django.utils.translation import gettext
 
 from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.access.policy.actions import can_register_patient
 from keel.access.policy.areas import Area, _active, areas_for_role
 from keel.access.policy.clinical_sql import _clinical_patient, clinical_scope_sql
-from keel.access.policy.emergency import through_emergency_access
+from keel.access.policy.emergency import through_emergency_access, without_emergency_only
 from keel.access.policy.scope import PatientNotFound, patients_visible_to
 from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, Role, User
 from keel.audit import services as audit
@@ -154,6 +155,16 @@ def get_patient_for_action_or_404(
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+def may_still_give_code_for(user: User, patient: Patient) -> bool:
+    """What the code routes ask (`get_patient_for_action_or_404` with `can_register_patient`, never through
+    emergency access), asked again of a giver read afresh as her code is stored (lane fix37l, re37q 1):
+    active, in the program, a role that gives codes, and the record in her scope (on its care team, or its
+    program's admin), not only through break-the-glass."""
+    if not can_register_patient(user, patient.program_id):
+        return False
+    return without_emergency_only(user, patients_visible_to(user)).filter(pk=patient.pk).exists()
 
 
 def _refuse(user: User, patient: Patient, target_type: str, target_id: str | int | None, reason: str) -> None:

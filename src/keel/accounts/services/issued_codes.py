@@ -15,13 +15,14 @@ from django.db.models import Model, QuerySet
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.patients.models import ActivationCode
+from keel.patients.models import ActivationCode, Patient
 from keel.selfguided.models import LinkCode
 
 VOIDED_TURNED_OFF = "code void: the staff member who gave it was turned off"
 VOIDED_LEFT_PROGRAM = "code void: the staff member who gave it left the program"
 VOIDED_OFF_TEAM = "code void: the staff member who gave it was taken off the care team"  # lane fix37j
 VOIDED_ROLE_CHANGED = "code void: the staff member who gave it has a role that gives no codes"  # fix37j
+VOIDED_OUT_OF_SCOPE = "code void: the staff member who gave it no longer sees this person's record"  # 37l
 
 M = TypeVar("M", bound=Model)
 _KINDS = {"activate": "activation_code", "reset": "password_reset"}  # each code's kind in its audit rows
@@ -34,12 +35,14 @@ def void_codes_issued_by(
     reason: str = VOIDED_TURNED_OFF,
     program_id: int | None = None,
     patient_id: int | None = None,
+    outside: QuerySet[Patient] | None = None,
 ) -> int:
     """In the caller's transaction: every unused code `issuer` gave (for the patients of `program_id`, for
     the one patient `patient_id`, or for every patient when both are None) is deleted, so it answers as a
     code that does not work; a used one is kept as it was. Each voiding is audited in the patient's program
-    trail (the row's id, never the code nor its digest), as done by `by`. The person gets a new code from
-    another staff member. How many."""
+    trail (the row's id, never the code nor its digest), as done by `by`. With `outside`, only her codes for
+    people not in that set (her scope after a role change, `policy.patients_visible_to`: lane fix37l). The
+    person gets a new code from another staff member. How many."""
     activation = ActivationCode.objects.filter(created_by=issuer, used_at__isnull=True)
     links = LinkCode.objects.filter(created_by=issuer, used_at__isnull=True)
     if program_id is not None:
@@ -48,6 +51,9 @@ def void_codes_issued_by(
     if patient_id is not None:  # taken off that patient's care team (lane fix37j)
         activation = activation.filter(patient_id=patient_id)
         links = links.filter(patient_id=patient_id)
+    if outside is not None:
+        activation = activation.exclude(patient__in=outside)
+        links = links.exclude(patient__in=outside)
     voided = 0
     for row in _locked(activation):
         voided += _void(row, by, _KINDS.get(row.purpose, "activation_code"), reason)

@@ -24,7 +24,7 @@ from keel.patients.models import (
     Patient,
 )
 from keel.patients.queries import TEAM_ROLES
-from keel.patients.services.common import in_language
+from keel.patients.services.common import in_language, lock_program_for_code
 
 if TYPE_CHECKING:
     from keel.api_body import Posted
@@ -163,31 +163,49 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> N
     """Take a staff member off a patient's care team (program admins); they stop seeing the record at once,
     and the unused codes they gave for this person stop working (voided, audited: lane fix37j).
     The last clinician a person in care needs stays (`care_gap.care_gap_if_gone`): refused, naming user_id,
-    audited. Under the person's lock: two removals at once are decided one after the other."""
+    audited. Locks in the order every staff change takes them (`staff._deactivate`, lane fix37l): the
+    program's row (a code stored for this person waits, `common.lock_program_for_code`), then her codes,
+    then the person's row (a code being used locks its row, then its person's: the other order deadlocks).
+    Two removals at once are decided one after the other."""
     patient = _team_patient(by, patient_id, Action.DELETE)
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
         raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
-    with transaction.atomic():
-        care_gap.lock_people([patient.pk])
-        left = care_gap.left_if_gone(patient, pk)
-        if left is None:
-            deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
-            if not deleted:
-                raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
-            _audit_member(by, Action.DELETE, patient, patient.program_id, pk)
-            # her unused codes for this person go with the record (lane fix37j, re37p finding 1)
-            issuer = User.objects.get(pk=pk)
-            void_codes_issued_by(issuer, by=by, reason=VOIDED_OFF_TEAM, patient_id=patient.pk)
-    if left is not None:  # audited after the transaction, which wrote nothing
+    try:
+        _remove_member(by, patient, pk)
+    except _GapLeft as exc:  # rolled back (her codes stay); audited after the transaction
         care_gap.record_refusal(
             by=by,
-            gap=left.gap,
+            gap=exc.left.gap,
             patient_id=patient.pk,
             program_id=patient.program_id,
             target_type="care_team",
             target_id=pk,
         )
-        words = care_gap.gap_words(by=by, staff=User.objects.get(pk=pk), left=[left])
-        raise FieldsInvalid([FieldError("user_id", words)])
+        words = care_gap.gap_words(by=by, staff=User.objects.get(pk=pk), left=[exc.left])
+        raise FieldsInvalid([FieldError("user_id", words)]) from None
+
+
+class _GapLeft(Exception):
+    """Raised inside the removal's transaction (rolled back: nothing changed, her codes included)."""
+
+    def __init__(self, left: care_gap.Left) -> None:
+        super().__init__(left.gap)
+        self.left = left
+
+
+def _remove_member(by: User, patient: Patient, pk: int) -> None:
+    with transaction.atomic():
+        lock_program_for_code(patient)
+        issuer = User.objects.filter(pk=pk).first()
+        if issuer is not None:  # her unused codes for this person go with the record (fix37j, re37p 1)
+            void_codes_issued_by(issuer, by=by, reason=VOIDED_OFF_TEAM, patient_id=patient.pk)
+        care_gap.lock_people([patient.pk])
+        left = care_gap.left_if_gone(patient, pk)
+        if left is not None:
+            raise _GapLeft(left)
+        deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
+        if not deleted:
+            raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
+        _audit_member(by, Action.DELETE, patient, patient.program_id, pk)

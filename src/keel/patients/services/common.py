@@ -71,18 +71,20 @@ def lock_program_for_code(patient: Patient) -> None:
 
 def void_if_giver_may_not(by: User, patient: Patient) -> bool:
     """Last in that transaction, under that lock: the giver read again and the policy asked again (she was
-    asked before, outside the lock: re37p finding 3, lane fix37j). Turned off, gone from the program or in a
-    role that gives no codes meanwhile: her codes for this person are voided by the one helper
-    (`issued_codes.void_codes_issued_by`, audited), so the code just stored never works. True then (the
-    caller sends it to no one)."""
+    asked before, outside the lock: re37p finding 3, lane fix37j). Turned off, gone from the program, in a
+    role that gives no codes or no longer reaching the record (lane fix37l) meanwhile: her codes for this
+    person are voided by the one helper (`issued_codes.void_codes_issued_by`, audited), so the code just
+    stored never works. True then (the caller sends it to no one)."""
     giver = User.objects.get(pk=by.pk)
-    if policy.can_register_patient(giver, patient.program_id):  # active, in the program, a role that gives
+    if policy.may_still_give_code_for(giver, patient):  # what the issue route asked (lane fix37l, re37q 1)
         return False
     if not giver.is_active:
         reason = issued_codes.VOIDED_TURNED_OFF
-    elif policy.can_give_link_code(giver):  # the role still gives codes: she left the program
-        reason = issued_codes.VOIDED_LEFT_PROGRAM
-    else:
+    elif not policy.can_give_link_code(giver):
         reason = issued_codes.VOIDED_ROLE_CHANGED
+    elif policy.can_register_patient(giver, patient.program_id):  # still gives codes here: lost the record
+        reason = issued_codes.VOIDED_OUT_OF_SCOPE
+    else:  # the role still gives codes: she left the program
+        reason = issued_codes.VOIDED_LEFT_PROGRAM
     issued_codes.void_codes_issued_by(giver, by=None, reason=reason, patient_id=patient.pk)
     return True
