@@ -12,7 +12,7 @@ import pytest
 from keel.accounts import services, staff
 from keel.accounts.models import User
 from keel.accounts.services import issued_codes
-from keel.audit.models import AuditEvent
+from keel.audit.models import Action, AuditEvent
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import CareTeamMember
 from keel.patients.services import activation, care_team
@@ -78,3 +78,33 @@ def test_a_refused_removal_keeps_her_codes(world: World) -> None:
             by=world.staff["program_admin"], patient_id=patient.pk, user_id=prescriber.pk
         )
     assert _works("activation", code, world)
+
+
+def _voided_at_store(world: World, monkeypatch: pytest.MonkeyPatch) -> int:
+    """An activation code whose giver (the nurse) is turned off between the route's checks and the store."""
+    nurse = world.staff["nurse"]
+    patient = _record(world)
+    checked = activation._check_may_have_code
+
+    def check_then_deactivated(by, record):  # type: ignore[no-untyped-def]
+        checked(by, record)
+        staff.deactivate(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+
+    monkeypatch.setattr(activation, "_check_may_have_code", check_then_deactivated)
+    return activation.issue_activation_code(by=nurse, patient_id=patient.pk).row.pk
+
+
+def test_a_code_voided_at_store_says_so_in_its_create_row(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = _voided_at_store(world, monkeypatch)
+    row = AuditEvent.objects.get(target_type="activation_code", action=Action.CREATE, target_id=str(pk))
+    assert row.detail.get("voided_at_store") is True
+
+
+def test_a_code_voided_at_store_names_its_giver_as_actor(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = _voided_at_store(world, monkeypatch)
+    row = AuditEvent.objects.get(target_type="activation_code", action=Action.UPDATE, target_id=str(pk))
+    assert row.actor_id == world.staff["nurse"].pk

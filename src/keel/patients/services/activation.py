@@ -35,9 +35,10 @@ from keel.patients.models import (
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import (
     death_refused,
+    giver_may_not,
     in_language,
     lock_program_for_code,
-    void_if_giver_may_not,
+    void_stored_code,
 )
 from keel.reminders.channels import Message, SmsSender, sms_sender
 from keel.selfguided.limits import take_activation_try
@@ -149,11 +150,12 @@ def _store_code(
     by: User, patient: Patient, code: str, *, sent_by_text: bool, sent_by_email: bool
 ) -> tuple[ActivationCode, bool]:
     """The person's one live activation code stored (`_replace_code`), audited with how it is sent; and
-    whether it stays live (`void_if_giver_may_not`: its giver changed meanwhile, lane fix37j)."""
+    whether it stays live (`giver_may_not`: its giver changed meanwhile, lane fix37j; voided then)."""
     now = timezone.now()
     with transaction.atomic():
         lock_program_for_code(patient)
         row = _replace_code(patient, by, code, "activate", now)
+        reason = giver_may_not(by, patient)  # asked before the trail says how it goes out (lane fix37l)
         audit.record(
             actor=by,
             action=Action.CREATE,
@@ -161,10 +163,19 @@ def _store_code(
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
-            detail={"sent_by_text": sent_by_text, "sent_by_email": sent_by_email},
+            detail=_sent(sent_by_text, sent_by_email, voided=reason is not None),
         )
-        voided = void_if_giver_may_not(by, patient)
-    return row, not voided
+        if reason is not None:
+            void_stored_code(by, patient, reason)
+    return row, reason is None
+
+
+def _sent(sent_by_text: bool, sent_by_email: bool, *, voided: bool) -> dict[str, bool]:
+    """The CREATE row's detail: how the code goes out; a code voided as it is stored goes nowhere, and the
+    trail says so (lane fix37l, re37q finding 2)."""
+    if voided:
+        return {"sent_by_text": False, "sent_by_email": False, "voided_at_store": True}
+    return {"sent_by_text": sent_by_text, "sent_by_email": sent_by_email}
 
 
 def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:

@@ -69,22 +69,35 @@ def lock_program_for_code(patient: Patient) -> None:
     Program.objects.select_for_update().filter(pk=patient.program_id).first()
 
 
-def void_if_giver_may_not(by: User, patient: Patient) -> bool:
-    """Last in that transaction, under that lock: the giver read again and the policy asked again (she was
-    asked before, outside the lock: re37p finding 3, lane fix37j). Turned off, gone from the program, in a
-    role that gives no codes or no longer reaching the record (lane fix37l) meanwhile: her codes for this
-    person are voided by the one helper (`issued_codes.void_codes_issued_by`, audited), so the code just
-    stored never works. True then (the caller sends it to no one)."""
+def giver_may_not(by: User, patient: Patient) -> str | None:
+    """Last in the transaction that stores a code for this person, under `lock_program_for_code`: the giver
+    read again and the policy asked again (she was asked before, outside the lock: re37p finding 3, lane
+    fix37j). None while she may still give it (`policy.may_still_give_code_for`, what the issue route asks:
+    lane fix37l, re37q 1); else why not (turned off, in a role that gives no codes, no longer reaching the
+    record, gone from the program), the reason its voiding is audited with."""
     giver = User.objects.get(pk=by.pk)
-    if policy.may_still_give_code_for(giver, patient):  # what the issue route asked (lane fix37l, re37q 1)
-        return False
+    if policy.may_still_give_code_for(giver, patient):
+        return None
     if not giver.is_active:
-        reason = issued_codes.VOIDED_TURNED_OFF
-    elif not policy.can_give_link_code(giver):
-        reason = issued_codes.VOIDED_ROLE_CHANGED
-    elif policy.can_register_patient(giver, patient.program_id):  # still gives codes here: lost the record
-        reason = issued_codes.VOIDED_OUT_OF_SCOPE
-    else:  # the role still gives codes: she left the program
-        reason = issued_codes.VOIDED_LEFT_PROGRAM
-    issued_codes.void_codes_issued_by(giver, by=None, reason=reason, patient_id=patient.pk)
+        return issued_codes.VOIDED_TURNED_OFF
+    if not policy.can_give_link_code(giver):
+        return issued_codes.VOIDED_ROLE_CHANGED
+    if policy.can_register_patient(giver, patient.program_id):  # still gives codes here: lost the record
+        return issued_codes.VOIDED_OUT_OF_SCOPE
+    return issued_codes.VOIDED_LEFT_PROGRAM  # the role still gives codes: she left the program
+
+
+def void_stored_code(by: User, patient: Patient, reason: str) -> None:
+    """Her codes for this person voided by the one helper (`issued_codes.void_codes_issued_by`), audited with
+    the giver as actor (lane fix37l, re37q 2), so the code just stored never works."""
+    issued_codes.void_codes_issued_by(by, by=by, reason=reason, patient_id=patient.pk)
+
+
+def void_if_giver_may_not(by: User, patient: Patient) -> bool:
+    """`giver_may_not`, and her codes for this person voided then (`void_stored_code`). True then (the
+    caller sends it to no one)."""
+    reason = giver_may_not(by, patient)
+    if reason is None:
+        return False
+    void_stored_code(by, patient, reason)
     return True
