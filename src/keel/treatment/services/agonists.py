@@ -97,7 +97,8 @@ def second_agonist_read(
     see): the rule's refusal (None: none) and the reasons of a cover the dose passes on. Lane fix37k
     (re-attack 37n item 1): a take-home bottle's verdict reads it too, on the bottle's day
     (`bottles.hand_out.bottle_verdict`), with `switch` False: a day's switch override never covers a
-    bottle."""
+    bottle. Item 2 (re-attack 37n item 3): a time not known beside an ordinary fill in hand is refused
+    naming the fill (the time recorded would not release the dose), not the time."""
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
     recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
     uses = read_last_uses(patient, at, entered_by=now)
@@ -112,14 +113,15 @@ def second_agonist_read(
     elsewhere = unknown or said or filled
     if not taken and not elsewhere:
         return None, ()
-    planned = _planned_fill(patient, uses, at, today, hours) if filled and not (unknown or said) else None
+    overlap = _planned_fill(patient, uses, at, today, hours) if filled else None
+    planned = overlap if not (unknown or said) else None
     decision, documented = _switch_decision(
         patient,
         today,
         taken,
         elsewhere=elsewhere,
         hours=hours,
-        unknown=unknown,
+        unknown=unknown and not (filled and overlap is None),  # lane fix37k item 2: a fill in hand is named
         planned=planned,
         switch=switch,
     )
