@@ -70,26 +70,9 @@ def second_agonist_gate(
     prescriber's switch override for today (`agonists.switch_covered`, item 3); () otherwise."""
     if held or medication != Medication.METHADONE:
         return ()
-    agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
-    recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
-    uses = read_last_uses(patient, at, entered_by=now)
-    told = uses.told.get(Medication.BUPRENORPHINE)
-    if not recent and told is None and not uses.fills:
-        return ()
-    hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
-    taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
-    unknown = told is not None and told.at is None and _maybe_within(uses, at, hours)
-    said = told is not None and told.at is not None and within_switch_hours(told.at, at, hours=hours)
-    filled = any(within_switch_hours(f.until, at, hours=hours) for f in uses.fills)
-    elsewhere = unknown or said or filled
-    if not taken and not elsewhere:
-        return ()
-    planned = _planned_fill(patient, uses, at, today, hours) if filled and not (unknown or said) else None
-    decision, documented = _switch_decision(
-        patient, medication, today, taken, elsewhere=elsewhere, hours=hours, unknown=unknown, planned=planned
-    )
+    decision, covers = second_agonist_read(patient, ctx, today, at, now)
     if decision is None:
-        return (*([planned] if planned else []), *([switch_covered(hours)] if documented else []))
+        return covers
     _audit(
         by,
         patient,
@@ -99,6 +82,52 @@ def second_agonist_gate(
         reason="guard rail: a second opioid agonist the same day",
     )
     raise DoseBlocked(decision)
+
+
+def second_agonist_read(
+    patient: Patient,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    now: datetime | None,
+    *,
+    switch: bool = True,
+) -> tuple[Decision[NoPolicy] | None, tuple[Reason, ...]]:
+    """The one reading of buprenorphine beside methadone at `at` on `today` (`second_agonist_gate`'s, which
+    see): the rule's refusal (None: none) and the reasons of a cover the dose passes on. Lane fix37k
+    (re-attack 37n item 1): a take-home bottle's verdict reads it too, on the bottle's day
+    (`bottles.hand_out.bottle_verdict`), with `switch` False: a day's switch override never covers a
+    bottle. Item 2 (re-attack 37n item 3): a time not known beside an ordinary fill in hand is refused
+    naming the fill (the time recorded would not release the dose), not the time."""
+    agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
+    recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
+    uses = read_last_uses(patient, at, entered_by=now)
+    told = uses.told.get(Medication.BUPRENORPHINE)
+    if not recent and told is None and not uses.fills:
+        return None, ()
+    hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
+    taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
+    unknown = told is not None and told.at is None and _maybe_within(uses, at, hours)
+    said = told is not None and told.at is not None and within_switch_hours(told.at, at, hours=hours)
+    filled = any(within_switch_hours(f.until, at, hours=hours) for f in uses.fills)
+    elsewhere = unknown or said or filled
+    if not taken and not elsewhere:
+        return None, ()
+    overlap = _planned_fill(patient, uses, at, today, hours) if filled else None
+    planned = overlap if not (unknown or said) else None
+    decision, documented = _switch_decision(
+        patient,
+        today,
+        taken,
+        elsewhere=elsewhere,
+        hours=hours,
+        unknown=unknown and not (filled and overlap is None),  # lane fix37k item 2: a fill in hand is named
+        planned=planned,
+        switch=switch,
+    )
+    if decision is not None:
+        return decision, ()
+    return None, (*([planned] if planned else []), *([switch_covered(hours)] if documented else []))
 
 
 def _planned_fill(patient: Patient, uses: LastUses, at: datetime, today: date, hours: float) -> Reason | None:
@@ -135,7 +164,6 @@ def _maybe_within(uses: LastUses, at: datetime, hours: float) -> bool:
 
 def _switch_decision(
     patient: Patient,
-    medication: str,
     today: date,
     taken: list[DoseRecord],
     *,
@@ -143,23 +171,29 @@ def _switch_decision(
     hours: float,
     unknown: bool = False,
     planned: Reason | None = None,
+    switch: bool = True,
 ) -> tuple[Decision[NoPolicy] | None, bool]:
     """The rule's decision on methadone after the agonists `taken` here within the hours and, `elsewhere`,
     buprenorphine not given here (a fill in hand, a reported use): the low-dose start's steps (given here,
     or `planned`: a pharmacy fill of its order on its schedule's days, `_planned_fill`) and a prescriber's
     switch override for today read (`second_agonist_gate`); `unknown`: its time is not known (the refusal
-    says so). With whether that switch override is on record (the dose passing on it says so)."""
+    says so). With whether that switch override is on record (the dose passing on it says so); `switch`
+    False: none is read (a take-home bottle's, lane fix37k)."""
+    medication = Medication.METHADONE
     low_dose = (not elsewhere or planned is not None) and all(
         low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
         for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
     )
-    documented = DoseOverride.objects.filter(
-        patient=patient,
-        medication=medication,
-        local_date=today,
-        kind=OverrideKind.SWITCH,
-        ended_at__isnull=True,
-    ).exists()
+    documented = (
+        switch
+        and DoseOverride.objects.filter(
+            patient=patient,
+            medication=medication,
+            local_date=today,
+            kind=OverrideKind.SWITCH,
+            ended_at__isnull=True,
+        ).exists()
+    )
     here = [d.medication for d in taken]
     decision = second_agonist(
         medication,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
-from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE
+from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE, ELSEWHERE, HERE, UNKNOWN_TIME
 from keel.core.take_home_bottles import run_start
-from keel.patients.models import Patient
+from keel.patients.models import Patient, zone_of
 from keel.treatment import words
 from keel.treatment.models import (
     DoseRecord,
@@ -32,6 +32,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.queries.orders import day_overrides
+from keel.treatment.services.agonists import second_agonist_read
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
 from keel.treatment.services.doses.bottles.reasons import (
     HANDED_OUT,
@@ -144,8 +145,19 @@ def bottle_verdict(
             return switched
         decision = switched
     if decision.decision not in BLOCKING:
-        return None
+        return _second_agonist_on(day, now, on)
     return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
+
+
+def _second_agonist_on(day: _BottleDay, now: datetime, on: date) -> Reason | None:
+    """Lane fix37k (re-attack 37n item 1): the bottle for `on` is kept back when, taken at the start of its
+    day (the earliest she may take it; today's: now), it is within the switch hours of buprenorphine as the
+    window reads it (`agonists.second_agonist_read`, the one reading: a fill in hand through its supply, a
+    told use, a dose given here; a low-dose start's pharmacy fill on its schedule's days is the planned
+    overlap). A day's switch override never covers a bottle. None: it goes home."""
+    at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), now)
+    decision, _covers = second_agonist_read(day.patient, day.ctx, on, at, now, switch=False)
+    return decision.reasons[0] if decision is not None and decision.reasons else None
 
 
 def _blockade_for_today(
@@ -173,6 +185,12 @@ def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
             "the bottle for %(day)s is inside an XR-naltrexone blockade: %(why)s Take-home bottles go home "
             "only for the days after the blockade ends; until then each day's dose is given at the window, "
             "with a prescriber's switch override of that day"
+        ) % {"day": shown_date(day), "why": words.reason_text(reason)}
+    if reason.template in (HERE, ELSEWHERE, UNKNOWN_TIME):  # lane fix37k: a second agonist on its day
+        return _(
+            "the bottle for %(day)s would be methadone within the switch hours of buprenorphine: %(why)s A "
+            "prescriber's switch override never covers a take-home bottle: its day's dose is given at the "
+            "window"
         ) % {"day": shown_date(day), "why": words.reason_text(reason)}
     return _(
         "the bottle for %(day)s would hold %(mg)s mg, a dose the window would not give today: %(why)s A "
