@@ -7,7 +7,6 @@ named the fill (ELSEWHERE). The refusal should name the source that still blocks
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
