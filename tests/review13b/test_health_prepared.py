@@ -126,12 +126,17 @@ def test_a_pooler_alternating_server_sessions_does_not_make_the_probe_fail(
     real = health._execute_prepared
     calls: list[bool] = []
 
-    def pooled(cursor: Any, values: list[Any], *, prepare: bool) -> Any:
+    # Set-up only, session 37: perf36 (session 36) made the probe a protocol-level prepared statement, so
+    # `_execute_prepared` takes the driver connection too and the SQL `_prepare()` is gone; the statement is
+    # made here by SQL's PREPARE with the same name, text and types (one name space).
+    made = f"PREPARE {health.PREPARED_NAME} (timestamptz, timestamptz, text, text) AS {health._numbered()}"
+
+    def pooled(cursor: Any, driver: Any, values: list[Any], *, prepare: bool) -> Any:
         calls.append(prepare)
         if len(calls) <= 2:
             with connection.cursor() as other:
-                other.execute(health._prepare() if prepare else f"DEALLOCATE {health.PREPARED_NAME}")
-        return real(cursor, values, prepare=prepare)
+                other.execute(made if prepare else f"DEALLOCATE {health.PREPARED_NAME}")
+        return real(cursor, driver, values, prepare=prepare)
 
     monkeypatch.setattr(health, "_execute_prepared", pooled)
     assert (_answer().status_code, calls) == (200, [False, True, False])
