@@ -189,12 +189,12 @@ def test_accounting_leaves_out_a_disclosure_of_its_first_day_in_the_programs_zon
     from zoneinfo import ZoneInfo
 
     from keel.accounts.models import Program
+    from keel.core.sharing import accounting_since
     from keel.patients.models import Patient
-    from keel.sharing.queries import ACCOUNTING_DAYS
 
     Program.objects.filter(pk=world.riverside.pk).update(time_zone="Pacific/Auckland")
     alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
-    since = local_today(alice) - timedelta(days=ACCOUNTING_DAYS)
+    since = accounting_since(local_today(alice))
     Disclosure.objects.create(
         patient=alice,
         basis="patient_request",

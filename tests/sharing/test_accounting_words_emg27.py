@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from keel.core.sharing import accounting_since
 from keel.patients.models import local_today
 from keel.sharing.models import Disclosure
-from keel.sharing.queries import ACCOUNTING_DAYS
 from tests.conftest import PASSWORD, World
 
 EMERGENCY: dict[str, Any] = {
@@ -53,13 +52,13 @@ def _page(world: World, client: Client, reader: str, language: str) -> str:
 
 
 def _since(world: World, language: str) -> str:
-    since = local_today(world.alice, timezone.now()) - timedelta(days=ACCOUNTING_DAYS)
+    since = accounting_since(local_today(world.alice, timezone.now()))
     with translation.override(language):
         return formats.date_format(since, "DATE_FORMAT")
 
 
 def _since_iso(world: World) -> str:
-    return (local_today(world.alice, timezone.now()) - timedelta(days=ACCOUNTING_DAYS)).isoformat()
+    return (accounting_since(local_today(world.alice, timezone.now()))).isoformat()
 
 
 READERS = ["patient", "prescriber"]

@@ -330,11 +330,11 @@ def test_the_page_names_the_role_in_spanish(world: World) -> None:
 
 def test_the_json_window_starts_at_midnight_in_the_programs_zone(world: World) -> None:
     from keel.accounts.models import Program
-    from keel.sharing.queries import ACCOUNTING_DAYS
+    from keel.core.sharing import accounting_since
 
     Program.objects.filter(pk=world.riverside.pk).update(time_zone="Pacific/Auckland")
     alice = Patient.objects.select_related("program").get(pk=world.alice.pk)
-    since = local_today(alice) - timedelta(days=ACCOUNTING_DAYS)
+    since = accounting_since(local_today(alice))
     zone = ZoneInfo("Pacific/Auckland")
     _by_nurse(world, datetime.combine(since, time(0, 30), tzinfo=zone))
     _by_nurse(world, datetime.combine(since, time(0), tzinfo=zone) - timedelta(minutes=30))

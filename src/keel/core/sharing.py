@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
@@ -172,6 +172,23 @@ STATEMENTS = (
     N_("My treatment, payment, enrollment and eligibility for benefits do not depend on whether I sign."),
 )
 MAX_YEARS = 5  # Keel's limit on how far ahead an expiry date may be; a new consent can follow
+# The patient's accounting of disclosures covers the 3 years before the day she asks (42 CFR 2.24, 2.25):
+# calendar years (`years_from`), not 3 x 365 days, which fall a day short across a 29 February (review 37d).
+ACCOUNTING_YEARS = 3
+
+
+def years_from(day: date, years: int) -> date:
+    """The same calendar day `years` years later (earlier when negative); 29 February becomes 28 February,
+    the earlier day (a look-back then covers a day more, never less; a limit ahead a day less, never more)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def accounting_since(today: date) -> date:
+    """The first day the accounting of disclosures covers, asked on `today` (the program's day)."""
+    return years_from(today, -ACCOUNTING_YEARS)
 
 # Who may sign for the patient (sections 2.14 and 2.15): the relationship, and for whom it gives standing.
 # `minor`: a parent or guardian signs with a minor whose state requires their consent (2.14(b)); `adult`: a
@@ -460,7 +477,7 @@ def _expires_on(raw: Mapping[str, object], errors: list[FieldError], *, today: d
             errors.append(FieldError("expires_on", N_("is required: the day the consent ends")))
         elif expires_on <= today:
             errors.append(FieldError("expires_on", N_("must be after today")))
-        elif expires_on > today + timedelta(days=365 * MAX_YEARS):
+        elif expires_on > years_from(today, MAX_YEARS):
             errors.append(
                 FieldError.said(
                     "expires_on", N_("can be at most %(max_years)s years from today"), max_years=MAX_YEARS

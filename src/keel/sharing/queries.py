@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -16,15 +16,13 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import sharing
 from keel.patients.models import Patient, death_recorded, local_today, zone_of
 from keel.sharing.errors import SharingNotAllowed
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
-
-ACCOUNTING_DAYS = 3 * 365  # the patient's accounting of disclosures covers 3 years (42 CFR 2.24, 2.25)
-
 
 @dataclass(frozen=True)
 class ConsentView:
@@ -43,7 +41,7 @@ class Sharing:
 
 def _sharing(patient: Patient, now: datetime) -> Sharing:
     today = local_today(patient, now)
-    since = today - timedelta(days=ACCOUNTING_DAYS)
+    since = sharing.accounting_since(today)
     views = []
     deceased = death_recorded(patient.pk)  # a representative's consent is shown as a release treats it
     for c in Consent.objects.filter(patient=patient).select_related("revocation"):
