@@ -1,6 +1,7 @@
 """Session 38 (review 37d's decision asked): the accounting of disclosures covers 3 calendar years (42 CFR
 2.24, 2.25) and a consent may end at most 5 calendar years ahead: counted in years
-(`core.sharing.years_from`), not 365-day blocks, which fall a day short whenever the span holds a 29 February."""
+(`core.sharing.years_from`), not 365-day blocks, which fall a day short whenever the span holds a
+29 February."""
 
 from __future__ import annotations
 
