@@ -105,3 +105,12 @@ def test_the_apis_answer_says_the_step_given_here_is_the_planned_overlap(world: 
 def test_the_planned_overlap_of_steps_here_is_said_in_spanish() -> None:
     with translation.override("es"):
         assert translation.gettext(LOW_DOSE_STEPS) != LOW_DOSE_STEPS
+
+
+def test_the_medication_page_says_the_step_given_here_is_the_planned_overlap(world: World) -> None:
+    now = timezone.now()
+    _third_step_here(world, now)
+    _methadone(world, now)
+    client = sign_in(Client(), world.staff["prescriber"])
+    page = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
+    assert "as step 3 of her 7-step low-dose start" in page
