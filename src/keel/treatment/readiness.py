@@ -565,13 +565,13 @@ def readiness_for_dose(
     now: datetime | None = None,
 ) -> ReadinessRead:
     """The readiness verdict the start gate reads for a buprenorphine dose given at `at`, "just before this
-    dose" (lane fix35a, review 34e): the one read of the window's gate (`services.start.start_gate`, `dose`
-    None: nothing of it is recorded yet), a correction's gate (`doses.limits.start_gate_over`) and the
-    first-dose COWS flag (`treatment.first_dose_cows`), both with the recorded `dose`. Read again, the dose
-    is not its own last use (0 h before itself, after every COWS: a correction up of a first dose given on
+    dose" (lane fix35a, review 34e): the one read of the window's gate (`services.start.start_gate_and_read`,
+    `dose` None: nothing of it is recorded yet), a correction's gate (`doses.limits.start_gate_over`) and the
+    first-dose COWS flag (`treatment.first_dose_cows`), both with the recorded `dose`. Read again, the dose is
+    not its own last use (0 h before itself, after every COWS: a correction up of a first dose given on
     "ready" was always refused), and a COWS counts only if it was typed in by the time the dose was recorded
-    (a paper COWS typed in later, its `filled_at` before the dose, was not what the gate read). The times
-    of last use read the same way (lane fix36a, review 35h hole 2: `read_last_uses(entered_by=...)`): every
+    (a paper COWS typed in later, its `filled_at` before the dose, was not what the gate read). The times of
+    last use read the same way (lane fix36a, review 35h hole 2: `read_last_uses(entered_by=...)`): every
     intake, report and program record typed in by the dose's recording, its use before `at`; at the window
     (`dose` None), by `now`, the moment the dose is being recorded (None: `at`), so a dose recorded late for
     an earlier time reads what was typed in since. `cows`: as `buprenorphine_readiness`."""

@@ -7,9 +7,9 @@ program's limits". One rule for both directions:
   for the day; precipitated withdrawal, reference 9.6). This module adds nothing to it;
 - methadone after buprenorphine: needs a prescriber's switch override for the day (kind "switch"), here.
   Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes, whether the
-  start's steps are given here or its order was filled at a pharmacy (on its schedule's days:
-  `low_dose_fill_day`, lane fix37c, saying so: `planned_overlap`); on a switch override it says so
-  (`switch_covered`).
+  start's steps are given here (saying so: `planned_steps`, lane fix38a) or its order was filled at a
+  pharmacy (on its schedule's days: `low_dose_fill_day`, lane fix37c, saying so: `planned_overlap`); on a
+  switch override it says so (`switch_covered`).
 
 Both directions read times, not calendar days (review 22m: buprenorphine at 23:30 and methadone at 00:30 are
 an hour apart, whatever the program's day or zone): the start gate reads methadone taken since the last
@@ -87,6 +87,11 @@ LOW_DOSE_FILL = gettext_noop(
     "two add up."
 )
 LOW_DOSE_SOURCES = ("hammig-2016", "keel-one-agonist-a-day")
+# Lane fix38a item 2: the sibling of LOW_DOSE_FILL for the start's steps given here (the window's own doses).
+LOW_DOSE_STEPS = gettext_noop(
+    "Buprenorphine was given here as step %(step)s of her %(days)s-step low-dose start: methadone alongside "
+    "the low-dose schedule is the planned overlap. Watch for sedation as the two add up."
+)
 
 
 def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
@@ -143,6 +148,12 @@ def low_dose_fill_day(first_day: date, today: date, schedule_days: int) -> int |
 def planned_overlap(day: int, days: int) -> Reason:
     """The reason methadone alongside a low-dose start's pharmacy fill passes (`low_dose_fill_day`)."""
     return Reason.said(LOW_DOSE_FILL, LOW_DOSE_SOURCES, day=day, days=days)
+
+
+def planned_steps(step: int, days: int) -> Reason:
+    """Lane fix38a item 2: the reason methadone alongside a low-dose start's step given here passes (the
+    same overlap as `planned_overlap`'s fill, Hammig 2016: the rule's `low_dose_start`)."""
+    return Reason.said(LOW_DOSE_STEPS, LOW_DOSE_SOURCES, step=step, days=days)
 
 
 BLOCKADE_RULE = "naltrexone-blockade"

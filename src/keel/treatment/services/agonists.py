@@ -13,6 +13,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.agonists import (
     low_dose_fill_day,
     planned_overlap,
+    planned_steps,
     second_agonist,
     switch_covered,
     within_switch_hours,
@@ -127,7 +128,26 @@ def second_agonist_read(
     )
     if decision is not None:
         return decision, ()
-    return None, (*([planned] if planned else []), *([switch_covered(hours)] if documented else []))
+    steps = _steps_here(patient, taken)  # lane fix38a item 2: the steps given here say so too
+    covers = (*([planned] if planned else []), *([steps] if steps else []))
+    return None, (*covers, *([switch_covered(hours)] if documented else []))
+
+
+def _steps_here(patient: Patient, taken: list[DoseRecord]) -> Reason | None:
+    """Lane fix38a item 2: the planned overlap (`agonists.planned_steps`) of the latest buprenorphine given
+    here within the hours (`taken`) when every buprenorphine of its day is a low-dose start's step
+    (`low_dose_steps_today`, the rule's own reading): the step it was (`start.low_dose_step`) of how many
+    (the schedule's last step's day). None: no such dose."""
+    bup = [d for d in taken if d.medication == Medication.BUPRENORPHINE]
+    if not bup:
+        return None
+    last = max(bup, key=lambda d: (d.given_at or d.recorded_at, d.pk))
+    day = last.local_date
+    if not low_dose_steps_today(patient, [d for d in bup if d.local_date == day], day):
+        return None
+    step = low_dose_step(patient, last.order, day)
+    days = max(int(s["day"]) for s in last.order.schedule or [])
+    return None if step is None else planned_steps(int(step["schedule_step"]), days)
 
 
 def _planned_fill(patient: Patient, uses: LastUses, at: datetime, today: date, hours: float) -> Reason | None:

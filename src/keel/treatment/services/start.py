@@ -51,24 +51,6 @@ if TYPE_CHECKING:  # the schemas read the services; the service only names the b
     from keel.treatment.schemas import IntakeIn
 
 
-def start_gate(
-    patient: Patient,
-    order: MedicationOrder,
-    ctx: DoseContext,
-    now: datetime,
-    total: Decimal,
-    overrides: list[DoseOverride],
-    *,
-    dose_limit: DoseLimitPolicy | None = None,
-    dose: DoseRecord | None = None,
-    entered_by: datetime | None = None,
-) -> StartGate:
-    """The buprenorphine start gate (`start_gate_and_read`, which says what it reads), without its readiness
-    read."""
-    read = (patient, order, ctx, now, total, overrides)
-    return start_gate_and_read(*read, dose_limit=dose_limit, dose=dose, entered_by=entered_by)[0]
-
-
 def start_gate_and_read(
     patient: Patient,
     order: MedicationOrder,
@@ -151,7 +133,7 @@ def recorded_dose_gate(
         .order_by("-created_at")
     )
     at = dose.given_at or dose.recorded_at
-    return start_gate(patient, dose.order, ctx, at, total, overrides, dose=dose), ctx
+    return start_gate_and_read(patient, dose.order, ctx, at, total, overrides, dose=dose)[0], ctx
 
 
 def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
@@ -164,9 +146,9 @@ def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
 
 @dataclass(frozen=True)
 class _GateRead:
-    """What `start_gate` reads the gate from: the day's context (`given_today_mg`: the day's doses before
-    this one), the dose's time, the day's total with it, the day's overrides, the dose limit's policy if
-    read, the recorded dose read again (None at the window) and the moment what it reads was typed in by
+    """What `start_gate_and_read` reads the gate from: the day's context (`given_today_mg`: the day's doses
+    before this one), the dose's time, the day's total with it, the day's overrides, the dose limit's policy
+    if read, the recorded dose read again (None at the window) and the moment what it reads was typed in by
     (the dose's recording; at the window, now; None: `now`)."""
 
     patient: Patient
@@ -180,9 +162,9 @@ class _GateRead:
 
 
 def _start_gate_read(read: _GateRead, *, any_dose: bool = False) -> tuple[StartGate, ReadinessRead | None]:
-    """`start_gate` without a low-dose step: the induction's phase and, on its first day, the readiness
-    verdict just before the dose (`readiness.readiness_for_dose`) and a start override covering `total`,
-    the day's total with this dose. The gate is put to the day's first dose; to a later dose of the
+    """`start_gate_and_read` without a low-dose step: the induction's phase and, on its first day, the
+    readiness verdict just before the dose (`readiness.readiness_for_dose`) and a start override covering
+    `total`, the day's total with this dose. The gate is put to the day's first dose; to a later dose of the
     induction's first day when the day's first dose rested on a start override (`_day_rested_on_override`:
     lane fix34c, review 34c hole 1: 6 mg after a 2 mg test dose on a 2 mg start override, readiness "wait";
     the override limits the day's total); and to every dose with `any_dose` (a low-dose day above its step,

@@ -243,7 +243,7 @@ class DosePolicy(DayLimitPolicy, SchedulePolicy, CeilingPolicy, RedosePolicy):
 
 class StartGate(TypedDict, total=False):
     """The start gate's part of `DoseInput`, as the treatment app reads it for a buprenorphine dose
-    (`keel.treatment.services.start.start_gate`): whether the dose is an induction's first (and then the
+    (`keel.treatment.services.start.start_gate_and_read`): whether the dose is an induction's first (and then the
     readiness verdict, a start override covering the day's total, and whether it follows methadone), the
     induction's phase and a restart's days without buprenorphine, and a low-dose schedule's step today
     (`low_dose.LowDoseStep`). Only `first_dose` is always given; a field left out takes the rule's default."""

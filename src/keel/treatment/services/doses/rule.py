@@ -42,8 +42,8 @@ def dose_decision(
     given_before_mg: Decimal | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
-    gate (`start.start_gate`, the core's `StartGate`: the first dose's inputs, the induction's phase, a
-    low-dose step); `hours_since_last`: since the last dose of this medication given, whatever the day (the
+    gate (`start.start_gate_and_read`, the core's `StartGate`: the first dose's inputs, the induction's phase,
+    a low-dose step); `hours_since_last`: since the last dose of this medication given, whatever the day (the
     re-dose interval); `ordered_mg`: the active order's dose (a dose past it needs the prescriber's override
     for the day); `settings`: that policy, when the caller read it already (`guards.DoseDay.policy`); None:
     read here; `redose_override`: a prescriber's early re-dose override for today (the only cover of the

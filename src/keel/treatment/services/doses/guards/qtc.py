@@ -36,13 +36,16 @@ def order_on_high_qtc(day: VerdictDay, total: Decimal, decision: Decision) -> De
     own reasons after the QTc's (review 21x: missed days, a lower restart: the order is re-written knowing
     she may have lost tolerance); once the prescriber
     re-writes the order, the rule's own checks apply as before. Past the hard bound, a hold and a
-    buprenorphine start's gate stay as they are."""
+    buprenorphine start's gate stay as they are. Lane fix38a item 1: the QTc and the level given under the
+    order are read on `day.taken_on` (a take-home bottle's own day, as its blockade is), never the day of
+    the decision that hands it out or re-decides it."""
     if day.medication != Medication.METHADONE or decision.decision not in PASSED_OR_RELEASABLE:
         return decision
     days = decision.policy.get("missed_reinduction_days")  # the rule's policy, read with the dose
     restart = restart_day(day.patient, day.ctx, days if isinstance(days, int) else None)  # review 22m
     given = level_since(day.ctx, restart)
-    reason = high_qtc_since_order(day.patient, day.order, day.today, total, given, restart=restart)
+    # the QTc known on the day the dose is taken (a take-home bottle's own day, lane fix38a item 1)
+    reason = high_qtc_since_order(day.patient, day.order, day.taken_on, total, given, restart=restart)
     if reason is None:
         return decision
     kept = decision.reasons if decision.decision == "needs_reassessment" else ()  # review 21x: missed days
