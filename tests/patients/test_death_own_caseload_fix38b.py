@@ -1,6 +1,7 @@
 """Lane fix38b item 1: the caseload (`access.policy.lists.list_patient_values_audited`, read by
-`GET /api/v1/caseload` and the page `/patients/`) refuses a deceased person's own account as the patient list
-and every other own read do (`access.policy.fetch.refuse_own_after_death`): a 403, audited, her row not read."""
+`GET /api/v1/caseload` and the page `/patients/`) refuses a deceased person's own account as the patient
+list and every other own read do (`access.policy.fetch.refuse_own_after_death`): a 403, audited, her row not
+read."""
 
 from datetime import timedelta
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from keel.access import policy
 from keel.patients.models import CareTeamMember, Patient
