@@ -43,6 +43,7 @@ from keel.interop.api import router as interop_router
 from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
+from keel.patients.errors import CODE_NOT_MADE, CodeNotMade
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
@@ -347,6 +348,14 @@ def on_dose_conflict(request: HttpRequest, exc: DoseConflict) -> HttpResponse:
     return api.create_response(
         request, error_body(str(exc), [{"field": "sequence", "reason": str(exc)}]), status=409
     )
+
+
+@api.exception_handler(CodeNotMade)
+def on_code_not_made(request: HttpRequest, exc: CodeNotMade) -> HttpResponse:
+    """A desk code voided as it was stored (lane fix38b): no code, the words to try again; a 409 naming
+    `code`, the field a made code would have carried."""
+    said = gettext(CODE_NOT_MADE)
+    return api.create_response(request, error_body(said, [{"field": "code", "reason": said}]), status=409)
 
 
 @api.exception_handler(PlanAlreadyEnded)

@@ -13,6 +13,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.schemas import ErrorOut
 from keel.api_auth import desk_only, release_token
 from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -170,7 +171,7 @@ _ACTIVATION_BODY["requestBody"] = {
 
 @router.post(
     "/{patient_id}/activation-code",
-    response={201: ActivationCodeOut},
+    response={201: ActivationCodeOut, 409: ErrorOut},
     openapi_extra=_ACTIVATION_BODY,
     summary="A one-time code for the patient to make their own account (shown once)",
 )
@@ -183,12 +184,20 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
         data=body,  # checked after the access checks (an unknown key refused by name, review 13a)
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
+    return _handed(issued)
+
+
+def _handed(issued: services.IssuedCode) -> Status[ActivationCodeOut]:
+    """The code for the desk, or a 409 (`CodeNotMade`) for one voided as it was stored: never a dead code
+    (lane fix38b)."""
+    if not issued.made:
+        raise services.CodeNotMade()
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
 
 
 @router.post(
     "/{patient_id}/password-reset-code",
-    response={201: ActivationCodeOut},
+    response={201: ActivationCodeOut, 409: ErrorOut},
     openapi_extra=request_body(ResetCodeIn),
     summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
 )
@@ -196,7 +205,7 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
 def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
     body = ResetCodeIn.read(request) if request.body else ResetCodeIn.posted({})
     issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
-    return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
+    return _handed(issued)
 
 
 @router.post(

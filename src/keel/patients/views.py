@@ -21,6 +21,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import care_gap, photos, queries, services
+from keel.patients.errors import CODE_NOT_MADE
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, death_recorded, local_today
 from keel.patients.schemas import (
@@ -310,8 +311,17 @@ def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
             send_by_email=sent.send_by_email,
             activate_url=request.build_absolute_uri(reverse("patients:activate")),
         )
+        if not issued.made:  # voided as it was stored: no code shown (lane fix38b)
+            raise services.CodeNotMade()
     except services.NotAllowed:
         raise PermissionDenied from None
+    except services.CodeNotMade:  # voided as it was stored: no code, try again (lane fix38b)
+        return render(
+            request,
+            "patients/activation_code.html",
+            {"error": _(CODE_NOT_MADE), "patient_id": patient_id},
+            status=409,
+        )
     except FieldsInvalid as exc:
         return render(
             request,
@@ -363,8 +373,17 @@ def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
         issued = services.issue_reset_code(
             by=request.user, patient_id=patient_id, data=ResetCodeIn.posted(request.POST.dict())
         )
+        if not issued.made:  # voided as it was stored: no code shown (lane fix38b)
+            raise services.CodeNotMade()
     except services.NotAllowed:
         raise PermissionDenied from None
+    except services.CodeNotMade:  # voided as it was stored: no code, try again (lane fix38b)
+        return render(
+            request,
+            "patients/reset_code.html",
+            {"error": _(CODE_NOT_MADE), "patient_id": patient_id},
+            status=409,
+        )
     except FieldsInvalid as exc:
         return render(
             request,

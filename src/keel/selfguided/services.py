@@ -36,7 +36,11 @@ from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, death_recorded
-from keel.patients.services.common import death_refused, lock_program_for_code, void_if_giver_may_not
+from keel.patients.services.common import (
+    death_refused,
+    lock_program_for_code,
+    void_if_giver_may_not,
+)
 from keel.selfguided.errors import SelfGuidedInvalid
 from keel.selfguided.limits import forget_account, take_signup_token
 from keel.selfguided.models import HistoryConsent, LinkCode
@@ -230,8 +234,9 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
 
 @dataclass(frozen=True)
 class IssuedCode:
-    code: str  # shown once to the care team, never stored
+    code: str  # shown once to the care team, never stored; "" when not made
     expires_at: datetime
+    made: bool = True  # False: voided as it was stored; the care team is told `CODE_NOT_MADE` (lane fix38b)
 
 
 def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -> IssuedCode:
@@ -269,7 +274,9 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
             expires_at=now + timedelta(days=LINK_CODE_DAYS),
         )
         audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
-        void_if_giver_may_not(by, patient)
+        voided = void_if_giver_may_not(by, patient)
+    if voided:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
+        return IssuedCode("", row.expires_at, made=False)
     return IssuedCode(code, row.expires_at)
 
 

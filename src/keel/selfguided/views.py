@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import User
 from keel.core.sources import cite
+from keel.patients.errors import CODE_NOT_MADE, CodeNotMade
 from keel.selfguided import queries, services, words
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
 from keel.web import field_words
@@ -211,8 +212,13 @@ def link_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
     """The care team makes a one-time code for a record without an account (shown once)."""
     try:
         issued = services.issue_link_code(by=request.user, patient_id=patient_id)
+        if not issued.made:  # voided as it was stored: no code shown (lane fix38b)
+            raise CodeNotMade()
     except PermissionError:
         raise PermissionDenied from None
+    except CodeNotMade:  # voided as it was stored: no code, try again (lane fix38b)
+        context = {"not_made": gettext(CODE_NOT_MADE), "patient_id": patient_id}
+        return render(request, "selfguided/link_code.html", context, status=409)
     except SelfGuidedInvalid as exc:  # an account already, or a death recorded (lane fix27b): its words
         return render(
             request,

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from keel.access.policy.areas import Area
 from keel.access.policy.emergency import emergency_only_ids
-from keel.access.policy.fetch import PrefetchLookup, refuse_own_after_death
+from keel.access.policy.fetch import PrefetchLookup, refuse_own_after_death, refuse_own_search_after_death
 from keel.access.policy.scope import patients_visible_to
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -87,7 +87,10 @@ def list_patient_values_audited(
 ) -> list[tuple[int, str]]:
     """`list_patients_audited` as plain values: the same people, the same one audit row naming them, each
     as (pk, the value of `field`, a text column such as "program__time_zone") instead of a Patient, in no
-    order (the caseload, issue #21)."""
+    order (the caseload, issue #21). Her own account after a death recorded: refused, audited, as
+    `list_patients_audited` and every other own read (`refuse_own_search_after_death`, lane fix38b), whatever
+    `where` matches."""
+    refuse_own_search_after_death(user, "patient_list", "")
     visible = patients_visible_to(user, area)
     if where is not None:
         visible = visible.filter(where)

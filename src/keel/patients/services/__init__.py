@@ -17,7 +17,7 @@ serving every caller; the shared error is `keel.patients.errors.NotAllowed` (als
 `keel.patients.photos`)."""
 
 from keel.accounts.services.one_time_codes import CODE_ALPHABET, CODE_LENGTH
-from keel.patients.errors import NotAllowed
+from keel.patients.errors import CodeNotMade, NotAllowed
 from keel.patients.services.activation import (
     IssuedCode,
     activate,
@@ -62,6 +62,7 @@ __all__ = [
     "PRESCRIBER_ONLY",
     "REQUIRED",
     "TEXT_LIMITS",
+    "CodeNotMade",
     "FlagError",
     "FlagNotAllowed",
     "IssuedCode",

@@ -62,7 +62,9 @@ def _replace_code(patient: Patient, by: User, code: str, purpose: str, now: date
 @dataclass(frozen=True)
 class IssuedCode:
     row: ActivationCode
-    code: str  # shown once (printed at the desk); never stored
+    code: str  # shown once (printed at the desk); never stored; "" when not made
+    made: bool = True  # False: voided as it was stored (its giver lost the record); the desk is told
+    # `CODE_NOT_MADE` and shown no code (lane fix38b)
 
 
 def issue_activation_code(
@@ -79,7 +81,8 @@ def issue_activation_code(
     to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
     or no adapter, is refused before any code is made; the message names no program and no health words.
     With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
-    record is refused before any code is made)."""
+    record is refused before any code is made). A code voided as it is stored (its giver lost the record
+    meanwhile) is neither sent nor returned: `made` False, no code (lane fix38b)."""
     patient = _code_patient(by, patient_id)
     if data is not None:  # the API's body, checked only now the caller may act (review 13a)
         send_by_text, send_by_email = _sends(data)
@@ -91,10 +94,12 @@ def issue_activation_code(
     row, live = _store_code(
         by, patient, code, sent_by_text=sender is not None, sent_by_email=bool(send_by_email)
     )
+    if not live:  # voided as it was stored (committed, audited): never shown nor sent (lane fix38b)
+        return IssuedCode(row, "", made=False)
     shown = shown_code(code)
-    if sender is not None and live:
+    if sender is not None:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
-    if send_by_email and live:
+    if send_by_email:
         _email_code(patient, shown, activate_url, row.expires_at)
     return IssuedCode(row, shown)
 

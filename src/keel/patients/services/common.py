@@ -19,6 +19,7 @@ from keel.patients.checks import (  # the desk's field limits (re-exported for t
     MIN_PHONE_DIGITS,
     PHONE_FIELDS,
 )
+from keel.patients.errors import CODE_NOT_MADE, CodeNotMade
 from keel.patients.models import Patient, death_recorded
 from keel.web.field_words import said
 
@@ -49,6 +50,7 @@ def death_refused(actor: User | None, patient: Patient, target_type: str, target
 
 
 __all__ = [
+    "CODE_NOT_MADE",
     "CONFIRMATIONS",
     "EARLIEST_BIRTH",
     "LANGUAGES",
@@ -57,6 +59,7 @@ __all__ = [
     "PHONE_FIELDS",
     "REQUIRED",
     "TEXT_LIMITS",
+    "CodeNotMade",
     "death_refused",
     "in_language",
 ]

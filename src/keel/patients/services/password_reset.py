@@ -75,7 +75,9 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
             reason="password reset started at the desk",
             detail={"identity_checked": True},
         )
-        void_if_giver_may_not(by, patient)
+        voided = void_if_giver_may_not(by, patient)
+    if voided:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
+        return IssuedCode(row, "", made=False)
     return IssuedCode(row, shown_code(code))
 
 

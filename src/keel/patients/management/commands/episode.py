@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
-from keel.patients.errors import NotAllowed
+from keel.patients.errors import CodeNotMade, NotAllowed
 from keel.patients.schemas import DischargeIn, ReadmissionIn, UndoDeathIn
 from keel.patients.services.activation import issue_activation_code
 from keel.patients.services.care_team import add_to_care_team, remove_from_care_team
@@ -95,6 +95,8 @@ class Command(BaseCommand):
             self._act(options["action"], by, patient_id, options)
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
+        except CodeNotMade as exc:  # voided as it was stored: no code (lane fix38b); not bad input
+            raise CommandError(str(exc), returncode=1) from None
         except Http404:
             raise CommandError("--patient-id: no such patient in your reach", returncode=2) from None
         except (NotAllowed, PermissionDenied) as exc:
@@ -174,4 +176,6 @@ class Command(BaseCommand):
                 send_by_email=options["send_by_email"],
                 activate_url=settings.KEEL_PUBLIC_URL.rstrip("/") + reverse("patients:activate"),
             )
+            if not issued.made:  # voided as it was stored: no code printed (lane fix38b)
+                raise CodeNotMade()
             self.stdout.write(f"Activation code: {issued.code}")
