@@ -5,6 +5,7 @@ given here, stored on the dose, shown on the API's answer, said in Spanish."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -112,5 +113,5 @@ def test_the_medication_page_says_the_step_given_here_is_the_planned_overlap(wor
     _third_step_here(world, now)
     _methadone(world, now)
     client = sign_in(Client(), world.staff["prescriber"])
-    page = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert "as step 3 of her 7-step low-dose start" in page
+    page = html.unescape(client.get(f"/patients/{world.alice.pk}/medication/").content.decode())
+    assert "as step 3 of the person's 7-step low-dose start" in page

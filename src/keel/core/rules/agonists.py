@@ -66,10 +66,10 @@ ELSEWHERE = gettext_noop(
 # Lane fix36j (re-attack 36j item 3): buprenorphine listed with its time not known (an intake without a
 # time, a struck time) counts as within the hours: the switch override is needed.
 UNKNOWN_TIME = gettext_noop(
-    "She has used buprenorphine, and the time of her last buprenorphine is not known: it may be less than "
-    "%(hours)s hours ago. Methadone now may be a second opioid agonist within those hours: a switch that a "
-    "prescriber decides (watch for sedation as the two add up). No methadone until a prescriber records a "
-    "switch override for today, with the reason, or the time of her last use is recorded."
+    "Buprenorphine is on this person's record, and the time of the last buprenorphine is not known: it may be "
+    "less than %(hours)s hours ago. Methadone now may be a second opioid agonist within those hours: a switch "
+    "that a prescriber decides (watch for sedation as the two add up). No methadone until a prescriber records "
+    "a switch override for today, with the reason, or the time of the last use is recorded."
 )
 
 # Lane fix37c item 3: methadone given on a prescriber's switch override for today says so on the dose, beside
@@ -82,15 +82,15 @@ SWITCH_COVERED = gettext_noop(
 # the overlap the order plans (Hammig 2016: the full agonist continues while buprenorphine rises in small
 # steps); methadone alongside it passes, saying so.
 LOW_DOSE_FILL = gettext_noop(
-    "Buprenorphine is in hand from a pharmacy fill of her low-dose start (day %(day)s of its %(days)s-day "
-    "schedule): methadone alongside the low-dose schedule is the planned overlap. Watch for sedation as the "
-    "two add up."
+    "Buprenorphine is in hand from a pharmacy fill of the person's low-dose start (day %(day)s of its "
+    "%(days)s-day schedule): methadone alongside the low-dose schedule is the planned overlap. Watch for "
+    "sedation as the two add up."
 )
 LOW_DOSE_SOURCES = ("hammig-2016", "keel-one-agonist-a-day")
 # Lane fix38a item 2: the sibling of LOW_DOSE_FILL for the start's steps given here (the window's own doses).
 LOW_DOSE_STEPS = gettext_noop(
-    "Buprenorphine was given here as step %(step)s of her %(days)s-step low-dose start: methadone alongside "
-    "the low-dose schedule is the planned overlap. Watch for sedation as the two add up."
+    "Buprenorphine was given here as step %(step)s of the person's %(days)s-step low-dose start: methadone "
+    "alongside the low-dose schedule is the planned overlap. Watch for sedation as the two add up."
 )
 
 
