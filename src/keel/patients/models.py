@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from keel.accounts.models import Program
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.names import sort_key
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 
 class AdministrativeGender(models.TextChoices):
@@ -65,10 +69,12 @@ class CodePointOrder(Collate):
     collation, SQLite's BINARY (its default). The order of `SortNameField` wherever a list of people is
     ordered by the database: the model's default ordering (lane fix38c) and the caseload's page."""
 
-    def __init__(self, expression: Any) -> None:
+    def __init__(self, expression: str) -> None:
         super().__init__(expression, "C")
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> _AsSqlType:
         return super().as_sql(compiler, connection, collation="BINARY", **extra_context)
 
 
