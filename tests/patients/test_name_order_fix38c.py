@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from keel.patients.models import Patient
 from tests.conftest import World
@@ -65,3 +66,10 @@ def test_the_fhir_patient_search_pages_in_id_order(world: World, signed_in: Any)
     found = signed_in("program_admin").get("/fhir/R4/Patient", {"_count": 100})
     ids = [int(e["resource"]["id"]) for e in found.json().get("entry", [])]
     assert [i for i in ids if i in {p.pk for p in people}] == sorted(p.pk for p in people)
+
+
+def test_the_default_order_names_the_code_point_collation() -> None:
+    """Not the database's own collation (an en_US database would put "Nuñez" among the "Nunez" and read
+    "Ana Maria" past spaces): the test databases here are C.UTF-8, so the order alone cannot show it."""
+    wanted = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
+    assert wanted in str(Patient.objects.all().query)
