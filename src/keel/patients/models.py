@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.names import sort_key
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 
 class AdministrativeGender(models.TextChoices):
@@ -60,6 +64,20 @@ class SortNameField(models.TextField):  # type: ignore[type-arg]
         return key
 
 
+class CodePointOrder(Collate):
+    """A text column compared code point by code point, as Python compares strings: PostgreSQL's "C"
+    collation, SQLite's BINARY (its default). The order of `SortNameField` wherever a list of people is
+    ordered by the database: the model's default ordering (lane fix38c) and the caseload's page."""
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(expression, "C")
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> _AsSqlType:
+        return super().as_sql(compiler, connection, collation="BINARY", **extra_context)
+
+
 class Patient(models.Model):
     """A person in care at one program. Part 2 records belong to the program that holds them."""
 
@@ -99,7 +117,10 @@ class Patient(models.Model):
     sort_name = SortNameField(blank=True, editable=False)  # `display_name` as lists order it
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        # Lists that do not order people themselves: by the shown name as every list orders it (the folded
+        # `sort_name`, in code-point order on both databases), then id (lane fix38c; before, the raw family
+        # name: "Álvarez" after "Zapata").
+        ordering = [CodePointOrder("sort_name").asc(), "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "record_number"],

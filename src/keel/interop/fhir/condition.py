@@ -26,7 +26,6 @@ from keel.interop.fhir.base import ICD10CM, SNOMED, instant, last_updated, ref
 
 if TYPE_CHECKING:
     from keel.assessments.models import Assessment
-    from keel.patients.models import Patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -123,9 +122,7 @@ def _dsm(assessments: Iterable[Assessment]) -> list[Assessment]:
 
 
 def condition_for(
-    patient: Patient,
     assessments: list[Assessment],
-    now: datetime,
     *,
     outranked: Iterable[Assessment] = (),
     handed_over: Iterable[datetime] = (),
@@ -142,7 +139,8 @@ def condition_for(
     `meta.lastUpdated`: the
     latest change of what it is built from: its result, the results whose change changed it
     (`_changed_it`), the clinicians' results that outrank a self-check, `handed_over` (the strikes that
-    handed it to a self-check: `record._conditions`)."""
+    handed it to a self-check: `record._conditions`). No clock (lane fix38c): remission is the DSM-5 result's
+    own specifier, as the clinician recorded it; Keel never infers it from the time since."""
     dsm = _dsm(assessments)
     standing = [a for a in dsm if not _struck(a)]
     found = _basis(standing, dsm, _dsm(outranked), outranked_last=outranked_last)

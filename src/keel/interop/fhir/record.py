@@ -211,7 +211,11 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     Lane fix37a: the self-checks a clinician's result outranks (`_diagnosing` left them out) are
     `condition_for`'s last resort, so a self-check's Condition once sent stays, refuted; when no clinician's
     result stands, the clinicians' strikes are when it was handed over to the self-checks (36m-3). Lane
-    fix37i: only those that were once the Condition (`_once`; read, search and $everything all build here)."""
+    fix37i: only those that were once the Condition (`_once`; read, search and $everything all build here).
+    Lane fix38c: a result another system sent (`ImportedResponse`) is theirs, sent as its
+    QuestionnaireResponse with its Provenance; never Keel's Condition (Keel's `recorder` and
+    `verificationStatus` would assert their diagnosis as Keel's), nor its id (the first of Keel's own DSM-5
+    results) nor its `meta.lastUpdated`."""
     every = rec.assessments()
     imported = _imported_ids(every)
     chosen = _diagnosing(every)
@@ -221,12 +225,10 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     handed = [changed_at(a) for a in clinicians] if all(a.entered_in_error for a in clinicians) else []
     once, last = _once(rec, clinicians, outranked)
     outranked = [a for a in outranked if a.pk in once]
-    found = condition_for(
-        rec.patient, chosen, rec.now, outranked=outranked, handed_over=handed, outranked_last=last
-    )
+    found = condition_for(chosen, outranked=outranked, handed_over=handed, outranked_last=last)
     if not found:
         return []
-    first = min(a.pk for a in every if a.instrument == "dsm5-oud")
+    first = min(a.pk for a in every if a.instrument == "dsm5-oud" and a.pk not in imported)
     return [{**found, "id": f"oud-{first}"}]
 
 
