@@ -18,6 +18,7 @@ from keel.treatment.services import add_override, amend_dose
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
+from keel.treatment.services.policy import set_value
 from tests.conftest import World, sign_in
 from tests.factories import given_daily, pinned_at_last_five_pm_utc
 from tests.rev38e._midnight import at, days_ago
@@ -236,3 +237,32 @@ def test_buprenorphine_8_mg_13_hours_after_a_first_8_mg_is_the_second_day(world:
     setup.dose(world, "8", t, medication="buprenorphine")
     later = setup.dose(world, "8", t + timedelta(hours=13), medication="buprenorphine")
     assert later.dose.status == "given"
+
+
+@pytest.mark.parametrize("hours", [11, 21])
+def test_a_program_cannot_set_the_same_day_hours_outside_12_to_20(world: World, hours: int) -> None:
+    with pytest.raises(TreatmentInvalid):
+        set_value(
+            by=world.staff["program_admin"],
+            program_slug="riverside",
+            rule="methadone-dose-check",
+            field="same_day_hours",
+            value=hours,
+            reason="Our patients come at all hours, in our medical director's experience",
+        )
+
+
+def test_a_program_can_count_the_previous_days_doses_for_16_hours(world: World) -> None:
+    set_value(
+        by=world.staff["program_admin"],
+        program_slug="riverside",
+        rule="methadone-dose-check",
+        field="same_day_hours",
+        value=16,
+        reason="Evening and early-morning doses are one day's, per our medical director",
+    )
+    day = days_ago(2)
+    _on_80(world, day)
+    _dose(world, at(day, 18), "80")
+    with pytest.raises(DoseBlocked):  # 15 h later: within the program's 16 h
+        _dose(world, at(day + timedelta(days=1), 9), "80")
