@@ -33,6 +33,7 @@ from keel.interop.rest.auth import (
     _audit_read,
     _caller,
     _consent_patient,
+    _in_scope,
     _released,
     _scoped,
     _staff_token,
@@ -283,9 +284,7 @@ def _patients_holding(
     resource (no other filter), whole records before `_offset` are skipped by counting rows in SQL, so a deep
     page builds only the records it returns."""
     area = _area_of(resource_type)
-    scope = policy.patients_visible_to(user, area)
-    if resource_type == "Consent":  # not opened by emergency access (review 19b)
-        scope = policy.without_emergency_only(user, scope)
+    scope = _in_scope(user, resource_type)  # marked as the read by id marks (review 38f H1)
     model, to_patient, one_per_row = _ROWS[resource_type]
     holding = (
         model.objects.filter(**{f"{to_patient}__in": scope.values("pk")})
@@ -293,7 +292,7 @@ def _patients_holding(
         .annotate(n=Count("pk"))
         .order_by(to_patient)
     )
-    qs = scope.select_related("program").order_by("pk")
+    qs = scope.order_by("pk")
     if area not in _areas(user):  # nothing of this type is shown to the role: no record is read
         return iter(()), 0
     if not (exact and one_per_row) or offset == 0:
@@ -317,7 +316,7 @@ def _patients_matching(request: HttpRequest, user: User, offset: int = 0) -> tup
     """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
     of it unless names are matched, which is done here, in Python)."""
     _refuse_hidden_field_search(request, user)
-    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+    qs = _in_scope(user, "Patient").order_by("pk")
     return _apply_patient_params(request, with_death_day(qs), offset)
 
 
