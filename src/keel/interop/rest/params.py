@@ -242,14 +242,18 @@ def _searchset(
     return bundle
 
 
-def _say_narrow(bundle: dict[str, Any]) -> None:
+def _say_narrow(bundle: dict[str, object]) -> None:
     """The last page `_offset` reaches, where no cursor goes on: an OperationOutcome entry (`search.mode`
     outcome) saying to narrow the search (review 38f H2)."""
     outcome = {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "warning", "code": "too-costly", "diagnostics": narrow_words()}],
     }
-    bundle.setdefault("entry", []).append({"resource": outcome, "search": {"mode": "outcome"}})
+    found = bundle.get("entry")
+    bundle["entry"] = [
+        *(found if isinstance(found, list) else []),
+        {"resource": outcome, "search": {"mode": "outcome"}},
+    ]
 
 
 def narrow_words() -> str:
