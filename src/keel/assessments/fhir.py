@@ -104,8 +104,9 @@ def questionnaire(code: str, base: Base, version: str | None = None) -> dict[str
 
 
 def author_ref(a: Assessment) -> dict[str, str]:
-    user = a.filled_by
-    if getattr(user, "role", "") == "patient":
+    """Who gave the answers: the Patient for her own filing (the role stored when filed, `self_filed`; lane
+    fix38d), else the staff member who filed it."""
+    if a.self_filed:
         return ref("Patient", a.patient_id)
     return ref("Practitioner", a.filled_by_id)
 

@@ -33,3 +33,20 @@ def first_dose_cows_corrected(*, day: str, threshold: int, corrected_total: int 
     if corrected_total >= threshold:
         return None
     return Reason.said(BELOW, SOURCES, day=day, total=corrected_total, threshold=threshold)
+
+
+# Lane fix38d (review 38d, the first-dose COWS flag): a dose already flagged follows its COWS corrected again.
+MEETS_NOW = gettext_noop(
+    "The COWS the first buprenorphine dose of %(day)s was given on was corrected again: its score is now "
+    "%(total)s, at or above the threshold of %(threshold)s the dose needed."
+)
+
+
+def first_dose_cows_now(*, day: str, threshold: int, corrected_total: int | None) -> tuple[Reason, bool]:
+    """What the flag of a dose already flagged says after another correction of its COWS (its last word says
+    the score in force, never an earlier correction's "below"), and whether the dose rests on a score that
+    matters again (a resolved flag is then put back before the prescriber)."""
+    reason = first_dose_cows_corrected(day=day, threshold=threshold, corrected_total=corrected_total)
+    if reason is not None:
+        return reason, True
+    return Reason.said(MEETS_NOW, SOURCES, day=day, total=corrected_total, threshold=threshold), False
