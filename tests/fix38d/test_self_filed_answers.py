@@ -106,7 +106,9 @@ def test_the_api_names_the_answers(world, signed_in):
 
 def test_the_api_strikes_her_own_filing(world, signed_in):
     screen = _her_own(world)
-    response = _api(world, signed_in, screen, {"entered_in_error": True, "reason": WHY, "correction_version": 0})
+    response = _api(
+        world, signed_in, screen, {"entered_in_error": True, "reason": WHY, "correction_version": 0}
+    )
     assert response.status_code == 201
 
 

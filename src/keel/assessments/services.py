@@ -31,13 +31,14 @@ from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
+from keel.core.lifetime import outside_life
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.resend import SAME_FORM_WINDOW
 from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
-from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
+from keel.patients.models import FlagKind, Patient, PatientFlag, death_day, zone_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -151,6 +152,7 @@ def submit_assessment(
             ) from None
     if filled_at is not None and filled_at > now:
         raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
+    _within_life(patient, filled_at or now)
     with transaction.atomic():
         source = _time_source(filled_at, prefilled, imported)
         sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token, source)
@@ -161,6 +163,15 @@ def submit_assessment(
             )
             return first, result
         return _store(by, patient, sent, filled_at or now, result, now)
+
+
+def _within_life(patient: Patient, filled_at: datetime) -> None:
+    """Lane fix38d (review 38d hole 1): a time of scoring outside her life, on the program's clock
+    (`core.lifetime.outside_life`, as the FHIR import's `authored`): InvalidAnswers naming `filled_at`."""
+    day = timezone.localtime(filled_at, zone_of(patient)).date()
+    problem = outside_life(day, born=patient.date_of_birth, died=death_day(patient.pk))
+    if problem is not None:
+        raise InvalidAnswers([ItemError("filled_at", problem)])
 
 
 FORM_TOKEN_MAX = 64
