@@ -28,11 +28,8 @@ def first_dose_cows_corrected(*, day: str, threshold: int, corrected_total: int 
     """The reason to tell the prescriber when the COWS a first dose of `day` (an ISO day, said in the
     reader's words where shown) rested on is now `corrected_total` (None: entered in error); None when the
     corrected score still meets `threshold` (nothing the dose rested on changed)."""
-    if corrected_total is None:
-        return Reason.said(STRUCK, SOURCES, day=day, threshold=threshold)
-    if corrected_total >= threshold:
-        return None
-    return Reason.said(BELOW, SOURCES, day=day, total=corrected_total, threshold=threshold)
+    reason, matters = first_dose_cows_now(day=day, threshold=threshold, corrected_total=corrected_total)
+    return reason if matters else None
 
 
 # Lane fix38d (review 38d, the first-dose COWS flag): a dose already flagged follows its COWS corrected again.
@@ -43,10 +40,13 @@ MEETS_NOW = gettext_noop(
 
 
 def first_dose_cows_now(*, day: str, threshold: int, corrected_total: int | None) -> tuple[Reason, bool]:
-    """What the flag of a dose already flagged says after another correction of its COWS (its last word says
-    the score in force, never an earlier correction's "below"), and whether the dose rests on a score that
-    matters again (a resolved flag is then put back before the prescriber)."""
-    reason = first_dose_cows_corrected(day=day, threshold=threshold, corrected_total=corrected_total)
-    if reason is not None:
-        return reason, True
-    return Reason.said(MEETS_NOW, SOURCES, day=day, total=corrected_total, threshold=threshold), False
+    """What the COWS a first dose rested on says once corrected (`corrected_total`; None: entered in error),
+    and whether it matters (the dose had no COWS at or above `threshold`): a first correction raises the
+    flag only when it does (`first_dose_cows_corrected`); a flag already raised says it either way (its last
+    word the score in force, never an earlier correction's "below"; lane fix38d), and a resolved one is put
+    back before the prescriber when it matters again."""
+    if corrected_total is None:
+        return Reason.said(STRUCK, SOURCES, day=day, threshold=threshold), True
+    template = BELOW if corrected_total < threshold else MEETS_NOW
+    said = Reason.said(template, SOURCES, day=day, total=corrected_total, threshold=threshold)
+    return said, corrected_total < threshold
