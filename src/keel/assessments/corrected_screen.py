@@ -69,7 +69,7 @@ def flag_follows_screen(
     """After `row` (a correction of `assessment`; `result` its score, None when struck), in its transaction:
     the screen's suicide-risk flag, if it has one, says what the screen in force says (the module's rules)."""
     flag = (
-        PatientFlag.objects.select_for_update()
+        PatientFlag.objects.select_for_update(of=("self",))
         .filter(kind=FlagKind.SUICIDE_RISK, source_type="assessment", source_id=assessment.pk)
         .select_related("resolved_by")
         .first()

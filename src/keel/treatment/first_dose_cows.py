@@ -161,7 +161,7 @@ def _total_then(assessment: Assessment, correction: AssessmentCorrection, at: da
 
 def _flag_of(dose: DoseRecord) -> PatientFlag | None:
     return (
-        PatientFlag.objects.select_for_update()
+        PatientFlag.objects.select_for_update(of=("self",))
         .filter(kind=FlagKind.FIRST_DOSE_COWS, source_type="dose", source_id=dose.pk)
         .select_related("resolved_by")
         .first()
