@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import dateformat
 
-from keel.web.dates import shown_date
 from keel.accounts.models import Invitation, SecondFactorSetupCode
+from keel.web.dates import shown_date
 from tests.conftest import PASSWORD, World, sign_in
 from tests.factories import pinned_at_last_five_pm_utc
 from tests.review35d._setup import invite
