@@ -232,6 +232,7 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
 class IssuedCode:
     code: str  # shown once to the care team, never stored
     expires_at: datetime
+    time_zone: str  # the record's program's, in which the page says the last day (review 38g)
 
 
 def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -> IssuedCode:
@@ -270,7 +271,7 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
         )
         audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
         void_if_giver_may_not(by, patient)
-    return IssuedCode(code, row.expires_at)
+    return IssuedCode(code, row.expires_at, patient.program.time_zone)
 
 
 def _same_name(typed: str, name: str) -> bool:
