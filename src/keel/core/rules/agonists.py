@@ -94,6 +94,27 @@ LOW_DOSE_STEPS = gettext_noop(
 )
 
 
+# Session 38: the wordings above before they named no pronoun for the person ("her"); decisions stored in them
+# are still read back in the reader's language (`web.stored_words`), so they stay marked.
+EARLIER_WORDINGS = (
+    gettext_noop(
+        "She has used buprenorphine, and the time of her last buprenorphine is not known: it may be less than "
+        "%(hours)s hours ago. Methadone now may be a second opioid agonist within those hours: a switch that a "
+        "prescriber decides (watch for sedation as the two add up). No methadone until a prescriber records a "
+        "switch override for today, with the reason, or the time of her last use is recorded."
+    ),
+    gettext_noop(
+        "Buprenorphine is in hand from a pharmacy fill of her low-dose start (day %(day)s of its %(days)s-day "
+        "schedule): methadone alongside the low-dose schedule is the planned overlap. Watch for sedation as the "
+        "two add up."
+    ),
+    gettext_noop(
+        "Buprenorphine was given here as step %(step)s of her %(days)s-step low-dose start: methadone alongside "
+        "the low-dose schedule is the planned overlap. Watch for sedation as the two add up."
+    ),
+)
+
+
 def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
     """Whether an agonist taken at `taken_at` is within `hours` (the program's `switch_hours`) of a dose at
     `at` (aware times, so the program's zone and its calendar day do not enter: review 22m)."""
