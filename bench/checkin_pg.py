@@ -15,6 +15,19 @@ request at a time, per connection setting side by side in rotated rounds:
 
 Settings compared: Keel's (`CONN_HEALTH_CHECKS`, client-side binding), and `server_side_binding` (psycopg
 prepares a statement run 5 times on a connection: the backend stops parsing and planning it).
+
+Side by side with another Keel (session 38: the hot statements prepared once per connection,
+`keel.db.prepared`):
+
+    git archive <commit> src | tar -x -C /tmp/keel-base      # the Keel to compare with
+    .venv/bin/python bench/checkin_pg.py --database-url postgresql://postgres@127.0.0.1:5432/<name> \
+        --base /tmp/keel-base --rounds 5
+
+Two processes, one per Keel (this checkout's and `--base`'s `src`), each on its own fresh database
+(`<name>_base`, `<name>_new`), take turns, order alternated every round: per check-in this process's CPU
+(its request thread only), the PostgreSQL backend's CPU, the round trips (`pg_trips.RoundTrips`, a proxy in
+other threads) and the statements Django logs; then the Python calls per check-in (cProfile, once). Prints
+min/median/max of each and of the per-round ratio new ÷ base.
 """
 
 from __future__ import annotations
@@ -180,5 +193,149 @@ def main() -> None:
             )
 
 
+def _checkin_sender() -> Any:
+    """One `POST /api/v1/me/checkins` through Django's handler and request signals, as `main` sends it."""
+    from django.core import signals
+    from django.core.handlers.base import BaseHandler
+    from django.test import RequestFactory
+
+    import profile_request
+
+    handler, factory = BaseHandler(), RequestFactory()
+    handler.load_middleware()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {profile_request._patient_token()}"}
+    body = json.dumps({"craving": 4, "mood": 3, "used": False, "medication": "taken", "note": "ok"}).encode()
+
+    def one() -> None:
+        signals.request_started.send(sender=None, environ={})
+        request = factory.post(
+            "/api/v1/me/checkins",
+            body,
+            content_type="application/json",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            **auth,
+        )
+        response = handler.get_response(request)
+        assert response.status_code in (200, 201), response.content[:200]
+        response.close()
+        signals.request_finished.send(sender=None)
+
+    return one
+
+
+def _serve(database_url: str) -> None:
+    """A side of `--base`: set up on `database_url` (through a round-trip counting proxy), then per line
+    `<n>` on stdin, n check-ins measured, one JSON line of figures per check-in on stdout."""
+    import cProfile
+    import logging
+    import pstats
+
+    import profile_request
+    from pg_trips import RoundTrips  # type: ignore[import-not-found]
+
+    trips = RoundTrips(database_url).__enter__()
+    profile_request._setup(trips.url)
+    from django.db import connection
+
+    logging.disable(logging.WARNING)
+    # One backend for the whole run (Keel's CONN_MAX_AGE would replace it mid-round, its CPU gone with it).
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    connection.close()
+    one = _checkin_sender()
+    for _ in range(20):  # warm: imports, the connection, its prepared statements
+        one()
+    statements = [0]
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    for line in sys.stdin:
+        requests, statements[0] = int(line), 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        backend, cpu, sent = _backend_cpu_ms(pid), time.thread_time(), trips.total()
+        with connection.execute_wrapper(count):
+            for _ in range(requests):
+                one()
+        figures = {
+            "client CPU ms": (time.thread_time() - cpu) / requests * 1000,
+            "backend CPU ms": (_backend_cpu_ms(pid) - backend) / requests,
+            "round trips": (trips.total() - sent) / requests,
+            "statements": statements[0] / requests,
+        }
+        profiler = cProfile.Profile()
+        profiler.runcall(one)
+        figures["Python calls"] = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        print(json.dumps(figures), flush=True)
+
+
+def _side_by_side(database_url: str, base: Path, requests: int, rounds: int) -> None:
+    """This checkout's Keel ("new") and `base`'s, each in its own process and database, in turns."""
+    import subprocess
+
+    import stack  # type: ignore[import-not-found]
+
+    server, name = database_url.rsplit("/", 1)
+    here = Path(__file__).resolve().parent.parent
+    sides = {"base": base.resolve(), "new": here}
+    names = [f"{name}_base", f"{name}_new"]
+    figures: dict[str, dict[str, list[float]]] = {"base": {}, "new": {}}
+    with stack._postgres_databases(server, names) as urls:
+        procs = {
+            side: subprocess.Popen(  # nosec B603: this interpreter, this file
+                [sys.executable, __file__, "--serve", "--database-url", url],
+                cwd=sides[side],
+                env={**os.environ, "PYTHONPATH": str(sides[side] / "src")},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for side, url in zip(sides, urls, strict=True)
+        }
+        try:
+            for round_ in range(rounds):
+                for side in ("base", "new") if round_ % 2 == 0 else ("new", "base"):
+                    proc = procs[side]
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(f"{requests}\n")
+                    proc.stdin.flush()
+                    for measure, value in json.loads(proc.stdout.readline()).items():
+                        figures[side].setdefault(measure, []).append(value)
+        finally:
+            for proc in procs.values():
+                assert proc.stdin is not None
+                proc.stdin.close()
+                proc.wait()
+    _print_side_by_side(figures, requests, rounds)
+
+
+def _print_side_by_side(figures: dict[str, dict[str, list[float]]], requests: int, rounds: int) -> None:
+    def three(values: list[float]) -> str:
+        return "/".join(f"{v:.3f}" for v in (min(values), statistics.median(values), max(values)))
+
+    print(
+        f"POST /api/v1/me/checkins on PostgreSQL, base and new side by side: {requests} check-ins x {rounds} "
+        f"rounds, order alternated; load average {os.getloadavg()[0]:.1f}; min/median/max per check-in"
+    )
+    for measure in figures["new"]:
+        base, new = figures["base"][measure], figures["new"][measure]
+        ratios = [n / b for n, b in zip(new, base, strict=True) if b]
+        print(f"  {measure:15} base {three(base)}  new {three(new)}  new ÷ base {three(ratios or [0.0])}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--serve" in sys.argv:
+        _serve(sys.argv[sys.argv.index("--database-url") + 1])
+    elif "--base" in sys.argv:
+        side_parser = argparse.ArgumentParser()
+        side_parser.add_argument("--database-url", required=True)
+        side_parser.add_argument("--base", type=Path, required=True)
+        side_parser.add_argument("--requests", type=int, default=200)
+        side_parser.add_argument("--rounds", type=int, default=5)
+        options = side_parser.parse_args()
+        _side_by_side(options.database_url, options.base, options.requests, options.rounds)
+    else:
+        main()

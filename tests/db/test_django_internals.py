@@ -153,3 +153,11 @@ def test_a_cached_related_row_is_read_without_a_query(world: World, django_asser
     Patient.program.field.set_cached_value(patient, world.riverside)
     with django_assert_num_queries(0):
         assert patient.program.pk == world.riverside.pk
+
+
+def test_cursors_still_run_a_statement_through_the_execute_wrappers_with_an_executor() -> None:
+    """keel.db.prepared runs its statements through `_execute_with_wrappers(sql, params, many, executor)`."""
+    from django.db.backends.utils import CursorWrapper
+
+    params = list(inspect.signature(CursorWrapper._execute_with_wrappers).parameters)
+    assert params == ["self", "sql", "params", "many", "executor"]

@@ -66,8 +66,6 @@ def test_a_consent_may_not_end_a_day_past_five_calendar_years() -> None:
     assert _expiry_errors(date(2031, 12, 8), today) == ["expires_on"]
 
 
-
-
 @pytest.mark.django_db
 def test_a_disclosure_on_the_first_day_of_a_leap_spanning_window_is_listed(world: World) -> None:
     now = datetime(2028, 3, 1, 17, 0, tzinfo=NEW_YORK)  # the program's day 2028-03-01

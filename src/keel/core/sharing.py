@@ -190,6 +190,7 @@ def accounting_since(today: date) -> date:
     """The first day the accounting of disclosures covers, asked on `today` (the program's day)."""
     return years_from(today, -ACCOUNTING_YEARS)
 
+
 # Who may sign for the patient (sections 2.14 and 2.15): the relationship, and for whom it gives standing.
 # `minor`: a parent or guardian signs with a minor whose state requires their consent (2.14(b)); `adult`: a
 # guardian or health-care agent for an adult who cannot decide (2.15(a)), an executor, administrator or other

@@ -337,6 +337,14 @@ _ALL = (
         "and methadone alongside a low-dose buprenorphine start is the method (Hammig 2016).",
     ),
     Source(
+        "keel-same-day-hours",
+        "Program policy, default from Keel (no source gives a figure): every daily dose limit counts the doses "
+        "given on the same program day or within the program's same-day hours (default 12 h, by clock time) "
+        "before the dose, so no limit resets at the program's midnight; a split regimen's halves 12 h apart "
+        "are two days' halves, and a cumulative check reads a rolling window, never only the calendar day "
+        "(Keel clinical reference correction 7).",
+    ),
+    Source(
         "keel-policy",
         "Program policy set by this program (default from Keel), changed only by a program admin with a reason.",
     ),

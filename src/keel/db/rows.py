@@ -48,6 +48,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
 from keel.db.params import SQLParam
+from keel.db.prepared import Row
+from keel.db.prepared import execute as execute_prepared
+from keel.db.prepared import usable as prepared_usable
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -160,8 +163,24 @@ def _select_sql(tail: str, sources: tuple[Source, ...], extra: tuple[str, ...] =
     return f"SELECT {select} {tail}"  # nosec B608
 
 
+def execute(
+    cursor: CursorWrapper, sql: str, params: Sequence[SQLParam], *, prepared: bool = False
+) -> list[Row]:
+    """`cursor.execute(sql, params)`'s rows; `prepared` (a hot statement): on PostgreSQL prepared once per
+    connection (`keel.db.prepared`: Bind and Execute only, the backend neither parses nor plans it again)."""
+    if prepared and prepared_usable(cursor):
+        return execute_prepared(cursor, sql, params)[0]
+    cursor.execute(sql, params)
+    found: list[Row] = cursor.fetchall()
+    return found
+
+
 def fetch(
-    tail: str, params: Sequence[SQLParam], *sources: Source, extra: tuple[str, ...] = ()
+    tail: str,
+    params: Sequence[SQLParam],
+    *sources: Source,
+    extra: tuple[str, ...] = (),
+    prepared: bool = False,
 ) -> list[tuple[Any, ...]]:
     """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
     then each `extra` expression's value as the driver returns it (not converted: a date is a string on
@@ -171,12 +190,12 @@ def fetch(
     (a large JSON column a read does not use is neither sent nor decoded).
 
     `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
-    come first, in the order of the statement)."""
+    come first, in the order of the statement). `prepared`: a hot statement, prepared once per connection
+    on PostgreSQL (`execute`)."""
     sql = _select_sql(tail, sources, extra)
     connection = _connection()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows = execute(cursor, sql, params, prepared=prepared)
     shapes = _shapes(sources)
     out: list[tuple[Any, ...]] = []
     for row in rows:
@@ -190,9 +209,11 @@ def fetch(
     return out
 
 
-def fetch_one(tail: str, params: Sequence[SQLParam], model: type[M], alias: str) -> M | None:
+def fetch_one(
+    tail: str, params: Sequence[SQLParam], model: type[M], alias: str, *, prepared: bool = False
+) -> M | None:
     """The first row of `fetch` for one model, or None."""
-    found = fetch(tail, params, (model, alias))
+    found = fetch(tail, params, (model, alias), prepared=prepared)
     return found[0][0] if found else None
 
 
@@ -209,11 +230,12 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
     )
 
 
-def insert(obj: M, cursor: CursorWrapper | None = None) -> M:
+def insert(obj: M, cursor: CursorWrapper | None = None, *, prepared: bool = False) -> M:
     """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would; on `cursor`
-    if given (one of the default connection's, so a few statements in a row share one)."""
+    if given (one of the default connection's, so a few statements in a row share one). `prepared`: see
+    `fetch`."""
     sql, fields = _insert_sql(type(obj))
-    row = _execute_insert(obj, sql, fields, [], cursor)
+    row = _execute_insert(obj, sql, fields, [], cursor, prepared=prepared)
     assert row is not None
     return _inserted(obj, row[0], _connection().alias)
 
@@ -225,20 +247,19 @@ def _execute_insert(
     more: Sequence[SQLParam],
     cursor: CursorWrapper | None,
     before: Sequence[SQLParam] = (),
+    *,
+    prepared: bool = False,
 ) -> tuple[SQLParam, ...] | None:
     """Run an INSERT of `obj`'s `fields` (after `before` parameters, then `more`) on `cursor`, or a cursor of
     its own; the first row it returns (None: none)."""
     connection = cursor.db if cursor is not None else _connection()
     params = [*before, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *more]
-    row: tuple[SQLParam, ...] | None
     if cursor is None:
         with connection.cursor() as own:
-            own.execute(sql, params)
-            row = own.fetchone()
-        return row
-    cursor.execute(sql, params)
-    row = cursor.fetchone()
-    return row
+            found = execute(own, sql, params, prepared=prepared)
+    else:
+        found = execute(cursor, sql, params, prepared=prepared)
+    return found[0] if found else None
 
 
 def _inserted(obj: M, pk: SQLParam, alias: str) -> M:
@@ -249,13 +270,18 @@ def _inserted(obj: M, pk: SQLParam, alias: str) -> M:
     return obj
 
 
-def insert_then(obj: M, then: str, then_params: Sequence[SQLParam], cursor: CursorWrapper) -> M:
+def insert_then(
+    obj: M, then: str, then_params: Sequence[SQLParam], cursor: CursorWrapper, *, prepared: bool = False
+) -> M:
     """PostgreSQL only: `insert` and one more statement in one round trip,
     `WITH "inserted" AS (INSERT ... RETURNING <pk>) <then>`, where `then` (an UPDATE, say) may read the new
     pk as `(SELECT <pk column> FROM "inserted")` and must return it as its first column. Both run whole or
-    not at all (one statement); `then` sees the tables as they were before the insert."""
+    not at all (one statement); `then` sees the tables as they were before the insert. `prepared`: see
+    `fetch`."""
     sql, fields = _insert_sql(type(obj))
-    row = _execute_insert(obj, f'WITH "inserted" AS ({sql}) {then}', fields, then_params, cursor)
+    row = _execute_insert(
+        obj, f'WITH "inserted" AS ({sql}) {then}', fields, then_params, cursor, prepared=prepared
+    )
     if row is None:
         raise RuntimeError("the statement after the insert returned no row")
     return _inserted(obj, row[0], cursor.db.alias)
@@ -279,17 +305,23 @@ def _insert_unless_sql(
 
 
 def insert_unless_conflict(
-    obj: M, conflict: tuple[str, ...], cursor: CursorWrapper | None = None, *, locked: Locked | None = None
+    obj: M,
+    conflict: tuple[str, ...],
+    cursor: CursorWrapper | None = None,
+    *,
+    locked: Locked | None = None,
+    prepared: bool = False,
 ) -> M | None:
     """`insert`, unless a row with the same values of the unique `conflict` fields exists: then nothing is
     written and None returned (`INSERT ... ON CONFLICT (...) DO NOTHING RETURNING`, on both databases; on
     PostgreSQL a conflicting row of a transaction still open is waited for). No error, so the caller's
     transaction carries on (an IntegrityError would end it on PostgreSQL). `locked` (PostgreSQL): a row
-    locked in the same statement first (see `Locked`)."""
+    locked in the same statement first (see `Locked`). `prepared`: see `fetch`."""
     sql, fields = _insert_unless_sql(type(obj), conflict)
     if locked is not None:
         sql, fields = _insert_locked_sql(sql, fields, locked)
-    row = _execute_insert(obj, sql, fields, [], cursor, locked.params if locked is not None else ())
+    before = locked.params if locked is not None else ()
+    row = _execute_insert(obj, sql, fields, [], cursor, before, prepared=prepared)
     return None if row is None else _inserted(obj, row[0], _connection().alias)
 
 

@@ -24,6 +24,7 @@ from keel.sharing.models import Consent, Disclosure, EmergencyReview
 if TYPE_CHECKING:
     from keel.accounts.models import User
 
+
 @dataclass(frozen=True)
 class ConsentView:
     consent: Consent

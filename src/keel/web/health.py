@@ -16,22 +16,19 @@ may have it already, and is sent the EXECUTE alone (three attempts in all) befor
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
-from weakref import WeakSet
 
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.backends.utils import CursorDebugWrapper
 from django.utils import timezone
-from psycopg import errors as pg_errors
-from psycopg import postgres, pq
+from psycopg import postgres
 from psycopg.rows import TupleRow
 
+from keel.db import prepared
 from keel.db.params import SQLParam
 
 if TYPE_CHECKING:
@@ -74,12 +71,11 @@ def _statement() -> str:
 # Named for the statement's shape: a pooler's server session may keep an older probe's prepared statement
 # (four columns, before the worker's step failures) across a deploy; a new name never meets it.
 PREPARED_NAME = "keel_health_probe_steps"
-INVALID_STATEMENT_NAME = "26000"  # SQLSTATE invalid_sql_statement_name: no such prepared statement
-DUPLICATE_PREPARED = "42P05"  # SQLSTATE duplicate_prepared_statement: the session already has it
 
 # The driver connections (psycopg's, one per Django connection and reconnection) this process prepared the
-# probe on; a new connection is not in it, a closed one leaves it when collected.
-_prepared_on: WeakSet[Any] = WeakSet()
+# probe on (`keel.db.prepared`'s record); a new connection is not in it, a closed one leaves it when
+# collected.
+_prepared_on = prepared.prepared_on(PREPARED_NAME)
 
 
 @cache
@@ -100,38 +96,21 @@ def _text(value: SQLParam) -> bytes:
     return (value.isoformat() if isinstance(value, datetime) else str(value)).encode()
 
 
-def _answer(result: pq.abc.PGresult, encoding: str) -> pq.abc.PGresult:
-    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        raise pg_errors.error_from_result(result, encoding=encoding)
-    return result
-
-
 def _execute_prepared(
     cursor: CursorWrapper, driver: psycopg.Connection[TupleRow], values: list[SQLParam], *, prepare: bool
 ) -> tuple[Any, ...]:
-    """The probe as a protocol-level prepared statement (Bind and Execute of `PREPARED_NAME`, its parameters
-    sent apart from the text): PostgreSQL parses no statement per probe, where a simple-query `EXECUTE name
-    ('...'::timestamptz, ...)` was parsed and its literals cast every time (bench/HISTORY.md, session 36: a
-    quarter of the backend's CPU per probe, and a third of this process's). The same name space as SQL's
-    PREPARE: `DEALLOCATE ALL` and `DISCARD ALL` drop it, and preparing it twice is 42P05 as before."""
-    pgconn, encoding = driver.pgconn, driver.info.encoding
+    """The probe as a protocol-level prepared statement (`keel.db.prepared.send`: Bind and Execute of
+    `PREPARED_NAME`, its parameters sent apart from the text): PostgreSQL parses no statement per probe,
+    where a simple-query `EXECUTE name ('...'::timestamptz, ...)` was parsed and its literals cast every time
+    (bench/HISTORY.md, session 36)."""
     params = [_text(value) for value in values]
     # Django's query log sees it as the EXECUTE it is (tests count /healthz's statements).
     shown = f"EXECUTE {PREPARED_NAME} ({', '.join(repr(p.decode()) for p in params)})"
-    log = cursor.debug_sql(shown, values) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-    with log, cursor.db.wrap_database_errors:
-        if prepare:  # its own round trip, once per connection
-            _answer(pgconn.prepare(PREPARED_NAME.encode(), _numbered().encode(), _TYPES), encoding)
-        result = _answer(pgconn.exec_prepared(PREPARED_NAME.encode(), params), encoding)
+    result = prepared.send(
+        cursor, driver, PREPARED_NAME, _numbered(), params, prepare=prepare, shown=lambda: shown, types=_TYPES
+    )
     alive, runs, reminders, appointments, steps, failing = (result.get_value(0, n) or b"" for n in range(6))
     return alive == b"t", int(runs), int(reminders), int(appointments), int(steps), failing == b"t"
-
-
-def _sqlstate(error: DatabaseError) -> str | None:
-    return getattr(error.__cause__, "sqlstate", None)
-
-
-_ATTEMPTS = 3
 
 
 class _HealthChecked(Protocol):
@@ -168,32 +147,14 @@ def _run_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any,
 
 
 def _probe_prepared(db: BaseDatabaseWrapper, values: list[SQLParam]) -> tuple[Any, ...]:
+    """The probe, prepared once per connection and sent again as `keel.db.prepared.run` says (a pooler's
+    sessions: review 13b, review 36k)."""
     with db.cursor() as cursor:  # Django's: connection, error wrapping, query log
-        driver = db.connection
-        # Outside a transaction (a request's probe) a failed statement leaves the connection usable; inside
-        # one it would abort it, so there the error is raised as it comes.
-        retry = not db.in_atomic_block
-        prepare = driver not in _prepared_on
-        # Behind a transaction pooler each statement may reach another server session: EXECUTE on one
-        # without the statement, PREPARE on one that has it (review 13b), and since the Parse is a round trip
-        # of its own, the Bind after a Parse on another session than it (review 36k). Each answer says which
-        # to send next: "no such statement" (26000) prepare it, "already there" (42P05) execute it; the third
-        # attempt's error is raised.
-        for attempt in range(_ATTEMPTS):
-            try:
-                row = _execute_prepared(cursor, driver, values, prepare=prepare)
-                break
-            except DatabaseError as error:
-                state = _sqlstate(error)
-                if (
-                    not retry
-                    or attempt == _ATTEMPTS - 1
-                    or state not in (DUPLICATE_PREPARED, INVALID_STATEMENT_NAME)
-                ):
-                    raise
-                prepare = state == INVALID_STATEMENT_NAME
-        _prepared_on.add(driver)
-        return row
+        return prepared.run(
+            cursor,
+            PREPARED_NAME,
+            lambda cursor, driver, prepare: _execute_prepared(cursor, driver, values, prepare=prepare),
+        )
 
 
 @cache

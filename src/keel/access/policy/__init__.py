@@ -79,6 +79,7 @@ from keel.access.policy.clinical_sql import (
 )
 from keel.access.policy.emergency import (
     emergency_only_ids,
+    marked_off_team,
     thought_records_shown,
     through_emergency_access,
     without_emergency_only,
@@ -178,6 +179,7 @@ __all__ = [
     "list_patient_values_audited",
     "list_patients_audited",
     "managed_token",
+    "marked_off_team",
     "may_import_feeds",
     "may_manage_care_teams",
     "may_read_audit_trail",

@@ -93,6 +93,7 @@ def user_for_token(secret: str) -> User | None:
         (Patient, "p"),
         (Program, "g"),
         extra=(DEATH_RECORDED_SQL,),
+        prepared=True,  # every API call: prepared once per connection on PostgreSQL
     )
     if not found:
         return None

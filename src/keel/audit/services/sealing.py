@@ -44,10 +44,10 @@ def _lock_head(chain_id: int, cursor: CursorWrapper) -> str:
     read)."""
     select = _SELECT_HEAD_FOR_UPDATE if cursor.db.features.has_select_for_update else _SELECT_HEAD
     for _ in range(2):
-        cursor.execute(select, [chain_id])
-        row = cursor.fetchone()
-        if row is not None:
-            return str(row[0])
+        # Every audited write locks its head: prepared once per connection on PostgreSQL (`rows.execute`).
+        found = rows.execute(cursor, select, [chain_id], prepared=True)
+        if found:
+            return str(found[0][0])
         cursor.execute(_CREATE_HEAD, [chain_id, chain.genesis(chain_id)])
     raise RuntimeError("the audit chain head row could not be created")
 
@@ -72,7 +72,9 @@ def _write(events: list[tuple[AuditEvent, dict[str, Any]]]) -> None:
             if postgres:
                 # One round trip for the row and the head (each statement is one to a server on the same
                 # cores).
-                rows.insert_then(event, _ADVANCE_HEAD_TO_INSERTED, [digest, fields["chain"]], cursor)
+                rows.insert_then(
+                    event, _ADVANCE_HEAD_TO_INSERTED, [digest, fields["chain"]], cursor, prepared=True
+                )
             else:
                 rows.insert(event, cursor)
                 cursor.execute(_ADVANCE_HEAD, [event.pk, digest, fields["chain"]])

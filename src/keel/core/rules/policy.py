@@ -290,6 +290,16 @@ LIMITS: dict[tuple[str, str], Limit] = {
             "9.3); ceiling 4 h, Keel bound (as the home start's re-dose interval)"
         ),
     ),
+    (_BUP_DOSE, "same_day_hours"): Limit(
+        "higher",
+        12,
+        20,
+        N_(
+            "Keel bounds, no source gives a figure (keel-same-day-hours): floor 12 h, doses closer than half a "
+            "day are one day's; ceiling 20 h, an ordinary next-day dose after an afternoon dose is 16-17 h or "
+            "more later and is never held back by more than a prescriber's usual window"
+        ),
+    ),
     (_METHADONE, "redose_min_hours"): Limit(
         "higher",
         2,
@@ -365,6 +375,17 @@ LIMITS: dict[tuple[str, str], Limit] = {
             "ceiling 72 h, three days: past them buprenorphine is no longer the same day's second agonist but an "
             "earlier treatment (a methadone order after it is already a prescriber's decision), and the window "
             "reads every other medication's doses that far back on each methadone dose"
+        ),
+    ),
+    (_METHADONE, "same_day_hours"): Limit(
+        "higher",
+        12,
+        20,
+        N_(
+            "Keel bounds, no source gives a figure (keel-same-day-hours): floor 12 h, a split regimen's halves "
+            "are 12 h apart, so doses closer than that are one day's; ceiling 20 h, an ordinary next-day dose at "
+            "a clinic's morning hours after an afternoon dose is 16-17 h or more later and is never held back "
+            "by more than a prescriber's usual window"
         ),
     ),
     (_METHADONE, "missed_half_dose_days"): Limit(
@@ -651,6 +672,7 @@ LABELS: dict[tuple[str, str], str] = {
     (_BUP_DOSE, "same_dose_minutes"): N_(
         "Buprenorphine: a dose this soon is the same dose entered twice (minutes)"
     ),
+    (_BUP_DOSE, "same_day_hours"): N_("Buprenorphine: hours before a dose that count with its day"),
     (_BUP_DOSE, "restart_gap_days"): N_("Days without buprenorphine before a restart"),
     (_BUP_DOSE, "day1_max_mg"): N_("Most buprenorphine on day 1 (mg)"),
     (_BUP_DOSE, "day2_max_mg"): N_("Most buprenorphine on day 2 (mg)"),
@@ -671,6 +693,7 @@ LABELS: dict[tuple[str, str], str] = {
     (_METHADONE, "titration_step_max_mg"): N_("Largest single increase (mg)"),
     (_METHADONE, "qtc_recent_days"): N_("How recent a QTc must be (days)"),
     (_METHADONE, "switch_hours"): N_("Hours after buprenorphine before methadone without a switch"),
+    (_METHADONE, "same_day_hours"): N_("Hours before a dose that count with its day"),
     (_METHADONE, "missed_half_dose_days"): N_("Missed days before half the dose"),
     (_METHADONE, "missed_restart_days"): N_("Missed days before a restart dose"),
     (_METHADONE, "missed_restart_max_mg"): N_("Largest restart dose after missed days (mg)"),

@@ -12,6 +12,8 @@ the day; past the hard bound nothing lets it through.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Literal, TypedDict
 
 from keel.core.decision import LIST_SEPARATOR, Param, Reason
@@ -37,6 +39,32 @@ class RedosePolicy(TypedDict):
 
     redose_min_hours: float
     same_dose_minutes: int
+
+
+SAME_DAY_SOURCES = ("keel-same-day-hours", "keel-policy")
+
+
+def given_within_hours(earlier: Iterable[tuple[datetime, float]], at: datetime, hours: float) -> float:
+    """The one definition of the earlier days' doses that count with a dose given at `at` (lane fix38e,
+    review 38e: a day limit never resets at the program's midnight): the mg of the doses of earlier program
+    days (`earlier`: each dose's time given, else recorded, and its mg) given less than `hours` before `at`,
+    on the time line (UTC: a night the clocks change has its real length), never after it."""
+    moment = at.astimezone(UTC)
+    window = timedelta(hours=hours)
+    return sum((mg for when, mg in earlier if timedelta(0) <= moment - when.astimezone(UTC) < window), 0.0)
+
+
+def earlier_day_counts(mg: float, hours: float) -> Reason:
+    """Said beside a day limit's reasons when an earlier program day's dose counted with this one."""
+    return Reason.said(
+        gettext_noop(
+            "%(mg)s mg was given on the previous program day within %(hours)s hours before this dose: it "
+            "counts with today's doses towards the day's limits."
+        ),
+        SAME_DAY_SOURCES,
+        mg=mg,
+        hours=hours,
+    )
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:

@@ -182,6 +182,7 @@ def _key_seen_and_series(user_id: int, key: str, patient: Patient, today: date) 
         ],
         (CheckIn, "c"),
         extra=(_KEY_SEEN,),
+        prepared=True,  # the check-in's hot statements: prepared once per connection on PostgreSQL
     )
     series = [row for row, _seen in found if row is not None]
     for row in series:
@@ -305,6 +306,7 @@ def _write_row(
             ),
             ("patient", "local_date"),
             locked=locked,
+            prepared=True,
         )
         if created is None:
             return None  # today's check-in exists by now
@@ -365,7 +367,8 @@ def _save_checkin(
             status_code=status,
             response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
             created_at=now,
-        )
+        ),
+        prepared=True,
     )
     # Last (and, in `audit.deferred`, appended with the flags' rows at the transaction's end): the audit
     # chain's head row is locked from there to the commit, so the lock is held briefly.

@@ -375,7 +375,8 @@ def _add_episode_and_plans(
     latest: TakeHomePlan | None,
 ) -> None:
     """The person's episode, plan and days covered, the bottles maybe held for today (in an episode, today
-    not covered), and the times of this medication's doses taken since yesterday."""
+    not covered), the times of this medication's doses taken since yesterday, and yesterday's with their mg
+    (`earlier_taken`, lane fix38e)."""
     amended = reads.amended
     ctx.in_episode = pk in reads.firsts
     ctx.take_home = latest
@@ -392,6 +393,13 @@ def _add_episode_and_plans(
         for d in reads.doses[pk]
         if d.status == DoseStatus.GIVEN
         and d.local_date >= today - timedelta(days=1)
+        and is_taken(d, amended.get(d.pk, []))
+    ]
+    ctx.earlier_taken = [
+        (d.given_at or d.recorded_at, effective_mg(d, amended.get(d.pk, [])))
+        for d in reads.doses[pk]
+        if d.status == DoseStatus.GIVEN
+        and d.local_date == today - timedelta(days=1)
         and is_taken(d, amended.get(d.pk, []))
     ]
 

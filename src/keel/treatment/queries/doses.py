@@ -73,6 +73,10 @@ class DoseContext:
     # When each dose of this medication taken today or yesterday (or dated later) was given, else recorded:
     # hours_since_last_dose's answer from the rows already read (the re-dose interval).
     taken_times: list[datetime] = field(default_factory=list)
+    # Lane fix38e: each dose of this medication taken on the previous program day, when it was given (else
+    # recorded) and its mg after corrections: those within the program's same-day hours before a dose count
+    # with its day (`keel.core.rules.window.given_within_hours`), read with the rows already read.
+    earlier_taken: list[tuple[datetime, Decimal]] = field(default_factory=list)
     other_hold_open: bool = False  # another medication's hold, by the same test (with_other_holds)
     # The doses of another medication given today and taken (not voided or corrected to 0 mg), by medication
     # and slot (with_other_holds): a second opioid agonist the same day, a first dose already given today.

@@ -150,6 +150,22 @@ def _over_limit_with_rationale(one: bool, total: float, limit: float) -> Reason:
     )
 
 
+def counted_phase(
+    phase: str, given_today_mg: float, within_mg: float, first_day_mg: float | None
+) -> tuple[str, float]:
+    """The day limit's phase and the buprenorphine counted before a dose (lane fix38e, review 38e: the same
+    definition as methadone's, `window.given_within_hours`): with `within_mg` of the previous program day
+    given within the program's same_day_hours before it, a dose on the second dose day counts as the first
+    dose day's (that day's total, `first_day_mg`, else `within_mg`, with today's); on any other day the
+    previous day's within the hours counts with today's. Nothing within the hours: as the calendar says."""
+    if within_mg <= 0:
+        return phase, given_today_mg
+    if phase == "day2":
+        first = within_mg if first_day_mg is None else max(first_day_mg, within_mg)
+        return "day1", first + given_today_mg
+    return phase, given_today_mg + within_mg
+
+
 def _over_limit(one: bool, total: float, limit: float) -> Reason:
     return Reason.said(
         gettext_noop(

@@ -174,6 +174,19 @@ DOSE_POLICY = (
         ),
     ),
     Field(
+        "same_day_hours",
+        "number",
+        required=False,
+        default=12,
+        minimum=0,
+        help=N_(
+            "program policy, Keel default 12 h (keel-same-day-hours; no source gives a figure): buprenorphine "
+            "given on the previous program day within this many hours (clock time) before a dose counts with "
+            "that dose's day for the day limits (a dose within them of a first dose day's is that day's), so no "
+            "limit resets at the program's midnight"
+        ),
+    ),
+    Field(
         "day1_max_mg",
         "number",
         required=False,
@@ -239,6 +252,7 @@ class DosePolicy(DayLimitPolicy, SchedulePolicy, CeilingPolicy, RedosePolicy):
     interval read."""
 
     low_dose_day1_max_mg: float
+    same_day_hours: float
 
 
 class StartGate(TypedDict, total=False):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
-from keel.core.rules.methadone.dose_inputs import DOSE_INPUTS, DoseInput, first_of_day
+from keel.core.rules.methadone.dose_inputs import DOSE_INPUTS, DoseInput, counted_today_mg, first_of_day
 from keel.core.rules.methadone.dose_policy import DOSE_POLICY, DosePolicy
-from keel.core.rules.methadone.induction import _first_day_checks, first_day_limits
+from keel.core.rules.methadone.induction import _first_day_checks, first_day_of_dose
 from keel.core.rules.methadone.missed_doses import _half_dose_check, _missed_reassessment
 from keel.core.rules.methadone.overrides import _Limits
 from keel.core.rules.methadone.titration import _extra_ecg, _titration_checks, refuse_a_start_after_today
@@ -21,6 +21,7 @@ from keel.core.rules.window import (
     HOLD_OPEN,
     REFUSED,
     ceilings,
+    earlier_day_counts,
     hold_open_reasons,
     order_over,
     redose,
@@ -38,7 +39,7 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     was said; an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG (`_extra_ecg`)."""
     refuse_a_start_after_today(v)
     name, policy = "methadone-dose-check", p.copy()
-    total = v["given_today_mg"] + v["requested_mg"]
+    total = counted_today_mg(v) + v["requested_mg"]  # lane fix38e: the previous day's within the hours too
     stopped = _stopped(name, v, policy)
     if stopped is not None:
         return stopped
@@ -52,7 +53,7 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     if reassess is not None:
         return reassess
     comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
-    why = first_day_limits(v["treatment_day"], missed, comparison, p)
+    why = first_day_of_dose(v, missed, comparison, p)
     _order_limit(v, why, limits)
     if why is not None:
         _first_day_checks(v, p, why, missed, total, limits)
@@ -71,6 +72,8 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
             )
         )
     _extra_ecg(comparison, total, reasons)
+    if v["given_within_hours_mg"] > 0:
+        reasons.append(earlier_day_counts(v["given_within_hours_mg"], p["same_day_hours"]))
     return Decision(name, "1", limits.verdict, tuple(reasons), policy, {})
 
 
@@ -113,7 +116,7 @@ def _order_limit(v: DoseInput, why: str | None, limits: _Limits) -> None:
     """The order guard: the dose follows the active order; a supplementary dose on a day the first day's
     limits govern (`why`: the first day, a new induction) is measured by those limits, not the order."""
     if why is None or first_of_day(v):  # the day's first dose by time given (lane fix36i)
-        beyond = order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"])
+        beyond = order_over(v["ordered_mg"], counted_today_mg(v), v["requested_mg"])
         if beyond is not None:
             limits.over(beyond[0], beyond[1], **beyond[2])
 

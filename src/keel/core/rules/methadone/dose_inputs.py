@@ -29,6 +29,16 @@ DOSE_INPUTS = (
         help="methadone given today before this dose by time given (mg); left out: given_today_mg",
     ),
     Field(
+        "given_within_hours_mg",
+        "number",
+        required=False,
+        default=0,
+        minimum=0,
+        maximum=1000,
+        help="methadone given on the previous program day within the program's same_day_hours (clock time) "
+        "before this dose (mg): it counts with today's for every day limit (`window.given_within_hours`)",
+    ),
+    Field(
         "previous_day_mg",
         "number",
         required=False,
@@ -117,6 +127,7 @@ class DoseInput(TypedDict):
     given_today_mg: float
     requested_mg: float
     given_before_mg: float | None  # lane fix36i: by time given; None: given_today_mg (`first_of_day`)
+    given_within_hours_mg: float  # lane fix38e: the previous program day's doses that count with this one
     previous_day_mg: float | None
     sedated_or_intoxicated: bool
     hold_open: bool
@@ -134,6 +145,13 @@ class DoseInput(TypedDict):
 def first_of_day(v: DoseInput) -> bool:
     """Whether the dose is the day's first: nothing given today before it by time given (`given_before_mg`,
     lane fix36i: a dose recorded late for a time before the day's first recorded dose is the first; the
-    window passes it as `treatment.queries.doses.given_before` reads it), else nothing given today."""
+    window passes it as `treatment.queries.doses.given_before` reads it), else nothing given today; and
+    nothing of the previous program day counts with it (`given_within_hours_mg`, lane fix38e)."""
     before = v["given_today_mg"] if v["given_before_mg"] is None else v["given_before_mg"]
-    return before == 0
+    return before == 0 and v["given_within_hours_mg"] == 0
+
+
+def counted_today_mg(v: DoseInput) -> float:
+    """The methadone that counts with this dose's day before it (lane fix38e): today's and the previous
+    program day's within the program's same_day_hours."""
+    return v["given_today_mg"] + v["given_within_hours_mg"]

@@ -116,6 +116,19 @@ DOSE_POLICY = (
         ),
     ),
     Field(
+        "same_day_hours",
+        "number",
+        required=False,
+        default=12,
+        minimum=0,
+        help=N_(
+            "program policy, Keel default 12 h (keel-same-day-hours; no source gives a figure): methadone given "
+            "on the previous program day within this many hours (clock time) before a dose counts with that "
+            "dose's day for every day limit (the order's daily dose, the day's total, the titration, the first "
+            "day's limits), so no limit resets at the program's midnight (correction 7: a rolling window)"
+        ),
+    ),
+    Field(
         "missed_half_dose_days",
         "integer",
         required=False,
@@ -213,6 +226,7 @@ class DosePolicy(CeilingPolicy, RedosePolicy):
     titration_window_max_mg: float
     qtc_recent_days: int
     switch_hours: float
+    same_day_hours: float
     missed_half_dose_days: int
     missed_restart_days: int
     missed_restart_max_mg: float

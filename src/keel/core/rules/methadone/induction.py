@@ -54,6 +54,8 @@ def first_day_over(
 
 
 FIRST_DAY, REINDUCTION, NO_COMPARISON = "first_day", "reinduction", "no_comparison"
+# Lane fix38e: a dose within the program's same_day_hours of a dose of the induction's first day.
+FIRST_DAY_HOURS = "first_day_hours"
 
 
 def first_day_limits(
@@ -72,6 +74,28 @@ def first_day_limits(
     if comparison_mg is None:
         return NO_COMPARISON
     return None
+
+
+def first_day_of_dose(v: DoseInput, missed: int, comparison_mg: float | None, p: DosePolicy) -> str | None:
+    """Why this dose meets the first day's limits (`first_day_limits`), or FIRST_DAY_HOURS (lane fix38e,
+    review 38e hole 2): the day after an induction's first day (the episode's first dose, or a new
+    induction's, `titration_from_day`), with a dose of that first day within the program's same_day_hours
+    before it (`given_within_hours_mg`): it counts as the first day's, whatever the program's midnight
+    says. None: neither."""
+    why = first_day_limits(v["treatment_day"], missed, comparison_mg, p)
+    if why is None and v["given_within_hours_mg"] > 0 and v["titration_from_day"] == v["treatment_day"] - 1:
+        return FIRST_DAY_HOURS
+    return why
+
+
+def first_day_total(v: DoseInput, why: str, total: float) -> float:
+    """The first day's total a dose makes (`total`: the doses counted with it and the dose): on a dose that
+    counts as the first day's by the hours (FIRST_DAY_HOURS), the whole first day's total (`previous_day_mg`,
+    else what of it counts with the dose) with today's doses and this one."""
+    if why != FIRST_DAY_HOURS:
+        return total
+    first_day = v["previous_day_mg"] if v["previous_day_mg"] is not None else v["given_within_hours_mg"]
+    return max(first_day, v["given_within_hours_mg"]) + v["given_today_mg"] + v["requested_mg"]
 
 
 def reinduction_day(
@@ -113,6 +137,17 @@ def _first_day_checks(
                 after=p["missed_reinduction_days"],
             )
         )
+    elif why == FIRST_DAY_HOURS:
+        limits.reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "A dose of the first day was given less than %(hours)s hours before this one: the first "
+                    "day's limits apply."
+                ),
+                ("methadone-label-first-day", "keel-same-day-hours"),
+                hours=p["same_day_hours"],
+            )
+        )
     elif why == NO_COMPARISON:
         limits.reasons.append(
             Reason.said(
@@ -121,5 +156,7 @@ def _first_day_checks(
             )
         )
     first = first_of_day(v)  # by time given (lane fix36i): a late entry for an earlier time is the first
-    for template, sources, params in first_day_over(v["requested_mg"], total, first, p):
+    for template, sources, params in first_day_over(
+        v["requested_mg"], first_day_total(v, why, total), first, p
+    ):
         limits.over(template, sources, **params)

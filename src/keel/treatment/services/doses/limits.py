@@ -277,7 +277,14 @@ def window_limits_over(
     if dose.medication == Medication.METHADONE:
         day = replace(ctx, given_today_mg=others, hold_open=False)
         decision = dose_decision(
-            patient, dose.medication, day, corrected, False, False, ordered_mg=dose.order.dose_mg
+            patient,
+            dose.medication,
+            day,
+            corrected,
+            False,
+            False,
+            ordered_mg=dose.order.dose_mg,
+            at=dose.given_at or dose.recorded_at,  # lane fix38e: the previous day's within the hours count
         )
         return list(decision.reasons) if decision.decision in BLOCKING else []
     if dose.order.schedule:  # a low-dose schedule's planned total is its order (the induction limits)

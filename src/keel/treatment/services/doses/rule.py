@@ -5,18 +5,20 @@ it on a dose (`window.record_dose`) and a correction runs it again on that day's
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
+from keel.core.rules.buprenorphine.day_limits import counted_phase
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.methadone import titration_from_day
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
-from keel.core.rules.window import HOLD_OPEN, REFUSED
+from keel.core.rules.window import HOLD_OPEN, REFUSED, earlier_day_counts, given_within_hours
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -40,6 +42,7 @@ def dose_decision(
     settings: GuardRailPolicy | None = None,
     redose_override: bool = False,
     given_before_mg: Decimal | None = None,
+    at: datetime | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
     gate (`start.start_gate_and_read`, the core's `StartGate`: the first dose's inputs, the induction's phase,
@@ -51,7 +54,9 @@ def dose_decision(
     from `titration_from_day`: the episode's first dose or the latest new induction after missed days
     (`DoseContext.reinduction_on`, the one count of a new induction, the QTc gate's too). `given_before_mg`:
     methadone given that day before this dose by time given (lane fix36i: the day's first dose, the window's
-    `queries.doses.mg_given_before`); None: `ctx.given_today_mg`."""
+    `queries.doses.mg_given_before`); None: `ctx.given_today_mg`. `at`: when the dose is given (lane
+    fix38e): methadone of the previous program day within the program's same_day_hours before it counts with
+    the day (`window.given_within_hours`, the one definition); None: today's doses alone."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -72,26 +77,63 @@ def dose_decision(
     if medication == "methadone":
         read = guard_rail_policy(patient, name) if settings is None else settings
         settings = cast(MethadoneDosePolicy, read)  # methadone's guard rail: its dose check's policy
-        since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
-        window = [mg for day, mg in ctx.observed.items() if day >= since]
-        last = ctx.last_observed_mg
-        restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
-        raw: dict[str, object] = {
-            **common,
-            "treatment_day": ctx.treatment_day,
-            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
-            "missed_days_in_a_row": ctx.missed_days_in_a_row,
-            "last_observed_mg": None if last is None else float(last),
-            "days_since_last_increase": ctx.days_since_last_increase,
-            "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
-            "window_low_mg": float(min(window)) if window else None,
-        }
+        raw: dict[str, object] = {**common, **_methadone_inputs(ctx, settings, at)}
         if given_before_mg is not None:
             raw["given_before_mg"] = float(given_before_mg)
         return rules.get(name).run(raw, settings)
-    else:
-        # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a
-        # low-dose schedule's step (no phase given) keeps the treatment day's.
-        phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
-        raw = {**common, "phase": phase, **(start or {})}
-    return rules.get(name).run(raw, guard_rail_policy(patient, name) if settings is None else settings)
+    # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a low-dose
+    # schedule's step (no phase given) keeps the treatment day's.
+    phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
+    read = guard_rail_policy(patient, name) if settings is None else settings
+    return _buprenorphine_decision(name, ctx, {**common, "phase": phase, **(start or {})}, read, at)
+
+
+def _buprenorphine_decision(
+    name: str, ctx: DoseContext, raw: dict[str, object], read: GuardRailPolicy, at: datetime | None
+) -> Decision:
+    """Buprenorphine's rule on `raw`, with the previous program day's doses within the program's
+    same_day_hours before `at` counted with the day (lane fix38e, `day_limits.counted_phase`: a dose within
+    them of a first dose day's is that day's) and said; a low-dose schedule's step counts its own day."""
+    within = earlier_day_mg(ctx, read, at)
+    if within <= 0 or raw.get("schedule_mg") is not None:
+        return rules.get(name).run(raw, read)
+    first = None if ctx.previous_day_mg is None else float(ctx.previous_day_mg)
+    raw["phase"], raw["given_today_mg"] = counted_phase(
+        str(raw["phase"]), float(ctx.given_today_mg), float(within), first
+    )
+    decision = rules.get(name).run(raw, read)
+    said = earlier_day_counts(float(within), float(read["same_day_hours"]))
+    return replace(decision, reasons=(*decision.reasons, said))
+
+
+def _methadone_inputs(
+    ctx: DoseContext, settings: MethadoneDosePolicy, at: datetime | None
+) -> dict[str, object]:
+    """The methadone dose check's inputs read from the day's context: the treatment day, the titration's
+    comparison doses and window, missed days, the start titration counts from, and (lane fix38e) the
+    previous program day's methadone within the program's same_day_hours before `at`."""
+    since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
+    window = [mg for day, mg in ctx.observed.items() if day >= since]
+    last = ctx.last_observed_mg
+    restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
+    return {
+        "treatment_day": ctx.treatment_day,
+        "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
+        "missed_days_in_a_row": ctx.missed_days_in_a_row,
+        "last_observed_mg": None if last is None else float(last),
+        "days_since_last_increase": ctx.days_since_last_increase,
+        "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
+        "window_low_mg": float(min(window)) if window else None,
+        "given_within_hours_mg": float(earlier_day_mg(ctx, settings, at)),
+    }
+
+
+def earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
+    """The previous program day's methadone that counts with a dose given at `at` (lane fix38e, review 38e:
+    `window.given_within_hours`, the one definition, with the program's same_day_hours; read from the rows
+    the context read). 0 for another medication's policy (no same_day_hours) or no time given."""
+    hours = settings.get("same_day_hours")
+    if at is None or not isinstance(hours, int | float):
+        return Decimal(0)
+    earlier = ((when, float(mg)) for when, mg in ctx.earlier_taken)
+    return Decimal(str(given_within_hours(earlier, at, float(hours))))

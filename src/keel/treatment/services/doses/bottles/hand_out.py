@@ -127,7 +127,7 @@ def bottle_verdict(
     (`_blockade_for_today`)."""
     dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
-    day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[])
+    day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[], earlier_taken=[])
     if dosed and given is not None:  # the bottle's day follows today's observed dose (`given`, its level)
         day_ctx = replace(
             day_ctx,

@@ -26,7 +26,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.doses.guards.day import DoseDay, VerdictDay, slot_taken
 from keel.treatment.services.doses.guards.qtc import order_on_high_qtc
-from keel.treatment.services.doses.rule import BLOCKING, dose_decision
+from keel.treatment.services.doses.rule import BLOCKING, dose_decision, earlier_day_mg
 from keel.treatment.services.start import start_gate_and_read
 
 
@@ -66,7 +66,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
         day.ctx,
         day.overrides,
     )
-    total = ctx.given_today_mg + amount
+    earlier = earlier_day_mg(ctx, day.policy, at) if ctx.earlier_taken else Decimal(0)  # lane fix38e
+    total = ctx.given_today_mg + earlier + amount  # the day's total as the rule counts it
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
     )
@@ -114,6 +115,7 @@ def window_verdict(day: VerdictDay, at: datetime, amount: Decimal, sedated: bool
         settings=day.policy,
         redose_override=cover.redose,
         given_before_mg=mg_given_before(day.ctx, at),  # the day's first dose by time given (lane fix36i)
+        at=at,  # lane fix38e: the previous program day's doses within the same-day hours count with it
     )
     decision = order_on_high_qtc(day, cover.total, decision)
     return blockade_verdict(day.patient, day.medication, day.taken_on, decision, switch=cover.switch)
