@@ -112,7 +112,7 @@ def store_one_live_code(
     target_type: str,
     earlier: QuerySet[CodeRow],
     make: Callable[[], CodeRow],
-    audited: Callable[[CodeRow, bool], None],
+    audited: Callable[[CodeRow, bool], object],
 ) -> tuple[CodeRow, bool] | None:
     """The one store of the desk's three codes (activation, reset, link), in one transaction, its locks in the
     order every staff change and a code's use take them: the program's row (`lock_program_for_code`), the
