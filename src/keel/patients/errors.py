@@ -9,7 +9,7 @@ class NotAllowed(AccessNotAllowed, PermissionError):
     """An in-scope action this role may not take (403, audited)."""
 
 
-# Lane fix38b: a code voided as it is stored (`common.void_if_giver_may_not`) is never handed to the desk.
+# Lane fix38b: a code voided as it is stored (`common.store_one_live_code`) is never handed to the desk.
 CODE_NOT_MADE = N_("The code could not be made. No code was given: try again.")
 
 

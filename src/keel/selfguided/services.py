@@ -36,11 +36,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, death_recorded
-from keel.patients.services.common import (
-    death_refused,
-    lock_program_for_code,
-    void_if_giver_may_not,
-)
+from keel.patients.services.common import death_refused, store_one_live_code
 from keel.selfguided.errors import SelfGuidedInvalid
 from keel.selfguided.limits import forget_account, take_signup_token
 from keel.selfguided.models import HistoryConsent, LinkCode
@@ -258,27 +254,39 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
     if patient.user_id is not None:
         raise SelfGuidedInvalid([FieldError("patient", N_("this record already has an account"))])
     if death_refused(by, patient, "link_code"):
-        raise SelfGuidedInvalid(
-            [FieldError("patient", N_("a death is recorded for this person: no code is given"))]
-        )
+        raise _died()
     now = now or timezone.now()
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
-    with transaction.atomic():
-        lock_program_for_code(patient)  # and the giver asked again, last (lane fix37j)
-        LinkCode.objects.filter(patient=patient, used_at__isnull=True).delete()  # one live code per record
-        row = LinkCode.objects.create(
+    stored = store_one_live_code(
+        by,
+        patient,
+        target_type="link_code",
+        earlier=LinkCode.objects.filter(patient=patient, used_at__isnull=True),  # one live code per record
+        make=lambda: LinkCode.objects.create(
             patient=patient,
             digest=code_digest(code),
             created_by=by,
             created_at=now,
             expires_at=now + timedelta(days=LINK_CODE_DAYS),
-        )
-        audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
-        voided = void_if_giver_may_not(by, patient)
-    if voided:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
+        ),
+        audited=lambda row, _voided: audit.record_for_patient(
+            by, patient, Action.CREATE, "link_code", row.pk
+        ),
+    )
+    if stored is None:  # a death seen as it is stored (re38b finding 3): refused, audited, no code
+        raise _died()
+    row, live = stored
+    if not live:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
         return IssuedCode("", row.expires_at, patient.program.time_zone, made=False)
     return IssuedCode(code, row.expires_at, patient.program.time_zone)
+
+
+def _died() -> SelfGuidedInvalid:
+    """The desk's answer when a death is recorded for the person, seen before or as the code is stored."""
+    return SelfGuidedInvalid(
+        [FieldError("patient", N_("a death is recorded for this person: no code is given"))]
+    )
 
 
 def _same_name(typed: str, name: str) -> bool:

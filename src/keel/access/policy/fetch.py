@@ -241,9 +241,10 @@ def refuse_own_after_death(
 
 
 def refuse_own_search_after_death(user: User, target_type: str, target_id: str) -> None:
-    """A search over her own account's scope (FHIR's `GET /fhir/R4/Patient` and the other types' searches)
-    after a death is recorded on her record: refused and audited as the read by id, whatever the search's
-    parameters match (lane fix37j). Staff are not asked (no query)."""
+    """A search over her own account's scope (FHIR's `GET /fhir/R4/Patient` and the other types' searches),
+    or a read by id of what her record references, not of the record (FHIR's Organization and Practitioner:
+    re38b finding 1), after a death is recorded on her record: refused and audited as the read by id,
+    whatever the search's parameters match (lane fix37j). Staff are not asked (no query)."""
     if user.role in _OWN_ACCOUNT_ROLES:
         for patient in patients_visible_to(user):
             refuse_own_after_death(user, patient, Action.READ, target_type, target_id)

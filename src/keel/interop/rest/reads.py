@@ -110,6 +110,7 @@ def _read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
     target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
     if resource_type in ("Organization", "Practitioner"):
         token_may(user, policy.TokenUse.OTHER, target)  # not a release: refused to a bound token
+        policy.refuse_own_search_after_death(user, "fhir", target)  # her program and staff too (re38b 1)
         if _staff_token(request, user):
             refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
         return _json(labelled(_shared_read(user, resource_type, rid, target, base_for(request))))

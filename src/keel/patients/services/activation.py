@@ -35,20 +35,24 @@ from keel.patients.models import (
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import (
     death_refused,
-    giver_may_not,
     in_language,
-    lock_program_for_code,
-    void_stored_code,
+    store_one_live_code,
 )
 from keel.reminders.channels import Message, SmsSender, sms_sender
 from keel.selfguided.limits import take_activation_try
 from keel.web.dates import shown_date
 
 
-def _replace_code(patient: Patient, by: User, code: str, purpose: str, now: datetime) -> ActivationCode:
-    """The person's one live code of this purpose: any unused one is removed, the new one stored as a digest
-    that expires after KEEL_ACTIVATION_DAYS. Called inside the caller's transaction."""
-    ActivationCode.objects.filter(patient=patient, purpose=purpose, used_at__isnull=True).delete()
+def _unused_codes(patient: Patient, purpose: str) -> QuerySet[ActivationCode]:
+    """The person's unused codes of this purpose: the one live code a new one replaces once it is handed out
+    (`common.store_one_live_code`)."""
+    return ActivationCode.objects.filter(patient=patient, purpose=purpose, used_at__isnull=True)
+
+
+def _new_code(patient: Patient, by: User, code: str, purpose: str) -> ActivationCode:
+    """The new code of this purpose stored as a digest that expires after KEEL_ACTIVATION_DAYS. Called inside
+    the store's transaction (`common.store_one_live_code`)."""
+    now = timezone.now()
     return ActivationCode.objects.create(
         patient=patient,
         purpose=purpose,
@@ -135,9 +139,12 @@ def _check_may_have_code(by: User, patient: Patient) -> None:
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
     if death_refused(by, patient, "activation_code"):
-        raise FieldsInvalid(
-            [FieldError("patient", _("a death is recorded for this person: no code is given"))]
-        )
+        raise _died()
+
+
+def _died() -> FieldsInvalid:
+    """The desk's answer when a death is recorded for the person, seen before or as the code is stored."""
+    return FieldsInvalid([FieldError("patient", _("a death is recorded for this person: no code is given"))])
 
 
 def _text_sender(patient: Patient) -> SmsSender:
@@ -154,13 +161,11 @@ def _text_sender(patient: Patient) -> SmsSender:
 def _store_code(
     by: User, patient: Patient, code: str, *, sent_by_text: bool, sent_by_email: bool
 ) -> tuple[ActivationCode, bool]:
-    """The person's one live activation code stored (`_replace_code`), audited with how it is sent; and
-    whether it stays live (`giver_may_not`: its giver changed meanwhile, lane fix37j; voided then)."""
-    now = timezone.now()
-    with transaction.atomic():
-        lock_program_for_code(patient)
-        row = _replace_code(patient, by, code, "activate", now)
-        reason = giver_may_not(by, patient)  # asked before the trail says how it goes out (lane fix37l)
+    """The person's one live activation code stored (`common.store_one_live_code`), audited with how it is
+    sent; and whether it stays live (its giver changed meanwhile, lane fix37j: voided then). A death seen as
+    it is stored: refused, no code (re38b finding 3)."""
+
+    def audited(row: ActivationCode, voided: bool) -> None:
         audit.record(
             actor=by,
             action=Action.CREATE,
@@ -168,11 +173,20 @@ def _store_code(
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
-            detail=_sent(sent_by_text, sent_by_email, voided=reason is not None),
+            detail=_sent(sent_by_text, sent_by_email, voided=voided),
         )
-        if reason is not None:
-            void_stored_code(by, patient, reason)
-    return row, reason is None
+
+    stored = store_one_live_code(
+        by,
+        patient,
+        target_type="activation_code",
+        earlier=_unused_codes(patient, "activate"),
+        make=lambda: _new_code(patient, by, code, "activate"),
+        audited=audited,
+    )
+    if stored is None:
+        raise _died()
+    return stored
 
 
 def _sent(sent_by_text: bool, sent_by_email: bool, *, voided: bool) -> dict[str, bool]:

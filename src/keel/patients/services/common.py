@@ -5,6 +5,12 @@ emergency access (which is for reading), is `policy.get_patient_for_action_or_40
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import models, transaction
+from django.db.models import QuerySet
+
 from keel.access import policy
 from keel.accounts.models import Program, User
 from keel.accounts.services import issued_codes
@@ -20,7 +26,7 @@ from keel.patients.checks import (  # the desk's field limits (re-exported for t
     PHONE_FIELDS,
 )
 from keel.patients.errors import CODE_NOT_MADE, CodeNotMade
-from keel.patients.models import Patient, death_recorded
+from keel.patients.models import Patient, death_recorded, died_under_lock
 from keel.web.field_words import said
 
 
@@ -96,11 +102,37 @@ def void_stored_code(by: User, patient: Patient, reason: str) -> None:
     issued_codes.void_codes_issued_by(by, by=by, reason=reason, patient_id=patient.pk)
 
 
-def void_if_giver_may_not(by: User, patient: Patient) -> bool:
-    """`giver_may_not`, and her codes for this person voided then (`void_stored_code`). True then (the
-    caller sends it to no one)."""
-    reason = giver_may_not(by, patient)
-    if reason is None:
-        return False
-    void_stored_code(by, patient, reason)
-    return True
+CodeRow = TypeVar("CodeRow", bound=models.Model)
+
+
+def store_one_live_code(
+    by: User,
+    patient: Patient,
+    *,
+    target_type: str,
+    earlier: QuerySet[CodeRow],
+    make: Callable[[], CodeRow],
+    audited: Callable[[CodeRow, bool], object],
+) -> tuple[CodeRow, bool] | None:
+    """The one store of the desk's three codes (activation, reset, link), in one transaction, its locks in the
+    order every staff change and a code's use take them: the program's row (`lock_program_for_code`), the
+    person's `earlier` live codes of this kind, then (the giver asked again, `giver_may_not`) the record's
+    row and whether a death is now recorded (`died_under_lock`, re38b finding 3): then nothing is stored, the
+    refusal is audited (`death_refused`) and None returned, the caller refusing as for a death seen before.
+    Else the new code is made (`make`) and audited (`audited(row, voided)`); the earlier codes are removed
+    only when it stays live: one voided as it is stored leaves them working (re38b finding 2), and voids only
+    its giver's (`void_stored_code`). The row, and whether it stays live."""
+    with transaction.atomic():
+        lock_program_for_code(patient)
+        kept = list(earlier.select_for_update().values_list("pk", flat=True))
+        reason = giver_may_not(by, patient)
+        if died_under_lock(patient.pk):
+            death_refused(by, patient, target_type)
+            return None
+        row = make()
+        audited(row, reason is not None)
+        if reason is None:
+            earlier.filter(pk__in=kept).delete()
+        else:
+            void_stored_code(by, patient, reason)
+    return row, reason is None

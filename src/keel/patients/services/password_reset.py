@@ -18,20 +18,16 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
-from keel.patients.models import ActivationCode
+from keel.patients.models import ActivationCode, Patient
 from keel.patients.schemas import ResetCodeIn
 from keel.patients.services.activation import (
     IssuedCode,
     _CodeDidNotWork,
-    _replace_code,
+    _new_code,
     _spend_code,
+    _unused_codes,
 )
-from keel.patients.services.common import (
-    death_refused,
-    in_language,
-    lock_program_for_code,
-    void_if_giver_may_not,
-)
+from keel.patients.services.common import death_refused, in_language, store_one_live_code
 
 
 def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) -> IssuedCode:
@@ -57,14 +53,26 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
     if patient.user_id is None:
         raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
     if death_refused(by, patient, "password_reset"):
-        raise FieldsInvalid(
-            [FieldError("patient", _("a death is recorded for this person: the account is closed"))]
-        )
+        raise _died()
     code = new_code()
-    now = timezone.now()
-    with transaction.atomic():
-        lock_program_for_code(patient)  # and the giver asked again, last (lane fix37j)
-        row = _replace_code(patient, by, code, "reset", now)
+    row, live = _store_reset_code(by, patient, code)
+    if not live:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
+        return IssuedCode(row, "", made=False)
+    return IssuedCode(row, shown_code(code))
+
+
+def _died() -> FieldsInvalid:
+    """The desk's answer when a death is recorded for the person, seen before or as the code is stored."""
+    return FieldsInvalid(
+        [FieldError("patient", _("a death is recorded for this person: the account is closed"))]
+    )
+
+
+def _store_reset_code(by: User, patient: Patient, code: str) -> tuple[ActivationCode, bool]:
+    """The person's one live reset code stored (`common.store_one_live_code`: the giver asked again, lane
+    fix37j; a death seen as it is stored refused, re38b finding 3), audited; and whether it stays live."""
+
+    def audited(row: ActivationCode, voided: bool) -> None:
         audit.record(
             actor=by,
             action=Action.CREATE,
@@ -75,10 +83,18 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
             reason="password reset started at the desk",
             detail={"identity_checked": True},
         )
-        voided = void_if_giver_may_not(by, patient)
-    if voided:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
-        return IssuedCode(row, "", made=False)
-    return IssuedCode(row, shown_code(code))
+
+    stored = store_one_live_code(
+        by,
+        patient,
+        target_type="password_reset",
+        earlier=_unused_codes(patient, "reset"),
+        make=lambda: _new_code(patient, by, code, "reset"),
+        audited=audited,
+    )
+    if stored is None:
+        raise _died()
+    return stored
 
 
 def reset_password_with_code(*, code: str, password: str, password_again: str) -> User:
