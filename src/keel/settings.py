@@ -548,6 +548,11 @@ KEEL_PASSWORD_RESET_PER_CLIENT = env_int("KEEL_PASSWORD_RESET_PER_CLIENT", 30, f
 KEEL_MFA_SETUP_CODE_HOURS = env_int("KEEL_MFA_SETUP_CODE_HOURS", 24, floor=1, ceiling=72)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
 KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
+# How long a password reset code given at the desk works, in hours (session 38, review 37d): it takes over an
+# existing account (her record, her consents), so it lives like the staff's set-up code, not like an
+# activation code. Default 24: given in the morning, used that evening at home. Floor 1: time to get home
+# or to a phone. Ceiling 72: a weekend (KEEL_MFA_SETUP_CODE_HOURS's bounds); an emailed reset lives 60 min.
+KEEL_RESET_CODE_HOURS = env_int("KEEL_RESET_CODE_HOURS", 24, floor=1, ceiling=72)
 # How many days after a death was recorded a program admin may still undo it as a mistake (the wrong person
 # picked, a mis-click: `patients.services.deaths.undo_death`); after that only the operator corrects it. A
 # setting of the deployment, not a program's policy value: Keel's program policy holds the values of its

@@ -49,8 +49,17 @@ def _unused_codes(patient: Patient, purpose: str) -> QuerySet[ActivationCode]:
     return ActivationCode.objects.filter(patient=patient, purpose=purpose, used_at__isnull=True)
 
 
+def code_lifetime(purpose: str) -> timedelta:
+    """How long a desk code works: an activation code KEEL_ACTIVATION_DAYS (it makes a new account); a
+    password reset code KEEL_RESET_CODE_HOURS (it takes over an existing one, as an emailed reset's hour does:
+    session 38, review 37d's decision)."""
+    if purpose == "reset":
+        return timedelta(hours=settings.KEEL_RESET_CODE_HOURS)
+    return timedelta(days=settings.KEEL_ACTIVATION_DAYS)
+
+
 def _new_code(patient: Patient, by: User, code: str, purpose: str) -> ActivationCode:
-    """The new code of this purpose stored as a digest that expires after KEEL_ACTIVATION_DAYS. Called inside
+    """The new code of this purpose stored as a digest that expires after its `code_lifetime`. Called inside
     the store's transaction (`common.store_one_live_code`)."""
     now = timezone.now()
     return ActivationCode.objects.create(
@@ -59,7 +68,7 @@ def _new_code(patient: Patient, by: User, code: str, purpose: str) -> Activation
         digest=_code_digest(code),
         created_by=by,
         created_at=now,
-        expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        expires_at=now + code_lifetime(purpose),
     )
 
 

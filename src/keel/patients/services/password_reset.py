@@ -33,8 +33,8 @@ from keel.patients.services.common import death_refused, in_language, store_one_
 def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) -> IssuedCode:
     """A patient who forgot their password and has no email to reset it with comes to the desk: the program's
     admins and its clinicians, having checked who they are (`identity_checked`), give a one-time code like the
-    activation code (shown once, digest stored, KEEL_ACTIVATION_DAYS). Any unused earlier reset code stops
-    working. Audited; the password is unchanged until the patient uses the code."""
+    activation code (shown once, digest stored, working KEEL_RESET_CODE_HOURS). Any unused earlier reset code
+    stops working. Audited; the password is unchanged until the patient uses the code."""
     patient = policy.get_patient_for_action_or_404(
         by,
         patient_id,
