@@ -247,20 +247,25 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     if not found:
         return []
     first = min(a.pk for a in every if a.instrument == "dsm5-oud" and a.pk not in imported)
-    return [_condition_as_she_sees(rec, {**found, "id": f"oud-{first}"})]
+    out = {**found, "id": f"oud-{first}"}
+    if rec.own:
+        _withhold_struck_diagnosis(out)
+    return [out]
 
 
 _STRUCK_DIAGNOSIS = ("severity", "code")  # each the struck result's band (`diagnosis.codes_for(band)`)
 
 
-def _condition_as_she_sees(rec: Record, found: dict[str, Any]) -> dict[str, Any]:
+def _withhold_struck_diagnosis(found: dict[str, object]) -> None:
     """In her own copy (`Record.own`) a diagnosis struck as entered in error says only that it was: its
     severity and code, which carry the struck result's band, are withheld as `queries.withheld_from_her`
     withholds the band (lane fix38j); R4's Condition.code is 0..1. The care team's copy keeps them."""
-    codings = found.get("verificationStatus", {}).get("coding", [])
-    if not rec.own or [c.get("code") for c in codings] != ["entered-in-error"]:
-        return found
-    return {k: v for k, v in found.items() if k not in _STRUCK_DIAGNOSIS}
+    status = found.get("verificationStatus")
+    coding = status.get("coding") if isinstance(status, dict) else None
+    said = [c.get("code") for c in coding if isinstance(c, dict)] if isinstance(coding, list) else []
+    if said == ["entered-in-error"]:
+        for key in _STRUCK_DIAGNOSIS:
+            found.pop(key, None)
 
 
 def _once(rec: Record, clinicians: list[Assessment], outranked: list[Assessment]) -> tuple[set[int], bool]:
