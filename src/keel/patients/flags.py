@@ -20,7 +20,7 @@ from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.patients.models import Patient, PatientFlag, zone_of
 
-__all__ = ["follow_result", "raise_flag"]
+__all__ = ["follow_result", "raise_flag", "reasons_with_said"]
 
 # A resolved flag put back before the care team (lane fix38d): who resolved it, when and with which note,
 # kept among its reasons (the row's resolution is cleared; the audit trail keeps the resolution's row).
@@ -88,12 +88,21 @@ def follow_result(
         entries.insert(0, _resolution_kept(flag))
         flag.resolved_at, flag.resolved_by, flag.resolution_note = None, None, ""
         fields += ["resolved_at", "resolved_by", "resolution_note"]
-    said = list(flag.said) if flag.said else [{} for _r in flag.reasons]  # older rows: reasons alone
+    said = [dict(one) for _text, one in reasons_with_said(flag)]
     flag.reasons = [*flag.reasons, *(template % params for template, params in entries)]
     flag.said = [*said, *({"template": t, "params": dict(p)} for t, p in entries)]
     flag.save(update_fields=fields)
     why = "flag reopened: result corrected" if reopened else audit_reason
     audit.record_for_patient(by, flag.patient, Action.UPDATE, "patient_flag", flag.pk, reason=why)
+
+
+def reasons_with_said(flag: PatientFlag) -> list[tuple[str, Mapping[str, object]]]:
+    """The flag's reasons, each with its `said` (template and parameters); an older row's reasons alone (or
+    more reasons than `said`): an empty `said` each. The one reading for every flag that follows its source
+    (`follow_result`; a check-in's reported-use flag, `recovery.services.edited_checkin`: lane fix38j)."""
+    said = list(flag.said or [])
+    said += [{} for _r in flag.reasons[len(said) :]]
+    return list(zip(flag.reasons, said, strict=False))
 
 
 def _resolution_kept(flag: PatientFlag) -> tuple[str, Mapping[str, object]]:

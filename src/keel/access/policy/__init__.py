@@ -91,6 +91,7 @@ from keel.access.policy.fetch import (
     get_patient_or_404,
     may_still_give_code_for,
     own_patient_or_404,
+    reads_her_own_record,
     refuse_own_search_after_death,
     row_not_theirs,
 )
@@ -194,6 +195,7 @@ __all__ = [
     "program_ids_of",
     "program_of_admin",
     "raw_counts_may_go_to",
+    "reads_her_own_record",
     "reads_only_the_audit_trail",
     "refuse_own_search_after_death",
     "registering_programs",

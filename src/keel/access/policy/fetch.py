@@ -230,6 +230,13 @@ def own_patient_or_404(
     return patient
 
 
+def reads_her_own_record(user: User, patient: Patient) -> bool:
+    """The reader is the person herself (her own account, a patient's or self-guided), not staff: her own copy
+    of the record, whatever the route (/api/v1/me/fhir, /fhir/R4 by her token or session). The one
+    definition of `Record.own` (lanes fix38d, fix38j): a struck result's content is withheld from her."""
+    return user.role in _OWN_ACCOUNT_ROLES and patient.user_id == user.pk
+
+
 def refuse_own_after_death(
     user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
+from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
@@ -87,6 +88,13 @@ class Record:
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._assessments: list[Assessment] | None = None
         self._changes: Changes | None = None
+
+    @classmethod
+    def read_by(cls, user: User, patient: Patient, base: Base, now: datetime) -> Record:
+        """The record as `user` may read it: the areas of their role, and her own copy (`own`) when the reader
+        is the person herself (`policy.reads_her_own_record`, decided once for every route: lane fix38j)."""
+        own = policy.reads_her_own_record(user, patient)
+        return cls(patient, policy.areas_of(user), base, now, own=own)
 
     @property
     def clinical(self) -> bool:
@@ -239,7 +247,25 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
     if not found:
         return []
     first = min(a.pk for a in every if a.instrument == "dsm5-oud" and a.pk not in imported)
-    return [{**found, "id": f"oud-{first}"}]
+    out = {**found, "id": f"oud-{first}"}
+    if rec.own:
+        _withhold_struck_diagnosis(out)
+    return [out]
+
+
+_STRUCK_DIAGNOSIS = ("severity", "code")  # each the struck result's band (`diagnosis.codes_for(band)`)
+
+
+def _withhold_struck_diagnosis(found: dict[str, object]) -> None:
+    """In her own copy (`Record.own`) a diagnosis struck as entered in error says only that it was: its
+    severity and code, which carry the struck result's band, are withheld as `queries.withheld_from_her`
+    withholds the band (lane fix38j); R4's Condition.code is 0..1. The care team's copy keeps them."""
+    status = found.get("verificationStatus")
+    coding = status.get("coding") if isinstance(status, dict) else None
+    said = [c.get("code") for c in coding if isinstance(c, dict)] if isinstance(coding, list) else []
+    if said == ["entered-in-error"]:
+        for key in _STRUCK_DIAGNOSIS:
+            found.pop(key, None)
 
 
 def _once(rec: Record, clinicians: list[Assessment], outranked: list[Assessment]) -> tuple[set[int], bool]:

@@ -30,7 +30,6 @@ from keel.interop.api import base_for
 from keel.interop.fhir.base import Base, with_terms
 from keel.interop.fhir.record import Record
 from keel.interop.rest.auth import (
-    _areas,
     _audit_read,
     _basis_patient,
     _bound_build,
@@ -211,7 +210,7 @@ def _page_builder(
     disclosure's next links carry the page token bound to it."""
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
-        resources = Record(subject, _areas(user), base, at).everything()
+        resources = Record.read_by(user, subject, base, at).everything()
         page = resources[offset : offset + count]
         returned["returned"] = [f"{x['resourceType']}/{x['id']}" for x in page]
         more = len(resources) > offset + count
@@ -287,7 +286,7 @@ def _next_page(
     released = _still_released(user, patient, at, secret, target)
     base = base_for(request)
     with released_to(released.recipient_name):  # what the first page released (review 32b H1)
-        resources = Record(patient, _areas(user), base, at).everything()
+        resources = Record.read_by(user, patient, base, at).everything()
     if _digest(resources) != data.get("h"):  # never more (or other) than what was released
         raise FhirError(
             409, "conflict", "The record changed since the first page: POST the basis again.", PAGE_PARAM

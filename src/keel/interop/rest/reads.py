@@ -24,7 +24,6 @@ from keel.interop.fhir.base import Base, labelled
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
 from keel.interop.rest.auth import (
-    _areas,
     _audit_read,
     _caller,
     _consent_patient,
@@ -160,7 +159,7 @@ def _released_read(
     base = base_for(request)
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
-        fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
+        fresh = Record.read_by(user, subject, base, at).of_type(resource_type)
         one = next((x for x in fresh if x["id"] == rid), None)
         if one is None:
             raise _not_found()
@@ -177,7 +176,7 @@ def _record_read(
 ) -> HttpResponse:
     """A person's own or a care team's read of one resource of the record in scope, audited; not in it: the
     audited refusal of a missing record."""
-    rec = Record(patient, _areas(user), base_for(request), timezone.now())
+    rec = Record.read_by(user, patient, base_for(request), timezone.now())
     found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
     if found is None:
         raise _deny(user, "fhir", target, "not in this record")
@@ -219,5 +218,5 @@ def _her_staff(user: User, base: Base) -> set[int]:
     if patient is None:
         return set()
     care_team = set(CareTeamMember.objects.filter(patient=patient).values_list("user_id", flat=True))
-    named = Record(patient, _areas(user), base, timezone.now()).of_type("Practitioner")
+    named = Record.read_by(user, patient, base, timezone.now()).of_type("Practitioner")
     return care_team | {int(res["id"]) for res in named}

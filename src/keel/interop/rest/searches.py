@@ -119,7 +119,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         def noted(patients: Iterator[Patient]) -> Iterator[Record]:
             for patient in patients:
                 programs[patient.pk] = patient.program_id
-                yield Record(patient, _areas(user), base, now)
+                yield Record.read_by(user, patient, base, now)
 
         after: dict[str, int] = {}
         page, more, seen, matched = _collect(
@@ -221,7 +221,7 @@ def _search_by_system(
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
         matching = list(_named_filter(request, [subject])) if resource_type == "Patient" else [subject]
-        records = (Record(p, _areas(user), base, at) for p in matching)
+        records = (Record.read_by(user, p, base, at) for p in matching)
         page, more, _seen, matched = _collect(records, resource_type, filters, offset if count else 0, count)
         returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
         bundle = _searchset(request, base, page, offset, count, more, None if more else matched)

@@ -23,6 +23,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.words import gettext_noop as N_
+from keel.patients.flags import reasons_with_said
 from keel.patients.models import FlagKind, PatientFlag, zone_of
 from keel.recovery.models import CheckIn
 from keel.recovery.services.flags import WHAT_TEMPLATES, what_and_how
@@ -45,7 +46,7 @@ def note_on_open_flag(by: User, checkin: CheckIn, was_used: bool | None, now: da
     )
     if flag is None:
         return
-    before = _reasons_of(flag)
+    before = reasons_with_said(flag)  # the one reading (`patients.flags`)
     after = _as_it_stands(before, checkin, now)
     if after == before:
         return
@@ -62,13 +63,6 @@ def note_on_open_flag(by: User, checkin: CheckIn, was_used: bool | None, now: da
         if checkin.used
         else "check-in edited to no use: flag says so",
     )
-
-
-def _reasons_of(flag: PatientFlag) -> list[_Reason]:
-    """The flag's reasons with their `said` (an older row's reasons alone: an empty `said` each)."""
-    said = list(flag.said or [])
-    said += [{} for _r in flag.reasons[len(said) :]]
-    return list(zip(flag.reasons, said, strict=False))
 
 
 def _is(reason: _Reason, templates: tuple[str, ...]) -> bool:
