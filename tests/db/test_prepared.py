@@ -4,12 +4,13 @@ alternating server sessions, a terminated backend, a statement's own error, a tr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import psycopg
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from keel.db import prepared, rows
@@ -196,3 +197,65 @@ def test_a_statement_lost_inside_a_transaction_is_raised_and_prepared_by_the_nex
         _head()
     with transaction.atomic():
         assert _head() == [("genesis",)]
+
+
+def _alter_last_hash(length: int) -> None:
+    """A migration run by another process (`keel migrate`): the head's `last_hash` changes type."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute(f'ALTER TABLE "audit_auditchainhead" ALTER COLUMN "last_hash" TYPE varchar({length})')
+
+
+@pytest.fixture
+def widened() -> Iterator[None]:
+    try:
+        yield
+    finally:
+        connection.close()
+        _alter_last_hash(64)  # the test database's schema as it was
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_plan_changed_is_prepared_again_outside_a_transaction(widened: None) -> None:
+    """0A000 "cached plan must not change result type" after a migration: closed, prepared, answered."""
+    _make_head()
+    _head()
+    _alter_last_hash(128)
+    assert _head() == [("genesis",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_plan_changed_is_closed_on_the_server_inside_a_transaction(widened: None) -> None:
+    _make_head()
+    _head()
+    _alter_last_hash(128)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _head()
+    assert _server_has(HEAD) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_is_known_prepared_once_its_parse_succeeded() -> None:
+    """A protocol-level Parse survives the rollback of the transaction whose Execute failed."""
+    connection.close()
+    _make_head()
+    connection.close()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _make_head()
+    assert connection.connection in prepared.prepared_on(prepared._named(MAKE_HEAD)[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backend_terminated_mid_transaction_raises_djangos_operational_error_as_the_orm_does() -> None:
+    _make_head()
+    with pytest.raises(OperationalError), transaction.atomic():
+        _head()
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s, 5000)", [connection.connection.info.backend_pid])
+        _head()
+    connection.close_if_unusable_or_obsolete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parameter_the_driver_refuses_raises_djangos_error() -> None:
+    with connection.cursor() as cursor, pytest.raises(DataError):
+        rows.execute(cursor, HEAD, ["a\x00b"], prepared=True)

@@ -5,6 +5,7 @@ and /healthz gets every security header a page gets."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keel.appointments.models import Appointment, AppointmentSend
+from keel.db import prepared
 from keel.jobs import queries as jobs_queries
 from keel.jobs.models import JobRun, RunStatus, WorkerBeat
 from keel.recovery.models import Reminder
@@ -31,6 +33,19 @@ NOW = datetime(2026, 3, 6, 13, 0, tzinfo=UTC)
 STALE = timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
 WEEK = timedelta(days=7)
 EDGES = [timedelta(hours=-1), -WEEK, -WEEK - timedelta(microseconds=1), timedelta(days=-30), None]
+
+
+@pytest.fixture(autouse=True)
+def _no_statement_left_half_known() -> Iterator[None]:
+    """Tests here send DEALLOCATE ALL on the shared connection, which drops every statement prepared on it,
+    not only the probe: after each, none is on the server and none in this process's record (a later
+    module's audited write inside a transaction would meet 26000)."""
+    yield
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        for drivers in prepared._prepared_on.values():
+            drivers.discard(connection.connection)
 
 
 def _spec(now: datetime) -> health.Health:

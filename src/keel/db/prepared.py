@@ -11,12 +11,25 @@ ALL`, a restart): outside a transaction each answer says what to send next, "no 
 prepare it again, "already there" (42P05) execute it alone, and the third attempt's error is raised; inside
 a transaction the first error aborts it, so it is raised as it comes and this connection's record of the
 statement follows the answer (the next transaction prepares again, or not). A pooler that tracks
-protocol-level prepared statements (PgBouncer 1.21's `max_prepared_statements`) never shows either.
+protocol-level prepared statements (PgBouncer 1.21's `max_prepared_statements`) never shows either. The
+record holds a statement from its successful Parse on: a rollback does not undo a Parse, so a first Execute
+that fails (a unique violation, a timeout) leaves it on the server. A 42P05 inside a transaction (a record
+that lost a statement the session has: a pooler's) still aborts that transaction: avoiding it would take a
+round trip per Parse (a savepoint, or asking `pg_prepared_statements`).
+
+A migration that changes the type of a column a statement returns makes its next Execute answer "cached
+plan must not change result type" (0A000): the statement is closed at once (the protocol's Close, accepted
+in an aborted transaction) and left out of the record. Outside a transaction it is prepared again and
+answers; inside one, that transaction fails (where the ORM's statement, planned anew, would not) and the
+next prepares it against the new schema. The name comes from the statement's text, so a new text never
+meets an older statement of the same name.
 
 Errors go through Django's `wrap_database_errors` (Django's exception classes, the statement's own error
-raised once); a statement shows in Django's query log (`connection.queries`, CaptureQueriesContext) and
-goes through its execute wrappers; the transaction Django opened is begun first when this is its first
-statement, as psycopg would. SQLite has none of this: callers keep their cursor's `execute` there.
+raised once; a parameter the driver refuses, a NUL in a text, too; a connection lost mid-statement as
+OperationalError, as a psycopg cursor raises it); a statement shows in Django's query log
+(`connection.queries`, CaptureQueriesContext) and goes through its execute wrappers; the transaction Django
+opened is begun first when this is its first statement, as psycopg would. SQLite has none of this:
+callers keep their cursor's `execute` there.
 
 Used by /healthz's probe (`keel.web.health`) and the hand-written hot statements of `keel.db.rows` that
 ask for it (`prepared=True`: the check-in's)."""
@@ -51,6 +64,9 @@ Row = tuple[Any, ...]  # a statement's row, as the driver loads it (free-form: a
 
 INVALID_STATEMENT_NAME = "26000"  # SQLSTATE invalid_sql_statement_name: no such prepared statement
 DUPLICATE_PREPARED = "42P05"  # SQLSTATE duplicate_prepared_statement: the session already has it
+# SQLSTATE feature_not_supported: for a statement prepared earlier, "cached plan must not change result
+# type" (a migration changed the type of a column it returns since its Parse).
+STALE_PLAN = "0A000"
 ATTEMPTS = 3
 
 # Per statement name, the driver connections (psycopg's, one per Django connection and reconnection) it
@@ -63,10 +79,15 @@ def prepared_on(name: str) -> WeakSet[object]:
     return _prepared_on.setdefault(name, WeakSet())
 
 
-def _answer(result: pq.abc.PGresult, encoding: str) -> pq.abc.PGresult:
-    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        raise pg_errors.error_from_result(result, encoding=encoding)
-    return result
+def _answer(pgconn: pq.abc.PGconn, result: pq.abc.PGresult, encoding: str) -> pq.abc.PGresult:
+    """The result, or its error as a psycopg cursor raises it: a connection lost on the way (libpq's
+    answer carries no SQLSTATE then) as OperationalError, which psycopg raises when its I/O fails."""
+    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        return result
+    error = pg_errors.error_from_result(result, encoding=encoding)
+    if error.sqlstate is None and pgconn.status == pq.ConnStatus.BAD:
+        raise pg_errors.OperationalError(str(error))
+    raise error
 
 
 def _begin(driver: Driver) -> None:
@@ -75,7 +96,7 @@ def _begin(driver: Driver) -> None:
     is set on Keel's connections; `run` is not used when one is)."""
     pgconn = driver.pgconn
     if not driver.autocommit and pgconn.transaction_status == pq.TransactionStatus.IDLE:
-        _answer(pgconn.exec_(b"BEGIN"), driver.info.encoding)
+        _answer(pgconn, pgconn.exec_(b"BEGIN"), driver.info.encoding)
 
 
 def plain_begin(driver: Driver) -> bool:
@@ -102,42 +123,64 @@ def send(
     with log, cursor.db.wrap_database_errors:
         _begin(driver)
         if prepare:
-            _answer(pgconn.prepare(name.encode(), text.encode(), types or None), encoding)
+            _answer(pgconn, pgconn.prepare(name.encode(), text.encode(), types or None), encoding)
+            # The session has it from now on, whatever comes of the Execute: a rollback leaves it there.
+            prepared_on(name).add(driver)
         # A None is sent as NULL (libpq's; psycopg's stub leaves it out).
-        return _answer(pgconn.exec_prepared(name.encode(), cast("Sequence[bytes]", params)), encoding)
+        return _answer(pgconn, pgconn.exec_prepared(name.encode(), cast("Sequence[bytes]", params)), encoding)
 
 
 def sqlstate(error: DatabaseError) -> str | None:
     return getattr(error.__cause__, "sqlstate", None)
 
 
+def _close(cursor: CursorWrapper, driver: Driver, name: str) -> None:
+    """The protocol's Close of the statement `name`: accepted in an aborted transaction, and no error when
+    the session has no such statement (libpq 17 and later: psycopg[binary] 3.3.9's is 18). Behind a pooler
+    it may reach another session: the stale one answers 0A000 again when met, and is closed then."""
+    pgconn = driver.pgconn
+    with cursor.db.wrap_database_errors:
+        _answer(pgconn, pgconn.close_prepared(name.encode()), driver.info.encoding)
+
+
+def _follow(
+    cursor: CursorWrapper, driver: Driver, name: str, state: str | None, *, parsed: bool
+) -> bool | None:
+    """This connection's record of `name` after an attempt's error `state` (`parsed`: that attempt sent
+    Parse): whether the next attempt prepares it, or None when the error is the statement's own."""
+    drivers = prepared_on(name)
+    if state == INVALID_STATEMENT_NAME:
+        drivers.discard(driver)
+        return True
+    if state == DUPLICATE_PREPARED:
+        drivers.add(driver)
+        return False
+    if state == STALE_PLAN and not parsed:  # planned before a migration changed its result's type
+        _close(cursor, driver, name)
+        drivers.discard(driver)
+        return True
+    return None
+
+
 def run(cursor: CursorWrapper, name: str, attempt: Callable[[CursorWrapper, Driver, bool], T]) -> T:
     """`attempt(cursor, driver, prepare)` (a `send`) until the server session has the statement `name`:
-    prepared first on a connection not known to have it; outside a transaction 26000 prepares it again and
-    42P05 executes it alone (a pooler's sessions may alternate between the two), three attempts in all."""
+    prepared first on a connection not known to have it; outside a transaction 26000 prepares it again,
+    42P05 executes it alone (a pooler's sessions may alternate between the two) and 0A000 on a statement
+    prepared earlier closes it and prepares it again, three attempts in all."""
     db = cursor.db
     driver = db.connection
-    drivers = prepared_on(name)
     retry = not db.in_atomic_block  # inside one, a failed statement aborts the transaction
-    prepare = driver not in drivers
+    prepare = driver not in prepared_on(name)
     for number in range(ATTEMPTS):
         try:
             found = attempt(cursor, driver, prepare)
             break
         except DatabaseError as error:
-            state = sqlstate(error)
-            if state == INVALID_STATEMENT_NAME:
-                drivers.discard(driver)
-            elif state == DUPLICATE_PREPARED:
-                drivers.add(driver)
-            if (
-                not retry
-                or number == ATTEMPTS - 1
-                or state not in (DUPLICATE_PREPARED, INVALID_STATEMENT_NAME)
-            ):
+            following = _follow(cursor, driver, name, sqlstate(error), parsed=prepare)
+            if not retry or number == ATTEMPTS - 1 or following is None:
                 raise
-            prepare = state == INVALID_STATEMENT_NAME
-    drivers.add(driver)
+            prepare = following
+    prepared_on(name).add(driver)
     return found
 
 
@@ -170,7 +213,8 @@ def execute(cursor: CursorWrapper, sql: str, params: Sequence[SQLParam]) -> tupl
         cursor.db.validate_no_broken_transaction()
         name, text = _named(sql)
         tx = Transformer(cursor.cursor)  # the psycopg cursor: its adapters and loaders
-        values = tx.dump_sequence(params, [PyFormat.TEXT] * len(params))  # typed by the server, at Parse
+        with cursor.db.wrap_database_errors:  # a value refused (a NUL in a text): Django's DataError
+            values = tx.dump_sequence(params, [PyFormat.TEXT] * len(params))  # typed by the server, at Parse
         sent = [None if value is None else bytes(value) for value in values]
         result = run(
             cursor,
