@@ -173,6 +173,11 @@ if _database["ENGINE"] == "keel.db.sqlite3":
 _database["CONN_MAX_AGE"] = 60
 _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}
+# PostgreSQL: the check-in's hot statements are prepared once per connection (`keel.db.prepared`, #21).
+# Off behind a transaction pooler that does not keep protocol-level prepared statements (PgBouncer before
+# 1.21, or without `max_prepared_statements`): there a transaction may reach a server session that never saw
+# the statement, and inside a transaction that cannot be retried. Off, they are sent as every other is.
+KEEL_DATABASE_PREPARED = env_bool("KEEL_DATABASE_PREPARED", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications ----------------------------------------------------------------------------

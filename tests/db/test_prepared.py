@@ -259,3 +259,31 @@ def test_a_backend_terminated_mid_transaction_raises_djangos_operational_error_a
 def test_a_parameter_the_driver_refuses_raises_djangos_error() -> None:
     with connection.cursor() as cursor, pytest.raises(DataError):
         rows.execute(cursor, HEAD, ["a\x00b"], prepared=True)
+
+
+# --- KEEL_DATABASE_PREPARED off (a transaction pooler): the statements sent as every other (session 38) ---
+
+
+@pytest.mark.django_db
+def test_turned_off_a_hot_statement_is_not_prepared_on_the_server(world: World, settings: Any) -> None:
+    settings.KEEL_DATABASE_PREPARED = False
+    never_sent = HEAD + " AND TRUE"  # a text no other test prepares: its name is its own
+    with connection.cursor() as cursor:
+        rows.execute(cursor, never_sent, [CHAIN], prepared=True)
+    assert not _server_has(never_sent)
+
+
+@pytest.mark.django_db
+def test_turned_off_a_hot_statement_still_answers(world: World, settings: Any) -> None:
+    settings.KEEL_DATABASE_PREPARED = False
+    _make_head(CHAIN + 1)
+    assert _head(CHAIN + 1) == [("genesis",)]
+
+
+@pytest.mark.django_db
+def test_turned_off_a_check_in_is_written_inside_its_transaction(world: World, settings: Any) -> None:
+    settings.KEEL_DATABASE_PREPARED = False
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rows.insert(_checkin(world), prepared=True)
+        raise RuntimeError("rolled back")
+    assert not CheckIn.objects.filter(patient=world.alice).exists()

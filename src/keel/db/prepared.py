@@ -44,6 +44,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from weakref import WeakSet
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db.backends.utils import CursorDebugWrapper
 from psycopg import errors as pg_errors
@@ -197,9 +198,15 @@ def _named(sql: str) -> tuple[str, str]:
 
 
 def usable(cursor: CursorWrapper) -> bool:
-    """Whether `execute` runs on this cursor's connection: PostgreSQL, Django's own psycopg cursor."""
+    """Whether `execute` runs on this cursor's connection: PostgreSQL, Django's own psycopg cursor, and the
+    deployment has not turned prepared statements off (KEEL_DATABASE_PREPARED: a transaction pooler)."""
     db = cursor.db
-    return db.vendor == "postgresql" and db.connection is not None and plain_begin(db.connection)
+    return (
+        settings.KEEL_DATABASE_PREPARED
+        and db.vendor == "postgresql"
+        and db.connection is not None
+        and plain_begin(db.connection)
+    )
 
 
 def execute(cursor: CursorWrapper, sql: str, params: Sequence[SQLParam]) -> tuple[list[Row], int]:
