@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(Exception):
@@ -149,7 +153,7 @@ def parse_email_url(url: str) -> dict[str, object]:
     smtps://...                                          SMTP over TLS (implicit, usually port 465)
     console://?from=...                                  print messages to standard output (development only)
     """
-    from urllib.parse import parse_qs, unquote, urlsplit
+    from urllib.parse import parse_qs, unquote
 
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -181,3 +185,97 @@ def parse_email_url(url: str) -> dict[str, object]:
         "EMAIL_USE_TLS": tls,
         "EMAIL_USE_SSL": ssl,
     }
+
+
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower().rstrip(".")
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def parse_public_url(url: str, *, production: bool) -> str:
+    """KEEL_PUBLIC_URL, the address every link Keel sends is written on, without its trailing slash. In
+    production: an https:// origin (a host, an optional port; no user, path, query or fragment) whose host is
+    not this machine's loopback, since staff and patients open the links from their own devices (review 38g
+    hole 1). Elsewhere: any http:// or https:// address."""
+    if not production:
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
+        return url.rstrip("/")
+    example = "e.g. https://keel.clinic.example"
+    parts = urlsplit(url)
+    try:
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        raise ConfigError(f"KEEL_PUBLIC_URL: the port must be a number ({example}:8443)") from None
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            f"KEEL_PUBLIC_URL must be an https:// address with a host when KEEL_PRODUCTION=1 ({example})"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(
+            f"KEEL_PUBLIC_URL must be the site's address alone, no user, path or query ({example})"
+        )
+    if _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"KEEL_PUBLIC_URL names this machine ({parts.hostname}); in production it is the address "
+            f"staff and patients reach Keel at ({example})"
+        )
+    return f"https://{parts.netloc}"
+
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(name: str, raw: str) -> tuple[int, int]:
+    """A rate setting ("5/h": 5 per hour) as (count, seconds), refused naming `name`: read at start by
+    settings and on the request path by what counts it (review 38g holes 3 and 5)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", raw)
+    if not match or int(match[1]) < 1:
+        raise ConfigError(f"{name} must be a count per s, m, h or d, such as 5/h; got {raw!r}")
+    return int(match[1]), RATE_PERIODS[match[2]]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate setting ("N/s", "N/m", "N/h" or "N/d"), checked by `parse_rate` at start."""
+    raw = env_str(name, default) or default
+    parse_rate(name, raw)
+    return raw
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (America/Chicago), checked against the zone database at start."""
+    raw = env_str(name, default) or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be a time zone name such as America/Chicago; got {raw!r}") from None
+    return raw
+
+
+_DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def choices_words(name: str, choices: dict[str, str]) -> str:
+    """The sentence that lists a choice setting's values (and says a dotted path to a class is one)."""
+    return f"{name} must be one of {', '.join(choices)}, or a dotted path to a class"
+
+
+def env_choice_or_path(name: str, choices: dict[str, str]) -> str:
+    """A named choice (its dotted path returned) or a dotted path to a class; unset: "". A misspelt choice
+    ("Twilio", "twillio") is refused listing the choices (review 38g hole 4); whether a path imports is
+    checked once Django's apps are loaded (keel.reminders.apps)."""
+    raw = env_str(name, "") or ""
+    if not raw or raw in choices:
+        return choices.get(raw, raw)
+    if not _DOTTED_PATH.fullmatch(raw):
+        raise ConfigError(f"{choices_words(name, choices)}; got {raw!r}")
+    return raw

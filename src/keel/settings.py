@@ -12,12 +12,16 @@ from pathlib import Path
 from keel.env import (
     ConfigError,
     env_bool,
+    env_choice_or_path,
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_str,
+    env_time_zone,
     parse_database_url,
     parse_email_url,
+    parse_public_url,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -374,17 +378,14 @@ KEEL_JOB_LEASE_SECONDS = env_int("KEEL_JOB_LEASE_SECONDS", 3600, floor=300, ceil
 # Reminders (keel/reminders): the address people reach Keel at, for the links in messages; the text-message
 # adapter (a dotted path to a class with send(message); unset: text messages off) and the file the test
 # adapter keel.reminders.channels.FileSms writes to. Email uses Django's mail settings (the first-day issue).
-KEEL_PUBLIC_URL = env_str("KEEL_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
-if not KEEL_PUBLIC_URL.startswith(("https://", "http://")):
-    raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
+# KEEL_PUBLIC_URL: read below, beside KEEL_EMAIL_URL (the links in every message Keel sends).
 # KEEL_SMS_BACKEND: `twilio` (keel.reminders.channels.TwilioSms, Twilio's Messages API), `file` (FileSms), or
 # a dotted path to a class; unset: text messages off.
 SMS_BACKENDS = {
     "twilio": "keel.reminders.channels.TwilioSms",
     "file": "keel.reminders.channels.FileSms",
 }
-_sms_backend = env_str("KEEL_SMS_BACKEND", "") or ""
-KEEL_SMS_BACKEND = SMS_BACKENDS.get(_sms_backend, _sms_backend)
+KEEL_SMS_BACKEND = env_choice_or_path("KEEL_SMS_BACKEND", SMS_BACKENDS)
 KEEL_SMS_FILE = env_path("KEEL_SMS_FILE", DATA_DIR / "sms.jsonl")
 # Twilio (KEEL_SMS_BACKEND=twilio): the account, its auth token, the sending number (E.164) or messaging
 # service, and the API's address (tests point it at a local server). Each is required with `twilio`.
@@ -426,7 +427,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = env_str("KEEL_TIME_ZONE", "America/New_York") or "America/New_York"
+TIME_ZONE = env_time_zone("KEEL_TIME_ZONE", "America/New_York")
 USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------
@@ -485,7 +486,7 @@ if TESTING:
 CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
 
 # Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
-KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"
+KEEL_SCORE_RATE = env_rate("KEEL_SCORE_RATE", "120/m")
 # Email (issue #18): invitations and patient activations. One setting, KEEL_EMAIL_URL
 # (keel.env.parse_email_url); required in production; elsewhere messages are printed to standard output.
 _email_url = env_str("KEEL_EMAIL_URL")
@@ -494,6 +495,15 @@ if _email_url is None and PRODUCTION:
         "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
     )
 globals().update(parse_email_url(_email_url or "console://"))
+# The address people reach Keel at, for the links in messages (reminders, invitations, activation codes).
+# Production: required, an https:// address with a host that is not the loopback (keel.env.parse_public_url).
+_public_url = env_str("KEEL_PUBLIC_URL")
+if _public_url is None and PRODUCTION:
+    raise ConfigError(
+        "KEEL_PUBLIC_URL is required when KEEL_PRODUCTION=1: the https:// address staff and patients reach "
+        "Keel at, written on every link Keel sends (e.g. https://keel.clinic.example)"
+    )
+KEEL_PUBLIC_URL = parse_public_url(_public_url or "http://127.0.0.1:8000", production=PRODUCTION)
 
 
 # Who is a minor for a Part 2 consent (42 CFR 2.14 defers to state law): program policy with the bounds of
@@ -545,4 +555,4 @@ KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # mistake is found at the next visit, call or bill missed, well within a month.
 KEEL_DEATH_UNDO_DAYS = env_int("KEEL_DEATH_UNDO_DAYS", 30, floor=1, ceiling=90)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
-KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"
+KEEL_SIGNUP_RATE = env_rate("KEEL_SIGNUP_RATE", "5/h")

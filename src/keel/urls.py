@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from keel.api import api
+from keel.interop.rest import unknown as fhir_unknown
 from keel.interop.urls import fhir_patterns
 from keel.web import views as web_views
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("", include("keel.accounts.staff_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include((fhir_patterns, "fhir"))),
+    # the base with no resource type, without its slash: the same 404 OperationOutcome as with it (review
+    # 38f), never the HTML redirect APPEND_SLASH would answer
+    path("fhir/R4", fhir_unknown, {"rest": ""}, name="fhir_base"),
     path("", include("keel.assessments.urls")),
     path("", include("keel.measures.urls")),
     path("", include("keel.careteam.urls")),

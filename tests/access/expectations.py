@@ -1264,6 +1264,7 @@ ROUTES.update(
     {
         "fhir:metadata": Route("GET", "/fhir/R4/metadata", _all(200, 200)),
         "fhir:unknown": Route("GET", "/fhir/R4/Basic/1", _all(404, 404)),
+        "fhir_base": Route("GET", "/fhir/R4", _all(404, 404)),  # lane fix38f: no slash, the same 404
         "fhir:patient_read": Route("GET", "/fhir/R4/Patient/{patient}", _FHIR_RECORD, patient_scoped=True),
         "fhir:patient_everything": Route(  # the whole record at once: only who may release it (issue #14)
             "GET",

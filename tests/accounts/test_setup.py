@@ -185,3 +185,11 @@ def test_a_fresh_install_has_no_sample_records() -> None:
     assert _keel(ARGS)[0] == 0
     assert not Meeting.objects.filter(source=samples.SAMPLE_MEETINGS).exists()
     assert not Facility.objects.filter(source=samples.SAMPLE_CLINICS).exists()  # the real SAMHSA list only
+
+
+def test_a_second_setup_under_another_program_name_says_the_name_was_not_applied() -> None:
+    """Review 38g's note (lane fix38g): the second run says the program keeps its name."""
+    _keel(ARGS)
+    _code, out, _ = _keel(_with("--program-name", "Riverside Health"))
+    said = 'already exists under its name "Riverside Recovery"; the name "Riverside Health" was not applied'
+    assert said in out

@@ -88,7 +88,8 @@ def test_the_record_page_shows_it(world: World) -> None:
     assert "item 9 is now 0 (by Ana Ruiz, Nurse, Nov. 25, 2026)" in text and "2026-11-25" not in text
 
 
-def test_a_correction_that_stays_positive_adds_nothing(world: World) -> None:
+def test_a_correction_that_stays_positive_says_item_9_now(world: World) -> None:
+    """Lane fix38d (review 38d hole 2, decided): every correction that changes item 9 is noted on the flag."""
     with time_machine.travel(DAY, tick=False):
         assessment, answers = phq9_for_alice(world, item9=2)
         correct_assessment(
@@ -99,4 +100,4 @@ def test_a_correction_that_stays_positive_adds_nothing(world: World) -> None:
             reason=WHY,
         )
     reasons = PatientFlag.objects.get(kind=FlagKind.SUICIDE_RISK).reasons
-    assert not any("later" in r for r in reasons)
+    assert "item 9 is now 3" in reasons[-1]

@@ -73,7 +73,7 @@ def test_an_uncorrected_result_says_nothing_of_it(world: World) -> None:
 
 
 def test_her_own_page_shows_what_counts_now_and_that_it_was_corrected(world: World) -> None:
-    a = _corrected(world, by_patient=True)
+    a = _corrected(world)  # the nurse's result on her record: her own filing is never rewritten (fix38d)
     page = _page(world, f"/me/assessments/{a.pk}/", world.alice.user)
     assert "Score: 8" in page and "Corrected" in page
     assert "as entered" not in page and "Score: 16" not in page and WHY not in page

@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import ssl
 import struct
 import subprocess
@@ -22,7 +23,11 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-HOST = "localhost"
+# The site's name, as KEEL_PUBLIC_URL and KEEL_ALLOWED_HOSTS give it (run.sh): not the loopback's name, which
+# production refuses (review 38g hole 1). It has no DNS entry: every connection goes to LOOPBACK, naming HOST
+# (the Host header, and TLS's server name, for which Caddy's internal CA signs a certificate).
+HOST = "keel.clinic.test"
+LOOPBACK = "127.0.0.1"
 UPSTREAM = "X-Keel-Upstream"
 failures: list[str] = []
 
@@ -54,6 +59,18 @@ class Response:
         return self.headers.get(UPSTREAM, "")
 
 
+class ToHost(http.client.HTTPSConnection):
+    """An HTTPS connection to LOOPBACK that names HOST in TLS (server name, certificate check)."""
+
+    def __init__(self, port: int, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(HOST, port, context=context, timeout=timeout)
+        self.tls = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((LOOPBACK, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(raw, server_hostname=HOST)
+
+
 class Browser:
     """One person's browser: cookies (Secure ones only over HTTPS), no redirects followed."""
 
@@ -74,7 +91,7 @@ class Browser:
         form: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        conn = http.client.HTTPSConnection(HOST, self.port, context=self.context, timeout=30)
+        conn = ToHost(self.port, self.context, 30)
         sent = {"Host": f"{HOST}:{self.port}", **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -217,7 +234,7 @@ def main() -> int:
     wait_for("both web processes answer through Caddy", both_up, 90)
 
     print("==> TLS, redirects, headers")
-    plain = http.client.HTTPConnection(HOST, args.http, timeout=10)
+    plain = http.client.HTTPConnection(LOOPBACK, args.http, timeout=10)
     plain.request("GET", "/accounts/login/?next=/", headers={"Host": f"{HOST}:{args.http}"})
     redirect = plain.getresponse()
     redirect.read()
@@ -244,7 +261,7 @@ def main() -> int:
     security_headers(login_page, "the sign-in page")
 
     # Caddy refuses a body declared larger than the biggest upload (a 5 MB photo) before Keel reads any of it.
-    big = http.client.HTTPSConnection(HOST, args.https, context=browser.context, timeout=30)
+    big = ToHost(args.https, browser.context, 30)
     big.putrequest("POST", "/accounts/login/", skip_host=True)
     big.putheader("Host", f"{HOST}:{args.https}")
     big.putheader("Content-Type", "application/octet-stream")

@@ -99,8 +99,8 @@ KEEL_DATA_KEYS=ci1:$(key)
 KEEL_AUDIT_KEYS=ci1:$(key)
 KEEL_CHECKPOINT_KEY=$WORK/keys/checkpoint.pem
 KEEL_DATABASE_URL=$DB_URL
-KEEL_ALLOWED_HOSTS=localhost
-KEEL_PUBLIC_URL=https://localhost:$HTTPS
+KEEL_ALLOWED_HOSTS=keel.clinic.test
+KEEL_PUBLIC_URL=https://keel.clinic.test:$HTTPS
 KEEL_EMAIL_URL=smtp://127.0.0.1:$SMTP?from=keel@clinic.example
 KEEL_DATA_DIR=$WORK/data
 KEEL_BACKUP_DIR=$WORK/backups
@@ -136,10 +136,11 @@ echo "==> starting SMTP :$SMTP, web :$WEB1 and :$WEB2, worker, Caddy https :$HTT
 "$VENV/keel" serve --host 127.0.0.1 --port "$WEB2" --workers 1 --threads 2 > "$WORK/web2.log" 2>&1 & PIDS+=($!)
 "$VENV/keel" worker --interval 1 > "$WORK/worker.log" 2>&1 & PIDS+=($!)
 
-# docs/deploy.md's Caddyfile; only here: ports other than 80/443, Caddy's own CA for `localhost` (tls internal,
-# its root given to the client instead of installed), and a response header naming the upstream that served,
-# so the checks can prove both processes answered.
-sed -e "s/keel.clinic.example/localhost/" -e "s/127.0.0.1:8001/127.0.0.1:$WEB1/" -e "s/127.0.0.1:8002/127.0.0.1:$WEB2/" \
+# docs/deploy.md's Caddyfile; only here: ports other than 80/443, the name keel.clinic.test (no DNS entry: the
+# checks connect to 127.0.0.1 naming it; production refuses a KEEL_PUBLIC_URL on the loopback's name), Caddy's
+# own CA for it (tls internal, its root given to the client instead of installed), and a response header naming
+# the upstream that served, so the checks can prove both processes answered.
+sed -e "s/keel.clinic.example/keel.clinic.test/" -e "s/127.0.0.1:8001/127.0.0.1:$WEB1/" -e "s/127.0.0.1:8002/127.0.0.1:$WEB2/" \
   -e "s|#CI-ONLY||" "$ROOT/deploy/Caddyfile" > "$WORK/Caddyfile.site"
 cat > "$WORK/Caddyfile" <<CADDY
 {

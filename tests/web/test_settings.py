@@ -93,6 +93,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_ALLOWED_HOSTS="keel.example.org",
+        KEEL_PUBLIC_URL="https://keel.example.org",
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",

@@ -20,6 +20,7 @@ def _production(tmp_path: Path, **extra: str) -> dict[str, str]:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_ALLOWED_HOSTS="keel.example.org",
+        KEEL_PUBLIC_URL="https://keel.example.org",
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.throttling import SimpleRateThrottle
 
+from keel import env
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_auth import reads_no_one
 from keel.assessments import queries, services
@@ -45,6 +46,10 @@ class ScoreThrottle(SimpleRateThrottle):
         self.rate = settings.KEEL_SCORE_RATE
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return bool(super().allow_request(request))
+
+    def parse_rate(self, rate: str | None) -> tuple[int, int]:
+        """KEEL_SCORE_RATE by the parser settings checked it with at start (keel.env.parse_rate)."""
+        return env.parse_rate("KEEL_SCORE_RATE", rate or "")
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": client_network(request)}

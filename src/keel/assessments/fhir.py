@@ -104,8 +104,9 @@ def questionnaire(code: str, base: Base, version: str | None = None) -> dict[str
 
 
 def author_ref(a: Assessment) -> dict[str, str]:
-    user = a.filled_by
-    if getattr(user, "role", "") == "patient":
+    """Who gave the answers: the Patient for her own filing (the role stored when filed, `self_filed`; lane
+    fix38d), else the staff member who filed it."""
+    if a.self_filed:
         return ref("Patient", a.patient_id)
     return ref("Practitioner", a.filled_by_id)
 
@@ -195,8 +196,9 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
         "status": _RESPONSE_STATUS[status_of(a)],
         "subject": ref("Patient", a.patient_id),
         "authored": answered(a, imported),
-        "item": items,
     }
+    if items:  # none for a result withheld from her own copy (lane fix38d); FHIR has no empty array
+        out["item"] = items
     if not imported:  # an imported response's author is the sender's, kept in its Provenance
         out["author"] = author_ref(a)
     return last_updated(out, changed_at(a))  # stored once, changed only by a correction (review 33c)

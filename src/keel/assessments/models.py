@@ -67,6 +67,15 @@ class Assessment(models.Model):
         return str(label) if label else self.filled_by_role
 
     @property
+    def self_filed(self) -> bool:
+        """Filed by the person about herself (lane fix38d: `policy.filed_by_the_person` of the role she held
+        when she filed it; a row from before the role was kept, assessments 0005, by the author's role
+        today, the only one known)."""
+        from keel.access.policy import filed_by_the_person  # late: the policy reads the patients' models
+
+        return filed_by_the_person(self.filled_by_role or getattr(self.filled_by, "role", ""))
+
+    @property
     def entered_late(self) -> bool:
         """A late entry (review 36h hole 4; AHIMA late-entry guidance, CMS Program Integrity Manual 3.3.2.5):
         entered in the record on a later minute than its time of scoring (`created_at` a minute or more after

@@ -85,6 +85,29 @@ def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
     return out
 
 
+def withheld_from_her(rows: list[Assessment]) -> list[Assessment]:
+    """Her own views (lane fix38d, review 38d hole 4): a result struck as entered in error keeps only that it
+    was (its instrument, time and status); none of its answers, total, band, reasons or flags reach her, for
+    a strike is most often a filing on the wrong person (another's withdrawal signs, another's screen). The
+    kind of strike is not stored (`AssessmentCorrection` keeps a flag and a typed reason), so every struck
+    result is withheld. The rows are changed in memory only; the care team's views keep them."""
+    for a in rows:
+        if a.entered_in_error:
+            a.answers, a.extras, a.total, a.band = {}, {}, None, ""
+            a.entered_total, a.bands_said = None, ()
+            a.result = {
+                "instrument": a.instrument,
+                "version": a.instrument_version,
+                "total": None,
+                "band": None,
+                "flags": [],
+                "composites": {},
+                "reasons": [],
+                "sources": [],
+            }
+    return rows
+
+
 def band_in_force() -> Coalesce:
     """An assessment's band as its latest correction says (else as entered), for a query that reads bands
     in the database (the measures); of the assessments that stand (`standing`), as `with_corrections`."""
@@ -202,7 +225,8 @@ def list_assessments(
     qs = marked(Assessment.objects.filter(patient=patient).select_related("filled_by"))
     if instrument:
         qs = qs.filter(instrument=instrument)
-    return patient, with_corrections(oldest_first(qs))  # the last row standing is the latest
+    rows = with_corrections(oldest_first(qs))  # the last row standing is the latest
+    return patient, withheld_from_her(rows) if patient_id is None else rows
 
 
 def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
@@ -220,6 +244,8 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
     out = with_corrections([assessment])[0]
+    if patient_id is None:  # her own view (lane fix38d)
+        withheld_from_her([out])
     out.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
     return out
 

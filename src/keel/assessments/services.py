@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
-from keel.assessments.corrected_screen import note_on_open_flag
+from keel.assessments.corrected_screen import flag_follows_screen
 from keel.assessments.errors import AlreadyEnteredInError, AssessmentInvalid, CorrectionChanged
 from keel.assessments.models import (
     SCORER_VERSION,
@@ -31,13 +31,14 @@ from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
+from keel.core.lifetime import outside_life
 from keel.core.reasons import reason_problem, reason_text
 from keel.core.resend import SAME_FORM_WINDOW
 from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
-from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
+from keel.patients.models import FlagKind, Patient, PatientFlag, death_day, zone_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -151,6 +152,7 @@ def submit_assessment(
             ) from None
     if filled_at is not None and filled_at > now:
         raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
+    _within_life(patient, filled_at or now)
     with transaction.atomic():
         source = _time_source(filled_at, prefilled, imported)
         sent = _Sent(instrument, dict(answers), dict(extras or {}), filled_at, form_token, source)
@@ -161,6 +163,15 @@ def submit_assessment(
             )
             return first, result
         return _store(by, patient, sent, filled_at or now, result, now)
+
+
+def _within_life(patient: Patient, filled_at: datetime) -> None:
+    """Lane fix38d (review 38d hole 1): a time of scoring outside her life, on the program's clock
+    (`core.lifetime.outside_life`, as the FHIR import's `authored`): InvalidAnswers naming `filled_at`."""
+    day = timezone.localtime(filled_at, zone_of(patient)).date()
+    problem = outside_life(day, born=patient.date_of_birth, died=death_day(patient.pk))
+    if problem is not None:
+        raise InvalidAnswers([ItemError("filled_at", problem)])
 
 
 FORM_TOKEN_MAX = 64
@@ -262,6 +273,10 @@ ALREADY_STRUCK = N_("This result is already marked entered in error. Nothing mor
 EITHER_OR = N_("either mark the result entered in error or give the corrected answers, not both")
 NEITHER = N_("mark the result entered in error, or give the corrected answers")
 NOT_A_VERSION = N_("the version of the result you read must be a whole number, 0 or more")
+SELF_FILED = N_(
+    "the person filled this in about themselves: their answers are not changed by staff. They can fill it in "
+    "again; if it was filed in error, mark it entered in error with a reason"
+)
 
 
 def assessment_to_correct(by: User, patient_id: int, assessment_id: int) -> Assessment:
@@ -324,6 +339,8 @@ def correct_assessment(
         raise AssessmentInvalid([FieldError("answers", EITHER_OR)]).body_alone()
     if not entered_in_error and answers is None:
         raise AssessmentInvalid([FieldError("answers", NEITHER)]).body_alone()
+    if not entered_in_error and assessment.self_filed:  # her own answers (lane fix38d, review 38d hole 3)
+        raise AssessmentInvalid([FieldError("answers", SELF_FILED)])
     kept = dict(_extras_in_force(assessment) if extras is None else extras)
     result = None if entered_in_error else score(assessment.instrument, answers or {}, kept)
     with transaction.atomic():
@@ -423,14 +440,15 @@ def _write_correction(
 def _flags_after(
     by: User, assessment: Assessment, row: AssessmentCorrection, result: Result | None, now: datetime
 ) -> None:
-    """The flags a correction raises, in its transaction: a suicide screen corrected into a positive (its one
-    flag); a COWS a first buprenorphine dose rested on, struck or corrected below its threshold (clin34: one
-    flag for a prescriber, `treatment.first_dose_cows`). A screen corrected negative or struck: its open flag
-    says so (`corrected_screen`, clin34)."""
+    """The flags a correction raises or moves, in its transaction: a suicide screen corrected into a positive
+    (its one flag); a screen's flag follows the screen in force (`corrected_screen`: struck, negative, item 9
+    changed, reopened when higher than when resolved; clin34, lane fix38d); a COWS a first buprenorphine dose
+    rested on, struck or corrected across its threshold (clin34: one flag for a prescriber, noted again as
+    corrected, `treatment.first_dose_cows`)."""
     if result is not None and SUICIDE_FLAG in result.flags and not _flag_raised_for(assessment):
         _flag_suicide_risk(by, assessment.patient, result, assessment.pk, now)  # corrected into a positive
-    else:  # corrected negative or struck: an open flag of the screen says so (clin34)
-        note_on_open_flag(by, assessment, result, row.answers, now)
+    else:
+        flag_follows_screen(by, assessment, row, result, now)
     if assessment.instrument == "cows":
         from keel.treatment.first_dose_cows import flag_first_doses_on  # late: treatment reads assessments
 

@@ -164,6 +164,8 @@ def _result_page(
             "questions": _form_context(instrument, assessment.answers, assessment.extras, [], True)
         }
         context = {**context, **form["questions"], "instrument": instrument, "fix": form, "can_correct": True}
+        if assessment.self_filed:  # her own answers: struck, never rewritten (lane fix38d)
+            context["self_filed_note"] = _(services.SELF_FILED)
     return render(request, "assessments/result.html", context, status=status)
 
 

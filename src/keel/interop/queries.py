@@ -20,4 +20,4 @@ if TYPE_CHECKING:
 def my_record(user: User, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
     """The patient's own copy of their record (the right of access); one `export` audit row."""
     patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
-    return record_bundle(patient, policy.areas_of(user), now or timezone.now(), base)
+    return record_bundle(patient, policy.areas_of(user), now or timezone.now(), base, own=True)

@@ -6,18 +6,25 @@ the treatment and sharing services for discharge, and those raise flags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from keel.accounts.models import User
+from keel.accounts.names import NO_NAME_ON_FILE
 from keel.audit import services as audit
 from keel.audit.models import Action
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
-from keel.patients.models import Patient, PatientFlag
+from keel.patients.models import Patient, PatientFlag, zone_of
 
-__all__ = ["raise_flag"]
+__all__ = ["follow_result", "raise_flag"]
+
+# A resolved flag put back before the care team (lane fix38d): who resolved it, when and with which note,
+# kept among its reasons (the row's resolution is cleared; the audit trail keeps the resolution's row).
+RESOLVED_EARLIER = N_("Resolved earlier by %(resolver)s on %(resolved)s, with the note: %(note)s")
 
 
 def raise_flag(
@@ -58,3 +65,43 @@ def raise_flag(
         rows.insert(flag)
     audit.record_for_patient(by, patient, Action.CREATE, "patient_flag", flag.pk, reason=audit_reason)
     return flag
+
+
+def follow_result(
+    *,
+    by: User,
+    flag: PatientFlag,
+    notes: Sequence[tuple[str, Mapping[str, object]]],
+    reopen: bool,
+    audit_reason: str,
+) -> None:
+    """A flag follows its corrected result (lane fix38d, review 38d hole 2), in the caller's transaction: each
+    note (a template marked for the catalogue and its parameters) added to its reasons (English, as the API
+    carries them) and its `said`, so that its last word says what the result in force says. `reopen`: a
+    resolved flag put back before the care team (open again, the one flag of its source), its resolution
+    kept among its reasons (`RESOLVED_EARLIER`). Audited ("flag reopened: result corrected", else
+    `audit_reason`)."""
+    entries = list(notes)
+    fields = ["reasons", "said"]
+    reopened = reopen and flag.resolved_at is not None
+    if reopened:
+        entries.insert(0, _resolution_kept(flag))
+        flag.resolved_at, flag.resolved_by, flag.resolution_note = None, None, ""
+        fields += ["resolved_at", "resolved_by", "resolution_note"]
+    said = list(flag.said) if flag.said else [{} for _r in flag.reasons]  # older rows: reasons alone
+    flag.reasons = [*flag.reasons, *(template % params for template, params in entries)]
+    flag.said = [*said, *({"template": t, "params": dict(p)} for t, p in entries)]
+    flag.save(update_fields=fields)
+    why = "flag reopened: result corrected" if reopened else audit_reason
+    audit.record_for_patient(by, flag.patient, Action.UPDATE, "patient_flag", flag.pk, reason=why)
+
+
+def _resolution_kept(flag: PatientFlag) -> tuple[str, Mapping[str, object]]:
+    resolver = flag.resolved_by.get_full_name().strip() if flag.resolved_by is not None else ""
+    day = timezone.localtime(flag.resolved_at or timezone.now(), zone_of(flag.patient)).date().isoformat()
+    params: dict[str, str | int] = {
+        "resolver": resolver or NO_NAME_ON_FILE,
+        "resolved": day,
+        "note": flag.resolution_note,
+    }
+    return RESOLVED_EARLIER, params

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from keel.patients.models import PatientFlag
 
 
-# Parameters kept as written, never looked up in the catalogue (a person's name: "May" is no month).
-AS_WRITTEN = frozenset({"name"})
+# Parameters kept as written, never looked up in the catalogue (a person's name: "May" is no month; a
+# resolver's name and the note she typed, kept when a flag is reopened: `patients.flags.RESOLVED_EARLIER`).
+AS_WRITTEN = frozenset({"name", "resolver", "note"})
 
 
 def _as_written(value: object) -> str:

@@ -23,7 +23,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import care_gap, photos, queries, services
 from keel.patients.errors import CODE_NOT_MADE
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
-from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, death_recorded, local_today
+from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, death_recorded, local_today, zone_of
 from keel.patients.schemas import (
     ActivationCodeIn,
     CareTeamsIn,
@@ -335,6 +335,7 @@ def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
         {
             "code": issued.code,
             "expires_at": issued.row.expires_at,
+            "zone": zone_of(issued.row.patient),  # the program's day (review 38g)
             "patient_id": patient_id,
             "activate_url": request.build_absolute_uri(reverse("patients:activate")),
         },
@@ -397,6 +398,7 @@ def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
         {
             "code": issued.code,
             "expires_at": issued.row.expires_at,
+            "zone": zone_of(issued.row.patient),  # the program's day (review 38g)
             "patient_id": patient_id,
             "reset_url": reset_url,
         },

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from keel.env import parse_rate
 from keel.selfguided.models import SignupBucket
 
 JOIN_TRIES = (10, 3600.0)  # codes tried per account per hour: a 10-character code cannot be guessed
 
 
 def _rate() -> tuple[int, float]:
-    """KEEL_SIGNUP_RATE as (sign-ups, seconds): "5/h" -> (5, 3600)."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", settings.KEEL_SIGNUP_RATE)
-    if not match or int(match[1]) < 1:
-        raise ValueError(f"KEEL_SIGNUP_RATE: use N/s, N/m, N/h or N/d, not {settings.KEEL_SIGNUP_RATE!r}")
-    return int(match[1]), {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+    """KEEL_SIGNUP_RATE as (sign-ups, seconds): "5/h" -> (5, 3600); settings checked it at start with the
+    same parser (keel.env.parse_rate)."""
+    return parse_rate("KEEL_SIGNUP_RATE", settings.KEEL_SIGNUP_RATE)
 
 
 def _visitor_key(address: str | None) -> str:

@@ -236,6 +236,7 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
 class IssuedCode:
     code: str  # shown once to the care team, never stored; "" when not made
     expires_at: datetime
+    time_zone: str  # the record's program's, in which the page says the last day (review 38g)
     made: bool = True  # False: voided as it was stored; the care team is told `CODE_NOT_MADE` (lane fix38b)
 
 
@@ -276,8 +277,8 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
         audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
         voided = void_if_giver_may_not(by, patient)
     if voided:  # voided as it was stored (committed, audited): no code returned (lane fix38b)
-        return IssuedCode("", row.expires_at, made=False)
-    return IssuedCode(code, row.expires_at)
+        return IssuedCode("", row.expires_at, patient.program.time_zone, made=False)
+    return IssuedCode(code, row.expires_at, patient.program.time_zone)
 
 
 def _same_name(typed: str, name: str) -> bool:

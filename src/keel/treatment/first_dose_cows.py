@@ -11,7 +11,9 @@ score it had then, with the readiness verdict just before the dose "ready" on it
 (`readiness.readiness_for_dose`: the one definition, with the threshold it applied), and not "ready" read
 again as the record stands now (a duplicate struck with another COWS at the threshold: no flag). The core
 says whether the correction matters and in what words (`core.rules.buprenorphine.cows_corrected`). A dose
-has one such flag (`flag_once_per_source`): a second correction raises none."""
+has one such flag (`flag_once_per_source`): a second correction raises none, but the flag follows it (lane
+fix38d, `patients.flags.follow_result`): its last word says the score in force (back at or above the
+threshold, or below it again), and a resolved flag whose COWS is corrected below again is put back."""
 
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from django.db.models import Q
 from keel.accounts.models import User
 from keel.assessments.models import Assessment, AssessmentCorrection
 from keel.core.rules.buprenorphine import READINESS
-from keel.core.rules.buprenorphine.cows_corrected import first_dose_cows_corrected
-from keel.patients.flags import raise_flag
+from keel.core.rules.buprenorphine.cows_corrected import first_dose_cows_corrected, first_dose_cows_now
+from keel.patients.flags import follow_result, raise_flag
 from keel.patients.models import FlagKind, PatientFlag
 from keel.treatment.models import DoseRecord, DoseStatus, Medication
 from keel.treatment.queries.doses import taken_doses
@@ -43,6 +45,10 @@ def flag_first_doses_on(
         return
     fresh = float(effective_policy(assessment.patient, READINESS)["cows_fresh_hours"])
     for dose in _doses_within(assessment, fresh):
+        flagged = _flag_of(dose)
+        if flagged is not None:
+            _follow(by, assessment, correction, dose, flagged)
+            continue
         threshold = _threshold_rested_on(assessment, correction, dose)
         if threshold is None:
             continue
@@ -50,7 +56,7 @@ def flag_first_doses_on(
         reason = first_dose_cows_corrected(
             day=dose.local_date.isoformat(), threshold=threshold, corrected_total=total
         )
-        if reason is None or _flagged(dose):
+        if reason is None:
             continue
         raise_flag(
             by=by,
@@ -153,7 +159,34 @@ def _total_then(assessment: Assessment, correction: AssessmentCorrection, at: da
     return earlier.total if earlier is not None else assessment.total
 
 
-def _flagged(dose: DoseRecord) -> bool:
-    return PatientFlag.objects.filter(
-        kind=FlagKind.FIRST_DOSE_COWS, source_type="dose", source_id=dose.pk
-    ).exists()
+def _flag_of(dose: DoseRecord) -> PatientFlag | None:
+    return (
+        PatientFlag.objects.select_for_update(of=("self",))
+        .filter(kind=FlagKind.FIRST_DOSE_COWS, source_type="dose", source_id=dose.pk)
+        .select_related("resolved_by")
+        .first()
+    )
+
+
+def _follow(
+    by: User, assessment: Assessment, correction: AssessmentCorrection, dose: DoseRecord, flag: PatientFlag
+) -> None:
+    """The dose's flag follows this COWS corrected again (lane fix38d), when the dose rested on it (its record
+    of what its gate read, else the COWS standing then) and the flag says the threshold it needed."""
+    rested = rested_on(dose)
+    mine = rested["cows"] if rested is not None else _cows_then(assessment, correction, dose)
+    said = flag.said[0] if flag.said and isinstance(flag.said[0], dict) else {}
+    threshold = (said.get("params") or {}).get("threshold")
+    if mine != assessment.pk or not isinstance(threshold, int):
+        return
+    total = None if correction.entered_in_error else correction.total
+    reason, matters = first_dose_cows_now(
+        day=dose.local_date.isoformat(), threshold=threshold, corrected_total=total
+    )
+    follow_result(
+        by=by,
+        flag=flag,
+        notes=[(reason.template, dict(reason.params))],
+        reopen=matters,
+        audit_reason="first dose's COWS corrected again: flag says so",
+    )

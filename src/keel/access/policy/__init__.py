@@ -55,6 +55,7 @@ from keel.access.policy.actions import (
     can_undo_death,
     can_view_measures,
     can_write_care_record,
+    filed_by_the_person,
     may_manage_care_teams,
     may_take_whole_record,
     program_of_admin,
@@ -79,6 +80,7 @@ from keel.access.policy.clinical_sql import (
 )
 from keel.access.policy.emergency import (
     emergency_only_ids,
+    marked_off_team,
     thought_records_shown,
     through_emergency_access,
     without_emergency_only,
@@ -170,6 +172,7 @@ __all__ = [
     "conflict_may_name_the_record",
     "emergency_only_ids",
     "field_visible",
+    "filed_by_the_person",
     "flags_visible",
     "get_patient_for_action_or_404",
     "get_patient_or_404",
@@ -178,6 +181,7 @@ __all__ = [
     "list_patient_values_audited",
     "list_patients_audited",
     "managed_token",
+    "marked_off_team",
     "may_import_feeds",
     "may_manage_care_teams",
     "may_read_audit_trail",

@@ -45,6 +45,17 @@ def can_correct_assessment(user: User) -> bool:
     return _active(user) and user.role in _ASSESSING_ROLES
 
 
+_SELF_FILING_ROLES = frozenset({Role.PATIENT, Role.SELF_GUIDED})
+
+
+def filed_by_the_person(filled_by_role: str) -> bool:
+    """Lane fix38d (review 38d hole 3): a result the person filed about herself (`filled_by_role`, her role
+    when she filed it: a patient or a self-guided account). Her answers are hers: staff never rewrite them
+    (`assessments.services.correct_assessment` refuses, 422 `answers`; she fills it in again), though staff
+    may strike it (entered in error) with a reason; its FHIR author is the Patient (`assessments.fhir`)."""
+    return filled_by_role in _SELF_FILING_ROLES
+
+
 _DOSING_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
 
 

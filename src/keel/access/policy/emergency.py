@@ -43,6 +43,17 @@ def without_emergency_only(user: User, patients: QuerySet[Patient]) -> QuerySet[
     return patients.filter(Exists(CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))))
 
 
+def marked_off_team(user: User, patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """These patients, each marked in the same query with `keel_off_team` (a clinician not on its care team:
+    reached only through emergency access), the one mark `through_emergency_access` and
+    `sharing.carried.sender_named` read. Only a clinician's rows are marked (no one else reaches a record
+    through emergency access)."""
+    if not _active(user) or user.role not in CLINICAL_ROLES:
+        return patients
+    on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
+    return patients.annotate(keel_off_team=~Exists(on_team))
+
+
 def emergency_only_ids(user: User, patient_ids: list[int]) -> list[int]:
     """Of these patients (already in the user's scope), those a clinician sees only through emergency access
     (break-the-glass): not on their care team."""

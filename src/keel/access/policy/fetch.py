@@ -10,23 +10,22 @@ from collections.abc import Callable
 from typing import NoReturn, TypeAlias
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext
 
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.access.policy.actions import can_register_patient
 from keel.access.policy.areas import Area, _active, areas_for_role
 from keel.access.policy.clinical_sql import _clinical_patient, clinical_scope_sql
-from keel.access.policy.emergency import through_emergency_access, without_emergency_only
+from keel.access.policy.emergency import marked_off_team, through_emergency_access, without_emergency_only
 from keel.access.policy.scope import PatientNotFound, patients_visible_to
-from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, Role, User
+from keel.accounts.models import OWN_PATIENT, Program, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
 from keel.patients.models import (
     DEATH_RECORDED,
     DEATH_RECORDED_SQL,
-    CareTeamMember,
     EndReason,
     Patient,
     death_recorded,
@@ -67,15 +66,12 @@ def get_patient_or_404(
         pk = int(patient_id)
     except (TypeError, ValueError):
         raise PatientNotFound() from None
-    clinical = _active(user) and user.role in CLINICAL_ROLES
     if not prefetch and clinical_scope_sql(user, area, pk):
         patient = _clinical_patient(user, pk)  # every clinical write runs this: hand-written, the same answer
     else:
         scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
-        if clinical:  # in the same query: is it an emergency-access read?
-            on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
-            scoped = scoped.annotate(keel_off_team=~Exists(on_team))
-        patient = scoped.filter(pk=pk).first()
+        # in the same query: is it an emergency-access read?
+        patient = marked_off_team(user, scoped).filter(pk=pk).first()
     if patient is None:
         audit.record(
             actor=user,

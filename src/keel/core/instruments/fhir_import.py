@@ -38,6 +38,7 @@ from typing import Any
 from keel.core.decision import LIST_SEPARATOR
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument
+from keel.core.lifetime import outside_life
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.words import gettext_noop as N_
 
@@ -168,25 +169,11 @@ CLOCK_LEEWAY_LIMIT = (0, 300, 900)  # (floor, default, ceiling)
 
 
 def authored_within_life(day: date, *, born: date | None, died: date | None) -> None:
-    """Lane fix33f (review 33d H4, H5): answers given before the person's birth date or after the day of
-    their recorded death are not theirs (a wrong-person match, a mistyped year, or a death recorded in
-    error): InvalidInput naming `authored`. The day of the death itself stands (answered that morning)."""
-    if born is not None and day < born:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "authored", N_("is before the person's birth date: check whom the response is about")
-                )
-            ]
-        )
-    if died is not None and day > died:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "authored", N_("is after the person's recorded death: check whom the response is about")
-                )
-            ]
-        )
+    """Lane fix33f (review 33d H4, H5): answers given outside the person's life (`core.lifetime.outside_life`,
+    the one definition every route uses) are not theirs: InvalidInput naming `authored`."""
+    problem = outside_life(day, born=born, died=died)
+    if problem is not None:
+        raise InvalidInput([FieldError("authored", problem)])
 
 
 def _number(answer: Mapping[str, object]) -> int | None:

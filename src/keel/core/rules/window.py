@@ -54,6 +54,23 @@ def given_within_hours(earlier: Iterable[tuple[datetime, float]], at: datetime, 
     return sum((mg for when, mg in earlier if timedelta(0) <= moment - when.astimezone(UTC) < window), 0.0)
 
 
+def counted_with_earlier_day(
+    today: Iterable[tuple[datetime, float]], earlier: list[tuple[datetime, float]], at: datetime, hours: float
+) -> float:
+    """The mg of a day's doses given before `at` (`today`: each dose's time given, else recorded, and its mg)
+    that counted with the previous program day's (lane fix38h): a dose of it within `hours` before each
+    (`given_within_hours`, the one definition). On the day after a first day they are that day's doses."""
+    moment = at.astimezone(UTC)
+    return sum(
+        (
+            mg
+            for when, mg in today
+            if when.astimezone(UTC) < moment and given_within_hours(earlier, when, hours) > 0
+        ),
+        0.0,
+    )
+
+
 def earlier_day_counts(mg: float, hours: float) -> Reason:
     """Said beside a day limit's reasons when an earlier program day's dose counted with this one."""
     return Reason.said(

@@ -5,6 +5,7 @@ names is available as a resource too, so references resolve in the Bundle and at
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +19,13 @@ from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.fhir import changed_at
 from keel.assessments.models import Assessment
-from keel.assessments.queries import SELF_CHECK_ROLES, marked, oldest_first, with_corrections
+from keel.assessments.queries import (
+    SELF_CHECK_ROLES,
+    marked,
+    oldest_first,
+    with_corrections,
+    withheld_from_her,
+)
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
@@ -72,8 +79,11 @@ def _imported_ids(assessments: list[Assessment]) -> set[int]:
 class Record:
     """One patient's record, built lazily by resource type for `areas`."""
 
-    def __init__(self, patient: Patient, areas: frozenset[Area], base: Base, now: datetime) -> None:
+    def __init__(
+        self, patient: Patient, areas: frozenset[Area], base: Base, now: datetime, *, own: bool = False
+    ) -> None:
         self.patient, self.areas, self.base, self.now = patient, areas, base, now
+        self.own = own  # the person's own copy: a struck result's content withheld (lane fix38d)
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._assessments: list[Assessment] | None = None
         self._changes: Changes | None = None
@@ -307,19 +317,25 @@ def _doses(rec: Record) -> list[dict[str, Any]]:
 
 
 def _responses(rec: Record) -> list[dict[str, Any]]:
+    """Each response; in her own copy one struck as entered in error says only that (no answers: lane fix38d,
+    review 38d hole 4, `queries.withheld_from_her`)."""
     imported = _imported_ids(rec.assessments())
     return [
-        instrument_fhir.questionnaire_response(a, rec.base, imported=a.pk in imported)
+        instrument_fhir.questionnaire_response(_as_she_sees(rec, a), rec.base, imported=a.pk in imported)
         for a in rec.assessments()
     ]
 
 
+def _as_she_sees(rec: Record, a: Assessment) -> Assessment:
+    return withheld_from_her([copy.copy(a)])[0] if rec.own and a.entered_in_error else a
+
+
 def _observations(rec: Record) -> list[dict[str, Any]]:
-    """The questionnaires' results, then each QTc reading (review 20c), oldest first."""
+    """The questionnaires' results (none of a struck one in her own copy: lane fix38d), then each QTc reading
+    (review 20c), oldest first."""
     imported = _imported_ids(rec.assessments())
-    scores = [
-        o for a in rec.assessments() for o in instrument_fhir.observations(a, imported=a.pk in imported)
-    ]
+    shown = [a for a in rec.assessments() if not (rec.own and a.entered_in_error)]
+    scores = [o for a in shown for o in instrument_fhir.observations(a, imported=a.pk in imported)]
     qtc = QtcRecord.objects.filter(patient=rec.patient).order_by("measured_on", "id")
     return scores + [treatment_fhir.qtc_observation(q) for q in qtc]
 
@@ -413,9 +429,12 @@ BUILDERS: dict[str, Callable[[Record], list[dict[str, Any]]]] = {
 }
 
 
-def record_bundle(patient: Patient, areas: frozenset[Area], now: datetime, base: Base) -> dict[str, Any]:
-    """The record as a FHIR R4 collection Bundle, limited to `areas` (identity is always in)."""
-    return collection(base, Record(patient, areas, base, now).everything(), now)
+def record_bundle(
+    patient: Patient, areas: frozenset[Area], now: datetime, base: Base, *, own: bool = False
+) -> dict[str, Any]:
+    """The record as a FHIR R4 collection Bundle, limited to `areas` (identity is always in); `own`: the
+    person's own copy (`Record.own`)."""
+    return collection(base, Record(patient, areas, base, now, own=own).everything(), now)
 
 
 def assessment_bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any]:

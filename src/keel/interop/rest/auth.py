@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from django.db.models import QuerySet
+
     from keel.accounts.models import User
 
 
@@ -80,8 +82,20 @@ def _area_of(resource_type: str) -> Area:
     return Area.CLINICAL if resource_type in CLINICAL_TYPES else Area.IDENTITY
 
 
+def _in_scope(user: User, resource_type: str) -> QuerySet[Patient]:
+    """Review 38f H1: the one set of patients a FHIR search over several people may read for this type,
+    each row marked as `_scoped`'s getter marks it (`policy.marked_off_team`: reached only through emergency
+    access), so every record built from it tells what the read by id tells; a person's consents are not
+    opened by emergency access (review 19b). Every program-wide search builds its records from this."""
+    scope = policy.patients_visible_to(user, _area_of(resource_type))
+    if resource_type == "Consent":
+        scope = policy.without_emergency_only(user, scope)
+    return policy.marked_off_team(user, scope).select_related("program")
+
+
 def _scoped(user: User, patient_id: int | None, resource_type: str, target: str) -> Patient:
-    """The patient in the caller's scope for this type, or a denied audit row and a 404."""
+    """The patient in the caller's scope for this type, or a denied audit row and a 404 (one person: the
+    getter marks the row as `_in_scope` marks each of a search's)."""
     return policy.get_patient_or_404(
         user,
         patient_id if patient_id is not None else 0,

@@ -11,7 +11,7 @@ from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import Base
 from keel.interop.rest.outcomes import _handle, _json
-from keel.interop.rest.params import MAX_COUNT, SEARCH_PARAMS, TYPES, _check_request
+from keel.interop.rest.params import MAX_COUNT, MAX_OFFSET, SEARCH_PARAMS, TYPES, _check_request
 from keel.sharing.services import CONSENT_HEADER
 
 
@@ -71,9 +71,13 @@ def capability_statement(base: Base) -> dict[str, Any]:
                 "documentation": (
                     "Read-only. Every response carries the 42 CFR Part 2 security label; paging by _count "
                     "(at "
-                    f"most {MAX_COUNT}) and _offset with next links; errors as OperationOutcome. A "
-                    "parameter that takes one value (_id, _count, _offset, _format, _page) given twice "
-                    "is a 400 naming it."
+                    f"most {MAX_COUNT}) and _offset (at most {MAX_OFFSET}) with next links; a search by "
+                    "type's next link past that carries an opaque _cursor (follow it as given), and a "
+                    "paging without one ($everything, a search released under a consent, Questionnaire) "
+                    "ends at the last page _offset reaches with no next link and an OperationOutcome "
+                    "entry (search.mode outcome) saying to narrow the search; errors as OperationOutcome. "
+                    "A parameter that takes one value (_id, _count, _offset, _cursor, _format, _page) "
+                    "given twice is a 400 naming it."
                 ),
                 "security": _security(),
                 "resource": [_resource_entry(t) for t in TYPES],

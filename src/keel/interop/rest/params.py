@@ -9,6 +9,7 @@ from collections.abc import Iterator, Set
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core import signing
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -30,7 +31,13 @@ COMMON = FORMAT | PAGING | {"_id"}
 # Parameters read as one value (`_id` as one comma-separated list, `_page` a next link's token): given twice,
 # a 400 naming them, whatever the order, never the first or the last kept silently (review 21f). The others
 # repeat as FHIR's AND (`code`, `date`, names) or must name the same person (`patient`, `subject`).
-SINGLE_VALUED = frozenset({"_count", "_offset", "_format", "_id", "_page"})
+SINGLE_VALUED = frozenset({"_count", "_offset", "_format", "_id", "_page", "_cursor"})
+# Review 38f H2: a type search's next link past MAX_OFFSET carries a keyset cursor instead of `_offset`
+# (opaque, signed: where the next page starts, by patient id and the matches of that patient already
+# returned), so every next link Keel writes is one it answers; a deep page is read from that patient on, not
+# counted from the start. A paging without cursors (one person's) stops at the cap and says to narrow.
+CURSOR = "_cursor"
+_CURSOR_SALT = "keel.fhir.search-cursor"
 SEARCH_PARAMS: dict[str, set[str]] = {
     "Patient": {"identifier", "name", "family", "given", "birthdate"},
     "Observation": {"patient", "subject", "code", "date"},
@@ -94,20 +101,69 @@ def _page(request: HttpRequest) -> tuple[int, int]:
     return number("_count", DEFAULT_COUNT, 0, MAX_COUNT), number("_offset", 0, 0, MAX_OFFSET)
 
 
+class Cursor(tuple[int, int, int]):
+    """A next link's keyset cursor: the page's place in the whole search (`offset`, for its links and total),
+    the patient id the page starts at, and how many of that patient's matches came before it."""
+
+    @property
+    def offset(self) -> int:
+        return self[0]
+
+    @property
+    def start(self) -> int:
+        return self[1]
+
+    @property
+    def skip(self) -> int:
+        return self[2]
+
+
+def cursor_of(request: HttpRequest) -> Cursor | None:
+    """The `_cursor` a next link carries (None without one): one Keel signed, else a 400 naming it; never
+    beside `_offset` (two places to start from)."""
+    raw = request.GET.get(CURSOR)
+    if raw is None:
+        return None
+    if "_offset" in request.GET:
+        raise FhirError(400, "invalid", f"{CURSOR} and _offset: give one place to start from", CURSOR)
+    try:
+        value = signing.loads(raw, salt=_CURSOR_SALT)
+    except signing.BadSignature:
+        value = None
+    if not (isinstance(value, list) and len(value) == 3 and all(type(v) is int and v >= 0 for v in value)):
+        raise FhirError(400, "invalid", f"{CURSOR}: not a next link of this server; search again", CURSOR)
+    return Cursor(value)
+
+
+def next_cursor(offset: int, count: int, after: dict[str, int]) -> str | None:
+    """The cursor of the page after this one, where it would start past MAX_OFFSET (else None: `_offset`)."""
+    if offset + count <= MAX_OFFSET or "patient" not in after:
+        return None
+    return signing.dumps([offset + count, after["patient"], after["skip"]], salt=_CURSOR_SALT)
+
+
 def _collect(
-    records: Iterator[Record], resource_type: str, filters: list[Any], offset: int, count: int
+    records: Iterator[Record],
+    resource_type: str,
+    filters: list[Any],
+    offset: int,
+    count: int,
+    after: dict[str, int] | None = None,
 ) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]], int]:
     """Matches from one record after another until the page (and one more, to know there is a next page).
     With `count` 0 (just the total) every match is counted and none returned: the page is empty and `seen`
     lists every match, for the total and the audit row. The last: how many matches there were when the
-    search ran to its end (the ones skipped before the page too: review 33d H7), else -1."""
+    search ran to its end (the ones skipped before the page too: review 33d H7), else -1. `after` is given
+    the first match past the page: its patient and how many of that patient's matches come before it."""
     page: list[dict[str, Any]] = []
     seen: list[tuple[int, str]] = []
     skipped = 0
     for rec in records:
+        before = 0  # this patient's matches before `res`
         for res in rec.of_type(resource_type):
             if not all(f(rec, res) for f in filters):
                 continue
+            before += 1
             if count == 0:
                 seen.append((rec.patient.pk, res["id"]))
                 continue
@@ -115,6 +171,8 @@ def _collect(
                 skipped += 1
                 continue
             if len(page) == count:
+                if after is not None:
+                    after.update(patient=rec.patient.pk, skip=before - 1)
                 return page, True, seen, -1
             page.append(res)
             seen.append((rec.patient.pk, res["id"]))
@@ -147,18 +205,26 @@ def _searchset(
     more: bool,
     total: int | None = None,
     carried: tuple[tuple[str, str], ...] = (),
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    def link(at: int) -> str:
-        params = [(k, v) for k, vs in request.GET.lists() if k not in ("_offset", "_count") for v in vs]
-        params += [("_count", str(count)), ("_offset", str(at)), *carried]
+    """The Bundle of a search's page; `cursor`: the next page's keyset cursor past MAX_OFFSET (`next_cursor`).
+    Without one, the last page `_offset` reaches has no next link and says to narrow the search."""
+
+    def link(at: int, *, start: str | None = None) -> str:
+        kept = ("_offset", "_count", CURSOR)
+        params = [(k, v) for k, vs in request.GET.lists() if k not in kept for v in vs]
+        place = (CURSOR, start) if start is not None else ("_offset", str(at))
+        params += [("_count", str(count)), place, *carried]
         return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
-    links = [{"relation": "self", "url": link(offset)}]
-    if more and count > 0:
-        links.append({"relation": "next", "url": link(offset + count)})
+    here = request.GET.get(CURSOR)
+    links = [{"relation": "self", "url": link(offset, start=here)}]
+    capped = more and count > 0 and cursor is None and offset + count > MAX_OFFSET
+    if more and count > 0 and not capped:
+        links.append({"relation": "next", "url": link(offset + count, start=cursor)})
     past_end = not page and not more and total is not None and offset >= total  # review 33d H7
-    if offset > 0 and count > 0 and not past_end:
-        links.append({"relation": "previous", "url": link(max(0, offset - count))})
+    if 0 < offset <= MAX_OFFSET + count and count > 0 and not past_end:
+        links.append({"relation": "previous", "url": link(min(MAX_OFFSET, max(0, offset - count)))})
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
@@ -167,8 +233,32 @@ def _searchset(
         "link": links,
     }
     with_entries(bundle, entries(base, page, search={"mode": "match"}))
+    if capped:
+        _say_narrow(bundle)
     if total is not None:  # every match counted (`_count=0`, or a search run to its end)
         bundle["total"] = total
     elif not more:
         bundle["total"] = offset + len(page)
     return bundle
+
+
+def _say_narrow(bundle: dict[str, object]) -> None:
+    """The last page `_offset` reaches, where no cursor goes on: an OperationOutcome entry (`search.mode`
+    outcome) saying to narrow the search (review 38f H2)."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "warning", "code": "too-costly", "diagnostics": narrow_words()}],
+    }
+    found = bundle.get("entry")
+    bundle["entry"] = [
+        *(found if isinstance(found, list) else []),
+        {"resource": outcome, "search": {"mode": "outcome"}},
+    ]
+
+
+def narrow_words() -> str:
+    """What the last page `_offset` reaches says (and the CapabilityStatement)."""
+    return (
+        f"Paging by _offset reaches at most {MAX_OFFSET} matches and this search has more: narrow it (name "
+        "a patient, or add parameters) to read the rest."
+    )

@@ -20,7 +20,7 @@ from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
-from keel.interop.fhir.base import labelled
+from keel.interop.fhir.base import Base, labelled
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
 from keel.interop.rest.auth import (
@@ -37,7 +37,7 @@ from keel.interop.rest.auth import (
 )
 from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not_found
 from keel.interop.rest.params import _check_request
-from keel.patients.models import Enrollment, Patient
+from keel.patients.models import CareTeamMember, Enrollment, Patient
 from keel.sharing.models import Consent
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
@@ -112,7 +112,7 @@ def _read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         token_may(user, policy.TokenUse.OTHER, target)  # not a release: refused to a bound token
         if _staff_token(request, user):
             refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
-        return _json(labelled(_shared_read(user, resource_type, rid, target)))
+        return _json(labelled(_shared_read(user, resource_type, rid, target, base_for(request))))
     by_system = _staff_token(request, user)
     token_may(user, use_of(request, user), target)
     if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
@@ -184,7 +184,7 @@ def _record_read(
     return _json(labelled(found))
 
 
-def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[str, Any]:
+def _shared_read(user: User, resource_type: str, rid: str, target: str, base: Base) -> dict[str, Any]:
     """A program (Organization) or a staff member (Practitioner) the caller works with (a patient: their own
     program and its staff). Not patient data, but audited like every FHIR read."""
     if not ascii_digits(rid):
@@ -203,7 +203,20 @@ def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[
         return r.organization(program)
     member = ProgramMembership.objects.filter(user_id=int(rid), program_id__in=programs).exists()
     staff = User.objects.filter(pk=int(rid)).exclude(role=Role.PATIENT).first() if member else None
+    if staff is not None and policy.is_program_patient(user) and staff.pk not in _her_staff(user, base):
+        staff = None  # review 38f: a person reads the staff her record names, not everyone of her program
     if staff is None:
         raise _deny(user, "fhir", target, "outside scope or missing")
     _audit_read(user, None, target, [target], [])
     return r.practitioner(staff)
+
+
+def _her_staff(user: User, base: Base) -> set[int]:
+    """The staff a person's own record references (review 38f): her care team and every Practitioner her
+    record names (who prescribed, gave, recorded or filed something of hers)."""
+    patient = Patient.objects.filter(user=user).select_related("program").first()
+    if patient is None:
+        return set()
+    care_team = set(CareTeamMember.objects.filter(patient=patient).values_list("user_id", flat=True))
+    named = Record(patient, _areas(user), base, timezone.now()).of_type("Practitioner")
+    return care_team | {int(res["id"]) for res in named}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
@@ -33,6 +34,7 @@ from keel.interop.rest.auth import (
     _audit_read,
     _caller,
     _consent_patient,
+    _in_scope,
     _released,
     _scoped,
     _staff_token,
@@ -43,11 +45,15 @@ from keel.interop.rest.auth import (
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import (
     COMMON,
+    CURSOR,
     SEARCH_PARAMS,
+    Cursor,
     _check_request,
     _collect,
     _page,
     _searchset,
+    cursor_of,
+    next_cursor,
     past_end_of_release,
     releases_any,
 )
@@ -94,47 +100,77 @@ def _patient_param(request: HttpRequest, base: Base) -> str | None:
 @csrf_exempt  # GET only, writes nothing: a POST is the 405 OperationOutcome (review 36g hole 5)
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     def work() -> HttpResponse:
-        _check_request(request, SEARCH_PARAMS[resource_type] | COMMON)
+        _check_request(request, SEARCH_PARAMS[resource_type] | COMMON | {CURSOR})
         user = _caller(request)
         count, offset = _page(request)
+        cursor = cursor_of(request)  # a next link past MAX_OFFSET (review 38f H2)
+        offset = cursor.offset if cursor is not None else offset
         offset = offset if count else 0  # `_count=0`: the total of every match, whatever the offset
         base = base_for(request)
         now = timezone.now()
         filters = _filters(request, resource_type)
         token_may(user, use_of(request, user), f"{resource_type}?")
         policy.refuse_own_search_after_death(user, "fhir", f"{resource_type}?")  # lane fix37j
-        skipped = 0  # resources the database already skipped, without building their records
         if _staff_token(request, user):
             return _search_by_system(request, user, resource_type, filters, base, offset, count)
-        if resource_type == "Patient":
-            patients, skipped = _patients_matching(request, user, offset)
-            records = (Record(p, _areas(user), base, now) for p in patients)
-            single: Patient | None = None
-        else:
-            named = _patient_param(request, base)
-            target = f"{resource_type}?patient={named}"
-            if named is not None:
-                single = _scoped(user, int(named), resource_type, target)
-                patients_iter: Iterator[Patient] = iter([single])
-            else:
-                single = None
-                patients_iter, skipped = _patients_holding(user, resource_type, offset, exact=not filters)
-            records = (Record(p, _areas(user), base, now) for p in patients_iter)
+        single, patients, skipped = _searched(request, user, resource_type, offset, cursor, exact=not filters)
         programs: dict[int, int] = {}  # each person's program: the read is its programs' to audit
 
-        def noted(recs: Iterator[Record]) -> Iterator[Record]:
-            for rec in recs:
-                programs[rec.patient.pk] = rec.patient.program_id
-                yield rec
+        def noted(patients: Iterator[Patient]) -> Iterator[Record]:
+            for patient in patients:
+                programs[patient.pk] = patient.program_id
+                yield Record(patient, _areas(user), base, now)
 
-        page, more, seen, matched = _collect(noted(records), resource_type, filters, offset - skipped, count)
+        after: dict[str, int] = {}
+        page, more, seen, matched = _collect(
+            noted(patients), resource_type, filters, offset - skipped, count, after
+        )
         returned = [f"{x['resourceType']}/{x['id']}" for x in page]
         patient_ids = sorted({pid for pid, _ in seen})
         _audit_read(user, single, f"{resource_type}?", returned, patient_ids, programs)
         total = None if more else skipped + matched
-        return _json(_searchset(request, base, page, offset, count, more, total))
+        following = next_cursor(offset, count, after)
+        return _json(_searchset(request, base, page, offset, count, more, total, cursor=following))
 
     return _handle(request, work)
+
+
+def _searched(
+    request: HttpRequest,
+    user: User,
+    resource_type: str,
+    offset: int,
+    cursor: Cursor | None,
+    *,
+    exact: bool,
+) -> tuple[Patient | None, Iterator[Patient], int]:
+    """The one patient a search names (else None), the patients whose records it reads in id order, and how
+    many matches the database skipped before the first of them (resources skipped without building their
+    records); from a cursor's patient on when a next link carries one."""
+    start = cursor.start if cursor is not None else None
+    single: Patient | None = None
+    if resource_type == "Patient":
+        patients, skipped = _patients_matching(request, user, offset, start)
+    else:
+        named = _patient_param(request, base_for(request))
+        if named is not None:
+            single = _scoped(user, int(named), resource_type, f"{resource_type}?patient={named}")
+            patients, skipped = iter([single] if start is None or single.pk >= start else []), 0
+        else:
+            patients, skipped = _patients_holding(user, resource_type, offset, exact=exact, start=start)
+    if cursor is not None:
+        patients, skipped = _from_cursor(patients, cursor)
+    return single, patients, skipped
+
+
+def _from_cursor(patients: Iterator[Patient], cursor: Cursor) -> tuple[Iterator[Patient], int]:
+    """The patients from the cursor's on, and how many matches come before the first of them: the cursor's
+    place less that patient's matches already returned (none if the cursor's patient is gone)."""
+    first = next(patients, None)
+    if first is None:
+        return iter(()), cursor.offset
+    skip = cursor.skip if first.pk == cursor.start else 0
+    return chain([first], patients), cursor.offset - skip
 
 
 def _search_by_system(
@@ -276,16 +312,15 @@ _EXTRA_ROWS: dict[str, tuple[Any, str]] = {"Observation": (QtcRecord, "patient_i
 
 
 def _patients_holding(
-    user: User, resource_type: str, offset: int, *, exact: bool
+    user: User, resource_type: str, offset: int, *, exact: bool, start: int | None = None
 ) -> tuple[Iterator[Patient], int]:
     """The in-scope patients whose records can hold `resource_type`, in id order, and how many matching
     resources the database skipped: only patients with rows of the type are read, and when each row is one
     resource (no other filter), whole records before `_offset` are skipped by counting rows in SQL, so a deep
-    page builds only the records it returns."""
+    page builds only the records it returns; from patient `start` on (a next link's cursor) nothing is
+    skipped here (`_from_cursor` skips)."""
     area = _area_of(resource_type)
-    scope = policy.patients_visible_to(user, area)
-    if resource_type == "Consent":  # not opened by emergency access (review 19b)
-        scope = policy.without_emergency_only(user, scope)
+    scope = _in_scope(user, resource_type)  # marked as the read by id marks (review 38f H1)
     model, to_patient, one_per_row = _ROWS[resource_type]
     holding = (
         model.objects.filter(**{f"{to_patient}__in": scope.values("pk")})
@@ -293,10 +328,10 @@ def _patients_holding(
         .annotate(n=Count("pk"))
         .order_by(to_patient)
     )
-    qs = scope.select_related("program").order_by("pk")
+    qs = scope.order_by("pk") if start is None else scope.filter(pk__gte=start).order_by("pk")
     if area not in _areas(user):  # nothing of this type is shown to the role: no record is read
         return iter(()), 0
-    if not (exact and one_per_row) or offset == 0:
+    if not (exact and one_per_row) or offset == 0 or start is not None:
         having = Q(pk__in=holding.values(to_patient))
         if resource_type in _EXTRA_ROWS:
             extra, path = _EXTRA_ROWS[resource_type]
@@ -313,11 +348,16 @@ def _patients_holding(
     return qs.filter(pk__gte=start, pk__in=holding.values(to_patient)).iterator(), skipped
 
 
-def _patients_matching(request: HttpRequest, user: User, offset: int = 0) -> tuple[Iterator[Patient], int]:
+def _patients_matching(
+    request: HttpRequest, user: User, offset: int = 0, start: int | None = None
+) -> tuple[Iterator[Patient], int]:
     """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
-    of it unless names are matched, which is done here, in Python)."""
+    of it unless names are matched, which is done here, in Python); from patient `start` on (a next link's
+    cursor), none skipped here."""
     _refuse_hidden_field_search(request, user)
-    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+    qs = _in_scope(user, "Patient").order_by("pk")
+    if start is not None:
+        return _apply_patient_params(request, with_death_day(qs.filter(pk__gte=start)), 0)
     return _apply_patient_params(request, with_death_day(qs), offset)
 
 

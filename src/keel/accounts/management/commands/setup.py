@@ -82,10 +82,7 @@ class Command(BaseCommand):
         if options["json"]:
             self._write_json(result, uri)
         elif not result.created:
-            self.stdout.write(
-                f"Keel is already set up: program {result.program.slug}, admin {result.admin.username}. "
-                "Nothing was changed."
-            )
+            self.stdout.write(_already_set_up(result, options["program_name"]))
         else:
             self._write_first_steps(result, uri)
 
@@ -125,3 +122,15 @@ class Command(BaseCommand):
             "3. Invite your staff at /program/staff/ and set the program's hours at /program/settings/."
         )
         self.stdout.write("4. Register your first patient at /patients/new/.")
+
+
+def _already_set_up(result: services.SetupResult, asked_name: str) -> str:
+    """A second run's sentence; a program name other than the program's is said not applied (review 38g)."""
+    program = result.program
+    said = f"Keel is already set up: program {program.slug}, admin {result.admin.username}."
+    if asked_name.strip() != program.name:
+        said += (
+            f' The program already exists under its name "{program.name}"; the name "{asked_name.strip()}" '
+            "was not applied."
+        )
+    return said + " Nothing was changed."

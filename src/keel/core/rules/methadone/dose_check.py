@@ -13,7 +13,7 @@ from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.methadone.dose_inputs import DOSE_INPUTS, DoseInput, counted_today_mg, first_of_day
 from keel.core.rules.methadone.dose_policy import DOSE_POLICY, DosePolicy
-from keel.core.rules.methadone.induction import _first_day_checks, first_day_of_dose
+from keel.core.rules.methadone.induction import _first_day_checks, first_day_of_dose, titration_comparison
 from keel.core.rules.methadone.missed_doses import _half_dose_check, _missed_reassessment
 from keel.core.rules.methadone.overrides import _Limits
 from keel.core.rules.methadone.titration import _extra_ecg, _titration_checks, refuse_a_start_after_today
@@ -62,7 +62,7 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     elif missed >= p["missed_half_dose_days"]:
         _half_dose_check(p, missed, comparison, total, limits)
     else:
-        _titration_checks(v, p, comparison, total, limits)
+        _titration_checks(v, p, titration_comparison(v, comparison), total, limits)  # lane fix38h
     if not reasons:
         reasons.append(
             Reason.said(

@@ -39,6 +39,17 @@ DOSE_INPUTS = (
         "before this dose (mg): it counts with today's for every day limit (`window.given_within_hours`)",
     ),
     Field(
+        "given_today_with_earlier_day_mg",
+        "number",
+        required=False,
+        default=0,
+        minimum=0,
+        maximum=1000,
+        help="methadone given today before this dose that counted with the previous program day's (a dose of "
+        "it within the program's same_day_hours before each, `window.counted_with_earlier_day`): on the day "
+        "after a first day, the first day's (mg)",
+    ),
+    Field(
         "previous_day_mg",
         "number",
         required=False,
@@ -128,6 +139,7 @@ class DoseInput(TypedDict):
     requested_mg: float
     given_before_mg: float | None  # lane fix36i: by time given; None: given_today_mg (`first_of_day`)
     given_within_hours_mg: float  # lane fix38e: the previous program day's doses that count with this one
+    given_today_with_earlier_day_mg: float  # lane fix38h: today's doses that counted with the previous day's
     previous_day_mg: float | None
     sedated_or_intoxicated: bool
     hold_open: bool

@@ -98,6 +98,16 @@ def first_day_total(v: DoseInput, why: str, total: float) -> float:
     return max(first_day, v["given_within_hours_mg"]) + v["given_today_mg"] + v["requested_mg"]
 
 
+def titration_comparison(v: DoseInput, comparison: float) -> float:
+    """The dose titration compares a dose's day with (lane fix38h, left by fix38e): on the day after an
+    induction's first day (`titration_from_day`), that first day's total as counted, the doses of today
+    before this one that counted with it (within the program's same_day_hours after one of its doses,
+    `given_today_with_earlier_day_mg`) with it; otherwise the last observed dose."""
+    if v["titration_from_day"] != v["treatment_day"] - 1:
+        return comparison
+    return comparison + v["given_today_with_earlier_day_mg"]
+
+
 def reinduction_day(
     dosed: Iterable[date],
     covered: Callable[[date], bool],

@@ -43,7 +43,7 @@ from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
-from keel.treatment.services.doses.rule import BLOCKING, dose_decision
+from keel.treatment.services.doses.rule import BLOCKING, buprenorphine_counted, dose_decision, earlier_day_mg
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import low_dose_step, recorded_dose_gate, window_phase
 
@@ -85,11 +85,12 @@ def amendment_ceilings(
         .prefetch_related("amendments")
     )
     total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
-    covered = _override_covers(patient, dose, total)
+    settings = guard_rail_policy(patient, rule)
+    counted = counted_total(patient, dose, corrected, total, settings)  # lane fix38h: as the window's cover
+    covered = _override_covers(patient, dose, counted)
     if corrected > effective_mg(dose) and dose.medication == Medication.METHADONE and dose.order is not None:
         _refuse_raise_on_high_qtc(patient, dose, dose.order, total, now)
-    settings = guard_rail_policy(patient, rule)
-    verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
+    verdict, reasons = ceilings(rule, float(corrected), float(counted), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
     if (
@@ -112,6 +113,27 @@ def amendment_ceilings(
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def counted_total(
+    patient: Patient, dose: DoseRecord, corrected: Decimal, total: Decimal, settings: GuardRailPolicy
+) -> Decimal:
+    """The day's total with a corrected dose as the window's cover counts it (lane fix38h, left by fix38e:
+    `guards.prescriber_cover`; `total`: that day's doses with the corrected amount): with the previous
+    program day's doses within the program's same_day_hours before the dose (`rule.earlier_day_mg`); for
+    buprenorphine the rule's one count (`rule.buprenorphine_counted`: a dose within them of a first dose
+    day's counts that whole day's total). A dose of an earlier episode or of a low-dose schedule counts its
+    own day, as the rule. The override a correction needs and the ceilings read this total."""
+    if not in_current_episode(dose):
+        return total
+    ctx = dose_context(patient, dose.medication, dose.local_date)
+    at = dose.given_at or dose.recorded_at
+    if dose.medication != Medication.BUPRENORPHINE:
+        return total + earlier_day_mg(ctx, settings, at)
+    if dose.order is None or dose.order.schedule or ctx.first_dose_on is None:
+        return total
+    phase = window_phase(patient, dose.order, ctx, at)
+    return buprenorphine_counted(ctx, settings, at, phase, total - corrected)[1] + corrected
 
 
 def start_gate_over(patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal) -> None:
@@ -289,8 +311,10 @@ def window_limits_over(
         return list(decision.reasons) if decision.decision in BLOCKING else []
     if dose.order.schedule:  # a low-dose schedule's planned total is its order (the induction limits)
         return []
-    phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
-    beyond = order_over(float(dose.order.dose_mg), float(others), float(corrected), phase != "maintenance")
+    at = dose.given_at or dose.recorded_at
+    phase = window_phase(patient, dose.order, ctx, at)
+    phase, before, _ = buprenorphine_counted(ctx, settings, at, phase, others)  # lane fix38h: as the window
+    beyond = order_over(float(dose.order.dose_mg), float(before), float(corrected), phase != "maintenance")
     if beyond is None:
         return []
     template, sources, params = beyond
@@ -344,7 +368,11 @@ def induction_limits_over(
     if step is not None:  # that day's step of a low-dose schedule (counted in doses given before it)
         reasons.append(low_dose_total_over(float(total), float(step["schedule_mg"])))
     if known:
-        phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+        at = dose.given_at or dose.recorded_at
+        phase = window_phase(patient, dose.order, ctx, at)
+        if step is None:  # lane fix38h: the window's count (`rule.buprenorphine_counted`), not the calendar's
+            phase, before, _ = buprenorphine_counted(ctx, settings, at, phase, total - corrected)
+            total = before + corrected
     else:
         phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
     reasons.append(induction_total_over(phase, float(total), cast(DayLimitPolicy, settings)))

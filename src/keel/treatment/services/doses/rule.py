@@ -18,10 +18,17 @@ from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.methadone import titration_from_day
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
-from keel.core.rules.window import HOLD_OPEN, REFUSED, earlier_day_counts, given_within_hours
+from keel.core.rules.window import (
+    HOLD_OPEN,
+    REFUSED,
+    counted_with_earlier_day,
+    earlier_day_counts,
+    given_within_hours,
+)
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseStatus
 from keel.treatment.queries import DoseContext
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
 
@@ -81,11 +88,9 @@ def dose_decision(
         if given_before_mg is not None:
             raw["given_before_mg"] = float(given_before_mg)
         return rules.get(name).run(raw, settings)
-    # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a low-dose
-    # schedule's step (no phase given) keeps the treatment day's.
-    phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
     read = guard_rail_policy(patient, name) if settings is None else settings
-    return _buprenorphine_decision(name, ctx, {**common, "phase": phase, **(start or {})}, read, at)
+    raw = {**common, **(start or {}), "phase": buprenorphine_phase(ctx, start)}
+    return _buprenorphine_decision(name, ctx, raw, read, at)
 
 
 def _buprenorphine_decision(
@@ -94,16 +99,39 @@ def _buprenorphine_decision(
     """Buprenorphine's rule on `raw`, with the previous program day's doses within the program's
     same_day_hours before `at` counted with the day (lane fix38e, `day_limits.counted_phase`: a dose within
     them of a first dose day's is that day's) and said; a low-dose schedule's step counts its own day."""
-    within = earlier_day_mg(ctx, read, at)
-    if within <= 0 or raw.get("schedule_mg") is not None:
+    if raw.get("schedule_mg") is not None:
         return rules.get(name).run(raw, read)
-    first = None if ctx.previous_day_mg is None else float(ctx.previous_day_mg)
-    raw["phase"], raw["given_today_mg"] = counted_phase(
-        str(raw["phase"]), float(ctx.given_today_mg), float(within), first
-    )
+    phase, counted, within = buprenorphine_counted(ctx, read, at, str(raw["phase"]), ctx.given_today_mg)
+    if within <= 0:
+        return rules.get(name).run(raw, read)
+    raw["phase"], raw["given_today_mg"] = phase, float(counted)
     decision = rules.get(name).run(raw, read)
     said = earlier_day_counts(float(within), float(read["same_day_hours"]))
     return replace(decision, reasons=(*decision.reasons, said))
+
+
+def buprenorphine_counted(
+    ctx: DoseContext, read: GuardRailPolicy, at: datetime | None, phase: str, given: Decimal
+) -> tuple[str, Decimal, Decimal]:
+    """The buprenorphine day limit's phase and the mg counted with a dose given at `at` before it (lane
+    fix38h: the one count of the rule, the override check and a correction): `given` of its own day, with
+    the previous program day's within the program's same_day_hours (`earlier_day_mg`; a dose within them of
+    a first dose day's is that day's, with that day's whole total: `day_limits.counted_phase`). Also the
+    previous day's mg that counted (0: none, the phase and `given` as they were)."""
+    within = earlier_day_mg(ctx, read, at)
+    if within <= 0:
+        return phase, given, within
+    first = None if ctx.previous_day_mg is None else float(ctx.previous_day_mg)
+    counted, mg = counted_phase(phase, float(given), float(within), first)
+    return counted, Decimal(str(mg)), within
+
+
+def buprenorphine_phase(ctx: DoseContext, start: StartGate | None) -> str:
+    """The phase the buprenorphine rule reads: the start gate's (the induction's, counted in dosing days),
+    else the treatment day's (a low-dose schedule's step gives none)."""
+    if start is not None and "phase" in start:
+        return start["phase"]
+    return "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
 
 
 def _methadone_inputs(
@@ -125,7 +153,24 @@ def _methadone_inputs(
         "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
         "window_low_mg": float(min(window)) if window else None,
         "given_within_hours_mg": float(earlier_day_mg(ctx, settings, at)),
+        "given_today_with_earlier_day_mg": float(with_earlier_day_mg(ctx, settings, at)),
     }
+
+
+def with_earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
+    """The mg of the day's doses taken before `at` that counted with the previous program day's (lane fix38h:
+    `window.counted_with_earlier_day`, with the program's same_day_hours; from the rows the context read).
+    0 for a policy without same_day_hours, no time given or no dose of the previous day."""
+    hours = settings.get("same_day_hours")
+    if at is None or not isinstance(hours, int | float) or not ctx.earlier_taken:
+        return Decimal(0)
+    today = [
+        (d.given_at or d.recorded_at, float(ctx.mg_today.get(d.pk, Decimal(0))))
+        for d in ctx.doses_today
+        if d.status == DoseStatus.GIVEN
+    ]
+    earlier = [(when, float(mg)) for when, mg in ctx.earlier_taken]
+    return Decimal(str(counted_with_earlier_day(today, earlier, at, float(hours))))
 
 
 def earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:

@@ -26,7 +26,13 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.doses.guards.day import DoseDay, VerdictDay, slot_taken
 from keel.treatment.services.doses.guards.qtc import order_on_high_qtc
-from keel.treatment.services.doses.rule import BLOCKING, dose_decision, earlier_day_mg
+from keel.treatment.services.doses.rule import (
+    BLOCKING,
+    buprenorphine_counted,
+    buprenorphine_phase,
+    dose_decision,
+    earlier_day_mg,
+)
 from keel.treatment.services.start import start_gate_and_read
 
 
@@ -71,15 +77,16 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
     )
-    documented = override is not None and total <= override.max_total_mg
     start, readiness = None, None
     if medication == Medication.BUPRENORPHINE:
         dose_limit = cast(DoseLimitPolicy, day.policy)  # buprenorphine's guard rail: its dose limit
         start, readiness = start_gate_and_read(
             patient, order, ctx, at, total, overrides, dose_limit=dose_limit, entered_by=day.now
         )
-        if start.get("start_override") and not documented:
-            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
+        gate_total, total = total, _buprenorphine_total(day, at, amount, start)  # lane fix38h: the rule's
+    documented = override is not None and total <= override.max_total_mg
+    if start is not None and start.get("start_override") and not documented:  # the override the gate found
+        override = next(o for o in overrides if o.kind == OverrideKind.START and gate_total <= o.max_total_mg)
     redose = next((o for o in overrides if o.kind == OverrideKind.REDOSE), None)  # newest first
     if redose is not None and not documented and not (start and start.get("start_override")):
         override = redose
@@ -88,6 +95,18 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     switch = any(o.kind == OverrideKind.SWITCH for o in overrides)
     lifted = redose if lifts else None
     return Cover(total, override, documented, start, redose is not None, lifted, switch, readiness)
+
+
+def _buprenorphine_total(day: DoseDay, at: datetime, amount: Decimal, start: StartGate) -> Decimal:
+    """The buprenorphine day's total with a dose of `amount` at `at` as the rule counts it (lane fix38h, left
+    by fix38e: `rule.buprenorphine_counted`, the rule's one count: a dose within the program's same_day_hours
+    of a first dose day's counts that whole day's total), so the override the rule's refusal asks for is the
+    one that passes; a low-dose schedule's step counts its own day (as the rule)."""
+    if start.get("schedule_mg") is not None:
+        return day.ctx.given_today_mg + amount
+    phase = buprenorphine_phase(day.ctx, start)
+    counted = buprenorphine_counted(day.ctx, day.policy, at, phase, day.ctx.given_today_mg)[1]
+    return counted + amount
 
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
