@@ -5,6 +5,7 @@ it on a dose (`window.record_dose`) and a correction runs it again on that day's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -175,10 +176,17 @@ def with_earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetim
 
 def earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
     """The previous program day's methadone that counts with a dose given at `at` (lane fix38e, review 38e:
-    `window.given_within_hours`, the one definition, with the program's same_day_hours; read from the rows
-    the context read). 0 for another medication's policy (no same_day_hours) or no time given."""
+    `within_hours_mg` on the rows the context read)."""
+    return within_hours_mg(ctx.earlier_taken, settings, at)
+
+
+def within_hours_mg(
+    doses: Iterable[tuple[datetime, Decimal]], settings: GuardRailPolicy, at: datetime | None
+) -> Decimal:
+    """The mg of another program day's `doses` (each: when given, else recorded, and its mg) that count with
+    a dose given at `at`: `window.given_within_hours`, the one definition (before or after it, lane fix38l),
+    with the program's same_day_hours. 0 for a policy without same_day_hours or no time given."""
     hours = settings.get("same_day_hours")
     if at is None or not isinstance(hours, int | float):
         return Decimal(0)
-    earlier = ((when, float(mg)) for when, mg in ctx.earlier_taken)
-    return Decimal(str(given_within_hours(earlier, at, float(hours))))
+    return Decimal(str(given_within_hours(((when, float(mg)) for when, mg in doses), at, float(hours))))
