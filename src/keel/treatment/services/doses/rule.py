@@ -17,7 +17,7 @@ from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.buprenorphine.day_limits import counted_phase
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.methadone import titration_from_day
+from keel.core.rules.methadone import comparison_days, titration_from_day
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import (
     HOLD_OPEN,
@@ -142,8 +142,10 @@ def _methadone_inputs(
     comparison doses and window, missed days, the start titration counts from, and (lane fix38e) the
     previous program day's methadone within the program's same_day_hours before `at`."""
     since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
-    window = [mg for day, mg in ctx.observed.items() if day >= since]
-    last = ctx.last_observed_mg
+    within = earlier_day_mg(ctx, settings, at)
+    observed = comparison_days(ctx.observed, ctx.today, within > 0)  # lane fix38l: like with like
+    window = [mg for day, mg in observed.items() if day >= since]
+    last = observed[max(observed)] if observed else None
     restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
     return {
         "treatment_day": ctx.treatment_day,
@@ -153,7 +155,7 @@ def _methadone_inputs(
         "days_since_last_increase": ctx.days_since_last_increase,
         "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
         "window_low_mg": float(min(window)) if window else None,
-        "given_within_hours_mg": float(earlier_day_mg(ctx, settings, at)),
+        "given_within_hours_mg": float(within),
         "given_today_with_earlier_day_mg": float(with_earlier_day_mg(ctx, settings, at)),
     }
 
