@@ -15,9 +15,10 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.buprenorphine.day_limits import counted_phase
-from keel.core.rules.inputs import FieldError
+from keel.core.rules.inputs import FieldError, check_fields
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.methadone import comparison_days, titration_from_day
+from keel.core.rules.methadone import comparison_days, counted_total_mg, titration_from_day
+from keel.core.rules.methadone.dose_inputs import DoseInput as MethadoneDoseInput
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import (
     HOLD_OPEN,
@@ -158,6 +159,24 @@ def _methadone_inputs(
         "given_within_hours_mg": float(within),
         "given_today_with_earlier_day_mg": float(with_earlier_day_mg(ctx, settings, at)),
     }
+
+
+def methadone_counted(ctx: DoseContext, settings: GuardRailPolicy, at: datetime, amount: Decimal) -> Decimal:
+    """The methadone day's total with a dose of `amount` at `at` as the rule counts it (lane fix38l, left by
+    fix38h: `methadone.counted_total_mg`, the rule's one count, on the inputs the rule reads): a dose that
+    counts as the first day's by the hours counts that whole day's total, so the override the rule's
+    refusal asks for is the one that passes."""
+    policy = cast(MethadoneDosePolicy, settings)
+    raw: dict[str, object] = {
+        "given_today_mg": float(ctx.given_today_mg),
+        "requested_mg": float(amount),
+        "sedated_or_intoxicated": False,
+        "documented_rationale": False,
+        "hold_open": False,
+        **_methadone_inputs(ctx, policy, at),
+    }
+    v = cast(MethadoneDoseInput, check_fields(rules.get(GUARD_RAILS["methadone"]).inputs, raw))
+    return Decimal(str(counted_total_mg(v, policy)))
 
 
 def with_earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
