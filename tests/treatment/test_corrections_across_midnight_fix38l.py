@@ -37,7 +37,13 @@ def _give(world: World, mg: str, when: datetime) -> DoseRecord:
 
 def _correct(world: World, dose: DoseRecord, mg: str, when: datetime) -> None:
     with time_machine.travel(when, tick=False):
-        amend_dose(by=world.staff["nurse"], patient_id=world.alice.pk, dose_id=dose.pk, corrected_mg=mg, reason=REASON)
+        amend_dose(
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            dose_id=dose.pk,
+            corrected_mg=mg,
+            reason=REASON,
+        )
 
 
 def _order(world: World, mg: str, when: datetime) -> None:
