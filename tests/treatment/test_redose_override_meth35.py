@@ -133,11 +133,26 @@ def test_yesterdays_re_dose_override_ends_with_the_day(world: World) -> None:
 
 
 def test_a_re_dose_override_written_after_midnight_covers_the_new_day(world: World) -> None:
+    # Lane fix38l: since fix38e the 23:40 dose counts with the 00:05 one (within same_day_hours), so the
+    # set-up is the 30 mg order split 15 + 15 (within the order; 30 + 30 is refused by the amount, below);
+    # the point stands: the override written after midnight lifts the new day's re-dose interval.
+    today = steady(world, days=(3, 2))
+    yesterday = today - timedelta(days=1)
+    give(world, "15", at(world, yesterday, 23, 40))
+    override(world, at(world, today, 0, 1), kind="redose", reason=SPLIT)
+    assert give(world, "15", at(world, today, 0, 5)).decision.decision == "allowed_with_rationale"
+
+
+def test_30_mg_after_midnight_on_top_of_30_mg_at_23_40_on_a_30_mg_order_is_refused_by_the_amount(
+    world: World,
+) -> None:
+    """Lane fix38l (fix38e): the re-dose override lifts the interval only; the two doses 25 minutes apart
+    count together against the order."""
     today = steady(world, days=(3, 2))
     yesterday = today - timedelta(days=1)
     give(world, "30", at(world, yesterday, 23, 40))
     override(world, at(world, today, 0, 1), kind="redose", reason=SPLIT)
-    assert give(world, "30", at(world, today, 0, 5)).decision.decision == "allowed_with_rationale"
+    assert "more than the order" in words(blocked(world, "30", at(world, today, 0, 5)))
 
 
 def test_the_re_dose_override_never_passes_the_hard_bound(world: World) -> None:

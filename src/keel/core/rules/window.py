@@ -44,14 +44,16 @@ class RedosePolicy(TypedDict):
 SAME_DAY_SOURCES = ("keel-same-day-hours", "keel-policy")
 
 
-def given_within_hours(earlier: Iterable[tuple[datetime, float]], at: datetime, hours: float) -> float:
-    """The one definition of the earlier days' doses that count with a dose given at `at` (lane fix38e,
-    review 38e: a day limit never resets at the program's midnight): the mg of the doses of earlier program
-    days (`earlier`: each dose's time given, else recorded, and its mg) given less than `hours` before `at`,
-    on the time line (UTC: a night the clocks change has its real length), never after it."""
+def given_within_hours(others: Iterable[tuple[datetime, float]], at: datetime, hours: float) -> float:
+    """The one definition of the other program days' doses that count with a dose given at `at` (lane
+    fix38e, review 38e: a day limit never resets at the program's midnight): the mg of the doses of other
+    program days (`others`: each dose's time given, else recorded, and its mg) given less than `hours`
+    before or after `at`, on the time line (UTC: a night the clocks change has its real length). Lane fix38l
+    (re-attack 38m finding 1): after too, for a correction of an evening dose whose next day's doses came
+    after it; a dose at the window has none after it, so the window counts the earlier day's alone."""
     moment = at.astimezone(UTC)
     window = timedelta(hours=hours)
-    return sum((mg for when, mg in earlier if timedelta(0) <= moment - when.astimezone(UTC) < window), 0.0)
+    return sum((mg for when, mg in others if abs(moment - when.astimezone(UTC)) < window), 0.0)
 
 
 def counted_with_earlier_day(

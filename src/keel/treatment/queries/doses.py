@@ -42,6 +42,17 @@ def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None
     return Decimal(0) if last.voided else Decimal(last.corrected_mg or 0)
 
 
+def taken_on(patient: Patient, medication: str, day: date) -> list[tuple[datetime, Decimal]]:
+    """Each dose of this medication given on `day` and taken (`effective_mg` above 0): when it was given,
+    else recorded, and its mg after corrections. Lane fix38l: the next program day's doses a correction of an
+    evening dose counts within the program's same_day_hours after it (`rule.within_hours_mg`)."""
+    doses = DoseRecord.objects.filter(
+        patient=patient, medication=medication, local_date=day, status=DoseStatus.GIVEN
+    ).prefetch_related("amendments")
+    taken = ((d.given_at or d.recorded_at, effective_mg(d)) for d in doses)
+    return [(when, mg) for when, mg in taken if mg > 0]
+
+
 def correction_version(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> int:
     """The version of a dose's corrections (`correction_version`, lane fix34a, review 34a hole 1): the id of
     the correction in force (its latest, as `effective_mg` reads it), 0 for none. A correction or void

@@ -30,6 +30,7 @@ from keel.core.rules.methadone.induction import (
     FIRST_DAY,
     NO_COMPARISON,
     REINDUCTION,
+    counted_total_mg,
     first_day_limits,
     first_day_over,
     reinduction_day,
@@ -51,7 +52,7 @@ from keel.core.rules.methadone.take_home_inputs import (
     TakeHomePolicy,
     federal_max_supply,
 )
-from keel.core.rules.methadone.titration import titration_from_day
+from keel.core.rules.methadone.titration import comparison_days, titration_from_day
 
 __all__ = [
     "CRITERIA",
@@ -78,6 +79,8 @@ __all__ = [
     "bottle_schedule_problems",
     "check_first_bottle_day",
     "closure_day_supply",
+    "comparison_days",
+    "counted_total_mg",
     "federal_max_supply",
     "first_day_limits",
     "first_day_over",

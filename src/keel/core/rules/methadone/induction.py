@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from keel.core import episodes
 from keel.core.decision import Param, Reason
-from keel.core.rules.methadone.dose_inputs import DoseInput, first_of_day
+from keel.core.rules.methadone.dose_inputs import DoseInput, counted_today_mg, first_of_day
 from keel.core.rules.methadone.dose_policy import DosePolicy
 from keel.core.rules.methadone.overrides import _Limits
 from keel.core.words import gettext_noop
@@ -96,6 +96,18 @@ def first_day_total(v: DoseInput, why: str, total: float) -> float:
         return total
     first_day = v["previous_day_mg"] if v["previous_day_mg"] is not None else v["given_within_hours_mg"]
     return max(first_day, v["given_within_hours_mg"]) + v["given_today_mg"] + v["requested_mg"]
+
+
+def counted_total_mg(v: DoseInput, p: DosePolicy) -> float:
+    """The day's total a dose makes as the rule counts it (lane fix38l, left by fix38h): the doses counted
+    with it and the dose (`counted_today_mg`); on a dose that counts as the first day's by the hours, the whole
+    first day's (`first_day_total`, the first day's limits' count). A prescriber's override for the day
+    covers this total (`guards.prescriber_cover`), so the override a refusal asks for is the one that passes."""
+    total = counted_today_mg(v) + v["requested_mg"]
+    missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
+    comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
+    why = first_day_of_dose(v, missed, comparison, p)
+    return total if why is None else first_day_total(v, why, total)
 
 
 def titration_comparison(v: DoseInput, comparison: float) -> float:

@@ -8,7 +8,9 @@ induction after missed days (Australian guidelines 2003, 3.5; correction 8) star
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TypeVar
 
 from keel.core import episodes
 from keel.core.decision import Reason
@@ -19,6 +21,8 @@ from keel.core.rules.methadone.overrides import _Limits
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
+
+T = TypeVar("T")
 
 
 def _titration_checks(v: DoseInput, p: DosePolicy, comparison: float, total: float, limits: _Limits) -> None:
@@ -65,6 +69,20 @@ def titration_from_day(first_dose_on: date | None, reinduction_on: date | None) 
     if first_dose_on is None or reinduction_on is None or reinduction_on <= first_dose_on:
         return 1
     return episodes.treatment_day(first_dose_on, reinduction_on)
+
+
+def comparison_days(observed: Mapping[date, T], today: date, earlier_day_counts: bool) -> dict[date, T]:
+    """The observed days' totals (`observed`: before `today`) titration compares a dose's counted total with,
+    like with like (lane fix38l, re-attack 38m finding 3): when a dose of the previous program day counts
+    with this one (`earlier_day_counts`, within the program's same_day_hours), that day's doses are in the
+    counted set, so that day is no comparison: the days before it are (40 mg at 23:00 and 40 mg at 01:30
+    after 80 mg a day is 80 mg against 80, not against the 40 already counted). All of them when no day
+    before it was observed."""
+    if not earlier_day_counts:
+        return dict(observed)
+    previous = today - timedelta(days=1)
+    before = {day: mg for day, mg in observed.items() if day != previous}
+    return before if before else dict(observed)
 
 
 def refuse_a_start_after_today(v: DoseInput) -> None:

@@ -7,7 +7,7 @@ QTc of 500 ms or more stops a raise whatever override covers it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -38,12 +38,18 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
-from keel.treatment.queries.doses import episode_first_day_before, given_before, in_current_episode
+from keel.treatment.queries.doses import episode_first_day_before, given_before, in_current_episode, taken_on
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import blockade_verdict
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order, take_home_day_guard
-from keel.treatment.services.doses.rule import BLOCKING, buprenorphine_counted, dose_decision, earlier_day_mg
+from keel.treatment.services.doses.rule import (
+    BLOCKING,
+    buprenorphine_counted,
+    dose_decision,
+    earlier_day_mg,
+    within_hours_mg,
+)
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import low_dose_step, recorded_dose_gate, window_phase
 
@@ -84,8 +90,9 @@ def amendment_ceilings(
         .exclude(pk=dose.pk)
         .prefetch_related("amendments")
     )
-    total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
     settings = guard_rail_policy(patient, rule)
+    later = next_day_mg(patient, dose, settings)  # lane fix38l: the hours after it count too
+    total = corrected + sum((effective_mg(d) for d in others), Decimal(0)) + later
     counted = counted_total(patient, dose, corrected, total, settings)  # lane fix38h: as the window's cover
     covered = _override_covers(patient, dose, counted)
     if corrected > effective_mg(dose) and dose.medication == Medication.METHADONE and dose.order is not None:
@@ -113,6 +120,16 @@ def amendment_ceilings(
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def next_day_mg(patient: Patient, dose: DoseRecord, settings: GuardRailPolicy) -> Decimal:
+    """The next program day's doses within the program's same_day_hours after `dose` (lane fix38l, re-attack
+    38m finding 1: a raise counts every dose within the hours of it, after as before; `rule.within_hours_mg`,
+    the one count). 0 for a dose of an earlier episode (its day is not this episode's)."""
+    if not in_current_episode(dose):
+        return Decimal(0)
+    later = taken_on(patient, dose.medication, dose.local_date + timedelta(days=1))
+    return within_hours_mg(later, settings, dose.given_at or dose.recorded_at) if later else Decimal(0)
 
 
 def counted_total(

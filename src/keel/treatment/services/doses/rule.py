@@ -5,6 +5,7 @@ it on a dose (`window.record_dose`) and a correction runs it again on that day's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,9 +15,10 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.buprenorphine.day_limits import counted_phase
-from keel.core.rules.inputs import FieldError
+from keel.core.rules.inputs import FieldError, check_fields
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.methadone import titration_from_day
+from keel.core.rules.methadone import comparison_days, counted_total_mg, titration_from_day
+from keel.core.rules.methadone.dose_inputs import DoseInput as MethadoneDoseInput
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import (
     HOLD_OPEN,
@@ -141,8 +143,10 @@ def _methadone_inputs(
     comparison doses and window, missed days, the start titration counts from, and (lane fix38e) the
     previous program day's methadone within the program's same_day_hours before `at`."""
     since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
-    window = [mg for day, mg in ctx.observed.items() if day >= since]
-    last = ctx.last_observed_mg
+    within = earlier_day_mg(ctx, settings, at)
+    observed = comparison_days(ctx.observed, ctx.today, within > 0)  # lane fix38l: like with like
+    window = [mg for day, mg in observed.items() if day >= since]
+    last = observed[max(observed)] if observed else None
     restart = ctx.reinduction_on(int(settings["missed_reinduction_days"]))
     return {
         "treatment_day": ctx.treatment_day,
@@ -152,9 +156,27 @@ def _methadone_inputs(
         "days_since_last_increase": ctx.days_since_last_increase,
         "titration_from_day": titration_from_day(ctx.first_dose_on, restart),
         "window_low_mg": float(min(window)) if window else None,
-        "given_within_hours_mg": float(earlier_day_mg(ctx, settings, at)),
+        "given_within_hours_mg": float(within),
         "given_today_with_earlier_day_mg": float(with_earlier_day_mg(ctx, settings, at)),
     }
+
+
+def methadone_counted(ctx: DoseContext, settings: GuardRailPolicy, at: datetime, amount: Decimal) -> Decimal:
+    """The methadone day's total with a dose of `amount` at `at` as the rule counts it (lane fix38l, left by
+    fix38h: `methadone.counted_total_mg`, the rule's one count, on the inputs the rule reads): a dose that
+    counts as the first day's by the hours counts that whole day's total, so the override the rule's
+    refusal asks for is the one that passes."""
+    policy = cast(MethadoneDosePolicy, settings)
+    raw: dict[str, object] = {
+        "given_today_mg": float(ctx.given_today_mg),
+        "requested_mg": float(amount),
+        "sedated_or_intoxicated": False,
+        "documented_rationale": False,
+        "hold_open": False,
+        **_methadone_inputs(ctx, policy, at),
+    }
+    v = cast(MethadoneDoseInput, check_fields(rules.get(GUARD_RAILS["methadone"]).inputs, raw))
+    return Decimal(str(counted_total_mg(v, policy)))
 
 
 def with_earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
@@ -175,10 +197,17 @@ def with_earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetim
 
 def earlier_day_mg(ctx: DoseContext, settings: GuardRailPolicy, at: datetime | None) -> Decimal:
     """The previous program day's methadone that counts with a dose given at `at` (lane fix38e, review 38e:
-    `window.given_within_hours`, the one definition, with the program's same_day_hours; read from the rows
-    the context read). 0 for another medication's policy (no same_day_hours) or no time given."""
+    `within_hours_mg` on the rows the context read)."""
+    return within_hours_mg(ctx.earlier_taken, settings, at)
+
+
+def within_hours_mg(
+    doses: Iterable[tuple[datetime, Decimal]], settings: GuardRailPolicy, at: datetime | None
+) -> Decimal:
+    """The mg of another program day's `doses` (each: when given, else recorded, and its mg) that count with
+    a dose given at `at`: `window.given_within_hours`, the one definition (before or after it, lane fix38l),
+    with the program's same_day_hours. 0 for a policy without same_day_hours or no time given."""
     hours = settings.get("same_day_hours")
     if at is None or not isinstance(hours, int | float):
         return Decimal(0)
-    earlier = ((when, float(mg)) for when, mg in ctx.earlier_taken)
-    return Decimal(str(given_within_hours(earlier, at, float(hours))))
+    return Decimal(str(given_within_hours(((when, float(mg)) for when, mg in doses), at, float(hours))))

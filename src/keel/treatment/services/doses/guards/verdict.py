@@ -32,6 +32,7 @@ from keel.treatment.services.doses.rule import (
     buprenorphine_phase,
     dose_decision,
     earlier_day_mg,
+    methadone_counted,
 )
 from keel.treatment.services.start import start_gate_and_read
 
@@ -74,6 +75,8 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     )
     earlier = earlier_day_mg(ctx, day.policy, at) if ctx.earlier_taken else Decimal(0)  # lane fix38e
     total = ctx.given_today_mg + earlier + amount  # the day's total as the rule counts it
+    if medication == Medication.METHADONE and earlier > 0:  # lane fix38l: the rule's count (the first day's)
+        total = methadone_counted(ctx, day.policy, at, amount)
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
     )
