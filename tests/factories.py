@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -96,8 +97,8 @@ def given_on(
     at: datetime | None = None,
 ) -> DoseRecord:
     """`mg` of `order` given to Alice on `day` (treatment day `treatment_day`), recorded by the nurse at 14:00
-    UTC that day, or given and recorded at `at` when it is given (a row: the history, not the behaviour
-    under test)."""
+    UTC that day (on her program's day: `_on_her_day`), or given and recorded at `at` when it is given (a row:
+    the history, not the behaviour under test)."""
     return DoseRecord.objects.create(
         patient=world.alice,
         order=order,
@@ -109,9 +110,20 @@ def given_on(
         treatment_day=treatment_day,
         decision={},
         recorded_by=world.staff["nurse"],
-        recorded_at=at or datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
+        recorded_at=at or _on_her_day(world, day),
         given_at=at,
     )
+
+
+def _on_her_day(world: World, day: date) -> datetime:
+    """14:00 UTC on `day` when that moment is on `day` on her program's clock (New York: the morning), else
+    noon of `day` there (Auckland: 14:00 UTC is already the next day, and since lane fix38e a dose's time
+    decides which day's limits it counts with)."""
+    at = datetime(day.year, day.month, day.day, 14, tzinfo=UTC)
+    zone = ZoneInfo(world.alice.program.time_zone)
+    if at.astimezone(zone).date() == day:
+        return at
+    return datetime(day.year, day.month, day.day, 12, tzinfo=zone).astimezone(UTC)
 
 
 def buprenorphine_then_methadone_order(world: World, bup_at: datetime) -> None:

@@ -137,7 +137,7 @@ def test_the_refusal_says_the_buprenorphine_time_is_not_known(world: World) -> N
     _bup_time_unknown(world, now)
     with pytest.raises(DoseBlocked) as exc:
         record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30", now=now)
-    assert "time of her last buprenorphine is not known" in str(exc.value)
+    assert "time of the last buprenorphine is not known" in str(exc.value)
 
 
 def test_the_refusal_says_the_time_is_not_known_in_spanish(world: World) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from keel.accounts.models import User
 from keel.assessments.models import Assessment, AssessmentCorrection
 from keel.audit.models import Action, AuditEvent
+from keel.core.digits import ascii_digits
 from keel.core.instruments.model import Result
 from keel.core.rules.flag_follows import item9_follow
 from keel.core.words import gettext_noop as N_
@@ -148,7 +149,7 @@ def _at_resolution(assessment: Assessment, flag: PatientFlag, row: AssessmentCor
         action=Action.CREATE,
         id__lt=resolved,
     ).values_list("target_id", flat=True)
-    return _in_force(assessment, earlier.filter(pk__in=[int(t) for t in written if t.isdigit()]))
+    return _in_force(assessment, earlier.filter(pk__in=[int(t) for t in written if ascii_digits(t)]))
 
 
 def _follow(
