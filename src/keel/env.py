@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -145,36 +146,75 @@ def parse_database_url(url: str) -> dict[str, object]:
     return entry
 
 
-def parse_email_url(url: str) -> dict[str, object]:
+EMAIL_URL_OPTIONS = frozenset({"from", "tls"})
+
+
+def _email_options(parts: SplitResult) -> dict[str, str]:
+    """KEEL_EMAIL_URL's ?options, each named at most once and known (console:// takes from= only)."""
+    from urllib.parse import parse_qsl
+
+    known = EMAIL_URL_OPTIONS if parts.scheme != "console" else frozenset({"from"})
+    options: dict[str, str] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key not in known:
+            raise ConfigError(f"KEEL_EMAIL_URL: unknown option {key} (known: {', '.join(sorted(known))})")
+        if key in options:
+            raise ConfigError(f"KEEL_EMAIL_URL: option {key} is given more than once")
+        options[key] = value
+    return options
+
+
+def _email_tls(scheme: str, raw: str | None) -> bool:
+    """STARTTLS: smtp+tls://, or smtp:// with tls= a boolean (smtps:// is TLS from the first byte)."""
+    if raw is None:
+        return scheme == "smtp+tls"
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE - {""}:
+        raise ConfigError(f"KEEL_EMAIL_URL: tls= must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+    tls = value in _TRUE
+    if (scheme == "smtps" and tls) or (scheme == "smtp+tls" and not tls):
+        raise ConfigError(f"KEEL_EMAIL_URL: tls={raw} contradicts {scheme}:// (leave tls= out)")
+    return tls
+
+
+def parse_email_url(url: str, *, production: bool = False) -> dict[str, object]:
     """Turn KEEL_EMAIL_URL into Django's email settings (issue #18).
 
     smtp://user:pass@host:587?from=keel@clinic.example  plain SMTP (add tls=1 for STARTTLS)
     smtp+tls://...                                       STARTTLS
     smtps://...                                          SMTP over TLS (implicit, usually port 465)
     console://?from=...                                  print messages to standard output (development only)
+
+    An unknown or repeated option and a tls= that is not a boolean are refused (re-attack 38s finding 2); in
+    production a password goes over plain SMTP only when the URL says tls=0 outright.
     """
-    from urllib.parse import parse_qs, unquote
+    from urllib.parse import unquote
 
     parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    if parts.scheme not in {"smtp", "smtp+tls", "smtps", "console"}:
+        raise ConfigError(
+            f"KEEL_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp, smtp+tls, smtps or console)"
+        )
+    query = _email_options(parts)
     sender = query.get("from", "")
     if sender and ("@" not in sender or any(c in sender for c in "\r\n")):
         raise ConfigError("KEEL_EMAIL_URL: from= must be one email address")
     common: dict[str, object] = {"DEFAULT_FROM_EMAIL": sender or "keel@localhost", "EMAIL_TIMEOUT": 20}
     if parts.scheme == "console":
         return {**common, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if parts.scheme not in {"smtp", "smtp+tls", "smtps"}:
-        raise ConfigError(
-            f"KEEL_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp, smtp+tls, smtps or console)"
-        )
     if not parts.hostname:
         raise ConfigError("KEEL_EMAIL_URL: an smtp URL needs a host, e.g. smtp://mail.example.org:587")
     try:
         port = parts.port
     except ValueError:
         raise ConfigError("KEEL_EMAIL_URL: the port must be a number from 1 to 65535") from None
-    tls = parts.scheme == "smtp+tls" or query.get("tls", "").lower() in _TRUE
+    tls = _email_tls(parts.scheme, query.get("tls"))
     ssl = parts.scheme == "smtps"
+    if production and parts.password and not (tls or ssl) and "tls" not in query:
+        raise ConfigError(
+            "KEEL_EMAIL_URL: in production the mail password goes over TLS: use smtp+tls:// or smtps://, "
+            "or add tls=0 to send it in the clear on purpose"
+        )
     return {
         **common,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -188,34 +228,83 @@ def parse_email_url(url: str) -> dict[str, object]:
 
 
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# WHATWG URL: a host whose last label is a number (decimal, or 0x hex) is an IPv4 address to a browser, read
+# as inet_aton reads it (127.1, 2130706433, 0x7f.1, 0177.0.0.1 all open 127.0.0.1).
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def _is_loopback(host: str) -> bool:
-    name = host.strip("[]").lower().rstrip(".")
-    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
-        return True
+def _address_as_browsers_read(name: str) -> Address | None:
+    """The IP address a browser opens for host `name` (lowercase, no brackets, no trailing dot), an
+    IPv4-mapped IPv6 address as its IPv4; None for a DNS name; ValueError for a number no browser reads."""
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+        if not _NUMERIC_LABEL.fullmatch(name.rsplit(".", 1)[-1]):
+            return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(name))
+        except OSError:
+            raise ValueError(name) from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _idna(name: str) -> str:
+    """A host name in the form browsers send it (IDNA/punycode, as Django's own `punycode`)."""
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""  # empty or over-long label: not a name
+
+
+def _public_host_problem(hostname: str) -> str | None:
+    """Why a production KEEL_PUBLIC_URL's host is not one staff and patients reach Keel at, or None."""
+    name = hostname.lower().rstrip(".")
+    try:
+        address = _address_as_browsers_read(name)
+    except ValueError:
+        return f"its host {hostname!r} is not a host name or an IP address"
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        address = ipaddress.IPv4Address("127.0.0.1")
+    if address is not None and (address.is_loopback or address.is_unspecified):
+        return (
+            f"names this machine ({hostname}); in production it is the address staff and patients reach "
+            "Keel at"
+        )
+    if isinstance(address, ipaddress.IPv4Address) and ":" not in name and name != str(address):
+        return f"write its IPv4 address as four numbers ({address}, not {hostname})"
+    ascii_name = _idna(name)
+    if address is None and not (
+        len(ascii_name) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in ascii_name.split("."))
+    ):
+        return f"its host {hostname!r} is not a host name or an IP address"
+    return None
 
 
 def parse_public_url(url: str, *, production: bool) -> str:
     """KEEL_PUBLIC_URL, the address every link Keel sends is written on, without its trailing slash. In
-    production: an https:// origin (a host, an optional port; no user, path, query or fragment) whose host is
-    not this machine's loopback, since staff and patients open the links from their own devices (review 38g
-    hole 1). Elsewhere: any http:// or https:// address."""
+    production: an https:// origin (a host, an optional port 1-65535; no user, path, query or fragment) whose
+    host is a DNS name or an IP address and not this machine's loopback however written, since staff and
+    patients open the links from their own devices (review 38g hole 1, re-attack 38s findings 3 and 4).
+    Elsewhere: any http:// or https:// address."""
     if not production:
         if not url.startswith(("https://", "http://")):
             raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
         return url.rstrip("/")
     example = "e.g. https://keel.clinic.example"
-    parts = urlsplit(url)
     try:
-        _ = parts.port  # a port that is not a number raises here
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number, or over 65535, raises here
     except ValueError:
-        raise ConfigError(f"KEEL_PUBLIC_URL: the port must be a number ({example}:8443)") from None
+        raise ConfigError(
+            f"KEEL_PUBLIC_URL: the port must be a number from 1 to 65535 ({example}:8443)"
+        ) from None
+    if port == 0:
+        raise ConfigError(f"KEEL_PUBLIC_URL: the port must be a number from 1 to 65535 ({example}:8443)")
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigError(
             f"KEEL_PUBLIC_URL must be an https:// address with a host when KEEL_PRODUCTION=1 ({example})"
@@ -224,12 +313,30 @@ def parse_public_url(url: str, *, production: bool) -> str:
         raise ConfigError(
             f"KEEL_PUBLIC_URL must be the site's address alone, no user, path or query ({example})"
         )
-    if _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"KEEL_PUBLIC_URL names this machine ({parts.hostname}); in production it is the address "
-            f"staff and patients reach Keel at ({example})"
-        )
+    problem = _public_host_problem(parts.hostname)
+    if problem:
+        raise ConfigError(f"KEEL_PUBLIC_URL: {problem} ({example})")
     return f"https://{parts.netloc}"
+
+
+def require_public_host_allowed(public_url: str, allowed_hosts: list[str]) -> None:
+    """Production: Django answers 400 to a request whose Host ALLOWED_HOSTS does not allow, so a
+    KEEL_PUBLIC_URL whose host it does not allow would open "Bad Request" from every link Keel sends
+    (re-attack 38s finding 1).
+    Compared as Django compares a request's host: the IDNA form a browser sends, through Django's own
+    split_domain_port and validate_host (".clinic.example", "*")."""
+    from django.http.request import split_domain_port, validate_host
+
+    parts = urlsplit(public_url)
+    host = _idna(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"
+    domain, _ = split_domain_port(host)
+    if not domain or not validate_host(domain, allowed_hosts):
+        raise ConfigError(
+            f"KEEL_ALLOWED_HOSTS does not allow KEEL_PUBLIC_URL's host ({host}): every request to it would "
+            f"be refused with 400 Bad Request; add it to KEEL_ALLOWED_HOSTS (e.g. KEEL_ALLOWED_HOSTS={host})"
+        )
 
 
 RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

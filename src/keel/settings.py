@@ -22,6 +22,7 @@ from keel.env import (
     parse_database_url,
     parse_email_url,
     parse_public_url,
+    require_public_host_allowed,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -499,7 +500,7 @@ if _email_url is None and PRODUCTION:
     raise ConfigError(
         "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
     )
-globals().update(parse_email_url(_email_url or "console://"))
+globals().update(parse_email_url(_email_url or "console://", production=PRODUCTION))
 # The address people reach Keel at, for the links in messages (reminders, invitations, activation codes).
 # Production: required, an https:// address with a host that is not the loopback (keel.env.parse_public_url).
 _public_url = env_str("KEEL_PUBLIC_URL")
@@ -509,6 +510,8 @@ if _public_url is None and PRODUCTION:
         "Keel at, written on every link Keel sends (e.g. https://keel.clinic.example)"
     )
 KEEL_PUBLIC_URL = parse_public_url(_public_url or "http://127.0.0.1:8000", production=PRODUCTION)
+if PRODUCTION:  # its host in ALLOWED_HOSTS, or every link Keel sends opens "Bad Request" (re-attack 38s)
+    require_public_host_allowed(KEEL_PUBLIC_URL, ALLOWED_HOSTS)
 
 
 # Who is a minor for a Part 2 consent (42 CFR 2.14 defers to state law): program policy with the bounds of

@@ -42,6 +42,7 @@ def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS=_key("d1"),
+        KEEL_ALLOWED_HOSTS="keel.example.org",
         KEEL_PUBLIC_URL="https://keel.example.org",
         KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
         KEEL_CHECKPOINT_KEY=_checkpoint_key(tmp_path),

@@ -65,6 +65,7 @@ def test_production_without_a_public_url_says_which_variable(tmp_path: Path) -> 
 def test_production_starts_with_the_deployment_tests_kind_of_public_url(tmp_path: Path) -> None:
     """tests/deploy/run.sh's value: a name that is not the loopback's, on a port of its own."""
     env = production_env(tmp_path / "data")
+    env["KEEL_ALLOWED_HOSTS"] = "keel.clinic.test"
     env["KEEL_PUBLIC_URL"] = "https://keel.clinic.test:8443"
     result = keel(env, "check")
     assert result.returncode == 0, result.stderr[-400:]

@@ -53,3 +53,48 @@ def test_a_bad_url_is_named(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match="KEEL_EMAIL_URL") as caught:
         parse_email_url(url)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("smtp://mail.example.org?tls=ture", "tls="),
+        ("smtp://mail.example.org?form=keel@clinic.example", "unknown option form"),
+        ("smtp://mail.example.org?tls=1&tls=0", "more than once"),
+        ("smtps://mail.example.org?tls=1", "tls="),
+        ("smtp+tls://mail.example.org?tls=0", "tls="),
+        ("console://?tls=1", "unknown option tls"),
+    ],
+)
+def test_a_bad_option_is_named(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match="KEEL_EMAIL_URL") as caught:
+        parse_email_url(url)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", " on "])
+def test_tls_reads_every_true_spelling(value: str) -> None:
+    assert parse_email_url(f"smtp://mail.example.org?tls={value}")["EMAIL_USE_TLS"] is True
+
+
+def test_production_refuses_a_password_over_plain_smtp() -> None:
+    with pytest.raises(ConfigError, match="KEEL_EMAIL_URL"):
+        parse_email_url("smtp://keel:pw@mail.example.org:25?from=keel@clinic.example", production=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "smtp://keel:pw@relay.internal:25?tls=0&from=keel@clinic.example",
+        "smtp://keel:pw@mail.example.org:587?tls=1",
+        "smtp+tls://keel:pw@mail.example.org:587",
+        "smtps://keel:pw@mail.example.org",
+        "smtp://127.0.0.1:2525?from=keel@clinic.example",
+    ],
+)
+def test_production_takes_tls_no_password_or_plain_smtp_said_outright(url: str) -> None:
+    assert parse_email_url(url, production=True)["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+
+
+def test_development_sends_a_password_over_plain_smtp() -> None:
+    assert parse_email_url("smtp://keel:pw@mail.example.org:25")["EMAIL_HOST_PASSWORD"] == "pw"
