@@ -146,10 +146,16 @@ def test_only_a_prescriber_resolves_it(world: World) -> None:
     url = f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/"
     with time_machine.travel(NOON + timedelta(hours=4), tick=False):
         sign_in(nurse := Client(), world.staff["nurse"])
-        nurse.post(url, {"note": "Seen her: no signs of precipitated withdrawal, COWS 3 now"})
+        nurse.post(
+            url,
+            {"note": "Seen her: no signs of precipitated withdrawal, COWS 3 now", "version": flag.version},
+        )
         assert PatientFlag.objects.get(pk=flag.pk).resolved_at is None
         sign_in(doctor := Client(), world.staff["prescriber"])
-        doctor.post(url, {"note": "Seen her: no signs of precipitated withdrawal, COWS 3 now"})
+        doctor.post(
+            url,
+            {"note": "Seen her: no signs of precipitated withdrawal, COWS 3 now", "version": flag.version},
+        )
     assert PatientFlag.objects.get(pk=flag.pk).resolved_at is not None
 
 
@@ -168,5 +174,7 @@ def test_a_token_note_does_not_resolve_it(world: World) -> None:
     [flag] = _flags()
     with time_machine.travel(NOON + timedelta(hours=4), tick=False):
         sign_in(doctor := Client(), world.staff["prescriber"])
-        doctor.post(f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "ok"})
+        doctor.post(
+            f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "ok", "version": flag.version}
+        )
     assert PatientFlag.objects.get(pk=flag.pk).resolved_at is None

@@ -123,7 +123,8 @@ def test_the_counselor_sees_and_resolves_a_flag_raised_by_a_check_in(world: Worl
     assert "never blame" in page
     (flag,) = flags(world, "reported_use")
     counselor.post(
-        f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "Talked; naloxone given."}
+        f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/",
+        {"note": "Talked; naloxone given.", "version": flag.version},
     )
     flag.refresh_from_db()
     assert flag.resolved_at is not None

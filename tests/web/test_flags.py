@@ -41,7 +41,8 @@ def test_a_counselor_resolves_a_flag_with_a_note_on_the_page(world: World, flag:
     page = client.get(f"/patients/{world.alice.pk}/").content.decode()
     assert "What was done" in page
     response = client.post(
-        f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "Called; safety plan made"}
+        f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/",
+        {"note": "Called; safety plan made", "version": flag.version},
     )
     assert response.status_code == 302
     flag.refresh_from_db()

@@ -4,8 +4,9 @@ A positive screen later corrected negative, or marked entered in error: its open
 resolves it, having seen the person) but says so, with who corrected it and when, in the reader's language.
 Every correction that changes a PHQ-9's item 9 is noted on the screen's flag, both ways, open or resolved
 (`core.rules.flag_follows`); one that makes item 9 higher than it was when the flag was resolved reopens it
-(the screen's one flag, `flag_once_per_source`). Another screen (the C-SSRS) corrected negative, or back to
-positive, says so on its open flag.
+(the screen's one flag, `flag_once_per_source`). A C-SSRS screener the same by its risk level (lane fix38n,
+re38r finding 2): every change of level noted, open or resolved; a level higher than when the flag was
+resolved reopens it. A screen struck as entered in error says so on its flag, open or resolved (lane fix38n).
 
 The words are added through `patients.flags.follow_result` (the one way a flag follows its corrected result):
 to the flag's reasons (English, as the API and the audit carry them) and to its `said` (the template and its
@@ -25,7 +26,7 @@ from keel.assessments.models import Assessment, AssessmentCorrection
 from keel.audit.models import Action, AuditEvent
 from keel.core.digits import ascii_digits
 from keel.core.instruments.model import Result
-from keel.core.rules.flag_follows import item9_follow
+from keel.core.rules.flag_follows import cssrs_label, cssrs_level, risk_follow
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import follow_result
 from keel.patients.models import FlagKind, PatientFlag, zone_of
@@ -50,15 +51,27 @@ ITEM9_HIGHER_NO_NAME = N_(
     "This screen was later corrected: item 9 is now %(value)s, higher than when this flag was resolved "
     "(%(was)s), so it is open again (by %(role)s, no name on file, %(day)s)."
 )
-POSITIVE_AGAIN = N_("This screen was later corrected: it is positive again (by %(name)s, %(role)s, %(day)s).")
-POSITIVE_AGAIN_NO_NAME = N_(
-    "This screen was later corrected: it is positive again (by %(role)s, no name on file, %(day)s)."
+LEVEL_NOW = N_(
+    "This screen was later corrected: the risk level is now %(level)s (by %(name)s, %(role)s, %(day)s)."
+)
+LEVEL_NOW_NO_NAME = N_(
+    "This screen was later corrected: the risk level is now %(level)s (by %(role)s, no name on file, "
+    "%(day)s)."
+)
+LEVEL_HIGHER = N_(
+    "This screen was later corrected: the risk level is now %(level)s, higher than when this flag was "
+    "resolved (%(was)s), so it is open again (by %(name)s, %(role)s, %(day)s)."
+)
+LEVEL_HIGHER_NO_NAME = N_(
+    "This screen was later corrected: the risk level is now %(level)s, higher than when this flag was "
+    "resolved (%(was)s), so it is open again (by %(role)s, no name on file, %(day)s)."
 )
 _WORDS = {
     "item9": (ITEM9_NOW, ITEM9_NOW_NO_NAME),
     "item9_higher": (ITEM9_HIGHER, ITEM9_HIGHER_NO_NAME),
     "negative": (NEGATIVE_NOW, NEGATIVE_NOW_NO_NAME),
-    "positive": (POSITIVE_AGAIN, POSITIVE_AGAIN_NO_NAME),
+    "level": (LEVEL_NOW, LEVEL_NOW_NO_NAME),
+    "level_higher": (LEVEL_HIGHER, LEVEL_HIGHER_NO_NAME),
     "struck": (STRUCK, STRUCK_NO_NAME),
 }
 SAYS_SO = "suicide screen corrected: flag says so"
@@ -77,17 +90,14 @@ def flag_follows_screen(
     )
     if flag is None:
         return
-    if result is None:  # struck: an open flag says so
-        if flag.resolved_at is None:
-            _follow(by, assessment, flag, "struck", {}, now)
+    if result is None:  # struck: the flag says so, open or resolved (lane fix38n)
+        _follow(by, assessment, flag, "struck", {}, now)
         return
     before = _in_force(assessment, AssessmentCorrection.objects.exclude(pk=row.pk))
     if assessment.instrument == "phq9":
         _item9(by, assessment, flag, before, row, now)
-        return
-    was = "suicide_risk" in (before.result or {}).get("flags", [])
-    if flag.resolved_at is None and was != ("suicide_risk" in result.flags):
-        _follow(by, assessment, flag, "positive" if not was else "negative", {}, now)
+    elif assessment.instrument == "cssrs-screen":
+        _cssrs(by, assessment, flag, before, row, now)
 
 
 def _item9(
@@ -101,13 +111,43 @@ def _item9(
     """A PHQ-9: item 9 before, now, and when the flag was resolved decide (`core.rules.flag_follows`)."""
     then = None if flag.resolved_at is None else _value(_at_resolution(assessment, flag, row).answers)
     value = _value(row.answers)
-    follow = item9_follow(before=_value(before.answers), now=value, when_resolved=then)
+    follow = risk_follow(before=_value(before.answers), now=value, when_resolved=then)
     if not follow.note or value is None:
         return
     extra: dict[str, str | int] = {"value": value}
     if follow.reopen and then is not None:
         extra["was"] = then
     _follow(by, assessment, flag, "item9_higher" if follow.reopen else "item9", extra, now, follow.reopen)
+
+
+def _cssrs(
+    by: User,
+    assessment: Assessment,
+    flag: PatientFlag,
+    before: Assessment,
+    row: AssessmentCorrection,
+    now: datetime,
+) -> None:
+    """A C-SSRS screener: its risk level before, now, and when the flag was resolved decide (`core.rules.
+    flag_follows`); a level of none says the screen is no longer positive."""
+    then = None if flag.resolved_at is None else _level(_at_resolution(assessment, flag, row))
+    level = cssrs_level(row.band)
+    follow = risk_follow(before=_level(before), now=level, when_resolved=then)
+    if not follow.note or level is None:
+        return
+    if level == 0:
+        _follow(by, assessment, flag, "negative", {}, now)
+        return
+    extra: dict[str, str | int] = {"level": cssrs_label(level)}
+    if follow.reopen and then is not None:
+        extra["was"] = cssrs_label(then)
+    _follow(by, assessment, flag, "level_higher" if follow.reopen else "level", extra, now, follow.reopen)
+
+
+def _level(screen: Assessment) -> int | None:
+    """The screen's C-SSRS level as its result says (a copy from `_in_force` carries only its result)."""
+    band = (screen.result or {}).get("band") or {}
+    return cssrs_level(band.get("code") if isinstance(band, dict) else None)
 
 
 def _value(answers: Mapping[str, object] | None) -> int | None:

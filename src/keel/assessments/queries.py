@@ -226,7 +226,8 @@ def list_assessments(
     if instrument:
         qs = qs.filter(instrument=instrument)
     rows = with_corrections(oldest_first(qs))  # the last row standing is the latest
-    return patient, withheld_from_her(rows) if patient_id is None else rows
+    # her own copy whatever the route (/me/ or her id): the one definition (lanes fix38j, fix38n)
+    return patient, withheld_from_her(rows) if policy.reads_her_own_record(user, patient) else rows
 
 
 def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
@@ -244,7 +245,7 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
     out = with_corrections([assessment])[0]
-    if patient_id is None:  # her own view (lane fix38d)
+    if policy.reads_her_own_record(user, patient):  # her own view, by /me/ or her id (lanes fix38d, fix38n)
         withheld_from_her([out])
     out.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
     return out

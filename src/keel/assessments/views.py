@@ -134,6 +134,8 @@ def result_for_patient(
     request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int
 ) -> HttpResponse:
     assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
+    if policy.reads_her_own_record(request.user, assessment.patient):  # her own page, by her id (fix38n)
+        return render(request, "assessments/result.html", _result_context(assessment, staff=False))
     return _result_page(request, assessment)
 
 

@@ -263,7 +263,11 @@ def resolve_flag(
 ) -> PatientFlag:
     try:
         return services.resolve_flag(
-            by=request.auth, patient_id=patient_id, flag_id=flag_id, note=payload.note
+            by=request.auth,
+            patient_id=patient_id,
+            flag_id=flag_id,
+            note=payload.note,
+            read_version=services.NOT_ASKED if payload.version is None else payload.version,
         )
     except services.FlagNotAllowed as exc:
         raise HttpError(403, str(exc)) from None

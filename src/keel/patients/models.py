@@ -480,6 +480,13 @@ class PatientFlag(models.Model):
     def __str__(self) -> str:
         return f"flag {self.kind} for patient {self.patient_id}"
 
+    @property
+    def version(self) -> int:
+        """The flag as read (lane fix38n, re38r finding 3): the count of its reasons. Every change a reader
+        must see before resolving it (a note added as its result is corrected, a reopening) adds a reason;
+        a resolve names the version it read (`patients.services.flags.resolve_flag`)."""
+        return len(self.reasons or [])
+
 
 class EmergencyAccess(models.Model):
     """Break-the-glass: a clinician of the patient's program who is not on the care team opens the record for

@@ -71,6 +71,7 @@ class OpenFlagView:
     reasons: list[str]
     words: list[str]
     raised_at: datetime
+    version: int  # as read: the resolve form sends it back (`PatientFlag.version`, lane fix38n)
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def _open_flag_row(f: PatientFlag) -> OpenFlagView:
         reasons=f.reasons,
         words=flag_reasons(f),  # the reasons in the reader's language (pages)
         raised_at=f.raised_at,
+        version=f.version,
     )
 
 

@@ -160,10 +160,15 @@ class FlagOut(Schema):
     resolved_at: datetime | None
     resolved_by_id: int | None
     resolution_note: str
+    version: int  # the flag as read: a resolve sends it back (`PatientFlag.version`, lane fix38n)
 
 
 class ResolveIn(In):
+    """A resolution: the note, and the flag's `version` as read (`FlagOut.version`; another since: 409 naming
+    it, nothing written; not sent: not checked, as a correction's `correction_version`: lane fix38n)."""
+
     note: str = Field(max_length=2000)
+    version: int | None = None
 
 
 class SecondFactorResetIn(CoreIn):

@@ -343,6 +343,9 @@ REASONS = {
     "photo taken": _("photo taken"),
     "positive suicide screen": _("positive suicide screen"),
     "suicide screen corrected: flag says so": _("the suicide screen was corrected: its flag says so"),
+    "first dose's COWS corrected again: flag says so": _(
+        "the COWS of a first dose was corrected again: its flag says so"
+    ),
     "check-in edited: flag says what was used": _("a check-in was edited: its flag says what was used now"),
     "check-in edited to no use: flag says so": _("a check-in was edited to no use: its flag says so"),
     "re-authentication failed": _("re-authentication failed"),

@@ -298,6 +298,13 @@ def _flag_refusal(reason: str) -> str:
     )
 
 
+def _flag_version(text: str) -> int | None:
+    """The flag's version the page showed (its hidden `version`); none, or not a whole number: None (the
+    service refuses it, naming `version`)."""
+    text = text.strip()
+    return int(text) if text and ascii_digits(text) else None
+
+
 @require_POST
 @login_required
 def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: int) -> HttpResponse:
@@ -306,9 +313,15 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
 
     try:
         flags.resolve_flag(
-            by=request.user, patient_id=patient_id, flag_id=flag_id, note=request.POST.get("note", "")
+            by=request.user,
+            patient_id=patient_id,
+            flag_id=flag_id,
+            note=request.POST.get("note", ""),
+            read_version=_flag_version(request.POST.get("version", "")),
         )
         messages.success(request, _("The flag is resolved."))
+    except flags.FlagChanged as exc:  # read before a note or a reopening: nothing resolved (lane fix38n)
+        messages.error(request, str(exc))
     except flags.FlagNotAllowed as exc:
         if not policy.can_resolve_flags(request.user):
             raise PermissionDenied from None

@@ -42,7 +42,14 @@ from keel.patients.services.common import (
 from keel.patients.services.contact import CONTACT_FIELDS, update_contact
 from keel.patients.services.deaths import Undone, undo_death
 from keel.patients.services.episodes import discharge, readmit
-from keel.patients.services.flags import PRESCRIBER_ONLY, FlagError, FlagNotAllowed, resolve_flag
+from keel.patients.services.flags import (
+    NOT_ASKED,
+    PRESCRIBER_ONLY,
+    FlagChanged,
+    FlagError,
+    FlagNotAllowed,
+    resolve_flag,
+)
 from keel.patients.services.password_reset import issue_reset_code, reset_password_with_code
 from keel.patients.services.registration import Registration, likely_duplicates, register_patient
 from keel.patients.services.second_factor import MAX_RESET_REASON, reset_second_factor
@@ -58,11 +65,13 @@ __all__ = [
     "MAX_EMAIL",
     "MAX_RESET_REASON",
     "MIN_PHONE_DIGITS",
+    "NOT_ASKED",
     "PHONE_FIELDS",
     "PRESCRIBER_ONLY",
     "REQUIRED",
     "TEXT_LIMITS",
     "CodeNotMade",
+    "FlagChanged",
     "FlagError",
     "FlagNotAllowed",
     "IssuedCode",

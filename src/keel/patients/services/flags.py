@@ -4,8 +4,11 @@ prescriber only; never the person who broke the glass, for the flag about it. Ra
 
 from __future__ import annotations
 
+from typing import Final
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
@@ -22,6 +25,7 @@ from keel.patients.models import (
     Patient,
     PatientFlag,
 )
+from keel.recovery.common import StaleEdit
 
 # Flags whose resolution is a prescriber's assessment (the flag says so): the access policy's.
 PRESCRIBER_ONLY = policy.PRESCRIBER_ONLY_FLAGS
@@ -52,17 +56,39 @@ class FlagNotAllowed(AccessNotAllowed, PermissionError):
 
 _ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care team resolve flags."
 
+# A resolve that names no version read (lane fix38n): a caller inside Keel resolving the flag it just read
+# (a service, a test) and the API's client that sends none (as a correction's `correction_version`: not sent,
+# not checked; tests/review14a pins a note-only resolve). The page always sends one (missing:
+# `VERSION_REQUIRED`).
+NOT_ASKED: Final = -1
+VERSION_REQUIRED = N_("required: the flag's version as you read it (reload the flag)")
+FLAG_CHANGED = N_(
+    "This flag changed since you opened it (a note was added or it was reopened). It is not resolved: "
+    "read it again, then resolve it."
+)
 
-def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> PatientFlag:
+
+class FlagChanged(StaleEdit):
+    """The flag changed since the resolver read it (lane fix38n, re38r finding 3): a resolution from that read
+    would judge what the resolver never saw; refused (409, naming `version`), nothing written."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext(FLAG_CHANGED), field="version")
+
+
+def resolve_flag(
+    *, by: User, patient_id: int, flag_id: int, note: str, read_version: int | None = NOT_ASKED
+) -> PatientFlag:
     """Resolve an open flag with a note. Counselors, nurses and prescribers on the care team may. In order:
     the record for the action (`_patient_for_resolving`), a prescriber's flag (`_refuse_unless_prescriber`),
     the note (`_checked_note`), the flag about the caller's own emergency access (`_refuse_own_emergency`),
-    then the flag resolved and audited (`_resolve`)."""
+    then the flag resolved and audited (`_resolve`: the version read None, `VERSION_REQUIRED`; another version
+    now, FlagChanged, 409)."""
     patient = _patient_for_resolving(by, patient_id, flag_id)
     kind = _refuse_unless_prescriber(by, patient, flag_id)
     note = _checked_note(note, kind)
     _refuse_own_emergency(by, patient, flag_id)
-    return _resolve(by, patient, flag_id, note)
+    return _resolve(by, patient, flag_id, note, read_version)
 
 
 def _patient_for_resolving(by: User, patient_id: int, flag_id: int) -> Patient:
@@ -161,15 +187,20 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
         raise FlagNotAllowed(_ONLY_CLINICIANS_RESOLVE, FlagNotAllowed.NOT_ON_TEAM)
 
 
-def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag:
+def _resolve(by: User, patient: Patient, flag_id: int, note: str, read_version: int | None) -> PatientFlag:
     """The open flag, locked, resolved with the note and audited in one transaction; resolved already:
-    refused, naming flag. Missing or another patient's: the same audited 404 as a record out of scope
+    refused, naming flag; changed since `read_version` was read: FlagChanged (so what was resolved is what the
+    resolver saw). Missing or another patient's: the same audited 404 as a record out of scope
     (`policy.row_not_theirs`, once the transaction is over so its denial row stays)."""
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
         if flag is not None:
             if flag.resolved_at is not None:
                 raise FlagError(FieldError("flag", N_("this flag was already resolved")))
+            if read_version is None:
+                raise FlagError(FieldError("version", VERSION_REQUIRED))
+            if read_version not in (NOT_ASKED, flag.version):
+                raise FlagChanged
             flag.resolved_at, flag.resolved_by, flag.resolution_note = timezone.now(), by, note
             flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
             audit.record_for_patient(by, patient, Action.UPDATE, "patient_flag", flag.pk, reason="resolved")
