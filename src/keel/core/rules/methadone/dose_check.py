@@ -72,8 +72,8 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
             )
         )
     _extra_ecg(comparison, total, reasons)
-    if v["given_within_hours_mg"] > 0:
-        reasons.append(earlier_day_counts(v["given_within_hours_mg"], p["same_day_hours"]))
+    if v["given_within_hours_mg"] > 0:  # said first: why "today's total" holds a dose of the day before
+        reasons.insert(0, earlier_day_counts(v["given_within_hours_mg"], p["same_day_hours"]))
     return Decision(name, "1", limits.verdict, tuple(reasons), policy, {})
 
 

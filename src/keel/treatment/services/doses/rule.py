@@ -109,7 +109,7 @@ def _buprenorphine_decision(
     raw["phase"], raw["given_today_mg"] = phase, float(counted)
     decision = rules.get(name).run(raw, read)
     said = earlier_day_counts(float(within), float(read["same_day_hours"]))
-    return replace(decision, reasons=(*decision.reasons, said))
+    return replace(decision, reasons=(said, *decision.reasons))  # said first, as methadone's
 
 
 def buprenorphine_counted(
