@@ -48,6 +48,7 @@ from keel.treatment.services.doses.rule import (
     buprenorphine_counted,
     dose_decision,
     earlier_day_mg,
+    override_counted_mg,
     within_hours_mg,
 )
 from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
@@ -195,17 +196,19 @@ def blockade_over(patient: Patient, dose: DoseRecord, corrected: Decimal) -> Non
 
 def _override_covers(patient: Patient, dose: DoseRecord, total: Decimal) -> bool:
     """Whether a prescriber's override for the dose's day covers the day's `total`, in effect when the dose
-    was recorded (discharge ends the episode's overrides)."""
-    return (
-        DoseOverride.objects.filter(
-            patient=patient,
-            medication=dose.medication,
-            local_date=dose.local_date,
-            kind=OverrideKind.LIMIT,
-            max_total_mg__gte=total,
-        )
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
-        .exists()
+    was recorded (discharge ends the episode's overrides), with the doses counted when it was written (lane
+    fix38o, re-attack 38t finding 3: `rule.override_counted_mg`, as the window's cover)."""
+    overrides = DoseOverride.objects.filter(
+        patient=patient, medication=dose.medication, local_date=dose.local_date, kind=OverrideKind.LIMIT
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at))
+    rule = GUARD_RAILS.get(dose.medication)
+    if rule is None or not overrides:
+        return False
+    settings = guard_rail_policy(patient, rule)
+    earlier = taken_on(patient, dose.medication, dose.local_date - timedelta(days=1))
+    at = dose.given_at or dose.recorded_at
+    return any(
+        override_counted_mg(total, earlier, settings, o.created_at, at) <= o.max_total_mg for o in overrides
     )
 
 

@@ -211,3 +211,27 @@ def within_hours_mg(
     if at is None or not isinstance(hours, int | float):
         return Decimal(0)
     return Decimal(str(given_within_hours(((when, float(mg)) for when, mg in doses), at, float(hours))))
+
+
+def override_counted_mg(
+    total: Decimal,
+    earlier: Iterable[tuple[datetime, Decimal]],
+    settings: GuardRailPolicy,
+    written: datetime,
+    at: datetime | None,
+) -> Decimal:
+    """The total a day's limit override is compared with (lane fix38o, re-attack 38t finding 3): the union of
+    the doses counted when it was written (the previous program day's `earlier` doses within the program's
+    same_day_hours before `written`, plus its day's) and those counted for a dose at `at` (`total`). An
+    override the prescriber wrote on 23:00's 80 mg plus a 20 mg top-up does not cover a full dose at 13:00
+    once 23:00 has left the hours: 80 + 20 + 80 is compared with its max."""
+    hours = settings.get("same_day_hours")
+    if at is None or not isinstance(hours, int | float):
+        return total
+    window = timedelta(hours=float(hours))
+    dropped = (
+        mg
+        for when, mg in earlier
+        if timedelta(0) <= written - when < window and not abs(at - when) < window
+    )
+    return total + sum(dropped, Decimal(0))

@@ -33,6 +33,7 @@ from keel.treatment.services.doses.rule import (
     dose_decision,
     earlier_day_mg,
     methadone_counted,
+    override_counted_mg,
 )
 from keel.treatment.services.start import start_gate_and_read
 
@@ -87,7 +88,7 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
             patient, order, ctx, at, total, overrides, dose_limit=dose_limit, entered_by=day.now
         )
         gate_total, total = total, _buprenorphine_total(day, at, amount, start)  # lane fix38h: the rule's
-    documented = override is not None and total <= override.max_total_mg
+    documented = override is not None and _covers(day, override, at, total)
     if start is not None and start.get("start_override") and not documented:  # the override the gate found
         override = next(o for o in overrides if o.kind == OverrideKind.START and gate_total <= o.max_total_mg)
     redose = next((o for o in overrides if o.kind == OverrideKind.REDOSE), None)  # newest first
@@ -98,6 +99,13 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     switch = any(o.kind == OverrideKind.SWITCH for o in overrides)
     lifted = redose if lifts else None
     return Cover(total, override, documented, start, redose is not None, lifted, switch, readiness)
+
+
+def _covers(day: DoseDay, override: DoseOverride, at: datetime, total: Decimal) -> bool:
+    """Whether a limit override covers the day's `total` with the doses counted when it was written (lane
+    fix38o, re-attack 38t finding 3: `rule.override_counted_mg`, the union of the two counted sets)."""
+    counted = override_counted_mg(total, day.ctx.earlier_taken, day.policy, override.created_at, at)
+    return counted <= override.max_total_mg
 
 
 def _buprenorphine_total(day: DoseDay, at: datetime, amount: Decimal, start: StartGate) -> Decimal:
