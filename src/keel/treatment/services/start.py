@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,7 @@ from keel.treatment.queries.doses import episode_first_day_before, given_before,
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import ReadinessRead, methadone_times, readiness_for_dose
 from keel.treatment.services.common import _audit, _scoped_for
+from keel.treatment.services.doses.rule import earlier_day_mg
 
 if TYPE_CHECKING:  # the schemas read the services; the service only names the body's type
     from keel.treatment.schemas import IntakeIn
@@ -82,7 +83,7 @@ def start_gate_and_read(
     counts, its use before `now`: `readiness.readiness_for_dose`); a recorded dose reads its recording.
     With the readiness verdict the gate read (None: it read none), for the dose's stored decision to keep
     what it rested on without reading it again (lane fix37c item 4, `doses.window._stored_decision`)."""
-    step = low_dose_step(patient, order, ctx.today)
+    step = _step_by_hours(patient, order, ctx, now, dose_limit)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return _with_step({"first_dose": False}, step), None
     entered = dose.recorded_at if dose is not None else entered_by
@@ -93,6 +94,26 @@ def start_gate_and_read(
         gate.pop("restart_after_days", None)
         return _with_step(gate, step), verdict
     return _start_gate_read(read)
+
+
+def _step_by_hours(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    now: datetime,
+    dose_limit: DoseLimitPolicy | None,
+) -> LowDoseStep | None:
+    """Today's low-dose step (`low_dose_step`), or the previous program day's when a dose of that day was
+    given within the program's same_day_hours before `now` (lane fix38o, re-attack 38t finding 2: a step at
+    01:30 after step 1 at 23:00 counts as step 1's day, so a second step that day is refused as the schedule
+    refuses two steps a day; `rule.earlier_day_mg`, the one count)."""
+    step = low_dose_step(patient, order, ctx.today)
+    if step is None or not ctx.earlier_taken:
+        return step
+    settings = effective_policy(patient, DOSE_LIMIT) if dose_limit is None else dose_limit
+    if earlier_day_mg(ctx, settings, now) <= 0:
+        return step
+    return low_dose_step(patient, order, ctx.today - timedelta(days=1)) or step
 
 
 def recorded_dose_gate(

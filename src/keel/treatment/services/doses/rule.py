@@ -100,13 +100,16 @@ def _buprenorphine_decision(
 ) -> Decision:
     """Buprenorphine's rule on `raw`, with the previous program day's doses within the program's
     same_day_hours before `at` counted with the day (lane fix38e, `day_limits.counted_phase`: a dose within
-    them of a first dose day's is that day's) and said; a low-dose schedule's step counts its own day."""
+    them of a first dose day's is that day's) and said; a low-dose schedule's step within them of the
+    previous step counts that step's day (lane fix38o: `start._step_by_hours` gives that step)."""
     if raw.get("schedule_mg") is not None:
-        return rules.get(name).run(raw, read)
-    phase, counted, within = buprenorphine_counted(ctx, read, at, str(raw["phase"]), ctx.given_today_mg)
+        within = earlier_day_mg(ctx, read, at)
+        raw["given_today_mg"] = float(ctx.given_today_mg + within)
+    else:
+        phase, counted, within = buprenorphine_counted(ctx, read, at, str(raw["phase"]), ctx.given_today_mg)
+        raw["phase"], raw["given_today_mg"] = phase, float(counted)
     if within <= 0:
         return rules.get(name).run(raw, read)
-    raw["phase"], raw["given_today_mg"] = phase, float(counted)
     decision = rules.get(name).run(raw, read)
     said = earlier_day_counts(float(within), float(read["same_day_hours"]))
     return replace(decision, reasons=(said, *decision.reasons))  # said first, as methadone's
@@ -230,8 +233,6 @@ def override_counted_mg(
         return total
     window = timedelta(hours=float(hours))
     dropped = (
-        mg
-        for when, mg in earlier
-        if timedelta(0) <= written - when < window and not abs(at - when) < window
+        mg for when, mg in earlier if timedelta(0) <= written - when < window and not abs(at - when) < window
     )
     return total + sum(dropped, Decimal(0))

@@ -112,9 +112,10 @@ def _buprenorphine_total(day: DoseDay, at: datetime, amount: Decimal, start: Sta
     """The buprenorphine day's total with a dose of `amount` at `at` as the rule counts it (lane fix38h, left
     by fix38e: `rule.buprenorphine_counted`, the rule's one count: a dose within the program's same_day_hours
     of a first dose day's counts that whole day's total), so the override the rule's refusal asks for is the
-    one that passes; a low-dose schedule's step counts its own day (as the rule)."""
+    one that passes; a low-dose schedule's step counts the previous step's doses within the hours (as the
+    rule, lane fix38o)."""
     if start.get("schedule_mg") is not None:
-        return day.ctx.given_today_mg + amount
+        return day.ctx.given_today_mg + earlier_day_mg(day.ctx, day.policy, at) + amount
     phase = buprenorphine_phase(day.ctx, start)
     counted = buprenorphine_counted(day.ctx, day.policy, at, phase, day.ctx.given_today_mg)[1]
     return counted + amount
