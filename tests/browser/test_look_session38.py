@@ -13,16 +13,14 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.test import Client
 
-from keel.accounts.models import User
 from keel.patients.models import ActivationCode, FlagKind, PatientFlag
 from keel.treatment.models import DoseRecord
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
+from tests.browser.test_look_session36 import _fits, _page
 from tests.browser.test_treatment_journey import htmx_ready, settled
-from tests.conftest import World, sign_in
+from tests.conftest import World
 from tests.factories import given_daily, pinned_at_last_five_pm_utc
 from tests.fix38d.test_flag_follows_its_result import _fix, _resolve, _screen
 from tests.rev38e._midnight import at, days_ago
@@ -35,19 +33,6 @@ DESK = {"width": 1280, "height": 800}
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
     yield from pinned_at_last_five_pm_utc()
-
-
-def _page(browser: Any, live: str, user: User, viewport: dict[str, int], language: str) -> Any:
-    cookie = sign_in(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(
-        viewport=viewport, locale=language, extra_http_headers={"Accept-Language": language}
-    )
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live}])
-    return context.new_page()
-
-
-def _fits(page: Any, viewport: dict[str, int]) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], page.url
 
 
 def test_the_window_refuses_a_second_full_dose_just_after_midnight(
