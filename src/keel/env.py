@@ -206,7 +206,9 @@ def email_sender(raw: str, *, production: bool) -> str:
         raise ConfigError(f"KEEL_EMAIL_URL: from= must be one email address ({example})") from None
     domain = address.rpartition("@")[2].lower().rstrip(".")
     if production and (domain == "localhost" or domain.endswith(".localhost")):
-        raise ConfigError(f"KEEL_EMAIL_URL: in production from= is an address mail servers accept ({example})")
+        raise ConfigError(
+            f"KEEL_EMAIL_URL: in production from= is an address mail servers accept ({example})"
+        )
     return f"{named[1].strip()} <{address}>" if named and named[1].strip() else address
 
 
