@@ -194,8 +194,8 @@ def email_sender(raw: str, *, production: bool) -> str:
     if not raw.strip():
         if production:
             raise ConfigError(
-                f"KEEL_EMAIL_URL: in production from= is required, the address mail is sent from ({example}); "
-                "without it mail goes out from a localhost address that mail servers refuse"
+                f"KEEL_EMAIL_URL: in production from= is required, the address mail is sent from "
+                f"({example}); without it mail goes out from a localhost address that mail servers refuse"
             )
         return "keel@localhost"
     named = _NAMED_SENDER.fullmatch(raw.strip())

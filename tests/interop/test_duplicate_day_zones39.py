@@ -15,7 +15,8 @@ from django.utils import timezone
 from keel.interop.models import ImportedResponse
 from tests.conftest import World
 from tests.factories import pinned_at_last_five_pm_utc
-from tests.interop.test_duplicate_imports_priv34 import _again, _filed, _run, at_0001  # noqa: F401
+from tests.interop.test_duplicate_imports_priv34 import _again, _filed, _run
+from tests.interop.test_duplicate_imports_priv34 import at_0001 as at_0001  # the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 AUCKLAND = "Pacific/Auckland"
@@ -26,9 +27,8 @@ def _clock() -> Iterator[None]:
     yield from pinned_at_last_five_pm_utc()
 
 
-def test_a_filing_received_near_midnight_is_listed_on_the_programs_day(
-    world: World, at_0001: None, settings: Any
-) -> None:
+@pytest.mark.usefixtures("at_0001")
+def test_a_filing_received_near_midnight_is_listed_on_the_programs_day(world: World, settings: Any) -> None:
     settings.TIME_ZONE = "UTC"
     world.riverside.time_zone = AUCKLAND
     world.riverside.save(update_fields=["time_zone"])
