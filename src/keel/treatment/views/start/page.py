@@ -174,4 +174,5 @@ def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> di
 
 def _team(patient: Patient) -> list[tuple[int, str]]:
     """The care team as the goal form's pick-list names them: two alike told apart (lane words34)."""
-    return staff_choices(m.user for m in patient.care_team.filter(acts_for_her()).select_related("user"))
+    team = patient.care_team.filter(acts_for_her()).select_related("user")
+    return staff_choices((m.user for m in team), zone=patient.program.time_zone)
