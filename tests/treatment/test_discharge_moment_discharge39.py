@@ -1,0 +1,188 @@
+"""Lane discharge39: a discharge keeps its moment (`Enrollment.ended_at`), the one definition of "after the
+discharge". A dose given on the discharge day before that moment and recorded afterwards (a late entry, with
+its real time) is accepted against the order the discharge stopped; one given after it is refused, 422
+naming `given_at`, the message saying the discharge's time on the program's clock. The same on the API,
+for a program in Los Angeles with the server's clock in UTC, and on PostgreSQL (run this module with
+KEEL_TEST_POSTGRES_URL)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from keel.patients import services as patients
+from keel.patients.models import Enrollment, EnrollmentStatus, local_today
+from keel.patients.schemas import DischargeIn, UndoDeathIn
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseRecord, DoseStatus
+from keel.treatment.services.doses.window import record_dose
+from tests.conftest import World, sign_in
+from tests.factories import last_five_pm_utc, methadone_with_take_home_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    with time_machine.travel(last_five_pm_utc() - timedelta(days=3), tick=False):
+        yield
+
+
+def _day(world: World) -> date:
+    """The discharge day: two days before the pinned clock's day in the program's zone (fixed in the past)."""
+    return local_today(world.alice) - timedelta(days=2)
+
+
+def _at(world: World, hour: int, minute: int = 0) -> datetime:
+    """`hour`:`minute` on the discharge day on the program's clock."""
+    zone = ZoneInfo(world.alice.program.time_zone)
+    return datetime.combine(_day(world), time(hour, minute), tzinfo=zone)
+
+
+def _discharged_at_two(world: World) -> None:
+    """Alice on methadone 80 mg (given on the eight days before the discharge day), discharged at 14:00 on
+    the program's clock; nothing recorded that day yet."""
+    with time_machine.travel(_at(world, 8), tick=False):
+        methadone_with_take_home_plan(world, _at(world, 7))
+    with time_machine.travel(_at(world, 14), tick=False):
+        patients.discharge(
+            by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+        )
+
+
+def _late_entry(world: World, given: datetime) -> DoseRecord:
+    """The nurse records at 16:00 a dose given at `given`."""
+    with time_machine.travel(_at(world, 16), tick=False):
+        return record_dose(
+            by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80", given_at=given.isoformat()
+        ).dose
+
+
+def test_the_discharge_keeps_its_moment(world: World) -> None:
+    _discharged_at_two(world)
+    episode = Enrollment.objects.get(patient=world.alice)
+    assert episode.ended_at == _at(world, 14)
+
+
+def test_a_late_entry_of_a_nine_oclock_dose_after_a_two_oclock_discharge_is_accepted(world: World) -> None:
+    _discharged_at_two(world)
+    dose = _late_entry(world, _at(world, 9))
+    assert dose.status == DoseStatus.GIVEN and dose.given_at == _at(world, 9)
+    assert dose.local_date == _day(world)
+
+
+def test_a_late_entry_of_a_three_oclock_dose_is_refused_naming_given_at_and_the_time(world: World) -> None:
+    _discharged_at_two(world)
+    with pytest.raises(TreatmentInvalid) as exc:
+        _late_entry(world, _at(world, 15))
+    assert [e.field for e in exc.value.errors] == ["given_at"]
+    assert "14:00" in exc.value.errors[0].reason
+    assert not DoseRecord.objects.filter(patient=world.alice, local_date=_day(world)).exists()
+
+
+def test_a_window_dose_after_the_discharge_still_refused(world: World) -> None:
+    _discharged_at_two(world)
+    with pytest.raises(TreatmentInvalid), time_machine.travel(_at(world, 16), tick=False):
+        record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80")
+
+
+def test_in_los_angeles_with_the_server_in_utc(world: World, settings: object) -> None:
+    settings.TIME_ZONE = "UTC"  # type: ignore[attr-defined]
+    world.riverside.time_zone = "America/Los_Angeles"
+    world.riverside.save(update_fields=["time_zone"])
+    world.alice.program.time_zone = "America/Los_Angeles"
+    _discharged_at_two(world)
+    assert Enrollment.objects.get(patient=world.alice).ended_at == _at(world, 14)
+    with pytest.raises(TreatmentInvalid) as exc:
+        _late_entry(world, _at(world, 15))
+    assert "14:00" in exc.value.errors[0].reason
+    assert _late_entry(world, _at(world, 9)).status == DoseStatus.GIVEN
+
+
+def _api(world: World, given: datetime) -> tuple[int, dict[str, object]]:
+    with time_machine.travel(_at(world, 16), tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        response = client.post(
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            json.dumps({"amount_mg": 80, "sequence": 1, "given_at": given.isoformat()}),
+            content_type="application/json",
+        )
+    return response.status_code, response.json()
+
+
+def test_the_api_takes_the_nine_oclock_dose_and_refuses_the_three_oclock_one(world: World) -> None:
+    _discharged_at_two(world)
+    status, body = _api(world, _at(world, 15))
+    assert status == 422, body
+    assert "given_at" in json.dumps(body) and "14:00" in json.dumps(body)
+    status, body = _api(world, _at(world, 9))
+    assert status == 201, body
+
+
+def test_a_readmission_the_same_day_doses_again(world: World) -> None:
+    from keel.patients.schemas import ReadmissionIn
+    from keel.treatment.queries.orders import order_version
+    from keel.treatment.services import prescribe
+
+    _discharged_at_two(world)
+    with time_machine.travel(_at(world, 15), tick=False):
+        patients.readmit(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=ReadmissionIn.posted({"notice_given": "on", "consented": "on"}),
+        )
+        prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone",
+            dose_mg="30",
+            order_version=order_version(world.alice, "methadone"),
+        )
+    with time_machine.travel(_at(world, 16), tick=False):
+        outcome = record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30")
+    assert outcome.dose.status == DoseStatus.GIVEN
+
+
+def test_undoing_a_death_clears_its_moment(world: World) -> None:
+    with time_machine.travel(_at(world, 14), tick=False):
+        patients.discharge(
+            by=world.staff["nurse"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "deceased"})
+        )
+        assert Enrollment.objects.get(patient=world.alice).ended_at == _at(world, 14)
+        patients.undo_death(
+            by=world.staff["program_admin"],
+            patient_id=world.alice.pk,
+            data=UndoDeathIn.posted({"reason": "Recorded for the wrong person: she was at her visit today"}),
+        )
+    episode = Enrollment.objects.get(patient=world.alice)
+    assert episode.status == EnrollmentStatus.ACTIVE and episode.ended_at is None
+
+
+def test_a_backdated_discharge_ends_at_the_end_of_its_day(world: World) -> None:
+    with time_machine.travel(_at(world, 14), tick=False):
+        earlier = _day(world) - timedelta(days=1)
+        patients.discharge(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left", "ended_on": earlier.isoformat()}),
+        )
+    assert Enrollment.objects.get(patient=world.alice).ended_at == _at(world, 0)
+
+
+def test_old_rows_take_the_start_of_their_discharge_day(world: World) -> None:
+    """The migration's fill: an episode ended before this lane refuses what it refused (every dose of its
+    discharge day recorded after it), so its moment is the start of that day on its program's clock."""
+    migration = importlib.import_module("keel.patients.migrations.0020_enrollment_ended_at_discharge39")
+    episode = Enrollment.objects.get(patient=world.alice)
+    Enrollment.objects.filter(pk=episode.pk).update(
+        status=EnrollmentStatus.ENDED, ended_on=_day(world), end_reason="left", ended_at=None
+    )
+    from django.apps import apps
+
+    migration.fill_ended_at(apps, None)
+    assert Enrollment.objects.get(pk=episode.pk).ended_at == _at(world, 0)
