@@ -18,10 +18,10 @@ import time_machine
 from django.test import Client
 
 from keel.patients import services as patients
-from keel.patients.models import Enrollment, EnrollmentStatus, local_today
+from keel.patients.models import Enrollment, EnrollmentStatus
 from keel.patients.schemas import DischargeIn, UndoDeathIn
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseRecord, DoseStatus
+from keel.treatment.models import DoseRecord, DoseStatus, TakeHomePlan
 from keel.treatment.services.doses.window import record_dose
 from tests.conftest import World, sign_in
 from tests.factories import last_five_pm_utc, methadone_with_take_home_plan
@@ -29,15 +29,21 @@ from tests.factories import last_five_pm_utc, methadone_with_take_home_plan
 pytestmark = pytest.mark.django_db
 
 
+_DAY: list[date] = []  # the discharge day, fixed by `_clock` (a pin inside a test never moves it)
+
+
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
-    with time_machine.travel(last_five_pm_utc() - timedelta(days=3), tick=False):
+    """The clock pinned three days after the discharge day, a day fixed in the past (any date)."""
+    discharge_day = (last_five_pm_utc() - timedelta(days=5)).date()
+    _DAY[:] = [discharge_day]
+    with time_machine.travel(last_five_pm_utc() - timedelta(days=2), tick=False):
         yield
 
 
 def _day(world: World) -> date:
-    """The discharge day: two days before the pinned clock's day in the program's zone (fixed in the past)."""
-    return local_today(world.alice) - timedelta(days=2)
+    """The discharge day (the program's calendar)."""
+    return _DAY[0]
 
 
 def _at(world: World, hour: int, minute: int = 0) -> datetime:
@@ -46,15 +52,18 @@ def _at(world: World, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(_day(world), time(hour, minute), tzinfo=zone)
 
 
-def _discharged_at_two(world: World) -> None:
-    """Alice on methadone 80 mg (given on the eight days before the discharge day), discharged at 14:00 on
-    the program's clock; nothing recorded that day yet."""
+def _discharged_at_two(world: World) -> TakeHomePlan:
+    """Alice on methadone 80 mg (given on the eight days before the discharge day, a take-home plan for the
+    next two days), discharged at 14:00 on the program's clock; nothing recorded that day yet."""
     with time_machine.travel(_at(world, 8), tick=False):
-        methadone_with_take_home_plan(world, _at(world, 7))
+        plan, _first = methadone_with_take_home_plan(world, _at(world, 7))
     with time_machine.travel(_at(world, 14), tick=False):
         patients.discharge(
-            by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
+    return plan
 
 
 def _late_entry(world: World, given: datetime) -> DoseRecord:
@@ -72,10 +81,12 @@ def test_the_discharge_keeps_its_moment(world: World) -> None:
 
 
 def test_a_late_entry_of_a_nine_oclock_dose_after_a_two_oclock_discharge_is_accepted(world: World) -> None:
-    _discharged_at_two(world)
+    plan = _discharged_at_two(world)
     dose = _late_entry(world, _at(world, 9))
     assert dose.status == DoseStatus.GIVEN and dose.given_at == _at(world, 9)
-    assert dose.local_date == _day(world)
+    assert dose.local_date == _day(world) and dose.treatment_day == 9  # the episode's count goes on
+    plan.refresh_from_db()
+    assert not plan.bottle_mg  # no take-home bottle leaves after the discharge
 
 
 def test_a_late_entry_of_a_three_oclock_dose_is_refused_naming_given_at_and_the_time(world: World) -> None:
@@ -139,7 +150,9 @@ def test_a_readmission_the_same_day_doses_again(world: World) -> None:
             data=ReadmissionIn.posted({"notice_given": "on", "consented": "on"}),
         )
         prescribe(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone",
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="methadone",
             dose_mg="30",
             order_version=order_version(world.alice, "methadone"),
         )
@@ -151,7 +164,9 @@ def test_a_readmission_the_same_day_doses_again(world: World) -> None:
 def test_undoing_a_death_clears_its_moment(world: World) -> None:
     with time_machine.travel(_at(world, 14), tick=False):
         patients.discharge(
-            by=world.staff["nurse"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "deceased"})
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "deceased"}),
         )
         assert Enrollment.objects.get(patient=world.alice).ended_at == _at(world, 14)
         patients.undo_death(
