@@ -8,13 +8,15 @@ KEEL_TEST_POSTGRES_URL)."""
 from __future__ import annotations
 
 import importlib
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 
 from keel.patients import services as patients
@@ -201,3 +203,47 @@ def test_old_rows_take_the_start_of_their_discharge_day(world: World) -> None:
 
     migration.fill_ended_at(apps, None)
     assert Enrollment.objects.get(pk=episode.pk).ended_at == _at(world, 0)
+
+
+def _by_page(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    client.post(f"/patients/{world.alice.pk}/discharge/", {"reason": "left"})
+
+
+def _by_api(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    client.post(
+        f"/api/v1/patients/{world.alice.pk}/discharge",
+        json.dumps({"reason": "left"}),
+        content_type="application/json",
+    )
+
+
+def _by_command(world: World) -> None:
+    args = ["discharge", "--by", "r-counselor", "--patient-id", str(world.alice.pk), "--reason", "left"]
+    call_command("episode", *args, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.parametrize("route", [_by_page, _by_api, _by_command])
+def test_every_discharge_route_keeps_the_moment(world: World, route: Callable[[World], None]) -> None:
+    with time_machine.travel(_at(world, 14, 5), tick=False):
+        route(world)
+    episode = Enrollment.objects.get(patient=world.alice)
+    assert episode.status == EnrollmentStatus.ENDED and episode.ended_at == _at(world, 14, 5)
+
+
+def test_a_staff_token_does_not_hear_the_discharge(world: World) -> None:
+    """A dispensing system's token reads no one (review 27b): its refusal does not say she was discharged."""
+    from keel.accounts import services as accounts
+
+    _discharged_at_two(world)
+    with time_machine.travel(_at(world, 16), tick=False):
+        secret = accounts.create_token(user=world.staff["nurse"]).secret
+        response = Client().post(
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            json.dumps({"amount_mg": 80, "sequence": 1, "given_at": _at(world, 15).isoformat()}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+    assert response.status_code in (409, 422)
+    assert "discharged" not in response.content.decode() and "14:00" not in response.content.decode()

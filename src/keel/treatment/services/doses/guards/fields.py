@@ -16,6 +16,7 @@ from keel.treatment.models import DoseOverride, MedicationOrder
 from keel.treatment.queries.orders import order_and_overrides
 from keel.treatment.services.common import (
     _decimal,
+    lock_person,
 )
 
 # Lane discharge39: a dose given after the discharge that ended the episode today (a late entry's time given),
@@ -61,9 +62,14 @@ def before_discharge(patient: Patient, today: date, given: datetime | None) -> i
     """The episode a discharge ended today (`episode_ended_on`) when a dose given at `given` was given
     before its moment (`discharge_moment_of`, `core.discharge.after_discharge`: the one definition); 0 when
     the dose has no time of its own or the person's care did not end today. Given at or after the moment:
-    TreatmentInvalid naming `given_at`, the discharge's time on the program's clock."""
-    episode = episode_ended_on(patient, today) if given is not None else None
-    if episode is None or given is None:
+    TreatmentInvalid naming `given_at`, the discharge's time on the program's clock. The person's lock is
+    taken first (no order was read, so none was taken): a readmission waits (`episodes.readmit` locks her
+    row), so the episode read here is still the latest when the dose is saved."""
+    if given is None:
+        return 0
+    lock_person(patient)
+    episode = episode_ended_on(patient, today)
+    if episode is None:
         return 0
     moment = discharge_moment_of(episode)
     if after_discharge(given, moment):
