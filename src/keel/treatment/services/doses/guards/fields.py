@@ -19,12 +19,6 @@ from keel.treatment.services.common import (
     lock_person,
 )
 
-# Lane discharge39: a dose given after the discharge that ended the episode today (a late entry's time given),
-# the discharge's moment on the program's clock.
-AFTER_DISCHARGE = N_(
-    "this person was discharged at %(time)s (%(zone)s): a dose given after the discharge cannot be recorded"
-)
-
 
 class OrderForDose(NamedTuple):
     """The order a dose is given against, the prescriber's overrides for the day, and the episode ended
@@ -75,7 +69,17 @@ def before_discharge(patient: Patient, today: date, given: datetime | None) -> i
     if after_discharge(given, moment):
         shown = moment.astimezone(zone_of(patient)).strftime("%H:%M")
         zone = patient.program.time_zone
-        raise TreatmentInvalid([FieldError.said("given_at", AFTER_DISCHARGE, time=shown, zone=zone)])
+        # a dose given after the discharge that ended the episode today, its moment on the program's clock
+        said = FieldError.said(
+            "given_at",
+            N_(
+                "this person was discharged at %(time)s (%(zone)s): a dose given after the discharge cannot "
+                "be recorded"
+            ),
+            time=shown,
+            zone=zone,
+        )
+        raise TreatmentInvalid([said])
     return episode.pk
 
 
