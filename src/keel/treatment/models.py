@@ -163,10 +163,12 @@ MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the firs
 IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
 
 
-def in_force_params(day: date) -> list[SQLParam]:
-    """The parameters of `IN_FORCE_SQL` for a day."""
+def in_force_params(day: date, *, stopped: bool = False) -> list[SQLParam]:
+    """The parameters of `IN_FORCE_SQL` for a day. `stopped`: the order that was in force, stopped or not
+    (only a discharge stops an order: a late entry of a dose given before today's discharge is given
+    against the order it stopped, lane discharge39)."""
     on = connection.ops.adapt_datefield_value(day)
-    return [OrderStatus.STOPPED, on, on]
+    return ["" if stopped else OrderStatus.STOPPED, on, on]
 
 
 def in_force_q(day: date, *, newer_from: date | None = None) -> Q:

@@ -83,11 +83,13 @@ _OVERRIDES_OF_THE_DAY = (
 
 
 def order_and_overrides(
-    patient: Patient, medication: str, day: date, *, lock: bool = False
+    patient: Patient, medication: str, day: date, *, lock: bool = False, stopped: bool = False
 ) -> tuple[MedicationOrder | None, list[DoseOverride]]:
     """`active_order(patient, medication, day, lock=lock)` and `day_overrides(patient, medication, day)` in
     one statement (the dose at the window: issue #21). No order in force: (None, []) (the dose is refused
-    before any override counts). tests/treatment/test_dose_queries.py holds it to the two reads."""
+    before any override counts). tests/treatment/test_dose_queries.py holds it to the two reads. `stopped`:
+    the order in force even when a discharge stopped it (`in_force_params`; a late entry before today's
+    discharge, lane discharge39); the discharge ended the day's overrides (none then)."""
     locked = lock and connection.vendor == "postgresql"
     found = rows.fetch(
         'FROM "treatment_medicationorder" o '
@@ -96,7 +98,12 @@ def order_and_overrides(
         + IN_FORCE_SQL
         + ' ORDER BY o."created_at" DESC, o."id" DESC, v."created_at" DESC'
         + (" FOR NO KEY UPDATE OF lp" if locked else ""),
-        [connection.ops.adapt_datefield_value(day), patient.pk, medication, *in_force_params(day)],
+        [
+            connection.ops.adapt_datefield_value(day),
+            patient.pk,
+            medication,
+            *in_force_params(day, stopped=stopped),
+        ],
         (MedicationOrder, "o"),
         (DoseOverride, "v"),
     )
