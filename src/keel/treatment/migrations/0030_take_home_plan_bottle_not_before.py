@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment', '0029_dose_amendment_in_written_order'),
+        ("treatment", "0029_dose_amendment_in_written_order"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='takehomeplan',
-            name='bottle_not_before',
+            model_name="takehomeplan",
+            name="bottle_not_before",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
