@@ -201,7 +201,7 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
         bottle, decision = _bottle_named_today(day, bottle_returned, decision)
     saved = _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
     if medication == Medication.METHADONE:  # lane bottle39: when she may take tomorrow's bottle
-        note_not_before(patient, today, now)
+        note_not_before(patient, today, now, reads.plans)
     return saved
 
 

@@ -71,8 +71,10 @@ def bottle_amounts(
     if left_with is not None:
         orders = [o for o in orders if o.pk <= left_with] or orders
     amounts: dict[str, str] = {}
-    counted = counted_doses(patient, today, given, now) if dosed_today else []  # lane bottle39
-    for day in sorted(days):
+    run = sorted(days)
+    follows = dosed_today and today + timedelta(days=1) in run
+    counted = counted_doses(patient, today, given, now) if follows else []  # lane bottle39
+    for day in run:
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue

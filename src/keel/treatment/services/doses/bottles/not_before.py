@@ -13,13 +13,15 @@ the day's dose). Only the first bottle of a run follows the dose; a void of the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from keel.core.take_home_bottles import not_before
+from keel.core.take_home_bottles import not_before, run_start
 from keel.patients.models import Patient, zone_of
 from keel.treatment.models import Medication, TakeHomePlan
 from keel.treatment.queries.doses import taken_on
+from keel.treatment.queries.take_home_plans import bottle_days
 from keel.treatment.services.common import GUARD_RAILS, guard_rail_policy
 
 
@@ -66,12 +68,21 @@ def told_not_before(
     return {} if moment is None else {tomorrow.isoformat(): moment.astimezone(UTC).isoformat()}
 
 
-def note_not_before(patient: Patient, today: date, now: datetime) -> None:
+def note_not_before(patient: Patient, today: date, now: datetime, plans: Iterable[TakeHomePlan]) -> None:
     """Each plan's record of what she is told of the bottle for the day after `today` (`told_not_before`),
-    decided again at every change of `today`'s total (a dose, a correction, a void)."""
-    iso = (today + timedelta(days=1)).isoformat()
-    for plan in TakeHomePlan.objects.filter(patient=patient).only("pk", "bottle_mg", "bottle_not_before"):
+    decided again at every change of `today`'s total (a dose, a correction, a void). `plans`: the plans the
+    change read (their record of bottles handed out as the change left it); no statement is run unless one
+    of them has that day's bottle handed out at `today`'s dose (the first of a run) or told."""
+    tomorrow = today + timedelta(days=1)
+    iso = tomorrow.isoformat()
+    for plan in plans:
+        days = bottle_days(plan)  # only a run starting tomorrow leaves with today's dose (`run_from`)
+        handed = iso in (plan.bottle_mg or {}) and tomorrow in days and run_start(tomorrow, days) == tomorrow
+        if not handed and iso not in (plan.bottle_not_before or {}):
+            continue
         told = {k: v for k, v in (plan.bottle_not_before or {}).items() if k != iso}
-        told.update(told_not_before(patient, today, now, plan.bottle_mg or {}))
+        if handed:
+            told.update(told_not_before(patient, today, now, plan.bottle_mg or {}))
         if told != (plan.bottle_not_before or {}):
+            plan.bottle_not_before = told
             TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_not_before=told)
