@@ -447,6 +447,11 @@ class TakeHomePlan(models.Model):
     # out again since is in `bottle_mg` only. What the FHIR export reads to never call such a bottle handed
     # over (`interop.fhir.treatment`).
     bottles_taken_back = models.JSONField(default=dict, blank=True)
+    # Lane bottle39 (re-attack 38t finding 1): the earliest moment she was told she may drink a bottle whose
+    # day follows an observed dose (ISO day -> ISO instant, UTC): that day's last counted dose plus the
+    # program's same_day_hours, when that falls inside the bottle's day (`core.take_home_bottles.not_before`).
+    # Written when it is handed out, decided again at every change of that day's total (a void removes it).
+    bottle_not_before = models.JSONField(default=dict, blank=True)
     # Session 24 (lane bot24): what ended it (`PlanEnd`; blank: it stands, or an end written before this was
     # kept and read from its reason by migration 0023), beside `end_reason`, the words people read.
     end_kind = models.CharField(max_length=24, choices=PlanEnd.choices, blank=True, default="")

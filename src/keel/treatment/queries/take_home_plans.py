@@ -586,3 +586,17 @@ def bottles_at_home_above(
             if medication != Medication.METHADONE or held > dose_mg:
                 found[day] = max(held, found.get(day, Decimal(0)))
     return sorted(found.items())
+
+
+def bottles_not_before(patient: Patient, today: date) -> list[tuple[date, datetime]]:
+    """Lane bottle39: the take-home bottles of `today` or later she was told not to take before a moment
+    (`TakeHomePlan.bottle_not_before`, written when handed out): each bottle's day and that moment in the
+    person's zone, in day order; a bottle no longer recorded handed out, or brought back, says nothing."""
+    zone = zone_of(patient)
+    found: dict[date, datetime] = {}
+    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_not_before={}):
+        for iso, moment in (plan.bottle_not_before or {}).items():
+            day = date.fromisoformat(iso)
+            if day >= today and iso in (plan.bottle_mg or {}) and iso not in (plan.returned_days or []):
+                found[day] = datetime.fromisoformat(moment).astimezone(zone)
+    return sorted(found.items())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -110,6 +110,7 @@ def _plan_in_words(plan: TakeHomePlan, record: queries.MedicationRecord, today: 
     # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
     setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
     setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
+    setattr(plan, "not_before_words", _not_before_words(plan, today, zone_of(record.patient)))  # noqa: B010
     decided_on = timezone.localtime(plan.decided_at, zone_of(record.patient)).date()
     setattr(plan, "decided_on_words", day_words(decided_on, today))  # noqa: B010
     # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
@@ -560,3 +561,14 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
     return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))
+
+
+def _not_before_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> list[str]:
+    """Lane bottle39: the plan's bottles of today or later handed out after a late dose, each with the
+    earliest time she may take it (`TakeHomePlan.bottle_not_before`), in the person's zone."""
+    told = plan.bottle_not_before or {}
+    return [
+        words.not_before_words(day, datetime.fromisoformat(told[iso]).astimezone(zone), today)
+        for iso in sorted(told)
+        if (day := date.fromisoformat(iso)) >= today and iso in (plan.bottle_mg or {})
+    ]

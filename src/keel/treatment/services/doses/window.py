@@ -47,6 +47,7 @@ from keel.treatment.services.doses.bottles import (
     at_home_reason,
     hand_out_at_dose,
 )
+from keel.treatment.services.doses.bottles.not_before import note_not_before
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
@@ -201,7 +202,10 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     bottle = _bottle_brought_back(day, bottle_returned, held)
     if held is None and bottle is None and decision.decision != "hold" and medication == Medication.METHADONE:
         bottle, decision = _bottle_named_today(day, bottle_returned, decision)
-    return _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+    saved = _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+    if medication == Medication.METHADONE:  # lane bottle39: when she may take tomorrow's bottle
+        note_not_before(patient, today, now, reads.plans)
+    return saved
 
 
 def _bottle_named_today(

@@ -34,6 +34,7 @@ from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.queries.orders import day_overrides
 from keel.treatment.services.agonists import second_agonist_read
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
+from keel.treatment.services.doses.bottles.not_before import bottle_moment, counted_doses
 from keel.treatment.services.doses.bottles.reasons import (
     HANDED_OUT,
     KEPT_BACK_WHY,
@@ -70,13 +71,18 @@ def bottle_amounts(
     if left_with is not None:
         orders = [o for o in orders if o.pk <= left_with] or orders
     amounts: dict[str, str] = {}
-    for day in sorted(days):
+    run = sorted(days)
+    follows = dosed_today and today + timedelta(days=1) in run
+    counted = counted_doses(patient, today, given, now) if follows else []  # lane bottle39
+    for day in run:
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
-        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today, on=day)
+        reason = bottle_verdict(
+            patient, order, ctx, today, now, mg, given, dosed_today, on=day, counted=counted
+        )
         if reason is not None:
             return amounts, (day, mg, reason)
         amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
@@ -112,6 +118,7 @@ def bottle_verdict(
     dosed_today: bool,
     *,
     on: date,
+    counted: list[tuple[datetime, Decimal]] | None = None,
 ) -> Reason | None:
     """Why the window would refuse a bottle of `mg` under `order` for the day `on` (None: it would give it):
     the window's
@@ -124,7 +131,10 @@ def bottle_verdict(
     day's limit). Review 22n hole
     4: a raise written to start tomorrow goes home only if the window would give it. Lane fix37c item 2:
     inside an XR-naltrexone blockade a prescriber's switch override for today covers today's bottle only
-    (`_blockade_for_today`)."""
+    (`_blockade_for_today`). Lane bottle39 (re-attack 38t finding 1): the bottle for the day after today's
+    doses (`counted`: those that count with its day, `not_before.counted_doses`) is judged at the earliest
+    moment she may take it (`not_before.bottle_moment`), with them as its previous day's doses: what would
+    count then counts."""
     dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
     day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[], earlier_taken=[])
@@ -137,25 +147,30 @@ def bottle_verdict(
             missed_days_in_a_row=0,
             days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
         )
+    at = now
+    if dosed and counted and on == today + timedelta(days=1):  # lane bottle39: judged when she may take it
+        day_ctx = replace(day_ctx, earlier_taken=list(counted))
+        at = bottle_moment(patient, counted, on, now)
     day = _BottleDay(patient, order, today, day_ctx, on)
-    decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
+    decision = window_verdict(day, at, mg, False, Cover(mg, None, False, None))
     if decision.decision in BLOCKING and decision.rule == BLOCKADE_RULE:
         switched = _blockade_for_today(day, now, mg, on, decision)
         if isinstance(switched, Reason):
             return switched
         decision = switched
     if decision.decision not in BLOCKING:
-        return _second_agonist_on(day, now, on)
+        return _second_agonist_on(day, now, on, at)
     return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
 
 
-def _second_agonist_on(day: _BottleDay, now: datetime, on: date) -> Reason | None:
+def _second_agonist_on(day: _BottleDay, now: datetime, on: date, earliest: datetime) -> Reason | None:
     """Lane fix37k (re-attack 37n item 1): the bottle for `on` is kept back when, taken at the start of its
     day (the earliest she may take it; today's: now), it is within the switch hours of buprenorphine as the
     window reads it (`agonists.second_agonist_read`, the one reading: a fill in hand through its supply, a
     told use, a dose given here; a low-dose start's pharmacy fill on its schedule's days is the planned
-    overlap). A day's switch override never covers a bottle. None: it goes home."""
-    at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), now)
+    overlap). A day's switch override never covers a bottle. None: it goes home. Lane bottle39: never before
+    `earliest`, the moment the bottle is judged at."""
+    at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), earliest)
     decision, _covers = second_agonist_read(day.patient, day.ctx, on, at, now, switch=False)
     return decision.reasons[0] if decision is not None and decision.reasons else None
 
