@@ -159,18 +159,19 @@ def bottle_verdict(
             return switched
         decision = switched
     if decision.decision not in BLOCKING:
-        return _second_agonist_on(day, now, on, at)
+        return _second_agonist_on(day, now, on)
     return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
 
 
-def _second_agonist_on(day: _BottleDay, now: datetime, on: date, earliest: datetime) -> Reason | None:
+def _second_agonist_on(day: _BottleDay, now: datetime, on: date) -> Reason | None:
     """Lane fix37k (re-attack 37n item 1): the bottle for `on` is kept back when, taken at the start of its
     day (the earliest she may take it; today's: now), it is within the switch hours of buprenorphine as the
     window reads it (`agonists.second_agonist_read`, the one reading: a fill in hand through its supply, a
     told use, a dose given here; a low-dose start's pharmacy fill on its schedule's days is the planned
-    overlap). A day's switch override never covers a bottle. None: it goes home. Lane bottle39: never before
-    `earliest`, the moment the bottle is judged at."""
-    at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), earliest)
+    overlap). A day's switch override never covers a bottle. None: it goes home. Session 39: still read at
+    the start of its day even when the bottle says a later time (lane bottle39's "not before"): the label is
+    an instruction, and reading the switch hours from it would loosen a guard that stood."""
+    at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), now)
     decision, _covers = second_agonist_read(day.patient, day.ctx, on, at, now, switch=False)
     return decision.reasons[0] if decision is not None and decision.reasons else None
 
