@@ -86,6 +86,9 @@ class ImportedResponse:
     extra_answers: dict[str, str] = field(default_factory=dict)
 
 
+# A JSON object as the sender wrote it: free-form until read with its type checked (`_typed`).
+_Json = Mapping[str, Any]
+
 # Lane fix39 (review rev39d hole 1): the one way the import reads a field of the sender's JSON. FHIR R4 JSON
 # gives each element one type (an array for 0..*, an object for a complex type, text for a string or uri);
 # a field of another type is a sender's shape mistake, named by its path (never iterated, never skipped
@@ -99,7 +102,7 @@ _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
-def _typed(obj: Mapping[str, Any], name: str, kind: str, path: str, errors: list[FieldError]) -> Any:
+def _typed(obj: _Json, name: str, kind: str, path: str, errors: list[FieldError]) -> Any:
     """`obj[name]` when it is of `kind` (`_KINDS`), else None (an error naming `path` when it is there)."""
     value = obj.get(name)
     types, must = _KINDS[kind]
@@ -109,19 +112,19 @@ def _typed(obj: Mapping[str, Any], name: str, kind: str, path: str, errors: list
     return None
 
 
-def _text(obj: Mapping[str, Any], name: str, path: str, errors: list[FieldError]) -> str | None:
+def _text(obj: _Json, name: str, path: str, errors: list[FieldError]) -> str | None:
     text: str | None = _typed(obj, name, "text", path, errors)
     return text
 
 
-def _object(obj: Mapping[str, Any], name: str, path: str, errors: list[FieldError]) -> Mapping[str, Any]:
+def _object(obj: _Json, name: str, path: str, errors: list[FieldError]) -> _Json:
     """An object field ({} when absent)."""
-    found: Mapping[str, Any] = _typed(obj, name, "object", path, errors) or {}
+    found: _Json = _typed(obj, name, "object", path, errors) or {}
     return found
 
 
 def _list(
-    obj: Mapping[str, Any], name: str, path: str, errors: list[FieldError], of: str = "object"
+    obj: _Json, name: str, path: str, errors: list[FieldError], of: str = "object"
 ) -> list[tuple[str, Any]]:
     """An array field's elements, each of kind `of` (objects unless said), with its path."""
     out: list[tuple[str, Any]] = []
@@ -138,10 +141,10 @@ class _Item:
     path: str
     link_id: str | None
     definition: str | None
-    answers: list[Mapping[str, Any]]
+    answers: list[_Json]
 
 
-def _items(parent: Mapping[str, Any], path: str, out: list[_Item], errors: list[FieldError]) -> None:
+def _items(parent: _Json, path: str, out: list[_Item], errors: list[FieldError]) -> None:
     """The answered items of `parent`'s `item` (at `path`), nested groups and items under an answer (FHIR
     allows it) read through."""
     for here, item in _list(parent, "item", path, errors):
@@ -156,7 +159,7 @@ def _items(parent: Mapping[str, Any], path: str, out: list[_Item], errors: list[
             _items(answer, f"{at}.item", out, errors)
 
 
-def _tail(link_id: Any) -> str | None:
+def _tail(link_id: str | None) -> str | None:
     if not isinstance(link_id, str):
         return None
     return link_id.rsplit("/", 1)[-1].strip()
@@ -165,7 +168,7 @@ def _tail(link_id: Any) -> str | None:
 _DEFINITION = re.compile(r"^https?://(?:www\.)?loinc\.org/(?:[A-Za-z0-9_./]*[/#])?(\d{1,7}-\d)(?:/)?$")
 
 
-def _definition_loinc(raw: Any) -> str | None:
+def _definition_loinc(raw: str | None) -> str | None:
     """The LOINC code an item's `definition` names (`http://loinc.org/44250-9`, `https://loinc.org/44250-9/`,
     `http://loinc.org/rdf#44250-9`), or None."""
     if not isinstance(raw, str):
@@ -240,7 +243,7 @@ def _number(answer: Mapping[str, object]) -> int | None:
     return None
 
 
-def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
+def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> _Json | None:
     answer = item.answers
     if len(answer) != 1:
         errors.append(
@@ -249,7 +252,7 @@ def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> Mapping[str
             )
         )
         return None
-    only: Mapping[str, Any] = answer[0]
+    only: _Json = answer[0]
     at = f"{path}.answer.0"
     refused = len(errors)
     for key in ("valueInteger", "valueDecimal"):
@@ -268,17 +271,17 @@ def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> Mapping[str
 
 
 # A resource a reference may point to, with its path: "#id" (contained), a Bundle entry's fullUrl or Type/id.
-_Found = dict[str, tuple[str, Mapping[str, Any]]]
+_Found = dict[str, tuple[str, _Json]]
 
 
-def _resource(at: str, res: Mapping[str, Any], errors: list[FieldError]) -> tuple[str, str]:
+def _resource(at: str, res: _Json, errors: list[FieldError]) -> tuple[str, str]:
     """A resource's `resourceType` and `id` ("" when absent)."""
     kind = _text(res, "resourceType", f"{at}.resourceType", errors) or ""
     rid = _text(res, "id", f"{at}.id", errors) or ""
     return kind, rid
 
 
-def _contained(qr: Mapping[str, Any], prefix: str, errors: list[FieldError]) -> _Found:
+def _contained(qr: _Json, prefix: str, errors: list[FieldError]) -> _Found:
     """The response's contained resources, by `#id` (paths after the response's own, `prefix`)."""
     found: _Found = {}
     for at, res in _list(qr, "contained", f"{prefix}contained", errors):
@@ -289,7 +292,7 @@ def _contained(qr: Mapping[str, Any], prefix: str, errors: list[FieldError]) -> 
 
 
 def _human_names(
-    patient: Mapping[str, Any], path: str, errors: list[FieldError]
+    patient: _Json, path: str, errors: list[FieldError]
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     names = []
     for at, n in _list(patient, "name", f"{path}.name", errors):
@@ -307,7 +310,7 @@ def _human_names(
     return tuple(names)
 
 
-def _identifiers(parent: Mapping[str, Any], path: str, errors: list[FieldError]) -> list[tuple[str, str]]:
+def _identifiers(parent: _Json, path: str, errors: list[FieldError]) -> list[tuple[str, str]]:
     """(system, value) of a Patient's `identifier` array; one without a value names nobody."""
     out: list[tuple[str, str]] = []
     for at, i in _list(parent, "identifier", path, errors):
@@ -318,7 +321,7 @@ def _identifiers(parent: Mapping[str, Any], path: str, errors: list[FieldError])
     return out
 
 
-def _subject(qr: Mapping[str, Any], prefix: str, in_bundle: _Found, errors: list[FieldError]) -> Subject:
+def _subject(qr: _Json, prefix: str, in_bundle: _Found, errors: list[FieldError]) -> Subject:
     """What the response says about whom it is about: its `subject` and the Patient it references (contained,
     or in the Bundle), every field read with its type checked (named after `prefix`, the response's path)."""
     found = _contained(qr, prefix, errors) | in_bundle
@@ -340,14 +343,14 @@ def _subject(qr: Mapping[str, Any], prefix: str, in_bundle: _Found, errors: list
     return Subject(dict(raw), tuple(identifiers), names, birth, url)
 
 
-def _sender_system(doc: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _sender_system(doc: _Json, errors: list[FieldError]) -> str:
     """`meta.source` without its fragment: R4 lets a server add `#<request id>` (HAPI FHIR does), which
     changes on every pass of the same response, so it is never part of who sent it (review 34b H1)."""
     source = _text(_object(doc, "meta", "meta", errors), "source", "meta.source", errors) or ""
     return source.split("#", 1)[0].strip()
 
 
-def sender_keys(doc: Mapping[str, Any], errors: list[FieldError]) -> tuple[tuple[str, str], ...]:
+def sender_keys(doc: _Json, errors: list[FieldError]) -> tuple[tuple[str, str], ...]:
     """The sender's keys for the response (system, value), the one it is filed under first: its
     `identifier` (system + value) when it has one; then its logical `id` in `meta.source` (without its
     fragment; the identifier's system when there is no `meta.source`); with no `id`, an identifier value in
@@ -368,13 +371,13 @@ def sender_keys(doc: Mapping[str, Any], errors: list[FieldError]) -> tuple[tuple
     return tuple(dict.fromkeys((system[:500], value[:200]) for system, value in keys))
 
 
-def _unwrap(doc: Mapping[str, Any], errors: list[FieldError]) -> tuple[Mapping[str, Any], _Found, str]:
+def _unwrap(doc: _Json, errors: list[FieldError]) -> tuple[_Json, _Found, str]:
     """The QuestionnaireResponse and, when it came in a Bundle, the Bundle's resources by reference and the
     response's path prefix."""
     if doc.get("resourceType") != "Bundle":
         return doc, {}, ""
     in_bundle: _Found = {}
-    found: list[tuple[str, Mapping[str, Any]]] = []
+    found: list[tuple[str, _Json]] = []
     for at, entry in _list(doc, "entry", "entry", errors):
         url = _text(entry, "fullUrl", f"{at}.fullUrl", errors)
         res = _object(entry, "resource", f"{at}.resource", errors)
@@ -583,7 +586,7 @@ def _check_complete(questions: _Questions, answers: dict[str, int], here: list[F
 
 
 def _imported(
-    qr: Mapping[str, Any],
+    qr: _Json,
     instrument: str,
     read: _Answers,
     authored: tuple[datetime | None, date | None],
