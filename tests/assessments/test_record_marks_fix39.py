@@ -18,6 +18,7 @@ from keel.careteam.queries import timeline
 from keel.core.instruments import registry
 from tests.conftest import World, sign_in
 from tests.factories import pinned_at_last_five_pm_utc
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,14 @@ def test_the_api_says_when_entered_and_not_late_when_on_time(world: World) -> No
     _filed(world, LOW, hours_ago=0)
     (phq,) = client.get(f"/api/v1/patients/{world.alice.pk}/assessments?instrument=phq9").json()
     assert phq["entered_late"] is False
+
+
+def test_the_fhir_observation_says_when_it_was_entered(world: World) -> None:
+    # R4 Observation.issued: when this version was made available; `effectiveDateTime` the time of scoring
+    cows = {item.link_id: 0 for item in registry.get("cows").items}
+    late = _filed(world, cows, hours_ago=6, code="cows")
+    client = sign_in(Client(), world.staff["counselor"])
+    bundle = client.get(f"/api/v1/patients/{world.alice.pk}/assessments/{late.pk}/fhir").json()
+    assert_valid_r4(bundle)
+    (total,) = [e["resource"] for e in bundle["entry"] if e["resource"]["id"].endswith("-total")]
+    assert total["issued"] > total["effectiveDateTime"]
