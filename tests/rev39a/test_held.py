@@ -13,6 +13,7 @@ from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.injections import record_injection
 from keel.treatment.services.orders import prescribe
+from keel.treatment.services.take_homes import CRITERIA_KEYS, decide_take_home
 from tests.conftest import World
 from tests.factories import given_daily, pinned_at_last_five_pm_utc
 
@@ -47,3 +48,19 @@ def test_an_injection_the_day_methadone_was_given_at_the_window_is_refused(world
     with pytest.raises((DoseBlocked, TreatmentInvalid)):
         record_injection(by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal")
     assert not DoseRecord.objects.filter(patient=world.alice, medication=Medication.NALTREXONE_XR).exists()
+
+
+def test_bottle_days_alone_beyond_the_first_bottle_ceiling_are_refused(world: World) -> None:
+    """The control of hole 4: without `start_on`, bottles three weeks out are refused naming bottle_days."""
+    alice = world.alice
+    today = local_today(alice)
+    order = prescribe(by=world.staff["prescriber"], patient_id=alice.pk, medication="methadone", dose_mg="40")
+    given_daily(world, order, [today - timedelta(days=n) for n in range(10, 0, -1)], 40)
+    with pytest.raises(TreatmentInvalid) as refused:
+        decide_take_home(
+            by=world.staff["prescriber"],
+            patient_id=alice.pk,
+            criteria=dict.fromkeys(CRITERIA_KEYS, True),
+            bottle_days=[(today + timedelta(days=n)).isoformat() for n in (20, 21)],
+        )
+    assert "bottle_days" in {e.field for e in refused.value.errors}
