@@ -150,3 +150,20 @@ def test_removing_a_closure_day_tells_the_admin_how_many_planned_bottles_it_affe
     )
     again = admin.post("/program/settings/", form, HTTP_ACCEPT_LANGUAGE="es")  # nothing removed this time
     assert again.context["notice"] == "Configuración guardada."
+
+
+def test_a_second_closure_day_bottle_is_not_stacked_within_the_ceiling(world: World) -> None:
+    """Review 13d's stacking check (its test decides a closure day 19 days ahead, now past the ceiling)."""
+    alice = _on_methadone(world)
+    today = local_today(alice)
+    first, second = today + timedelta(days=2), today + timedelta(days=3)
+    _closed_on(world, [first.isoformat(), second.isoformat()])
+    decide_take_home(
+        by=world.staff["prescriber"], patient_id=alice.pk, criteria={}, closure_day=first.isoformat()
+    )
+    with pytest.raises(TreatmentInvalid) as refused:
+        decide_take_home(
+            by=world.staff["prescriber"], patient_id=alice.pk, criteria={}, closure_day=second.isoformat()
+        )
+    assert [e.field for e in refused.value.errors] == ["closure_day"]
+    assert TakeHomePlan.objects.filter(patient=alice).count() == 1
