@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from keel.core.rules.methadone import CLOSURE_DAY
 from keel.core.take_home_bottles import (
     bottles_held,
     hand_out_day,
@@ -162,6 +163,21 @@ def bottle_days(plan: PlanCover) -> set[date]:
     whose bottle is on the shelf)."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+def closure_bottles_planned(program_id: int, days: Collection[str]) -> int:
+    """Review 39a hole 2: how many bottles of the program's closure-day plans (the one dose for a day the
+    clinic is closed, `supplies.CLOSURE_DAY`) are planned for `days` (ISO) and not yet handed out: once those
+    days are no longer closure days they are kept back at hand-out (`bottles.hand_out.closure_called_off`)."""
+    if not days:
+        return 0
+    plans = TakeHomePlan.objects.filter(patient__program_id=program_id, decision__decision=CLOSURE_DAY)
+    return sum(
+        1
+        for plan in plans.only("bottles", "bottle_mg", "ended_on")
+        for day in bottle_days(plan)
+        if day.isoformat() in days and day.isoformat() not in (plan.bottle_mg or {})
+    )
 
 
 # Session 24 (lane bot24): the end a plan is read with when a run's bottles never left the clinic because

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
 from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE, ELSEWHERE, HERE, UNKNOWN_TIME
+from keel.core.rules.methadone import CLOSURE_DAY
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient, zone_of
 from keel.treatment import words
@@ -36,6 +37,7 @@ from keel.treatment.services.agonists import second_agonist_read
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
 from keel.treatment.services.doses.bottles.not_before import bottle_moment, counted_doses
 from keel.treatment.services.doses.bottles.reasons import (
+    CLOSURE_CALLED_OFF,
     HANDED_OUT,
     KEPT_BACK_WHY,
     SWITCH_TODAY_ONLY,
@@ -58,6 +60,7 @@ def bottle_amounts(
     *,
     left_with: int | None = None,
     recorded: dict[str, str] | None = None,
+    plan: TakeHomePlan | None = None,
 ) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
     """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
     on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
@@ -66,7 +69,9 @@ def bottle_amounts(
     read it (`bottle_verdict`). Review 24b hole 1: bottles that already left the clinic (`left_with`: the
     order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
     written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
-    keeps it."""
+    keeps it. Review 39a hole 2: a bottle of `plan`, a closure-day plan, not yet recorded, whose day is no
+    longer a closure day is kept back (`closure_called_off`)."""
+    called_off = closure_called_off(plan, days)
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
     if left_with is not None:
         orders = [o for o in orders if o.pk <= left_with] or orders
@@ -80,6 +85,12 @@ def bottle_amounts(
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
+        if kept is None and day in called_off:
+            return amounts, (
+                day,
+                mg,
+                Reason.said(CLOSURE_CALLED_OFF, ("42cfr8.12-2024",), day=day.isoformat()),
+            )
         reason = bottle_verdict(
             patient, order, ctx, today, now, mg, given, dosed_today, on=day, counted=counted
         )
@@ -87,6 +98,17 @@ def bottle_amounts(
             return amounts, (day, mg, reason)
         amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
     return amounts, None
+
+
+def closure_called_off(plan: TakeHomePlan | None, days: Iterable[date]) -> set[date]:
+    """Review 39a hole 2: the days of `days` that are no longer closure days of the program, when `plan` is a
+    closure-day plan (the one take-home dose 42 CFR 8.12(i) allows a person not otherwise eligible, for a day
+    the clinic is closed: `supplies.closure_day_supply`); read from the program's row as it is now (an admin
+    may have removed the day since the decision). Empty for any other plan."""
+    if plan is None or (plan.decision or {}).get("decision") != CLOSURE_DAY:
+        return set()
+    closed = Patient.objects.values_list("program__closure_days", flat=True).get(pk=plan.patient_id)
+    return {d for d in days if d.isoformat() not in set(closed or [])}
 
 
 @dataclass(frozen=True)
