@@ -250,12 +250,13 @@ def refuse_staff_view_to_own_account(user: User, route: str, patient_id: str | N
     names people (the caseload, the patient list, /api/v1/patients/{id}/..., flags, audit: a staff view) is
     refused, asked before the body or the record is read: a record that is not hers (`patient_id` another's
     or missing) is a 404 as any record out of scope (`get_patient_or_404`'s denial); her own record or a
-    list, a 403 (`ActionNotAllowed`), audited as a denial. Staff are not asked (no query)."""
+    list, a 403 (`ActionNotAllowed`), audited as a denial on her record. Staff are not asked (no query)."""
     if user.role not in _OWN_ACCOUNT_ROLES:
         return
-    patient = None
-    if patient_id is not None and ascii_digits(patient_id):
-        patient = Patient.objects.filter(pk=int(patient_id)).first()
+    rows = Patient.objects.filter(user=user)  # a list: the denial is on her own record
+    if patient_id is not None:
+        rows = Patient.objects.filter(pk=int(patient_id)) if ascii_digits(patient_id) else rows.none()
+    patient = rows.order_by("pk").first()
     if patient_id is not None and (patient is None or not reads_her_own_record(user, patient)):
         audit.record(
             actor=user,
@@ -267,7 +268,7 @@ def refuse_staff_view_to_own_account(user: User, route: str, patient_id: str | N
         )
         raise PatientNotFound()
     if patient is not None:
-        _refuse(user, patient, "api_route", route, STAFF_VIEW)
+        _refuse(user, patient, "api_route", route[:200], STAFF_VIEW)
     else:
         audit.record(
             actor=user,
