@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
 from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE, ELSEWHERE, HERE, UNKNOWN_TIME
+from keel.core.rules.switching import switched_away
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient, zone_of
 from keel.treatment import words
@@ -65,7 +66,8 @@ def bottle_amounts(
     read it (`bottle_verdict`). Review 24b hole 1: bottles that already left the clinic (`left_with`: the
     order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
     written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
-    keeps it."""
+    keeps it. Lane switch39: a bottle for a day the order no longer covers after a switch to another
+    medication (`ends_on`) is blocked (`switching.switched_away`)."""
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
     if left_with is not None:
         orders = [o for o in orders if o.pk <= left_with] or orders
@@ -76,6 +78,8 @@ def bottle_amounts(
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
+        if order.ends_on is not None and order.ends_on <= day:  # lane switch39: switched away from it
+            return amounts, (day, mg, switched_away(order.ends_on.isoformat()))
         reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today, on=day)
         if reason is not None:
             return amounts, (day, mg, reason)
