@@ -222,5 +222,5 @@ def test_the_words_are_in_spanish() -> None:
     from django.utils.translation import gettext
 
     with translation.override("es"):
-        for words in (switching.MISSING, switching.NOT_A_CHOICE, switching.NOT_PLANNED):
+        for words in (switching.SWITCHED_AWAY, switching.NOT_A_CHOICE, switching.NOT_PLANNED):
             assert gettext(words) != words

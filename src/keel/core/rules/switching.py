@@ -26,10 +26,6 @@ CHOICES = (STOP, KEEP)
 METHADONE, BUPRENORPHINE = "methadone", "buprenorphine"
 OVERLAP_SOURCES = ("hammig-2016", "reference-9.6")
 
-MISSING = gettext_noop(
-    "This person has an active %(other)s order. Choose: stop the %(other)s order when this one starts, or "
-    "keep both (only for a low-dose buprenorphine start while methadone continues)."
-)
 NOT_A_CHOICE = gettext_noop("one of stop, keep")
 NOT_PLANNED = gettext_noop(
     "Keeping both the %(other)s order and this %(medication)s order is not a planned overlap: the only one "

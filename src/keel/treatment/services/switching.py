@@ -11,6 +11,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules import switching
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus
@@ -48,7 +49,15 @@ def switch_choice(patient: Patient, medication: str, low_dose: bool, other_order
     field = switching.FIELD
     if other_order in (None, ""):
         names = ", ".join(o.medication for o in others)
-        raise TreatmentInvalid([FieldError.said(field, switching.MISSING, other=names)])
+        said = FieldError.said(
+            field,
+            N_(
+                "This person has an active %(other)s order. Choose: stop the %(other)s order when this one "
+                "starts, or keep both (only for a low-dose buprenorphine start while methadone continues)."
+            ),
+            other=names,
+        )
+        raise TreatmentInvalid([said])
     if other_order not in switching.CHOICES:
         raise TreatmentInvalid([FieldError(field, switching.NOT_A_CHOICE)])
     if other_order == switching.STOP:
