@@ -224,3 +224,32 @@ def test_the_words_are_in_spanish() -> None:
     with translation.override("es"):
         for words in (switching.SWITCHED_AWAY, switching.NOT_A_CHOICE, switching.NOT_PLANNED):
             assert gettext(words) != words
+
+
+def test_the_window_offers_only_the_new_medication_after_a_switch(world: World) -> None:
+    write(world, "buprenorphine", "16")
+    before = queries.dosing_list(world.staff["nurse"])
+    assert [(r.patient.pk, r.medication) for r in before] == [(world.alice.pk, "buprenorphine")]
+    write(world, "methadone", "30", other_order="stop")
+    after = queries.dosing_list(world.staff["nurse"])
+    assert [(r.patient.pk, r.medication) for r in after] == [(world.alice.pk, "methadone")]
+
+
+def test_every_call_of_prescribe_in_keel_passes_other_order() -> None:
+    """No adapter (the pages, the API; Keel has no CLI that writes an order) may leave the choice out: the
+    service's default (`NOT_ASKED`) is for a test's setup."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "src" / "keel"
+    missing, seen = [], 0
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            name = getattr(func, "attr", None) or getattr(func, "id", None)
+            if isinstance(node, ast.Call) and name == "prescribe":
+                seen += 1
+                if "other_order" not in {k.arg for k in node.keywords}:
+                    missing.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert seen >= 3  # the medication page, the start page, the API
+    assert missing == []

@@ -112,18 +112,17 @@ def prescribe(
     order_version: object = NOT_READ,  # the version of this medication's orders the writer read
     other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
     orders_version: object = NOT_READ,  # the API's: the version of all the person's orders
-    other_order: object = NOT_ASKED,  # lane switch39: "stop" or "keep" another medication's active order
+    other_order: object = NOT_ASKED,  # "stop" or "keep" another medication's active order (`switching`)
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
-    prescriber's reason of substance (`override_reason`); above the hard bound it is refused. Another
-    medication's active order needs the prescriber's choice (`other_order`, `services.switching`). A person
-    with no open episode of care in their program (`queries.orders.episode_open`, read under the episode's
-    lock) gets no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing
-    else written). Optimistic concurrency: `order_version`, `other_versions` and `orders_version`, each a
-    version of the orders the writer read, are compared with the versions now (before the checks, and again
-    under the person's lock just before the write): an order written since is StaleEdit naming the field it
-    came in (409), nothing written (the module's docstring says why each and how).
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
+    open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
+    no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
+    written). Optimistic concurrency: `order_version`, `other_versions` and `orders_version`, each a version
+    of the orders the writer read, are compared with the versions now (before the checks, and again under the
+    person's lock just before the write): an order written since is StaleEdit naming the field it came in
+    (409), nothing written (the module's docstring says why each and how).
 
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
