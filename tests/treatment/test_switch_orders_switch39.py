@@ -253,3 +253,18 @@ def test_every_call_of_prescribe_in_keel_passes_other_order() -> None:
                     missing.append(f"{path.relative_to(root)}:{node.lineno}")
     assert seen >= 3  # the medication page, the start page, the API
     assert missing == []
+
+
+def test_the_fhir_record_says_when_the_switch_changed_the_stopped_order(world: World) -> None:
+    from keel.access.policy import Area
+    from keel.interop.fhir.base import Base, instant
+    from keel.interop.fhir.record import record_bundle
+
+    bup = write(world, "buprenorphine", "16")
+    later = timezone.now() + timedelta(minutes=5)
+    methadone = write(world, "methadone", "30", other_order="stop", now=later)
+    bundle = record_bundle(world.alice, frozenset(Area), later, Base("https://keel.example/fhir/R4/"))
+    found = {(e["resource"]["resourceType"], e["resource"]["id"]): e["resource"] for e in bundle["entry"]}
+    stopped = found[("MedicationRequest", str(bup.pk))]
+    assert stopped["meta"]["lastUpdated"] == instant(methadone.created_at)  # the switch, not the writing
+    assert stopped["status"] == "completed"
