@@ -123,6 +123,13 @@ class MedicationOrder(models.Model):
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
+    # Lane switch39: an order of another medication that stopped this one (the prescriber's "stop" choice,
+    # `keel.core.rules.switching`): status SUPERSEDED, kept; in force until `ends_on`, the new order's start
+    # day (`IN_FORCE_SQL`). Both None for every other order.
+    switched_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="switched_from"
+    )
+    ends_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -160,7 +167,8 @@ MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the firs
     'AND (n."starts_on" <= %s OR NOT n."deferred") '
     'AND n."id" > o."id")'
 )
-IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
+# lane switch39: an order a switch to another medication stopped is not in force from the new one's start
+IN_FORCE_SQL = 'o."status" <> %s AND (o."ends_on" IS NULL OR o."ends_on" > %s) AND ' + MAY_BE_IN_FORCE_SQL
 
 
 def in_force_params(day: date, *, stopped: bool = False) -> list[SQLParam]:
@@ -168,7 +176,7 @@ def in_force_params(day: date, *, stopped: bool = False) -> list[SQLParam]:
     (only a discharge stops an order: a late entry of a dose given before today's discharge is given
     against the order it stopped, lane discharge39)."""
     on = connection.ops.adapt_datefield_value(day)
-    return ["" if stopped else OrderStatus.STOPPED, on, on]
+    return ["" if stopped else OrderStatus.STOPPED, on, on, on]
 
 
 def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
@@ -184,13 +192,17 @@ def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
         id__gt=models.OuterRef("id"),
     )
     candidates = (Q(starts_on__lte=day) | Q(deferred=False)) & Q(~models.Exists(later))
-    return candidates if newer_from is not None else candidates & ~Q(status=OrderStatus.STOPPED)
+    if newer_from is not None:
+        return candidates
+    return candidates & ~Q(status=OrderStatus.STOPPED) & (Q(ends_on__isnull=True) | Q(ends_on__gt=day))
 
 
 def pending_successor(day: date) -> Q:
     """Superseded orders still in force after `day` (the newer order starts later): a discharge on `day`
     stops them with the active one, else one would govern a readmission's days."""
-    return Q(status=OrderStatus.SUPERSEDED, superseded_by__deferred=True, superseded_by__starts_on__gt=day)
+    return Q(
+        status=OrderStatus.SUPERSEDED, superseded_by__deferred=True, superseded_by__starts_on__gt=day
+    ) | Q(status=OrderStatus.SUPERSEDED, ends_on__gt=day)  # lane switch39: a switch that starts later
 
 
 def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOrder | None:
@@ -199,7 +211,8 @@ def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOr
     if not started:
         return None
     last = max(started, key=lambda o: o.pk)
-    return None if last.status == OrderStatus.STOPPED else last
+    ended = last.ends_on is not None and last.ends_on <= day  # lane switch39: stopped by a switch
+    return None if last.status == OrderStatus.STOPPED or ended else last
 
 
 class DoseStatus(models.TextChoices):

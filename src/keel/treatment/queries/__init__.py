@@ -53,6 +53,7 @@ from keel.treatment.queries.missed import (
 )
 from keel.treatment.queries.orders import (
     active_order,
+    active_others,
     day_overrides,
     newest_order,
     order_fhir,
@@ -114,6 +115,7 @@ __all__ = [
     "TakeHomeReview",
     "WindowNote",
     "active_order",
+    "active_others",
     "as_handed_out",
     "bottle_days",
     "bottles_at_home",

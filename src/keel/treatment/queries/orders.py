@@ -264,6 +264,8 @@ def last_day_in_force(order: MedicationOrder, orders: Sequence[MedicationOrder] 
         for o in read
         if o.medication == order.medication and o.patient_id == order.patient_id and o.pk > order.pk
     ]
+    if order.ends_on is not None:  # lane switch39: stopped by a switch to another medication
+        starts.append(order.ends_on)
     if not starts:
         return None
     end = min(starts) - timedelta(days=1)
@@ -324,3 +326,12 @@ def order_fhir(
             else {}
         ),
     }
+
+
+def active_others(patient: Patient, medication: str = "") -> list[str]:
+    """Lane switch39: the names (in the reader's language) of the medications of the person's active orders
+    other than `medication` ("": all), for the order forms' choice (`treatment/_other_order.html`)."""
+    active = MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).exclude(
+        medication=medication
+    )
+    return [str(Medication(m).label) for m in sorted(set(active.values_list("medication", flat=True)))]

@@ -177,6 +177,8 @@ def _page_context(
         # by the record before the orders it shows, never newer: session 23)
         "order_versions": record.order_versions if shown.can_prescribe else {},  # read before its orders
         "order_error": order_error,
+        # lane switch39: the choice for another medication's active order, offered when there is one
+        "active_others": queries.active_others(record.patient) if shown.can_prescribe else [],
     }
 
 
@@ -332,6 +334,7 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             override_reason=post.get("override_reason", ""),
             order_version=chosen,
             other_versions=others,
+            other_order=post.get("other_order") or None,  # lane switch39: none sent, 422 when it applies
         )
         today = local_today(order.patient)  # the bottles' days in the take-home plan's style (words34)
         said = [words.reason_shown(days_in_words(w, today)) for w in order.warnings]  # QTc, bottles (22n)

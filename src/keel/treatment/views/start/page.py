@@ -62,6 +62,7 @@ def _render_start(
             "zone": zone_of(view.patient),
             "ready": ready,
             "correction_error_elsewhere": orphan,
+            "active_others": queries.active_others(view.patient, "buprenorphine"),  # lane switch39
             "overdose_reasons": [
                 words.reason_shown(r) for r in (view.overdose.reasons if view.overdose else ())
             ],

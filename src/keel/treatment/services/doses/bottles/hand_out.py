@@ -19,6 +19,7 @@ from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
 from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE, ELSEWHERE, HERE, UNKNOWN_TIME
 from keel.core.rules.methadone import CLOSURE_DAY
+from keel.core.rules.switching import switched_away
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient, zone_of
 from keel.treatment import words
@@ -70,7 +71,8 @@ def bottle_amounts(
     order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
     written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
     keeps it. Review 39a hole 2: a bottle of `plan`, a closure-day plan, not yet recorded, whose day is no
-    longer a closure day is kept back (`closure_called_off`)."""
+    longer a closure day is kept back (`closure_called_off`). Lane switch39: a bottle for a day the order no
+    longer covers after a switch to another medication (`ends_on`) is blocked (`switching.switched_away`)."""
     called_off = closure_called_off(plan, days)
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
     if left_with is not None:
@@ -85,6 +87,8 @@ def bottle_amounts(
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
+        if order.ends_on is not None and order.ends_on <= day:  # lane switch39: switched away from it
+            return amounts, (day, mg, switched_away(order.ends_on.isoformat()))
         if kept is None and day in called_off:
             return amounts, (
                 day,
