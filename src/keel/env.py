@@ -198,6 +198,8 @@ def email_sender(raw: str, *, production: bool) -> str:
                 f"({example}); without it mail goes out from a localhost address that mail servers refuse"
             )
         return "keel@localhost"
+    if any(ord(c) < 32 or ord(c) == 127 for c in raw):  # re39p finding 4: a header line has no line break
+        raise ConfigError(f"KEEL_EMAIL_URL: from= has a line break or control character ({example})")
     named = _NAMED_SENDER.fullmatch(raw.strip())
     address = named[2].strip() if named else raw.strip()
     try:
