@@ -39,7 +39,7 @@ from keel.core.decision import LIST_SEPARATOR
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument
 from keel.core.lifetime import outside_life
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import FieldError, InvalidInput, JsonConstant
 from keel.core.words import gettext_noop as N_
 
 IMPORTABLE = ("phq9",)
@@ -106,10 +106,30 @@ def _typed(obj: _Json, name: str, kind: str, path: str, errors: list[FieldError]
     """`obj[name]` when it is of `kind` (`_KINDS`), else None (an error naming `path` when it is there)."""
     value = obj.get(name)
     types, must = _KINDS[kind]
-    if value is None or (isinstance(value, types) and not isinstance(value, bool)):
-        return value
+    if value is None or (isinstance(value, types) and not isinstance(value, bool | JsonConstant)):
+        return value  # (a bare NaN is `loads_json`'s JsonConstant, a str: never text, review 14a / re39f 4)
     errors.append(FieldError(path, must))
     return None
+
+
+# Lane fixfhir39b (re39f finding 1): FHIR R4 modifier elements. A `modifierExtension` (on a resource or any
+# backbone element) or a resource's `implicitRules` may change the meaning of what it is on ("not answered
+# by the patient", "negated"); Keel understands none, and R4 says a system SHALL NOT process an element whose
+# modifier it does not understand: refused by its path, nothing filed. Checked at every element the reader
+# walks (the Bundle and its entries, the response, its contained resources, items and answers).
+_MODIFIERS = ("modifierExtension", "implicitRules")
+
+
+def _refuse_modifiers(obj: _Json, path: str, errors: list[FieldError]) -> None:
+    """An error naming each modifier element of `obj` (at `path`, "" or ending in ".")."""
+    for name in _MODIFIERS:
+        if obj.get(name) not in (None, [], ""):
+            errors.append(
+                FieldError(
+                    f"{path}{name}",
+                    N_("changes the meaning of what it is on, and Keel does not understand it"),
+                )
+            )
 
 
 def _text(obj: _Json, name: str, path: str, errors: list[FieldError]) -> str | None:
@@ -149,9 +169,12 @@ def _items(parent: _Json, path: str, out: list[_Item], errors: list[FieldError])
     allows it) read through."""
     for here, item in _list(parent, "item", path, errors):
         refused = len(errors)
+        _refuse_modifiers(item, f"{here}.", errors)
         link_id = _text(item, "linkId", f"{here}.linkId", errors)
         definition = _text(item, "definition", f"{here}.definition", errors)
         answers = _list(item, "answer", f"{here}.answer", errors)
+        for at, answer in answers:
+            _refuse_modifiers(answer, f"{at}.", errors)
         if answers and len(errors) == refused:  # an item with a field of the wrong type is not read on
             out.append(_Item(here, link_id, definition, [a for _at, a in answers]))
         _items(item, f"{here}.item", out, errors)
@@ -243,6 +266,10 @@ def _number(answer: Mapping[str, object]) -> int | None:
     return None
 
 
+# An answer's value[x] (R4: one of valueBoolean ... valueReference, a choice: at most one per answer).
+_VALUE_X = re.compile(r"value[A-Z][A-Za-z]*")
+
+
 def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> _Json | None:
     answer = item.answers
     if len(answer) != 1:
@@ -255,6 +282,8 @@ def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> _Json | Non
     only: _Json = answer[0]
     at = f"{path}.answer.0"
     refused = len(errors)
+    if sum(1 for k, v in only.items() if v is not None and _VALUE_X.fullmatch(k)) > 1:  # re39f finding 2
+        errors.append(FieldError(at, N_("has more than one value: an answer takes exactly one value[x]")))
     for key in ("valueInteger", "valueDecimal"):
         _typed(only, key, "number", f"{at}.{key}", errors)
     _typed(
@@ -281,13 +310,23 @@ def _resource(at: str, res: _Json, errors: list[FieldError]) -> tuple[str, str]:
     return kind, rid
 
 
+def _by_key(found: _Found, key: str, res: tuple[str, _Json], path: str, errors: list[FieldError]) -> None:
+    """`found[key] = res`, unless another resource has the key: a reference to it would name two (R4 bdl-7,
+    contained ids unique; re39f finding 3): an error naming `path`, the first kept."""
+    if key in found and found[key][0] != res[0]:
+        errors.append(FieldError(path, N_("is not unique: another resource here has it too")))
+    else:
+        found.setdefault(key, res)
+
+
 def _contained(qr: _Json, prefix: str, errors: list[FieldError]) -> _Found:
     """The response's contained resources, by `#id` (paths after the response's own, `prefix`)."""
     found: _Found = {}
     for at, res in _list(qr, "contained", f"{prefix}contained", errors):
+        _refuse_modifiers(res, f"{at}.", errors)
         _kind, rid = _resource(at, res, errors)
         if rid:
-            found[f"#{rid}"] = (at, res)
+            _by_key(found, f"#{rid}", (at, res), f"{at}.id", errors)
     return found
 
 
@@ -378,16 +417,19 @@ def _unwrap(doc: _Json, errors: list[FieldError]) -> tuple[_Json, _Found, str]:
         return doc, {}, ""
     in_bundle: _Found = {}
     found: list[tuple[str, _Json]] = []
+    _refuse_modifiers(doc, "", errors)
     for at, entry in _list(doc, "entry", "entry", errors):
         url = _text(entry, "fullUrl", f"{at}.fullUrl", errors)
         res = _object(entry, "resource", f"{at}.resource", errors)
+        _refuse_modifiers(entry, f"{at}.", errors)
+        _refuse_modifiers(res, f"{at}.resource.", errors)
         kind, rid = _resource(f"{at}.resource", res, errors)
         if kind == "QuestionnaireResponse":
             found.append((f"{at}.resource.", res))
         if url:
-            in_bundle[url] = (f"{at}.resource", res)
+            _by_key(in_bundle, url, (f"{at}.resource", res), f"{at}.fullUrl", errors)
         if kind and rid:
-            in_bundle[f"{kind}/{rid}"] = (f"{at}.resource", res)
+            _by_key(in_bundle, f"{kind}/{rid}", (f"{at}.resource", res), f"{at}.resource.id", errors)
     if len(found) != 1:
         errors.append(
             FieldError.said(
@@ -636,6 +678,8 @@ def parse_questionnaire_response(
     if errors:
         raise InvalidInput(errors)
     here: list[FieldError] = []  # problems inside the response, prefixed with its path in a Bundle
+    if not prefix:  # (in a Bundle, refused by `_unwrap` with the entries)
+        _refuse_modifiers(qr, "", here)
     _check_resource(qr, here)
     authored = _parse_authored(qr.get("authored"), now + leeway, today or now.date(), here)
     questions = _questions(instrument)
