@@ -1,7 +1,8 @@
-"""rev39b hole 3: the flags a struck result raised reach the person herself by her own id
-(`GET /api/v1/patients/<id>/flags`), with the struck screen's total, band and item 9 in their reasons. Lane
-fix38d (review 38d hole 4) withholds a struck result from her own copy, its "reasons or flags" named
-(`assessments.queries.withheld_from_her`); the flags list is another route to the same result.
+"""rev39b hole 3: the flag a struck result raised, with its reasons, reaches the person herself by her own id:
+the flags list (`GET /api/v1/patients/<id>/flags`), her record's page (`patients/<id>/`) and her caseload
+(`patients/`, `GET /api/v1/caseload`), all answered to her. Lane fix38d (review 38d hole 4) withholds a
+struck result from her own copy, its "reasons or flags" named (`assessments.queries.withheld_from_her`);
+these are other routes to the same result.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ def _clock() -> Any:
     yield from pinned_at_last_five_pm_utc()
 
 
-def test_her_flags_by_the_api_do_not_show_her_a_struck_result(world: Any) -> None:
-    _struck_screen(world)
-    response = sign_in(Client(), world.alice.user).get(f"/api/v1/patients/{world.alice.pk}/flags")
+ROUTES = ["/api/v1/patients/{p}/flags", "/patients/{p}/", "/patients/", "/api/v1/caseload"]
+
+
+def _said(world: Any, path: str) -> list[str]:
+    response = sign_in(Client(), world.alice.user).get(path.format(p=world.alice.pk))
     assert response.status_code in (200, 404)
-    body = response.content.decode()
-    assert [w for w in STRUCK_WORDS if w in body] == []
+    body = response.content.decode().casefold()
+    return [w for w in (*STRUCK_WORDS, "suicide") if w.casefold() in body]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_her_own_routes_do_not_show_her_a_struck_results_flag(world: Any, path: str) -> None:
+    before = _said(world, path)  # what the route says with no screen at all (its own words)
+    _struck_screen(world)
+    assert [w for w in _said(world, path) if w not in before] == []
