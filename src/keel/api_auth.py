@@ -43,6 +43,7 @@ class KeelAuth:
             if user is None:
                 return None
             request.user = user
+            refuse_staff_view(request, user)  # lane ownapi39: her own account, on a staff view
             refuse_staff_token_write(request, user)  # lane fix26a: before the body and the record are read
             return user
         # Everything else rides on the session, which SessionLimitsMiddleware and RequireMFAMiddleware have
@@ -54,6 +55,7 @@ class KeelAuth:
             return None
         if request.method not in _SAFE and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed. Reload the page and try again.")
+        refuse_staff_view(request, user)
         return user
 
 
@@ -253,6 +255,24 @@ def refuse_staff_token_write(request: HttpRequest, user: User) -> None:
         reason=reason,
     )
     raise HttpError(403, gettext(said))
+
+
+_SIGN_IN_PATHS = "/api/v1/auth/"  # her tokens, the sign-in codes and resets
+
+
+def refuse_staff_view(request: HttpRequest, user: User) -> None:
+    """Lane ownapi39 (review 37f): her own account (a patient's or self-guided), by token or session, reads
+    her record only where her pages do (`/api/v1/me/...`); every other route that may name people is a staff
+    view, refused by the policy (`policy.refuse_staff_view_to_own_account`: 403 audited, a record not hers
+    404) as soon as the caller is known, before the body or the record is read. Her tokens and sign-in
+    (`/api/v1/auth/...`) and the routes that name no one (`reads_no_one`) keep their own answers."""
+    func = getattr(request, _ROUTE, None)
+    if func is None or request.path.startswith(_SIGN_IN_PATHS) or not _reads_a_person(request, func):
+        return
+    match = request.resolver_match
+    patient_id = match.kwargs.get("patient_id") if match is not None else None
+    route = str(getattr(func, "__name__", ""))
+    policy.refuse_staff_view_to_own_account(user, route, None if patient_id is None else str(patient_id))
 
 
 def may_hear_the_record(request: HttpRequest) -> bool:

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypedDict
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, ProgramMembership, Role, User
+from keel.core.discharge import start_of_day
 from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient, local_today
 
 if TYPE_CHECKING:
@@ -624,6 +626,10 @@ def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: d
                 program=program,
                 started_on=started,
                 ended_on=started + timedelta(days=start_offset // 2),
+                # lane discharge39: a discharge written for its day ends at that day's end
+                ended_at=start_of_day(
+                    started + timedelta(days=start_offset // 2 + 1), ZoneInfo(program.time_zone)
+                ),
                 status=EnrollmentStatus.ENDED,
                 end_reason=EndReason.LEFT,
             )

@@ -177,6 +177,41 @@ def _email_tls(scheme: str, raw: str | None) -> bool:
     return tls
 
 
+# A sender with a display name: `Riverside Clinic <keel@clinic.example>` (no quotes, commas or brackets in
+# the name: one address, written as mail servers read it)
+_NAMED_SENDER = re.compile(r"([^<>\",@]*)<([^<>]+)>")
+
+
+def email_sender(raw: str, *, production: bool) -> str:
+    """KEEL_EMAIL_URL's from=: one address Django's `validate_email` takes, a display name allowed. Required
+    in production, at a domain other than the loopback's (lane zones39: mail from `keel@localhost` or
+    Django's `webmaster@localhost` is refused or filed as spam, so no invitation or password reset
+    arrives); elsewhere left out it is `keel@localhost`."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    example = "e.g. ?from=keel@clinic.example"
+    if not raw.strip():
+        if production:
+            raise ConfigError(
+                f"KEEL_EMAIL_URL: in production from= is required, the address mail is sent from "
+                f"({example}); without it mail goes out from a localhost address that mail servers refuse"
+            )
+        return "keel@localhost"
+    named = _NAMED_SENDER.fullmatch(raw.strip())
+    address = named[2].strip() if named else raw.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ConfigError(f"KEEL_EMAIL_URL: from= must be one email address ({example})") from None
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    if production and (domain == "localhost" or domain.endswith(".localhost")):
+        raise ConfigError(
+            f"KEEL_EMAIL_URL: in production from= is an address mail servers accept ({example})"
+        )
+    return f"{named[1].strip()} <{address}>" if named and named[1].strip() else address
+
+
 def parse_email_url(url: str, *, production: bool = False) -> dict[str, object]:
     """Turn KEEL_EMAIL_URL into Django's email settings (issue #18).
 
@@ -196,10 +231,8 @@ def parse_email_url(url: str, *, production: bool = False) -> dict[str, object]:
             f"KEEL_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp, smtp+tls, smtps or console)"
         )
     query = _email_options(parts)
-    sender = query.get("from", "")
-    if sender and ("@" not in sender or any(c in sender for c in "\r\n")):
-        raise ConfigError("KEEL_EMAIL_URL: from= must be one email address")
-    common: dict[str, object] = {"DEFAULT_FROM_EMAIL": sender or "keel@localhost", "EMAIL_TIMEOUT": 20}
+    sender = email_sender(query.get("from", ""), production=production)
+    common: dict[str, object] = {"DEFAULT_FROM_EMAIL": sender, "EMAIL_TIMEOUT": 20}
     if parts.scheme == "console":
         return {**common, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if not parts.hostname:

@@ -7,7 +7,8 @@ the caller's program who is not theirs; other_program = a patient of another pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 ROLES = [
     "anonymous",
@@ -1379,3 +1380,35 @@ ROUTES.update(
         ),
     }
 )
+
+
+# Lane ownapi39 (review 37f, the integrator's decision): a person's own account (a patient's or self-guided)
+# reads her record only where her pages do (/api/v1/me/...). Every other API route that may name people is a
+# staff view: 403 for her own record or a list, 404 for a record not hers (`policy.refuse_staff_view_to_own
+# _account`). Her tokens and sign-in (/api/v1/auth/...) and the routes that name no one keep their answers.
+_OWN_ACCOUNT_KEEPS = re.compile(
+    r"^/api/v1/(|openapi\.json|me(/.*)?|auth/.*|instruments(/.*)?|meetings|facilities|rules(/.*)?)$"
+    r"|^GET /api/v1/programs/[^/]+/(settings|policy|measures)$"
+)
+_NOT_HERS = re.compile(r"/(patients|emergency-access)/\d+")
+
+
+def _own_account_on_staff_view(route: Route) -> Route:
+    path = route.path.split("?")[0]
+    if not path.startswith("/api/v1/") or _OWN_ACCOUNT_KEEPS.match(path):
+        return route
+    if _OWN_ACCOUNT_KEEPS.match(f"{route.method} {path}"):
+        return route
+    expect = dict(route.expect)
+    if route.patient_scoped:
+        expect["patient"] = (403, 404, 404)
+        expect["self_guided"] = (404, 404, 404)  # no record of hers is a target here
+    else:
+        for role in ("patient", "self_guided"):
+            expect[role] = 404 if _NOT_HERS.search(route.path) else 403
+        if "{patient}" in route.path:  # the caller's own record for a patient; never a self-guided's
+            expect["self_guided"] = 404
+    return replace(route, expect=expect)  # type: ignore[arg-type]
+
+
+ROUTES = {name: _own_account_on_staff_view(route) for name, route in ROUTES.items()}

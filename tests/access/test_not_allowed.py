@@ -79,13 +79,14 @@ def test_the_body_is_byte_for_byte_as_before(cls: type[Exception], base: type[Ex
 
 @pytest.mark.django_db
 def test_a_refusal_on_a_route_is_a_403_with_its_message(world, signed_in) -> None:  # type: ignore[no-untyped-def]
-    """End to end: a patient may not change their own contact details on the API (keel.patients.errors)."""
+    """End to end: a patient may not change her contact details on the API: since lane ownapi39 the route is
+    a staff view, refused by the policy before the route's own check (keel.access.policy.fetch)."""
     client = signed_in("patient")
     response = client.patch(
         f"/api/v1/patients/{world.alice.pk}/contact", {"phone": "555-0100"}, content_type="application/json"
     )
     assert response.status_code == 403
     assert response.content == (
-        b'{"message": "Program admins, counselors, nurses and prescribers change contact details.", '
+        b'{"message": "This is the care team\'s view of a record. Your own record is at /api/v1/me.", '
         b'"errors": []}'
     )

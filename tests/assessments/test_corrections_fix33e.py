@@ -250,13 +250,18 @@ def test_the_timeline_leaves_out_a_struck_result(world: World) -> None:
     assert not [e for e in events["events"] if e["kind"] == "assessment"]
 
 
-def test_the_flowsheet_leaves_out_a_struck_result(world: World) -> None:
+def test_the_flowsheet_charts_no_struck_result_and_her_own_lists_none(world: World) -> None:
+    # review 39c hole 1 (lane fixrec39): the care team's list keeps the struck row, marked; the chart and
+    # her own view leave it out, as this test once said of the whole page
     _cows(world, LOW, 30)
     wrong = _cows(world, HIGH, 5)
     _strike(world, "nurse", wrong)
     client = sign_in(Client(), world.staff["nurse"])
     page = client.get(f"/patients/{world.alice.pk}/flowsheet/cows/").content.decode()
-    assert f"/assessments/{wrong.pk}/" not in page
+    assert f"/assessments/{wrong.pk}/" in page and "entered in error" in page
+    assert "1 score from" in page
+    own = sign_in(Client(), world.alice.user).get(f"/patients/{world.alice.pk}/flowsheet/cows/")
+    assert f"/assessments/{wrong.pk}/" not in own.content.decode()
 
 
 # --- The page ---------------------------------------------------------------------------------------------

@@ -192,7 +192,7 @@ def test_the_caseload_reads_are_set_based(world: World, morning: dict[str, Patie
 @time_machine.travel(NOW, tick=False)
 def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[str, Patient]) -> None:
     patient = morning["steady"]
-    Assessment.objects.create(
+    given = Assessment.objects.create(
         patient=patient,
         program_id=patient.program_id,
         instrument="phq9",
@@ -204,6 +204,9 @@ def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[
         filled_by=world.staff["nurse"],
         filled_at=NOW - timedelta(days=2),
     )
+    # entered when given: a row stamped today with a time typed two days back is a late entry, which the
+    # timeline says (`Assessment.entered_late`, lane fixrec39)
+    Assessment.objects.filter(pk=given.pk).update(created_at=NOW - timedelta(days=2))
     ThoughtRecord.objects.create(
         patient=patient, content=b"secret", intensity_before=8, created_at=NOW - timedelta(days=1)
     )

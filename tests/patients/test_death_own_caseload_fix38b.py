@@ -45,7 +45,8 @@ def test_the_refused_caseload_is_audited_as_a_denial_on_her_record(world: World)
     client = sign_in(Client(), world.alice.user)
     _death_recorded_by_another_path(world)
     client.get("/api/v1/caseload")
-    row = AuditEvent.objects.filter(target_type="patient_list").latest("pk")
+    # lane ownapi39: refused to her own account before a death is asked (a staff view), on her record
+    row = AuditEvent.objects.filter(outcome=Outcome.DENIED).latest("pk")
     assert (row.patient_id, row.outcome) == (world.alice.pk, Outcome.DENIED)
 
 
@@ -56,10 +57,11 @@ def test_the_refused_caseload_writes_no_list_read(world: World) -> None:
     assert not AuditEvent.objects.filter(target_type="patient_list", outcome=Outcome.SUCCESS).exists()
 
 
-def test_the_caseload_by_her_token_still_answers_with_no_death(world: World) -> None:
+def test_the_caseload_by_her_token_is_refused_with_no_death_too(world: World) -> None:
+    """Lane ownapi39 (review 37f): the caseload is a staff view; her record is at /api/v1/me."""
     secret = create_token(user=world.alice.user).secret
     response = Client().get("/api/v1/caseload", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert [row["id"] for row in response.json()] == [world.alice.pk]
+    assert response.status_code == 403
 
 
 def test_the_caseload_of_her_clinician_still_lists_her_after_a_death(world: World) -> None:

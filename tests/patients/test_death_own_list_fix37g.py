@@ -37,11 +37,13 @@ def test_the_refused_list_is_audited_as_a_denial_on_her_record(world: World) -> 
     client = sign_in(Client(), world.alice.user)
     _death_recorded_by_another_path(world)
     client.get("/api/v1/patients")
-    row = AuditEvent.objects.filter(target_type="patient_list").latest("pk")
+    # lane ownapi39: refused to her own account before a death is asked (a staff view), on her record
+    row = AuditEvent.objects.filter(outcome=Outcome.DENIED).latest("pk")
     assert (row.patient_id, row.outcome) == (world.alice.pk, Outcome.DENIED)
 
 
-def test_the_list_by_her_token_still_answers_with_no_death(world: World) -> None:
+def test_the_list_by_her_token_is_refused_with_no_death_too(world: World) -> None:
+    """Lane ownapi39 (review 37f): the list is a staff view; her record is at /api/v1/me."""
     secret = create_token(user=world.alice.user).secret
     response = Client().get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert [row["id"] for row in response.json()] == [world.alice.pk]
+    assert response.status_code == 403

@@ -334,7 +334,9 @@ def test_closure_day_dose_cannot_be_stacked(world: Any) -> None:
     from keel.treatment import services
     from keel.treatment.errors import TreatmentInvalid
 
-    world.riverside.closure_days = ["2026-11-26", "2026-11-27"]
+    # Days 5 and 6 after the decision (were 19 and 20: since review 39a hole 1 a closure-day bottle is within
+    # the first-bottle limit, 14 days, too; the stacking this test holds is unchanged).
+    world.riverside.closure_days = ["2026-11-12", "2026-11-13"]
     world.riverside.save()
     methadone_on(world, MON, "30", 5)
     now = at(MON + timedelta(days=5), 10)
@@ -343,7 +345,7 @@ def test_closure_day_dose_cannot_be_stacked(world: Any) -> None:
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
             criteria={},
-            closure_day="2026-11-26",
+            closure_day="2026-11-12",
             now=now,
         )
         with pytest.raises(TreatmentInvalid):
@@ -351,7 +353,7 @@ def test_closure_day_dose_cannot_be_stacked(world: Any) -> None:
                 by=world.staff["prescriber"],
                 patient_id=world.alice.pk,
                 criteria={},
-                closure_day="2026-11-27",
+                closure_day="2026-11-13",
                 now=now,
             )
 

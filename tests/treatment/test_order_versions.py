@@ -324,6 +324,7 @@ def test_the_page_without_a_version_says_so(world: World) -> None:
 def test_the_page_reads_the_chosen_medications_version(world: World) -> None:
     lowered(world)
     data = {"medication": "buprenorphine", "dose_mg": "8", "order_version_buprenorphine": "0"}
+    data["other_order"] = "stop"  # lane switch39: methadone is active: the prescriber's choice
     assert page_post(world, data).status_code == 302
     assert version(world, "buprenorphine") != 0
 

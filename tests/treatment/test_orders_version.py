@@ -126,7 +126,8 @@ def test_the_second_client_rereads_and_writes(world: World) -> None:
     stale_read = read(world)
     colleague(world, "naltrexone_xr", "380")
     refused_409(world, methadone(stale_read["orders_version"]))
-    assert post(world, methadone(read(world)["orders_version"])).status_code == 201
+    # lane switch39: naltrexone is active: the prescriber's choice
+    assert post(world, methadone(read(world)["orders_version"], other_order="stop")).status_code == 201
 
 
 def test_a_third_medication_written_since_refuses_the_write(world: World) -> None:
@@ -188,7 +189,8 @@ def test_a_voided_fill_is_not_an_order_change(world: World) -> None:
     before = read(world)
     void_fill(by=nurse, patient_id=world.alice.pk, fill_id=fill.pk, reason="entered twice")
     assert read(world)["orders_version"] == before["orders_version"]
-    assert post(world, methadone(before["orders_version"])).status_code == 201
+    # lane switch39: buprenorphine is active: the prescriber's choice
+    assert post(world, methadone(before["orders_version"], other_order="stop")).status_code == 201
 
 
 def test_an_order_rewritten_at_the_same_mg_refuses_the_write(world: World) -> None:

@@ -41,6 +41,7 @@ def _prescribe(world: World, medication: str = "methadone", dose: str = "90") ->
                 "dose_mg": dose,
                 "order_version": order_version(world.alice, medication),
                 "orders_version": orders_version(world.alice),
+                "other_order": "stop",  # lane switch39: read only when another medication's order is active
             }
         ),
         "application/json",

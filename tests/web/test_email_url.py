@@ -86,9 +86,9 @@ def test_production_refuses_a_password_over_plain_smtp() -> None:
     "url",
     [
         "smtp://keel:pw@relay.internal:25?tls=0&from=keel@clinic.example",
-        "smtp://keel:pw@mail.example.org:587?tls=1",
-        "smtp+tls://keel:pw@mail.example.org:587",
-        "smtps://keel:pw@mail.example.org",
+        "smtp://keel:pw@mail.example.org:587?tls=1&from=keel@clinic.example",
+        "smtp+tls://keel:pw@mail.example.org:587?from=keel@clinic.example",
+        "smtps://keel:pw@mail.example.org?from=keel@clinic.example",
         "smtp://127.0.0.1:2525?from=keel@clinic.example",
     ],
 )

@@ -8,6 +8,7 @@ import html
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
@@ -67,18 +68,23 @@ def test_two_nameless_nurses_read_apart_in_every_pick_list(
 def test_a_nameless_nurse_is_told_apart_by_the_day_she_joined(world: World) -> None:
     second = _second_nameless_nurse(world)
     with translation.override("en"):
-        labels = dict(staff_choices([world.staff["nurse"], second, world.staff["prescriber"]]))
+        labels = dict(
+            staff_choices(
+                [world.staff["nurse"], second, world.staff["prescriber"]], zone=world.riverside.time_zone
+            )
+        )
     assert labels[second.pk].startswith("Nurse (no name on file), joined ")
     assert labels[world.staff["prescriber"].pk] == "Prescriber (no name on file)"  # no twin: as it was
 
 
 def test_two_who_joined_the_same_day_are_told_apart_by_the_time(world: World) -> None:
     second = _second_nameless_nurse(world, days_later=0)
-    noon = timezone.localtime(world.staff["nurse"].date_joined).replace(hour=12, minute=0)
+    zone = world.riverside.time_zone  # the list is the program's: its clock (lane zones39)
+    noon = timezone.localtime(world.staff["nurse"].date_joined, ZoneInfo(zone)).replace(hour=12, minute=0)
     User.objects.filter(pk=world.staff["nurse"].pk).update(date_joined=noon)
     User.objects.filter(pk=second.pk).update(date_joined=noon + timedelta(minutes=5))
     both = [User.objects.get(pk=world.staff["nurse"].pk), User.objects.get(pk=second.pk)]
-    labels = [label for _pk, label in staff_choices(both)]
+    labels = [label for _pk, label in staff_choices(both, zone=zone)]
     assert labels[0] != labels[1]
     assert "12:00" in labels[0] and "12:05" in labels[1]  # the day and the time of day
 

@@ -333,7 +333,9 @@ def get_program_settings(request: AuthenticatedApiRequest, slug: str) -> Program
 def put_program_settings(request: AuthenticatedApiRequest, slug: str) -> ProgramSettingsOut:
     """Lane tok26, by token: allowed: the program's hours and contact details, no credential and no person."""
     return _settings_out(
-        services.update_program_settings(by=request.auth, slug=slug, data=ProgramSettingsIn.read(request))
+        services.update_program_settings(
+            by=request.auth, slug=slug, data=ProgramSettingsIn.read(request)
+        ).program
     )
 
 

@@ -25,6 +25,7 @@ from keel.core.program import (
 )
 from keel.core.rules.inputs import FieldError, FieldsInvalid, JsonConstant
 from keel.core.wall_time import is_time_zone
+from keel.patients.models import day_in
 
 
 def _text(data: Mapping[str, object], name: str, errors: list[FieldError]) -> str:
@@ -88,7 +89,7 @@ def program_settings(
     errors: list[FieldError] = []
     zone = _settings_time_zone(data, errors)
     opens, closes = _settings_dosing_hours(data, errors)
-    days = _settings_closure_days(data, errors)
+    days = _settings_closure_days(data, errors, zone)
     contact = _settings_contact(data, errors)
     if errors:
         raise FieldsInvalid(errors)
@@ -145,9 +146,10 @@ def _settings_dosing_hours(
     return opens, closes
 
 
-def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError]) -> list[str]:
+def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError], zone: str) -> list[str]:
     """Closure days as ISO dates (a list, or one string split on commas and spaces), within a year back and
-    two years ahead, at most MAX_CLOSURE_DAYS distinct."""
+    two years ahead of today in the program's zone (lane zones39; the server's only while the zone given is
+    refused), at most MAX_CLOSURE_DAYS distinct."""
     raw_days = data.get("closure_days")
     if raw_days is None or raw_days == "":
         raw_days = []
@@ -157,7 +159,7 @@ def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError])
     if not isinstance(raw_days, list):
         errors.append(FieldError("closure_days", _("give a list of dates")))
         return days
-    today = timezone.localdate()
+    today = day_in(zone) if is_time_zone(zone) else timezone.localdate()
     for raw in raw_days:
         try:
             if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):  # not 20261225 (review 14a)

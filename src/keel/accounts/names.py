@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from keel.accounts.models import User
+from keel.patients.models import day_in
 from keel.web.dates import shown_date, shown_datetime
 
 # A stored flag's `name` parameter for a staff member with no full name (lane words33), translated when shown;
@@ -42,18 +44,20 @@ def staff_name_and_role(user: User, role: str = "") -> str:
     return pgettext("a staff member with no full name", "%(role)s (no name on file)") % {"role": role}
 
 
-def staff_choices(users: Iterable[User]) -> list[tuple[int, str]]:
+def staff_choices(users: Iterable[User], *, zone: str) -> list[tuple[int, str]]:
     """A pick-list's options (lane words34): each staff member as `staff_name_and_role` says them, and two who
     would read alike (two nurses with no name on file) told apart by the day each joined ("Nurse (no name on
     file), joined Dec. 6, 2026"), or, when they joined the same day, the day and the time. The day a
-    colleague joined is something the team knows of them; a username or an id is not (and never shown)."""
+    colleague joined is something the team knows of them; a username or an id is not (and never shown).
+    `zone`: the time zone of the program whose list this is (lane zones39: a member of two programs joined
+    on each program's own day), never the server's."""
     people = list(users)
     names = [staff_name_and_role(u) for u in people]
     labels = names
     for when in (_joined_day, _joined_time):
         twice = {label for label, n in Counter(labels).items() if n > 1}
         labels = [
-            _joined(name, when(u)) if label in twice else label
+            _joined(name, when(u, zone)) if label in twice else label
             for name, label, u in zip(names, labels, people, strict=True)
         ]
     return [(u.pk, label) for u, label in zip(people, labels, strict=True)]
@@ -63,9 +67,9 @@ def _joined(name: str, when: str) -> str:
     return gettext("%(who)s, joined %(day)s") % {"who": name, "day": when}
 
 
-def _joined_day(user: User) -> str:
-    return shown_date(timezone.localtime(user.date_joined).date())
+def _joined_day(user: User, zone: str) -> str:
+    return shown_date(day_in(zone, user.date_joined))
 
 
-def _joined_time(user: User) -> str:
-    return shown_datetime(timezone.localtime(user.date_joined))
+def _joined_time(user: User, zone: str) -> str:
+    return shown_datetime(timezone.localtime(user.date_joined, ZoneInfo(zone)))

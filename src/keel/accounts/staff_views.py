@@ -263,14 +263,17 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            program = services.update_program_settings(
+            saved = services.update_program_settings(
                 by=request.user, slug=program.slug, data=ProgramSettingsIn.posted(values)
             )
         except FieldsInvalid as exc:
             errors = field_words.by_field(exc.errors)
             status = 422
         else:
+            program = saved.program
             notice = _("Settings saved.")
+            if saved.closure_bottles_kept_back:  # review 39a hole 2: a closure day removed
+                notice = f"{notice} {services.closure_bottles_words(saved.closure_bottles_kept_back)}"
             values = {}
     if not values:
         values = {

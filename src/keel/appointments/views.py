@@ -81,7 +81,9 @@ def patient_appointments(request: AuthenticatedHttpRequest, patient_id: int) -> 
     found = queries.patient_appointments(request.user, patient_id)
     patient = found.patient
     emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
-    staff = staff_choices(queries.bookable_staff(patient.program_id))  # two alike told apart (words34)
+    staff = staff_choices(
+        queries.bookable_staff(patient.program_id), zone=patient.program.time_zone
+    )  # two alike told apart (words34)
     return render(
         request,
         "appointments/patient.html",

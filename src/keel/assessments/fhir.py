@@ -215,6 +215,8 @@ def _observation(
         "code": code,
         "subject": ref("Patient", a.patient_id),
         "effectiveDateTime": answered(a, imported),
+        # when it was entered in Keel's record, beside its time of scoring: a late entry shows (review 39c)
+        "issued": instant(a.created_at),
         "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }

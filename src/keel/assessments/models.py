@@ -76,6 +76,14 @@ class Assessment(models.Model):
         return filed_by_the_person(self.filled_by_role or getattr(self.filled_by, "role", ""))
 
     @property
+    def corrected(self) -> bool:
+        """Corrected (review 33c hole 4): a correction in force gives other answers than those entered (read
+        back through `queries.with_corrections`; its `entered_total` the score as entered). One struck as
+        entered in error is that (`entered_in_error`), never "corrected". The one definition the result page,
+        the flowsheet, the timeline, the API and FHIR (`schemas.status_of`: amended) read (lane fixrec39)."""
+        return self.correction is not None and not self.entered_in_error
+
+    @property
     def entered_late(self) -> bool:
         """A late entry (review 36h hole 4; AHIMA late-entry guidance, CMS Program Integrity Manual 3.3.2.5):
         entered in the record on a later minute than its time of scoring (`created_at` a minute or more after

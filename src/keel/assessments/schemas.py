@@ -100,6 +100,13 @@ class AssessmentOut(BaseModel):
     extras: dict[str, Any]
     filled_at: datetime
     filled_by_id: int
+    entered_at: datetime = Field(
+        description="when it was entered in the record (`filled_at` is its time of scoring); lane fixrec39"
+    )
+    entered_late: bool = Field(
+        description="a late entry: entered on a later minute than a time of scoring the author typed "
+        "(AHIMA late-entry guidance, CMS Program Integrity Manual 3.3.2.5), as the result page says"
+    )
     result: ResultOut  # as corrected (review 33c hole 4)
     status: str = Field(
         description="final, amended (corrected: the answers and result are the corrected ones) "
@@ -122,6 +129,8 @@ class AssessmentOut(BaseModel):
             extras=a.extras,
             filled_at=a.filled_at,
             filled_by_id=a.filled_by_id,
+            entered_at=a.created_at,
+            entered_late=a.entered_late,
             result=ResultOut.model_validate(a.result),
             status=status_of(a),
             correction_version=a.correction.pk if a.correction is not None else 0,
@@ -132,7 +141,7 @@ def status_of(a: Assessment) -> str:
     """An assessment's status as FHIR says it (read through `queries.with_corrections`)."""
     if a.entered_in_error:
         return "entered-in-error"
-    return "amended" if a.correction is not None else "final"
+    return "amended" if a.corrected else "final"
 
 
 class ExtraOut(BaseModel):

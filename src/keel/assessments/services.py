@@ -25,6 +25,7 @@ from keel.assessments.models import (
     Assessment,
     AssessmentCorrection,
 )
+from keel.assessments.queries import standing
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
@@ -207,7 +208,9 @@ def _repeat_of(by: User, patient: Patient, sent: _Sent, now: datetime) -> Assess
     """The result this request repeats (review 36h hole 3), the patient's row locked first so two presses at
     once are decided one after the other: the one filed with the same form token (other answers under it:
     InvalidAnswers `form_token`); with no token, the same answers, extras and typed time by the same hand
-    within `SAME_FORM_WINDOW` (as an emergency disclosure sent again, review 26b H12)."""
+    within `SAME_FORM_WINDOW` (as an emergency disclosure sent again, review 26b H12), of those that stand
+    (`queries.standing`, lane fixrec39): one struck as entered in error is no first copy, the same answers
+    sent after it are a new filing."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     mine = Assessment.objects.filter(patient=patient, filled_by=by, instrument=sent.instrument)
     if sent.form_token:
@@ -215,7 +218,7 @@ def _repeat_of(by: User, patient: Patient, sent: _Sent, now: datetime) -> Assess
         if first is not None and (first.answers, first.extras) != (sent.answers, sent.extras):
             raise InvalidAnswers([ItemError("form_token", USED_TOKEN)])
         return first
-    recent = mine.filter(created_at__gte=now - SAME_FORM_WINDOW, created_at__lte=now).order_by("id")
+    recent = standing(mine).filter(created_at__gte=now - SAME_FORM_WINDOW, created_at__lte=now).order_by("id")
     if sent.typed is not None:
         recent = recent.filter(filled_at=sent.typed)
     return next((a for a in recent if (a.answers, a.extras) == (sent.answers, sent.extras)), None)

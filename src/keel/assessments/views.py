@@ -44,7 +44,7 @@ from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules.inputs import FieldError
 from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
-from keel.patients.models import zone_of
+from keel.patients.models import Patient, zone_of
 from keel.sharing.carried import sender_named
 from keel.web.charts import daily_chart, trend
 from keel.web.dates import shown_date, shown_datetime, shown_days_in
@@ -242,7 +242,7 @@ def _read_version(text: str) -> int:
 def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument=code)
-    rows = _labelled([a for a in qs if not a.entered_in_error])  # review 33c hole 4: those that stand
+    rows, stand = _listed(request, patient, qs)
     # under emergency access only the point-of-care measures are recorded: no other is offered (review 19d)
     emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
     return render(
@@ -255,7 +255,7 @@ def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> 
             "patient": patient,
             "instrument": instrument,
             "rows": rows,
-            **_chart(instrument, rows, zone_of(patient)),
+            **_chart(instrument, stand, zone_of(patient)),
         },
     )
 
@@ -289,7 +289,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
                 )
             status = 422
     patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument="cows")
-    rows = _labelled([a for a in qs if not a.entered_in_error])  # review 33c hole 4: those that stand
+    rows, stand = _listed(request, patient, qs)
     if not context:
         context = {**_form_context(instrument, {}, {}, [], staff=True), "form_token": _form_token()}
     zone = zone_of(patient)
@@ -302,7 +302,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             "patient": patient,
             "rows": rows,
             **_bedside_times(request, zone, refused=status == 422),
-            **_chart(instrument, rows, zone_of(patient)),
+            **_chart(instrument, stand, zone_of(patient)),
         },
         status=status,
     )
@@ -333,6 +333,18 @@ def _parse_time(raw: str, zone: ZoneInfo) -> tuple[datetime | None, str]:
         return None, _(
             "This time does not exist on the clock that day (the clocks went forward). Check the time."
         )
+
+
+def _listed(
+    request: AuthenticatedHttpRequest, patient: Patient, rows: list[Assessment]
+) -> tuple[list[Assessment], list[Assessment]]:
+    """The rows a list of results shows, and those that stand, which its chart draws (review 33c hole 4).
+    The care team's list keeps a result struck as entered in error, marked, its score legible (review 39c
+    hole 1: an error stays in the record, struck through); her own view leaves it out, as it always has
+    (`policy.reads_her_own_record`: a struck result shows her none of its answers or score)."""
+    stand = [a for a in rows if not a.entered_in_error]
+    shown = stand if policy.reads_her_own_record(request.user, patient) else rows
+    return _labelled(shown), stand
 
 
 def _labelled(rows: list[Assessment]) -> list[Assessment]:

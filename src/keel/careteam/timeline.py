@@ -212,10 +212,24 @@ def _assessment_events(span: _Span) -> list[Event]:
                 "clinical",
                 "assessment",
                 meaning.name(a.instrument),
-                ", ".join(str(x) for x in (score, band, code) if x),
+                ", ".join(str(x) for x in (score, band, code, *_how_entered(a)) if x),
             )
         )
     return events
+
+
+def _how_entered(a: Assessment) -> list[str]:
+    """What the record says of how a result came to be, as its page and the flowsheet say it (review 39c
+    hole 2): corrected, with the score as entered (`Assessment.corrected`, `entered_total`), and a late entry
+    (`Assessment.entered_late`). A correction never silently rewrites history (AHIMA amendment guidance)."""
+    said = []
+    if a.corrected and a.entered_total is not None and a.entered_total != a.total:
+        said.append(_("corrected (scored %(entered)s as entered)") % {"entered": a.entered_total})
+    elif a.corrected:
+        said.append(_("corrected"))
+    if a.entered_late:
+        said.append(_("late entry"))
+    return said
 
 
 def _order_events(span: _Span) -> list[Event]:

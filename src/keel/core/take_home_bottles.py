@@ -18,7 +18,7 @@ write it on a day nothing happens."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 # Lane fix33b (review 33a hole 1): what the record says of one bottle day of a run (`bottle_day`)
@@ -213,3 +213,20 @@ def bottle_day(day: date, *, today: date, left: Collection[date], returned: Coll
     if day not in left:
         return "not_handed_out"
     return "at_home" if day >= today else "gone"
+
+
+def not_before(
+    counted: Iterable[tuple[datetime, float]], hours: float, day: date, zone: tzinfo
+) -> datetime | None:
+    """Lane bottle39 (re-attack 38t finding 1): the earliest moment the take-home bottle for `day` may be
+    drunk, when its day follows observed doses (`counted`: each dose that counts with the bottle's day,
+    when given and its mg; a dose of 0 mg counts for nothing): the last of them plus the program's
+    same_day_hours, on the time line (UTC: a night the clocks change has its real length), in the
+    program's time zone `zone`. None when it falls at or before the bottle's day begins (a morning dose:
+    the bottle simply says its day) or no dose counts."""
+    times = [when.astimezone(UTC) for when, mg in counted if mg > 0]
+    if not times:
+        return None
+    moment = (max(times) + timedelta(hours=hours)).astimezone(zone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return moment if moment > start else None

@@ -26,15 +26,16 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.models import Program
 from keel.assessments.models import AssessmentCorrection
 from keel.assessments.services import correct_assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.interop.models import KEPT_ID, ImportedResponse
+from keel.patients.models import day_in
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -49,7 +50,7 @@ class Filing:
     pk: int
     assessment_id: int
     patient_id: int
-    day: str  # the day it was received, on the server's clock (YYYY-MM-DD)
+    day: str  # the day it was received, on its program's clock (YYYY-MM-DD; lane zones39)
     status: str  # "stands" | "corrected" | "entered in error"
     same_person: bool  # as the first filing's
     same_answers: bool  # as the first filing's
@@ -94,6 +95,7 @@ def duplicate_sets() -> list[DuplicateSet]:
     """Every sender system and id filed more than once in one program, each filing in the order received."""
     found = []
     for program, system, sender_id in _triples():
+        zone = Program.objects.values_list("time_zone", flat=True).get(pk=program)
         rows = list(
             _rows()
             .filter(sender_system=system, sender_id=sender_id, **{PROGRAM: program})
@@ -107,7 +109,7 @@ def duplicate_sets() -> list[DuplicateSet]:
                 pk=r.pk,
                 assessment_id=r.assessment_id,
                 patient_id=r.assessment.patient_id,
-                day=timezone.localtime(r.received_at).date().isoformat(),
+                day=day_in(zone, r.received_at).isoformat(),
                 status=_status(r.assessment_id),
                 same_person=r.assessment.patient_id == first.patient_id,
                 same_answers=r.assessment.answers == first.answers,

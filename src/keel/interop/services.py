@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -35,7 +35,7 @@ from keel.interop.fhir import resources
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base, with_terms
 from keel.interop.fhir.record import record_bundle
 from keel.interop.models import ImportedResponse
-from keel.patients.models import Patient, death_day, local_today, zone_of
+from keel.patients.models import Patient, day_in, death_day, local_today, zone_of
 from keel.sharing.services import export_by_token, release_record
 
 if TYPE_CHECKING:
@@ -149,6 +149,18 @@ class AlreadyFiled(Exception):
     sender's `entered-in-error`): answered 409 naming `identifier`; nothing is filed."""
 
 
+def _authored_day(parsed: Parsed, patient: Patient, now: datetime) -> date:
+    """The program's day the answers were given. An instant the calendar cannot take there (the first hours of
+    year 1 east of UTC are in year 0 in UTC: review rev39d hole 2) is its first day, before anyone's birth
+    (the 422 any day before hers gets); its last day is in the future, refused before."""
+    if parsed.authored_on is not None:
+        return parsed.authored_on
+    try:
+        return day_in(patient.program.time_zone, _filled_at(parsed, patient, now))
+    except OverflowError:
+        return date.min
+
+
 def _parse(patient: Patient, doc: object, now: datetime) -> Parsed:
     """The response read, its `authored` inside the person's life (review 33d H4, H5) and not ahead of Keel's
     clock by more than the leeway for the sender's (H9)."""
@@ -157,11 +169,9 @@ def _parse(patient: Patient, doc: object, now: datetime) -> Parsed:
         parsed = parse_questionnaire_response(
             doc, instrument="phq9", now=now, today=local_today(patient, now + leeway), leeway=leeway
         )
-        day = (
-            parsed.authored_on
-            or timezone.localtime(_filled_at(parsed, patient, now), zone_of(patient)).date()
+        authored_within_life(
+            _authored_day(parsed, patient, now), born=patient.date_of_birth, died=death_day(patient.pk)
         )
-        authored_within_life(day, born=patient.date_of_birth, died=death_day(patient.pk))
     except InvalidInput as exc:
         raise FhirInvalid(exc.errors) from None
     return parsed

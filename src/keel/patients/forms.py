@@ -94,11 +94,13 @@ class RegistrationForm(forms.Form):
 class CareTeamForm(forms.Form):
     user_id = forms.ChoiceField(label=_("Staff member"))
 
-    def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: list[User], zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user_id"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = staff_choices(candidates)  # never a username; two alike told apart (words34)
+        field.choices = staff_choices(
+            candidates, zone=zone
+        )  # never a username; two alike told apart (words34)
 
 
 class ActivateForm(forms.Form):

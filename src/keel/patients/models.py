@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
 from keel.audit.models import Action, AuditEvent, Outcome
+from keel.core.discharge import start_of_day
 from keel.core.names import sort_key
 
 if TYPE_CHECKING:
@@ -356,6 +357,11 @@ class Enrollment(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    # Lane discharge39: the moment the discharge ended the episode (`core.discharge.discharge_moment`: when a
+    # discharge of today was recorded, the end of an earlier day's), the one definition of "after the
+    # discharge" (`discharged_before`); an episode ended before this column: the start of its end day on the
+    # program's clock (migration 0020). None while the episode is open (an undone death clears it).
+    ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
     status = models.CharField(
         max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
@@ -403,6 +409,26 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"enrollment {self.pk} ({self.status})"
+
+
+def episode_ended_on(patient: Patient, day: date) -> Enrollment | None:
+    """The person's latest episode of care when a discharge ended it on `day` (her program's calendar) and
+    she is not in care again (lane discharge39: a late entry of that day is judged by its moment,
+    `discharge_moment_of`); None otherwise (in care, never admitted, or ended on another day)."""
+    latest = Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id").first()
+    if latest is None or latest.status != EnrollmentStatus.ENDED or latest.ended_on != day:
+        return None
+    return latest
+
+
+def discharge_moment_of(episode: Enrollment) -> datetime:
+    """When the discharge ended `episode` (an ended one): its `ended_at`; an ended row without one (written
+    by another path than `episodes.discharge`) the start of its end day on the program's clock, as migration
+    0020 filled the old rows (`core.discharge.start_of_day`: it refuses every dose of that day after it)."""
+    if episode.ended_at is not None:
+        return episode.ended_at
+    assert episode.ended_on is not None  # an ended episode holds its end day (the model's constraint)
+    return start_of_day(episode.ended_on, ZoneInfo(episode.program.time_zone))
 
 
 class CareTeamMember(models.Model):

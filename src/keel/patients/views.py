@@ -136,7 +136,7 @@ def _care_team_page(
     if can_manage:
         on_team = {m.id for m in patient.care_team}
         candidates = [u for u in queries.team_candidates(program) if u.pk not in on_team]
-        form = CareTeamForm(candidates=candidates)
+        form = CareTeamForm(candidates=candidates, zone=program.time_zone)
     return render(
         request,
         "patients/care_team.html",
@@ -499,7 +499,9 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "program": program,
             "patients": patients,
-            "staff": staff_choices(queries.team_candidates(program)),  # two alike told apart (words34)
+            "staff": staff_choices(
+                queries.team_candidates(program), zone=program.time_zone
+            ),  # two alike told apart (words34)
             "chosen": chosen,
             "errors": errors,
             "notice": notice,

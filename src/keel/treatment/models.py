@@ -123,6 +123,13 @@ class MedicationOrder(models.Model):
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
+    # Lane switch39: an order of another medication that stopped this one (the prescriber's "stop" choice,
+    # `keel.core.rules.switching`): status SUPERSEDED, kept; in force until `ends_on`, the new order's start
+    # day (`IN_FORCE_SQL`). Both None for every other order.
+    switched_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="switched_from"
+    )
+    ends_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -160,13 +167,16 @@ MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the firs
     'AND (n."starts_on" <= %s OR NOT n."deferred") '
     'AND n."id" > o."id")'
 )
-IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
+# lane switch39: an order a switch to another medication stopped is not in force from the new one's start
+IN_FORCE_SQL = 'o."status" <> %s AND (o."ends_on" IS NULL OR o."ends_on" > %s) AND ' + MAY_BE_IN_FORCE_SQL
 
 
-def in_force_params(day: date) -> list[SQLParam]:
-    """The parameters of `IN_FORCE_SQL` for a day."""
+def in_force_params(day: date, *, stopped: bool = False) -> list[SQLParam]:
+    """The parameters of `IN_FORCE_SQL` for a day. `stopped`: the order that was in force, stopped or not
+    (only a discharge stops an order: a late entry of a dose given before today's discharge is given
+    against the order it stopped, lane discharge39)."""
     on = connection.ops.adapt_datefield_value(day)
-    return [OrderStatus.STOPPED, on, on]
+    return ["" if stopped else OrderStatus.STOPPED, on, on, on]
 
 
 def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
@@ -182,13 +192,17 @@ def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
         id__gt=models.OuterRef("id"),
     )
     candidates = (Q(starts_on__lte=day) | Q(deferred=False)) & Q(~models.Exists(later))
-    return candidates if newer_from is not None else candidates & ~Q(status=OrderStatus.STOPPED)
+    if newer_from is not None:
+        return candidates
+    return candidates & ~Q(status=OrderStatus.STOPPED) & (Q(ends_on__isnull=True) | Q(ends_on__gt=day))
 
 
 def pending_successor(day: date) -> Q:
     """Superseded orders still in force after `day` (the newer order starts later): a discharge on `day`
     stops them with the active one, else one would govern a readmission's days."""
-    return Q(status=OrderStatus.SUPERSEDED, superseded_by__deferred=True, superseded_by__starts_on__gt=day)
+    return Q(
+        status=OrderStatus.SUPERSEDED, superseded_by__deferred=True, superseded_by__starts_on__gt=day
+    ) | Q(status=OrderStatus.SUPERSEDED, ends_on__gt=day)  # lane switch39: a switch that starts later
 
 
 def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOrder | None:
@@ -197,7 +211,8 @@ def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOr
     if not started:
         return None
     last = max(started, key=lambda o: o.pk)
-    return None if last.status == OrderStatus.STOPPED else last
+    ended = last.ends_on is not None and last.ends_on <= day  # lane switch39: stopped by a switch
+    return None if last.status == OrderStatus.STOPPED or ended else last
 
 
 class DoseStatus(models.TextChoices):
@@ -445,6 +460,11 @@ class TakeHomePlan(models.Model):
     # out again since is in `bottle_mg` only. What the FHIR export reads to never call such a bottle handed
     # over (`interop.fhir.treatment`).
     bottles_taken_back = models.JSONField(default=dict, blank=True)
+    # Lane bottle39 (re-attack 38t finding 1): the earliest moment she was told she may drink a bottle whose
+    # day follows an observed dose (ISO day -> ISO instant, UTC): that day's last counted dose plus the
+    # program's same_day_hours, when that falls inside the bottle's day (`core.take_home_bottles.not_before`).
+    # Written when it is handed out, decided again at every change of that day's total (a void removes it).
+    bottle_not_before = models.JSONField(default=dict, blank=True)
     # Session 24 (lane bot24): what ended it (`PlanEnd`; blank: it stands, or an end written before this was
     # kept and read from its reason by migration 0023), beside `end_reason`, the words people read.
     end_kind = models.CharField(max_length=24, choices=PlanEnd.choices, blank=True, default="")

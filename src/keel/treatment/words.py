@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.rules.agonists import BLOCKADE, BLOCKADE_HELD
 from keel.core.words import gettext_noop as N_
-from keel.web.dates import shown_days_in
+from keel.web.dates import shown_days_in, shown_near_day
 from keel.web.stored_words import listed_words as _words
 from keel.web.stored_words import stored_reason_text as stored_reason_text  # re-exported (lane words35)
 
@@ -340,3 +340,13 @@ def bottles_as_runs(reason: Reason, today: date | None = None) -> Reason:
             value = day_runs(value.split(", "))
         params.append((key, value))
     return replace(reason, params=tuple(params))
+
+
+def not_before_words(day: date, moment: datetime, today: date | None = None) -> str:
+    """Lane bottle39: what a take-home bottle whose day follows a late observed dose says, in the reader's
+    words: its day and the earliest time on it she may take it (`moment`, in the program's zone)."""
+    shown = shown_near_day(day, today)
+    return _("Bottle for %(day)s: take it not before %(time)s on %(day)s.") % {
+        "day": shown,
+        "time": moment.strftime("%H:%M"),
+    }

@@ -299,6 +299,7 @@ REASONS = {
     "no active account has the address": _("no active account has the address"),
     "no such dose": _("no such dose"),
     "no open episode of care": _("no open episode of care"),
+    "stopped by a switch to another medication": _("stopped by a switch to another medication"),  # switch39
     "no such record number in the caller's programs": _("no such record number in this person's programs"),
     "record number in more than one of the caller's programs": _(
         "the record number is in more than one of this person's programs"

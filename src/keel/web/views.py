@@ -24,6 +24,7 @@ from keel.audit import queries as audit_queries
 from keel.core.digits import ascii_digits
 from keel.core.instruments import registry
 from keel.patients import photos, queries
+from keel.patients.models import Patient, local_today
 from keel.patients.services import flags
 from keel.web import field_words, health
 from keel.web.audit_words import event_row
@@ -214,9 +215,20 @@ def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
     today, due = recovery.home_summary(request.user)
     # what she signed joining from her own account, and what moved (review 35b hole 5)
     consents = [(c, own_words.moved_in_words(c.moved)) for c in consents_of(request.user)]
-    return render(
-        request, "web/my_record.html", {"patient": patient, "today": today, "due": due, "consents": consents}
-    )
+    mine = policy.own_patient_or_404(request.user, target_type="take_home_plan", audit_success=False)
+    bottles = _my_bottle_times(mine)  # lane bottle39
+    shown = {"patient": patient, "today": today, "due": due, "consents": consents, "bottles": bottles}
+    return render(request, "web/my_record.html", shown)
+
+
+def _my_bottle_times(patient: Patient) -> list[str]:
+    """Lane bottle39: her take-home bottles of today or later she may take only from a time on their day
+    (handed out after a late observed dose), in her words."""
+    from keel.treatment import words as treatment_words
+    from keel.treatment.queries import bottles_not_before
+
+    day = local_today(patient)
+    return [treatment_words.not_before_words(d, at, day) for d, at in bottles_not_before(patient, day)]
 
 
 @require_safe

@@ -93,6 +93,7 @@ from keel.access.policy.fetch import (
     own_patient_or_404,
     reads_her_own_record,
     refuse_own_search_after_death,
+    refuse_staff_view_to_own_account,
     row_not_theirs,
 )
 from keel.access.policy.lists import audit_list_read, list_patient_values_audited, list_patients_audited
@@ -198,6 +199,7 @@ __all__ = [
     "reads_her_own_record",
     "reads_only_the_audit_trail",
     "refuse_own_search_after_death",
+    "refuse_staff_view_to_own_account",
     "registering_programs",
     "registrar_joins_care_team",
     "row_not_theirs",

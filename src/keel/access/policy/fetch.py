@@ -22,6 +22,8 @@ from keel.access.policy.scope import PatientNotFound, patients_visible_to
 from keel.accounts.models import OWN_PATIENT, Program, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.patients.models import (
     DEATH_RECORDED,
@@ -235,6 +237,48 @@ def reads_her_own_record(user: User, patient: Patient) -> bool:
     of the record, whatever the route (/api/v1/me/fhir, /fhir/R4 by her token or session). The one
     definition of `Record.own` (lanes fix38d, fix38j): a struck result's content is withheld from her."""
     return user.role in _OWN_ACCOUNT_ROLES and patient.user_id == user.pk
+
+
+# Lane ownapi39 (review 37f, the integrator's decision): her own account on a staff view of the record.
+STAFF_VIEW = "own account: a staff view of the record"
+STAFF_VIEW_SAID = N_("This is the care team's view of a record. Your own record is at /api/v1/me.")
+
+
+def refuse_staff_view_to_own_account(user: User, route: str, patient_id: str | None) -> None:
+    """What she reads of her own record is what her own pages show (/me/..., the API's /api/v1/me/...): one
+    definition, whatever the route. Her own account (a patient's or self-guided) on any other route that
+    names people (the caseload, the patient list, /api/v1/patients/{id}/..., flags, audit: a staff view) is
+    refused, asked before the body or the record is read: a record that is not hers (`patient_id` another's
+    or missing) is a 404 as any record out of scope (`get_patient_or_404`'s denial); her own record or a
+    list, a 403 (`ActionNotAllowed`), audited as a denial on her record. Staff are not asked (no query)."""
+    if user.role not in _OWN_ACCOUNT_ROLES:
+        return
+    rows = Patient.objects.filter(user=user)  # a list: the denial is on her own record
+    if patient_id is not None:
+        rows = Patient.objects.filter(pk=int(patient_id)) if ascii_digits(patient_id) else rows.none()
+    patient = rows.order_by("pk").first()
+    if patient_id is not None and (patient is None or not reads_her_own_record(user, patient)):
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="patient",
+            target_id=patient_id[:200],
+            reason=f"{Action.READ} {Area.IDENTITY}: outside scope or missing",
+        )
+        raise PatientNotFound()
+    if patient is not None:
+        _refuse(user, patient, "api_route", route[:200], STAFF_VIEW)
+    else:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="api_route",
+            target_id=route[:200],
+            reason=STAFF_VIEW,
+        )
+    raise ActionNotAllowed(gettext(STAFF_VIEW_SAID))
 
 
 def refuse_own_after_death(

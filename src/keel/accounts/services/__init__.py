@@ -35,7 +35,12 @@ from keel.accounts.services.people import (
     sign_in_name,
     verify_totp,
 )
-from keel.accounts.services.program_settings import SETTINGS_FIELDS, update_program_settings
+from keel.accounts.services.program_settings import (
+    SETTINGS_FIELDS,
+    SettingsSaved,
+    closure_bottles_words,
+    update_program_settings,
+)
 from keel.accounts.services.setup import SetupResult, otpauth_uri, setup_first_program
 from keel.accounts.services.setup_codes import (
     SETUP_CODE_TRIES,
@@ -87,11 +92,13 @@ __all__ = [
     "IssuedSetupCode",
     "IssuedToken",
     "NameInUse",
+    "SettingsSaved",
     "SetupResult",
     "account_error",
     "account_named",
     "bind_token_recipient",
     "check_password",
+    "closure_bottles_words",
     "code_step",
     "confirm_totp_enrollment",
     "create_token",

@@ -86,28 +86,80 @@ class ImportedResponse:
     extra_answers: dict[str, str] = field(default_factory=dict)
 
 
-def _items(raw: Any, path: str, out: list[tuple[str, Mapping[str, Any]]], errors: list[FieldError]) -> None:
-    if raw is None:
-        return
-    if not isinstance(raw, list):
-        errors.append(FieldError(path, N_("must be a list")))
-        return
-    for n, item in enumerate(raw):
-        here = f"{path}.{n}"
-        if not isinstance(item, Mapping):
-            errors.append(FieldError(here, N_("must be an object")))
-            continue
-        if item.get("answer"):
-            out.append((here, item))
-        _items(item.get("item"), f"{here}.item", out, errors)
-        answers = item.get("answer")
-        if isinstance(answers, list):  # items nested under an answer (FHIR allows it)
-            for k, answer in enumerate(answers):
-                if isinstance(answer, Mapping):
-                    _items(answer.get("item"), f"{here}.answer.{k}.item", out, errors)
+# A JSON object as the sender wrote it: free-form until read with its type checked (`_typed`).
+_Json = Mapping[str, Any]
+
+# Lane fix39 (review rev39d hole 1): the one way the import reads a field of the sender's JSON. FHIR R4 JSON
+# gives each element one type (an array for 0..*, an object for a complex type, text for a string or uri);
+# a field of another type is a sender's shape mistake, named by its path (never iterated, never skipped
+# over: a 4xx, nothing filed). Absent (or null) is absent. A field only compared with one of Keel's values
+# (the response's `resourceType` and `status`) is refused by the comparison.
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "list": (list, N_("must be a list")),
+    "object": (Mapping, N_("must be an object")),
+    "text": (str, N_("must be text")),
+    "number": ((int, float), N_("must be a number")),  # a JSON number (true and false are not)
+}
 
 
-def _tail(link_id: Any) -> str | None:
+def _typed(obj: _Json, name: str, kind: str, path: str, errors: list[FieldError]) -> Any:
+    """`obj[name]` when it is of `kind` (`_KINDS`), else None (an error naming `path` when it is there)."""
+    value = obj.get(name)
+    types, must = _KINDS[kind]
+    if value is None or (isinstance(value, types) and not isinstance(value, bool)):
+        return value
+    errors.append(FieldError(path, must))
+    return None
+
+
+def _text(obj: _Json, name: str, path: str, errors: list[FieldError]) -> str | None:
+    text: str | None = _typed(obj, name, "text", path, errors)
+    return text
+
+
+def _object(obj: _Json, name: str, path: str, errors: list[FieldError]) -> _Json:
+    """An object field ({} when absent)."""
+    found: _Json = _typed(obj, name, "object", path, errors) or {}
+    return found
+
+
+def _list(
+    obj: _Json, name: str, path: str, errors: list[FieldError], of: str = "object"
+) -> list[tuple[str, Any]]:
+    """An array field's elements, each of kind `of` (objects unless said), with its path."""
+    out: list[tuple[str, Any]] = []
+    for n, value in enumerate(_typed(obj, name, "list", path, errors) or []):
+        if _typed({"v": value}, "v", of, f"{path}.{n}", errors) is not None:
+            out.append((f"{path}.{n}", value))
+    return out
+
+
+@dataclass(frozen=True)
+class _Item:
+    """An answered item as read: its path, linkId, `definition` and answers (each an object)."""
+
+    path: str
+    link_id: str | None
+    definition: str | None
+    answers: list[_Json]
+
+
+def _items(parent: _Json, path: str, out: list[_Item], errors: list[FieldError]) -> None:
+    """The answered items of `parent`'s `item` (at `path`), nested groups and items under an answer (FHIR
+    allows it) read through."""
+    for here, item in _list(parent, "item", path, errors):
+        refused = len(errors)
+        link_id = _text(item, "linkId", f"{here}.linkId", errors)
+        definition = _text(item, "definition", f"{here}.definition", errors)
+        answers = _list(item, "answer", f"{here}.answer", errors)
+        if answers and len(errors) == refused:  # an item with a field of the wrong type is not read on
+            out.append(_Item(here, link_id, definition, [a for _at, a in answers]))
+        _items(item, f"{here}.item", out, errors)
+        for at, answer in answers:
+            _items(answer, f"{at}.item", out, errors)
+
+
+def _tail(link_id: str | None) -> str | None:
     if not isinstance(link_id, str):
         return None
     return link_id.rsplit("/", 1)[-1].strip()
@@ -116,7 +168,7 @@ def _tail(link_id: Any) -> str | None:
 _DEFINITION = re.compile(r"^https?://(?:www\.)?loinc\.org/(?:[A-Za-z0-9_./]*[/#])?(\d{1,7}-\d)(?:/)?$")
 
 
-def _definition_loinc(raw: Any) -> str | None:
+def _definition_loinc(raw: str | None) -> str | None:
     """The LOINC code an item's `definition` names (`http://loinc.org/44250-9`, `https://loinc.org/44250-9/`,
     `http://loinc.org/rdf#44250-9`), or None."""
     if not isinstance(raw, str):
@@ -191,11 +243,8 @@ def _number(answer: Mapping[str, object]) -> int | None:
     return None
 
 
-def _one_answer(item: Mapping[str, object], path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
-    answer = item.get("answer")
-    if not isinstance(answer, list) or not all(isinstance(a, Mapping) for a in answer):
-        errors.append(FieldError(f"{path}.answer", N_("must be a list of answers")))
-        return None
+def _one_answer(item: _Item, path: str, errors: list[FieldError]) -> _Json | None:
+    answer = item.answers
     if len(answer) != 1:
         errors.append(
             FieldError.said(
@@ -203,86 +252,115 @@ def _one_answer(item: Mapping[str, object], path: str, errors: list[FieldError])
             )
         )
         return None
-    only: Mapping[str, Any] = answer[0]
-    return only
+    only: _Json = answer[0]
+    at = f"{path}.answer.0"
+    refused = len(errors)
+    for key in ("valueInteger", "valueDecimal"):
+        _typed(only, key, "number", f"{at}.{key}", errors)
+    _typed(
+        _object(only, "valueQuantity", f"{at}.valueQuantity", errors),
+        "value",
+        "number",
+        f"{at}.valueQuantity.value",
+        errors,
+    )
+    coding = _object(only, "valueCoding", f"{at}.valueCoding", errors)
+    _text(coding, "code", f"{at}.valueCoding.code", errors)
+    _text(coding, "system", f"{at}.valueCoding.system", errors)
+    return only if len(errors) == refused else None
 
 
-def _resources_by_reference(doc: Mapping[str, Any], bundle: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Resources the response's references may point to: its contained ones (`#id`) and the Bundle's."""
-    found: dict[str, Any] = {}
-    for c in doc.get("contained") or []:
-        if isinstance(c, Mapping) and isinstance(c.get("id"), str):
-            found[f"#{c['id']}"] = c
-    for e in (bundle or {}).get("entry") or []:
-        if not isinstance(e, Mapping) or not isinstance(e.get("resource"), Mapping):
-            continue
-        res = e["resource"]
-        if isinstance(e.get("fullUrl"), str):
-            found[e["fullUrl"]] = res
-        if isinstance(res.get("resourceType"), str) and isinstance(res.get("id"), str):
-            found[f"{res['resourceType']}/{res['id']}"] = res
+# A resource a reference may point to, with its path: "#id" (contained), a Bundle entry's fullUrl or Type/id.
+_Found = dict[str, tuple[str, _Json]]
+
+
+def _resource(at: str, res: _Json, errors: list[FieldError]) -> tuple[str, str]:
+    """A resource's `resourceType` and `id` ("" when absent)."""
+    kind = _text(res, "resourceType", f"{at}.resourceType", errors) or ""
+    rid = _text(res, "id", f"{at}.id", errors) or ""
+    return kind, rid
+
+
+def _contained(qr: _Json, prefix: str, errors: list[FieldError]) -> _Found:
+    """The response's contained resources, by `#id` (paths after the response's own, `prefix`)."""
+    found: _Found = {}
+    for at, res in _list(qr, "contained", f"{prefix}contained", errors):
+        _kind, rid = _resource(at, res, errors)
+        if rid:
+            found[f"#{rid}"] = (at, res)
     return found
 
 
-def _human_names(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _human_names(
+    patient: _Json, path: str, errors: list[FieldError]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     names = []
-    for n in raw if isinstance(raw, list) else []:
-        if not isinstance(n, Mapping):
-            continue
-        family: str = n["family"] if isinstance(n.get("family"), str) else ""
-        given = tuple(g for g in n.get("given") or [] if isinstance(g, str))
-        if not family and not given and isinstance(n.get("text"), str):
-            parts = n["text"].replace(",", " ").split()
+    for at, n in _list(patient, "name", f"{path}.name", errors):
+        family = _text(n, "family", f"{at}.family", errors) or ""
+        given = tuple(g for _g, g in _list(n, "given", f"{at}.given", errors, of="text"))
+        text = _text(n, "text", f"{at}.text", errors)
+        if not family and not given and text is not None:
+            parts = text.replace(",", " ").split()
             if len(parts) >= 2:
                 family, given = (
-                    (parts[0], tuple(parts[1:])) if "," in n["text"] else (parts[-1], tuple(parts[:-1]))
+                    (parts[0], tuple(parts[1:])) if "," in text else (parts[-1], tuple(parts[:-1]))
                 )
         if family or given:
             names.append((family, given))
     return tuple(names)
 
 
-def _subject(doc: Mapping[str, object], bundle: Mapping[str, Any] | None) -> Subject:
-    raw = doc.get("subject")
-    if not isinstance(raw, Mapping):
-        return Subject(reference={})
-    identifiers: list[tuple[str, str]] = []
-    ident = raw.get("identifier")
-    if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
-        identifiers.append((str(ident.get("system") or ""), ident["value"]))
-    target: str = raw["reference"] if isinstance(raw.get("reference"), str) else ""
-    patient = _resources_by_reference(doc, bundle).get(target) if target else None
+def _identifiers(parent: _Json, path: str, errors: list[FieldError]) -> list[tuple[str, str]]:
+    """(system, value) of a Patient's `identifier` array; one without a value names nobody."""
+    out: list[tuple[str, str]] = []
+    for at, i in _list(parent, "identifier", path, errors):
+        system = _text(i, "system", f"{at}.system", errors)
+        value = _text(i, "value", f"{at}.value", errors)
+        if value is not None:
+            out.append((system or "", value))
+    return out
+
+
+def _subject(qr: _Json, prefix: str, in_bundle: _Found, errors: list[FieldError]) -> Subject:
+    """What the response says about whom it is about: its `subject` and the Patient it references (contained,
+    or in the Bundle), every field read with its type checked (named after `prefix`, the response's path)."""
+    found = _contained(qr, prefix, errors) | in_bundle
+    at = f"{prefix}subject"
+    raw = _object(qr, "subject", at, errors)
+    ident = _object(raw, "identifier", f"{at}.identifier", errors)
+    system = _text(ident, "system", f"{at}.identifier.system", errors)
+    value = _text(ident, "value", f"{at}.identifier.value", errors)
+    identifiers = [(system or "", value)] if value is not None else []
+    target = _text(raw, "reference", f"{at}.reference", errors) or ""
     names: tuple[tuple[str, tuple[str, ...]], ...] = ()
     birth: str | None = None
-    if isinstance(patient, Mapping) and patient.get("resourceType") == "Patient":
-        for i in patient.get("identifier") or []:
-            if isinstance(i, Mapping) and isinstance(i.get("value"), str):
-                identifiers.append((str(i.get("system") or ""), i["value"]))
-        names = _human_names(patient.get("name"))
-        birth = patient["birthDate"] if isinstance(patient.get("birthDate"), str) else None
+    where, patient = found.get(target, ("", {}))
+    if patient.get("resourceType") == "Patient":
+        identifiers += _identifiers(patient, f"{where}.identifier", errors)
+        names = _human_names(patient, where, errors)
+        birth = _text(patient, "birthDate", f"{where}.birthDate", errors)
     url = target if target.startswith(("http://", "https://")) else ""
     return Subject(dict(raw), tuple(identifiers), names, birth, url)
 
 
-def _sender_system(doc: Mapping[str, Any]) -> str:
+def _sender_system(doc: _Json, errors: list[FieldError]) -> str:
     """`meta.source` without its fragment: R4 lets a server add `#<request id>` (HAPI FHIR does), which
     changes on every pass of the same response, so it is never part of who sent it (review 34b H1)."""
-    meta: Mapping[str, Any] = doc["meta"] if isinstance(doc.get("meta"), Mapping) else {}
-    source: str = meta["source"] if isinstance(meta.get("source"), str) else ""
+    source = _text(_object(doc, "meta", "meta", errors), "source", "meta.source", errors) or ""
     return source.split("#", 1)[0].strip()
 
 
-def sender_keys(doc: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def sender_keys(doc: _Json, errors: list[FieldError]) -> tuple[tuple[str, str], ...]:
     """The sender's keys for the response (system, value), the one it is filed under first: its
     `identifier` (system + value) when it has one; then its logical `id` in `meta.source` (without its
     fragment; the identifier's system when there is no `meta.source`); with no `id`, an identifier value in
     `meta.source` (how it was keyed before review 34b, and the key of an identifier without a system).
-    Empty: the sender gave no key (review 34b H1, H2)."""
-    ident: Mapping[str, Any] = doc["identifier"] if isinstance(doc.get("identifier"), Mapping) else {}
-    i_system = ident["system"].strip() if isinstance(ident.get("system"), str) else ""
-    i_value = ident["value"].strip() if isinstance(ident.get("value"), str) else ""
-    source = _sender_system(doc)
-    rid = doc["id"].strip() if isinstance(doc.get("id"), str) else ""
+    Empty: the sender gave no key (review 34b H1, H2). A field of the wrong type: in `errors`."""
+    ident = _object(doc, "identifier", "identifier", errors)
+    i_system = (_text(ident, "system", "identifier.system", errors) or "").strip()
+    i_value = (_text(ident, "value", "identifier.value", errors) or "").strip()
+    source = _sender_system(doc, errors)
+    rid = (_text(doc, "id", "id", errors) or "").strip()
     keys: list[tuple[str, str]] = []
     if i_system and i_value:
         keys.append((i_system, i_value))
@@ -293,28 +371,32 @@ def sender_keys(doc: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys((system[:500], value[:200]) for system, value in keys))
 
 
-def _unwrap(
-    doc: Mapping[str, Any], errors: list[FieldError]
-) -> tuple[Mapping[str, Any], Mapping[str, Any] | None, str]:
-    """The QuestionnaireResponse and, when it came in a Bundle, the Bundle and the path prefix."""
+def _unwrap(doc: _Json, errors: list[FieldError]) -> tuple[_Json, _Found, str]:
+    """The QuestionnaireResponse and, when it came in a Bundle, the Bundle's resources by reference and the
+    response's path prefix."""
     if doc.get("resourceType") != "Bundle":
-        return doc, None, ""
-    found = [
-        (n, e["resource"])
-        for n, e in enumerate(doc.get("entry") or [])
-        if isinstance(e, Mapping)
-        and isinstance(e.get("resource"), Mapping)
-        and e["resource"].get("resourceType") == "QuestionnaireResponse"
-    ]
+        return doc, {}, ""
+    in_bundle: _Found = {}
+    found: list[tuple[str, _Json]] = []
+    for at, entry in _list(doc, "entry", "entry", errors):
+        url = _text(entry, "fullUrl", f"{at}.fullUrl", errors)
+        res = _object(entry, "resource", f"{at}.resource", errors)
+        kind, rid = _resource(f"{at}.resource", res, errors)
+        if kind == "QuestionnaireResponse":
+            found.append((f"{at}.resource.", res))
+        if url:
+            in_bundle[url] = (f"{at}.resource", res)
+        if kind and rid:
+            in_bundle[f"{kind}/{rid}"] = (f"{at}.resource", res)
     if len(found) != 1:
         errors.append(
             FieldError.said(
                 "entry", N_("must hold exactly one QuestionnaireResponse (found %(value)s)"), value=len(found)
             )
         )
-        return {}, doc, ""
-    n, qr = found[0]
-    return qr, doc, f"entry.{n}.resource."
+        return {}, in_bundle, ""
+    prefix, qr = found[0]
+    return qr, in_bundle, prefix
 
 
 @dataclass(frozen=True)
@@ -364,18 +446,18 @@ def _check_resource(qr: Mapping[str, object], here: list[FieldError]) -> None:
         here.append(FieldError("status", N_("must be completed or amended")))
 
 
-def _link(item: Mapping[str, object], questions: _Questions) -> str | None:
+def _link(item: _Item, questions: _Questions) -> str | None:
     """The question an item answers, by its linkId (Keel's, a LOINC code, with or without a path) or else by
     the LOINC code in its `definition`; None when it is none of the instrument's."""
     instrument = questions.instrument
-    tail = _tail(item.get("linkId"))
+    tail = _tail(item.link_id)
     if tail in questions.unscored:
         tail = questions.unscored[tail]
     link = tail if tail in questions.known else questions.by_loinc.get(tail or "")
     if tail in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
         link = tail
     if link is None:  # a linkId of the sender's own, the LOINC code in `definition`
-        code = _definition_loinc(item.get("definition"))
+        code = _definition_loinc(item.definition)
         if code in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
             link = code
         elif code is not None:
@@ -471,11 +553,12 @@ def _read_answer(
 def _read_items(qr: Mapping[str, object], questions: _Questions, here: list[FieldError]) -> _Answers:
     """Every answered item, nested groups read through: each names one question of the instrument, once, with
     one answer."""
-    found: list[tuple[str, Mapping[str, Any]]] = []
-    _items(qr.get("item"), "item", found, here)
+    found: list[_Item] = []
+    _items(qr, "item", found, here)
     out = _Answers()
     seen: set[str] = set()
-    for path, item in found:
+    for item in found:
+        path = item.path
         link = _link(item, questions)
         if link is None:
             here.append(
@@ -503,31 +586,29 @@ def _check_complete(questions: _Questions, answers: dict[str, int], here: list[F
 
 
 def _imported(
-    qr: Mapping[str, object],
-    bundle: Mapping[str, object] | None,
+    qr: _Json,
     instrument: str,
     read: _Answers,
-    authored: datetime | None,
-    authored_on: date | None,
+    authored: tuple[datetime | None, date | None],
+    subject: Subject,
+    here: list[FieldError],
 ) -> ImportedResponse:
     """The response as Keel keeps it: the answers, when they were given, and who sent them about whom."""
-    questionnaire = qr.get("questionnaire")
-    keys = sender_keys(qr)
-    system, source_id = keys[0] if keys else (_sender_system(qr)[:500], "")
-    author = qr.get("author")
+    keys = sender_keys(qr, here)
+    system, source_id = keys[0] if keys else (_sender_system(qr, here)[:500], "")
     return ImportedResponse(
         instrument=instrument,
         answers=read.scored,
-        authored=authored,
-        authored_on=authored_on,
+        authored=authored[0],
+        authored_on=authored[1],
         authored_as_sent=str(qr.get("authored")).strip(),  # as the reader accepted it (review 34b H6)
-        questionnaire=questionnaire if isinstance(questionnaire, str) else "",
+        questionnaire=_text(qr, "questionnaire", "questionnaire", here) or "",
         status=str(qr.get("status")),
         source_id=source_id,
         source_system=system,
         keys=keys,
-        subject=_subject(qr, bundle),
-        author=dict(author) if isinstance(author, Mapping) else {},
+        subject=subject,
+        author=dict(_object(qr, "author", "author", here)),
         sender_total=read.sender_total,
         extra_answers=read.extra,
     )
@@ -551,19 +632,21 @@ def parse_questionnaire_response(
     if not isinstance(doc, Mapping):
         raise InvalidInput([FieldError("body", N_("must be a FHIR QuestionnaireResponse (a JSON object)"))])
     errors: list[FieldError] = []
-    qr, bundle, prefix = _unwrap(doc, errors)
+    qr, in_bundle, prefix = _unwrap(doc, errors)
     if errors:
         raise InvalidInput(errors)
     here: list[FieldError] = []  # problems inside the response, prefixed with its path in a Bundle
     _check_resource(qr, here)
-    authored, authored_on = _parse_authored(qr.get("authored"), now + leeway, today or now.date(), here)
+    authored = _parse_authored(qr.get("authored"), now + leeway, today or now.date(), here)
     questions = _questions(instrument)
     read = _read_items(qr, questions, here)
     _check_complete(questions, read.scored, here)
+    subject = _subject(qr, prefix, in_bundle, errors)  # its paths whole: the Patient may be the Bundle's
+    imported = _imported(qr, instrument, read, authored, subject, here)
     errors += [FieldError(f"{prefix}{e.field}", e.reason) for e in here]
     if errors:
         raise InvalidInput(errors)
-    return _imported(qr, bundle, instrument, read, authored, authored_on)
+    return imported
 
 
 # --- Whom the response is about -------------------------------------------------------------------------

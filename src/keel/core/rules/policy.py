@@ -441,7 +441,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
         28,
         N_(
             "ceiling 28 days, the federal limit (42 CFR 8.12, 2024 rule; reference 10.2); a program may allow "
-            "fewer, down to none"
+            "fewer, down to none: none also means no take-home dose for a day the clinic is closed (the clinic "
+            "arranges that day's dose another way)"
         ),
         nullable=True,
     ),

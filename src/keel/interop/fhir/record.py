@@ -313,7 +313,10 @@ def _order_changed(
     """`meta.lastUpdated` of an order (session 24): orders are never edited, only superseded (by the order
     that names it, when that was written) or stopped (by a discharge, whose audit row is the time: the
     order keeps none, `_changes`); a stop the trail does not hold leaves its writing or supersession."""
-    successor = next((n.created_at for n in rows if n.supersedes_id == o.pk), None)
+    # lane switch39: or stopped by another medication's order (`switched_to`), written then
+    successor = next(
+        (n.created_at for n in rows if n.supersedes_id == o.pk or n.pk == o.switched_to_id), None
+    )
     stopped = _changes_of(rec).stops.get(o.pk) if o.status == OrderStatus.STOPPED else None
     return last_updated(res, o.created_at, successor, stopped)
 

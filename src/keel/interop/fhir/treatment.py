@@ -395,6 +395,10 @@ def _dispense(
         "text": f"{dose}methadone by mouth, take-home dose for {day.isoformat()}",
         "timing": {"event": [day.isoformat()]},
     }
+    told = (plan.bottle_not_before or {}).get(day.isoformat()) if recorded is not None else None
+    if told is not None:  # lane bottle39: handed out after a late dose, the earliest moment she may take it
+        dosage["text"] += f", not before {told}"
+        dosage["timing"]["repeat"] = {"boundsPeriod": {"start": told}}
     if mg is not None:
         dosage["doseAndRate"] = [
             {"doseQuantity": {"value": float(mg), "unit": "mg", "system": UCUM, "code": "mg"}}

@@ -123,12 +123,13 @@ def _undone(by: User, patient: Patient, reason: str, now: datetime) -> Undone:
         own = lock_for_account_change(patient.pk)  # the lock a death's discharge takes first
         episode, recorded_at = _death_to_undo(patient, now)
         if not Enrollment.objects.filter(pk=episode.pk, end_reason=EndReason.DECEASED).update(
-            status=EnrollmentStatus.ACTIVE, ended_on=None, end_reason=""
+            status=EnrollmentStatus.ACTIVE, ended_on=None, ended_at=None, end_reason=""
         ):  # under the lock: never happens, said for the reader
             raise FieldsInvalid([FieldError("patient", _("no death is recorded for this person"))])
         ended_on = episode.ended_on
         assert ended_on is not None  # an ended episode holds its end day (the model's constraint)
         episode.status, episode.ended_on, episode.end_reason = EnrollmentStatus.ACTIVE, None, ""
+        episode.ended_at = None  # lane discharge39: its moment goes with its end
         own_off = _leave_account_off(by, patient, own)
         row = DeathUndone.objects.create(
             patient=patient,

@@ -19,6 +19,7 @@ from keel.appointments.services import cancel_coming
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import disclosure_words
+from keel.core.discharge import discharge_moment
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
@@ -29,6 +30,7 @@ from keel.patients.models import (
     Patient,
     local_today,
     lock_for_account_change,
+    zone_of,
 )
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
@@ -217,11 +219,14 @@ def _end_episode(
     """Step (inside the transaction): the episode ends if it is still the active one (compare-and-set under
     the lock: otherwise the whole transfer, its disclosure included, is undone), and what ends with it.
     `own_account`: a death's, the person's own account read under the record's lock (`discharge`)."""
+    now = timezone.now()  # lane discharge39: the discharge's moment (`core.discharge.discharge_moment`)
+    moment = discharge_moment(ended, local_today(patient, now), now, zone_of(patient))
     if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
-        status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
+        status=EnrollmentStatus.ENDED, ended_on=ended, ended_at=moment, end_reason=reason
     ):
         raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
     active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+    active.ended_at = moment
     detail = _end_with_episode(by, patient, ended)
     # session 24: the orders' version this discharge left (every order stopped), read under the episode's
     # lock that an order's write takes too (`episode_open(lock=True)`): no order is written in between

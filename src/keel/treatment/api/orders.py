@@ -61,6 +61,7 @@ def create_order(
         override_reason=payload.override_reason,
         order_version=payload.order_version if sent else NOT_READ,
         orders_version=payload.orders_version,
+        other_order=payload.other_order,  # lane switch39: None when not sent (422 when it applies)
     )
     return Status(201, PrescribedOut.prescribed(order))
 

@@ -53,6 +53,7 @@ from keel.treatment.queries.missed import (
 )
 from keel.treatment.queries.orders import (
     active_order,
+    active_others,
     day_overrides,
     newest_order,
     order_fhir,
@@ -71,6 +72,7 @@ from keel.treatment.queries.take_home_plans import (
     as_handed_out,
     bottle_days,
     bottles_at_home,
+    bottles_not_before,
     call_back,
     episode_plans,
     episode_take_home_plans,
@@ -113,9 +115,11 @@ __all__ = [
     "TakeHomeReview",
     "WindowNote",
     "active_order",
+    "active_others",
     "as_handed_out",
     "bottle_days",
     "bottles_at_home",
+    "bottles_not_before",
     "call_back",
     "closure_dates",
     "context_after_dose",

@@ -52,11 +52,18 @@ def dose_context(
 
 
 def dose_context_and_reads(
-    patient: Patient, medication: str, today: date, *, with_other_holds: bool = False
+    patient: Patient,
+    medication: str,
+    today: date,
+    *,
+    with_other_holds: bool = False,
+    ended_episode: int = 0,
 ) -> tuple[DoseContext, _Reads]:
     """`dose_context`, and what it was made of (the dose at the window keeps them: the row swapped in after
-    the dose is told from them and the new dose, `context_after_dose`)."""
-    reads = _person_reads(patient, medication, today, with_other_holds)
+    the dose is told from them and the new dose, `context_after_dose`). `ended_episode`: the id of the
+    episode a discharge ended today after a late entry's dose was given (lane discharge39,
+    `guards.before_discharge`): read as the open episode it was when the dose was given."""
+    reads = _person_reads(patient, medication, today, with_other_holds, ended_episode)
     return _assemble([(patient, today)], medication, reads)[patient.pk], reads
 
 
@@ -203,7 +210,8 @@ _FIRST_DOSE = (
     '(SELECT v."local_date" FROM "treatment_doserecord" v WHERE v."patient_id" = e."patient_id" '  # noqa: S608 # nosec B608
     'AND v."medication" = %s AND v."status" = %s AND v."local_date" >= e."started_on" '
     'AND (v."local_date" > COALESCE((SELECT u."ended_on" FROM "patients_enrollment" u '
-    'WHERE u."patient_id" = e."patient_id" AND u."status" = %s ORDER BY u."ended_on" DESC LIMIT 1), %s) '
+    'WHERE u."patient_id" = e."patient_id" AND u."status" = %s AND u."id" <> e."id" '
+    'ORDER BY u."ended_on" DESC LIMIT 1), %s) '
     'OR v."recorded_at" >= e."consented_at") AND ('
     + latest_amendment_sql("voided", 'v."id"')
     + " IS NULL OR ("
@@ -216,7 +224,7 @@ _FIRST_DOSE = (
 
 _EPISODE = (
     'FROM "patients_enrollment" e LEFT JOIN "treatment_takehomeplan" t ON t."patient_id" = e."patient_id" '
-    'WHERE e."patient_id" = %s AND e."status" = %s ORDER BY t."decided_at", t."id"'
+    'WHERE e."patient_id" = %s AND (e."status" = %s OR e."id" = %s) ORDER BY t."decided_at", t."id"'
 )
 
 
@@ -238,13 +246,15 @@ _DOSES = (
 )
 
 
-def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
+def _person_reads(
+    patient: Patient, medication: str, today: date, with_other_holds: bool, ended_episode: int = 0
+) -> _Reads:
     """One person's reads for the dose at the window, in two statements: the doses with their amendments
     (`_person_doses`), then the episode with its take-home plans, first dose and whether a hold stands
     (`_person_episode`)."""
     pk = patient.pk
     doses, other_held, amended = _person_doses(pk, medication, today, with_other_holds)
-    firsts, episodes_of, plans, holds = _person_episode(pk, medication, today)
+    firsts, episodes_of, plans, holds = _person_episode(pk, medication, today, ended_episode)
     return _Reads(
         {pk: doses},
         {pk: other_held},
@@ -294,13 +304,14 @@ def _person_doses(
 
 
 def _person_episode(
-    pk: int, medication: str, today: date
+    pk: int, medication: str, today: date, ended_episode: int = 0
 ) -> tuple[
     dict[int, date | None], dict[int, tuple[int, date]], list[TakeHomePlan], dict[int, tuple[bool, bool]]
 ]:
     """The second statement (`_EPISODE`): the person's active enrollment (one, a constraint), its first
     dose of the medication given, its take-home plans, oldest first, and whether a hold stands on `today`
-    of this medication and of another (`OPEN_HOLD`)."""
+    of this medication and of another (`OPEN_HOLD`). `ended_episode` (a late entry before today's
+    discharge, lane discharge39): that episode instead (the person has no active one then); 0: none."""
     day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
@@ -321,6 +332,7 @@ def _person_episode(
             *(*held, medication, *flag),
             pk,
             EnrollmentStatus.ACTIVE,
+            ended_episode,
         ],
         (Enrollment, "e"),
         (TakeHomePlan, "t"),

@@ -83,11 +83,13 @@ _OVERRIDES_OF_THE_DAY = (
 
 
 def order_and_overrides(
-    patient: Patient, medication: str, day: date, *, lock: bool = False
+    patient: Patient, medication: str, day: date, *, lock: bool = False, stopped: bool = False
 ) -> tuple[MedicationOrder | None, list[DoseOverride]]:
     """`active_order(patient, medication, day, lock=lock)` and `day_overrides(patient, medication, day)` in
     one statement (the dose at the window: issue #21). No order in force: (None, []) (the dose is refused
-    before any override counts). tests/treatment/test_dose_queries.py holds it to the two reads."""
+    before any override counts). tests/treatment/test_dose_queries.py holds it to the two reads. `stopped`:
+    the order in force even when a discharge stopped it (`in_force_params`; a late entry before today's
+    discharge, lane discharge39); the discharge ended the day's overrides (none then)."""
     locked = lock and connection.vendor == "postgresql"
     found = rows.fetch(
         'FROM "treatment_medicationorder" o '
@@ -96,7 +98,12 @@ def order_and_overrides(
         + IN_FORCE_SQL
         + ' ORDER BY o."created_at" DESC, o."id" DESC, v."created_at" DESC'
         + (" FOR NO KEY UPDATE OF lp" if locked else ""),
-        [connection.ops.adapt_datefield_value(day), patient.pk, medication, *in_force_params(day)],
+        [
+            connection.ops.adapt_datefield_value(day),
+            patient.pk,
+            medication,
+            *in_force_params(day, stopped=stopped),
+        ],
         (MedicationOrder, "o"),
         (DoseOverride, "v"),
     )
@@ -257,6 +264,8 @@ def last_day_in_force(order: MedicationOrder, orders: Sequence[MedicationOrder] 
         for o in read
         if o.medication == order.medication and o.patient_id == order.patient_id and o.pk > order.pk
     ]
+    if order.ends_on is not None:  # lane switch39: stopped by a switch to another medication
+        starts.append(order.ends_on)
     if not starts:
         return None
     end = min(starts) - timedelta(days=1)
@@ -317,3 +326,12 @@ def order_fhir(
             else {}
         ),
     }
+
+
+def active_others(patient: Patient, medication: str = "") -> list[str]:
+    """Lane switch39: the names (in the reader's language) of the medications of the person's active orders
+    other than `medication` ("": all), for the order forms' choice (`treatment/_other_order.html`)."""
+    active = MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).exclude(
+        medication=medication
+    )
+    return [str(Medication(m).label) for m in sorted(set(active.values_list("medication", flat=True)))]

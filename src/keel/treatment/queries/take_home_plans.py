@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from keel.core.rules.methadone import CLOSURE_DAY
 from keel.core.take_home_bottles import (
     bottles_held,
     hand_out_day,
@@ -162,6 +163,21 @@ def bottle_days(plan: PlanCover) -> set[date]:
     whose bottle is on the shelf)."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+def closure_bottles_planned(program_id: int, days: Collection[str]) -> int:
+    """Review 39a hole 2: how many bottles of the program's closure-day plans (the one dose for a day the
+    clinic is closed, `supplies.CLOSURE_DAY`) are planned for `days` (ISO) and not yet handed out: once those
+    days are no longer closure days they are kept back at hand-out (`bottles.hand_out.closure_called_off`)."""
+    if not days:
+        return 0
+    plans = TakeHomePlan.objects.filter(patient__program_id=program_id, decision__decision=CLOSURE_DAY)
+    return sum(
+        1
+        for plan in plans.only("bottles", "bottle_mg", "ended_on")
+        for day in bottle_days(plan)
+        if day.isoformat() in days and day.isoformat() not in (plan.bottle_mg or {})
+    )
 
 
 # Session 24 (lane bot24): the end a plan is read with when a run's bottles never left the clinic because
@@ -585,4 +601,18 @@ def bottles_at_home_above(
         for day, held in days.items():
             if medication != Medication.METHADONE or held > dose_mg:
                 found[day] = max(held, found.get(day, Decimal(0)))
+    return sorted(found.items())
+
+
+def bottles_not_before(patient: Patient, today: date) -> list[tuple[date, datetime]]:
+    """Lane bottle39: the take-home bottles of `today` or later she was told not to take before a moment
+    (`TakeHomePlan.bottle_not_before`, written when handed out): each bottle's day and that moment in the
+    person's zone, in day order; a bottle no longer recorded handed out, or brought back, says nothing."""
+    zone = zone_of(patient)
+    found: dict[date, datetime] = {}
+    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_not_before={}):
+        for iso, moment in (plan.bottle_not_before or {}).items():
+            day = date.fromisoformat(iso)
+            if day >= today and iso in (plan.bottle_mg or {}) and iso not in (plan.returned_days or []):
+                found[day] = datetime.fromisoformat(moment).astimezone(zone)
     return sorted(found.items())

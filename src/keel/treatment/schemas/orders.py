@@ -26,6 +26,8 @@ class OrderOut(Out):
     status: str
     starts_on: str  # ISO date
     supersedes: int | None
+    switched_to: int | None  # lane switch39: the other medication's order that stopped this one
+    ends_on: str | None  # ISO date: stopped by that switch, not in force from this day
     home_start: bool
     # A low-dose start's steps, {"day": int, "mg": float} as `parse_schedule` stores them. A mapping, not a
     # schema: PostgreSQL's jsonb gives the keys back in its own order (mg before day) and the body keeps it.
@@ -42,6 +44,8 @@ class OrderOut(Out):
             status=o.status,
             starts_on=o.starts_on.isoformat(),
             supersedes=o.supersedes_id,
+            switched_to=o.switched_to_id,
+            ends_on=o.ends_on.isoformat() if o.ends_on else None,
             home_start=o.home_start,
             schedule=o.schedule,
             fhir=queries.order_fhir(o),
@@ -132,6 +136,14 @@ class OrderIn(In):
         "order of any medication written or stopped since is a 409 naming orders_version and the order "
         "that changed; missing, not one Keel gave, or another person's: a 422 naming orders_version. "
         "Nothing is written either way",
+    )
+    other_order: str | None = Field(
+        default=None,
+        description="lane switch39: required when the person has an active order of another medication: "
+        '"stop" (that order ends the day this one starts, kept as superseded by the switch) or "keep" (both '
+        "stay active: only a low-dose buprenorphine start, a `schedule`, while methadone continues, Hammig "
+        "2016; anything else is a 422 naming other_order with the reason and its sources). Missing then, or "
+        "not one of them: a 422 naming other_order. Ignored when no other medication's order is active",
     )
     order_version: int | None = Field(
         default=None,

@@ -32,6 +32,9 @@ class TakeHomeOut(Out):
     # session 22: the mg each bottle handed out holds, by its ISO day (decimal text); a day not here was not
     # handed out yet (or the plan was decided before amounts were kept)
     bottle_mg: dict[str, str]
+    # lane bottle39: a bottle handed out after a late observed dose: the earliest moment she may take it (ISO
+    # day -> ISO instant, UTC): the dose's time plus the program's same_day_hours (inside its day)
+    bottle_not_before: dict[str, str] = {}
     # review 24b hole 6: an ended plan's bottles still at home for days it no longer covers (ISO day -> mg):
     # call the person back to bring them in (until recorded brought back, `returned_days`)
     call_back: dict[str, str] = {}
@@ -55,6 +58,7 @@ class TakeHomeOut(Out):
             end_reason=t.end_reason,
             returned_days=t.returned_days,
             bottle_mg=t.bottle_mg or {},
+            bottle_not_before=t.bottle_not_before or {},
             episode_id=t.enrollment_id,
             criteria=t.criteria,
             decision=t.decision,

@@ -45,6 +45,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
+from keel.core.rules import switching
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
@@ -80,6 +81,8 @@ from keel.treatment.services.order_versions import MISSING_VERSION as MISSING_VE
 from keel.treatment.services.order_versions import OrderChanged as OrderChanged
 from keel.treatment.services.order_versions import _read_orders_version, _read_version, order_changed
 from keel.treatment.services.order_versions import changed_answer as changed_answer
+from keel.treatment.services.switching import NOT_ASKED as NOT_ASKED
+from keel.treatment.services.switching import stop_the_others, switch_choice
 
 
 class _NotRead:
@@ -109,6 +112,7 @@ def prescribe(
     order_version: object = NOT_READ,  # the version of this medication's orders the writer read
     other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
     orders_version: object = NOT_READ,  # the API's: the version of all the person's orders
+    other_order: object = NOT_ASKED,  # "stop" or "keep" another medication's active order (`switching`)
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
@@ -116,9 +120,9 @@ def prescribe(
     open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
     no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
     written). Optimistic concurrency: `order_version`, `other_versions` and `orders_version`, each a version
-    of the orders the writer read, are compared with the versions now (before the checks, and again under
-    the person's lock just before the write): an order written since is StaleEdit naming the field it came
-    in (409), nothing written (the module's docstring says why each and how).
+    of the orders the writer read, are compared with the versions now (before the checks, and again under the
+    person's lock just before the write): an order written since is StaleEdit naming the field it came in
+    (409), nothing written (the module's docstring says why each and how).
 
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
@@ -131,9 +135,10 @@ def prescribe(
     currents, field = _versions_read(patient, medication, order_version, other_versions, orders_version)
     _refuse_start_off_the_calendar(starts_on, local_today(patient, now))
     checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
+    choice = switch_choice(patient, medication, bool(checked.steps), other_order)  # lane switch39
     note = _noted(note, checked.why, checked.qtc_why)
     order = _write_order(
-        by, patient, medication, (currents, field), checked, starts_on, note, home_start, now
+        by, patient, medication, (currents, field), checked, starts_on, note, home_start, now, choice
     )
     today = local_today(patient, now)
     order.warnings = (
@@ -201,6 +206,7 @@ def _write_order(
     note: str,
     home_start: bool,
     now: datetime,
+    choice: str = "",
 ) -> MedicationOrder:
     """In one transaction under the person's lock (`lock_person`: of two submits of one person, the second
     waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
@@ -228,6 +234,8 @@ def _write_order(
             )
         else:
             order = _order_audited(by, patient, medication, checked, starts_on, note, home_start, now)
+            if choice == switching.STOP:  # lane switch39: the other medications' orders end at its start
+                stop_the_others(by, order)
             # session 24: the version this write left, read under the same lock (no other order written
             # between): what the client read plus this order, never a colleague's it did not see
             order.orders_version_after = orders_version_of(patient)

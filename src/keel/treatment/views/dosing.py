@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -228,7 +229,11 @@ def _saved_verdict(outcome: services.DoseOutcome) -> Verdict:
     bottles = [r for r in outcome.decision.reasons if r.template in BOTTLE_REASONS]
     # runs of days, in the take-home plan's day style ("Mon, Dec 7"), as the medication page says them
     handed = words.reasons_shown(days_in_words(r, dose.local_date) for r in bottles)
-    return {"kind": "given", "text": f"{given} {handed}" if bottles else given}
+    text = f"{given} {handed}" if bottles else given
+    # lane bottle39: tomorrow's bottle after a late dose says the earliest time she may take it
+    later = queries.bottles_not_before(dose.patient, dose.local_date + timedelta(days=1))
+    told = " ".join(words.not_before_words(day, at, dose.local_date) for day, at in later[:1])
+    return {"kind": "given", "text": f"{text} {told}" if told else text}
 
 
 @require_POST

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -110,6 +110,7 @@ def _plan_in_words(plan: TakeHomePlan, record: queries.MedicationRecord, today: 
     # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
     setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
     setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
+    setattr(plan, "not_before_words", _not_before_words(plan, today, zone_of(record.patient)))  # noqa: B010
     decided_on = timezone.localtime(plan.decided_at, zone_of(record.patient)).date()
     setattr(plan, "decided_on_words", day_words(decided_on, today))  # noqa: B010
     # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
@@ -176,6 +177,8 @@ def _page_context(
         # by the record before the orders it shows, never newer: session 23)
         "order_versions": record.order_versions if shown.can_prescribe else {},  # read before its orders
         "order_error": order_error,
+        # lane switch39: the choice for another medication's active order, offered when there is one
+        "active_others": queries.active_others(record.patient) if shown.can_prescribe else [],
     }
 
 
@@ -331,6 +334,7 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             override_reason=post.get("override_reason", ""),
             order_version=chosen,
             other_versions=others,
+            other_order=post.get("other_order") or None,  # lane switch39: none sent, 422 when it applies
         )
         today = local_today(order.patient)  # the bottles' days in the take-home plan's style (words34)
         said = [words.reason_shown(days_in_words(w, today)) for w in order.warnings]  # QTc, bottles (22n)
@@ -560,3 +564,14 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
     return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))
+
+
+def _not_before_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> list[str]:
+    """Lane bottle39: the plan's bottles of today or later handed out after a late dose, each with the
+    earliest time she may take it (`TakeHomePlan.bottle_not_before`), in the person's zone."""
+    told = plan.bottle_not_before or {}
+    return [
+        words.not_before_words(day, datetime.fromisoformat(told[iso]).astimezone(zone), today)
+        for iso in sorted(told)
+        if (day := date.fromisoformat(iso)) >= today and iso in (plan.bottle_mg or {})
+    ]

@@ -28,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         by = acting_user(options["by"])
+        kept_back = 0
         try:
             if options["data"] is None:
                 program = queries.program_settings(by=by, slug=options["program"])
@@ -38,9 +39,10 @@ class Command(BaseCommand):
                     raise CommandError("--data: is not valid JSON", returncode=2) from None
                 if not isinstance(data, dict):
                     raise CommandError("--data: must be a JSON object", returncode=2)
-                program = services.update_program_settings(
+                saved = services.update_program_settings(
                     by=by, slug=options["program"], data=ProgramSettingsIn.posted(data)
                 )
+                program, kept_back = saved.program, saved.closure_bottles_kept_back
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
         except queries.ProgramSettingsNotAllowed as exc:
@@ -58,3 +60,5 @@ class Command(BaseCommand):
             return
         for name, value in shown.items():
             self.stdout.write(f"{name}: {value if value not in (None, '', []) else '-'}")
+        if kept_back:
+            self.stdout.write(services.closure_bottles_words(kept_back))

@@ -35,7 +35,7 @@ from keel.core.rules.methadone.induction import (
     first_day_over,
     reinduction_day,
 )
-from keel.core.rules.methadone.supplies import bottle_schedule_problems, closure_day_supply
+from keel.core.rules.methadone.supplies import CLOSURE_DAY, bottle_schedule_problems, closure_day_supply
 from keel.core.rules.methadone.take_home import TAKE_HOME, check_first_bottle_day
 from keel.core.rules.methadone.take_home_inputs import (
     CRITERIA,
@@ -55,6 +55,7 @@ from keel.core.rules.methadone.take_home_inputs import (
 from keel.core.rules.methadone.titration import comparison_days, titration_from_day
 
 __all__ = [
+    "CLOSURE_DAY",
     "CRITERIA",
     "DAYS_IN_TREATMENT_MAX",
     "DOSE_CHECK",

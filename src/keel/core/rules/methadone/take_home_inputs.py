@@ -77,7 +77,10 @@ TAKE_HOME_POLICY = (
         required=False,
         minimum=0,
         maximum=28,
-        help=N_("a program limit; may only tighten the federal one"),
+        help=N_(
+            "a program limit; may only tighten the federal one. 0: no take-home doses at all, the one dose "
+            "for a day the clinic is closed included"
+        ),
     ),
     Field(
         "first_bottle_within_days",

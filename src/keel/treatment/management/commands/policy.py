@@ -12,14 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from keel.accounts.management.commands.staff import acting_user
-from keel.accounts.models import User
+from keel.accounts.models import Program, User
 from keel.core.rules.inputs import InvalidInput, loads_json
 from keel.core.rules.policy import Setting
+from keel.patients.models import day_in
 from keel.treatment import policy_words
 from keel.treatment.policy_words import PolicyWords
 from keel.treatment.queries import policy as policy_reads
@@ -55,10 +56,10 @@ def _shown(value: object) -> str:
     return value if isinstance(value, str) else str(localize(value))
 
 
-def _lines(program_name: str, values: list[PolicyWords]) -> list[str]:
+def _lines(program: Program, values: list[PolicyWords]) -> list[str]:
     """`show` as text: the program, then each rule's values under its name, each with its provenance, its
     safe range and its last change, and the codes that `set` takes."""
-    out = [_("Program policy: %(name)s") % {"name": program_name}]
+    out = [_("Program policy: %(name)s") % {"name": program.name}]
     default, allowed_range, last_change = _("Default and provenance"), _("Allowed range"), _("Last change")
     rule = None
     for v in values:
@@ -86,7 +87,8 @@ def _lines(program_name: str, values: list[PolicyWords]) -> list[str]:
             out.append(f"    {allowed_range}: {v['bounds']}")
         change = "—"
         if v["set_by"] and v["set_at"]:
-            change = f"{v['set_by']}, {timezone.localtime(v['set_at']):%Y-%m-%d}: {v['reason']}"
+            set_on = day_in(program.time_zone, v["set_at"])  # the program's day (lane zones39)
+            change = f"{v['set_by']}, {set_on.isoformat()}: {v['reason']}"
         out.append(f"    {last_change}: {change}")
         out.append(f"    --rule {v['rule']} --field {v['field']}")
     return out
@@ -140,7 +142,7 @@ class Command(BaseCommand):
         program, values = policy_reads.show(user, slug)
         said = [policy_words.said(v) for v in values]
         if not as_json:
-            self.stdout.write("\n".join(_lines(program.name, said)))
+            self.stdout.write("\n".join(_lines(program, said)))
             return
         rows = [
             {

@@ -101,7 +101,7 @@ _TAKE_HOME_TODAY = (
 
 # The order in force on the person's today (`IN_FORCE_SQL`, the one definition), that today being the zone
 # row's day: its one parameter is the stopped status.
-_IN_FORCE_ON_ZONE_DAY = IN_FORCE_SQL % ("%s", 'z."day"', 'z."day"')
+_IN_FORCE_ON_ZONE_DAY = IN_FORCE_SQL % ("%s", 'z."day"', 'z."day"', 'z."day"')
 
 
 def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str, list[SQLParam]]:

@@ -50,6 +50,7 @@ from keel.treatment.services.doses.bottles import (
     window_end_words,
 )
 from keel.treatment.services.doses.bottles.hand_out import _taken_back
+from keel.treatment.services.doses.bottles.not_before import note_not_before
 from keel.treatment.services.doses.bottles.told import telling
 from keel.treatment.services.doses.correction_versions import (
     NOT_READ,
@@ -226,6 +227,7 @@ def _redecide_after_amendment(
             else:  # lane end26: back up after a 0, a plan ended since: its bottles left with this dose
                 said = (*said, *restore_after_end(by, patient, day, now, ctx.given_today_mg, ctx))
             amendment.warnings = said
+            note_not_before(patient, day, now, reads.plans)  # lane bottle39: the time decided again
         # lane fix28c (review 28c hole 4), lane fix28d (review 28d hole 1): the end of a plan ended before a
         # day dosed at the window says its window days again from the record, after every correction
         gone = window_end_words(by, patient, dose.local_date, now)

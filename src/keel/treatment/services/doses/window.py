@@ -47,6 +47,7 @@ from keel.treatment.services.doses.bottles import (
     at_home_reason,
     hand_out_at_dose,
 )
+from keel.treatment.services.doses.bottles.not_before import note_not_before
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
@@ -180,12 +181,15 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     rule's verdict; then the bottles going home, a bottle brought back and the dose saved."""
     by, patient, medication = posted.by, posted.patient, posted.medication
     today, now = posted.today, posted.now
-    order, overrides = order_for_dose(patient, medication, today)
+    order, overrides, ended = order_for_dose(patient, medication, today, posted.fields.given)
     amount, given = dose_fields(patient, order, posted.fields, now)
     # The day's context, read once (this medication's recent doses and their amendments, the episode, its
     # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
     # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
-    ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+    # A late entry before today's discharge reads the episode it ended (`ended`, lane discharge39).
+    ctx, reads = dose_context_and_reads(
+        patient, medication, today, with_other_holds=True, ended_episode=ended
+    )
     held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
     day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
     slot, covered = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
@@ -198,7 +202,10 @@ def _checked_dose(posted: _Posted, bottle_returned: bool) -> _Saved:
     bottle = _bottle_brought_back(day, bottle_returned, held)
     if held is None and bottle is None and decision.decision != "hold" and medication == Medication.METHADONE:
         bottle, decision = _bottle_named_today(day, bottle_returned, decision)
-    return _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+    saved = _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+    if medication == Medication.METHADONE:  # lane bottle39: when she may take tomorrow's bottle
+        note_not_before(patient, today, now, reads.plans)
+    return saved
 
 
 def _bottle_named_today(

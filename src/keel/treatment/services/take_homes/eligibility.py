@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from keel.core.decision import Decision, Reason
 from keel.core.digits import ascii_digits
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import FieldError, InvalidInput, check_fields
 from keel.core.rules.methadone import (
     CRITERIA,
+    FIRST_BOTTLE_WITHIN_DAYS,
     TAKE_HOME,
     TakeHomeDetails,
     bottle_schedule_problems,
@@ -63,6 +64,12 @@ def _take_home_request(
             FieldError("start_on", N_("cannot be before today: a bottle never covers a day already past"))
         )
     days_asked = _dates(bottle_days, "bottle_days", errors)
+    if start is not None and days_asked and start != min(days_asked):  # review 39a hole 4: one first day
+        errors.append(
+            FieldError(
+                "start_on", N_("is not the first of bottle_days: give bottle_days alone, or their first day")
+            )
+        )
     closure = _a_date(closure_day, "closure_day", errors)
     acks = acknowledged_flags if acknowledged_flags not in (None, "") else []
     if isinstance(acks, str):
@@ -88,9 +95,11 @@ def _take_home_request(
 def _eligibility_inputs(
     days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: object
 ) -> dict[str, object]:
-    """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
-    bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""
-    first = asked.start or (min(asked.days) if asked.days else today + timedelta(days=1))
+    """The take-home rule's inputs: days in treatment, the first bottle's day (the first bottle day asked,
+    else the start asked, else tomorrow), each documented criterion, and the state's limit if one was given.
+    Review 39a hole 4: the bottle days asked are the plan's bottles, so their earliest is the day the rule
+    measures (`check_first_bottle_day`), whatever `start_on` says beside them."""
+    first = min(asked.days) if asked.days else (asked.start or today + timedelta(days=1))
     raw: dict[str, object] = {
         "days_in_treatment": days,
         "today": today.isoformat(),  # review 25a hole 1: the first bottle's floor and ceiling count from it
@@ -130,11 +139,21 @@ def _eligibility(
         )
     try:
         closed = closure_day_supply(
-            closure, [date.fromisoformat(d) for d in patient.program.closure_days or []], today
+            closure,
+            [date.fromisoformat(d) for d in patient.program.closure_days or []],
+            today,
+            within_days=_an_int(decision.policy.get("first_bottle_within_days")) or FIRST_BOTTLE_WITHIN_DAYS,
+            state_max_days=_an_int(check_fields(TAKE_HOME.inputs, raw).get("state_max_days")),
+            program_max_days=_an_int(decision.policy.get("program_max_days")),
         )
     except InvalidInput as exc:
         raise TreatmentInvalid(exc.errors) from None
     return replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
+
+
+def _an_int(value: object) -> int | None:
+    """A policy or input value the rule checked (an int, or None when not set)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _bottles(decision: TakeHomeDecision, asked: _TakeHomeRequest, today: date) -> list[str]:

@@ -25,6 +25,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, TakeHomePlan, in_force_q
 from keel.treatment.queries import DoseContext, TakeHomeConcern, dose_context, take_home_days_in_treatment
 from keel.treatment.services.common import _audit, _scoped_for, lock_person
+from keel.treatment.services.doses.bottles.not_before import told_not_before
 from keel.treatment.services.take_homes.eligibility import (
     CRITERIA_KEYS,
     TakeHomeDecision,
@@ -207,6 +208,8 @@ def _save_plan(
             bottles=bottles,
             open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
             bottle_mg=bottle_mg or {},
+            # lane bottle39: a bottle for tomorrow handed out after today's observed dose says when to take it
+            bottle_not_before=told_not_before(patient, local_today(patient, now), now, bottle_mg or {}),
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan

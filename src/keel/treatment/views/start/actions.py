@@ -95,6 +95,7 @@ def order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             override_reason=post.get("override_reason", ""),
             order_version=chosen,
             other_versions=others,
+            other_order=post.get("other_order") or None,  # lane switch39: none sent, 422 when it applies
         )
         return _("Order saved.")
 

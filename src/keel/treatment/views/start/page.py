@@ -62,6 +62,7 @@ def _render_start(
             "zone": zone_of(view.patient),
             "ready": ready,
             "correction_error_elsewhere": orphan,
+            "active_others": queries.active_others(view.patient, "buprenorphine"),  # lane switch39
             "overdose_reasons": [
                 words.reason_shown(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
@@ -174,4 +175,5 @@ def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> di
 
 def _team(patient: Patient) -> list[tuple[int, str]]:
     """The care team as the goal form's pick-list names them: two alike told apart (lane words34)."""
-    return staff_choices(m.user for m in patient.care_team.filter(acts_for_her()).select_related("user"))
+    team = patient.care_team.filter(acts_for_her()).select_related("user")
+    return staff_choices((m.user for m in team), zone=patient.program.time_zone)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from keel.accounts.models import User
 from keel.core.decision import Decision, Reason
 from keel.core.rules.agonists import BLOCKADE, BLOCKADE_RULE, ELSEWHERE, HERE, UNKNOWN_TIME
+from keel.core.rules.methadone import CLOSURE_DAY
+from keel.core.rules.switching import switched_away
 from keel.core.take_home_bottles import run_start
 from keel.patients.models import Patient, zone_of
 from keel.treatment import words
@@ -34,7 +36,9 @@ from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.queries.orders import day_overrides
 from keel.treatment.services.agonists import second_agonist_read
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
+from keel.treatment.services.doses.bottles.not_before import bottle_moment, counted_doses
 from keel.treatment.services.doses.bottles.reasons import (
+    CLOSURE_CALLED_OFF,
     HANDED_OUT,
     KEPT_BACK_WHY,
     SWITCH_TODAY_ONLY,
@@ -57,6 +61,7 @@ def bottle_amounts(
     *,
     left_with: int | None = None,
     recorded: dict[str, str] | None = None,
+    plan: TakeHomePlan | None = None,
 ) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
     """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
     on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
@@ -65,22 +70,49 @@ def bottle_amounts(
     read it (`bottle_verdict`). Review 24b hole 1: bottles that already left the clinic (`left_with`: the
     order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
     written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
-    keeps it."""
+    keeps it. Review 39a hole 2: a bottle of `plan`, a closure-day plan, not yet recorded, whose day is no
+    longer a closure day is kept back (`closure_called_off`). Lane switch39: a bottle for a day the order no
+    longer covers after a switch to another medication (`ends_on`) is blocked (`switching.switched_away`)."""
+    called_off = closure_called_off(plan, days)
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
     if left_with is not None:
         orders = [o for o in orders if o.pk <= left_with] or orders
     amounts: dict[str, str] = {}
-    for day in sorted(days):
+    run = sorted(days)
+    follows = dosed_today and today + timedelta(days=1) in run
+    counted = counted_doses(patient, today, given, now) if follows else []  # lane bottle39
+    for day in run:
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue
         kept = (recorded or {}).get(day.isoformat())
         mg = Decimal(kept) if kept is not None else order.dose_mg
-        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today, on=day)
+        if order.ends_on is not None and order.ends_on <= day:  # lane switch39: switched away from it
+            return amounts, (day, mg, switched_away(order.ends_on.isoformat()))
+        if kept is None and day in called_off:
+            return amounts, (
+                day,
+                mg,
+                Reason.said(CLOSURE_CALLED_OFF, ("42cfr8.12-2024",), day=day.isoformat()),
+            )
+        reason = bottle_verdict(
+            patient, order, ctx, today, now, mg, given, dosed_today, on=day, counted=counted
+        )
         if reason is not None:
             return amounts, (day, mg, reason)
         amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
     return amounts, None
+
+
+def closure_called_off(plan: TakeHomePlan | None, days: Iterable[date]) -> set[date]:
+    """Review 39a hole 2: the days of `days` that are no longer closure days of the program, when `plan` is a
+    closure-day plan (the one take-home dose 42 CFR 8.12(i) allows a person not otherwise eligible, for a day
+    the clinic is closed: `supplies.closure_day_supply`); read from the program's row as it is now (an admin
+    may have removed the day since the decision). Empty for any other plan."""
+    if plan is None or (plan.decision or {}).get("decision") != CLOSURE_DAY:
+        return set()
+    closed = Patient.objects.values_list("program__closure_days", flat=True).get(pk=plan.patient_id)
+    return {d for d in days if d.isoformat() not in set(closed or [])}
 
 
 @dataclass(frozen=True)
@@ -112,6 +144,7 @@ def bottle_verdict(
     dosed_today: bool,
     *,
     on: date,
+    counted: list[tuple[datetime, Decimal]] | None = None,
 ) -> Reason | None:
     """Why the window would refuse a bottle of `mg` under `order` for the day `on` (None: it would give it):
     the window's
@@ -124,7 +157,10 @@ def bottle_verdict(
     day's limit). Review 22n hole
     4: a raise written to start tomorrow goes home only if the window would give it. Lane fix37c item 2:
     inside an XR-naltrexone blockade a prescriber's switch override for today covers today's bottle only
-    (`_blockade_for_today`)."""
+    (`_blockade_for_today`). Lane bottle39 (re-attack 38t finding 1): the bottle for the day after today's
+    doses (`counted`: those that count with its day, `not_before.counted_doses`) is judged at the earliest
+    moment she may take it (`not_before.bottle_moment`), with them as its previous day's doses: what would
+    count then counts."""
     dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
     day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[], earlier_taken=[])
@@ -137,8 +173,12 @@ def bottle_verdict(
             missed_days_in_a_row=0,
             days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
         )
+    at = now
+    if dosed and counted and on == today + timedelta(days=1):  # lane bottle39: judged when she may take it
+        day_ctx = replace(day_ctx, earlier_taken=list(counted))
+        at = bottle_moment(patient, counted, on, now)
     day = _BottleDay(patient, order, today, day_ctx, on)
-    decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
+    decision = window_verdict(day, at, mg, False, Cover(mg, None, False, None))
     if decision.decision in BLOCKING and decision.rule == BLOCKADE_RULE:
         switched = _blockade_for_today(day, now, mg, on, decision)
         if isinstance(switched, Reason):
@@ -154,7 +194,9 @@ def _second_agonist_on(day: _BottleDay, now: datetime, on: date) -> Reason | Non
     day (the earliest she may take it; today's: now), it is within the switch hours of buprenorphine as the
     window reads it (`agonists.second_agonist_read`, the one reading: a fill in hand through its supply, a
     told use, a dose given here; a low-dose start's pharmacy fill on its schedule's days is the planned
-    overlap). A day's switch override never covers a bottle. None: it goes home."""
+    overlap). A day's switch override never covers a bottle. None: it goes home. Session 39: still read at
+    the start of its day even when the bottle says a later time (lane bottle39's "not before"): the label is
+    an instruction, and reading the switch hours from it would loosen a guard that stood."""
     at = max(datetime.combine(on, time.min).replace(tzinfo=zone_of(day.patient)), now)
     decision, _covers = second_agonist_read(day.patient, day.ctx, on, at, now, switch=False)
     return decision.reasons[0] if decision is not None and decision.reasons else None

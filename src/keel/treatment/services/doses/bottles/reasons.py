@@ -151,6 +151,19 @@ KEPT_BACK_TODAY_ONLY = N_(
     "XR-naltrexone blockade is for today only, and their days are inside the blockade. The take-home plan "
     "stops; the person comes to the window, where each day's dose needs a switch override of that day."
 )
+# Review 39a hole 2: a closure-day plan's bottle (42 CFR 8.12(i): one take-home dose for a day the clinic is
+# closed, to a person not otherwise eligible) re-checked when it leaves: its day no longer a closure day (the
+# admin removed it), it stays at the clinic (the why of the plan's end; the dose's check:
+# `KEPT_BACK_CLOSURE_CALLED_OFF`).
+CLOSURE_CALLED_OFF = N_(
+    "%(day)s is no longer one of the program's closure days: a closure-day bottle is only for a day the "
+    "clinic is closed; a take-home dose for that day needs a prescriber's take-home decision"
+)
+KEPT_BACK_CLOSURE_CALLED_OFF = N_(
+    "Take-home bottle for %(days)s not handed out: that day is no longer a closure day (the clinic is open), "
+    "and a closure-day bottle is only for a day the clinic is closed. The take-home plan stops; the person "
+    "comes to the window that day, unless a prescriber decides take-home doses for it."
+)
 # Review 22o holes 3 and 4: a QTc or a hold while bottles are at home names them (nothing at home is
 # changed: the bottles are in the person's hands; a person acts on them).
 AT_HOME_AFTER_QTC = N_(
@@ -289,6 +302,7 @@ BOTTLE_REASONS = (
     HANDED_OUT,
     KEPT_BACK,
     KEPT_BACK_TODAY_ONLY,
+    KEPT_BACK_CLOSURE_CALLED_OFF,
     TAKEN_BACK,
     TAKEN_BACK_PLAN_STOPS,
     AT_HOME_AFTER_HOLD,

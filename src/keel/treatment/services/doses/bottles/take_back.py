@@ -26,11 +26,13 @@ from keel.treatment.services.doses.bottles.hand_out import (
 )
 from keel.treatment.services.doses.bottles.reasons import (
     ALL_BACK_FROM_TODAY,
+    CLOSURE_CALLED_OFF,
     EARLIER_END,
     HOLD_THEN_VOIDED,
     KEPT_BACK,
     KEPT_BACK_AT_HOME,
     KEPT_BACK_BEFORE,
+    KEPT_BACK_CLOSURE_CALLED_OFF,
     KEPT_BACK_TODAY_ONLY,
     NOT_HANDED_OUT,
     NOTHING_GIVEN,
@@ -248,6 +250,13 @@ _VOIDED_AFTER_HOLD = HOLD_THEN_VOIDED.split("again.", 1)[1].split("{days}", 1)[0
 _VOIDED_END = HOLD_THEN_VOIDED.split("{days}", 1)[1]
 
 
+# The nurse's words of a run kept back for a why that is not the window's verdict on its dose.
+_KEPT_BACK_SAYS = {
+    SWITCH_TODAY_ONLY: KEPT_BACK_TODAY_ONLY,
+    CLOSURE_CALLED_OFF: KEPT_BACK_CLOSURE_CALLED_OFF,
+}
+
+
 def _keep_back(
     by: User,
     patient: Patient,
@@ -281,7 +290,7 @@ def _keep_back(
         {"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
     kept = Reason.said(
-        KEPT_BACK_TODAY_ONLY if reason.template == SWITCH_TODAY_ONLY else KEPT_BACK,  # lane fix37c item 2
+        _KEPT_BACK_SAYS.get(reason.template, KEPT_BACK),  # lane fix37c item 2; review 39a hole 2
         (*reason.sources, "42cfr8.12-2024"),
         days=days,
         mg=f"{mg.normalize():f}",

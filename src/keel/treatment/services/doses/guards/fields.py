@@ -7,30 +7,80 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from keel.core.discharge import after_discharge
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, local_today, zone_of
+from keel.patients.models import Patient, discharge_moment_of, episode_ended_on, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, MedicationOrder
 from keel.treatment.queries.orders import order_and_overrides
 from keel.treatment.services.common import (
     _decimal,
+    lock_person,
 )
 
 
+class OrderForDose(NamedTuple):
+    """The order a dose is given against, the prescriber's overrides for the day, and the episode ended
+    today after the dose was given (a late entry before the discharge: read as the open episode it was;
+    0: the person is in care)."""
+
+    order: MedicationOrder
+    overrides: list[DoseOverride]
+    ended_episode: int
+
+
 def order_for_dose(
-    patient: Patient, medication: str, today: date
-) -> tuple[MedicationOrder, list[DoseOverride]]:
+    patient: Patient, medication: str, today: date, given: datetime | None = None
+) -> OrderForDose:
     """Guard 1, the order: a dose is given against the person's active order of this medication; none is
     TreatmentInvalid (a prescriber writes one first). Read with the person's lock, in the same statement as
     a prescriber's overrides of this medication for today (`order_and_overrides`: `active_order` and
-    `day_overrides` merged, issue #21), which `prescriber_cover` weighs."""
+    `day_overrides` merged, issue #21), which `prescriber_cover` weighs. Lane discharge39: a dose given
+    (`given`, a late entry) before the discharge that ended the episode today is given against the order
+    that discharge stopped (`before_discharge`); one given after it is refused naming `given_at`."""
     order, overrides = order_and_overrides(patient, medication, today, lock=True)
+    ended = 0
+    if order is None:
+        ended = before_discharge(patient, today, given)
+        if ended:
+            order, overrides = order_and_overrides(patient, medication, today, lock=True, stopped=True)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
         )
-    return order, overrides
+    return OrderForDose(order, overrides, ended)
+
+
+def before_discharge(patient: Patient, today: date, given: datetime | None) -> int:
+    """The episode a discharge ended today (`episode_ended_on`) when a dose given at `given` was given
+    before its moment (`discharge_moment_of`, `core.discharge.after_discharge`: the one definition); 0 when
+    the dose has no time of its own or the person's care did not end today. Given at or after the moment:
+    TreatmentInvalid naming `given_at`, the discharge's time on the program's clock. The person's lock is
+    taken first (no order was read, so none was taken): a readmission waits (`episodes.readmit` locks her
+    row), so the episode read here is still the latest when the dose is saved."""
+    if given is None:
+        return 0
+    lock_person(patient)
+    episode = episode_ended_on(patient, today)
+    if episode is None:
+        return 0
+    moment = discharge_moment_of(episode)
+    if after_discharge(given, moment):
+        shown = moment.astimezone(zone_of(patient)).strftime("%H:%M")
+        zone = patient.program.time_zone
+        # a dose given after the discharge that ended the episode today, its moment on the program's clock
+        said = FieldError.said(
+            "given_at",
+            N_(
+                "this person was discharged at %(time)s (%(zone)s): a dose given after the discharge cannot "
+                "be recorded"
+            ),
+            time=shown,
+            zone=zone,
+        )
+        raise TreatmentInvalid([said])
+    return episode.pk
 
 
 class PostedFields(NamedTuple):

@@ -106,7 +106,9 @@ def _go_on_after_kept_back(change: DayChange, plan: TakeHomePlan) -> list[Reason
     clear_end(plan)
     run = run_from(plan, today)
     amounts, blocked = (
-        bottle_amounts(patient, run, today, total, change.ctx, change.now, True) if run else ({}, None)
+        bottle_amounts(patient, run, today, total, change.ctx, change.now, True, plan=plan)
+        if run
+        else ({}, None)
     )
     if run and blocked is not None and ended[4] == PlanEnd.NOTHING_GIVEN:
         return _keep_back_after_nothing_given(change, plan, run, blocked)
@@ -182,7 +184,7 @@ def judge_run(
     recorded = {**rest, **had}
     left_with = _left_with(patient, today) if had else None
     amounts, blocked = bottle_amounts(
-        patient, run, today, change.total, change.ctx, now, True, left_with=left_with, recorded=had
+        patient, run, today, change.total, change.ctx, now, True, left_with=left_with, recorded=had, plan=plan
     )
     if blocked is None:
         new = {iso: mg for iso, mg in amounts.items() if iso not in had}

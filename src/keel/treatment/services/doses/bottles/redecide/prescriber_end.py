@@ -194,6 +194,7 @@ def _give_earlier_back(
         True,
         left_with=_left_with(patient, day) if had else None,
         recorded=had,
+        plan=plan,
     )
     if blocked is not None:  # lane fix31a (review 31a hole 3): the end stands, its words follow the dose
         end_said_again(change, plan, blocked)
@@ -274,7 +275,16 @@ def restore_after_end(
         if not back_in:
             continue
         _amounts, blocked = bottle_amounts(
-            patient, run, today, total, ctx, now, True, left_with=_left_with(patient, today), recorded=back_in
+            patient,
+            run,
+            today,
+            total,
+            ctx,
+            now,
+            True,
+            left_with=_left_with(patient, today),
+            recorded=back_in,
+            plan=plan,
         )
         if blocked is not None:
             continue

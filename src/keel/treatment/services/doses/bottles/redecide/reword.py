@@ -196,6 +196,7 @@ def judged_again(
         True,
         left_with=_left_with(patient, day),
         recorded=had,
+        plan=plan,
     )
     return kept, blocked
 
