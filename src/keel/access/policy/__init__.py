@@ -95,6 +95,7 @@ from keel.access.policy.fetch import (
     refuse_own_search_after_death,
     refuse_staff_view_to_own_account,
     row_not_theirs,
+    withholds_struck_content,
 )
 from keel.access.policy.lists import audit_list_read, list_patient_values_audited, list_patients_audited
 from keel.access.policy.nav import staff_nav
@@ -197,6 +198,7 @@ __all__ = [
     "program_of_admin",
     "raw_counts_may_go_to",
     "reads_her_own_record",
+    "withholds_struck_content",
     "reads_only_the_audit_trail",
     "refuse_own_search_after_death",
     "refuse_staff_view_to_own_account",

@@ -25,6 +25,7 @@ from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
+from keel.sharing.carried import leaves_the_program
 from keel.patients.models import (
     DEATH_RECORDED,
     DEATH_RECORDED_SQL,
@@ -237,6 +238,16 @@ def reads_her_own_record(user: User, patient: Patient) -> bool:
     of the record, whatever the route (/api/v1/me/fhir, /fhir/R4 by her token or session). The one
     definition of `Record.own` (lanes fix38d, fix38j): a struck result's content is withheld from her."""
     return user.role in _OWN_ACCOUNT_ROLES and patient.user_id == user.pk
+
+
+def withholds_struck_content(user: User, patient: Patient) -> bool:
+    """The one definition of "withheld" (lane fixpriv39, review rev39b hole 1, the integrator's decision): a
+    result struck as entered in error (most often another person's, filed on the wrong record) shows none of
+    its answers, total, band or item values in her own copy (`reads_her_own_record`) and in anything that
+    leaves the program (a release, whatever its route or basis: `sharing.carried.leaves_the_program`); it
+    stays, marked entered in error, so a recipient can retract an earlier copy. Staff reading inside the
+    program see it whole, marked. `Record.own` is this answer."""
+    return reads_her_own_record(user, patient) or leaves_the_program()
 
 
 # Lane ownapi39 (review 37f, the integrator's decision): her own account on a staff view of the record.
