@@ -87,11 +87,11 @@ def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
 
 def withheld_from_her(rows: list[Assessment]) -> list[Assessment]:
     """Her own views (lane fix38d, review 38d hole 4) and whatever leaves the program (lane fixpriv39:
-    `policy.withholds_struck_content`, the one definition): a result struck as entered in error keeps only that it
-    was (its instrument, time and status); none of its answers, total, band, reasons or flags reach her, for
-    a strike is most often a filing on the wrong person (another's withdrawal signs, another's screen). The
-    kind of strike is not stored (`AssessmentCorrection` keeps a flag and a typed reason), so every struck
-    result is withheld. The rows are changed in memory only; the care team's views keep them."""
+    `policy.withholds_struck_content`, the one definition): a result struck as entered in error keeps only
+    that it was (its instrument, time and status); none of its answers, total, band, reasons or flags reach
+    her, for a strike is most often a filing on the wrong person (another's withdrawal signs, another's
+    screen). The kind of strike is not stored (`AssessmentCorrection` keeps a flag and a typed reason), so
+    every struck result is withheld. The rows are changed in memory only; the care team's views keep them."""
     for a in rows:
         if a.entered_in_error:
             a.answers, a.extras, a.total, a.band = {}, {}, None, ""

@@ -25,7 +25,6 @@ from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
-from keel.sharing.carried import leaves_the_program
 from keel.patients.models import (
     DEATH_RECORDED,
     DEATH_RECORDED_SQL,
@@ -33,6 +32,7 @@ from keel.patients.models import (
     Patient,
     death_recorded,
 )
+from keel.sharing.carried import leaves_the_program
 
 # The accounts a record is her own to (refused after a death recorded: `refuse_own_after_death`).
 _OWN_ACCOUNT_ROLES = (Role.PATIENT, Role.SELF_GUIDED)
