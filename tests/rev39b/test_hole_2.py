@@ -35,7 +35,9 @@ def _her_client(world: Any) -> Client:
 def test_her_timeline_page_does_not_show_her_a_struck_result(world: Any) -> None:
     _struck_screen(world)
     response = _her_client(world).get(f"/patients/{world.alice.pk}/timeline/")
-    assert response.status_code in (200, 404)
+    # 403 accepted by lane fixpriv39 with the integrator's permission (status only): a staff view refused to
+    # her own account (ownapi39 for the API, fixpriv39 for the pages)
+    assert response.status_code in (200, 403, 404)
     body = response.content.decode()
     assert [w for w in STRUCK_WORDS if w in body] == []
 
@@ -43,6 +45,8 @@ def test_her_timeline_page_does_not_show_her_a_struck_result(world: Any) -> None
 def test_her_timeline_by_the_api_does_not_show_her_a_struck_result(world: Any) -> None:
     _struck_screen(world)
     response = _her_client(world).get(f"/api/v1/patients/{world.alice.pk}/timeline")
-    assert response.status_code in (200, 404)
+    # 403 accepted by lane fixpriv39 with the integrator's permission (status only): a staff view refused to
+    # her own account (ownapi39 for the API, fixpriv39 for the pages)
+    assert response.status_code in (200, 403, 404)
     body = response.content.decode()
     assert [w for w in STRUCK_WORDS if w in body] == []

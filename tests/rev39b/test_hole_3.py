@@ -28,7 +28,9 @@ ROUTES = ["/api/v1/patients/{p}/flags", "/patients/{p}/", "/patients/", "/api/v1
 
 def _said(world: Any, path: str) -> list[str]:
     response = sign_in(Client(), world.alice.user).get(path.format(p=world.alice.pk))
-    assert response.status_code in (200, 404)
+    # 403 accepted by lane fixpriv39 with the integrator's permission (status only): a staff view refused to
+    # her own account (ownapi39 for the API, fixpriv39 for the pages)
+    assert response.status_code in (200, 403, 404)
     body = response.content.decode().casefold()
     return [w for w in (*STRUCK_WORDS, "suicide") if w.casefold() in body]
 
