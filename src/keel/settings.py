@@ -234,6 +234,7 @@ MIDDLEWARE = [
     "keel.accounts.middleware.RequireMFAMiddleware",
     "keel.web.middleware.MessageMiddleware",  # Django's, its storage built when first used (issue #21)
     "axes.middleware.AxesMiddleware",
+    "keel.web.middleware.StaffPagesMiddleware",  # a staff page refused to her own account (lane fixpriv39)
     # Innermost: its page needs the user and language, and its answer gets every header above.
     "keel.web.middleware.RejectNulMiddleware",
 ]

@@ -1412,3 +1412,25 @@ def _own_account_on_staff_view(route: Route) -> Route:
 
 
 ROUTES = {name: _own_account_on_staff_view(route) for name, route in ROUTES.items()}
+
+
+# Lane fixpriv39 (review rev39b holes 2 and 3, the integrator's decision): the same one definition for the
+# staff HTML pages. Every page under /patients/ answers her own account 403 for her own record or a list (a
+# plain page: her own record is at /me/), 404 for a record not hers (`keel.web.middleware
+# .StaffPagesMiddleware` asks `policy.refuse_staff_view_to_own_account`); her /me/ pages keep their answers.
+def _own_account_on_staff_page(route: Route) -> Route:
+    if not route.path.startswith("/patients/"):
+        return route
+    expect = dict(route.expect)
+    if route.patient_scoped:
+        expect["patient"] = (403, 404, 404)
+        expect["self_guided"] = (404, 404, 404)  # no record of hers is a target here
+    else:
+        for role in ("patient", "self_guided"):
+            expect[role] = 403
+        if "{patient}" in route.path:  # the caller's own record for a patient; never a self-guided's
+            expect["self_guided"] = 404
+    return replace(route, expect=expect)  # type: ignore[arg-type]
+
+
+ROUTES = {name: _own_account_on_staff_page(route) for name, route in ROUTES.items()}

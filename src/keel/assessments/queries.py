@@ -86,11 +86,12 @@ def with_corrections(rows: Iterable[Assessment]) -> list[Assessment]:
 
 
 def withheld_from_her(rows: list[Assessment]) -> list[Assessment]:
-    """Her own views (lane fix38d, review 38d hole 4): a result struck as entered in error keeps only that it
-    was (its instrument, time and status); none of its answers, total, band, reasons or flags reach her, for
-    a strike is most often a filing on the wrong person (another's withdrawal signs, another's screen). The
-    kind of strike is not stored (`AssessmentCorrection` keeps a flag and a typed reason), so every struck
-    result is withheld. The rows are changed in memory only; the care team's views keep them."""
+    """Her own views (lane fix38d, review 38d hole 4) and whatever leaves the program (lane fixpriv39:
+    `policy.withholds_struck_content`, the one definition): a result struck as entered in error keeps only
+    that it was (its instrument, time and status); none of its answers, total, band, reasons or flags reach
+    her, for a strike is most often a filing on the wrong person (another's withdrawal signs, another's
+    screen). The kind of strike is not stored (`AssessmentCorrection` keeps a flag and a typed reason), so
+    every struck result is withheld. The rows are changed in memory only; the care team's views keep them."""
     for a in rows:
         if a.entered_in_error:
             a.answers, a.extras, a.total, a.band = {}, {}, None, ""
@@ -227,7 +228,7 @@ def list_assessments(
         qs = qs.filter(instrument=instrument)
     rows = with_corrections(oldest_first(qs))  # the last row standing is the latest
     # her own copy whatever the route (/me/ or her id): the one definition (lanes fix38j, fix38n)
-    return patient, withheld_from_her(rows) if policy.reads_her_own_record(user, patient) else rows
+    return patient, withheld_from_her(rows) if policy.withholds_struck_content(user, patient) else rows
 
 
 def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
@@ -245,7 +246,9 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
     out = with_corrections([assessment])[0]
-    if policy.reads_her_own_record(user, patient):  # her own view, by /me/ or her id (lanes fix38d, fix38n)
+    if policy.withholds_struck_content(
+        user, patient
+    ):  # her own view, by /me/ or her id (lanes fix38d, fix38n)
         withheld_from_her([out])
     out.patient = patient  # what is built from it asks the scoped row (`sharing.carried.sender_named`)
     return out

@@ -134,7 +134,7 @@ def result_for_patient(
     request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int
 ) -> HttpResponse:
     assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
-    if policy.reads_her_own_record(request.user, assessment.patient):  # her own page, by her id (fix38n)
+    if policy.withholds_struck_content(request.user, assessment.patient):  # her own page, by her id (fix38n)
         return render(request, "assessments/result.html", _result_context(assessment, staff=False))
     return _result_page(request, assessment)
 
@@ -343,7 +343,7 @@ def _listed(
     hole 1: an error stays in the record, struck through); her own view leaves it out, as it always has
     (`policy.reads_her_own_record`: a struck result shows her none of its answers or score)."""
     stand = [a for a in rows if not a.entered_in_error]
-    shown = stand if policy.reads_her_own_record(request.user, patient) else rows
+    shown = stand if policy.withholds_struck_content(request.user, patient) else rows
     return _labelled(shown), stand
 
 

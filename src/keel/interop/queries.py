@@ -20,5 +20,5 @@ if TYPE_CHECKING:
 def my_record(user: User, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
     """The patient's own copy of their record (the right of access); one `export` audit row."""
     patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
-    own = policy.reads_her_own_record(user, patient)  # one definition with /fhir/R4 (`Record.read_by`)
+    own = policy.withholds_struck_content(user, patient)  # one definition with /fhir/R4 (`Record.read_by`)
     return record_bundle(patient, policy.areas_of(user), now or timezone.now(), base, own=own)

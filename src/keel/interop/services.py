@@ -68,7 +68,8 @@ def export_record(
     of one (review 22f: no patient's own request; one token, one recipient)."""
 
     def build(patient: Patient, at: datetime) -> dict[str, Any]:
-        return record_bundle(patient, policy.areas_of(user), at, base)
+        own = policy.withholds_struck_content(user, patient)  # it leaves: struck content withheld (fixpriv39)
+        return record_bundle(patient, policy.areas_of(user), at, base, own=own)
 
     if token is not None:  # review 31b H2, H3: answered alike for every person until a consent of theirs
         export_by_token(user, patient_id, raw, "fhir_bundle", token)

@@ -27,16 +27,24 @@ from contextvars import ContextVar
 from keel.core.sharing import same_name
 
 _TO: ContextVar[str | None] = ContextVar("keel_release_to", default=None)
+_LEAVING: ContextVar[bool] = ContextVar("keel_release_leaving", default=False)
 
 
 @contextmanager
 def released_to(recipient_name: str | None) -> Iterator[None]:
     """Build what leaves to `recipient_name` under a consent (None: no consent's release, every consent)."""
-    token = _TO.set(recipient_name)
+    token, leaving = _TO.set(recipient_name), _LEAVING.set(True)
     try:
         yield
     finally:
+        _LEAVING.reset(leaving)
         _TO.reset(token)
+
+
+def leaves_the_program() -> bool:
+    """Whether what is being built leaves the program in a release, whatever its basis (a consent, an
+    emergency, her own request): every release builds inside `released_to` (lane fixpriv39)."""
+    return _LEAVING.get()
 
 
 def carries_consent_to(recipient_name: str) -> bool:

@@ -492,3 +492,45 @@ class MessageMiddleware(DjangoMessageMiddleware):
         if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
             return response  # never built, so nothing was added or read
         return super().process_response(request, response)
+
+
+# Lane fixpriv39 (review rev39b holes 2 and 3, the integrator's decision): every staff page of people's
+# records lives under /patients/ (the patient list, registration, a record and each of its pages).
+STAFF_PAGES = "patients/"
+
+
+class StaffPagesMiddleware:
+    """A staff page refused to her own account (a patient's or self-guided), asked of the policy before the
+    view runs (`policy.refuse_staff_view_to_own_account`, the API's one definition: ownapi39): her own record
+    or a list, a plain 403 page saying her own record is at /me/, audited once; another person's record, the
+    404 of any record out of scope. Decided by the route, so a new page under /patients/ is covered when it
+    is added; her /me/ pages and staff are not asked (staff: no query)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        args: tuple[object, ...],
+        kwargs: Mapping[str, object],
+    ) -> HttpResponse | None:
+        from keel.access import policy
+
+        match, user = request.resolver_match, getattr(request, "user", None)
+        if match is None or not match.route.startswith(STAFF_PAGES) or user is None:
+            return None
+        if not user.is_authenticated:
+            return None  # the page's own sign-in redirect
+        patient_id = kwargs.get("patient_id")
+        try:
+            policy.refuse_staff_view_to_own_account(
+                user, match.view_name, None if patient_id is None else str(patient_id), page=True
+            )
+        except policy.ActionNotAllowed as refused:
+            return render(request, "web/403.html", {"said": str(refused)}, status=403)
+        return None

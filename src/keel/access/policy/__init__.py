@@ -95,6 +95,7 @@ from keel.access.policy.fetch import (
     refuse_own_search_after_death,
     refuse_staff_view_to_own_account,
     row_not_theirs,
+    withholds_struck_content,
 )
 from keel.access.policy.lists import audit_list_read, list_patient_values_audited, list_patients_audited
 from keel.access.policy.nav import staff_nav
@@ -208,6 +209,7 @@ __all__ = [
     "thought_records_shown",
     "through_emergency_access",
     "token_is_staffs",
+    "withholds_struck_content",
     "without_emergency_only",
     "works_beyond_admin",
     "works_in_other_programs",

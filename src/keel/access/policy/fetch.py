@@ -32,6 +32,7 @@ from keel.patients.models import (
     Patient,
     death_recorded,
 )
+from keel.sharing.carried import leaves_the_program
 
 # The accounts a record is her own to (refused after a death recorded: `refuse_own_after_death`).
 _OWN_ACCOUNT_ROLES = (Role.PATIENT, Role.SELF_GUIDED)
@@ -239,18 +240,33 @@ def reads_her_own_record(user: User, patient: Patient) -> bool:
     return user.role in _OWN_ACCOUNT_ROLES and patient.user_id == user.pk
 
 
+def withholds_struck_content(user: User, patient: Patient) -> bool:
+    """The one definition of "withheld" (lane fixpriv39, review rev39b hole 1, the integrator's decision): a
+    result struck as entered in error (most often another person's, filed on the wrong record) shows none of
+    its answers, total, band or item values in her own copy (`reads_her_own_record`) and in anything that
+    leaves the program (a release, whatever its route or basis: `sharing.carried.leaves_the_program`); it
+    stays, marked entered in error, so a recipient can retract an earlier copy. Staff reading inside the
+    program see it whole, marked. `Record.own` is this answer."""
+    return reads_her_own_record(user, patient) or leaves_the_program()
+
+
 # Lane ownapi39 (review 37f, the integrator's decision): her own account on a staff view of the record.
 STAFF_VIEW = "own account: a staff view of the record"
 STAFF_VIEW_SAID = N_("This is the care team's view of a record. Your own record is at /api/v1/me.")
+STAFF_PAGE_SAID = N_("This is the care team's view of a record. Your own record is at /me/.")
 
 
-def refuse_staff_view_to_own_account(user: User, route: str, patient_id: str | None) -> None:
+def refuse_staff_view_to_own_account(
+    user: User, route: str, patient_id: str | None, *, page: bool = False
+) -> None:
     """What she reads of her own record is what her own pages show (/me/..., the API's /api/v1/me/...): one
     definition, whatever the route. Her own account (a patient's or self-guided) on any other route that
     names people (the caseload, the patient list, /api/v1/patients/{id}/..., flags, audit: a staff view) is
     refused, asked before the body or the record is read: a record that is not hers (`patient_id` another's
     or missing) is a 404 as any record out of scope (`get_patient_or_404`'s denial); her own record or a
-    list, a 403 (`ActionNotAllowed`), audited as a denial on her record. Staff are not asked (no query)."""
+    list, a 403 (`ActionNotAllowed`), audited as a denial on her record. Staff are not asked (no query).
+    `page`: a staff HTML page (`/patients/...`, lane fixpriv39: `keel.web.middleware.StaffPagesMiddleware`),
+    its 403 saying her own record is at /me/."""
     if user.role not in _OWN_ACCOUNT_ROLES:
         return
     rows = Patient.objects.filter(user=user)  # a list: the denial is on her own record
@@ -268,17 +284,17 @@ def refuse_staff_view_to_own_account(user: User, route: str, patient_id: str | N
         )
         raise PatientNotFound()
     if patient is not None:
-        _refuse(user, patient, "api_route", route[:200], STAFF_VIEW)
+        _refuse(user, patient, "staff_page" if page else "api_route", route[:200], STAFF_VIEW)
     else:
         audit.record(
             actor=user,
             action=Action.DENIED,
             outcome=Outcome.DENIED,
-            target_type="api_route",
+            target_type="staff_page" if page else "api_route",
             target_id=route[:200],
             reason=STAFF_VIEW,
         )
-    raise ActionNotAllowed(gettext(STAFF_VIEW_SAID))
+    raise ActionNotAllowed(gettext(STAFF_PAGE_SAID if page else STAFF_VIEW_SAID))
 
 
 def refuse_own_after_death(

@@ -84,16 +84,18 @@ class Record:
         self, patient: Patient, areas: frozenset[Area], base: Base, now: datetime, *, own: bool = False
     ) -> None:
         self.patient, self.areas, self.base, self.now = patient, areas, base, now
-        self.own = own  # the person's own copy: a struck result's content withheld (lane fix38d)
+        # her own copy or a release: a struck result's content withheld (`policy.withholds_struck_content`)
+        self.own = own
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._assessments: list[Assessment] | None = None
         self._changes: Changes | None = None
 
     @classmethod
     def read_by(cls, user: User, patient: Patient, base: Base, now: datetime) -> Record:
-        """The record as `user` may read it: the areas of their role, and her own copy (`own`) when the reader
-        is the person herself (`policy.reads_her_own_record`, decided once for every route: lane fix38j)."""
-        own = policy.reads_her_own_record(user, patient)
+        """The record as `user` may read it: the areas of their role, a struck result's content withheld
+        (`own`) when the reader is the person herself or it leaves the program (a token bound to a recipient
+        reads inside a release): `policy.withholds_struck_content`, decided once for every route."""
+        own = policy.withholds_struck_content(user, patient)
         return cls(patient, policy.areas_of(user), base, now, own=own)
 
     @property
