@@ -7,6 +7,8 @@ overlap (a low-dose buprenorphine start while methadone continues); no choice is
 
 from __future__ import annotations
 
+from datetime import date
+
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules import switching
@@ -95,5 +97,39 @@ def stop_the_others(by: User, order: MedicationOrder) -> None:
             "medication_order",
             other.pk,
             reason=SWITCH_REASON,
+            detail={"medication": other.medication, "switched_to": order.pk},
+        )
+
+
+FOLLOW_REASON = "a switch's start moved: the stopped order ends the day the newest order starts"
+
+
+def follow_the_switch(by: User, order: MedicationOrder, today: date) -> None:
+    """Re-attack 39m finding 3: an order stopped by a switch to `order`'s medication that has not ended yet
+    (`ends_on` after `today`, the day it is written) ends the day the newest order of that medication, `order`,
+    starts: a switch brought forward leaves no day with both medications in force, one put later no day
+    with neither. Each moved order audited. A switch already in effect (ended by then) is left as it
+    was: a later change of the new medication never brings the old one back. In `_write_order`'s
+    transaction, under the person's lock."""
+    for other in (
+        MedicationOrder.objects.select_for_update()
+        .filter(
+            patient=order.patient,
+            status=OrderStatus.SUPERSEDED,
+            switched_to__medication=order.medication,
+            ends_on__gt=today,
+        )
+        .exclude(switched_to=order)
+    ):
+        other.switched_to = order
+        other.ends_on = order.starts_on
+        other.save(update_fields=["switched_to", "ends_on"])
+        _audit(
+            by,
+            order.patient,
+            Action.UPDATE,
+            "medication_order",
+            other.pk,
+            reason=FOLLOW_REASON,
             detail={"medication": other.medication, "switched_to": order.pk},
         )
