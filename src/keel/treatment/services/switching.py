@@ -106,9 +106,9 @@ FOLLOW_REASON = "a switch's start moved: the stopped order ends the day the newe
 
 def follow_the_switch(by: User, order: MedicationOrder, today: date) -> None:
     """Re-attack 39m finding 3: an order stopped by a switch to `order`'s medication that has not ended yet
-    (`ends_on` after `today`, the day it is written) ends the day the newest order of that medication, `order`,
-    starts: a switch brought forward leaves no day with both medications in force, one put later no day
-    with neither. Each moved order audited. A switch already in effect (ended by then) is left as it
+    (`ends_on` after `today`, the day it is written) ends the day the newest order of that medication,
+    `order`, starts: a switch brought forward leaves no day with both medications in force, one put later
+    no day with neither. Each moved order audited. A switch already in effect (ended by then) is left as it
     was: a later change of the new medication never brings the old one back. In `_write_order`'s
     transaction, under the person's lock."""
     for other in (
