@@ -7,8 +7,6 @@ overlap (a low-dose buprenorphine start while methadone continues); no choice is
 
 from __future__ import annotations
 
-from datetime import date
-
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules import switching
@@ -101,23 +99,24 @@ def stop_the_others(by: User, order: MedicationOrder) -> None:
         )
 
 
-FOLLOW_REASON = "a switch's start moved: the stopped order ends the day the newest order starts"
+FOLLOW_REASON = "a switch brought forward: the stopped order ends the day the new medication's order starts"
 
 
-def follow_the_switch(by: User, order: MedicationOrder, today: date) -> None:
-    """Re-attack 39m finding 3: an order stopped by a switch to `order`'s medication that has not ended yet
-    (`ends_on` after `today`, the day it is written) ends the day the newest order of that medication,
-    `order`, starts: a switch brought forward leaves no day with both medications in force, one put later
-    no day with neither. Each moved order audited. A switch already in effect (ended by then) is left as it
-    was: a later change of the new medication never brings the old one back. In `_write_order`'s
-    transaction, under the person's lock."""
+def follow_the_switch(by: User, order: MedicationOrder) -> None:
+    """Re-attack 39m finding 3: an order stopped by a switch to `order`'s medication that would end after
+    `order` starts (a switch brought forward: the new medication's order rewritten to start earlier) ends
+    the day `order` starts, so no day has both medications in force; each moved order audited. Only ever
+    earlier: an order of the new medication written to start later leaves the one before in force until
+    then (`models.in_force_q`), so the switch's day stands; one in effect (ended by `order`'s start, never
+    after: it starts today or later) stays ended. In `_write_order`'s transaction, under the person's
+    lock."""
     for other in (
         MedicationOrder.objects.select_for_update()
         .filter(
             patient=order.patient,
             status=OrderStatus.SUPERSEDED,
             switched_to__medication=order.medication,
-            ends_on__gt=today,
+            ends_on__gt=order.starts_on,
         )
         .exclude(switched_to=order)
     ):
