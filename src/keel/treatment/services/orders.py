@@ -82,7 +82,7 @@ from keel.treatment.services.order_versions import OrderChanged as OrderChanged
 from keel.treatment.services.order_versions import _read_orders_version, _read_version, order_changed
 from keel.treatment.services.order_versions import changed_answer as changed_answer
 from keel.treatment.services.switching import NOT_ASKED as NOT_ASKED
-from keel.treatment.services.switching import stop_the_others, switch_choice
+from keel.treatment.services.switching import follow_the_switch, stop_the_others, switch_choice
 
 
 class _NotRead:
@@ -236,6 +236,7 @@ def _write_order(
             order = _order_audited(by, patient, medication, checked, starts_on, note, home_start, now)
             if choice == switching.STOP:  # lane switch39: the other medications' orders end at its start
                 stop_the_others(by, order)
+            follow_the_switch(by, order)  # re-attack 39m finding 3
             # session 24: the version this write left, read under the same lock (no other order written
             # between): what the client read plus this order, never a colleague's it did not see
             order.orders_version_after = orders_version_of(patient)

@@ -97,3 +97,38 @@ def stop_the_others(by: User, order: MedicationOrder) -> None:
             reason=SWITCH_REASON,
             detail={"medication": other.medication, "switched_to": order.pk},
         )
+
+
+FOLLOW_REASON = "a switch brought forward: the stopped order ends the day the new medication's order starts"
+
+
+def follow_the_switch(by: User, order: MedicationOrder) -> None:
+    """Re-attack 39m finding 3: an order stopped by a switch to `order`'s medication that would end after
+    `order` starts (a switch brought forward: the new medication's order rewritten to start earlier) ends
+    the day `order` starts, so no day has both medications in force; each moved order audited. Only ever
+    earlier: an order of the new medication written to start later leaves the one before in force until
+    then (`models.in_force_q`), so the switch's day stands; one in effect (ended by `order`'s start, never
+    after: it starts today or later) stays ended. In `_write_order`'s transaction, under the person's
+    lock."""
+    for other in (
+        MedicationOrder.objects.select_for_update()
+        .filter(
+            patient=order.patient,
+            status=OrderStatus.SUPERSEDED,
+            switched_to__medication=order.medication,
+            ends_on__gt=order.starts_on,
+        )
+        .exclude(switched_to=order)
+    ):
+        other.switched_to = order
+        other.ends_on = order.starts_on
+        other.save(update_fields=["switched_to", "ends_on"])
+        _audit(
+            by,
+            order.patient,
+            Action.UPDATE,
+            "medication_order",
+            other.pk,
+            reason=FOLLOW_REASON,
+            detail={"medication": other.medication, "switched_to": order.pk},
+        )

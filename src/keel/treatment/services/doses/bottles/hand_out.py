@@ -36,7 +36,7 @@ from keel.treatment.queries import DoseContext, bottle_days
 from keel.treatment.queries.orders import day_overrides
 from keel.treatment.services.agonists import second_agonist_read
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, _audit_plan, guard_rail_policy
-from keel.treatment.services.doses.bottles.not_before import bottle_moment, counted_doses
+from keel.treatment.services.doses.bottles.not_before import bottle_moment, first_counted
 from keel.treatment.services.doses.bottles.reasons import (
     CLOSURE_CALLED_OFF,
     HANDED_OUT,
@@ -79,8 +79,7 @@ def bottle_amounts(
         orders = [o for o in orders if o.pk <= left_with] or orders
     amounts: dict[str, str] = {}
     run = sorted(days)
-    follows = dosed_today and today + timedelta(days=1) in run
-    counted = counted_doses(patient, today, given, now) if follows else []  # lane bottle39
+    counted = first_counted(patient, run, today, given, now, dosed_today)  # lane bottle39, re-attack 39m
     for day in run:
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
@@ -95,8 +94,9 @@ def bottle_amounts(
                 mg,
                 Reason.said(CLOSURE_CALLED_OFF, ("42cfr8.12-2024",), day=day.isoformat()),
             )
+        first = counted if day == run[0] else None
         reason = bottle_verdict(
-            patient, order, ctx, today, now, mg, given, dosed_today, on=day, counted=counted
+            patient, order, ctx, today, now, mg, given, dosed_today, on=day, counted=first
         )
         if reason is not None:
             return amounts, (day, mg, reason)
@@ -158,9 +158,10 @@ def bottle_verdict(
     4: a raise written to start tomorrow goes home only if the window would give it. Lane fix37c item 2:
     inside an XR-naltrexone blockade a prescriber's switch override for today covers today's bottle only
     (`_blockade_for_today`). Lane bottle39 (re-attack 38t finding 1): the bottle for the day after today's
-    doses (`counted`: those that count with its day, `not_before.counted_doses`) is judged at the earliest
-    moment she may take it (`not_before.bottle_moment`), with them as its previous day's doses: what would
-    count then counts."""
+    doses (`counted`: those that count with its day, `not_before.first_counted`: a run's first bottle,
+    tomorrow's after today's dose or today's at a decision the morning after a late dose) is judged at the
+    earliest moment she may take it (`not_before.bottle_moment`), with them as its previous day's doses:
+    what would count then counts."""
     dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
     day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[], earlier_taken=[])
@@ -174,7 +175,7 @@ def bottle_verdict(
             days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
         )
     at = now
-    if dosed and counted and on == today + timedelta(days=1):  # lane bottle39: judged when she may take it
+    if counted:  # lane bottle39, re-attack 39m: judged when she may take it (the first bottle of its run)
         day_ctx = replace(day_ctx, earlier_taken=list(counted))
         at = bottle_moment(patient, counted, on, now)
     day = _BottleDay(patient, order, today, day_ctx, on)

@@ -9,7 +9,13 @@ bottle says when she may take it, the day's last counted dose plus those hours
 when not yet saved); `bottle_moment` the moment it is judged at (`hand_out.bottle_verdict`); `note_not_before`
 writes what she is told on the plan (`TakeHomePlan.bottle_not_before`), decided again at every change of the
 day's total (`redecide.dispatch.redecide_bottles`' callers: the window, a correction, a plan decided after
-the day's dose). Only the first bottle of a run follows the dose; a void of the dose takes the time away."""
+the day's dose). A void of the dose takes the time away.
+
+Re-attack 39m: ONE definition, whichever path hands the bottle out: a run's first bottle whose day starts
+within the hours of its previous day's last counted dose (tomorrow's after today's dose, or today's at a
+decision the morning after a late dose) says its earliest time and is judged at it (`first_counted`); each
+next bottle of the run whose day starts within the hours of the previous bottle's earliest time says its own
+(`run_told`)."""
 
 from __future__ import annotations
 
@@ -52,37 +58,72 @@ def bottle_moment(
     return max(moment or start, now)
 
 
+def first_counted(
+    patient: Patient, run: list[date], today: date, given: Decimal | None, now: datetime, dosed_today: bool
+) -> list[tuple[datetime, Decimal]]:
+    """The doses that count with the first bottle of `run` (sorted): its previous day's (`counted_doses`):
+    today's, with the dose being given, when it starts tomorrow after today's observed dose; yesterday's
+    when it starts today with no dose today (re-attack 39m finding 1: a run decided the morning after a
+    late dose); else none."""
+    if run and dosed_today and run[0] == today + timedelta(days=1):
+        return counted_doses(patient, today, given, now)
+    if run and not dosed_today and run[0] == today:
+        return counted_doses(patient, today - timedelta(days=1), None, now)
+    return []
+
+
+def run_told(patient: Patient, start: date, now: datetime, bottle_mg: dict[str, str]) -> dict[str, str]:
+    """What she is told of the run of bottles handed out (`bottle_mg`) from `start`: {ISO day: the earliest
+    moment she may take it, a UTC instant} for the first bottle when that falls inside its day after its
+    previous day's doses (`counted_doses`), then (re-attack 39m finding 2) each next bottle of the run
+    whose day starts within same_day_hours of the previous bottle's earliest moment (that moment plus the
+    hours). Empty when the first falls before its day, is not handed out, or no dose of its previous day
+    stands."""
+    if start.isoformat() not in bottle_mg:
+        return {}
+    counted = [(w, float(mg)) for w, mg in counted_doses(patient, start - timedelta(days=1), None, now)]
+    hours, zone = same_day_hours(patient), zone_of(patient)
+    told: dict[str, str] = {}
+    day = start
+    while day.isoformat() in bottle_mg and (moment := not_before(counted, hours, day, zone)) is not None:
+        told[day.isoformat()] = moment.astimezone(UTC).isoformat()
+        counted = [(moment, float(bottle_mg[day.isoformat()]))]
+        day += timedelta(days=1)
+    return told
+
+
 def told_not_before(
     patient: Patient, today: date, now: datetime, bottle_mg: dict[str, str]
 ) -> dict[str, str]:
-    """What a plan whose record of bottles handed out is `bottle_mg` tells her of the bottle for the day after
-    `today` (handed out at `today`'s dose): {its ISO day: the earliest moment she may take it, a UTC
-    instant}; empty when that falls before its day, the bottle is not handed out, or no dose of `today`
-    stands."""
-    tomorrow = today + timedelta(days=1)
-    if tomorrow.isoformat() not in bottle_mg:
+    """What a plan decided at `now` tells her of the run it hands out then (`bottle_mg`: a run starting
+    today, or tomorrow after today's observed dose; `run_told`)."""
+    first = min((date.fromisoformat(iso) for iso in bottle_mg), default=None)
+    if first is None or first not in (today, today + timedelta(days=1)):
         return {}
-    zone = zone_of(patient)
-    counted = counted_doses(patient, today, None, now)
-    moment = not_before(((w, float(mg)) for w, mg in counted), same_day_hours(patient), tomorrow, zone)
-    return {} if moment is None else {tomorrow.isoformat(): moment.astimezone(UTC).isoformat()}
+    return run_told(patient, first, now, bottle_mg)
 
 
 def note_not_before(patient: Patient, today: date, now: datetime, plans: Iterable[TakeHomePlan]) -> None:
-    """Each plan's record of what she is told of the bottle for the day after `today` (`told_not_before`),
+    """Each plan's record of what she is told of the run starting the day after `today` (`run_told`: its
+    bottles follow `today`'s doses, whether handed out at today's dose or at a decision the next morning),
     decided again at every change of `today`'s total (a dose, a correction, a void). `plans`: the plans the
     change read (their record of bottles handed out as the change left it); no statement is run unless one
-    of them has that day's bottle handed out at `today`'s dose (the first of a run) or told."""
+    of them has that run handed out or told. A run that started earlier is not this day's to tell."""
     tomorrow = today + timedelta(days=1)
-    iso = tomorrow.isoformat()
     for plan in plans:
-        days = bottle_days(plan)  # only a run starting tomorrow leaves with today's dose (`run_from`)
-        handed = iso in (plan.bottle_mg or {}) and tomorrow in days and run_start(tomorrow, days) == tomorrow
-        if not handed and iso not in (plan.bottle_not_before or {}):
+        days = bottle_days(plan)
+        if tomorrow in days and run_start(tomorrow, days) != tomorrow:
             continue
-        told = {k: v for k, v in (plan.bottle_not_before or {}).items() if k != iso}
+        run = {tomorrow.isoformat()}
+        while date.fromisoformat(max(run)) + timedelta(days=1) in days:
+            run.add((date.fromisoformat(max(run)) + timedelta(days=1)).isoformat())
+        old = plan.bottle_not_before or {}
+        handed = tomorrow.isoformat() in (plan.bottle_mg or {}) and tomorrow in days
+        if not handed and not run & old.keys():
+            continue
+        told = {k: v for k, v in old.items() if k not in run}
         if handed:
-            told.update(told_not_before(patient, today, now, plan.bottle_mg or {}))
-        if told != (plan.bottle_not_before or {}):
+            told.update(run_told(patient, tomorrow, now, plan.bottle_mg or {}))
+        if told != old:
             plan.bottle_not_before = told
             TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_not_before=told)
