@@ -288,7 +288,8 @@ def test_patient_page_is_never_cached(world: World) -> None:
     ("role", "path", "budget"),
     [
         # session, user, (otp device), scoped patient query + prefetches, audit (savepoint/head/insert/head)
-        ("patient", "/me/", 13),  # + today's check-in and the reminders due (issue #7)
+        # + today's check-in and the reminders due (issue #7), + her bottles' "not before" times (session 39)
+        ("patient", "/me/", 14),
         ("patient", "/me/progress/", 12),
         ("counselor", "/patients/{id}/recovery/", 18),  # one scoped read, then each part once
         # the caseload: + open flags, active orders, last check-ins (journey 6), + the care team ids that say

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ from keel.audit import queries as audit_queries
 from keel.core.digits import ascii_digits
 from keel.core.instruments import registry
 from keel.patients import photos, queries
-from keel.patients.models import Patient, local_today
+from keel.patients.models import day_in
 from keel.patients.services import flags
 from keel.web import field_words, health
 from keel.web.audit_words import event_row
@@ -215,20 +216,20 @@ def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
     today, due = recovery.home_summary(request.user)
     # what she signed joining from her own account, and what moved (review 35b hole 5)
     consents = [(c, own_words.moved_in_words(c.moved)) for c in consents_of(request.user)]
-    mine = policy.own_patient_or_404(request.user, target_type="take_home_plan", audit_success=False)
-    bottles = _my_bottle_times(mine)  # lane bottle39
+    bottles = _my_bottle_times(patient)  # lane bottle39
     shown = {"patient": patient, "today": today, "due": due, "consents": consents, "bottles": bottles}
     return render(request, "web/my_record.html", shown)
 
 
-def _my_bottle_times(patient: Patient) -> list[str]:
+def _my_bottle_times(patient: queries.PatientView) -> list[str]:
     """Lane bottle39: her take-home bottles of today or later she may take only from a time on their day
-    (handed out after a late observed dose), in her words."""
+    (handed out after a late observed dose), in her words; from her record as her page read it."""
     from keel.treatment import words as treatment_words
     from keel.treatment.queries import bottles_not_before
 
-    day = local_today(patient)
-    return [treatment_words.not_before_words(d, at, day) for d, at in bottles_not_before(patient, day)]
+    day = day_in(patient.time_zone)
+    times = bottles_not_before(patient.id, day, ZoneInfo(patient.time_zone))
+    return [treatment_words.not_before_words(d, at, day) for d, at in times]
 
 
 @require_safe

@@ -604,13 +604,18 @@ def bottles_at_home_above(
     return sorted(found.items())
 
 
-def bottles_not_before(patient: Patient, today: date) -> list[tuple[date, datetime]]:
+def bottles_not_before(
+    patient: Patient | int, today: date, zone: ZoneInfo | None = None
+) -> list[tuple[date, datetime]]:
     """Lane bottle39: the take-home bottles of `today` or later she was told not to take before a moment
     (`TakeHomePlan.bottle_not_before`, written when handed out): each bottle's day and that moment in the
-    person's zone, in day order; a bottle no longer recorded handed out, or brought back, says nothing."""
-    zone = zone_of(patient)
+    person's zone, in day order; a bottle no longer recorded handed out, or brought back, says nothing.
+    `patient` an id with its program's `zone` (her own page has both read already: one statement)."""
+    if isinstance(patient, Patient):
+        zone, patient = zone_of(patient), patient.pk
+    assert zone is not None, "an id needs its program's zone"
     found: dict[date, datetime] = {}
-    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_not_before={}):
+    for plan in TakeHomePlan.objects.filter(patient_id=patient).exclude(bottle_not_before={}):
         for iso, moment in (plan.bottle_not_before or {}).items():
             day = date.fromisoformat(iso)
             if day >= today and iso in (plan.bottle_mg or {}) and iso not in (plan.returned_days or []):
