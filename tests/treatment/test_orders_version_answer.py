@@ -77,8 +77,9 @@ def test_each_kind_of_order_write_answers_with_the_version_a_read_gives(world: W
     for body in (
         methadone(token, "30"),
         methadone(None, "40"),
-        {"medication": "naltrexone_xr", "dose_mg": "380", "orders_version": None},
-        methadone(None, "45", starts_on=later),
+        # another medication stops the other's order (session 39, lane switch39: the choice is required)
+        {"medication": "naltrexone_xr", "dose_mg": "380", "orders_version": None, "other_order": "stop"},
+        {**methadone(None, "45", starts_on=later), "other_order": "stop"},
     ):
         body["orders_version"] = token
         token = written(world, body)["orders_version"]

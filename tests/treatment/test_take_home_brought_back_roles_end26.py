@@ -104,11 +104,19 @@ def test_api_refuses_every_other_role_and_writes_nothing(world: World, role: str
     assert _back(plan) == []
 
 
-@pytest.mark.parametrize("role", ["patient", "counselor", "program_admin"])
+@pytest.mark.parametrize("role", ["counselor", "program_admin"])
 def test_api_refusal_of_an_in_scope_role_is_a_403_audited(world: World, role: str) -> None:
     plan = _ended(world)
     assert _api(world, role, plan).status_code == 403
     assert _denied(plan) == 1
+
+
+def test_api_refusal_of_her_own_account_is_a_403_audited_as_a_staff_view(world: World) -> None:
+    """Session 39 (lane ownapi39): her own account is refused the care team's routes before the route's own
+    role check, audited once as a staff view refused (`policy.refuse_staff_view_to_own_account`)."""
+    plan = _ended(world)
+    assert _api(world, "patient", plan).status_code == 403
+    assert AuditEvent.objects.filter(target_type="api_route", outcome="denied").count() == 1
 
 
 @pytest.mark.parametrize("role", MAY_NOT)
