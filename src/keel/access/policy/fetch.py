@@ -274,14 +274,8 @@ def refuse_staff_view_to_own_account(
         rows = Patient.objects.filter(pk=int(patient_id)) if ascii_digits(patient_id) else rows.none()
     patient = rows.order_by("pk").first()
     if patient_id is not None and (patient is None or not reads_her_own_record(user, patient)):
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="patient",
-            target_id=patient_id[:200],
-            reason=f"{Action.READ} {Area.IDENTITY}: outside scope or missing",
-        )
+        # another's record or none: `get_patient_or_404`'s own audited denial (her scope holds only hers)
+        get_patient_or_404(user, patient_id[:200] if ascii_digits(patient_id) else "", audit_success=False)
         raise PatientNotFound()
     if patient is not None:
         _refuse(user, patient, "staff_page" if page else "api_route", route[:200], STAFF_VIEW)
