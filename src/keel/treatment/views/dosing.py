@@ -231,7 +231,8 @@ def _saved_verdict(outcome: services.DoseOutcome) -> Verdict:
     handed = words.reasons_shown(days_in_words(r, dose.local_date) for r in bottles)
     text = f"{given} {handed}" if bottles else given
     # lane bottle39: tomorrow's bottle after a late dose says the earliest time she may take it
-    later = queries.bottles_not_before(dose.patient, dose.local_date + timedelta(days=1))
+    # (read only when the dose's verdict speaks of bottles: a dose without any runs no statement for it)
+    later = queries.bottles_not_before(dose.patient, dose.local_date + timedelta(days=1)) if bottles else []
     told = " ".join(words.not_before_words(day, at, dose.local_date) for day, at in later[:1])
     return {"kind": "given", "text": f"{text} {told}" if told else text}
 
