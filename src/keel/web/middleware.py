@@ -497,6 +497,9 @@ class MessageMiddleware(DjangoMessageMiddleware):
 # Lane fixpriv39 (review rev39b holes 2 and 3, the integrator's decision): every staff page of people's
 # records lives under /patients/ (the patient list, registration, a record and each of its pages).
 STAFF_PAGES = "patients/"
+# Her own identity photo (the image alone, not a care-team view of her record): still hers to fetch
+# (review 18's held test: a patient reads her own photo, 200; anyone else's stays a 404 by the view's scope).
+OWN_PAGES_UNDER_STAFF = frozenset({"patients:photo"})
 
 
 class StaffPagesMiddleware:
@@ -523,6 +526,8 @@ class StaffPagesMiddleware:
 
         match, user = request.resolver_match, getattr(request, "user", None)
         if match is None or not match.route.startswith(STAFF_PAGES) or user is None:
+            return None
+        if match.view_name in OWN_PAGES_UNDER_STAFF and request.method in ("GET", "HEAD"):
             return None
         if not user.is_authenticated:
             return None  # the page's own sign-in redirect
